@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_CONTAINER_H
+#define CELL_RUNTIME_CONTAINER_H
+
+/*
+ * The runtime's public API: the lifecycle of one container, as the OCI
+ * runtime-spec defines it.  src/cli/ is one client of it (the runc-compatible
+ * verbs); the engine will be another, calling it in-process.
+ *
+ *   creating -> created -> running -> (paused) -> stopped
+ *
+ * State lives under `rt->root/<id>/`, written atomically under a
+ * per-container lock.  The status is derived on every read from the saved
+ * pid and its start time, so a reused pid is never mistaken for the
+ * container.
+ *
+ * Every function returns < 0 and fills `err` on failure.  Messages that
+ * clients parse keep runc's wording:
+ *   container "ID" does not exist      (any verb on an unknown id)
+ *   container not running              (kill of a stopped container)
+ *   container with id exists: ID       (create with a duplicate id)
+ * On a failed create nothing is left behind: no state directory, cgroup,
+ * mount or process.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/spec.h"
+#include "util/error.h"
+
+/* Global options, shared by every verb. */
+struct cell_runtime {
+        const char *root; /* state root; default CELL_DEFAULT_ROOT */
+        enum cell_cgroup_manager cgroup_manager;
+        bool debug;
+};
+
+#define CELL_DEFAULT_ROOT "/run/cell"
+
+struct cell_create_opts {
+        const char *bundle;         /* default "." */
+        const char *pid_file;       /* may be NULL */
+        const char *console_socket; /* required when process.terminal (unless run in foreground) */
+        bool no_pivot;
+        bool no_new_keyring;
+        int preserve_fds; /* fds 3 .. 3+N-1 are passed on */
+        bool detach;      /* run only */
+};
+
+enum cell_status {
+        CELL_STATUS_CREATING,
+        CELL_STATUS_CREATED,
+        CELL_STATUS_RUNNING,
+        CELL_STATUS_PAUSED,
+        CELL_STATUS_STOPPED,
+};
+
+const char *cell_status_name(enum cell_status status);
+
+/* What `state` reports (runtime-spec state plus runc's extra fields). */
+struct cell_container_state {
+        char *oci_version;
+        char *id;
+        enum cell_status status;
+        pid_t pid; /* 0 when stopped */
+        char *bundle;
+        char *rootfs;
+        char *created; /* RFC 3339, UTC */
+        char *owner;   /* "" for root */
+        struct cell_key_value *annotations;
+        size_t n_annotations;
+};
+
+void cell_container_state_release(struct cell_container_state *state);
+
+/* The state as runtime-spec JSON (pretty when `pretty`).  Caller frees. */
+char *cell_container_state_json(const struct cell_container_state *state, bool pretty);
+
+/* Reject ids that are not [A-Za-z0-9][A-Za-z0-9_.+-]* (and at most 1024 bytes). */
+int cell_container_id_validate(const char *id, struct cell_error *err);
+
+int cell_container_create(const struct cell_runtime *rt, const char *id,
+                          const struct cell_create_opts *opts, struct cell_error *err);
+int cell_container_start(const struct cell_runtime *rt, const char *id, struct cell_error *err);
+
+/*
+ * create + start.  In the foreground (!opts->detach) it forwards signals to
+ * the container process, relays the terminal when process.terminal is set
+ * and no console socket was given, waits, deletes the container and stores
+ * the exit status (the code, or 128+N after signal N) in `*exit_status`.
+ */
+int cell_container_run(const struct cell_runtime *rt, const char *id,
+                       const struct cell_create_opts *opts, int *exit_status,
+                       struct cell_error *err);
+
+/* Signal the container's init, or (all) every process in its cgroup. */
+int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, bool all,
+                        struct cell_error *err);
+
+/*
+ * Remove a stopped or created container.  `force` kills a running or paused
+ * one first; with `force`, an unknown id is not an error.
+ */
+int cell_container_delete(const struct cell_runtime *rt, const char *id, bool force,
+                          struct cell_error *err);
+
+int cell_container_state(const struct cell_runtime *rt, const char *id,
+                         struct cell_container_state *out, struct cell_error *err);
+
+/* Every container under rt->root, sorted by id.  Release each, then free(*out). */
+int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out,
+                        size_t *n, struct cell_error *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_SANDBOX_PROCESS_H
+#define CELL_SANDBOX_PROCESS_H
+
+/*
+ * Per-process attributes applied by the container's init (and later by
+ * exec) before the user program runs.  Each is one function so the caller
+ * controls the order; runtime/init.c uses:
+ *
+ *   cell_sandbox_apply_time_offsets()  right after unshare(CLONE_NEWTIME)
+ *   cell_sandbox_set_hostname()        in the new UTS namespace
+ *   cell_sandbox_apply_sysctl()        after pivot_root (container's /proc)
+ *   cell_sandbox_apply_oom_score_adj()
+ *   cell_sandbox_apply_rlimits()       error names the rlimit:
+ *                                      "process.rlimits: RLIMIT_NOFILE: ..."
+ *   cell_sandbox_apply_sched()         ioPriority + scheduler
+ *   cell_sandbox_apply_personality()
+ *   cell_sandbox_apply_identity()      additionalGids, gid, uid (keeping the
+ *                                      capabilities across setuid), then the
+ *                                      five capability sets, umask and
+ *                                      noNewPrivileges; last before seccomp.
+ *
+ * All return < 0 and fill `err`.
+ */
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+int cell_sandbox_apply_time_offsets(const struct cell_linux *linux_cfg, struct cell_error *err);
+int cell_sandbox_set_hostname(const struct cell_spec *spec, struct cell_error *err);
+int cell_sandbox_apply_sysctl(const struct cell_linux *linux_cfg, struct cell_error *err);
+int cell_sandbox_apply_oom_score_adj(const struct cell_process *process, struct cell_error *err);
+int cell_sandbox_apply_rlimits(const struct cell_process *process, struct cell_error *err);
+int cell_sandbox_apply_sched(const struct cell_process *process, struct cell_error *err);
+int cell_sandbox_apply_personality(const struct cell_linux *linux_cfg, struct cell_error *err);
+int cell_sandbox_apply_identity(const struct cell_process *process, struct cell_error *err);
+
+/* Apply the five capability sets (bounding, ambient, then capset()). */
+int cell_caps_apply(const struct cell_caps *caps, struct cell_error *err);
+
+#endif

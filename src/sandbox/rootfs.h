@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_SANDBOX_ROOTFS_H
+#define CELL_SANDBOX_ROOTFS_H
+
+/*
+ * The container's filesystem view, built inside the container's mount
+ * namespace by the container's init before it execs the user process.
+ *
+ * Called in this order by runtime/init.c:
+ *
+ *   cell_rootfs_mount_all()   propagation of "/", rootfs bound onto itself,
+ *                             every `mounts` entry in order, then /dev
+ *                             (default devices, linux.devices, /dev/pts,
+ *                             /dev/ptmx, /dev/shm, fd/stdin/stdout/stderr
+ *                             symlinks) unless the spec mounts its own.
+ *   -- createRuntime/createContainer hooks run here (old root still visible) --
+ *   cell_rootfs_pivot()       pivot_root into the rootfs and detach the old
+ *                             root; MS_MOVE + chroot with `no_pivot`.
+ *   cell_rootfs_finalize()    maskedPaths, readonlyPaths, root.readonly,
+ *                             rootfsPropagation applied to the new "/".
+ *
+ * Every mount destination is resolved inside the rootfs (openat2 with
+ * RESOLVE_IN_ROOT): a symlink in the image can never redirect a mount onto
+ * the host.  Missing destinations are created (directories, or empty files
+ * for file bind mounts) the same way.
+ *
+ * When the spec has no mount namespace, cell_rootfs_mount_all() refuses any
+ * `mounts` entry and cell_rootfs_pivot() falls back to chroot().
+ *
+ * All return < 0 and fill `err` naming the mount ("mount /proc (proc) onto
+ * /run/x/rootfs/proc: Operation not permitted"); on failure the mount
+ * namespace is simply discarded with the process, so no cleanup is needed.
+ */
+
+#include <stdbool.h>
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+/* `rootfs` is the absolute host path of the root filesystem. */
+int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs, struct cell_error *err);
+int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
+                      struct cell_error *err);
+int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);
+
+#endif

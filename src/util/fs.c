@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+int cell_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+ssize_t cell_read_all(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t done = 0;
+        while (done < len) {
+                ssize_t n = read(fd, p + done, len - done);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                if (n == 0)
+                        break;
+                done += (size_t)n;
+        }
+        return (ssize_t)done;
+}
+
+int cell_write_file_at(int dirfd, const char *name, const char *data, size_t len,
+                       struct cell_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", name);
+        if (cell_write_all(fd, data, len) < 0)
+                return cell_error_errno(err, "write %s", name);
+        return 0;
+}
+
+int cell_write_file(const char *path, const char *data, size_t len, struct cell_error *err)
+{
+        return cell_write_file_at(AT_FDCWD, path, data, len, err);
+}
+
+int cell_write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
+                           struct cell_error *err)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
+        _cleanup_close_ int fd =
+                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return cell_error_errno(err, "create %s", tmp);
+        if (cell_write_all(fd, data, len) < 0) {
+                cell_error_errno(err, "write %s", tmp);
+                unlinkat(dirfd, tmp, 0);
+                return -1;
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                cell_error_errno(err, "rename %s to %s", tmp, name);
+                unlinkat(dirfd, tmp, 0);
+                return -1;
+        }
+        return 0;
+}
+
+int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
+                      struct cell_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", name);
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = xmalloc(cap);
+        for (;;) {
+                if (len + 1 >= cap) {
+                        cap *= 2;
+                        buf = xrealloc(buf, cap);
+                }
+                ssize_t n = read(fd, buf + len, cap - len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return cell_error_errno(err, "read %s", name);
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        if (len_out)
+                *len_out = len;
+        *out = steal_ptr(buf);
+        return 0;
+}
+
+int cell_read_file(const char *path, char **out, size_t *len_out, struct cell_error *err)
+{
+        return cell_read_file_at(AT_FDCWD, path, out, len_out, err);
+}
+
+int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err)
+{
+        if (mkdir(path, mode) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return cell_error_errno(err, "mkdir %s", path);
+        _cleanup_free_ char *copy = xstrdup(path);
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return cell_error_errno(err, "mkdir %s", copy);
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return cell_error_errno(err, "mkdir %s", copy);
+        return 0;
+}
+
+static int remove_dir_contents(int dfd, const char *name, struct cell_error *err)
+{
+        DIR *d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return cell_error_errno(err, "opendir %s", name);
+        }
+        _cleanup_closedir_ DIR *dir = d;
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                if (cell_remove_tree_at(dirfd(dir), de->d_name, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err)
+{
+        if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return cell_error_errno(err, "remove %s", name);
+        int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return cell_error_errno(err, "open %s", name);
+        if (remove_dir_contents(dfd, name, err) < 0)
+                return -1;
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return cell_error_errno(err, "rmdir %s", name);
+        return 0;
+}
+
+char *cell_path_join(const char *a, const char *b)
+{
+        size_t la = strlen(a);
+        while (la > 0 && a[la - 1] == '/')
+                la--;
+        while (*b == '/')
+                b++;
+        return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+char *cell_path_absolute(const char *base, const char *path)
+{
+        if (path[0] == '/')
+                return xstrdup(path);
+        return cell_path_join(base, path);
+}
+
+int cell_fds_cloexec_from(int from, struct cell_error *err)
+{
+        if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+                return 0;
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+        if (!d)
+                return cell_error_errno(err, "open /proc/self/fd");
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd < from || fd == dirfd(d))
+                        continue;
+                int flags = fcntl(fd, F_GETFD);
+                if (flags >= 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+                        return cell_error_errno(err, "set close-on-exec on fd %d", fd);
+        }
+        return 0;
+}
