@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package that building cell, its tests (unit, integration,
+# ASan/UBSan pass, podman), the demo and the benchmarks need.
+# Idempotent and quiet: when everything is installed already it only runs dpkg-query.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	meson ninja-build pkg-config gcc clang clang-format libc6-dev
+	libjson-c-dev libseccomp-dev libcap-dev
+	# container rootfs for demo, tests and benchmarks
+	busybox-static
+	# tests
+	python3 python3-pytest util-linux bsdutils procps iproute2 uidmap
+	# podman integration test and reference runtimes
+	podman conmon runc crun
+	# benchmarks and profiling
+	hyperfine strace time linux-perf
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$pkg")
+done
+((${#missing[@]} == 0)) && exit 0
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
+	SUDO=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
