@@ -47,6 +47,7 @@ struct cell_create_opts {
         bool no_new_keyring;
         int preserve_fds; /* fds 3 .. 3+N-1 are passed on */
         bool detach;      /* run only */
+        bool keep;        /* run only: leave the stopped container for `delete` */
 };
 
 enum cell_status {
