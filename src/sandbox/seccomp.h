@@ -12,16 +12,51 @@
  * never filtered.  With a listenerPath and a NOTIFY rule, load returns the
  * notify fd in `*notify_fd` (else -1) for the caller to send to the listener
  * together with the container-process state (cell_seccomp_send_listener).
+ *
+ * Compiling means: libseccomp builds the rules and exports them as a raw BPF
+ * program, which the filter object holds.  Loading is one seccomp(2) call
+ * with that program, so load allocates nothing and may run in the forked
+ * init just before execve.  Behaviour follows runc:
+ *   - unknown syscall names are skipped (logged with --debug);
+ *   - a rule whose action equals the default action is skipped;
+ *   - errnoRet defaults to EPERM for SCMP_ACT_ERRNO and SCMP_ACT_TRACE;
+ *   - SCMP_ACT_KILL is SCMP_ACT_KILL_THREAD;
+ *   - several conditions on the same argument become separate rules (OR);
+ *   - NOTIFY needs listenerPath, cannot be the default action and cannot
+ *     apply to write or sendmsg (the init needs them after load to hand the
+ *     listener fd on).
+ *
+ * Privilege at load (the caller orders it): the kernel accepts a filter only
+ * if no_new_privs is set or the caller has CAP_SYS_ADMIN in its user
+ * namespace; load never sets no_new_privs itself.  So with
+ * process.noNewPrivileges=true, set it (prctl) and load after dropping
+ * capabilities; with noNewPrivileges=false, load while CAP_SYS_ADMIN is still
+ * held, i.e. before dropping capabilities and changing uid.  EACCES from
+ * load means neither held.
  */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "oci/spec.h"
 #include "util/error.h"
 
 struct cell_seccomp_filter;
 
+/*
+ * Errors name the config path ("linux.seccomp.syscalls[3].args[0].op: ...").
+ * `seccomp` may be NULL or !present: then `*out` is NULL and 0 is returned.
+ */
 int cell_seccomp_prepare(const struct cell_seccomp *seccomp, struct cell_seccomp_filter **out,
                          struct cell_error *err);
+/*
+ * Install the filter in the calling thread (all threads with
+ * SECCOMP_FILTER_FLAG_TSYNC).  `filter` NULL is a no-op.  `notify_fd` may be
+ * NULL (the listener fd is then closed); the fd is O_CLOEXEC.
+ */
 int cell_seccomp_load(struct cell_seccomp_filter *filter, int *notify_fd, struct cell_error *err);
+/* NULL is fine. */
 void cell_seccomp_filter_free(struct cell_seccomp_filter *filter);
 
 /*
@@ -30,5 +65,16 @@ void cell_seccomp_filter_free(struct cell_seccomp_filter *filter);
  */
 int cell_seccomp_send_listener(const char *listener_path, const char *state_json, int notify_fd,
                                struct cell_error *err);
+
+/*
+ * What this build knows, for `cell features`: the i-th name of the actions,
+ * operators, architectures and flags tables, NULL past the end.
+ */
+const char *cell_seccomp_nth_action(size_t i);
+const char *cell_seccomp_nth_operator(size_t i);
+const char *cell_seccomp_nth_arch(size_t i);
+const char *cell_seccomp_nth_flag(size_t i);
+/* True when the running kernel accepts the SECCOMP_FILTER_FLAG_* `name`. */
+bool cell_seccomp_flag_supported(const char *name);
 
 #endif
