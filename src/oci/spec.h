@@ -20,6 +20,9 @@
 
 #include "util/error.h"
 
+/* gcc's gnu11 dialect predefines `linux` as 1; struct cell_spec has a field of that name. */
+#undef linux
+
 enum cell_ns_type {
         CELL_NS_MOUNT,
         CELL_NS_PID,

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.json entry points: tokenizing, the top-level fields (ociVersion,
+ * root, hostname, annotations), checks that span sections, and release.
+ * Unknown fields are ignored at every level, as the runtime-spec requires.
+ */
+#include "oci/spec.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "oci/parse.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/* Nesting limit for the tokenizer; config.json is at most ~8 levels deep. */
+#define OCI_JSON_MAX_DEPTH 64
+
+/* Line and column (1-based) of byte `offset` in `text`. */
+static void text_position(const char *text, size_t offset, size_t *line, size_t *column)
+{
+        *line = 1;
+        *column = 1;
+        for (size_t i = 0; i < offset; i++) {
+                if (text[i] == '\n') {
+                        (*line)++;
+                        *column = 1;
+                } else {
+                        (*column)++;
+                }
+        }
+}
+
+/* Tokenize a whole document (strict JSON); the result must be an object. */
+static int tokenize(const char *json, size_t len, json_object **out, struct cell_error *err)
+{
+        json_tokener *tok = json_tokener_new_ex(OCI_JSON_MAX_DEPTH);
+        if (!tok)
+                return cell_error_set(err, 0, "invalid JSON: cannot allocate tokenizer");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+
+        if (jerr == json_tokener_continue || (jerr == json_tokener_success && !root))
+                return cell_error_set(err, 0, "invalid JSON: unexpected end of input");
+        if (jerr != json_tokener_success) {
+                size_t line, column;
+                /* The tokener stops just past the offending character. */
+                text_position(json, end > 0 ? end - 1 : 0, &line, &column);
+                return cell_error_set(err, 0, "invalid JSON: %s at line %zu, column %zu",
+                                      json_tokener_error_desc(jerr), line, column);
+        }
+        for (size_t i = end; i < len; i++) {
+                if (!isspace((unsigned char)json[i])) {
+                        json_object_put(root);
+                        return cell_error_set(err, 0, "invalid JSON: trailing data at offset %zu",
+                                              i);
+                }
+        }
+        if (!json_object_is_type(root, json_type_object)) {
+                json_object_put(root);
+                return cell_error_set(err, 0, "invalid JSON: the document must be an object");
+        }
+        *out = root;
+        return 0;
+}
+
+/* "1.<minor>[.<patch>][-pre][+build]": any 1.x release or pre-release. */
+static bool version_supported(const char *v)
+{
+        if (strncmp(v, "1.", 2) != 0 || !isdigit((unsigned char)v[2]))
+                return false;
+        const char *p = v + 2;
+        while (isdigit((unsigned char)*p))
+                p++;
+        if (*p == '.') {
+                if (!isdigit((unsigned char)p[1]))
+                        return false;
+                p++;
+                while (isdigit((unsigned char)*p))
+                        p++;
+        }
+        return *p == '\0' || *p == '-' || *p == '+';
+}
+
+static int parse_version(json_object *doc, struct cell_spec *spec, struct cell_error *err)
+{
+        const struct oci_path *path = OCI_KEY(NULL, "ociVersion");
+        if (oci_field_string(doc, NULL, "ociVersion", true, &spec->oci_version, err) < 0)
+                return -1;
+        if (!version_supported(spec->oci_version))
+                return oci_error(err, path, "unsupported version \"%s\" (want 1.x)",
+                                 spec->oci_version);
+        return 0;
+}
+
+static int parse_root(json_object *doc, struct cell_spec *spec, struct cell_error *err)
+{
+        const struct oci_path *path = OCI_KEY(NULL, "root");
+        json_object *root = oci_member(doc, "root");
+        if (!root)
+                return oci_error(err, path, "required");
+        if (oci_expect_object(root, path, err) < 0)
+                return -1;
+        if (oci_field_string(root, path, "path", true, &spec->root_path, err) < 0)
+                return -1;
+        if (spec->root_path[0] == '\0')
+                return oci_error(err, OCI_KEY(path, "path"), "must not be empty");
+        return oci_field_bool(root, path, "readonly", &spec->root_readonly, err);
+}
+
+static int parse_annotations(json_object *doc, struct cell_spec *spec, struct cell_error *err)
+{
+        const struct oci_path *path = OCI_KEY(NULL, "annotations");
+        json_object *v = oci_member(doc, "annotations");
+        if (!v)
+                return 0;
+        if (oci_get_key_values(v, path, &spec->annotations, &spec->n_annotations, err) < 0)
+                return -1;
+        for (size_t i = 0; i < spec->n_annotations; i++)
+                if (spec->annotations[i].key[0] == '\0')
+                        return oci_error(err, path, "keys must not be empty");
+        return 0;
+}
+
+/* Rules that relate fields of different sections (runc's config validation). */
+static int validate_spec(const struct cell_spec *spec, struct cell_error *err)
+{
+        const struct cell_linux *l = &spec->linux;
+        const struct oci_path *linux_path = OCI_KEY(NULL, "linux");
+
+        if (spec->hostname && spec->hostname[0] && !l->namespaces[CELL_NS_UTS].enabled)
+                return oci_error(err, OCI_KEY(NULL, "hostname"),
+                                 "cannot set a hostname without a UTS namespace");
+        if (spec->domainname && spec->domainname[0] && !l->namespaces[CELL_NS_UTS].enabled)
+                return oci_error(err, OCI_KEY(NULL, "domainname"),
+                                 "cannot set a domainname without a UTS namespace");
+
+        bool has_mappings = l->n_uid_mappings > 0 || l->n_gid_mappings > 0;
+        const char *map_key = l->n_uid_mappings > 0 ? "uidMappings" : "gidMappings";
+        const struct cell_namespace *user = &l->namespaces[CELL_NS_USER];
+        if (has_mappings && !user->enabled)
+                return oci_error(err, OCI_KEY(linux_path, map_key),
+                                 "user namespace mappings given without a user namespace");
+        if (has_mappings && user->path)
+                return oci_error(err, OCI_KEY(linux_path, map_key),
+                                 "cannot be combined with joining an existing user namespace "
+                                 "(linux.namespaces path %s)",
+                                 user->path);
+        if (user->enabled && !user->path && !has_mappings)
+                return oci_error(err, OCI_KEY(linux_path, "uidMappings"),
+                                 "required when creating a new user namespace");
+        if (l->has_time_offsets &&
+            (!l->namespaces[CELL_NS_TIME].enabled || l->namespaces[CELL_NS_TIME].path))
+                return oci_error(err, OCI_KEY(linux_path, "timeOffsets"),
+                                 "requires a new time namespace");
+        return 0;
+}
+
+static int parse_document(json_object *doc, struct cell_spec *spec, struct cell_error *err)
+{
+        json_object *v;
+        if (parse_version(doc, spec, err) < 0 || parse_root(doc, spec, err) < 0)
+                return -1;
+        if (oci_field_string(doc, NULL, "hostname", false, &spec->hostname, err) < 0 ||
+            oci_field_string(doc, NULL, "domainname", false, &spec->domainname, err) < 0)
+                return -1;
+        if ((v = oci_member(doc, "process"))) {
+                spec->has_process = true;
+                if (oci_parse_process(v, OCI_KEY(NULL, "process"), &spec->process, err) < 0)
+                        return -1;
+        }
+        if ((v = oci_member(doc, "mounts")) &&
+            oci_parse_mounts(v, OCI_KEY(NULL, "mounts"), &spec->mounts, &spec->n_mounts, err) < 0)
+                return -1;
+        if ((v = oci_member(doc, "hooks")) &&
+            oci_parse_hooks(v, OCI_KEY(NULL, "hooks"), spec->hooks, err) < 0)
+                return -1;
+        if (parse_annotations(doc, spec, err) < 0)
+                return -1;
+        if ((v = oci_member(doc, "linux")) &&
+            oci_parse_linux(v, OCI_KEY(NULL, "linux"), &spec->linux, err) < 0)
+                return -1;
+        return validate_spec(spec, err);
+}
+
+int cell_spec_parse(const char *json, size_t len, struct cell_spec **out, struct cell_error *err)
+{
+        json_object *doc;
+        if (tokenize(json, len, &doc, err) < 0)
+                return -1;
+        struct cell_spec *spec = xzalloc(sizeof(*spec));
+        int r = parse_document(doc, spec, err);
+        json_object_put(doc);
+        if (r < 0) {
+                cell_spec_free(spec);
+                return -1;
+        }
+        *out = spec;
+        return 0;
+}
+
+int cell_spec_load(const char *bundle, struct cell_spec **out, struct cell_error *err)
+{
+        _cleanup_free_ char *path = cell_path_join(bundle, "config.json");
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (cell_read_file(path, &text, &len, err) < 0)
+                return -1;
+        if (cell_spec_parse(text, len, out, err) < 0)
+                return cell_error_prefix(err, "%s", path);
+        return 0;
+}
+
+int cell_process_parse(const char *json, size_t len, struct cell_process *out,
+                       struct cell_error *err)
+{
+        json_object *doc;
+        memset(out, 0, sizeof(*out));
+        if (tokenize(json, len, &doc, err) < 0)
+                return -1;
+        int r = oci_parse_process(doc, NULL, out, err);
+        json_object_put(doc);
+        if (r < 0) {
+                cell_process_release(out);
+                return -1;
+        }
+        return 0;
+}
+
+void cell_spec_free(struct cell_spec *spec)
+{
+        if (!spec)
+                return;
+        free(spec->oci_version);
+        free(spec->root_path);
+        free(spec->hostname);
+        free(spec->domainname);
+        oci_mounts_free(spec->mounts, spec->n_mounts);
+        cell_process_release(&spec->process);
+        oci_hooks_release(spec->hooks);
+        oci_key_values_free(spec->annotations, spec->n_annotations);
+        oci_linux_release(&spec->linux);
+        free(spec);
+}
