@@ -20,8 +20,11 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+/* gnu11 predefines `linux` as 1, which would break spec->linux. */
+#undef linux
 #include "oci/spec.h"
 #include "util/error.h"
 
@@ -87,5 +90,85 @@ int cell_cgroup_pids(struct cell_cgroup *cg, pid_t **pids, size_t *n, struct cel
 int cell_cgroup_destroy(struct cell_cgroup *cg, struct cell_error *err);
 
 void cell_cgroup_free(struct cell_cgroup *cg);
+
+/*
+ * Freeze (pause) or thaw (resume) every process of the container: the v1
+ * freezer where the host has one, else the v2 cgroup.freeze.  Returns once
+ * the kernel reports the new state (bounded at ~2 s; a freeze that does not
+ * complete is undone and reported as ETIMEDOUT).
+ */
+int cell_cgroup_freeze(struct cell_cgroup *cg, bool frozen, struct cell_error *err);
+/* Whether the container's cgroup is frozen (for the state "paused"). */
+int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_error *err);
+
+/*
+ * Apply `r` to a live cgroup (`update`): only the fields set in `r` are
+ * written, with the same hierarchy choice and conversions as at create.
+ * Stops at the first failure; the error names the spec field and the file.
+ */
+int cell_cgroup_update(struct cell_cgroup *cg, const struct cell_resources *r,
+                       struct cell_error *err);
+
+/* Statistics, shaped as runc's `events --stats` (libcontainer/cgroups Stats). */
+struct cell_cgroup_usage {
+        uint64_t usage, max_usage, failcnt, limit; /* bytes; limit UINT64_MAX = none */
+};
+
+struct cell_cgroup_blkio_entry {
+        uint64_t major, minor;
+        char op[16]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+        uint64_t value;
+};
+
+struct cell_cgroup_hugetlb_stats {
+        char page_size[16]; /* "2MB", "1GB" */
+        uint64_t usage, max_usage, failcnt;
+};
+
+struct cell_cgroup_stat_value {
+        char *key;
+        uint64_t value;
+};
+
+struct cell_cgroup_stats {
+        struct {
+                uint64_t total_ns, kernel_ns, user_ns;
+                uint64_t *percpu_ns; /* v1 cpuacct.usage_percpu; NULL on v2 */
+                size_t n_percpu;
+                uint64_t periods, throttled_periods, throttled_ns;
+        } cpu;
+        struct {
+                uint64_t cache;
+                struct cell_cgroup_usage usage, swap, kernel, kernel_tcp;
+                uint64_t oom_kill; /* processes killed by the OOM killer in this cgroup */
+                bool use_hierarchy;
+                struct cell_cgroup_stat_value *raw; /* memory.stat as read */
+                size_t n_raw;
+        } memory;
+        struct {
+                uint64_t current, limit; /* limit 0 = no limit */
+        } pids;
+        struct {
+                struct cell_cgroup_blkio_entry *service_bytes, *serviced;
+                size_t n_service_bytes, n_serviced;
+        } blkio;
+        struct cell_cgroup_hugetlb_stats *hugetlb;
+        size_t n_hugetlb;
+};
+
+/*
+ * Fill `*out` from every hierarchy the container uses.  Controllers the
+ * host lacks leave their part zero.  Release with cell_cgroup_stats_release.
+ */
+int cell_cgroup_stats(struct cell_cgroup *cg, struct cell_cgroup_stats *out,
+                      struct cell_error *err);
+void cell_cgroup_stats_release(struct cell_cgroup_stats *stats);
+
+/*
+ * A human-readable description of the host's cgroups (for `cell check`):
+ * the mode, each hierarchy's mount point, its controllers and whether it is
+ * mounted with favordynmods.  `*text` is malloc'd; caller frees.
+ */
+int cell_cgroup_host_report(char **text, struct cell_error *err);
 
 #endif

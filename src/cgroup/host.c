@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The host's cgroup layout: which hierarchies are mounted where, parsed once
+ * from /proc/self/mountinfo and cached for the life of the process.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static const char *const v1_names[CELL_CG__COUNT] = {
+        [CELL_CG_CPU] = "cpu",
+        [CELL_CG_CPUACCT] = "cpuacct",
+        [CELL_CG_CPUSET] = "cpuset",
+        [CELL_CG_MEMORY] = "memory",
+        [CELL_CG_DEVICES] = "devices",
+        [CELL_CG_FREEZER] = "freezer",
+        [CELL_CG_BLKIO] = "blkio",
+        [CELL_CG_PIDS] = "pids",
+        [CELL_CG_HUGETLB] = "hugetlb",
+        [CELL_CG_NET_CLS] = "net_cls",
+        [CELL_CG_NET_PRIO] = "net_prio",
+        [CELL_CG_RDMA] = "rdma",
+        [CELL_CG_PERF_EVENT] = "perf_event",
+        [CELL_CG_MISC] = "misc",
+};
+
+/* cpuacct, devices, freezer, net_cls and net_prio have no v2 controller file. */
+static const char *const v2_names[CELL_CG__COUNT] = {
+        [CELL_CG_CPU] = "cpu",       [CELL_CG_CPUSET] = "cpuset",
+        [CELL_CG_MEMORY] = "memory", [CELL_CG_BLKIO] = "io",
+        [CELL_CG_PIDS] = "pids",     [CELL_CG_HUGETLB] = "hugetlb",
+        [CELL_CG_RDMA] = "rdma",     [CELL_CG_PERF_EVENT] = "perf_event",
+        [CELL_CG_MISC] = "misc",
+};
+
+/* What every cgroup2 directory offers without a controller in cgroup.controllers. */
+#define V2_BUILTIN                                                                                 \
+        (CELL_CG_BIT(CELL_CG_FREEZER) | CELL_CG_BIT(CELL_CG_DEVICES) | CELL_CG_BIT(CELL_CG_CPUACCT))
+
+const char *cell_cg_controller_v1_name(enum cell_cg_controller c)
+{
+        return c < CELL_CG__COUNT ? v1_names[c] : NULL;
+}
+
+const char *cell_cg_controller_v2_name(enum cell_cg_controller c)
+{
+        return c < CELL_CG__COUNT ? v2_names[c] : NULL;
+}
+
+static int controller_index(const char *name, size_t len, bool v2)
+{
+        const char *const *names = v2 ? v2_names : v1_names;
+        for (int c = 0; c < CELL_CG__COUNT; c++)
+                if (names[c] && strlen(names[c]) == len && !strncmp(names[c], name, len))
+                        return c;
+        return -1;
+}
+
+unsigned cell_cg_controller_mask(const char *list, bool v2)
+{
+        unsigned mask = 0;
+        while (*list) {
+                size_t len = strcspn(list, ", \n");
+                int c = controller_index(list, len, v2);
+                if (c >= 0)
+                        mask |= CELL_CG_BIT(c);
+                list += len;
+                list += strspn(list, ", \n");
+        }
+        return mask;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static char *unescape(const char *s, size_t len)
+{
+        char *out = xmalloc(len + 1), *o = out;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3') {
+                        *o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+                                      (s[i + 3] - '0'));
+                        i += 3;
+                } else {
+                        *o++ = s[i];
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+/* The v1 key of a hierarchy from its super options: controllers, then "name=". */
+static char *v1_key(const char *superopts, unsigned *mask, bool *favordynmods)
+{
+        _cleanup_free_ char *copy = xstrdup(superopts);
+        char *key = xstrdup(""), *save = NULL;
+        *mask = 0;
+        *favordynmods = false;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                int c = controller_index(tok, strlen(tok), false);
+                if (!strcmp(tok, "favordynmods"))
+                        *favordynmods = true;
+                if (c < 0 && strncmp(tok, "name=", 5) != 0)
+                        continue;
+                if (c >= 0)
+                        *mask |= CELL_CG_BIT(c);
+                char *next = xasprintf("%s%s%s", key, *key ? "," : "", tok);
+                free(key);
+                key = next;
+        }
+        return key;
+}
+
+struct mountinfo_line {
+        const char *devno, *root, *mount_point, *fstype, *superopts;
+        size_t devno_len, root_len, mount_point_len, fstype_len;
+};
+
+/* Split one line; returns false for malformed lines. */
+static bool split_line(char *line, struct mountinfo_line *l)
+{
+        char *field[6];
+        char *p = line;
+        for (int i = 0; i < 6; i++) {
+                field[i] = p;
+                p = strchr(p, ' ');
+                if (!p)
+                        return false;
+                *p++ = '\0';
+        }
+        /* Optional fields ("shared:1 ...") end with a lone "-". */
+        char *sep = !strncmp(p, "- ", 2) ? p : strstr(p, " - ");
+        if (!sep)
+                return false;
+        char *fstype = sep + (*sep == ' ' ? 3 : 2), *source = strchr(fstype, ' ');
+        if (!source)
+                return false;
+        *source++ = '\0';
+        char *superopts = strchr(source, ' ');
+        if (!superopts)
+                return false;
+        *superopts++ = '\0';
+        *l = (struct mountinfo_line){
+                .devno = field[2],
+                .root = field[3],
+                .mount_point = field[4],
+                .fstype = fstype,
+                .superopts = superopts,
+        };
+        return true;
+}
+
+static bool seen_devno(const char **devnos, size_t n, const char *devno)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(devnos[i], devno))
+                        return true;
+        return false;
+}
+
+static void add_mount(struct cell_cg_host *host, const struct mountinfo_line *l, bool v2)
+{
+        host->mounts = xreallocarray(host->mounts, host->n_mounts + 1, sizeof(*host->mounts));
+        struct cell_cg_mount *m = &host->mounts[host->n_mounts++];
+        *m = (struct cell_cg_mount){
+                .mount_point = unescape(l->mount_point, strlen(l->mount_point)),
+                .root = unescape(l->root, strlen(l->root)),
+                .v2 = v2,
+        };
+        if (v2) {
+                m->key = xstrdup("");
+                m->favordynmods = strstr(l->superopts, "favordynmods") != NULL;
+        } else {
+                m->key = v1_key(l->superopts, &m->controllers, &m->favordynmods);
+        }
+}
+
+/* Orders v1 hierarchies first (in mountinfo order), then the cgroup2 tree. */
+static void sort_v2_last(struct cell_cg_host *host)
+{
+        for (size_t i = 0; i + 1 < host->n_mounts; i++) {
+                if (!host->mounts[i].v2)
+                        continue;
+                struct cell_cg_mount v2 = host->mounts[i];
+                memmove(&host->mounts[i], &host->mounts[i + 1],
+                        (host->n_mounts - i - 1) * sizeof(v2));
+                host->mounts[host->n_mounts - 1] = v2;
+                break;
+        }
+}
+
+int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct cell_error *err)
+{
+        (void)err;
+        *host = (struct cell_cg_host){0};
+        _cleanup_free_ char *copy = xstrdup(mountinfo);
+        _cleanup_free_ const char **devnos = NULL;
+        size_t n_devnos = 0;
+        bool have_v1 = false, have_v2 = false;
+        char *save = NULL;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                struct mountinfo_line l;
+                if (!split_line(line, &l))
+                        continue;
+                bool v2 = !strcmp(l.fstype, "cgroup2");
+                if ((!v2 && strcmp(l.fstype, "cgroup") != 0) ||
+                    seen_devno(devnos, n_devnos, l.devno))
+                        continue;
+                if (v2 && have_v2)
+                        continue;
+                devnos = xreallocarray(devnos, n_devnos + 1, sizeof(*devnos));
+                devnos[n_devnos++] = l.devno;
+                add_mount(host, &l, v2);
+                have_v1 |= !v2;
+                have_v2 |= v2;
+        }
+        sort_v2_last(host);
+        host->mode = have_v1 && have_v2 ? CELL_CGROUP_MODE_HYBRID
+                     : have_v1          ? CELL_CGROUP_MODE_V1
+                     : have_v2          ? CELL_CGROUP_MODE_V2
+                                        : CELL_CGROUP_MODE_NONE;
+        return 0;
+}
+
+void cell_cg_host_release(struct cell_cg_host *host)
+{
+        for (size_t i = 0; i < host->n_mounts; i++) {
+                free(host->mounts[i].mount_point);
+                free(host->mounts[i].root);
+                free(host->mounts[i].key);
+        }
+        free(host->mounts);
+        *host = (struct cell_cg_host){0};
+}
+
+static struct cell_cg_host cached_host;
+static bool cached;
+
+int cell_cg_host_get(const struct cell_cg_host **out, struct cell_error *err)
+{
+        if (!cached) {
+                _cleanup_free_ char *text = NULL;
+                if (cell_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+                        return cell_error_prefix(err, "detect cgroup hierarchies");
+                if (cell_cg_host_parse(text, &cached_host, err) < 0)
+                        return -1;
+                cached = true;
+        }
+        *out = &cached_host;
+        return 0;
+}
+
+unsigned cell_cg_host_v2_controllers(const struct cell_cg_mount *m)
+{
+        static unsigned mask;
+        static bool known;
+        if (!known) {
+                _cleanup_free_ char *text = NULL;
+                if (cell_cg_read(m->mount_point, "cgroup.controllers", &text, NULL) == 0)
+                        mask = cell_cg_controller_mask(text, true);
+                known = true;
+        }
+        return mask | V2_BUILTIN;
+}
+
+int cell_cgroup_detect(enum cell_cgroup_mode *mode, struct cell_error *err)
+{
+        const struct cell_cg_host *host;
+        if (cell_cg_host_get(&host, err) < 0)
+                return -1;
+        *mode = host->mode;
+        return 0;
+}
+
+const char *cell_cgroup_mode_name(enum cell_cgroup_mode mode)
+{
+        switch (mode) {
+        case CELL_CGROUP_MODE_V1:
+                return "v1";
+        case CELL_CGROUP_MODE_V2:
+                return "v2";
+        case CELL_CGROUP_MODE_HYBRID:
+                return "hybrid";
+        case CELL_CGROUP_MODE_NONE:
+                break;
+        }
+        return "none";
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_CGROUP_INTERNAL_H
+#define CELL_CGROUP_INTERNAL_H
+
+/*
+ * Internals of src/cgroup/, shared between its files and the unit tests.
+ * Nothing outside src/cgroup/ and tests/unit/test_cgroup.c includes this.
+ *
+ * The model:
+ *   - the *host* (host.c) is the list of mounted hierarchies, parsed once
+ *     from /proc/self/mountinfo and cached for the life of the process;
+ *   - a container's cgroup (`struct cell_cgroup`) is one directory per
+ *     hierarchy it uses (`struct cell_cgroup_dir`), each served by the driver
+ *     of its kind (v1.c or v2.c).  The host's mode is data, not code: "hybrid"
+ *     is simply a handle holding v1 directories and one v2 directory, "none"
+ *     a handle with no directory at all.
+ *   - resources become a *plan* (plan.c, resources_v1.c, resources_v2.c): a
+ *     list of {directory, file, value, spec field} writes built without
+ *     touching the host, then written by one loop.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cgroup/cgroup.h"
+
+/* Controllers cell knows, as bit numbers in a controller mask. */
+enum cell_cg_controller {
+        CELL_CG_CPU,
+        CELL_CG_CPUACCT,
+        CELL_CG_CPUSET,
+        CELL_CG_MEMORY,
+        CELL_CG_DEVICES,
+        CELL_CG_FREEZER,
+        CELL_CG_BLKIO, /* "io" on v2 */
+        CELL_CG_PIDS,
+        CELL_CG_HUGETLB,
+        CELL_CG_NET_CLS,
+        CELL_CG_NET_PRIO,
+        CELL_CG_RDMA,
+        CELL_CG_PERF_EVENT,
+        CELL_CG_MISC,
+        CELL_CG__COUNT
+};
+
+#define CELL_CG_BIT(c) (1u << (c))
+
+/* v1 name of a controller ("blkio"); v2 name ("io"), NULL when v2 has none. */
+const char *cell_cg_controller_v1_name(enum cell_cg_controller c);
+const char *cell_cg_controller_v2_name(enum cell_cg_controller c);
+/* Mask of a comma-separated list of v1 (v2 = false) or v2 names; unknown names are ignored. */
+unsigned cell_cg_controller_mask(const char *list, bool v2);
+
+/* One mounted hierarchy of the host. */
+struct cell_cg_mount {
+        char *mount_point; /* "/sys/fs/cgroup/memory" */
+        char *root;        /* cgroup path shown at the mount point (mountinfo field 4), "/" */
+        char *key;         /* "cpu,cpuacct", "name=systemd", or "" for cgroup2 */
+        bool v2;
+        bool favordynmods;
+        unsigned controllers; /* v1: from the mount options; v2: see cell_cg_host_v2_controllers */
+};
+
+struct cell_cg_host {
+        enum cell_cgroup_mode mode;
+        struct cell_cg_mount *mounts; /* v1 hierarchies in mountinfo order, then cgroup2 */
+        size_t n_mounts;
+};
+
+/* The cached host layout (parsed once).  Never NULL on success. */
+int cell_cg_host_get(const struct cell_cg_host **out, struct cell_error *err);
+/* Parse mountinfo text (for tests).  Caller releases with cell_cg_host_release. */
+int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct cell_error *err);
+void cell_cg_host_release(struct cell_cg_host *host);
+
+/*
+ * Controllers usable in a cgroup2 tree: <mount>/cgroup.controllers (read
+ * once, cached) plus what every v2 cgroup has built in (freezer via
+ * cgroup.freeze, devices via eBPF, cpuacct via cpu.stat).
+ */
+unsigned cell_cg_host_v2_controllers(const struct cell_cg_mount *m);
+
+/*
+ * The container's cgroup path inside one hierarchy, relative to the mount
+ * point (always starts with '/').  runc's cgroupfs semantics:
+ *   - `cgroups_path` absolute: taken as is (relative to the hierarchy's mount);
+ *   - relative: below cell's own cgroup on that hierarchy (on v2: below its
+ *     parent, since the own cgroup usually holds processes and so cannot
+ *     enable controllers for children);
+ *   - NULL or "": as the relative path "<id>".
+ * `own` is cell's cgroup as /proc/self/cgroup shows it, `mount_root` the
+ * mountinfo root of the hierarchy.  ".." cannot climb above the root.
+ */
+int cell_cg_derive_path(const char *cgroups_path, const char *id, const char *own,
+                        const char *mount_root, bool v2, char **out, struct cell_error *err);
+
+/* Clean a path lexically ("a//b/../c" -> "/a/c"); result always starts with '/'. */
+char *cell_cg_clean_path(const char *path);
+
+/* cell's own cgroup on the hierarchy `m`, from /proc/self/cgroup text. */
+int cell_cg_own_path(const char *proc_self_cgroup, const struct cell_cg_mount *m, char **out,
+                     struct cell_error *err);
+
+struct cell_cgroup_dir;
+
+/* Per-hierarchy-kind operations (v1.c, v2.c). */
+struct cell_cgroup_driver {
+        const char *name; /* "v1", "v2" */
+        /* mkdir the directory (and missing parents); `*created` when it did not exist. */
+        int (*create)(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+                      struct cell_error *err);
+        /* Make the controllers of `mask` usable in the directory (v2: subtree_control). */
+        int (*enable)(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err);
+        int (*enter)(struct cell_cgroup_dir *d, pid_t pid, struct cell_error *err);
+        /* Freeze or thaw, waiting until the kernel reports the new state. */
+        int (*freeze)(struct cell_cgroup_dir *d, bool frozen, struct cell_error *err);
+        /* Kill everything below the directory at once if the kernel can (v2 cgroup.kill); 1 = done.
+         */
+        int (*kill_all)(struct cell_cgroup_dir *d);
+};
+
+extern const struct cell_cgroup_driver cell_cg_driver_v1;
+extern const struct cell_cgroup_driver cell_cg_driver_v2;
+
+struct cell_cgroup_dir {
+        const struct cell_cgroup_driver *driver;
+        char *key;            /* hierarchy key, as in struct cell_cg_mount */
+        char *path;           /* absolute directory, "/sys/fs/cgroup/memory/x" */
+        char *mount_point;    /* of its hierarchy */
+        unsigned controllers; /* controllers this directory is used for */
+        int fd;               /* v2: O_DIRECTORY fd (clone3); else -1 */
+};
+
+struct cell_cgroup {
+        enum cell_cgroup_mode mode;
+        struct cell_cgroup_dir *dirs;
+        size_t n_dirs;
+};
+
+/* The directory holding controller `c`, or NULL. */
+struct cell_cgroup_dir *cell_cg_dir_for(const struct cell_cgroup *cg, enum cell_cg_controller c);
+/* The v2 directory, or NULL. */
+struct cell_cgroup_dir *cell_cg_dir_v2(const struct cell_cgroup *cg);
+
+/* Read the pids of <dir>/cgroup.procs.  A missing directory gives 0 pids. */
+int cell_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct cell_error *err);
+
+/* Write `value` to <dir>/<file>; the error names the full path. */
+int cell_cg_write(const char *dir, const char *file, const char *value, struct cell_error *err);
+/* Read <dir>/<file> (NUL-terminated, trailing newline kept); the error names the full path. */
+int cell_cg_read(const char *dir, const char *file, char **out, struct cell_error *err);
+
+/*
+ * Write every field set in `r` to the handle's directories (create and
+ * update); v2 controllers the writes need are enabled first.
+ */
+int cell_cg_apply_resources(struct cell_cgroup *cg, const struct cell_resources *r,
+                            struct cell_error *err);
+
+/* Remove one cgroup directory: kill what is inside (and below), wait, rmdir. */
+int cell_cg_remove_dir(const char *path, const struct timespec *deadline, struct cell_error *err);
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The driver for one cgroup v1 hierarchy directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+/*
+ * A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems (unless
+ * the parent has cgroup.clone_children), and the kernel refuses to move a
+ * process into it (ENOSPC).  runc copies the parent's values; so do we, but
+ * only for the values the spec does not set itself (the resource plan writes
+ * those right after), to keep it to two reads and two writes at most.
+ */
+static int cpuset_copy_from_parent(const char *path, const struct cell_resources *r,
+                                   struct cell_error *err)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        const char *from_spec[] = {r ? r->cpu.cpus : NULL, r ? r->cpu.mems : NULL};
+        _cleanup_free_ char *parent = xstrdup(path);
+        *strrchr(parent, '/') = '\0';
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
+                if (from_spec[i] && from_spec[i][0])
+                        continue;
+                _cleanup_free_ char *value = NULL;
+                if (cell_cg_read(parent, files[i], &value, err) < 0 ||
+                    cell_cg_write(path, files[i], value, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int mkdir_one(const char *path, bool cpuset, const struct cell_resources *r, bool *created,
+                     struct cell_error *err)
+{
+        *created = false;
+        if (mkdir(path, 0755) < 0)
+                return errno == EEXIST ? 0 : -1;
+        *created = true;
+        if (cpuset && cpuset_copy_from_parent(path, r, err) < 0) {
+                rmdir(path);
+                return -2;
+        }
+        return 0;
+}
+
+/* mkdir each missing component below the mount point, top down. */
+static int mkdir_parents(struct cell_cgroup_dir *d, bool cpuset, struct cell_error *err)
+{
+        _cleanup_free_ char *copy = xstrdup(d->path);
+        for (char *p = copy + strlen(d->mount_point) + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                bool created;
+                int r = mkdir_one(copy, cpuset, NULL, &created, err);
+                if (r == -1)
+                        return cell_error_errno(err, "mkdir %s", copy);
+                if (r < 0)
+                        return -1;
+                *p = '/';
+        }
+        return 0;
+}
+
+static int v1_create(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+                     struct cell_error *err)
+{
+        bool cpuset = d->controllers & CELL_CG_BIT(CELL_CG_CPUSET);
+        int ret = mkdir_one(d->path, cpuset, r, created, err);
+        if (ret == -1 && errno == ENOENT) {
+                if (mkdir_parents(d, cpuset, err) < 0)
+                        return -1;
+                ret = mkdir_one(d->path, cpuset, r, created, err);
+        }
+        if (ret == -1)
+                return cell_error_errno(err, "mkdir %s", d->path);
+        return ret < 0 ? -1 : 0;
+}
+
+static int v1_enable(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err)
+{
+        (void)d;
+        (void)mask;
+        (void)err;
+        return 0; /* every controller of a v1 hierarchy is on in every directory */
+}
+
+static int v1_enter(struct cell_cgroup_dir *d, pid_t pid, struct cell_error *err)
+{
+        char buf[24];
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        return cell_cg_write(d->path, "cgroup.procs", buf, err);
+}
+
+/*
+ * Writing FROZEN starts freezing; the state reads FREEZING until every task
+ * has stopped, which can need the write repeated (runc does the same) when
+ * tasks were forking.  Bounded at ~2 s.
+ */
+static int v1_freeze(struct cell_cgroup_dir *d, bool frozen, struct cell_error *err)
+{
+        if (!(d->controllers & CELL_CG_BIT(CELL_CG_FREEZER)))
+                return 0;
+        if (!frozen)
+                return cell_cg_write(d->path, "freezer.state", "THAWED", err);
+        for (int i = 0; i < 2000; i++) {
+                if (i % 10 == 0 && cell_cg_write(d->path, "freezer.state", "FROZEN", err) < 0)
+                        return -1;
+                _cleanup_free_ char *state = NULL;
+                if (cell_cg_read(d->path, "freezer.state", &state, err) < 0)
+                        return -1;
+                if (!strncmp(state, "FROZEN", 6))
+                        return 0;
+                nanosleep(&(struct timespec){0, 1000000}, NULL);
+        }
+        cell_cg_write(d->path, "freezer.state", "THAWED", NULL);
+        return cell_error_set(err, ETIMEDOUT, "freeze %s", d->path);
+}
+
+static int v1_kill_all(struct cell_cgroup_dir *d)
+{
+        (void)d;
+        return 0;
+}
+
+const struct cell_cgroup_driver cell_cg_driver_v1 = {
+        .name = "v1",
+        .create = v1_create,
+        .enable = v1_enable,
+        .enter = v1_enter,
+        .freeze = v1_freeze,
+        .kill_all = v1_kill_all,
+};
