@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start-up benchmark of cell against crun and runc (see bench/README.md).
+# Builds build/cell if needed, then runs bench/startup.py. Run as root.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+if [[ -z ${CELL_BINARY:-} ]]; then
+	[[ -f build/build.ninja ]] || meson setup build >/dev/null
+	ninja -C build cell >/dev/null
+fi
+exec /usr/bin/python3 bench/startup.py "$@"
