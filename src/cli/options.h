@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_CLI_OPTIONS_H
+#define CELL_CLI_OPTIONS_H
+
+/*
+ * argv -> structs, for the global options and every verb.  The parsers open,
+ * print and change nothing (beyond getopt's own state and its reordering of
+ * argv), so the unit tests drive them directly; the verb files then map the
+ * struct onto one library call.
+ *
+ * Both "--opt X" and "--opt=X" are accepted (getopt_long).  Global options
+ * stop at the first non-option, the verb; verb options may come before or
+ * after the positional arguments.  Every parser returns 0, or -1 with `err`
+ * holding a usage error:
+ *
+ *   unknown option --foo
+ *   option --bundle requires an argument
+ *   invalid --log-format "xml": must be text or json
+ *   "start" requires exactly 1 argument(s)            (runc's wording)
+ *
+ * Strings in the structs point into argv.  `help` is set by -h/--help; the
+ * other fields are then unspecified.
+ */
+
+#include <stdbool.h>
+
+#include "cgroup/cgroup.h"
+#include "runtime/container.h"
+#include "util/error.h"
+#include "util/log.h"
+
+struct cli_global_options {
+        const char *root;     /* CELL_DEFAULT_ROOT unless --root */
+        const char *log_path; /* NULL unless --log */
+        enum cell_log_format log_format;
+        bool debug;
+        enum cell_cgroup_manager cgroup_manager; /* --systemd-cgroup / --cgroup-manager */
+        bool help;
+        bool version;
+        int verb_index; /* index of the verb in argv; argc when there is none */
+};
+
+int cli_parse_global(int argc, char **argv, struct cli_global_options *out, struct cell_error *err);
+
+/*
+ * Verb parsers: argv[0] is the verb's name (as in argv + verb_index).
+ */
+
+/*
+ * create and run.  --keep exists for run only; create accepts --detach (go-runc
+ * may pass it) but always leaves opts.detach false.
+ */
+struct cli_create_args {
+        struct cell_create_opts opts;
+        const char *id;
+        bool help;
+};
+
+int cli_parse_create(int argc, char **argv, struct cli_create_args *out, struct cell_error *err);
+int cli_parse_run(int argc, char **argv, struct cli_create_args *out, struct cell_error *err);
+
+/* Verbs whose only argument is the id: start, state. */
+struct cli_id_args {
+        const char *id;
+        bool help;
+};
+
+int cli_parse_id_only(int argc, char **argv, struct cli_id_args *out, struct cell_error *err);
+
+struct cli_kill_args {
+        const char *id;
+        int signal; /* SIGTERM unless given */
+        bool all;
+        bool help;
+};
+
+int cli_parse_kill(int argc, char **argv, struct cli_kill_args *out, struct cell_error *err);
+
+struct cli_delete_args {
+        const char *id;
+        bool force;
+        bool help;
+};
+
+int cli_parse_delete(int argc, char **argv, struct cli_delete_args *out, struct cell_error *err);
+
+enum cli_list_format { CLI_LIST_TABLE, CLI_LIST_JSON };
+
+struct cli_list_args {
+        enum cli_list_format format;
+        bool quiet;
+        bool help;
+};
+
+int cli_parse_list(int argc, char **argv, struct cli_list_args *out, struct cell_error *err);
+
+struct cli_spec_args {
+        const char *bundle; /* "." unless --bundle */
+        bool rootless;
+        bool help;
+};
+
+int cli_parse_spec(int argc, char **argv, struct cli_spec_args *out, struct cell_error *err);
+
+/* Verbs without options or arguments (features). */
+struct cli_no_args {
+        bool help;
+};
+
+int cli_parse_no_args(int argc, char **argv, struct cli_no_args *out, struct cell_error *err);
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "util/signals.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/cleanup.h"
+
+struct signal_entry {
+        const char *name; /* "SIGHUP": compared without the "SIG" */
+        int number;
+};
+
+/* Canonical names first: cell_signal_name() returns the first match. */
+static const struct signal_entry signal_table[] = {
+        {"SIGHUP", SIGHUP},
+        {"SIGINT", SIGINT},
+        {"SIGQUIT", SIGQUIT},
+        {"SIGILL", SIGILL},
+        {"SIGTRAP", SIGTRAP},
+        {"SIGABRT", SIGABRT},
+        {"SIGBUS", SIGBUS},
+        {"SIGFPE", SIGFPE},
+        {"SIGKILL", SIGKILL},
+        {"SIGUSR1", SIGUSR1},
+        {"SIGSEGV", SIGSEGV},
+        {"SIGUSR2", SIGUSR2},
+        {"SIGPIPE", SIGPIPE},
+        {"SIGALRM", SIGALRM},
+        {"SIGTERM", SIGTERM},
+        {"SIGSTKFLT", SIGSTKFLT},
+        {"SIGCHLD", SIGCHLD},
+        {"SIGCONT", SIGCONT},
+        {"SIGSTOP", SIGSTOP},
+        {"SIGTSTP", SIGTSTP},
+        {"SIGTTIN", SIGTTIN},
+        {"SIGTTOU", SIGTTOU},
+        {"SIGURG", SIGURG},
+        {"SIGXCPU", SIGXCPU},
+        {"SIGXFSZ", SIGXFSZ},
+        {"SIGVTALRM", SIGVTALRM},
+        {"SIGPROF", SIGPROF},
+        {"SIGWINCH", SIGWINCH},
+        {"SIGIO", SIGIO},
+        {"SIGPWR", SIGPWR},
+        {"SIGSYS", SIGSYS},
+        /* aliases */
+        {"SIGIOT", SIGIOT},
+        {"SIGCLD", SIGCHLD},
+        {"SIGPOLL", SIGPOLL},
+};
+
+/* SIGRTMIN+0 .. SIGRTMIN+29; SIGRTMAX (SIGRTMIN+30 on glibc) is named apart. */
+static const char *const realtime_names[] = {
+        "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",
+        "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10", "SIGRTMIN+11",
+        "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMIN+16", "SIGRTMIN+17",
+        "SIGRTMIN+18", "SIGRTMIN+19", "SIGRTMIN+20", "SIGRTMIN+21", "SIGRTMIN+22", "SIGRTMIN+23",
+        "SIGRTMIN+24", "SIGRTMIN+25", "SIGRTMIN+26", "SIGRTMIN+27", "SIGRTMIN+28", "SIGRTMIN+29",
+};
+
+/* Parse a string of decimal digits only (no sign, no spaces) up to `max`. */
+static int parse_small_number(const char *s, int max, int *out)
+{
+        if (!isdigit((unsigned char)*s))
+                return -1;
+        errno = 0;
+        char *end = NULL;
+        long v = strtol(s, &end, 10);
+        if (errno || *end || v > max)
+                return -1;
+        *out = (int)v;
+        return 0;
+}
+
+/* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (already without "SIG"). */
+static int parse_realtime(const char *name, int *sig)
+{
+        int base, offset = 0, direction;
+        if (strncasecmp(name, "RTMIN", 5) == 0) {
+                base = SIGRTMIN;
+                direction = 1;
+        } else if (strncasecmp(name, "RTMAX", 5) == 0) {
+                base = SIGRTMAX;
+                direction = -1;
+        } else {
+                return -1;
+        }
+        const char *rest = name + 5;
+        if (*rest) {
+                if (*rest != (direction > 0 ? '+' : '-'))
+                        return -1;
+                if (parse_small_number(rest + 1, SIGRTMAX - SIGRTMIN, &offset) < 0)
+                        return -1;
+        }
+        *sig = base + direction * offset;
+        return 0;
+}
+
+static int parse_name(const char *s, int *sig)
+{
+        const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(signal_table); i++) {
+                if (strcasecmp(name, signal_table[i].name + 3) == 0) {
+                        *sig = signal_table[i].number;
+                        return 0;
+                }
+        }
+        return parse_realtime(name, sig);
+}
+
+int cell_signal_parse(const char *s, int *sig, struct cell_error *err)
+{
+        int value;
+        if (s && (parse_small_number(s, SIGRTMAX, &value) == 0 || parse_name(s, &value) == 0)) {
+                *sig = value;
+                return 0;
+        }
+        return cell_error_set(err, 0, "invalid signal \"%s\"", s ? s : "");
+}
+
+const char *cell_signal_name(int sig)
+{
+        for (size_t i = 0; sig > 0 && i < CELL_ARRAY_SIZE(signal_table); i++) {
+                if (signal_table[i].number == sig)
+                        return signal_table[i].name;
+        }
+        if (sig == SIGRTMAX)
+                return "SIGRTMAX";
+        if (sig >= SIGRTMIN && sig < SIGRTMAX &&
+            (size_t)(sig - SIGRTMIN) < CELL_ARRAY_SIZE(realtime_names))
+                return realtime_names[sig - SIGRTMIN];
+        return NULL;
+}

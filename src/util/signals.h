@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_UTIL_SIGNALS_H
+#define CELL_UTIL_SIGNALS_H
+
+/*
+ * Signal names <-> numbers, as `kill` and runc accept them.
+ *
+ * Accepted spellings (case-insensitive, "SIG" prefix optional):
+ *   "TERM", "SIGTERM", "sigterm", "15"      standard signals and aliases
+ *                                           (IOT, CLD, POLL)
+ *   "RTMIN", "RTMIN+3", "SIGRTMAX-2"        real-time signals, glibc's
+ *                                           SIGRTMIN..SIGRTMAX (34..64)
+ * A number is accepted from 0 (no signal: an existence check) to SIGRTMAX.
+ */
+
+#include "util/error.h"
+
+/*
+ * Parse `s` into `*sig`.  On failure returns -1 with the message
+ * `invalid signal "<s>"` (errnum 0) and leaves `*sig` untouched.
+ */
+int cell_signal_parse(const char *s, int *sig, struct cell_error *err);
+
+/*
+ * The canonical name of `sig` ("SIGTERM", "SIGRTMIN+2"), a static string;
+ * NULL for 0 and numbers that are no signal.
+ */
+const char *cell_signal_name(int sig);
+
+#endif
