@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cell-version.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* The runtime-spec version cell implements (`cell --version`, `state`). */
 #define CELL_SPEC_VERSION "1.2.0"
@@ -84,16 +87,29 @@ static int run_help(struct cli_context *ctx, int argc, char **argv)
         return cli_verb_help(ctx);
 }
 
+/* With --debug, the command line itself is the first record. */
+static void log_command_line(int argc, char **argv)
+{
+        if (!cell_log_debug_enabled())
+                return;
+        _cleanup_free_ char *line = xstrdup(argv[0]);
+        for (int i = 1; i < argc; i++) {
+                char *longer = xasprintf("%s %s", line, argv[i]);
+                free(line);
+                line = longer;
+        }
+        cell_debug("command line: %s", line);
+}
+
 static int setup_logging(const struct cli_global_options *g)
 {
         cell_log_set_debug(g->debug);
-        if (!g->log_path)
-                return 0;
-        if (cell_log_open(g->log_path, g->log_format) == 0)
-                return 0;
-        struct cell_error err;
-        cell_error_errno(&err, "open log file %s", g->log_path);
-        return cli_fail(&err);
+        if (g->log_path && cell_log_open(g->log_path, g->log_format) < 0) {
+                struct cell_error err;
+                cell_error_errno(&err, "open log file %s", g->log_path);
+                return cli_fail(&err);
+        }
+        return 0;
 }
 
 int main(int argc, char **argv)
@@ -113,6 +129,7 @@ int main(int argc, char **argv)
         }
         if (setup_logging(&g) != 0)
                 return 1;
+        log_command_line(argc, argv);
         if (g.verb_index >= argc) {
                 cell_error_set(&err, 0, "missing command; see 'cell --help'");
                 return cli_fail(&err);
