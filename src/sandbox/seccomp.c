@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sandbox/seccomp_cache.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -373,37 +374,86 @@ static int compile(const struct cell_seccomp *seccomp, struct cell_seccomp_filte
         return rc;
 }
 
-int cell_seccomp_prepare(const struct cell_seccomp *seccomp, struct cell_seccomp_filter **out,
-                         struct cell_error *err)
+/* On a cache hit nothing resolves names, so say what compile would have skipped. */
+static void debug_unknown_syscalls(const struct cell_seccomp *seccomp)
+{
+        if (!cell_log_debug_enabled())
+                return;
+        for (size_t i = 0; i < seccomp->n_syscalls; i++)
+                for (size_t j = 0; j < seccomp->syscalls[i].n_names; j++)
+                        if (seccomp_syscall_resolve_name(seccomp->syscalls[i].names[j]) ==
+                            __NR_SCMP_ERROR)
+                                cell_debug("seccomp: linux.seccomp.syscalls[%zu]: unknown "
+                                           "syscall '%s' skipped",
+                                           i, seccomp->syscalls[i].names[j]);
+}
+
+static int compile_cached(const struct cell_seccomp *seccomp, const char *cache_dir,
+                          struct cell_seccomp_filter *filter, struct cell_error *err)
+{
+        if (!cache_dir)
+                return compile(seccomp, filter, err);
+        struct cell_seccomp_cache_key key;
+        cell_seccomp_cache_key_build(seccomp, &key);
+        void *program;
+        size_t len;
+        int rc = 0;
+        if (cell_seccomp_cache_get(cache_dir, &key, &program, &len)) {
+                filter->insns = program;
+                filter->n_insns = len / sizeof(struct sock_filter);
+                debug_unknown_syscalls(seccomp);
+        } else {
+                rc = compile(seccomp, filter, err);
+                if (rc == 0)
+                        cell_seccomp_cache_put(cache_dir, &key, filter->insns,
+                                               filter->n_insns * sizeof(struct sock_filter));
+        }
+        free(key.data);
+        return rc;
+}
+
+static int load_flags(const struct cell_seccomp *seccomp, unsigned int *flags,
+                      struct cell_error *err)
+{
+        if (filter_flags_value(seccomp, flags, err) < 0)
+                return -1;
+        int notify = check_notify(seccomp, err);
+        if (notify < 0)
+                return -1;
+        if (notify) {
+                *flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        } else if (*flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
+                /* Only meaningful with a listener; the kernel refuses it alone. */
+                cell_debug("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without "
+                           "SCMP_ACT_NOTIFY ignored");
+                *flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        }
+        /* TSYNC's failure report (a tid) would collide with the listener fd. */
+        if ((*flags & SECCOMP_FILTER_FLAG_TSYNC) && (*flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+                *flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        return 0;
+}
+
+int cell_seccomp_prepare_cached(const struct cell_seccomp *seccomp, const char *cache_dir,
+                                struct cell_seccomp_filter **out, struct cell_error *err)
 {
         *out = NULL;
         if (!seccomp || !seccomp->present)
                 return 0;
         struct cell_seccomp_filter *filter = xzalloc(sizeof(*filter));
-        if (filter_flags_value(seccomp, &filter->flags, err) < 0)
-                goto fail;
-        int notify = check_notify(seccomp, err);
-        if (notify < 0)
-                goto fail;
-        if (notify) {
-                filter->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
-        } else if (filter->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
-                /* Only meaningful with a listener; the kernel refuses it alone. */
-                cell_debug("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without "
-                           "SCMP_ACT_NOTIFY ignored");
-                filter->flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        if (load_flags(seccomp, &filter->flags, err) < 0 ||
+            compile_cached(seccomp, cache_dir, filter, err) < 0) {
+                cell_seccomp_filter_free(filter);
+                return -1;
         }
-        /* TSYNC's failure report (a tid) would collide with the listener fd. */
-        if ((filter->flags & SECCOMP_FILTER_FLAG_TSYNC) &&
-            (filter->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
-                filter->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-        if (compile(seccomp, filter, err) < 0)
-                goto fail;
         *out = filter;
         return 0;
-fail:
-        cell_seccomp_filter_free(filter);
-        return -1;
+}
+
+int cell_seccomp_prepare(const struct cell_seccomp *seccomp, struct cell_seccomp_filter **out,
+                         struct cell_error *err)
+{
+        return cell_seccomp_prepare_cached(seccomp, NULL, out, err);
 }
 
 int cell_seccomp_load(struct cell_seccomp_filter *filter, int *notify_fd, struct cell_error *err)
