@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#define _GNU_SOURCE
 #include "util/fs.h"
 
 #include <dirent.h>
@@ -69,8 +68,7 @@ int cell_write_file_atomic(int dirfd, const char *name, const char *data, size_t
                            struct cell_error *err)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
-        _cleanup_close_ int fd =
-                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
                 return cell_error_errno(err, "create %s", tmp);
         if (cell_write_all(fd, data, len) < 0) {

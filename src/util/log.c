@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#define _GNU_SOURCE
 #include "util/log.h"
 
 #include <fcntl.h>
@@ -111,9 +110,9 @@ void cell_log(enum cell_log_level level, const char *fmt, ...)
         }
         if (log_fd < 0 || level == CELL_LOG_ERROR) {
                 char *line = NULL;
-                int n = level == CELL_LOG_ERROR ? asprintf(&line, "cell: %s\n", msg)
-                                                : asprintf(&line, "cell: %s: %s\n",
-                                                           level_names[level], msg);
+                int n = level == CELL_LOG_ERROR
+                                ? asprintf(&line, "cell: %s\n", msg)
+                                : asprintf(&line, "cell: %s: %s\n", level_names[level], msg);
                 if (n > 0)
                         write_all(STDERR_FILENO, line, (size_t)n);
                 free(line);

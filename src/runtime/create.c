@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/launch.h"
+#include "runtime/sync.h"
+#include "sandbox/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args (v2), spelled out to avoid header clashes. */
+struct clone3_args {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+                set_tid_size, cgroup;
+};
+
+void cell_launch_init(struct cell_launch *l)
+{
+        memset(l, 0, sizeof(*l));
+        l->dirfd = l->fifo_fd = l->sync_fd = l->child_sync = l->pidfd = l->pty_master = -1;
+        for (int i = 0; i < CELL_NS__COUNT; i++)
+                l->ns_fds[i] = -1;
+}
+
+static int load_config(struct cell_launch *l, struct cell_error *err)
+{
+        const char *bundle = l->opts->bundle ? l->opts->bundle : ".";
+        l->bundle = realpath(bundle, NULL);
+        if (!l->bundle)
+                return cell_error_errno(err, "bundle %s", bundle);
+        _cleanup_free_ char *path = cell_path_join(l->bundle, "config.json");
+        if (cell_read_file(path, &l->config_text, &l->config_len, err) < 0)
+                return -1;
+        if (cell_spec_parse(l->config_text, l->config_len, &l->spec, err) < 0)
+                return cell_error_prefix(err, "%s", path);
+        return 0;
+}
+
+/* Checks that need the command line as well as the spec. */
+static int validate_launch(struct cell_launch *l, struct cell_error *err)
+{
+        const struct cell_spec *spec = l->spec;
+        if (!spec->has_process)
+                return cell_error_set(err, 0, "process: required to create a container");
+        bool terminal = spec->process.terminal;
+        if (terminal && !l->opts->console_socket && !l->foreground)
+                return cell_error_set(err, 0,
+                                      "process.terminal: a --console-socket is required "
+                                      "when the container runs detached with a terminal");
+        if (!terminal && l->opts->console_socket)
+                return cell_error_set(err, 0,
+                                      "--console-socket given but process.terminal is "
+                                      "false");
+        if ((spec->hostname || spec->domainname) && !spec->linux.namespaces[CELL_NS_UTS].enabled)
+                return cell_error_set(err, 0,
+                                      "hostname: requires a UTS namespace in "
+                                      "linux.namespaces");
+        if (l->opts->preserve_fds < 0)
+                return cell_error_set(err, 0, "--preserve-fds: must not be negative");
+        l->rootfs = cell_path_absolute(l->bundle, spec->root_path);
+        struct stat st;
+        if (stat(l->rootfs, &st) < 0)
+                return cell_error_errno(err, "root.path: %s", l->rootfs);
+        if (!S_ISDIR(st.st_mode))
+                return cell_error_set(err, ENOTDIR, "root.path: %s", l->rootfs);
+        return 0;
+}
+
+/* Move an fd above the preserved range so the container gets exactly 0..2+N. */
+static int fd_above(int fd, int floor, struct cell_error *err)
+{
+        if (fd >= floor)
+                return fd;
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+        if (moved < 0)
+                return cell_error_errno(err, "fcntl(F_DUPFD_CLOEXEC)");
+        close(fd);
+        return moved;
+}
+
+static int open_namespace_paths(struct cell_launch *l, int floor, struct cell_error *err)
+{
+        for (int t = 0; t < CELL_NS__COUNT; t++) {
+                const struct cell_namespace *ns = &l->spec->linux.namespaces[t];
+                if (!ns->enabled || !ns->path)
+                        continue;
+                int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return cell_error_errno(err, "linux.namespaces: %s namespace path %s",
+                                                cell_ns_type_name(t), ns->path);
+                l->ns_fds[t] = fd;
+                int type = ioctl(fd, NS_GET_NSTYPE);
+                if (type >= 0 && type != cell_ns_clone_flag(t))
+                        return cell_error_set(err, 0, "linux.namespaces: %s is not a %s namespace",
+                                              ns->path, cell_ns_type_name(t));
+                if ((l->ns_fds[t] = fd_above(fd, floor, err)) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/*
+ * LISTEN_FDS (systemd socket activation) passes fds 3.. on to the
+ * container, as runc and crun do: they join the preserved range, and the
+ * container learns about them from LISTEN_FDS/LISTEN_PID=1.
+ */
+static int listen_fds(void)
+{
+        const char *v = getenv("LISTEN_FDS");
+        if (!v)
+                return 0;
+        char *end;
+        long n = strtol(v, &end, 10);
+        return (*end || n < 0 || n > 1024) ? 0 : (int)n;
+}
+
+static void build_env(struct cell_launch *l, int n_listen)
+{
+        const struct cell_process *p = &l->spec->process;
+        size_t n = 0;
+        l->env = xcalloc(p->n_env + 3, sizeof(char *));
+        for (size_t i = 0; i < p->n_env; i++)
+                l->env[n++] = xstrdup(p->env[i]);
+        if (n_listen > 0) {
+                l->env[n++] = xasprintf("LISTEN_FDS=%d", n_listen);
+                l->env[n++] = xstrdup("LISTEN_PID=1");
+        }
+}
+
+static int preserved_fd_count(const struct cell_launch *l)
+{
+        int n_listen = listen_fds();
+        return l->opts->preserve_fds + n_listen;
+}
+
+static uint64_t clone_flags(const struct cell_spec *spec)
+{
+        uint64_t flags = 0;
+        /* With a user namespace joined by path, the others must be created
+         * after joining it (in the child), so that it owns them. */
+        bool user_path = spec->linux.namespaces[CELL_NS_USER].path != NULL;
+        static const enum cell_ns_type at_clone[] = {CELL_NS_USER, CELL_NS_MOUNT, CELL_NS_PID,
+                                                     CELL_NS_NET,  CELL_NS_IPC,   CELL_NS_UTS};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(at_clone); i++) {
+                const struct cell_namespace *ns = &spec->linux.namespaces[at_clone[i]];
+                if (ns->enabled && !ns->path && !user_path)
+                        flags |= (uint64_t)cell_ns_clone_flag(at_clone[i]);
+        }
+        return flags;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct cell_id_mapping *m, size_t n,
+                        struct cell_error *err)
+{
+        char buf[4096];
+        size_t len = 0;
+        for (size_t i = 0; i < n && len < sizeof(buf); i++)
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+                                        m[i].container_id, m[i].host_id, m[i].size);
+        if (len >= sizeof(buf))
+                return cell_error_set(err, E2BIG, "%s: too many mappings", file);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+        if (cell_write_file(path, buf, len, err) < 0)
+                return cell_error_prefix(err, "linux.%s",
+                                         strcmp(file, "uid_map") == 0 ? "uidMappings"
+                                                                      : "gidMappings");
+        return 0;
+}
+
+static int spawn_init(struct cell_launch *l, const struct cell_init_config *cfg,
+                      bool *placed_by_clone, struct cell_error *err)
+{
+        _cleanup_close_ int own_pidns = -1;
+        /* A pid namespace is joined for our children only: enter it just
+         * for the clone, then return so that hooks run in the host's. */
+        if (l->ns_fds[CELL_NS_PID] >= 0) {
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0)
+                        return cell_error_errno(err, "open /proc/self/ns/pid");
+                if (setns(l->ns_fds[CELL_NS_PID], CLONE_NEWPID) < 0)
+                        return cell_error_errno(err, "join pid namespace %s",
+                                                l->spec->linux.namespaces[CELL_NS_PID].path);
+        }
+        struct clone3_args args = {.flags = clone_flags(l->spec) | CLONE_PIDFD,
+                                   .pidfd = (uint64_t)(uintptr_t)&l->pidfd,
+                                   .exit_signal = SIGCHLD};
+        int cgfd = cell_cgroup_clone_fd(l->cgroup);
+        if (cgfd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgfd;
+        }
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && cgfd >= 0) {
+                /* Placement can fail (e.g. a threaded cgroup); enter() will do it. */
+                args.flags &= ~CLONE_INTO_CGROUP;
+                cgfd = -1;
+                pid = syscall(SYS_clone3, &args, sizeof(args));
+        }
+        if (pid == 0)
+                cell_init_main(cfg);
+        int saved = errno;
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+                cell_warn("return to own pid namespace: %s", strerror(errno));
+        if (pid < 0)
+                return cell_error_set(err, saved, "clone container init");
+        l->pid = (pid_t)pid;
+        *placed_by_clone = cgfd >= 0;
+        return 0;
+}
+
+static int run_runtime_hooks(struct cell_launch *l, struct cell_error *err)
+{
+        static const enum cell_hook_kind kinds[] = {CELL_HOOK_PRESTART, CELL_HOOK_CREATE_RUNTIME};
+        l->rec.pid = l->pid;
+        _cleanup_free_ char *state = cell_state_record_json(&l->rec, CELL_STATUS_CREATING, l->pid);
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(kinds); i++)
+                if (cell_hooks_run(l->spec, kinds[i], state, err) < 0)
+                        return -1;
+        return 0;
+}
+
+static int take_pty(struct cell_launch *l, int master, struct cell_error *err)
+{
+        if (master < 0)
+                return cell_error_set(err, 0, "container init sent no terminal");
+        if (!l->opts->console_socket) {
+                l->pty_master = master;
+                return 0;
+        }
+        int r = cell_console_socket_send(l->opts->console_socket, master, err);
+        close(master);
+        return r < 0 ? cell_error_prefix(err, "--console-socket %s", l->opts->console_socket) : 0;
+}
+
+/* Serve the init's requests until it reports READY (see runtime/sync.h). */
+static int serve_init(struct cell_launch *l, struct cell_error *err)
+{
+        for (;;) {
+                struct cell_sync_msg m;
+                int fd = -1;
+                int r = cell_sync_recv(l->sync_fd, &m, &fd, err);
+                if (r < 0)
+                        return -1;
+                if (r == 0)
+                        return cell_error_set(err, 0, "container init exited during set-up");
+                switch (m.type) {
+                case CELL_SYNC_HOOKS:
+                        if (run_runtime_hooks(l, err) < 0 ||
+                            cell_sync_send(l->sync_fd, CELL_SYNC_HOOKS_DONE, err) < 0)
+                                return -1;
+                        break;
+                case CELL_SYNC_PTY:
+                        if (take_pty(l, fd, err) < 0)
+                                return -1;
+                        break;
+                case CELL_SYNC_READY:
+                        return 0;
+                case CELL_SYNC_ERROR:
+                        err->errnum = m.errnum;
+                        memcpy(err->msg, m.msg, sizeof(err->msg));
+                        return -1;
+                default:
+                        if (fd >= 0)
+                                close(fd);
+                        return cell_error_set(err, 0, "unexpected message %d from init", m.type);
+                }
+        }
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct cell_error *err)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s.cell-tmp", path);
+        char buf[32];
+        int len = snprintf(buf, sizeof(buf), "%d", pid);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || cell_write_all(fd, buf, (size_t)len) < 0)
+                return cell_error_errno(err, "--pid-file %s", path);
+        if (rename(tmp, path) < 0) {
+                cell_error_errno(err, "--pid-file %s", path);
+                unlink(tmp);
+                return -1;
+        }
+        return 0;
+}
+
+static void fill_record(struct cell_launch *l)
+{
+        struct cell_state_record *rec = &l->rec;
+        rec->oci_version = xstrdup(l->spec->oci_version);
+        rec->id = xstrdup(l->id);
+        rec->bundle = xstrdup(l->bundle);
+        rec->rootfs = xstrdup(l->rootfs);
+        rec->created = cell_time_rfc3339();
+        rec->cgroup = cell_cgroup_to_string(l->cgroup);
+        rec->n_annotations = l->spec->n_annotations;
+        rec->annotations = xcalloc(rec->n_annotations, sizeof(*rec->annotations));
+        for (size_t i = 0; i < rec->n_annotations; i++) {
+                rec->annotations[i].key = xstrdup(l->spec->annotations[i].key);
+                rec->annotations[i].value = xstrdup(l->spec->annotations[i].value);
+        }
+}
+
+/* State directory, cgroup and the saved record: the parts delete undoes. */
+static int make_container_state(struct cell_launch *l, struct cell_error *err)
+{
+        if (cell_state_open(l->rt->root, l->id, true, true, &l->dirfd, err) < 0)
+                return -1;
+        l->dir_created = true;
+        if (cell_cgroup_create(l->rt->cgroup_manager, l->id, l->spec, &l->cgroup, err) < 0)
+                return -1;
+        fill_record(l);
+        if (cell_state_write(l->dirfd, &l->rec, err) < 0)
+                return -1;
+        /* Keep the config for the poststart/poststop hooks, whatever becomes
+         * of the bundle by then. */
+        if ((l->spec->hooks[CELL_HOOK_POSTSTART].n > 0 ||
+             l->spec->hooks[CELL_HOOK_POSTSTOP].n > 0) &&
+            cell_write_file_atomic(l->dirfd, "config.json", l->config_text, l->config_len, err) < 0)
+                return -1;
+        return 0;
+}
+
+static int prepare_fds(struct cell_launch *l, int floor, struct cell_error *err)
+{
+        if (!l->foreground) {
+                if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0)
+                        return cell_error_errno(err, "create exec.fifo");
+                l->fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+                if (l->fifo_fd < 0)
+                        return cell_error_errno(err, "open exec.fifo");
+                if ((l->fifo_fd = fd_above(l->fifo_fd, floor, err)) < 0)
+                        return -1;
+        }
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return cell_error_errno(err, "socketpair");
+        l->sync_fd = sp[0];
+        l->child_sync = sp[1];
+        if ((l->child_sync = fd_above(l->child_sync, floor, err)) < 0)
+                return -1;
+        return open_namespace_paths(l, floor, err);
+}
+
+static int start_init(struct cell_launch *l, int preserve, struct cell_error *err)
+{
+        struct cell_init_config cfg = {
+                .spec = l->spec,
+                .id = l->id,
+                .bundle = l->bundle,
+                .rootfs = l->rootfs,
+                .no_pivot = l->opts->no_pivot,
+                .no_new_keyring = l->opts->no_new_keyring,
+                .foreground = l->foreground,
+                .preserve_fds = preserve,
+                .sync_fd = l->child_sync,
+                .fifo_fd = l->fifo_fd,
+                .env = l->env,
+                .seccomp = l->seccomp,
+        };
+        memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
+        bool placed = false;
+        if (spawn_init(l, &cfg, &placed, err) < 0)
+                return -1;
+        close(steal_fd(l->child_sync));
+        const struct cell_linux *lx = &l->spec->linux;
+        if (lx->namespaces[CELL_NS_USER].enabled && !lx->namespaces[CELL_NS_USER].path) {
+                if (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) <
+                            0 ||
+                    write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+                        return -1;
+        }
+        if (cell_cgroup_enter(l->cgroup, l->pid, placed, err) < 0)
+                return -1;
+        if (cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
+                return -1;
+        return serve_init(l, err);
+}
+
+int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, const char *id,
+                       const struct cell_create_opts *opts, bool foreground, struct cell_error *err)
+{
+        l->rt = rt;
+        l->id = id;
+        l->opts = opts;
+        l->foreground = foreground;
+        if (cell_container_id_validate(id, err) < 0)
+                return -1;
+        if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
+                return -1;
+        if (cell_seccomp_prepare(&l->spec->linux.seccomp, &l->seccomp, err) < 0)
+                return cell_error_prefix(err, "linux.seccomp");
+        int preserve = preserved_fd_count(l);
+        build_env(l, preserve - opts->preserve_fds);
+        if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
+            start_init(l, preserve, err) < 0)
+                goto fail;
+        l->rec.pid = l->pid;
+        l->rec.pid_start = cell_proc_start_time(l->pid);
+        if (cell_state_write(l->dirfd, &l->rec, err) < 0)
+                goto fail;
+        if (opts->pid_file && write_pid_file(opts->pid_file, l->pid, err) < 0)
+                goto fail;
+        return 0;
+fail:
+        cell_error_prefix(err, "create container \"%s\"", id);
+        cell_launch_abort(l);
+        return -1;
+}
+
+void cell_launch_abort(struct cell_launch *l)
+{
+        struct cell_error err;
+        cell_error_clear(&err);
+        if (l->pid > 0) {
+                if (l->pidfd >= 0)
+                        syscall(SYS_pidfd_send_signal, l->pidfd, SIGKILL, NULL, 0);
+                else
+                        kill(l->pid, SIGKILL);
+                while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                l->pid = 0;
+        }
+        if (l->cgroup && cell_cgroup_destroy(l->cgroup, &err) < 0)
+                cell_warn("%s", err.msg);
+        if (l->dir_created && cell_state_remove(l->rt->root, l->id, &err) < 0)
+                cell_warn("%s", err.msg);
+        l->dir_created = false;
+}
+
+void cell_launch_release(struct cell_launch *l)
+{
+        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->sync_fd,
+                      &l->child_sync, &l->pidfd,   &l->pty_master};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
+                if (*fds[i] >= 0)
+                        close(steal_fd(*fds[i]));
+        for (int t = 0; t < CELL_NS__COUNT; t++)
+                if (l->ns_fds[t] >= 0)
+                        close(steal_fd(l->ns_fds[t]));
+        cell_seccomp_filter_free(l->seccomp);
+        cell_cgroup_free(l->cgroup);
+        cell_spec_free(l->spec);
+        cell_strv_free(l->env);
+        free(l->config_text);
+        free(l->bundle);
+        free(l->rootfs);
+        cell_state_record_release(&l->rec);
+        cell_launch_init(l);
+}
+
+int cell_container_create(const struct cell_runtime *rt, const char *id,
+                          const struct cell_create_opts *opts, struct cell_error *err)
+{
+        struct cell_launch l;
+        cell_launch_init(&l);
+        int r = cell_launch_create(&l, rt, id, opts, false, err);
+        cell_launch_release(&l);
+        return r;
+}

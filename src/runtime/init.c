@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/hooks.h"
+#include "runtime/sync.h"
+#include "sandbox/process.h"
+#include "sandbox/rootfs.h"
+#include "sandbox/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static __attribute__((noreturn)) void fail(const struct cell_init_config *cfg,
+                                           struct cell_error *err)
+{
+        cell_sync_send_error(cfg->sync_fd, err);
+        _exit(1);
+}
+
+static void reset_signals(void)
+{
+        sigset_t all;
+        sigfillset(&all);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+        size_t klen = strlen(key);
+        for (; env && *env; env++)
+                if (!strncmp(*env, key, klen) && (*env)[klen] == '=')
+                        return *env + klen + 1;
+        return NULL;
+}
+
+static int check_executable(const char *path, const char *name, struct cell_error *err)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return cell_error_errno(err, "exec \"%s\": stat %s", name, path);
+        if (S_ISDIR(st.st_mode))
+                return cell_error_set(err, EACCES, "exec \"%s\": is a directory", name);
+        if (access(path, X_OK) < 0)
+                return cell_error_errno(err, "exec \"%s\"", name);
+        return 0;
+}
+
+char *cell_init_find_executable(const char *name, char *const *env, struct cell_error *err)
+{
+        if (strchr(name, '/'))
+                return check_executable(name, name, err) < 0 ? NULL : xstrdup(name);
+        const char *path = env_get(env, "PATH");
+        if (!path)
+                path = DEFAULT_PATH;
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *candidate = cell_path_join(*dir ? dir : ".", name);
+                struct stat st;
+                if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+                    access(candidate, X_OK) == 0)
+                        return steal_ptr(candidate);
+        }
+        cell_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+        return NULL;
+}
+
+/*
+ * Join the namespaces given by path.  The user namespace goes first: the
+ * others may be owned by it, and joining them needs its capabilities.
+ */
+static int join_namespaces(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        static const enum cell_ns_type order[] = {CELL_NS_USER, CELL_NS_MOUNT, CELL_NS_NET,
+                                                  CELL_NS_IPC,  CELL_NS_UTS,   CELL_NS_CGROUP,
+                                                  CELL_NS_TIME};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(order); i++) {
+                enum cell_ns_type t = order[i];
+                if (cfg->ns_fds[t] < 0)
+                        continue;
+                if (setns(cfg->ns_fds[t], cell_ns_clone_flag(t)) < 0)
+                        return cell_error_errno(err, "join %s namespace %s", cell_ns_type_name(t),
+                                                cfg->spec->linux.namespaces[t].path);
+                close(cfg->ns_fds[t]);
+        }
+        return 0;
+}
+
+static bool ns_new(const struct cell_spec *spec, enum cell_ns_type t)
+{
+        return spec->linux.namespaces[t].enabled && !spec->linux.namespaces[t].path;
+}
+
+/* Namespaces that clone() cannot create with the right parent: cgroup, time. */
+static int unshare_late_namespaces(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const struct cell_spec *spec = cfg->spec;
+        /* After the parent moved us into the container's cgroup, so that it
+         * becomes the root of the new cgroup namespace. */
+        if (ns_new(spec, CELL_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+                return cell_error_errno(err, "create cgroup namespace");
+        /* The offsets can only be written before any process enters the
+         * namespace; the init itself enters it at execve. */
+        if (ns_new(spec, CELL_NS_TIME)) {
+                if (unshare(cell_ns_clone_flag(CELL_NS_TIME)) < 0)
+                        return cell_error_errno(err, "create time namespace");
+                if (cell_sandbox_apply_time_offsets(&spec->linux, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int become_root_in_userns(const struct cell_spec *spec, struct cell_error *err)
+{
+        if (!spec->linux.namespaces[CELL_NS_USER].enabled)
+                return 0;
+        if (setresgid(0, 0, 0) < 0)
+                return cell_error_errno(err, "setresgid(0) in the user namespace");
+        if (setresuid(0, 0, 0) < 0)
+                return cell_error_errno(err, "setresuid(0) in the user namespace");
+        return 0;
+}
+
+static bool has_hooks(const struct cell_spec *spec, enum cell_hook_kind kind)
+{
+        return spec->hooks[kind].n > 0;
+}
+
+static int run_container_hooks(const struct cell_init_config *cfg, enum cell_hook_kind kind,
+                               const char *status, struct cell_error *err)
+{
+        if (!has_hooks(cfg->spec, kind))
+                return 0;
+        _cleanup_free_ char *state = xasprintf(
+                "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,"
+                "\"bundle\":\"%s\"}",
+                cfg->spec->oci_version, cfg->id, status, (int)syscall(SYS_getpid), cfg->bundle);
+        return cell_hooks_run(cfg->spec, kind, state, err);
+}
+
+static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const struct cell_spec *spec = cfg->spec;
+        if (cell_rootfs_mount_all(spec, cfg->rootfs, err) < 0)
+                return -1;
+        if (has_hooks(spec, CELL_HOOK_PRESTART) || has_hooks(spec, CELL_HOOK_CREATE_RUNTIME)) {
+                if (cell_sync_send(cfg->sync_fd, CELL_SYNC_HOOKS, err) < 0 ||
+                    cell_sync_expect(cfg->sync_fd, CELL_SYNC_HOOKS_DONE, err) < 0)
+                        return -1;
+        }
+        if (run_container_hooks(cfg, CELL_HOOK_CREATE_CONTAINER, "creating", err) < 0)
+                return -1;
+        if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0)
+                return -1;
+        return cell_rootfs_finalize(spec, err);
+}
+
+static int setup_terminal(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        if (!cfg->spec->process.terminal)
+                return 0;
+        int master = -1;
+        if (cell_terminal_open_in_container(&cfg->spec->process, &master, err) < 0)
+                return -1;
+        int r = cell_sync_send_fd(cfg->sync_fd, CELL_SYNC_PTY, master, err);
+        close(master);
+        return r;
+}
+
+static int apply_process_attributes(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const struct cell_spec *spec = cfg->spec;
+        if (cell_sandbox_apply_sysctl(&spec->linux, err) < 0 ||
+            cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0 ||
+            cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
+            cell_sandbox_apply_sched(&spec->process, err) < 0 ||
+            cell_sandbox_apply_personality(&spec->linux, err) < 0)
+                return -1;
+        /* A fresh session keyring keeps the host's keys out of reach; kernels
+         * or user namespaces without keyring support are not an error. */
+        if (!cfg->no_new_keyring &&
+            syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, cfg->id, 0, 0, 0) < 0 &&
+            errno != ENOSYS && errno != EACCES && errno != EPERM)
+                return cell_error_errno(err, "join a new session keyring");
+        return 0;
+}
+
+/*
+ * chdir into process.cwd without following magic links, so a cwd such as
+ * /proc/self/fd/N can never reach a host directory through an fd
+ * (CVE-2024-21626).  The root is already the container's.
+ */
+static int enter_cwd(const char *cwd, struct cell_error *err)
+{
+        struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               .resolve = RESOLVE_NO_MAGICLINKS};
+        _cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+        if (fd < 0)
+                return cell_error_errno(err, "process.cwd: %s", cwd);
+        if (fchdir(fd) < 0)
+                return cell_error_errno(err, "process.cwd: chdir %s", cwd);
+        return 0;
+}
+
+/* Block until `cell start` opens the exec fifo, then consume it. */
+static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct cell_error *err)
+{
+        if (cfg->foreground)
+                return cell_sync_expect(cfg->sync_fd, CELL_SYNC_START, err);
+        char name[16];
+        snprintf(name, sizeof(name), "%d", cfg->fifo_fd);
+        _cleanup_close_ int fd = openat(procfd, name, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "open exec fifo");
+        if (cell_write_all(fd, "0", 1) < 0)
+                return cell_error_errno(err, "write exec fifo");
+        return 0;
+}
+
+static int finish_identity(const struct cell_init_config *cfg, int *notify_fd,
+                           struct cell_error *err)
+{
+        const struct cell_process *p = &cfg->spec->process;
+        /* Without noNewPrivileges the filter must be loaded while we still
+         * hold CAP_SYS_ADMIN; with it, as late as possible (as runc). */
+        if (cfg->seccomp && !p->no_new_privileges &&
+            cell_seccomp_load(cfg->seccomp, notify_fd, err) < 0)
+                return -1;
+        if (cell_sandbox_apply_identity(p, err) < 0)
+                return -1;
+        if (cfg->seccomp && p->no_new_privileges &&
+            cell_seccomp_load(cfg->seccomp, notify_fd, err) < 0)
+                return -1;
+        return 0;
+}
+
+static int send_seccomp_listener(const struct cell_init_config *cfg, int notify_fd,
+                                 struct cell_error *err)
+{
+        const struct cell_seccomp *s = &cfg->spec->linux.seccomp;
+        if (notify_fd < 0 || !s->listener_path)
+                return 0;
+        _cleanup_free_ char *state = xasprintf(
+                "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\","
+                "\"state\":{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"creating\","
+                "\"pid\":%d,\"bundle\":\"%s\"}}",
+                cfg->spec->oci_version, (int)syscall(SYS_getpid),
+                s->listener_metadata ? s->listener_metadata : "", cfg->spec->oci_version, cfg->id,
+                (int)syscall(SYS_getpid), cfg->bundle);
+        int r = cell_seccomp_send_listener(s->listener_path, state, notify_fd, err);
+        close(notify_fd);
+        return r;
+}
+
+static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const struct cell_spec *spec = cfg->spec;
+        if (cell_sync_expect(cfg->sync_fd, CELL_SYNC_GO, err) < 0)
+                return;
+        if (join_namespaces(cfg, err) < 0 || become_root_in_userns(spec, err) < 0 ||
+            unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0)
+                return;
+        /* Until the user process runs, nothing in the container may ptrace
+         * us or open our /proc entries (CVE-2019-5736 defence in depth). */
+        prctl(PR_SET_DUMPABLE, 0);
+        /* The exec fifo is reopened through our own /proc/<pid>/fd after
+         * pivot_root, whether or not the container mounts a /proc. */
+        _cleanup_close_ int procfd = -1;
+        if (!cfg->foreground) {
+                procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (procfd < 0) {
+                        cell_error_errno(err, "open /proc/self/fd");
+                        return;
+                }
+        }
+        if (setup_rootfs(cfg, err) < 0 || setup_terminal(cfg, err) < 0 ||
+            apply_process_attributes(cfg, err) < 0 || enter_cwd(spec->process.cwd, err) < 0)
+                return;
+        _cleanup_free_ char *exe = cell_init_find_executable(spec->process.args[0], cfg->env, err);
+        if (!exe)
+                return;
+        /* The parent exits after READY in create: we must outlive it. */
+        if (!cfg->foreground)
+                prctl(PR_SET_PDEATHSIG, 0);
+        if (cell_sync_send(cfg->sync_fd, CELL_SYNC_READY, err) < 0 ||
+            wait_for_start(cfg, procfd, err) < 0)
+                return;
+        if (procfd >= 0)
+                close(steal_fd(procfd));
+        if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, "created", err) < 0)
+                return;
+        int notify_fd = -1;
+        if (finish_identity(cfg, &notify_fd, err) < 0 ||
+            send_seccomp_listener(cfg, notify_fd, err) < 0)
+                return;
+        execve(exe, spec->process.args, cfg->env);
+        cell_error_errno(err, "exec \"%s\"", spec->process.args[0]);
+}
+
+void cell_init_main(const struct cell_init_config *cfg)
+{
+        struct cell_error err;
+        cell_error_clear(&err);
+        reset_signals();
+        /* Die with the runtime until the container is created (`run` keeps
+         * this until exec, so a killed `cell run` takes its container along).
+         * Should the parent die before this, the wait for SYNC_GO sees EOF. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Fds the caller leaked to us must not reach hooks or the container;
+         * the preserved range (3 .. 3+N-1) is passed on on purpose. */
+        for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+                fcntl(fd, F_SETFD, 0);
+        if (cell_fds_cloexec_from(3 + cfg->preserve_fds, &err) < 0)
+                fail(cfg, &err);
+        run_init(cfg, &err);
+        fail(cfg, &err);
+}

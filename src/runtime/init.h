@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_INIT_H
+#define CELL_RUNTIME_INIT_H
+
+/*
+ * The container's init before it becomes the user process: the code that
+ * runs in the child of clone(), inside the new namespaces, and ends in
+ * execve() of process.args.  It talks to the parent as runtime/sync.h
+ * describes.  It never returns: on failure it sends SYNC_ERROR and _exit()s.
+ *
+ * Everything it needs is prepared by the parent before clone() and read
+ * from this struct (the child has a private copy of the parent's memory).
+ * Every fd in it is CLOEXEC and numbered above the preserved range.
+ */
+
+#include <stdbool.h>
+
+#include "oci/spec.h"
+#include "sandbox/seccomp.h"
+
+struct cell_init_config {
+        const struct cell_spec *spec;
+        const char *id;
+        const char *bundle;
+        const char *rootfs; /* absolute host path */
+        bool no_pivot;
+        bool no_new_keyring;
+        bool foreground;  /* run: wait for SYNC_START instead of exec.fifo */
+        int preserve_fds; /* fds 3 .. 3+preserve_fds-1 stay open */
+        int sync_fd;
+        int fifo_fd;                /* O_PATH fd of exec.fifo, -1 in the foreground */
+        int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
+        char **env;                 /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+        struct cell_seccomp_filter *seccomp; /* may be NULL */
+};
+
+/* Entry point of the cloned child. */
+__attribute__((noreturn)) void cell_init_main(const struct cell_init_config *cfg);
+
+/*
+ * Resolve process.args[0] the way execvp would, with PATH taken from the
+ * container's environment `env`.  Returns a malloc'd path, or NULL with
+ * `err` in the wording clients map to exit codes ("executable file not
+ * found in $PATH", "no such file or directory", "permission denied").
+ */
+char *cell_init_find_executable(const char *name, char *const *env, struct cell_error *err);
+
+#endif

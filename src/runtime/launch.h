@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_LAUNCH_H
+#define CELL_RUNTIME_LAUNCH_H
+
+/*
+ * Internal to src/runtime/: the parent's half of creating a container,
+ * shared by `create` and `run`.
+ *
+ * cell_launch_create() takes a container from nothing to "created": state
+ * directory, cgroup, clone() into the new namespaces, the init's set-up
+ * (runtime/init.c), prestart/createRuntime hooks, state saved, pid file
+ * written, the pty master sent to the console socket.  On return the init
+ * is blocked until start: on exec.fifo, or (foreground) on SYNC_START over
+ * `sync_fd`.  On failure everything is torn down before it returns.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/spec.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "sandbox/seccomp.h"
+
+struct cell_launch {
+        const struct cell_runtime *rt;
+        const char *id;
+        const struct cell_create_opts *opts;
+        bool foreground;
+
+        struct cell_spec *spec;
+        char *config_text;
+        size_t config_len;
+        char *bundle; /* absolute */
+        char *rootfs; /* absolute */
+        char **env;
+
+        int dirfd; /* state directory, locked */
+        bool dir_created;
+        struct cell_cgroup *cgroup;
+        struct cell_seccomp_filter *seccomp;
+        int ns_fds[CELL_NS__COUNT];
+        int fifo_fd;
+        int sync_fd;    /* parent's end */
+        int child_sync; /* init's end (closed in the parent after clone) */
+        pid_t pid;
+        int pidfd;
+        int pty_master; /* foreground run with a terminal: for the relay */
+        struct cell_state_record rec;
+};
+
+void cell_launch_init(struct cell_launch *l);
+int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, const char *id,
+                       const struct cell_create_opts *opts, bool foreground,
+                       struct cell_error *err);
+/* Kill the init if still there, destroy the cgroup, remove the state. */
+void cell_launch_abort(struct cell_launch *l);
+/* Release memory and fds; leaves the container as it is. */
+void cell_launch_release(struct cell_launch *l);
+
+/*
+ * The end of a container: destroy its cgroup (killing what is left), run
+ * the poststop hooks (failures only warn), remove its state directory.
+ * `spec` may be NULL: the poststop hooks are then read from the copy of
+ * config.json in the state directory.  Idempotent.
+ */
+int cell_container_teardown(const struct cell_runtime *rt, const char *id, int dirfd,
+                            const struct cell_state_record *rec, const struct cell_spec *spec,
+                            struct cell_error *err);
+
+/* State JSON (runtime-spec) of a record with the given status, for hooks. */
+char *cell_state_record_json(const struct cell_state_record *rec, enum cell_status status,
+                             pid_t pid);
+
+#endif

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/hooks.h"
+#include "runtime/launch.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define KILL_WAIT_MS 10000
+
+const char *cell_status_name(enum cell_status status)
+{
+        static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+        return (unsigned)status < CELL_ARRAY_SIZE(names) ? names[status] : "unknown";
+}
+
+int cell_container_id_validate(const char *id, struct cell_error *err)
+{
+        size_t len = strlen(id);
+        bool ok = len > 0 && len <= 1024 &&
+                  ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+                   (id[0] >= '0' && id[0] <= '9'));
+        for (size_t i = 1; ok && i < len; i++)
+                ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-",
+                            id[i]) != NULL;
+        if (!ok)
+                return cell_error_set(err, 0,
+                                      "invalid container id \"%s\": must match "
+                                      "[A-Za-z0-9][A-Za-z0-9_.+-]* (at most 1024 bytes)",
+                                      id);
+        return 0;
+}
+
+static json_object *state_to_json(const char *oci_version, const char *id, const char *status,
+                                  pid_t pid, const char *bundle, const struct cell_key_value *ann,
+                                  size_t n_ann)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "ociVersion", json_object_new_string(oci_version));
+        json_object_object_add(o, "id", json_object_new_string(id));
+        json_object_object_add(o, "status", json_object_new_string(status));
+        json_object_object_add(o, "pid", json_object_new_int(pid));
+        json_object_object_add(o, "bundle", json_object_new_string(bundle));
+        if (n_ann > 0) {
+                json_object *a = json_object_new_object();
+                for (size_t i = 0; i < n_ann; i++)
+                        json_object_object_add(a, ann[i].key, json_object_new_string(ann[i].value));
+                json_object_object_add(o, "annotations", a);
+        }
+        return o;
+}
+
+static char *json_text(json_object *o, bool pretty)
+{
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+                    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                            : JSON_C_TO_STRING_PLAIN);
+        char *s = xstrdup(json_object_to_json_string_ext(o, flags));
+        json_object_put(o);
+        return s;
+}
+
+char *cell_state_record_json(const struct cell_state_record *rec, enum cell_status status,
+                             pid_t pid)
+{
+        return json_text(state_to_json(rec->oci_version, rec->id, cell_status_name(status), pid,
+                                       rec->bundle, rec->annotations, rec->n_annotations),
+                         false);
+}
+
+char *cell_container_state_json(const struct cell_container_state *st, bool pretty)
+{
+        json_object *o = state_to_json(st->oci_version, st->id, cell_status_name(st->status),
+                                       st->pid, st->bundle, st->annotations, st->n_annotations);
+        json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
+        json_object_object_add(o, "created", json_object_new_string(st->created));
+        json_object_object_add(o, "owner", json_object_new_string(st->owner));
+        return json_text(o, pretty);
+}
+
+void cell_container_state_release(struct cell_container_state *st)
+{
+        free(st->oci_version);
+        free(st->id);
+        free(st->bundle);
+        free(st->rootfs);
+        free(st->created);
+        free(st->owner);
+        for (size_t i = 0; i < st->n_annotations; i++) {
+                free(st->annotations[i].key);
+                free(st->annotations[i].value);
+        }
+        free(st->annotations);
+        memset(st, 0, sizeof(*st));
+}
+
+static void record_to_state(struct cell_state_record *rec, enum cell_status status,
+                            struct cell_container_state *out)
+{
+        out->oci_version = steal_ptr(rec->oci_version);
+        out->id = steal_ptr(rec->id);
+        out->status = status;
+        out->pid = status == CELL_STATUS_STOPPED ? 0 : rec->pid;
+        out->bundle = steal_ptr(rec->bundle);
+        out->rootfs = steal_ptr(rec->rootfs);
+        out->created = steal_ptr(rec->created);
+        out->owner = xstrdup("");
+        out->annotations = steal_ptr(rec->annotations);
+        out->n_annotations = rec->n_annotations;
+        rec->n_annotations = 0;
+}
+
+/* Open, read and derive.  `lock` for verbs that change the container. */
+static int load(const struct cell_runtime *rt, const char *id, bool lock, int *dirfd,
+                struct cell_state_record *rec, enum cell_status *status, struct cell_error *err)
+{
+        if (cell_container_id_validate(id, err) < 0)
+                return -1;
+        if (cell_state_open(rt->root, id, false, lock, dirfd, err) < 0)
+                return -1;
+        if (cell_state_read(*dirfd, rec, err) < 0) {
+                close(steal_fd(*dirfd));
+                return cell_error_prefix(err, "container \"%s\"", id);
+        }
+        *status = cell_state_status(*dirfd, rec);
+        return 0;
+}
+
+int cell_container_state(const struct cell_runtime *rt, const char *id,
+                         struct cell_container_state *out, struct cell_error *err)
+{
+        _cleanup_close_ int dirfd = -1;
+        struct cell_state_record rec;
+        enum cell_status status;
+        memset(out, 0, sizeof(*out));
+        if (load(rt, id, false, &dirfd, &rec, &status, err) < 0)
+                return -1;
+        record_to_state(&rec, status, out);
+        cell_state_record_release(&rec);
+        return 0;
+}
+
+static int compare_state(const void *a, const void *b)
+{
+        return strcmp(((const struct cell_container_state *)a)->id,
+                      ((const struct cell_container_state *)b)->id);
+}
+
+int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out, size_t *n,
+                        struct cell_error *err)
+{
+        *out = NULL;
+        *n = 0;
+        _cleanup_closedir_ DIR *d = opendir(rt->root);
+        if (!d)
+                return errno == ENOENT ? 0 : cell_error_errno(err, "open state root %s", rt->root);
+        struct dirent *de;
+        size_t cap = 0;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || cell_container_id_validate(de->d_name, NULL) < 0)
+                        continue;
+                struct cell_container_state st;
+                struct cell_error ignored;
+                if (cell_container_state(rt, de->d_name, &st, &ignored) < 0)
+                        continue; /* removed meanwhile, or half-created */
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 8;
+                        *out = xreallocarray(*out, cap, sizeof(**out));
+                }
+                (*out)[(*n)++] = st;
+        }
+        if (*n > 1)
+                qsort(*out, *n, sizeof(**out), compare_state);
+        return 0;
+}
+
+static int pidfd_open(pid_t pid)
+{
+        return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* A pidfd for the container's init, checked to still be the same process. */
+static int open_init(const struct cell_state_record *rec, struct cell_error *err)
+{
+        int fd = pidfd_open(rec->pid);
+        if (fd < 0 || !cell_state_pid_alive(rec)) {
+                if (fd >= 0)
+                        close(fd);
+                return cell_error_set(err, 0, "container not running");
+        }
+        return fd;
+}
+
+/* Wait until the process behind `pidfd` has exited (it need not be our child). */
+static int wait_exit(int pidfd, int timeout_ms)
+{
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        int r;
+        do
+                r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0 ? 0 : -1;
+}
+
+/* Open exec.fifo for reading: the blocked init completes its open and writes one byte. */
+static int release_init(int dirfd, const struct cell_state_record *rec, struct cell_error *err)
+{
+        _cleanup_close_ int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fifo < 0)
+                return cell_error_errno(err, "open exec.fifo");
+        _cleanup_close_ int pidfd = open_init(rec, err);
+        if (pidfd < 0)
+                return -1;
+        struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        for (;;) {
+                int r = poll(p, 2, -1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return cell_error_errno(err, "wait for container init");
+                char c;
+                if (p[0].revents && read(fifo, &c, 1) == 1)
+                        return 0;
+                if (p[1].revents)
+                        return cell_error_set(err, 0, "container init exited before start");
+        }
+}
+
+/*
+ * Run the poststart or poststop hooks.  Failures only warn (runtime-spec).
+ * Without `spec`, the hooks come from the copy of config.json that create
+ * keeps in the state directory when the container has such hooks.
+ */
+static void run_saved_hooks(int dirfd, const struct cell_state_record *rec,
+                            const struct cell_spec *spec, enum cell_hook_kind kind,
+                            enum cell_status status)
+{
+        struct cell_error err;
+        struct cell_spec *saved = NULL;
+        if (!spec) {
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+                if (cell_read_file_at(dirfd, "config.json", &text, &len, &err) < 0)
+                        return; /* no copy: no such hooks */
+                if (cell_spec_parse(text, len, &saved, &err) < 0) {
+                        cell_warn("%s hooks of container \"%s\": %s", cell_hook_kind_name(kind),
+                                  rec->id, err.msg);
+                        return;
+                }
+                spec = saved;
+        }
+        if (spec->hooks[kind].n > 0) {
+                _cleanup_free_ char *state = cell_state_record_json(rec, status, rec->pid);
+                if (cell_hooks_run(spec, kind, state, &err) < 0)
+                        cell_warn("container \"%s\": %s", rec->id, err.msg);
+        }
+        cell_spec_free(saved);
+}
+
+int cell_container_start(const struct cell_runtime *rt, const char *id, struct cell_error *err)
+{
+        _cleanup_close_ int dirfd = -1;
+        struct cell_state_record rec;
+        enum cell_status status;
+        if (load(rt, id, true, &dirfd, &rec, &status, err) < 0)
+                return -1;
+        int r = -1;
+        if (status == CELL_STATUS_STOPPED)
+                cell_error_set(err, 0, "cannot start a container that has stopped");
+        else if (status != CELL_STATUS_CREATED)
+                cell_error_set(err, 0, "cannot start an already %s container",
+                               cell_status_name(status));
+        else if (release_init(dirfd, &rec, err) == 0)
+                r = 0;
+        if (r == 0) {
+                unlinkat(dirfd, "exec.fifo", 0);
+                run_saved_hooks(dirfd, &rec, NULL, CELL_HOOK_POSTSTART, CELL_STATUS_RUNNING);
+        }
+        cell_state_record_release(&rec);
+        return r < 0 ? cell_error_prefix(err, "start container \"%s\"", id) : 0;
+}
+
+static int load_cgroup(const struct cell_state_record *rec, struct cell_cgroup **cg,
+                       struct cell_error *err)
+{
+        *cg = NULL;
+        if (!rec->cgroup)
+                return 0;
+        return cell_cgroup_from_string(rec->cgroup, cg, err);
+}
+
+int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, bool all,
+                        struct cell_error *err)
+{
+        _cleanup_close_ int dirfd = -1;
+        struct cell_state_record rec;
+        enum cell_status status;
+        if (load(rt, id, false, &dirfd, &rec, &status, err) < 0)
+                return -1;
+        int r = 0;
+        struct cell_cgroup *cg = NULL;
+        if (all && load_cgroup(&rec, &cg, err) < 0) {
+                r = -1;
+        } else if (all && cg && cell_cgroup_signal_all(cg, sig, err) < 0) {
+                r = -1;
+        } else if (status == CELL_STATUS_STOPPED || status == CELL_STATUS_CREATING) {
+                if (!all)
+                        r = cell_error_set(err, 0, "container not running");
+        } else {
+                int pidfd = open_init(&rec, err);
+                if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                        r = pidfd < 0 ? -1
+                                      : cell_error_errno(err, "signal %d to pid %d", sig, rec.pid);
+                if (pidfd >= 0)
+                        close(pidfd);
+        }
+        cell_cgroup_free(cg);
+        cell_state_record_release(&rec);
+        return r < 0 ? cell_error_prefix(err, "kill container \"%s\"", id) : 0;
+}
+
+int cell_container_teardown(const struct cell_runtime *rt, const char *id, int dirfd,
+                            const struct cell_state_record *rec, const struct cell_spec *spec,
+                            struct cell_error *err)
+{
+        struct cell_cgroup *cg = NULL;
+        if (load_cgroup(rec, &cg, err) < 0)
+                return -1;
+        int r = cg ? cell_cgroup_destroy(cg, err) : 0;
+        cell_cgroup_free(cg);
+        if (r < 0)
+                return -1;
+        run_saved_hooks(dirfd, rec, spec, CELL_HOOK_POSTSTOP, CELL_STATUS_STOPPED);
+        return cell_state_remove(rt->root, id, err);
+}
+
+/* SIGKILL the init and wait until it is gone. */
+static int kill_init(const struct cell_state_record *rec, struct cell_error *err)
+{
+        _cleanup_close_ int pidfd = pidfd_open(rec->pid);
+        if (pidfd < 0 || !cell_state_pid_alive(rec))
+                return 0;
+        if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+                return cell_error_errno(err, "kill pid %d", rec->pid);
+        if (wait_exit(pidfd, KILL_WAIT_MS) < 0)
+                return cell_error_set(err, ETIMEDOUT, "pid %d did not exit after SIGKILL",
+                                      rec->pid);
+        return 0;
+}
+
+/* A directory without a readable state.json: a create that died half-way. */
+static int delete_broken(const struct cell_runtime *rt, const char *id, struct cell_error *err)
+{
+        return cell_state_remove(rt->root, id, err);
+}
+
+int cell_container_delete(const struct cell_runtime *rt, const char *id, bool force,
+                          struct cell_error *err)
+{
+        if (cell_container_id_validate(id, err) < 0)
+                return -1;
+        _cleanup_close_ int dirfd = -1;
+        if (cell_state_open(rt->root, id, false, true, &dirfd, err) < 0)
+                return (force && err->errnum == ENOENT) ? 0 : -1;
+        struct cell_state_record rec;
+        if (cell_state_read(dirfd, &rec, err) < 0)
+                return delete_broken(rt, id, err);
+        enum cell_status status = cell_state_status(dirfd, &rec);
+        int r = 0;
+        if (!force && (status == CELL_STATUS_RUNNING || status == CELL_STATUS_PAUSED))
+                r = cell_error_set(err, 0, "cannot delete container \"%s\" that is not stopped: %s",
+                                   id, cell_status_name(status));
+        else if (status != CELL_STATUS_STOPPED && kill_init(&rec, err) < 0)
+                r = -1;
+        else
+                r = cell_container_teardown(rt, id, dirfd, &rec, NULL, err);
+        cell_state_record_release(&rec);
+        return r < 0 ? cell_error_prefix(err, "delete container \"%s\"", id) : 0;
+}

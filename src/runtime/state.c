@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define STATE_FILE "state.json"
+
+void cell_state_record_release(struct cell_state_record *rec)
+{
+        free(rec->oci_version);
+        free(rec->id);
+        free(rec->bundle);
+        free(rec->rootfs);
+        free(rec->created);
+        free(rec->cgroup);
+        for (size_t i = 0; i < rec->n_annotations; i++) {
+                free(rec->annotations[i].key);
+                free(rec->annotations[i].value);
+        }
+        free(rec->annotations);
+        memset(rec, 0, sizeof(*rec));
+}
+
+/* `container "ID" does not exist`, with errnum ENOENT for callers to test. */
+static int not_exist(const char *id, struct cell_error *err)
+{
+        cell_error_set(err, 0, "container \"%s\" does not exist", id);
+        if (err)
+                err->errnum = ENOENT;
+        return -1;
+}
+
+static int open_root(const char *root, bool create, struct cell_error *err)
+{
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 || errno != ENOENT || !create)
+                return fd >= 0 ? fd : cell_error_errno(err, "open state root %s", root);
+        if (cell_mkdir_p(root, 0700, err) < 0)
+                return cell_error_prefix(err, "create state root");
+        fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "open state root %s", root);
+        return fd;
+}
+
+int cell_state_open(const char *root, const char *id, bool create, bool lock, int *dirfd,
+                    struct cell_error *err)
+{
+        _cleanup_close_ int rootfd = open_root(root, create, err);
+        if (rootfd < 0) {
+                if (!create && err->errnum == ENOENT)
+                        return not_exist(id, err);
+                return -1;
+        }
+        if (create && mkdirat(rootfd, id, 0700) < 0) {
+                if (errno == EEXIST)
+                        return cell_error_set(err, 0, "container with id exists: %s", id);
+                return cell_error_errno(err, "create state directory %s/%s", root, id);
+        }
+        _cleanup_close_ int fd =
+                openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return not_exist(id, err);
+                return cell_error_errno(err, "open state directory %s/%s", root, id);
+        }
+        if (lock && flock(fd, LOCK_EX) < 0)
+                return cell_error_errno(err, "lock state directory %s/%s", root, id);
+        *dirfd = steal_fd(fd);
+        return 0;
+}
+
+static json_object *record_to_json(const struct cell_state_record *rec)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "ociVersion", json_object_new_string(rec->oci_version));
+        json_object_object_add(o, "id", json_object_new_string(rec->id));
+        json_object_object_add(o, "pid", json_object_new_int(rec->pid));
+        json_object_object_add(o, "pidStart", json_object_new_uint64(rec->pid_start));
+        json_object_object_add(o, "bundle", json_object_new_string(rec->bundle));
+        json_object_object_add(o, "rootfs", json_object_new_string(rec->rootfs));
+        json_object_object_add(o, "created", json_object_new_string(rec->created));
+        if (rec->cgroup)
+                json_object_object_add(o, "cgroup", json_object_new_string(rec->cgroup));
+        json_object *ann = json_object_new_object();
+        for (size_t i = 0; i < rec->n_annotations; i++)
+                json_object_object_add(ann, rec->annotations[i].key,
+                                       json_object_new_string(rec->annotations[i].value));
+        json_object_object_add(o, "annotations", ann);
+        return o;
+}
+
+int cell_state_write(int dirfd, const struct cell_state_record *rec, struct cell_error *err)
+{
+        json_object *o = record_to_json(rec);
+        size_t len;
+        const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+        int r = cell_write_file_atomic(dirfd, STATE_FILE, s, len, err);
+        json_object_put(o);
+        return r < 0 ? cell_error_prefix(err, "save state of container \"%s\"", rec->id) : 0;
+}
+
+static char *dup_string(json_object *o, const char *key)
+{
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return xstrdup(json_object_get_string(v));
+}
+
+static void read_annotations(json_object *o, struct cell_state_record *rec)
+{
+        json_object *ann;
+        if (!json_object_object_get_ex(o, "annotations", &ann) ||
+            !json_object_is_type(ann, json_type_object))
+                return;
+        size_t n = (size_t)json_object_object_length(ann), i = 0;
+        rec->annotations = xcalloc(n, sizeof(*rec->annotations));
+        json_object_object_foreach(ann, key, val)
+        {
+                rec->annotations[i].key = xstrdup(key);
+                rec->annotations[i].value = xstrdup(json_object_get_string(val));
+                i++;
+        }
+        rec->n_annotations = i;
+}
+
+int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        memset(rec, 0, sizeof(*rec));
+        if (cell_read_file_at(dirfd, STATE_FILE, &text, NULL, err) < 0)
+                return -1;
+        json_object *o = json_tokener_parse(text);
+        if (!o || !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return cell_error_set(err, 0, "state.json: corrupt");
+        }
+        json_object *v;
+        rec->oci_version = dup_string(o, "ociVersion");
+        rec->id = dup_string(o, "id");
+        rec->bundle = dup_string(o, "bundle");
+        rec->rootfs = dup_string(o, "rootfs");
+        rec->created = dup_string(o, "created");
+        rec->cgroup = dup_string(o, "cgroup");
+        if (json_object_object_get_ex(o, "pid", &v))
+                rec->pid = json_object_get_int(v);
+        if (json_object_object_get_ex(o, "pidStart", &v))
+                rec->pid_start = json_object_get_uint64(v);
+        read_annotations(o, rec);
+        json_object_put(o);
+        if (!rec->id || !rec->bundle || !rec->oci_version) {
+                cell_state_record_release(rec);
+                return cell_error_set(err, 0, "state.json: missing fields");
+        }
+        if (!rec->rootfs)
+                rec->rootfs = xstrdup("");
+        if (!rec->created)
+                rec->created = xstrdup("");
+        return 0;
+}
+
+int cell_state_remove(const char *root, const char *id, struct cell_error *err)
+{
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return errno == ENOENT ? 0 : cell_error_errno(err, "open state root %s", root);
+        if (cell_remove_tree_at(rootfd, id, err) < 0)
+                return cell_error_prefix(err, "remove state of container \"%s\"", id);
+        return 0;
+}
+
+/*
+ * Field 22 of /proc/<pid>/stat.  The comm field (2) may contain spaces and
+ * parentheses, so parsing starts after the last ')'.  A zombie counts as
+ * gone: the container's init has exited, only its parent has not reaped it.
+ */
+unsigned long long cell_proc_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = cell_read_all(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        if (!p || p[1] != ' ')
+                return 0;
+        char state = p[2];
+        if (state == 'Z' || state == 'X')
+                return 0;
+        p += 2;
+        /* p points at field 3 (state); skip to field 22. */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return 0;
+                p++;
+        }
+        return strtoull(p, NULL, 10);
+}
+
+bool cell_state_pid_alive(const struct cell_state_record *rec)
+{
+        if (rec->pid <= 0)
+                return false;
+        unsigned long long start = cell_proc_start_time(rec->pid);
+        return start != 0 && start == rec->pid_start;
+}
+
+enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec)
+{
+        if (rec->pid == 0)
+                return CELL_STATUS_CREATING;
+        if (!cell_state_pid_alive(rec))
+                return CELL_STATUS_STOPPED;
+        if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return CELL_STATUS_CREATED;
+        return CELL_STATUS_RUNNING;
+}
+
+char *cell_time_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        return xstrdup(buf);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_STATE_H
+#define CELL_RUNTIME_STATE_H
+
+/*
+ * The on-disk state of one container: <root>/<id>/ holding
+ *
+ *   state.json   what this module reads and writes (struct cell_state_record)
+ *   config.json  a copy of the bundle's config as it was at create (for the
+ *                poststop hooks and the annotations, whatever happens to the
+ *                bundle afterwards)
+ *   exec.fifo    present between create and start; `start` opens it to let
+ *                the container's init exec the user process
+ *
+ * Every mutation happens under an exclusive flock() of the container
+ * directory (cell_state_open with lock = true); state.json is replaced
+ * atomically (temp + rename), so a reader never sees half a file.
+ *
+ * The status is never stored: cell_state_status() derives it from the saved
+ * pid, its start time in /proc (so a recycled pid is not the container), and
+ * whether exec.fifo still exists.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/container.h"
+
+struct cell_state_record {
+        char *oci_version;
+        char *id;
+        pid_t pid;                    /* 0 while creating */
+        unsigned long long pid_start; /* /proc/<pid>/stat field 22 */
+        char *bundle;
+        char *rootfs;
+        char *created; /* RFC 3339 */
+        char *cgroup;  /* cell_cgroup_to_string(), may be NULL */
+        struct cell_key_value *annotations;
+        size_t n_annotations;
+};
+
+void cell_state_record_release(struct cell_state_record *rec);
+
+/*
+ * Open <root>/<id>.  With `create`, make it (and the root) first; an
+ * existing directory is "container with id exists: ID".  Without, a missing
+ * one is `container "ID" does not exist`.  With `lock`, hold an exclusive
+ * flock for as long as `*dirfd` stays open.
+ */
+int cell_state_open(const char *root, const char *id, bool create, bool lock, int *dirfd,
+                    struct cell_error *err);
+
+int cell_state_write(int dirfd, const struct cell_state_record *rec, struct cell_error *err);
+int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error *err);
+
+/* Remove <root>/<id> and everything in it. */
+int cell_state_remove(const char *root, const char *id, struct cell_error *err);
+
+/* Start time of `pid` from /proc/<pid>/stat; 0 when gone or a zombie. */
+unsigned long long cell_proc_start_time(pid_t pid);
+
+/* Derived status of a record whose directory is `dirfd`. */
+enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec);
+
+/* True while the recorded pid is still the container's init (not a zombie). */
+bool cell_state_pid_alive(const struct cell_state_record *rec);
+
+/* Current time in RFC 3339 with nanoseconds, UTC.  Caller frees. */
+char *cell_time_rfc3339(void);
+
+#endif

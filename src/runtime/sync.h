@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_SYNC_H
+#define CELL_RUNTIME_SYNC_H
+
+/*
+ * The conversation between the runtime (parent) and the container's init
+ * (child) over a SOCK_SEQPACKET socketpair, one fixed-size message a step:
+ *
+ *   parent                              child
+ *   clone --------------------------->  (new namespaces)
+ *   uid/gid maps, cgroup, SYNC_GO --->
+ *                                       setns, mounts
+ *                              <------  SYNC_HOOKS       (only with hooks)
+ *   prestart+createRuntime hooks
+ *   SYNC_HOOKS_DONE ----------------->
+ *                                       createContainer hooks, pivot_root,
+ *                                       terminal, rlimits, exec lookup
+ *                              <------  SYNC_PTY + fd    (process.terminal)
+ *                              <------  SYNC_READY
+ *   create: save state, exit            wait on exec.fifo (start)
+ *   run: save state, SYNC_START ----->
+ *                                       startContainer hooks, identity,
+ *                                       seccomp, execve
+ *                              <------  EOF (exec done: the socket is CLOEXEC)
+ *
+ * Any failure in the child is sent as SYNC_ERROR with the message, after
+ * which the child exits; the parent then tears everything down.
+ */
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+enum cell_sync_type {
+        CELL_SYNC_GO = 1,
+        CELL_SYNC_HOOKS,
+        CELL_SYNC_HOOKS_DONE,
+        CELL_SYNC_PTY,
+        CELL_SYNC_READY,
+        CELL_SYNC_START,
+        CELL_SYNC_ERROR,
+};
+
+struct cell_sync_msg {
+        int type;
+        int errnum;
+        char msg[CELL_ERROR_MSG_MAX];
+};
+
+/* Send a message without payload (msg empty). Sets err on failure. */
+int cell_sync_send(int fd, enum cell_sync_type type, struct cell_error *err);
+/* Send SYNC_ERROR carrying `e`. Best effort. */
+void cell_sync_send_error(int fd, const struct cell_error *e);
+/* Send a message with an fd attached (SYNC_PTY). */
+int cell_sync_send_fd(int fd, enum cell_sync_type type, int passed_fd, struct cell_error *err);
+
+/*
+ * Receive the next message.  Returns 1 on a message (fills `*msg`, and
+ * `*passed_fd` when an fd came with it and passed_fd is not NULL), 0 on
+ * EOF, -1 on error.  A SYNC_ERROR message is returned as such; the caller
+ * turns it into its own error with cell_sync_error_to().
+ */
+int cell_sync_recv(int fd, struct cell_sync_msg *msg, int *passed_fd, struct cell_error *err);
+
+/* Wait for exactly `type`; EOF, SYNC_ERROR or another type is an error. */
+int cell_sync_expect(int fd, enum cell_sync_type type, struct cell_error *err);
+
+#endif
