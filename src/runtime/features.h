@@ -3,10 +3,23 @@
 #define CELL_RUNTIME_FEATURES_H
 
 /*
- * The runtime-spec "features" document (`cell features`, as `runc features`
- * prints it): ociVersionMin/Max, hooks, mountOptions, linux.namespaces,
- * capabilities, cgroup, seccomp actions/operators/archs, apparmor, selinux.
- * Pretty-printed JSON; the caller frees.  Never fails (OOM aborts).
+ * The runtime-spec features document (features.md, features-linux.md) that
+ * `cell features` prints: exactly what this build implements, nothing more.
+ *
+ *   ociVersionMin/Max   "1.0.0" .. "1.2.0"
+ *   hooks               the six hook kinds
+ *   mountOptions        the options the oci parser accepts and the runtime
+ *                       applies (not idmap/ridmap: no idmapped mounts yet)
+ *   linux.namespaces    the eight namespace types
+ *   linux.capabilities  every capability name the build knows
+ *   linux.cgroup        v1, v2, rdma; no systemd managers
+ *   linux.seccomp       actions, operators, architectures and flags from
+ *                       src/sandbox/seccomp.c; supportedFlags are the known
+ *                       flags the running kernel accepts (as runc reports)
+ *   linux.apparmor, selinux, intelRdt, mountExtensions.idmap: disabled
+ *   annotations         io.github.seccomp.libseccomp.version
+ *
+ * Returns pretty-printed JSON without a trailing newline; the caller frees.
  */
 char *cell_features_json(void);
 

@@ -183,6 +183,17 @@ static int add_architectures(scmp_filter_ctx ctx, const struct cell_seccomp *sec
                                               "supported by this build",
                                               i, name);
                 int rc = seccomp_arch_add(ctx, arch->value);
+                /*
+                 * EDOM: the byte order differs from the native one (s390x on
+                 * x86_64).  The kernel never reports such an arch here, so
+                 * the entry is moot; skipping it lets one profile serve
+                 * several hosts.  Its syscalls still meet the bad-arch kill.
+                 */
+                if (rc == -EDOM) {
+                        cell_debug("seccomp: architecture %s cannot run on this host, skipped",
+                                   name);
+                        continue;
+                }
                 if (rc < 0 && rc != -EEXIST)
                         return cell_error_set(err, -rc, "linux.seccomp.architectures[%zu]: add %s",
                                               i, name);

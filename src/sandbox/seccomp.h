@@ -17,7 +17,9 @@
  * program, which the filter object holds.  Loading is one seccomp(2) call
  * with that program, so load allocates nothing and may run in the forked
  * init just before execve.  Behaviour follows runc:
- *   - unknown syscall names are skipped (logged with --debug);
+ *   - unknown syscall names are skipped (logged with --debug), and so are
+ *     architectures of the other byte order (s390x on x86_64), which
+ *     libseccomp cannot combine with the native one;
  *   - a rule whose action equals the default action is skipped;
  *   - errnoRet defaults to EPERM for SCMP_ACT_ERRNO and SCMP_ACT_TRACE;
  *   - SCMP_ACT_KILL is SCMP_ACT_KILL_THREAD;

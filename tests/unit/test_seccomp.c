@@ -386,7 +386,7 @@ static void test_validation_errors(void)
         expect_prepare_error(&s, "linux.seccomp.flags[0]: unknown flag");
 }
 
-/* A foreign architecture next to the native one: both compile, native still filters. */
+/* Foreign architectures next to the native one compile; native still filters. */
 static void test_architectures(void)
 {
         struct cell_seccomp s = profile("SCMP_ACT_ALLOW");
@@ -394,6 +394,8 @@ static void test_architectures(void)
         s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_X86");
         s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_X32");
         s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_AARCH64");
+        /* Big-endian: cannot share a filter with x86_64, skipped. */
+        s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_S390X");
         rule(&s, "SCMP_ACT_ERRNO", "getppid");
         CHECK(exited_ok(probe(&s, 0, 0, EPERM)));
 }
