@@ -48,8 +48,8 @@ static int tokenize(const char *json, size_t len, json_object **out, struct cell
                 return cell_error_set(err, 0, "invalid JSON: unexpected end of input");
         if (jerr != json_tokener_success) {
                 size_t line, column;
-                /* The tokener stops just past the offending character. */
-                text_position(json, end > 0 ? end - 1 : 0, &line, &column);
+                /* The tokener stops at the offending character. */
+                text_position(json, end < len ? end : len, &line, &column);
                 return cell_error_set(err, 0, "invalid JSON: %s at line %zu, column %zu",
                                       json_tokener_error_desc(jerr), line, column);
         }

@@ -69,7 +69,7 @@ struct cell_mount {
         bool recursive;             /* "rbind" or recursive attr options ("rro", ...) */
         uint64_t attr_set;          /* MOUNT_ATTR_* from r* options (rro, rnosuid, ...) */
         uint64_t attr_clr;
-        bool idmap;                 /* "idmap"/"ridmap" (unsupported -> parse error) */
+        bool idmap;                 /* "idmap"/"ridmap" (parsed; the runtime decides) */
         bool copy_up;               /* "tmpcopyup" */
         char *data;                 /* comma-joined filesystem options ("mode=755,size=65536k") */
 
