@@ -102,7 +102,7 @@ static const struct mount_option mount_options[] = {
 
         {"tmpcopyup", OPT_COPY_UP, false, 0},
         {"idmap", OPT_IDMAP, false, 0},
-        {"ridmap", OPT_IDMAP, true, 0}, /* `clear` doubles as "recursive" here */
+        {"ridmap", OPT_IDMAP, false, 0},
 };
 
 static void append_data(struct cell_mount *m, const char *option)
@@ -136,7 +136,6 @@ static void apply_flag(struct cell_mount *m, const struct mount_option *o)
  */
 static void apply_attr(struct cell_mount *m, const struct mount_option *o)
 {
-        m->recursive = true;
         if (o->clear) {
                 m->attr_clr |= o->value;
                 m->attr_set &= ~o->value;
@@ -182,9 +181,8 @@ void oci_mount_apply_option(struct cell_mount *m, const char *option)
                 m->copy_up = true;
                 break;
         case OPT_IDMAP:
+                /* "ridmap" differs only for rbind mounts; `options` keeps the word. */
                 m->idmap = true;
-                if (o->clear)
-                        m->recursive = true;
                 break;
         }
 }

@@ -66,7 +66,7 @@ struct cell_mount {
         unsigned long clear_flags;  /* MS_* explicitly cleared ("rw", "suid", ...) */
         unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
         bool bind;                  /* "bind" or "rbind" */
-        bool recursive;             /* "rbind" or recursive attr options ("rro", ...) */
+        bool recursive;             /* "rbind" (attr_set/attr_clr always apply recursively) */
         uint64_t attr_set;          /* MOUNT_ATTR_* from r* options (rro, rnosuid, ...) */
         uint64_t attr_clr;
         bool idmap;                 /* "idmap"/"ridmap" (parsed; the runtime decides) */
