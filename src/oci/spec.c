@@ -35,6 +35,8 @@ static void text_position(const char *text, size_t offset, size_t *line, size_t 
 /* Tokenize a whole document (strict JSON); the result must be an object. */
 static int tokenize(const char *json, size_t len, json_object **out, struct cell_error *err)
 {
+        if (len > INT32_MAX)
+                return cell_error_set(err, 0, "invalid JSON: document too large (%zu bytes)", len);
         json_tokener *tok = json_tokener_new_ex(OCI_JSON_MAX_DEPTH);
         if (!tok)
                 return cell_error_set(err, 0, "invalid JSON: cannot allocate tokenizer");
