@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The "cgroup" mount type.
+ *
+ * What the container sees depends on the host layout, found from the
+ * caller's /proc/self/mountinfo (cgroup mounts below /sys/fs/cgroup) and
+ * /proc/self/cgroup (the caller's own cgroup in each hierarchy: the
+ * container's init is already in the container's cgroup here):
+ *
+ * - unified host (cgroup2 on /sys/fs/cgroup): a cgroup2 mount on the
+ *   destination.  In a cgroup namespace it shows the container's cgroup as
+ *   its root; without one (or when the kernel refuses, e.g. in a user
+ *   namespace without a cgroup namespace) the container's own cgroup
+ *   directory is bound instead.
+ * - v1 or hybrid host: as runc does, a tmpfs (mode=755) on the destination
+ *   with one directory per hierarchy named like the host's ("cpu,cpuacct",
+ *   "systemd", "unified"), symlinks for co-mounted controllers ("cpu" ->
+ *   "cpu,cpuacct"), and in each directory either a fresh cgroup/cgroup2
+ *   mount (with a cgroup namespace, whose root is the container's cgroup) or
+ *   a recursive bind of the container's own cgroup directory.  The entry's
+ *   flags (normally ro,nosuid,nodev,noexec) apply to every hierarchy, and
+ *   the tmpfs itself is made read-only last when "ro" was asked.
+ */
+#include "sandbox/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/paths.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+struct hierarchy {
+        char *mountpoint;  /* host mount point, unescaped */
+        char *root;        /* the mount's root inside the hierarchy */
+        char *controllers; /* as in /proc/self/cgroup ("cpu,cpuacct", "name=systemd"); "" for v2 */
+        char *path;        /* our cgroup in this hierarchy, from /proc/self/cgroup */
+        bool v2;
+};
+
+struct layout {
+        struct hierarchy items[32];
+        size_t n;
+};
+
+static void layout_release(struct layout *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].mountpoint);
+                free(l->items[i].root);
+                free(l->items[i].controllers);
+                free(l->items[i].path);
+        }
+        l->n = 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+        char *w = s;
+        for (char *r = s; *r; r++) {
+                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+                    r[3] >= '0' && r[3] <= '7') {
+                        *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+                        r += 3;
+                } else {
+                        *w++ = *r;
+                }
+        }
+        *w = '\0';
+}
+
+/* True when every comma-separated item of `set` appears in the list `opts`. */
+static bool items_subset(const char *set, const char *opts)
+{
+        _cleanup_free_ char *copy = xstrdup(set);
+        char *save = NULL;
+        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+                size_t n = strlen(it);
+                const char *p = opts;
+                bool found = false;
+                while (p && *p && !found) {
+                        found = !strncmp(p, it, n) && (p[n] == ',' || p[n] == '\0');
+                        p = strchr(p, ',');
+                        p = p ? p + 1 : NULL;
+                }
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+/* One mountinfo line: keep cgroup mounts below /sys/fs/cgroup. */
+static void parse_mountinfo_line(char *line, struct layout *l, const char *cgroups)
+{
+        char *fields[16];
+        size_t n = 0;
+        char *save = NULL;
+        for (char *f = strtok_r(line, " ", &save); f && n < CELL_ARRAY_SIZE(fields);
+             f = strtok_r(NULL, " ", &save))
+                fields[n++] = f;
+        size_t dash = 6;
+        while (dash < n && strcmp(fields[dash], "-") != 0)
+                dash++;
+        if (dash + 3 >= n || l->n == CELL_ARRAY_SIZE(l->items))
+                return;
+        const char *fstype = fields[dash + 1], *super = fields[dash + 3];
+        bool v2 = !strcmp(fstype, "cgroup2");
+        if (!v2 && strcmp(fstype, "cgroup") != 0)
+                return;
+        unescape_octal(fields[4]);
+        if (!cell_path_has_prefix(fields[4], "/sys/fs/cgroup"))
+                return;
+        /* Find our line in /proc/self/cgroup: "ID:controllers:path". */
+        _cleanup_free_ char *copy = xstrdup(cgroups);
+        char *lsave = NULL;
+        for (char *cl = strtok_r(copy, "\n", &lsave); cl; cl = strtok_r(NULL, "\n", &lsave)) {
+                char *c1 = strchr(cl, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = '\0';
+                const char *ctrl = c1 + 1;
+                if (v2 ? *ctrl != '\0' : (*ctrl == '\0' || !items_subset(ctrl, super)))
+                        continue;
+                for (size_t i = 0; i < l->n; i++)
+                        if (!strcmp(l->items[i].controllers, ctrl))
+                                return; /* already have this hierarchy */
+                unescape_octal(fields[3]);
+                l->items[l->n++] = (struct hierarchy){
+                        .mountpoint = xstrdup(fields[4]),
+                        .root = xstrdup(fields[3]),
+                        .controllers = xstrdup(ctrl),
+                        .path = xstrdup(c2 + 1),
+                        .v2 = v2,
+                };
+                return;
+        }
+}
+
+static int read_layout(struct layout *l, struct cell_error *err)
+{
+        _cleanup_free_ char *mountinfo = NULL, *cgroups = NULL;
+        if (cell_read_file("/proc/self/mountinfo", &mountinfo, NULL, err) < 0 ||
+            cell_read_file("/proc/self/cgroup", &cgroups, NULL, err) < 0)
+                return -1;
+        char *save = NULL;
+        for (char *line = strtok_r(mountinfo, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save))
+                parse_mountinfo_line(line, l, cgroups);
+        return 0;
+}
+
+/* Host directory of our own cgroup in `h`: mount point + path relative to the mount's root. */
+static char *own_cgroup_dir(const struct hierarchy *h)
+{
+        const char *rel = h->path;
+        if (strcmp(h->root, "/") != 0 && cell_path_has_prefix(h->path, h->root))
+                rel = h->path + strlen(h->root);
+        return cell_path_join(h->mountpoint, rel);
+}
+
+static int bind_hierarchy(const struct hierarchy *h, const struct cell_mount *m, int dstfd)
+{
+        _cleanup_free_ char *source = own_cgroup_dir(h);
+        _cleanup_close_ int tree =
+                open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return -1;
+        uint64_t set, clr;
+        cell_mount_flags_to_attr(m->flags, m->clear_flags, &set, &clr);
+        struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
+        if ((set || clr) &&
+            mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return -1;
+        return move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarchy *h,
+                           const struct cell_mount *m, int dstfd)
+{
+        if (!ctx->cgroupns)
+                return bind_hierarchy(h, m, dstfd);
+        char buf[CELL_PROC_FD_BUF];
+        unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
+                                          MS_RELATIME | MS_NOATIME | MS_STRICTATIME);
+        int r = mount("cgroup", cell_proc_fd_path(buf, dstfd), h->v2 ? "cgroup2" : "cgroup", flags,
+                      h->v2 ? NULL : h->controllers);
+        /* The kernel may refuse a fresh mount (user namespace rules); bind instead. */
+        if (r < 0 && (errno == EPERM || errno == EBUSY))
+                r = bind_hierarchy(h, m, dstfd);
+        return r;
+}
+
+static int populate_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarchy *h,
+                              const struct cell_mount *m, int tmpfsfd, struct cell_error *err)
+{
+        const char *name = strrchr(h->mountpoint, '/') + 1;
+        if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
+                return cell_error_errno(err, "mkdir %s", name);
+        _cleanup_close_ int dirfd =
+                openat(tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dirfd < 0)
+                return cell_error_errno(err, "open %s", name);
+        if (mount_hierarchy(ctx, h, m, dirfd) < 0)
+                return cell_error_errno(err, "hierarchy \"%s\" (%s)", name, h->mountpoint);
+        if (!strchr(name, ','))
+                return 0;
+        /* Co-mounted controllers: "cpu" -> "cpu,cpuacct", like the host. */
+        _cleanup_free_ char *copy = xstrdup(name);
+        char *save = NULL;
+        for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+                if (symlinkat(name, tmpfsfd, c) < 0 && errno != EEXIST)
+                        return cell_error_errno(err, "symlink %s -> %s", c, name);
+        return 0;
+}
+
+/* v1 or hybrid host: the tmpfs with one directory per hierarchy. */
+static int mount_v1_tree(struct cell_rootfs_ctx *ctx, const struct layout *l,
+                         const struct cell_mount *m, const char *dest, int dstfd,
+                         struct cell_error *err)
+{
+        char buf[CELL_PROC_FD_BUF];
+        if (mount("tmpfs", cell_proc_fd_path(buf, dstfd), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=755") < 0)
+                return cell_error_errno(err, "tmpfs");
+        _cleanup_close_ int tmpfsfd =
+                cell_path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY);
+        if (tmpfsfd < 0)
+                return cell_error_errno(err, "reopen after mount");
+        for (size_t i = 0; i < l->n; i++)
+                if (populate_hierarchy(ctx, &l->items[i], m, tmpfsfd, err) < 0)
+                        return -1;
+        if (m->flags & MS_RDONLY) {
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (mount_setattr(tmpfsfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                        return cell_error_errno(err, "make tmpfs read-only");
+        }
+        return 0;
+}
+
+int cell_mount_cgroup(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, const char *dest,
+                      int dstfd, struct cell_error *err)
+{
+        struct layout l = {.n = 0};
+        int r = read_layout(&l, err);
+        const struct hierarchy *unified = NULL;
+        for (size_t i = 0; r == 0 && i < l.n; i++)
+                if (l.items[i].v2 && !strcmp(l.items[i].mountpoint, "/sys/fs/cgroup"))
+                        unified = &l.items[i];
+        if (r == 0 && unified && mount_hierarchy(ctx, unified, m, dstfd) < 0)
+                r = cell_error_errno(err, "cgroup2 (%s)", unified->mountpoint);
+        else if (r == 0 && !unified)
+                r = mount_v1_tree(ctx, &l, m, dest, dstfd, err);
+        layout_release(&l);
+        return r;
+}

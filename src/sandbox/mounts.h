@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_SANDBOX_MOUNTS_H
+#define CELL_SANDBOX_MOUNTS_H
+
+/*
+ * Internal to src/sandbox/: the pieces cell_rootfs_mount_all() is made of.
+ *
+ * One `mounts` entry becomes a *plan*: a short array of mount operations
+ * (struct cell_mount_op) built without touching the system by
+ * cell_mount_plan_build(), then run by one executor loop in
+ * cell_mount_execute().  Plans are pure data so they are unit-tested
+ * without root (tests/unit/test_rootfs.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+/* State shared by the phases of cell_rootfs_mount_all(). */
+struct cell_rootfs_ctx {
+        const struct cell_spec *spec;
+        const char *rootfs; /* absolute host path */
+        int rootfd;         /* O_PATH fd of the rootfs after it was bound onto itself */
+        bool userns;        /* container has a user namespace: no mknod */
+        bool netns;         /* container has its own network namespace */
+        bool cgroupns;      /* container has its own cgroup namespace */
+        /* what the spec mounted, for the /dev setup that follows the mounts */
+        bool proc_mounted, dev_mounted, dev_bind, dev_readonly, pts_mounted, shm_mounted;
+};
+
+enum cell_mount_op_kind {
+        /* mount(2) a filesystem onto the destination fd (via /proc/self/fd/N). */
+        CELL_MOP_MOUNT,
+        /* open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE]): a detached copy. */
+        CELL_MOP_CLONE,
+        /* mount_setattr() on the mount at hand ([AT_RECURSIVE]); keeps other flags. */
+        CELL_MOP_SETATTR,
+        /* move_mount() the detached copy onto the destination. */
+        CELL_MOP_ATTACH,
+        /* copy what the destination held into the new (tmpfs) mount. */
+        CELL_MOP_COPYUP,
+        /* set the propagation type (MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC]). */
+        CELL_MOP_PROPAGATE,
+        /* the cgroup filesystem tree (tmpfs + one bind or mount per hierarchy). */
+        CELL_MOP_CGROUP,
+};
+
+struct cell_mount_op {
+        enum cell_mount_op_kind kind;
+        const char *source;          /* MOUNT, CLONE */
+        const char *type;            /* MOUNT */
+        const char *data;            /* MOUNT */
+        unsigned long flags;         /* MOUNT: MS_*; PROPAGATE: MS_* propagation */
+        uint64_t attr_set, attr_clr; /* SETATTR */
+        bool recursive;              /* CLONE, SETATTR */
+};
+
+#define CELL_MOUNT_PLAN_MAX 8
+
+struct cell_mount_plan {
+        bool bind;           /* a bind mount: the destination's kind follows the source */
+        bool recursive_bind; /* "rbind" */
+        bool copy_up;        /* destination content must be read before mounting */
+        struct cell_mount_op ops[CELL_MOUNT_PLAN_MAX];
+        size_t n_ops;
+};
+
+/*
+ * Translate one `mounts` entry into operations.  Fails (validation, no
+ * errno) for an entry without a type that is not a bind mount.  Pure: no
+ * syscalls.  The ops point into `m`; keep it alive while the plan is used.
+ */
+int cell_mount_plan_build(const struct cell_mount *m, struct cell_mount_plan *plan,
+                          struct cell_error *err);
+
+/* MS_* flags (and clear flags) -> MOUNT_ATTR_* set/clear masks for mount_setattr(). */
+void cell_mount_flags_to_attr(unsigned long flags, unsigned long clear_flags, uint64_t *attr_set,
+                              uint64_t *attr_clr);
+
+/* Plan and execute mounts[index]; the error names the mount and the index. */
+int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, size_t index,
+                       struct cell_error *err);
+
+/*
+ * The cgroup tree at `dstfd` (an O_PATH fd of the destination directory,
+ * whose cleaned container path is `dest`).
+ * See mount_cgroup.c for the layout chosen for each host.
+ */
+int cell_mount_cgroup(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, const char *dest,
+                      int dstfd, struct cell_error *err);
+
+/* Fill /dev after the mounts (see rootfs.h); error messages name the device. */
+int cell_rootfs_setup_dev(struct cell_rootfs_ctx *ctx, struct cell_error *err);
+
+/* "/proc/self/fd/N" for a mount(2) target, in a caller-provided buffer. */
+#define CELL_PROC_FD_BUF 32
+const char *cell_proc_fd_path(char buf[CELL_PROC_FD_BUF], int fd);
+
+/* open_tree(OPEN_TREE_CLONE) of `source` + move_mount() onto `dstfd`. */
+int cell_mount_bind_fd(const char *source, int dstfd, bool recursive);
+
+#endif

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The three phases of the container's filesystem view (see rootfs.h):
+ * mount_all (before pivot_root, old root visible), pivot, finalize (after
+ * pivot_root, sees the container's own /proc and /dev).
+ */
+#include "sandbox/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/mounts.h"
+#include "sandbox/paths.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static bool has_mount_ns(const struct cell_spec *spec)
+{
+        return spec->linux.namespaces[CELL_NS_MOUNT].enabled;
+}
+
+/*
+ * Find the mount point of the mount holding `path` in /proc/self/mountinfo
+ * and, when it is shared, make it private.  Needed only with a shared
+ * rootfsPropagation: pivot_root(2) refuses a new root whose parent mount is
+ * shared, and the self-bind of the rootfs below would propagate to the host.
+ */
+static int make_parent_private(const char *path, struct cell_error *err)
+{
+        _cleanup_free_ char *info = NULL;
+        if (cell_read_file("/proc/self/mountinfo", &info, NULL, err) < 0)
+                return -1;
+        _cleanup_free_ char *best = NULL;
+        bool best_shared = false;
+        char *save = NULL;
+        for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char mountpoint[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
+                        continue;
+                if (!cell_path_has_prefix(path, mountpoint))
+                        continue;
+                if (best && strlen(mountpoint) < strlen(best))
+                        continue;
+                free(best);
+                best = xstrdup(mountpoint);
+                char *dash = strstr(line, " - ");
+                char *shared = strstr(line, " shared:");
+                best_shared = shared && (!dash || shared < dash);
+        }
+        if (best && best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+                return cell_error_errno(err, "make %s private", best);
+        return 0;
+}
+
+/* "/" slave (or rootfsPropagation), then the rootfs bound onto itself. */
+static int prepare_root(const struct cell_spec *spec, const char *rootfs, struct cell_error *err)
+{
+        unsigned long propagation = spec->linux.rootfs_propagation;
+        if (!propagation)
+                propagation = MS_SLAVE | MS_REC;
+        if (mount(NULL, "/", NULL, propagation, NULL) < 0)
+                return cell_error_errno(err, "linux.rootfsPropagation: set propagation of /");
+        if ((propagation & MS_SHARED) && make_parent_private(rootfs, err) < 0)
+                return -1;
+        if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return cell_error_errno(err, "bind rootfs %s onto itself", rootfs);
+        return 0;
+}
+
+static int refuse_without_mount_ns(const struct cell_spec *spec, struct cell_error *err)
+{
+        if (spec->n_mounts > 0)
+                return cell_error_set(err, 0,
+                                      "mounts[0] (%s): mounts need a mount namespace, but "
+                                      "linux.namespaces has no \"mount\" entry",
+                                      spec->mounts[0].destination);
+        if (spec->linux.n_devices > 0)
+                return cell_error_set(err, 0,
+                                      "linux.devices: devices need a mount namespace, but "
+                                      "linux.namespaces has no \"mount\" entry");
+        return 0;
+}
+
+static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
+{
+        for (size_t i = 0; i < ctx->spec->n_mounts; i++)
+                if (cell_mount_execute(ctx, &ctx->spec->mounts[i], i, err) < 0)
+                        return -1;
+        return cell_rootfs_setup_dev(ctx, err);
+}
+
+int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs, struct cell_error *err)
+{
+        if (!has_mount_ns(spec))
+                return refuse_without_mount_ns(spec, err);
+        if (prepare_root(spec, rootfs, err) < 0)
+                return -1;
+
+        const struct cell_namespace *ns = spec->linux.namespaces;
+        struct cell_rootfs_ctx ctx = {
+                .spec = spec,
+                .rootfs = rootfs,
+                .userns = ns[CELL_NS_USER].enabled,
+                .netns = ns[CELL_NS_NET].enabled,
+                .cgroupns = ns[CELL_NS_CGROUP].enabled,
+        };
+        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return cell_error_errno(err, "open rootfs %s", rootfs);
+        ctx.rootfd = rootfd;
+
+        /* Modes below are meant literally (0666 devices, 1777 /dev/shm, copied modes). */
+        mode_t old_umask = umask(0);
+        int r = mount_entries(&ctx, err);
+        umask(old_umask);
+        return r;
+}
+
+/*
+ * pivot_root(".", "."): the old root ends up stacked on top of the new one
+ * at "/", so no put_old directory is needed in the image.  fchdir to the old
+ * root's fd lands on it; it is made rslave first so that detaching it
+ * cannot propagate unmounts to the host, then lazily detached.
+ */
+static int pivot(const char *rootfs, struct cell_error *err)
+{
+        _cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (oldroot < 0)
+                return cell_error_errno(err, "open /");
+        _cleanup_close_ int newroot = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (newroot < 0)
+                return cell_error_errno(err, "open rootfs %s", rootfs);
+        if (fchdir(newroot) < 0)
+                return cell_error_errno(err, "chdir to rootfs %s", rootfs);
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return cell_error_errno(err, "pivot_root into %s", rootfs);
+        if (fchdir(oldroot) < 0)
+                return cell_error_errno(err, "chdir to the old root");
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return cell_error_errno(err, "make the old root rslave");
+        if (umount2(".", MNT_DETACH) < 0)
+                return cell_error_errno(err, "detach the old root");
+        if (chdir("/") < 0)
+                return cell_error_errno(err, "chdir /");
+        return 0;
+}
+
+/* no_pivot: move the rootfs mount onto "/" and chroot into it. */
+static int move_root(const char *rootfs, struct cell_error *err)
+{
+        if (chdir(rootfs) < 0)
+                return cell_error_errno(err, "chdir to rootfs %s", rootfs);
+        if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+                return cell_error_errno(err, "move rootfs %s onto /", rootfs);
+        if (chroot(".") < 0)
+                return cell_error_errno(err, "chroot into %s", rootfs);
+        if (chdir("/") < 0)
+                return cell_error_errno(err, "chdir /");
+        return 0;
+}
+
+int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
+                      struct cell_error *err)
+{
+        if (has_mount_ns(spec))
+                return no_pivot ? move_root(rootfs, err) : pivot(rootfs, err);
+        if (chroot(rootfs) < 0)
+                return cell_error_errno(err, "chroot into %s", rootfs);
+        if (chdir("/") < 0)
+                return cell_error_errno(err, "chdir /");
+        return 0;
+}
+
+/*
+ * Bind the container's /dev/null over a file; a directory (the bind fails
+ * with ENOTDIR) gets an empty read-only tmpfs.  Missing paths are skipped,
+ * as runc does.
+ */
+static int mask_path(const char *path)
+{
+        if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0)
+                return 0;
+        if (errno == ENOTDIR)
+                return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
+        if (errno != ENOENT)
+                return -1;
+        if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -1;
+        errno = ENOENT; /* the path exists: /dev/null is what is missing */
+        return -1;
+}
+
+/*
+ * A read-only recursive copy of `path` attached on top of it.
+ * mount_setattr() adds ro/nosuid/nodev/noexec and keeps every other flag,
+ * so flags locked by a user namespace need no statfs() round trip.
+ */
+static int readonly_path(const char *path)
+{
+        _cleanup_close_ int tree =
+                open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+                return errno == ENOENT ? 0 : -1;
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                              MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return -1;
+        return move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+static int finalize_paths(const struct cell_linux *lx, struct cell_error *err)
+{
+        for (size_t i = 0; i < lx->n_masked_paths; i++)
+                if (mask_path(lx->masked_paths[i]) < 0)
+                        return cell_error_errno(err, "linux.maskedPaths[%zu] \"%s\"", i,
+                                                lx->masked_paths[i]);
+        for (size_t i = 0; i < lx->n_readonly_paths; i++)
+                if (readonly_path(lx->readonly_paths[i]) < 0)
+                        return cell_error_errno(err, "linux.readonlyPaths[%zu] \"%s\"", i,
+                                                lx->readonly_paths[i]);
+        return 0;
+}
+
+int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err)
+{
+        const struct cell_linux *lx = &spec->linux;
+        if (!has_mount_ns(spec)) {
+                if (lx->n_masked_paths || lx->n_readonly_paths || spec->root_readonly)
+                        return cell_error_set(err, 0,
+                                              "linux.maskedPaths, linux.readonlyPaths and "
+                                              "root.readonly need a mount namespace, but "
+                                              "linux.namespaces has no \"mount\" entry");
+                return 0;
+        }
+        if (finalize_paths(lx, err) < 0)
+                return -1;
+        if (spec->root_readonly) {
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
+                        return cell_error_errno(err, "root.readonly: remount / read-only");
+        }
+        if (lx->rootfs_propagation && mount(NULL, "/", NULL, lx->rootfs_propagation, NULL) < 0)
+                return cell_error_errno(err, "linux.rootfsPropagation: set propagation of /");
+        return 0;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * End-to-end test of src/sandbox/rootfs.c, as root: each scenario forks a
+ * child that unshares its own mount/pid/net/ipc namespaces, builds a small
+ * busybox rootfs in a temp dir, runs cell_rootfs_mount_all(), _pivot() and
+ * _finalize() with a hand-built spec and then checks, from inside the new
+ * root, what a container would see.  The parent checks that the host's
+ * mount table and the host directory an image symlink points at are
+ * untouched, and removes the temp dir.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/rootfs.h"
+#include "unit.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
+
+static char tmpdir[64];
+
+/* ---- building the fixture --------------------------------------------- */
+
+static void write_file(const char *path, const char *content)
+{
+        struct cell_error err;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || cell_write_all(fd, content, strlen(content)) < 0) {
+                cell_error_errno(&err, "write %s", path);
+                fprintf(stderr, "%s\n", err.msg);
+                abort();
+        }
+        close(fd);
+}
+
+static char *tpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *tpath(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *rel;
+        if (vasprintf(&rel, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        char *p = xasprintf("%s/%s", tmpdir, rel);
+        free(rel);
+        return p;
+}
+
+static void mkdirs(const char *rel)
+{
+        _cleanup_free_ char *p = tpath("%s", rel);
+        struct cell_error err;
+        if (cell_mkdir_p(p, 0755, &err) < 0) {
+                fprintf(stderr, "%s\n", err.msg);
+                abort();
+        }
+}
+
+static void copy_busybox(void)
+{
+        _cleanup_free_ char *dst = tpath("rootfs/bin/busybox");
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        struct cell_error err;
+        if (cell_read_file("/bin/busybox", &data, &len, &err) < 0) {
+                fprintf(stderr, "%s\n", err.msg);
+                abort();
+        }
+        int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (fd < 0 || cell_write_all(fd, data, len) < 0)
+                abort();
+        close(fd);
+        static const char *const applets[] = {"sh", "ls", "cat", "test", "mkdir", "touch"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(applets); i++) {
+                _cleanup_free_ char *link = tpath("rootfs/bin/%s", applets[i]);
+                if (symlink("busybox", link) < 0)
+                        abort();
+        }
+}
+
+/*
+ * rootfs/          busybox, /etc/evil -> /../../../../<tmpdir>/hostdir,
+ *                  /etc/secret, /etc/secretdir/x, /etc/rodir, /opt/data/hello
+ * hostdir/         what the evil symlink aims at on the host (must stay empty)
+ * bindsrc/marker   a bind mount source;  hostfile  a file bind source
+ */
+static void build_fixture(void)
+{
+        strcpy(tmpdir, "/tmp/cell-rootfs-XXXXXX");
+        if (!mkdtemp(tmpdir))
+                abort();
+        static const char *const dirs[] = {"rootfs/bin",       "rootfs/etc/secretdir",
+                                           "rootfs/etc/rodir", "rootfs/opt/data",
+                                           "rootfs/proc",      "rootfs/dev",
+                                           "rootfs/sys",       "rootfs/tmp",
+                                           "hostdir",          "bindsrc"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(dirs); i++)
+                mkdirs(dirs[i]);
+        copy_busybox();
+        _cleanup_free_ char *evil = tpath("rootfs/etc/evil");
+        _cleanup_free_ char *target = xasprintf("/../../../..%s/hostdir", tmpdir);
+        if (symlink(target, evil) < 0)
+                abort();
+        static const char *const files[][2] = {
+                {"rootfs/etc/secret", "top secret\n"},
+                {"rootfs/etc/secretdir/x", "x\n"},
+                {"rootfs/opt/data/hello", "hello from the image\n"},
+                {"bindsrc/marker", "marker\n"},
+                {"hostfile", "host file\n"},
+        };
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *p = tpath("%s", files[i][0]);
+                write_file(p, files[i][1]);
+        }
+}
+
+static void remove_fixture(void)
+{
+        struct cell_error err;
+        if (cell_remove_tree_at(AT_FDCWD, tmpdir, &err) < 0)
+                fprintf(stderr, "cleanup: %s\n", err.msg);
+}
+
+/* ---- the spec --------------------------------------------------------- */
+
+struct spec_builder {
+        struct cell_spec spec;
+        struct cell_mount mounts[24];
+        char *masked[8], *readonly[8];
+        struct cell_device devices[4];
+};
+
+static struct cell_mount *add_mount(struct spec_builder *b, const char *type, const char *source,
+                                    const char *dest, unsigned long flags, const char *data)
+{
+        struct cell_mount *m = &b->mounts[b->spec.n_mounts++];
+        memset(m, 0, sizeof(*m));
+        m->type = (char *)type;
+        m->source = (char *)source;
+        m->destination = (char *)dest;
+        m->flags = flags;
+        m->data = (char *)data;
+        m->bind = type && !strcmp(type, "bind");
+        return m;
+}
+
+static void standard_mounts(struct spec_builder *b)
+{
+        add_mount(b, "proc", "proc", "/proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+        add_mount(b, "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+        add_mount(b, "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+                  "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        add_mount(b, "tmpfs", "shm", "/dev/shm", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                  "mode=1777,size=65536k");
+        add_mount(b, "mqueue", "mqueue", "/dev/mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+        add_mount(b, "sysfs", "sysfs", "/sys", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+        add_mount(b, "cgroup", "cgroup", "/sys/fs/cgroup",
+                  MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY, NULL);
+}
+
+static void init_builder(struct spec_builder *b)
+{
+        memset(b, 0, sizeof(*b));
+        b->spec.mounts = b->mounts;
+        b->spec.linux.masked_paths = b->masked;
+        b->spec.linux.readonly_paths = b->readonly;
+        b->spec.linux.devices = b->devices;
+        b->spec.linux.namespaces[CELL_NS_MOUNT].enabled = true;
+        b->spec.linux.namespaces[CELL_NS_PID].enabled = true;
+}
+
+/* ---- running a scenario ---------------------------------------------- */
+
+typedef void (*inside_fn)(void);
+
+static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_flags,
+                            inside_fn inside)
+{
+        _cleanup_free_ char *rootfs = tpath("rootfs");
+        struct cell_error err;
+        cell_error_clear(&err);
+        if (unshare(unshare_flags) < 0) {
+                perror("unshare");
+                return 100;
+        }
+        /* Bind sources are relative to the bundle, i.e. the init's cwd. */
+        if (chdir(tmpdir) < 0)
+                return 100;
+        if (cell_rootfs_mount_all(spec, rootfs, &err) < 0 ||
+            cell_rootfs_pivot(spec, rootfs, no_pivot, &err) < 0 ||
+            cell_rootfs_finalize(spec, &err) < 0) {
+                fprintf(stderr, "  rootfs: %s\n", err.msg);
+                return 101;
+        }
+        unit_failures_in_test = 0;
+        inside();
+        return unit_failures_in_test;
+}
+
+/* Forks twice (the second child is pid 1 of a new pid namespace). */
+static int scenario(struct cell_spec *spec, bool no_pivot, int unshare_flags, inside_fn inside)
+{
+        fflush(NULL);
+        pid_t outer = fork();
+        if (outer < 0)
+                abort();
+        if (outer == 0) {
+                if (unshare(CLONE_NEWPID) < 0)
+                        _exit(100);
+                pid_t init = fork();
+                if (init == 0)
+                        _exit(run_in_container(spec, no_pivot, unshare_flags, inside));
+                int status;
+                if (init < 0 || waitpid(init, &status, 0) < 0)
+                        _exit(100);
+                fflush(NULL);
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 102);
+        }
+        int status;
+        if (waitpid(outer, &status, 0) < 0)
+                abort();
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 102;
+}
+
+/* ---- checks inside the container -------------------------------------- */
+
+static bool is_fs(const char *path, long magic)
+{
+        struct statfs sfs;
+        return statfs(path, &sfs) == 0 && sfs.f_type == magic;
+}
+
+static bool read_only(const char *path)
+{
+        struct statvfs sv;
+        return statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+static char *read_text(const char *path)
+{
+        char *data = NULL;
+        struct cell_error err;
+        if (cell_read_file(path, &data, NULL, &err) < 0)
+                return NULL;
+        return data;
+}
+
+/*
+ * The host's mounts are out of sight: "/" is the rootfs bind and every other
+ * mount point is one the spec asked for.
+ */
+static void check_old_root_gone(void)
+{
+        static const char *const allowed[] = {"/proc", "/dev", "/sys", "/tmp",
+                                              "/etc",  "/mnt", "/opt"};
+        _cleanup_free_ char *info = read_text("/proc/self/mountinfo");
+        CHECK(info != NULL);
+        int roots = 0;
+        char *save = NULL;
+        for (char *line = info ? strtok_r(info, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char root[4096], mountpoint[4096];
+                CHECK(sscanf(line, "%*s %*s %*s %4095s %4095s", root, mountpoint) == 2);
+                if (!strcmp(mountpoint, "/")) {
+                        roots++;
+                        size_t n = strlen(root);
+                        CHECK(n >= 7 && !strcmp(root + n - 7, "/rootfs"));
+                        continue;
+                }
+                bool ok = false;
+                for (size_t i = 0; i < CELL_ARRAY_SIZE(allowed); i++)
+                        ok |= !strncmp(mountpoint, allowed[i], strlen(allowed[i]));
+                if (!ok)
+                        fprintf(stderr, "  unexpected mount %s\n", mountpoint);
+                CHECK(ok);
+        }
+        CHECK_INT_EQ(roots, 1);
+}
+
+static void check_symlink(const char *path, const char *target)
+{
+        char buf[256];
+        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+        CHECK(n > 0);
+        buf[n > 0 ? n : 0] = '\0';
+        CHECK_STR_EQ(buf, target);
+}
+
+static void check_dev(void)
+{
+        struct stat sb;
+        CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode));
+        CHECK_INT_EQ(major(sb.st_rdev), 1);
+        CHECK_INT_EQ(minor(sb.st_rdev), 3);
+        CHECK_INT_EQ(sb.st_mode & 07777, 0666);
+        CHECK(stat("/dev/tty", &sb) == 0 && S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 5);
+        CHECK(stat("/dev/urandom", &sb) == 0 && minor(sb.st_rdev) == 9);
+        int fd = open("/dev/zero", O_RDONLY);
+        char c = 1;
+        CHECK(fd >= 0 && read(fd, &c, 1) == 1 && c == 0);
+        close(fd);
+        check_symlink("/dev/ptmx", "pts/ptmx");
+        check_symlink("/dev/fd", "/proc/self/fd");
+        check_symlink("/dev/stderr", "/proc/self/fd/2");
+        if (access("/proc/kcore", F_OK) == 0)
+                check_symlink("/dev/core", "/proc/kcore");
+        else
+                CHECK(access("/dev/core", F_OK) < 0 && errno == ENOENT);
+        CHECK(is_fs("/dev", TMPFS_MAGIC));
+        CHECK(is_fs("/dev/pts", DEVPTS_SUPER_MAGIC));
+        CHECK(is_fs("/dev/shm", TMPFS_MAGIC));
+        CHECK(is_fs("/dev/mqueue", MQUEUE_MAGIC));
+        /* linux.devices: mode and owner as asked. */
+        CHECK(stat("/dev/custom", &sb) == 0 && S_ISCHR(sb.st_mode));
+        CHECK_INT_EQ(sb.st_mode & 07777, 0600);
+        CHECK_INT_EQ(sb.st_uid, 1000);
+        CHECK_INT_EQ(sb.st_gid, 1001);
+        CHECK_INT_EQ(minor(sb.st_rdev), 5);
+        /* A pty from the container's own devpts instance. */
+        fd = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+        CHECK(fd >= 0);
+        close(fd);
+}
+
+static void check_masks(void)
+{
+        _cleanup_free_ char *secret = read_text("/etc/secret");
+        CHECK_STR_EQ(secret, ""); /* /dev/null over the file */
+        DIR *d = opendir("/etc/secretdir");
+        CHECK(d != NULL);
+        int entries = 0;
+        for (struct dirent *de; d && (de = readdir(d));)
+                entries += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+        if (d)
+                closedir(d);
+        CHECK_INT_EQ(entries, 0);
+        CHECK(mkdir("/etc/secretdir/y", 0755) < 0 && errno == EROFS);
+        _cleanup_free_ char *timers = read_text("/proc/timer_list");
+        CHECK_STR_EQ(timers, "");
+        /* readonlyPaths */
+        int fd = open("/proc/sys/kernel/hostname", O_WRONLY);
+        CHECK(fd < 0 && errno == EROFS);
+        CHECK(mkdir("/opt/data/new", 0755) < 0 && errno == EROFS);
+        CHECK(mkdir("/opt/new", 0755) == 0); /* /opt itself (a tmpfs) stays writable */
+        /* root.readonly */
+        CHECK(mkdir("/newdir", 0755) < 0 && errno == EROFS);
+        CHECK(read_only("/"));
+}
+
+static void check_mounts(void)
+{
+        struct stat sb;
+        CHECK(stat("/proc/self/status", &sb) == 0);
+        CHECK(is_fs("/proc", PROC_SUPER_MAGIC));
+        CHECK_INT_EQ(getpid(), 1);
+        CHECK(is_fs("/sys", SYSFS_MAGIC) && read_only("/sys"));
+        CHECK(is_fs("/sys/fs/cgroup", TMPFS_MAGIC) && read_only("/sys/fs/cgroup"));
+        CHECK(is_fs("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC));
+        CHECK(access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0);
+        CHECK(read_only("/sys/fs/cgroup/memory"));
+        /* tmpfs data: mode and size */
+        CHECK(stat("/tmp", &sb) == 0 && (sb.st_mode & 07777) == 01770);
+        struct statvfs sv;
+        CHECK(statvfs("/tmp", &sv) == 0 && sv.f_blocks * sv.f_frsize == 1024 * 1024);
+        /* the evil symlink destination landed inside the rootfs */
+        _cleanup_free_ char *marker = read_text("/etc/evil/marker");
+        CHECK_STR_EQ(marker, "marker\n");
+        /* ... at the symlink's target resolved inside the root (in the /tmp tmpfs) */
+        _cleanup_free_ char *target = xasprintf("%s/hostdir/marker", tmpdir);
+        CHECK(access(target, F_OK) == 0);
+        /* read-only bind, file bind */
+        CHECK(access("/mnt/ro/marker", F_OK) == 0);
+        CHECK(mkdir("/mnt/ro/x", 0755) < 0 && errno == EROFS);
+        _cleanup_free_ char *hostfile = read_text("/etc/hostfile");
+        CHECK_STR_EQ(hostfile, "host file\n");
+        /* tmpcopyup */
+        CHECK(is_fs("/opt", TMPFS_MAGIC));
+        _cleanup_free_ char *hello = read_text("/opt/data/hello");
+        CHECK_STR_EQ(hello, "hello from the image\n");
+        check_old_root_gone();
+}
+
+static void check_exec(void)
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                execl("/bin/sh", "sh", "-c",
+                      "test -c /dev/null && test -L /dev/ptmx && ! touch /x 2>/dev/null && "
+                      "cat /etc/hostfile >/dev/null",
+                      (char *)NULL);
+                _exit(127);
+        }
+        int status;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void inside_full(void)
+{
+        check_mounts();
+        check_dev();
+        check_masks();
+        check_exec();
+}
+
+/* ---- scenarios -------------------------------------------------------- */
+
+static bool dir_is_empty(const char *path)
+{
+        DIR *d = opendir(path);
+        if (!d)
+                return false;
+        int n = 0;
+        for (struct dirent *de; (de = readdir(d));)
+                n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+        closedir(d);
+        return n == 0;
+}
+
+static void full_spec(struct spec_builder *b)
+{
+        init_builder(b);
+        standard_mounts(b);
+        b->spec.linux.namespaces[CELL_NS_NET].enabled = true;
+        b->spec.linux.namespaces[CELL_NS_IPC].enabled = true;
+        add_mount(b, "tmpfs", "tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1770,size=1m");
+        add_mount(b, "bind", "bindsrc", "/etc/evil", 0, NULL);
+        add_mount(b, "bind", "bindsrc", "/mnt/ro", MS_RDONLY, NULL);
+        add_mount(b, "bind", "hostfile", "/etc/hostfile", MS_RDONLY | MS_NOSUID, NULL);
+        add_mount(b, "tmpfs", "tmpfs", "/opt", MS_NOSUID, NULL)->copy_up = true;
+        b->devices[0] = (struct cell_device){.path = "/dev/custom",
+                                             .type = 'c',
+                                             .major = 1,
+                                             .minor = 5,
+                                             .has_file_mode = true,
+                                             .file_mode = 0600,
+                                             .has_uid = true,
+                                             .uid = 1000,
+                                             .has_gid = true,
+                                             .gid = 1001};
+        b->spec.linux.n_devices = 1;
+        char **masked = b->spec.linux.masked_paths, **ro = b->spec.linux.readonly_paths;
+        masked[0] = "/etc/secret";
+        masked[1] = "/etc/secretdir";
+        masked[2] = "/proc/timer_list";
+        masked[3] = "/does/not/exist";
+        b->spec.linux.n_masked_paths = 4;
+        ro[0] = "/proc/sys";
+        ro[1] = "/opt/data";
+        ro[2] = "/not/there";
+        b->spec.linux.n_readonly_paths = 3;
+        b->spec.root_readonly = true;
+}
+
+static void test_full_container(void)
+{
+        struct cell_error err;
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        CHECK(cell_read_file("/proc/self/mountinfo", &before, NULL, &err) == 0);
+        static struct spec_builder b;
+        full_spec(&b);
+        int rc = scenario(&b.spec, false, CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC, inside_full);
+        CHECK_INT_EQ(rc, 0);
+        CHECK(cell_read_file("/proc/self/mountinfo", &after, NULL, &err) == 0);
+        CHECK_STR_EQ(after, before);
+        _cleanup_free_ char *hostdir = tpath("hostdir");
+        CHECK(dir_is_empty(hostdir));
+}
+
+static void inside_no_netns(void)
+{
+        /* no network namespace: sysfs falls back to a read-only rbind of /sys */
+        CHECK(is_fs("/sys", SYSFS_MAGIC));
+        CHECK(read_only("/sys"));
+        CHECK(is_fs("/proc", PROC_SUPER_MAGIC));
+        struct stat sb;
+        CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode));
+        check_old_root_gone();
+}
+
+static void test_no_pivot_no_netns(void)
+{
+        struct cell_error err;
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        CHECK(cell_read_file("/proc/self/mountinfo", &before, NULL, &err) == 0);
+        static struct spec_builder b;
+        init_builder(&b);
+        standard_mounts(&b);
+        int rc = scenario(&b.spec, true, CLONE_NEWNS, inside_no_netns);
+        CHECK_INT_EQ(rc, 0);
+        CHECK(cell_read_file("/proc/self/mountinfo", &after, NULL, &err) == 0);
+        CHECK_STR_EQ(after, before);
+}
+
+static int mount_all_error(struct cell_spec *spec, struct cell_error *err)
+{
+        int pipefd[2];
+        if (pipe(pipefd) < 0)
+                abort();
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(pipefd[0]);
+                _cleanup_free_ char *rootfs = tpath("rootfs");
+                if (chdir(tmpdir) < 0 || unshare(CLONE_NEWNS) < 0)
+                        _exit(100);
+                int r = cell_rootfs_mount_all(spec, rootfs, err);
+                if (cell_write_all(pipefd[1], err->msg, strlen(err->msg) + 1) < 0)
+                        _exit(100);
+                _exit(r < 0 ? 1 : 0);
+        }
+        close(pipefd[1]);
+        ssize_t n = cell_read_all(pipefd[0], err->msg, sizeof(err->msg) - 1);
+        err->msg[n > 0 ? n : 0] = '\0';
+        close(pipefd[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void test_errors_name_the_mount(void)
+{
+        static struct spec_builder b;
+        struct cell_error err;
+
+        init_builder(&b);
+        add_mount(&b, "proc", "proc", "/proc", 0, NULL);
+        add_mount(&b, "tmpfs", "tmpfs", "/etc/../..", 0, NULL);
+        CHECK(mount_all_error(&b.spec, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[1].destination \"/etc/../..\"");
+
+        init_builder(&b);
+        add_mount(&b, "bind", "/nonexistent-source", "/mnt/x", 0, NULL);
+        CHECK(mount_all_error(&b.spec, &err) < 0);
+        CHECK_CONTAINS(err.msg, "\"/nonexistent-source\"");
+        CHECK_CONTAINS(err.msg, "(mounts[0])");
+        CHECK_CONTAINS(err.msg, "No such file or directory");
+
+        init_builder(&b);
+        add_mount(&b, "nosuchfs", "none", "/mnt/y", 0, NULL);
+        CHECK(mount_all_error(&b.spec, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mount \"nosuchfs\" on /mnt/y (mounts[0]): No such device");
+
+        init_builder(&b);
+        add_mount(&b, "proc", "proc", "/proc", 0, NULL);
+        add_mount(&b, "bind", "bindsrc", "/proc/sys", 0, NULL);
+        CHECK(mount_all_error(&b.spec, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[1].destination \"/proc/sys\"");
+}
+
+static void test_setup(void)
+{
+        CHECK_INT_EQ(geteuid(), 0); /* this driver needs root */
+        build_fixture();
+}
+
+static void test_teardown(void)
+{
+        remove_fixture();
+        CHECK(access(tmpdir, F_OK) < 0);
+}
+
+UNIT_MAIN(UNIT_TEST(test_setup), UNIT_TEST(test_full_container), UNIT_TEST(test_no_pivot_no_netns),
+          UNIT_TEST(test_errors_name_the_mount), UNIT_TEST(test_teardown))
