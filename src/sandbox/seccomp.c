@@ -364,6 +364,25 @@ static int export_program(scmp_filter_ctx ctx, struct cell_seccomp_filter *filte
         return 0;
 }
 
+/*
+ * libseccomp's default program tests the syscall number against each rule
+ * in turn; its binary tree (optimize level 2) sorts by number.  For
+ * podman's default profile on x86_64+x86+x32 the tree makes load 3.5x
+ * faster (0.26 vs 0.90 ms: the kernel emulates the filter for every
+ * syscall number to build its action cache) and every filtered syscall
+ * O(log n).  Like runc, only past a few rules: with none, libseccomp before
+ * 2.5.4 lost the default action (libseccomp#370).
+ */
+#define BINARY_TREE_MIN_SYSCALLS 8
+
+static bool use_binary_tree(const struct cell_seccomp *seccomp)
+{
+        size_t names = 0;
+        for (size_t i = 0; i < seccomp->n_syscalls; i++)
+                names += seccomp->syscalls[i].n_names;
+        return names > BINARY_TREE_MIN_SYSCALLS;
+}
+
 static int compile(const struct cell_seccomp *seccomp, struct cell_seccomp_filter *filter,
                    struct cell_error *err)
 {
@@ -377,6 +396,11 @@ static int compile(const struct cell_seccomp *seccomp, struct cell_seccomp_filte
                 return cell_error_set(err, EINVAL, "linux.seccomp: defaultAction %s",
                                       seccomp->default_action);
         int rc = add_architectures(ctx, seccomp, err);
+        if (rc == 0 && use_binary_tree(seccomp)) {
+                rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+                if (rc < 0)
+                        rc = cell_error_set(err, -rc, "linux.seccomp: binary tree optimization");
+        }
         for (size_t i = 0; rc == 0 && i < seccomp->n_syscalls; i++)
                 rc = add_rule(ctx, &seccomp->syscalls[i], i, default_action, err);
         if (rc == 0)
