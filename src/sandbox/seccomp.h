@@ -87,9 +87,15 @@ int cell_seccomp_state_json(const char *container_state_json, pid_t pid, const c
 /*
  * Connect to `listener_path` and send the runtime-spec "seccomp state"
  * JSON (`state_json`) with `notify_fd` attached by SCM_RIGHTS, in one
- * message.  A missing or refusing listener is an immediate error (call it
- * from `create`, so the failure fails create).  `notify_fd` stays open:
- * the caller closes it after sending.
+ * message.  A missing or refusing listener is an immediate error.
+ * `notify_fd` stays open: the caller closes it after sending.
+ *
+ * listenerPath is a host path, so this runs in the runtime process (host
+ * mount namespace), not in the container's init after pivot_root: the init
+ * loads the filter, passes the notify fd to its parent over the sync socket
+ * (cell_socket_send_fd; NOTIFY on write/sendmsg is refused so this cannot
+ * block), and the parent sends it on before `create` returns, so an absent
+ * listener fails create, as runc does.
  */
 int cell_seccomp_send_listener(const char *listener_path, const char *state_json, int notify_fd,
                                struct cell_error *err);
