@@ -137,7 +137,7 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
         }
         const struct cell_cg_host *host;
         if (manager == CELL_CGROUP_MANAGER_SYSTEMD) {
-                cell_error_set(err, ENOTSUP, "systemd cgroup manager: no systemd on this host");
+                cell_error_set(err, 0, "systemd cgroup manager: no systemd on this host");
         } else if (cell_cg_host_get(&host, err) == 0) {
                 cg->mode = host->mode;
                 const struct cell_resources *r = &spec->linux.resources;
@@ -236,9 +236,23 @@ int cell_cgroup_freeze(struct cell_cgroup *cg, bool frozen, struct cell_error *e
         if (!d) {
                 if (!frozen)
                         return 0;
-                return cell_error_set(err, ENOTSUP, "pause: no freezer cgroup on this host");
+                return cell_error_set(err, 0, "pause: no freezer cgroup on this host");
         }
         return d->driver->freeze(d, frozen, err);
+}
+
+int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_error *err)
+{
+        *frozen = false;
+        struct cell_cgroup_dir *d = cell_cg_dir_for(cg, CELL_CG_FREEZER);
+        if (!d)
+                return 0;
+        bool v2 = d->driver == &cell_cg_driver_v2;
+        _cleanup_free_ char *text = NULL;
+        if (cell_cg_read(d->path, v2 ? "cgroup.events" : "freezer.state", &text, err) < 0)
+                return -1;
+        *frozen = v2 ? strstr(text, "frozen 1") != NULL : !strncmp(text, "FROZEN", 6);
+        return 0;
 }
 
 /* Thaw and kill everything in the cgroup, all hierarchies at once where possible. */

@@ -4,6 +4,7 @@
  * from /proc/self/mountinfo and cached for the life of the process.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -254,13 +255,13 @@ int cell_cg_host_get(const struct cell_cg_host **out, struct cell_error *err)
         return 0;
 }
 
-unsigned cell_cg_host_v2_controllers(const struct cell_cg_mount *m)
+unsigned cell_cg_v2_available(const char *mount_point)
 {
         static unsigned mask;
         static bool known;
         if (!known) {
                 _cleanup_free_ char *text = NULL;
-                if (cell_cg_read(m->mount_point, "cgroup.controllers", &text, NULL) == 0)
+                if (cell_cg_read(mount_point, "cgroup.controllers", &text, NULL) == 0)
                         mask = cell_cg_controller_mask(text, true);
                 known = true;
         }
@@ -289,4 +290,56 @@ const char *cell_cgroup_mode_name(enum cell_cgroup_mode mode)
                 break;
         }
         return "none";
+}
+
+/* "cpu,cpuacct" for a v1 mount, cgroup.controllers for the v2 tree. */
+static void print_controllers(FILE *f, const struct cell_cg_mount *m)
+{
+        unsigned mask = m->v2 ? cell_cg_v2_available(m->mount_point) : m->controllers;
+        const char *sep = "";
+        for (int c = 0; c < CELL_CG__COUNT; c++) {
+                const char *name =
+                        m->v2 ? cell_cg_controller_v2_name(c) : cell_cg_controller_v1_name(c);
+                if (name && (mask & CELL_CG_BIT(c))) {
+                        fprintf(f, "%s%s", sep, name);
+                        sep = ",";
+                }
+        }
+        const char *named = strstr(m->key, "name=");
+        if (named)
+                fprintf(f, "%s%s", sep, named);
+        else if (!*sep)
+                fputs("(none)", f);
+}
+
+int cell_cgroup_host_report(char **text, struct cell_error *err)
+{
+        const struct cell_cg_host *host;
+        if (cell_cg_host_get(&host, err) < 0)
+                return -1;
+        size_t len;
+        FILE *f = open_memstream(text, &len);
+        if (!f)
+                abort();
+        fprintf(f, "cgroup mode: %s\n", cell_cgroup_mode_name(host->mode));
+        unsigned have = 0;
+        for (size_t i = 0; i < host->n_mounts; i++) {
+                const struct cell_cg_mount *m = &host->mounts[i];
+                have |= m->v2 ? cell_cg_v2_available(m->mount_point) : m->controllers;
+                fprintf(f, "%s: %s, controllers: ", m->mount_point,
+                        m->v2 ? "cgroup2" : "cgroup v1");
+                print_controllers(f, m);
+                fprintf(f, ", favordynmods: %s\n", m->favordynmods ? "yes" : "no");
+        }
+        fputs("missing controllers:", f);
+        const char *sep = " ";
+        for (int c = 0; c < CELL_CG__COUNT; c++) {
+                if (!(have & CELL_CG_BIT(c))) {
+                        fprintf(f, "%s%s", sep, cell_cg_controller_v1_name(c));
+                        sep = ",";
+                }
+        }
+        fprintf(f, "%s\n", *sep == ' ' ? " (none)" : "");
+        fclose(f);
+        return 0;
 }

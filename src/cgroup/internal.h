@@ -60,7 +60,7 @@ struct cell_cg_mount {
         char *key;         /* "cpu,cpuacct", "name=systemd", or "" for cgroup2 */
         bool v2;
         bool favordynmods;
-        unsigned controllers; /* v1: from the mount options; v2: see cell_cg_host_v2_controllers */
+        unsigned controllers; /* v1: from the mount options; v2: 0 (see cell_cg_v2_available) */
 };
 
 struct cell_cg_host {
@@ -76,11 +76,12 @@ int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct 
 void cell_cg_host_release(struct cell_cg_host *host);
 
 /*
- * Controllers usable in a cgroup2 tree: <mount>/cgroup.controllers (read
- * once, cached) plus what every v2 cgroup has built in (freezer via
- * cgroup.freeze, devices via eBPF, cpuacct via cpu.stat).
+ * Controllers usable in the cgroup2 tree mounted at `mount_point`: its
+ * cgroup.controllers (read once per process, cached) plus what every v2
+ * cgroup has built in (freezer via cgroup.freeze, devices via eBPF, cpuacct
+ * via cpu.stat).
  */
-unsigned cell_cg_host_v2_controllers(const struct cell_cg_mount *m);
+unsigned cell_cg_v2_available(const char *mount_point);
 
 /*
  * The container's cgroup path inside one hierarchy, relative to the mount
@@ -151,6 +152,91 @@ int cell_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct cell_erro
 int cell_cg_write(const char *dir, const char *file, const char *value, struct cell_error *err);
 /* Read <dir>/<file> (NUL-terminated, trailing newline kept); the error names the full path. */
 int cell_cg_read(const char *dir, const char *file, char **out, struct cell_error *err);
+
+/* ---- resource plans ---- */
+
+/* One write of a plan: `value` into <dir>/<file>, for spec field `field`. */
+struct cell_cg_write {
+        size_t dir;                         /* index into cell_cgroup.dirs */
+        enum cell_cg_controller controller; /* v2: must be enabled in the parent */
+        const char *field;                  /* "linux.resources.pids.limit" (static) */
+        char *file, *value;
+        char *alt_file, *alt_value; /* written instead when `file` does not exist; may be NULL */
+        bool optional;              /* a missing file is no error (nothing to do there) */
+};
+
+struct cell_cg_plan {
+        struct cell_cg_write *writes;
+        size_t n;
+};
+
+/* What update knows about the live cgroup (create passes NULL: fresh, unlimited). */
+struct cell_cg_current {
+        int64_t memory_limit;  /* -1 = unlimited */
+        uint64_t memory_usage; /* bytes, for memory.checkBeforeUpdate */
+};
+
+void cell_cg_plan_add(struct cell_cg_plan *plan, size_t dir, enum cell_cg_controller c,
+                      const char *field, const char *file, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
+/* Give the last added write an alternative file and value (e.g. blkio.bfq.weight). */
+void cell_cg_plan_alt(struct cell_cg_plan *plan, const char *file, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void cell_cg_plan_release(struct cell_cg_plan *plan);
+
+/*
+ * Build the writes for `r` on the handle's directories, choosing for each
+ * section the directory that holds its controller (v1 or v2 flavour).  Pure:
+ * reads nothing from the host.  Fails, naming the spec field, when no
+ * directory holds a needed controller or a value cannot be expressed.
+ */
+int cell_cg_plan_build(const struct cell_cgroup *cg, const struct cell_resources *r,
+                       const struct cell_cg_current *cur, struct cell_cg_plan *plan,
+                       struct cell_error *err);
+
+/* Write a plan in order (v2 controllers it needs are enabled first). */
+int cell_cg_plan_execute(struct cell_cgroup *cg, const struct cell_cg_plan *plan,
+                         struct cell_error *err);
+
+/* A section builder: the writes of one controller's part of linux.resources. */
+typedef int (*cell_cg_section_fn)(struct cell_cg_plan *plan, size_t dir,
+                                  const struct cell_resources *r, const struct cell_cg_current *cur,
+                                  struct cell_error *err);
+
+int cell_cg_v1_memory(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                      const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_cpu(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                   const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_blkio(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                     const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_hugetlb(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                       const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_net_cls(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                       const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_net_prio(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                        const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v1_devices(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                       const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v2_memory(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                      const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v2_cpu(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                   const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v2_blkio(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                     const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v2_hugetlb(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                       const struct cell_cg_current *, struct cell_error *);
+int cell_cg_v2_unified(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                       const struct cell_cg_current *, struct cell_error *);
+/* Same on v1 and v2 (same file names). */
+int cell_cg_cpuset(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                   const struct cell_cg_current *, struct cell_error *);
+int cell_cg_pids(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                 const struct cell_cg_current *, struct cell_error *);
+int cell_cg_rdma(struct cell_cg_plan *, size_t, const struct cell_resources *,
+                 const struct cell_cg_current *, struct cell_error *);
+
+/* The device rules a container gets: the spec's, then runc's default allowed devices. */
+size_t cell_cg_device_rules(const struct cell_resources *r, struct cell_device_rule **out);
 
 /*
  * Write every field set in `r` to the handle's directories (create and

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/convert.h"
+#include "cgroup/devices_ebpf.h"
 #include "cgroup/internal.h"
 #include "unit.h"
 #include "util/cleanup.h"
@@ -186,6 +188,269 @@ static void test_serialize_round_trip(void)
         CHECK(back == NULL);
 }
 
+static void test_convert(void)
+{
+        CHECK_INT_EQ(cell_cg_shares_to_weight(0), 0);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(2), 1);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(1024), 100);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(512), 59);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(2048), 174);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(262144), 10000);
+        CHECK_INT_EQ(cell_cg_shares_to_weight(500000), 10000);
+        CHECK_INT_EQ(cell_cg_blkio_weight_to_io_weight(0), 0);
+        CHECK_INT_EQ(cell_cg_blkio_weight_to_io_weight(10), 1);
+        CHECK_INT_EQ(cell_cg_blkio_weight_to_io_weight(500), 4950);
+        CHECK_INT_EQ(cell_cg_blkio_weight_to_io_weight(1000), 10000);
+
+        int64_t out = 0;
+        const char *why;
+        CHECK_INT_EQ(cell_cg_swap_to_v2(0, 0, &out, &why), 0);  /* nothing set */
+        CHECK_INT_EQ(cell_cg_swap_to_v2(0, -1, &out, &why), 1); /* unlimited memory */
+        CHECK_INT_EQ(out, -1);
+        CHECK_INT_EQ(cell_cg_swap_to_v2(-1, 100, &out, &why), 1);
+        CHECK_INT_EQ(out, -1);
+        CHECK_INT_EQ(cell_cg_swap_to_v2(300, 100, &out, &why), 1); /* memsw 300 = 200 swap */
+        CHECK_INT_EQ(out, 200);
+        CHECK_INT_EQ(cell_cg_swap_to_v2(100, 100, &out, &why), 1); /* no swap at all */
+        CHECK_INT_EQ(out, 0);
+        CHECK_INT_EQ(cell_cg_swap_to_v2(50, 100, &out, &why), -EINVAL);
+        CHECK_CONTAINS(why, ">=");
+        CHECK_INT_EQ(cell_cg_swap_to_v2(50, 0, &out, &why), -EINVAL);
+}
+
+/* A handle laid out like this host: v1 hierarchies, hugetlb on the v2 tree. */
+static struct cell_cgroup_dir hybrid_dirs[] = {
+        {&cell_cg_driver_v1, "cpu", "/cg/cpu/x", "/cg/cpu", 1u << CELL_CG_CPU, -1},
+        {&cell_cg_driver_v1, "cpuacct", "/cg/cpuacct/x", "/cg/cpuacct", 1u << CELL_CG_CPUACCT, -1},
+        {&cell_cg_driver_v1, "cpuset", "/cg/cpuset/x", "/cg/cpuset", 1u << CELL_CG_CPUSET, -1},
+        {&cell_cg_driver_v1, "memory", "/cg/memory/x", "/cg/memory", 1u << CELL_CG_MEMORY, -1},
+        {&cell_cg_driver_v1, "devices", "/cg/devices/x", "/cg/devices", 1u << CELL_CG_DEVICES, -1},
+        {&cell_cg_driver_v1, "blkio", "/cg/blkio/x", "/cg/blkio", 1u << CELL_CG_BLKIO, -1},
+        {&cell_cg_driver_v1, "pids", "/cg/pids/x", "/cg/pids", 1u << CELL_CG_PIDS, -1},
+        {&cell_cg_driver_v1, "net_cls", "/cg/net_cls/x", "/cg/net_cls", 1u << CELL_CG_NET_CLS, -1},
+        {&cell_cg_driver_v2, "", "/cg/unified/x", "/cg/unified", 1u << CELL_CG_HUGETLB, -1},
+};
+
+static struct cell_cgroup_dir v2_dirs[] = {
+        {&cell_cg_driver_v2, "", "/cg/x", "/cg", (1u << CELL_CG__COUNT) - 1, -1},
+};
+
+/* Writes of `plan` as "dir|file|value" lines, for exact comparison. */
+static char *plan_text(const struct cell_cgroup *cg, const struct cell_cg_plan *plan)
+{
+        char *text = xstrdup("");
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct cell_cg_write *w = &plan->writes[i];
+                char *next =
+                        xasprintf("%s%s|%s|%s%s%s%s%s\n", text, cg->dirs[w->dir].key, w->file,
+                                  w->value, w->alt_file ? "|" : "", w->alt_file ? w->alt_file : "",
+                                  w->alt_file ? "=" : "", w->alt_value ? w->alt_value : "");
+                free(text);
+                text = next;
+        }
+        return text;
+}
+
+static struct cell_resources sample_resources(void)
+{
+        static struct cell_throttle_device read_bps[] = {{8, 0, 1048576}};
+        static struct cell_weight_device weight_dev[] = {{8, 16, true, false, 200, 0}};
+        static struct cell_hugepage_limit huge[] = {{"2MB", 4194304}};
+        struct cell_resources r = {.present = true};
+        r.memory.has_limit = r.memory.has_swap = r.memory.has_reservation = true;
+        r.memory.limit = 104857600;
+        r.memory.swap = 209715200;
+        r.memory.reservation = 52428800;
+        r.cpu.has_shares = r.cpu.has_quota = r.cpu.has_period = true;
+        r.cpu.shares = 512;
+        r.cpu.quota = 50000;
+        r.cpu.period = 100000;
+        r.cpu.cpus = "0";
+        r.pids.has_limit = true;
+        r.pids.limit = 64;
+        r.block_io.has_weight = true;
+        r.block_io.weight = 500;
+        r.block_io.weight_devices = weight_dev;
+        r.block_io.n_weight_devices = 1;
+        r.block_io.throttle_read_bps = read_bps;
+        r.block_io.n_throttle_read_bps = 1;
+        r.hugepage_limits = huge;
+        r.n_hugepage_limits = 1;
+        return r;
+}
+
+static void test_plan_hybrid(void)
+{
+        struct cell_cgroup cg = {CELL_CGROUP_MODE_HYBRID, hybrid_dirs,
+                                 CELL_ARRAY_SIZE(hybrid_dirs)};
+        struct cell_resources r = sample_resources();
+        static struct cell_device_rule rules[] = {
+                {false, 'a', -1, -1, "rwm"}, {true, 'c', 10, 229, "rw"}, {false, 'b', 8, -1, "r"}};
+        r.devices = rules;
+        r.n_devices = CELL_ARRAY_SIZE(rules);
+        r.memory.has_swappiness = true;
+        r.memory.swappiness = 10;
+        r.network.has_class_id = true;
+        r.network.class_id = 0x100001;
+        struct cell_cg_plan plan;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &r, NULL, &plan, &err), 0);
+        _cleanup_free_ char *text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(text, "cpuset|cpuset.cpus|0\n"
+                           "devices|devices.deny|a\n"
+                           "devices|devices.deny|a\n"
+                           "devices|devices.allow|c 10:229 rw\n"
+                           "devices|devices.deny|b 8:* r\n"
+                           "devices|devices.allow|c *:* m\n"
+                           "devices|devices.allow|b *:* m\n"
+                           "devices|devices.allow|c 1:3 rwm\n"
+                           "devices|devices.allow|c 1:8 rwm\n"
+                           "devices|devices.allow|c 1:7 rwm\n"
+                           "devices|devices.allow|c 5:0 rwm\n"
+                           "devices|devices.allow|c 1:5 rwm\n"
+                           "devices|devices.allow|c 1:9 rwm\n"
+                           "devices|devices.allow|c 136:* rwm\n"
+                           "devices|devices.allow|c 5:2 rwm\n"
+                           "devices|devices.allow|c 10:200 rwm\n"
+                           "memory|memory.limit_in_bytes|104857600\n"
+                           "memory|memory.memsw.limit_in_bytes|209715200\n"
+                           "memory|memory.soft_limit_in_bytes|52428800\n"
+                           "memory|memory.swappiness|10\n"
+                           "cpu|cpu.shares|512\n"
+                           "cpu|cpu.cfs_period_us|100000\n"
+                           "cpu|cpu.cfs_quota_us|50000\n"
+                           "pids|pids.max|64\n"
+                           "blkio|blkio.weight|500|blkio.bfq.weight=500\n"
+                           "blkio|blkio.weight_device|8:16 200|blkio.bfq.weight_device=8:16 200\n"
+                           "blkio|blkio.throttle.read_bps_device|8:0 1048576\n"
+                           "|hugetlb.2MB.max|4194304\n"
+                           "net_cls|net_cls.classid|1048577\n");
+        CHECK_STR_EQ(plan.writes[plan.n - 1].field, "linux.resources.network.classID");
+        cell_cg_plan_release(&plan);
+
+        /* update: raising memory above the live memsw limit writes memsw first */
+        struct cell_resources up = {.present = true};
+        up.memory.has_limit = up.memory.has_swap = true;
+        up.memory.limit = 300 << 20;
+        up.memory.swap = 600 << 20;
+        struct cell_cg_current cur = {.memory_limit = 100 << 20, .memory_usage = 1 << 20};
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &up, &cur, &plan, &err), 0);
+        _cleanup_free_ char *up_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(up_text, "memory|memory.memsw.limit_in_bytes|629145600\n"
+                              "memory|memory.limit_in_bytes|314572800\n");
+        cell_cg_plan_release(&plan);
+        /* checkBeforeUpdate */
+        up.memory.has_check_before_update = up.memory.check_before_update = true;
+        cur.memory_usage = 400 << 20;
+        CHECK(cell_cg_plan_build(&cg, &up, &cur, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "linux.resources.memory.limit: 314572800 is not above");
+}
+
+static void test_plan_v2(void)
+{
+        struct cell_cgroup cg = {CELL_CGROUP_MODE_V2, v2_dirs, 1};
+        struct cell_resources r = sample_resources();
+        static struct cell_key_value unified[] = {{"memory.high", "90000000"}};
+        r.unified = unified;
+        r.n_unified = 1;
+        r.cpu.has_burst = true;
+        r.cpu.burst = 1000;
+        struct cell_cg_plan plan;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &r, NULL, &plan, &err), 0);
+        _cleanup_free_ char *text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(text, "|cpuset.cpus|0\n"
+                           "|memory.swap.max|104857600\n"
+                           "|memory.max|104857600\n"
+                           "|memory.low|52428800\n"
+                           "|cpu.weight|59\n"
+                           "|cpu.max|50000 100000\n"
+                           "|cpu.max.burst|1000\n"
+                           "|pids.max|64\n"
+                           "|io.bfq.weight|500|io.weight=default 4950\n"
+                           "|io.bfq.weight|8:16 200|io.weight=8:16 1920\n"
+                           "|io.max|8:0 rbps=1048576\n"
+                           "|hugetlb.2MB.max|4194304\n"
+                           "|memory.high|90000000\n");
+        CHECK_INT_EQ(plan.writes[1].controller, CELL_CG_MEMORY);
+        CHECK_INT_EQ(plan.writes[plan.n - 1].controller, CELL_CG_MEMORY);
+        cell_cg_plan_release(&plan);
+
+        /* quota alone: unlimited quota keeps runc's "max"; period alone too */
+        struct cell_resources q = {.present = true};
+        q.cpu.has_quota = true;
+        q.cpu.quota = -1;
+        q.pids.has_limit = true;
+        q.pids.limit = -1;
+        q.memory.has_limit = true;
+        q.memory.limit = -1;
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &q, NULL, &plan, &err), 0);
+        _cleanup_free_ char *q_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(q_text,
+                     "|memory.swap.max|max\n|memory.max|max\n|cpu.max|max\n|pids.max|max\n");
+        CHECK(plan.writes[0].optional);
+        cell_cg_plan_release(&plan);
+
+        /* what v2 cannot express is an error naming the field */
+        struct cell_resources bad = {.present = true};
+        bad.memory.has_swappiness = true;
+        CHECK(cell_cg_plan_build(&cg, &bad, NULL, &plan, &err) < 0);
+        CHECK_STR_EQ(err.msg, "linux.resources.memory.swappiness: not supported by cgroup v2");
+        bad = (struct cell_resources){.present = true};
+        bad.network.has_class_id = true;
+        CHECK(cell_cg_plan_build(&cg, &bad, NULL, &plan, &err) < 0);
+        CHECK_STR_EQ(err.msg, "linux.resources.network.classID: not supported by cgroup v2");
+        bad = (struct cell_resources){.present = true};
+        bad.memory.has_limit = bad.memory.has_swap = true;
+        bad.memory.limit = 100;
+        bad.memory.swap = 50;
+        CHECK(cell_cg_plan_build(&cg, &bad, NULL, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "linux.resources.memory.swap: memory+swap limit must be >=");
+        static struct cell_key_value escape[] = {{"../x.y", "1"}};
+        bad = (struct cell_resources){.present = true, .unified = escape, .n_unified = 1};
+        CHECK(cell_cg_plan_build(&cg, &bad, NULL, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "linux.resources.unified: bad key");
+}
+
+static void test_plan_missing_controller(void)
+{
+        struct cell_cgroup cg = {CELL_CGROUP_MODE_HYBRID, hybrid_dirs,
+                                 CELL_ARRAY_SIZE(hybrid_dirs)};
+        struct cell_resources r = {.present = true};
+        r.network.n_priorities = 1;
+        r.network.priorities = (struct cell_net_priority[]){{"eth0", 5}};
+        struct cell_cg_plan plan;
+        struct cell_error err = {0};
+        CHECK(cell_cg_plan_build(&cg, &r, NULL, &plan, &err) < 0);
+        CHECK_STR_EQ(err.msg,
+                     "linux.resources.network.priorities: no net_prio cgroup on this host");
+        /* v1-only handle: unified needs the v2 tree */
+        struct cell_cgroup v1 = {CELL_CGROUP_MODE_V1, hybrid_dirs, 8};
+        r = (struct cell_resources){.present = true};
+        r.unified = (struct cell_key_value[]){{"memory.high", "1"}};
+        r.n_unified = 1;
+        CHECK(cell_cg_plan_build(&v1, &r, NULL, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "linux.resources.unified: needs cgroup v2");
+}
+
+static void test_ebpf_build(void)
+{
+        struct cell_device_rule rules[] = {{true, 'c', 1, 3, "rwm"}, {false, 'c', 1, 3, "w"}};
+        struct bpf_insn *insns = NULL;
+        size_t n = cell_cg_devices_ebpf_build(rules, 2, &insns);
+        /* prologue 6; deny rule: type, 3 access, major, minor, verdict 2 = 8;
+         * allow rwm: type, major, minor, verdict 2 = 5; default 2 */
+        CHECK_INT_EQ(n, 6 + 8 + 5 + 2);
+        /* the last rule (deny write) is tested first; its type check skips 7 */
+        CHECK_INT_EQ(insns[6].code, BPF_JMP | BPF_JNE | BPF_K);
+        CHECK_INT_EQ(insns[6].imm, BPF_DEVCG_DEV_CHAR);
+        CHECK_INT_EQ(insns[6].off, 7);
+        CHECK_INT_EQ(insns[12].imm, 0); /* r0 = 0 (deny) */
+        CHECK_INT_EQ(insns[n - 2].imm, 0);
+        CHECK_INT_EQ(insns[n - 1].code, BPF_JMP | BPF_EXIT);
+        free(insns);
+}
+
 /* ---- live tests on this host (root) ---- */
 
 static bool dir_exists(const char *path)
@@ -289,5 +554,7 @@ static void test_live_disabled(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path), UNIT_TEST(test_derive_path),
-          UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip),
+          UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
+          UNIT_TEST(test_plan_hybrid), UNIT_TEST(test_plan_v2),
+          UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_ebpf_build),
           UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_disabled))
