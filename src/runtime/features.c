@@ -131,7 +131,8 @@ char *cell_features_json(void)
         json_object_object_add(root, "linux", linux_features());
         json_object_object_add(root, "annotations", annotations());
         char *json = xstrdup(json_object_to_json_string_ext(
-                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                              JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(root);
         return json;
 }
