@@ -180,20 +180,23 @@ int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_
 /*
  * Bind the container's /dev/null over a file; a directory (the bind fails
  * with ENOTDIR) gets an empty read-only tmpfs.  Missing paths are skipped,
- * as runc does.
+ * as runc does.  ENOENT is ambiguous (the path or /dev/null); whether
+ * /dev/null exists is looked up once and remembered in *devnull_ok.
  */
-static int mask_path(const char *path)
+static int mask_path(const char *path, bool *devnull_ok)
 {
-        if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0)
+        if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0) {
+                *devnull_ok = true;
                 return 0;
+        }
         if (errno == ENOTDIR)
                 return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
         if (errno != ENOENT)
                 return -1;
-        if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -1;
-        errno = ENOENT; /* the path exists: /dev/null is what is missing */
-        return -1;
+        if (!*devnull_ok && access("/dev/null", F_OK) < 0)
+                return -2; /* /dev/null is what is missing */
+        *devnull_ok = true;
+        return 0;
 }
 
 /*
@@ -216,10 +219,17 @@ static int readonly_path(const char *path)
 
 static int finalize_paths(const struct cell_linux *lx, struct cell_error *err)
 {
-        for (size_t i = 0; i < lx->n_masked_paths; i++)
-                if (mask_path(lx->masked_paths[i]) < 0)
+        bool devnull_ok = false;
+        for (size_t i = 0; i < lx->n_masked_paths; i++) {
+                switch (mask_path(lx->masked_paths[i], &devnull_ok)) {
+                case -1:
                         return cell_error_errno(err, "linux.maskedPaths[%zu] \"%s\"", i,
                                                 lx->masked_paths[i]);
+                case -2:
+                        return cell_error_errno(err, "linux.maskedPaths[%zu] \"%s\": /dev/null", i,
+                                                lx->masked_paths[i]);
+                }
+        }
         for (size_t i = 0; i < lx->n_readonly_paths; i++)
                 if (readonly_path(lx->readonly_paths[i]) < 0)
                         return cell_error_errno(err, "linux.readonlyPaths[%zu] \"%s\"", i,

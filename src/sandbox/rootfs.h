@@ -27,9 +27,23 @@
  * When the spec has no mount namespace, cell_rootfs_mount_all() refuses any
  * `mounts` entry and cell_rootfs_pivot() falls back to chroot().
  *
- * All return < 0 and fill `err` naming the mount ("mount /proc (proc) onto
- * /run/x/rootfs/proc: Operation not permitted"); on failure the mount
+ * All return < 0 and fill `err` naming the spec entry by its container path
+ * and index: `mount "proc" on /proc (mounts[0]): Operation not permitted`,
+ * `mounts[4].destination "/etc/../..": cannot mount over the container's
+ * root`, `linux.devices[1]: device "/dev/fuse": ...`; on failure the mount
  * namespace is simply discarded with the process, so no cleanup is needed.
+ *
+ * What the caller must have done before cell_rootfs_mount_all():
+ *   - be in the container's mount namespace (and user namespace, mapped),
+ *     and already in its pid, network, ipc and cgroup namespaces and its
+ *     cgroup: proc, sysfs, mqueue and cgroup filesystems show the
+ *     namespaces of the process that mounts them;
+ *   - have the host's /proc at /proc (mount targets are /proc/self/fd/N);
+ *   - have the bundle directory as cwd: relative bind-mount sources are
+ *     relative to it, as in the runtime-spec.
+ * The umask is set to 0 inside cell_rootfs_mount_all() and restored.
+ * After cell_rootfs_pivot() the cwd is the container's "/".  Kernel
+ * requirements: openat2 (5.6) and mount_setattr (5.12).
  */
 
 #include <stdbool.h>

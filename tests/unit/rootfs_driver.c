@@ -189,6 +189,9 @@ static void init_builder(struct spec_builder *b)
 
 typedef void (*inside_fn)(void);
 
+/* Runs in the container's mount namespace before cell_rootfs_mount_all(). */
+static int (*prepare_hook)(void);
+
 static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_flags,
                             inside_fn inside)
 {
@@ -202,6 +205,8 @@ static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_f
         /* Bind sources are relative to the bundle, i.e. the init's cwd. */
         if (chdir(tmpdir) < 0)
                 return 100;
+        if (prepare_hook && prepare_hook() < 0)
+                return 100;
         if (cell_rootfs_mount_all(spec, rootfs, &err) < 0 ||
             cell_rootfs_pivot(spec, rootfs, no_pivot, &err) < 0 ||
             cell_rootfs_finalize(spec, &err) < 0) {
@@ -213,24 +218,69 @@ static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_f
         return unit_failures_in_test;
 }
 
+/*
+ * With CLONE_NEWUSER in `unshare_flags`, the outer child creates the user
+ * namespace first (so that the pid, mount and network namespaces below are
+ * owned by it, as in a real container) and we write an identity mapping:
+ * still uid 0, but with every user-namespace restriction (no mknod, locked
+ * mount flags, sysfs needs an owned netns).
+ */
+static void map_identity(pid_t pid)
+{
+        static const char *const files[][2] = {
+                {"uid_map", "0 0 4294967295\n"},
+                {"gid_map", "0 0 4294967295\n"},
+        };
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, files[i][0]);
+                struct cell_error err;
+                if (cell_write_file(path, files[i][1], strlen(files[i][1]), &err) < 0)
+                        fprintf(stderr, "  %s\n", err.msg);
+        }
+}
+
+static int outer_child(struct cell_spec *spec, bool no_pivot, int unshare_flags, inside_fn inside,
+                       int ready_fd, int go_fd)
+{
+        char c = 0;
+        if (unshare_flags & CLONE_NEWUSER) {
+                if (unshare(CLONE_NEWUSER) < 0 || write(ready_fd, &c, 1) != 1 ||
+                    read(go_fd, &c, 1) != 1)
+                        return 100;
+        }
+        if (unshare(CLONE_NEWPID) < 0)
+                return 100;
+        pid_t init = fork();
+        if (init == 0)
+                _exit(run_in_container(spec, no_pivot, unshare_flags & ~CLONE_NEWUSER, inside));
+        int status;
+        if (init < 0 || waitpid(init, &status, 0) < 0)
+                return 100;
+        fflush(NULL);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 102;
+}
+
 /* Forks twice (the second child is pid 1 of a new pid namespace). */
 static int scenario(struct cell_spec *spec, bool no_pivot, int unshare_flags, inside_fn inside)
 {
+        int ready[2], go[2];
+        if (pipe(ready) < 0 || pipe(go) < 0)
+                abort();
         fflush(NULL);
         pid_t outer = fork();
         if (outer < 0)
                 abort();
-        if (outer == 0) {
-                if (unshare(CLONE_NEWPID) < 0)
-                        _exit(100);
-                pid_t init = fork();
-                if (init == 0)
-                        _exit(run_in_container(spec, no_pivot, unshare_flags, inside));
-                int status;
-                if (init < 0 || waitpid(init, &status, 0) < 0)
-                        _exit(100);
-                fflush(NULL);
-                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 102);
+        if (outer == 0)
+                _exit(outer_child(spec, no_pivot, unshare_flags, inside, ready[1], go[0]));
+        char c = 0;
+        if ((unshare_flags & CLONE_NEWUSER) && read(ready[0], &c, 1) == 1) {
+                map_identity(outer);
+                if (write(go[1], &c, 1) != 1)
+                        abort();
+        }
+        for (int i = 0; i < 2; i++) {
+                close(ready[i]);
+                close(go[i]);
         }
         int status;
         if (waitpid(outer, &status, 0) < 0)
@@ -421,6 +471,33 @@ static void inside_full(void)
 
 /* ---- scenarios -------------------------------------------------------- */
 
+/*
+ * The host's mount table after a scenario.  Other tests may mount things
+ * concurrently, so compare what this driver could disturb: the host's own
+ * mounts ("/", /proc, /sys, /dev and below) keep their exact mountinfo line
+ * (options and propagation), and no mount anywhere mentions our temp dir.
+ */
+static void check_host_unchanged(const char *before)
+{
+        static const char *const watched[] = {"/proc", "/sys", "/dev"};
+        _cleanup_free_ char *after = read_text("/proc/self/mountinfo");
+        _cleanup_free_ char *copy = xstrdup(before ? before : "");
+        CHECK(before && after && !strstr(after, tmpdir));
+        char *save = NULL;
+        for (char *line = strtok_r(copy, "\n", &save); after && line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char mp[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+                        continue;
+                bool host = !strcmp(mp, "/");
+                for (size_t i = 0; i < CELL_ARRAY_SIZE(watched); i++)
+                        host |= !strncmp(mp, watched[i], strlen(watched[i]));
+                if (host && !strstr(after, line))
+                        fprintf(stderr, "  host mount changed: %s\n", line);
+                CHECK(!host || strstr(after, line));
+        }
+}
+
 static bool dir_is_empty(const char *path)
 {
         DIR *d = opendir(path);
@@ -470,15 +547,12 @@ static void full_spec(struct spec_builder *b)
 
 static void test_full_container(void)
 {
-        struct cell_error err;
-        _cleanup_free_ char *before = NULL, *after = NULL;
-        CHECK(cell_read_file("/proc/self/mountinfo", &before, NULL, &err) == 0);
+        _cleanup_free_ char *before = read_text("/proc/self/mountinfo");
         static struct spec_builder b;
         full_spec(&b);
         int rc = scenario(&b.spec, false, CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC, inside_full);
         CHECK_INT_EQ(rc, 0);
-        CHECK(cell_read_file("/proc/self/mountinfo", &after, NULL, &err) == 0);
-        CHECK_STR_EQ(after, before);
+        check_host_unchanged(before);
         _cleanup_free_ char *hostdir = tpath("hostdir");
         CHECK(dir_is_empty(hostdir));
 }
@@ -496,16 +570,193 @@ static void inside_no_netns(void)
 
 static void test_no_pivot_no_netns(void)
 {
-        struct cell_error err;
-        _cleanup_free_ char *before = NULL, *after = NULL;
-        CHECK(cell_read_file("/proc/self/mountinfo", &before, NULL, &err) == 0);
+        _cleanup_free_ char *before = read_text("/proc/self/mountinfo");
         static struct spec_builder b;
         init_builder(&b);
         standard_mounts(&b);
         int rc = scenario(&b.spec, true, CLONE_NEWNS, inside_no_netns);
         CHECK_INT_EQ(rc, 0);
-        CHECK(cell_read_file("/proc/self/mountinfo", &after, NULL, &err) == 0);
-        CHECK_STR_EQ(after, before);
+        check_host_unchanged(before);
+}
+
+static void inside_default_spec(void)
+{
+        CHECK(is_fs("/proc", PROC_SUPER_MAGIC));
+        CHECK_INT_EQ(getpid(), 1);
+        struct stat sb;
+        CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3));
+        check_symlink("/dev/ptmx", "pts/ptmx");
+        CHECK(is_fs("/sys", SYSFS_MAGIC) && read_only("/sys"));
+        CHECK(is_fs("/sys/fs/cgroup", TMPFS_MAGIC) && read_only("/sys/fs/cgroup"));
+        CHECK(is_fs("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC) &&
+              read_only("/sys/fs/cgroup/memory"));
+        CHECK(is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC));
+        /* masked: /proc/keys (a file) reads empty, /sys/firmware (a dir) is an empty tmpfs */
+        _cleanup_free_ char *keys = read_text("/proc/keys");
+        CHECK_STR_EQ(keys, "");
+        CHECK(is_fs("/sys/firmware", TMPFS_MAGIC) && read_only("/sys/firmware"));
+        /* readonly: /proc/sys, /proc/sysrq-trigger */
+        int fd = open("/proc/sys/kernel/hostname", O_WRONLY);
+        CHECK(fd < 0 && errno == EROFS);
+        if (access("/proc/sysrq-trigger", F_OK) == 0) { /* CONFIG_MAGIC_SYSRQ */
+                fd = open("/proc/sysrq-trigger", O_WRONLY);
+                CHECK(fd < 0 && errno == EROFS);
+        }
+        /* root.readonly is true in the default spec */
+        CHECK(mkdir("/newdir", 0755) < 0 && errno == EROFS);
+        CHECK(is_fs("/dev/shm", TMPFS_MAGIC) && is_fs("/dev/mqueue", MQUEUE_MAGIC));
+        check_old_root_gone();
+        check_exec();
+}
+
+static struct cell_spec *parse_default_spec(bool rootless)
+{
+        _cleanup_free_ char *json = cell_spec_default_json(rootless);
+        struct cell_spec *spec = NULL;
+        struct cell_error err;
+        if (cell_spec_parse(json, strlen(json), &spec, &err) < 0) {
+                fprintf(stderr, "  default spec: %s\n", err.msg);
+                return NULL;
+        }
+        return spec;
+}
+
+/* The spec `cell spec` writes, through the real parser. */
+static void test_default_spec(void)
+{
+        _cleanup_free_ char *before = read_text("/proc/self/mountinfo");
+        struct cell_spec *spec = parse_default_spec(false);
+        CHECK(spec != NULL);
+        if (!spec)
+                return;
+        int rc =
+                scenario(spec, false,
+                         CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP,
+                         inside_default_spec);
+        CHECK_INT_EQ(rc, 0);
+        check_host_unchanged(before);
+        cell_spec_free(spec);
+}
+
+static void inside_userns(void)
+{
+        struct stat sb;
+        /* no mknod in a user namespace: the host's node is bound instead */
+        CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3));
+        CHECK(stat("/dev/fuse", &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(10, 229));
+        int fd = open("/dev/null", O_WRONLY);
+        CHECK(fd >= 0 && write(fd, "x", 1) == 1);
+        close(fd);
+        check_symlink("/dev/ptmx", "pts/ptmx");
+        CHECK(is_fs("/proc", PROC_SUPER_MAGIC));
+        CHECK(is_fs("/sys", SYSFS_MAGIC) && read_only("/sys"));
+        CHECK(is_fs("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC) &&
+              read_only("/sys/fs/cgroup/memory"));
+        _cleanup_free_ char *keys = read_text("/proc/keys");
+        CHECK_STR_EQ(keys, "");
+        fd = open("/proc/sys/kernel/hostname", O_WRONLY);
+        CHECK(fd < 0 && errno == EROFS);
+        CHECK(mkdir("/newdir", 0755) < 0 && errno == EROFS);
+        /* a read-only bind of a host dir whose flags the user namespace locks */
+        CHECK(access("/mnt/ro/marker", F_OK) == 0);
+        CHECK(mkdir("/mnt/ro/x", 0755) < 0 && errno == EROFS);
+        check_old_root_gone();
+        check_exec();
+}
+
+/* `cell spec --rootless`: user namespace, no network namespace, /sys rbound. */
+static void test_rootless_spec_in_userns(void)
+{
+        _cleanup_free_ char *before = read_text("/proc/self/mountinfo");
+        struct cell_spec *spec = parse_default_spec(true);
+        CHECK(spec != NULL);
+        if (!spec)
+                return;
+        /* The parsed arrays are ours to extend for the test. */
+        spec->mounts = xreallocarray(spec->mounts, spec->n_mounts + 1, sizeof(*spec->mounts));
+        struct cell_mount *m = &spec->mounts[spec->n_mounts++];
+        memset(m, 0, sizeof(*m));
+        m->destination = xstrdup("/mnt/ro");
+        m->source = xstrdup("bindsrc");
+        m->type = xstrdup("bind");
+        m->bind = true;
+        m->flags = MS_RDONLY;
+        spec->linux.devices = xcalloc(1, sizeof(*spec->linux.devices));
+        spec->linux.devices[0] = (struct cell_device){
+                .path = xstrdup("/dev/fuse"), .type = 'c', .major = 10, .minor = 229};
+        spec->linux.n_devices = 1;
+        int rc = scenario(spec, false, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS,
+                          inside_userns);
+        CHECK_INT_EQ(rc, 0);
+        check_host_unchanged(before);
+        cell_spec_free(spec);
+}
+
+/* A submount in a bind source, made in the private namespace only. */
+static int mount_submount(void)
+{
+        if (mkdir("bindsrc/sub", 0755) < 0 && errno != EEXIST)
+                return -1;
+        return mount("tmpfs", "bindsrc/sub", "tmpfs", 0, "size=64k");
+}
+
+static bool has_shared_tag(const char *mountpoint)
+{
+        _cleanup_free_ char *info = read_text("/proc/self/mountinfo");
+        char *save = NULL;
+        for (char *line = info ? strtok_r(info, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char mp[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, mountpoint))
+                        return strstr(line, " shared:") != NULL;
+        }
+        return false;
+}
+
+static void inside_recursive(void)
+{
+        /* "rbind,ro": only the top mount is read-only, as in runc */
+        CHECK(mkdir("/mnt/ro/x", 0755) < 0 && errno == EROFS);
+        CHECK(mkdir("/mnt/ro/sub/x", 0755) == 0);
+        /* "rbind,rro": recursively read-only (mount_setattr AT_RECURSIVE) */
+        CHECK(mkdir("/mnt/rro/x", 0755) < 0 && errno == EROFS);
+        CHECK(mkdir("/mnt/rro/sub/y", 0755) < 0 && errno == EROFS); /* same tmpfs as ro/sub */
+        /* "bind" (not recursive): the submount is not carried along */
+        CHECK(access("/mnt/plain/sub", F_OK) == 0 && !is_fs("/mnt/plain/sub", TMPFS_MAGIC));
+        /* per-mount propagation, and rootfsPropagation "rshared" on the new / */
+        CHECK(has_shared_tag("/mnt/shared"));
+        CHECK(!has_shared_tag("/mnt/ro"));
+        CHECK(has_shared_tag("/"));
+        /* tmpcopyup onto a read-only tmpfs: content copied, then read-only */
+        _cleanup_free_ char *hello = read_text("/opt/data/hello");
+        CHECK_STR_EQ(hello, "hello from the image\n");
+        CHECK(is_fs("/opt", TMPFS_MAGIC) && read_only("/opt"));
+        check_old_root_gone();
+}
+
+static void test_recursive_and_propagation(void)
+{
+        _cleanup_free_ char *before = read_text("/proc/self/mountinfo");
+        static struct spec_builder b;
+        init_builder(&b);
+        add_mount(&b, "proc", "proc", "/proc", 0, NULL);
+        struct cell_mount *m = add_mount(&b, "bind", "bindsrc", "/mnt/ro", MS_RDONLY, NULL);
+        m->recursive = true;
+        m = add_mount(&b, "bind", "bindsrc", "/mnt/rro", 0, NULL);
+        m->recursive = true;
+        m->attr_set = MOUNT_ATTR_RDONLY;
+        add_mount(&b, "bind", "bindsrc", "/mnt/plain", 0, NULL);
+        m = add_mount(&b, "bind", "bindsrc", "/mnt/shared", 0, NULL);
+        m->propagation = MS_SHARED;
+        add_mount(&b, "tmpfs", "tmpfs", "/opt", MS_RDONLY, "mode=755")->copy_up = true;
+        b.spec.linux.rootfs_propagation = MS_SHARED;
+        prepare_hook = mount_submount;
+        int rc = scenario(&b.spec, false, CLONE_NEWNS, inside_recursive);
+        prepare_hook = NULL;
+        CHECK_INT_EQ(rc, 0);
+        check_host_unchanged(before);
+        _cleanup_free_ char *sub = tpath("bindsrc/sub");
+        CHECK(dir_is_empty(sub)); /* the tmpfs lived in the private namespace only */
 }
 
 static int mount_all_error(struct cell_spec *spec, struct cell_error *err)
@@ -577,4 +828,6 @@ static void test_teardown(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_setup), UNIT_TEST(test_full_container), UNIT_TEST(test_no_pivot_no_netns),
-          UNIT_TEST(test_errors_name_the_mount), UNIT_TEST(test_teardown))
+          UNIT_TEST(test_default_spec), UNIT_TEST(test_rootless_spec_in_userns),
+          UNIT_TEST(test_recursive_and_propagation), UNIT_TEST(test_errors_name_the_mount),
+          UNIT_TEST(test_teardown))
