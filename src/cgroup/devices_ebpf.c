@@ -57,6 +57,12 @@ static void emit(struct emitter *e, struct bpf_insn i)
  * One rule: each check jumps past the rest of the rule when it fails, so the
  * jump offsets are counted down from the rule's length.
  */
+static bool matches_everything(const struct cell_device_rule *r)
+{
+        unsigned all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
+        return r->type == 'a' && access_mask(r->access) == all && r->major < 0 && r->minor < 0;
+}
+
 static void emit_rule(struct emitter *e, const struct cell_device_rule *r)
 {
         unsigned all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
@@ -95,11 +101,19 @@ size_t cell_cg_devices_ebpf_build(const struct cell_device_rule *rules, size_t n
         emit(&e, ALU32_IMM(BPF_RSH, R_ACCESS, 16));
         emit(&e, LDX_W(R_MAJOR, 1, 4));
         emit(&e, LDX_W(R_MINOR, 1, 8));
-        /* Last match wins: test the rules from the end. */
-        for (size_t i = n; i-- > 0;)
+        /*
+         * Last match wins: test the rules from the end.  A rule matching
+         * everything ends the program (the verifier rejects unreachable code).
+         */
+        bool complete = false;
+        for (size_t i = n; i-- > 0 && !complete;) {
                 emit_rule(&e, &rules[i]);
-        emit(&e, MOV32_IMM(0, 0));
-        emit(&e, EXIT());
+                complete = matches_everything(&rules[i]);
+        }
+        if (!complete) {
+                emit(&e, MOV32_IMM(0, 0));
+                emit(&e, EXIT());
+        }
         *insns = e.insns;
         return e.n;
 }
@@ -117,9 +131,24 @@ static int load(const struct bpf_insn *insns, size_t n, struct cell_error *err)
         attr.insn_cnt = (uint32_t)n;
         attr.license = (uint64_t)(uintptr_t) "Apache";
         int fd = sys_bpf(BPF_PROG_LOAD, &attr);
-        if (fd < 0)
-                return cell_error_errno(err, "load the device eBPF program (%zu instructions)", n);
-        return fd;
+        if (fd >= 0)
+                return fd;
+        int saved = errno;
+        /* Load again with the verifier's log, whose last line says why. */
+        static char log[16384];
+        log[0] = '\0';
+        attr.log_buf = (uint64_t)(uintptr_t)log;
+        attr.log_size = sizeof(log);
+        attr.log_level = 1;
+        fd = sys_bpf(BPF_PROG_LOAD, &attr);
+        if (fd >= 0)
+                close(fd);
+        size_t len = strlen(log);
+        while (len > 0 && log[len - 1] == '\n')
+                log[--len] = '\0';
+        const char *last = strrchr(log, '\n');
+        return cell_error_set(err, saved, "load the device eBPF program (%zu instructions%s%s)", n,
+                              len ? "; verifier: " : "", last ? last + 1 : log);
 }
 
 /* Ids of the device programs attached to `cgfd` now (at most 64). */

@@ -538,6 +538,244 @@ static void test_live_lifecycle(void)
         free(spec);
 }
 
+static char *read_in(const struct cell_cgroup *cg, enum cell_cg_controller c, const char *file)
+{
+        struct cell_cgroup_dir *d = cell_cg_dir_for(cg, c);
+        char *text = NULL;
+        if (!d || cell_cg_read(d->path, file, &text, NULL) < 0)
+                return xstrdup("(unreadable)");
+        return text;
+}
+
+static void check_gone(const struct cell_cgroup *cg)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                CHECK(!dir_exists(cg->dirs[i].path));
+}
+
+static void test_live_resources(void)
+{
+        struct cell_spec *spec = empty_spec();
+        struct cell_resources *r = &spec->linux.resources;
+        r->present = true;
+        r->memory.has_limit = true;
+        r->memory.limit = 64 << 20;
+        r->pids.has_limit = true;
+        r->pids.limit = 32;
+        struct cell_cgroup *cg = NULL;
+        struct cell_error err = {0};
+        _cleanup_free_ char *id = xasprintf("cell-unit-res-%d", (int)getpid());
+        if (cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, id, spec, &cg, &err) < 0) {
+                fprintf(stderr, "  create: %s\n", err.msg);
+                CHECK(0);
+                free(spec);
+                return;
+        }
+        _cleanup_free_ char *limit = read_in(cg, CELL_CG_MEMORY, "memory.limit_in_bytes");
+        _cleanup_free_ char *pids_max = read_in(cg, CELL_CG_PIDS, "pids.max");
+        _cleanup_free_ char *devices = read_in(cg, CELL_CG_DEVICES, "devices.list");
+        CHECK_STR_EQ(limit, "67108864\n");
+        CHECK_STR_EQ(pids_max, "32\n");
+        CHECK_CONTAINS(devices, "c 1:3 rwm");
+        CHECK(!strstr(devices, "a *:* rwm"));
+
+        pid_t child = fork_sleeper();
+        CHECK_INT_EQ(cell_cgroup_enter(cg, child, false, &err), 0);
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                _cleanup_free_ char *seen = proc_cgroup_dir(child, &cg->dirs[i]);
+                CHECK_STR_EQ(seen, cg->dirs[i].path);
+        }
+
+        struct cell_cgroup_stats st;
+        CHECK_INT_EQ(cell_cgroup_stats(cg, &st, &err), 0);
+        CHECK_INT_EQ(st.pids.current, 1);
+        CHECK_INT_EQ(st.pids.limit, 32);
+        CHECK_INT_EQ(st.memory.usage.limit, 64 << 20);
+        CHECK(st.memory.n_raw > 10);
+        CHECK(st.cpu.n_percpu >= 1);
+        cell_cgroup_stats_release(&st);
+
+        bool frozen = true;
+        CHECK_INT_EQ(cell_cgroup_freeze(cg, true, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_is_frozen(cg, &frozen, &err), 0);
+        CHECK(frozen);
+        CHECK_INT_EQ(cell_cgroup_freeze(cg, false, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_is_frozen(cg, &frozen, &err), 0);
+        CHECK(!frozen);
+
+        struct cell_resources up = {.present = true};
+        up.pids.has_limit = true;
+        up.pids.limit = 16;
+        up.memory.has_limit = true;
+        up.memory.limit = 128 << 20;
+        CHECK_INT_EQ(cell_cgroup_update(cg, &up, &err), 0);
+        _cleanup_free_ char *pids_after = read_in(cg, CELL_CG_PIDS, "pids.max");
+        _cleanup_free_ char *limit_after = read_in(cg, CELL_CG_MEMORY, "memory.limit_in_bytes");
+        CHECK_STR_EQ(pids_after, "16\n");
+        CHECK_STR_EQ(limit_after, "134217728\n");
+        /* update keeps the device rules when it brings none */
+        _cleanup_free_ char *devices_after = read_in(cg, CELL_CG_DEVICES, "devices.list");
+        CHECK_STR_EQ(devices_after, devices);
+
+        /* a paused container is still deletable */
+        CHECK_INT_EQ(cell_cgroup_freeze(cg, true, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        int status = 0;
+        CHECK_INT_EQ(waitpid(child, &status, 0), child);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        check_gone(cg);
+        cell_cgroup_free(cg);
+        free(spec);
+}
+
+/* A limit the host cannot apply fails create, names field and file, and leaves nothing. */
+static void test_live_unsupported_rolls_back(void)
+{
+        struct cell_spec *spec = empty_spec();
+        struct cell_resources *r = &spec->linux.resources;
+        r->present = true;
+        r->pids.has_limit = true;
+        r->pids.limit = 10;
+        r->block_io.has_leaf_weight = true;
+        r->block_io.leaf_weight = 100;
+        struct cell_cgroup *cg = NULL;
+        struct cell_error err = {0};
+        _cleanup_free_ char *id = xasprintf("cell-unit-bad-%d", (int)getpid());
+        CHECK(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, id, spec, &cg, &err) < 0);
+        CHECK(cg == NULL);
+        CHECK_CONTAINS(err.msg, "linux.resources.blockIO.leafWeight: /sys/fs/cgroup/blkio/");
+        CHECK_CONTAINS(err.msg, "/blkio.leaf_weight: No such file or directory");
+        _cleanup_free_ char *pids_dir = xasprintf("/sys/fs/cgroup/pids/%s", id);
+        CHECK(!dir_exists(pids_dir));
+        free(spec);
+}
+
+/* The child reports (bit 0) whether /dev/null opened and (bit 1) /dev/zero did. */
+static pid_t fork_device_prober(int *go)
+{
+        int fds[2];
+        if (pipe(fds) < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c;
+                close(fds[1]);
+                if (read(fds[0], &c, 1) != 1)
+                        _exit(100);
+                int a = open("/dev/null", O_RDWR), b = open("/dev/zero", O_RDONLY);
+                _exit((a >= 0 ? 1 : 0) | (b >= 0 ? 2 : 0) | (b < 0 && errno == EPERM ? 4 : 0));
+        }
+        close(fds[0]);
+        *go = fds[1];
+        return pid;
+}
+
+static int probe_devices(const char *dir)
+{
+        int go = -1;
+        pid_t pid = fork_device_prober(&go);
+        if (pid < 0)
+                return -1;
+        char buf[24];
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        CHECK_INT_EQ(cell_cg_write(dir, "cgroup.procs", buf, NULL), 0);
+        CHECK_INT_EQ(write(go, "x", 1), 1);
+        close(go);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The eBPF device program loaded for real on this host's cgroup2 tree. */
+static void test_live_ebpf(void)
+{
+        const struct cell_cg_host *host;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cg_host_get(&host, &err), 0);
+        const struct cell_cg_mount *v2 = NULL;
+        for (size_t i = 0; i < host->n_mounts; i++)
+                if (host->mounts[i].v2)
+                        v2 = &host->mounts[i];
+        CHECK(v2 != NULL);
+        if (!v2)
+                return;
+        _cleanup_free_ char *dir =
+                xasprintf("%s/cell-unit-ebpf-%d", v2->mount_point, (int)getpid());
+        CHECK_INT_EQ(mkdir(dir, 0755), 0);
+        struct cell_device_rule only_null[] = {{false, 'a', -1, -1, "rwm"},
+                                               {true, 'c', 1, 3, "rwm"}};
+        CHECK_INT_EQ(cell_cg_devices_ebpf_attach(dir, only_null, 2, &err), 0);
+        if (err.msg[0])
+                fprintf(stderr, "  %s\n", err.msg);
+        CHECK_INT_EQ(probe_devices(dir), 1 | 4);
+        /* replacing the rules detaches the old program */
+        struct cell_device_rule only_zero[] = {{true, 'c', 1, 5, "r"}};
+        CHECK_INT_EQ(cell_cg_devices_ebpf_attach(dir, only_zero, 1, &err), 0);
+        CHECK_INT_EQ(probe_devices(dir), 2);
+        /* a later deny of write access wins over the earlier allow */
+        struct cell_device_rule no_write[] = {{true, 'c', -1, -1, "rwm"}, {false, 'c', 1, 3, "w"}};
+        CHECK_INT_EQ(cell_cg_devices_ebpf_attach(dir, no_write, 2, &err), 0);
+        CHECK_INT_EQ(probe_devices(dir), 2);
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += 5;
+        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, &err), 0);
+        CHECK(!dir_exists(dir));
+}
+
+/*
+ * hugetlb lives on the v2 tree here; using it means "+hugetlb" in the root's
+ * cgroup.subtree_control (runc does the same).  The test restores it.
+ */
+static void test_live_hugetlb_on_v2(void)
+{
+        _cleanup_free_ char *before = NULL;
+        if (cell_cg_read("/sys/fs/cgroup/unified", "cgroup.subtree_control", &before, NULL) < 0) {
+                CHECK(0);
+                return;
+        }
+        struct cell_spec *spec = empty_spec();
+        struct cell_resources *r = &spec->linux.resources;
+        r->present = true;
+        r->hugepage_limits = (struct cell_hugepage_limit[]){{"2MB", 4 << 20}};
+        r->n_hugepage_limits = 1;
+        struct cell_cgroup *cg = NULL;
+        struct cell_error err = {0};
+        _cleanup_free_ char *id = xasprintf("cell-unit-huge-%d", (int)getpid());
+        CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, id, spec, &cg, &err), 0);
+        if (cg) {
+                _cleanup_free_ char *max = read_in(cg, CELL_CG_HUGETLB, "hugetlb.2MB.max");
+                CHECK_STR_EQ(max, "4194304\n");
+                struct cell_cgroup_stats st;
+                CHECK_INT_EQ(cell_cgroup_stats(cg, &st, &err), 0);
+                CHECK(st.n_hugetlb >= 1);
+                cell_cgroup_stats_release(&st);
+                CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+                check_gone(cg);
+                cell_cgroup_free(cg);
+        } else {
+                fprintf(stderr, "  create: %s\n", err.msg);
+        }
+        if (!strstr(before, "hugetlb"))
+                CHECK_INT_EQ(cell_cg_write("/sys/fs/cgroup/unified", "cgroup.subtree_control",
+                                           "-hugetlb", NULL),
+                             0);
+        free(spec);
+}
+
+static void test_host_report(void)
+{
+        char *text = NULL;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cgroup_host_report(&text, &err), 0);
+        CHECK_CONTAINS(text, "cgroup mode: hybrid\n");
+        CHECK_CONTAINS(text,
+                       "/sys/fs/cgroup/memory: cgroup v1, controllers: memory, favordynmods: ");
+        CHECK_CONTAINS(text, "/sys/fs/cgroup/unified: cgroup2, controllers: hugetlb");
+        CHECK_CONTAINS(text, "name=systemd");
+        free(text);
+}
+
 static void test_live_disabled(void)
 {
         struct cell_spec *spec = empty_spec();
@@ -557,4 +795,7 @@ UNIT_MAIN(UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path), UNIT_TEST
           UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
           UNIT_TEST(test_plan_hybrid), UNIT_TEST(test_plan_v2),
           UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_ebpf_build),
-          UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_disabled))
+          UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_resources),
+          UNIT_TEST(test_live_unsupported_rolls_back), UNIT_TEST(test_live_ebpf),
+          UNIT_TEST(test_live_hugetlb_on_v2), UNIT_TEST(test_host_report),
+          UNIT_TEST(test_live_disabled))
