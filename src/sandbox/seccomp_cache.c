@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,7 +123,8 @@ static int parse_entry(const uint8_t *buf, size_t size, const struct cell_seccom
         buf += header + key->len;
         size -= header + key->len;
         memcpy(&n, buf, sizeof(n));
-        if (n == 0 || n % 8 != 0 || n != size - sizeof(n))
+        if (n == 0 || n % sizeof(struct sock_filter) != 0 ||
+            n > BPF_MAXINSNS * sizeof(struct sock_filter) || n != size - sizeof(n))
                 return 0;
         *program = buf + sizeof(n);
         *len = n;
