@@ -136,6 +136,8 @@ int cell_mount_plan_build(const struct cell_mount *m, struct cell_mount_plan *pl
                           struct cell_error *err)
 {
         memset(plan, 0, sizeof(*plan));
+        if (m->idmap || m->n_uid_mappings || m->n_gid_mappings)
+                return cell_error_set(err, 0, "idmapped mounts are not supported");
         if (m->bind || (m->type && !strcmp(m->type, "bind"))) {
                 if (!m->source || !*m->source)
                         return cell_error_set(err, 0, "bind mount without a source");

@@ -36,16 +36,13 @@ static char tmpdir[64];
 
 /* ---- building the fixture --------------------------------------------- */
 
-static void write_file(const char *path, const char *content)
+/* Fixture set-up cannot fail quietly. */
+static void must(bool ok, const char *what, const char *path)
 {
-        struct cell_error err;
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || cell_write_all(fd, content, strlen(content)) < 0) {
-                cell_error_errno(&err, "write %s", path);
-                fprintf(stderr, "%s\n", err.msg);
-                abort();
-        }
-        close(fd);
+        if (ok)
+                return;
+        fprintf(stderr, "fixture: %s %s: %s\n", what, path, strerror(errno));
+        abort();
 }
 
 static char *tpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -54,69 +51,57 @@ static char *tpath(const char *fmt, ...)
         va_list ap;
         va_start(ap, fmt);
         char *rel;
-        if (vasprintf(&rel, fmt, ap) < 0)
-                abort();
+        must(vasprintf(&rel, fmt, ap) >= 0, "format", fmt);
         va_end(ap);
         char *p = xasprintf("%s/%s", tmpdir, rel);
         free(rel);
         return p;
 }
 
-static void mkdirs(const char *rel)
+static void write_file(const char *rel, const void *data, size_t len, mode_t mode)
 {
-        _cleanup_free_ char *p = tpath("%s", rel);
-        struct cell_error err;
-        if (cell_mkdir_p(p, 0755, &err) < 0) {
-                fprintf(stderr, "%s\n", err.msg);
-                abort();
-        }
+        _cleanup_free_ char *path = tpath("%s", rel);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        must(fd >= 0 && cell_write_all(fd, data, len) == 0, "write", path);
 }
 
 static void copy_busybox(void)
 {
-        _cleanup_free_ char *dst = tpath("rootfs/bin/busybox");
         _cleanup_free_ char *data = NULL;
         size_t len;
         struct cell_error err;
-        if (cell_read_file("/bin/busybox", &data, &len, &err) < 0) {
-                fprintf(stderr, "%s\n", err.msg);
-                abort();
-        }
-        int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-        if (fd < 0 || cell_write_all(fd, data, len) < 0)
-                abort();
-        close(fd);
+        must(cell_read_file("/bin/busybox", &data, &len, &err) == 0, "read", "/bin/busybox");
+        write_file("rootfs/bin/busybox", data, len, 0755);
         static const char *const applets[] = {"sh", "ls", "cat", "test", "mkdir", "touch"};
         for (size_t i = 0; i < CELL_ARRAY_SIZE(applets); i++) {
                 _cleanup_free_ char *link = tpath("rootfs/bin/%s", applets[i]);
-                if (symlink("busybox", link) < 0)
-                        abort();
+                must(symlink("busybox", link) == 0, "symlink", link);
         }
 }
 
 /*
  * rootfs/          busybox, /etc/evil -> /../../../../<tmpdir>/hostdir,
- *                  /etc/secret, /etc/secretdir/x, /etc/rodir, /opt/data/hello
+ *                  /etc/secret, /etc/secretdir/x, /opt/data/hello
  * hostdir/         what the evil symlink aims at on the host (must stay empty)
  * bindsrc/marker   a bind mount source;  hostfile  a file bind source
  */
 static void build_fixture(void)
 {
         strcpy(tmpdir, "/tmp/cell-rootfs-XXXXXX");
-        if (!mkdtemp(tmpdir))
-                abort();
-        static const char *const dirs[] = {"rootfs/bin",       "rootfs/etc/secretdir",
-                                           "rootfs/etc/rodir", "rootfs/opt/data",
-                                           "rootfs/proc",      "rootfs/dev",
-                                           "rootfs/sys",       "rootfs/tmp",
-                                           "hostdir",          "bindsrc"};
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(dirs); i++)
-                mkdirs(dirs[i]);
+        must(mkdtemp(tmpdir) != NULL, "mkdtemp", tmpdir);
+        static const char *const dirs[] = {
+                "rootfs/bin", "rootfs/etc/secretdir", "rootfs/opt/data", "rootfs/proc",
+                "rootfs/dev", "rootfs/sys",           "rootfs/tmp",      "hostdir",
+                "bindsrc"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(dirs); i++) {
+                _cleanup_free_ char *p = tpath("%s", dirs[i]);
+                struct cell_error err;
+                must(cell_mkdir_p(p, 0755, &err) == 0, "mkdir", p);
+        }
         copy_busybox();
         _cleanup_free_ char *evil = tpath("rootfs/etc/evil");
         _cleanup_free_ char *target = xasprintf("/../../../..%s/hostdir", tmpdir);
-        if (symlink(target, evil) < 0)
-                abort();
+        must(symlink(target, evil) == 0, "symlink", evil);
         static const char *const files[][2] = {
                 {"rootfs/etc/secret", "top secret\n"},
                 {"rootfs/etc/secretdir/x", "x\n"},
@@ -124,10 +109,8 @@ static void build_fixture(void)
                 {"bindsrc/marker", "marker\n"},
                 {"hostfile", "host file\n"},
         };
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
-                _cleanup_free_ char *p = tpath("%s", files[i][0]);
-                write_file(p, files[i][1]);
-        }
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++)
+                write_file(files[i][0], files[i][1], strlen(files[i][1]), 0644);
 }
 
 static void remove_fixture(void)

@@ -152,6 +152,10 @@ static void test_plan_cgroup_and_invalid(void)
         m = mount_of("bind", NULL, "/x", 0);
         CHECK(cell_mount_plan_build(&m, &plan, &err) < 0);
         CHECK_CONTAINS(err.msg, "without a source");
+        m = mount_of("bind", "/src", "/x", 0);
+        m.idmap = true;
+        CHECK(cell_mount_plan_build(&m, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "idmapped");
 }
 
 static void test_flags_to_attr(void)
