@@ -47,8 +47,9 @@ enum cell_path_kind {
  * Return an O_PATH fd for the cleaned container path `path` inside
  * `rootfd`, creating it (and missing parent directories, 0755) when it does
  * not exist.  An existing object is returned as it is, whatever its type.
- * A dangling symlink on the way fails with ENOENT.  Modes are subject to the
- * caller's umask.  Returns the fd, or -1 with errno.
+ * A dangling symlink on the way is followed (inside the root) and its
+ * target created, as runc does; more than 40 such hops fail with ELOOP.
+ * Modes are subject to the caller's umask.  Returns the fd, or -1 with errno.
  */
 int cell_path_create_in_root(int rootfd, const char *path, enum cell_path_kind kind);
 
