@@ -5,13 +5,20 @@
  * happen before any syscall.  Runs without root; the mounting itself is
  * exercised by rootfs_driver.c.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sandbox/mounts.h"
 #include "sandbox/paths.h"
 #include "sandbox/rootfs.h"
 #include "unit.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
 
 static struct cell_mount mount_of(const char *type, const char *source, const char *dest,
                                   unsigned long flags)
@@ -51,6 +58,86 @@ static void test_path_prefix(void)
         CHECK(!cell_path_has_prefix("/procfoo", "/proc"));
         CHECK(cell_path_has_prefix("/anything", "/"));
         CHECK(!cell_path_has_prefix("/sys", "/sys/fs/cgroup"));
+}
+
+/* A scratch root in /tmp with image symlinks that try to leave it. */
+static char *make_root(void)
+{
+        char *dir = xstrdup("/tmp/cell-paths-XXXXXX");
+        if (!mkdtemp(dir))
+                abort();
+        _cleanup_free_ char *etc = cell_path_join(dir, "etc");
+        _cleanup_free_ char *evil = cell_path_join(dir, "etc/evil");
+        _cleanup_free_ char *hostetc = cell_path_join(dir, "hostetc");
+        _cleanup_free_ char *rel = cell_path_join(dir, "etc/rel");
+        if (mkdir(etc, 0755) < 0 || symlink("/../../../../nowhere/deep", evil) < 0 ||
+            symlink("/etc", hostetc) < 0 || symlink("../../../srv", rel) < 0)
+                abort();
+        return dir;
+}
+
+static void test_paths_stay_in_root(void)
+{
+        _cleanup_free_ char *dir = make_root();
+        _cleanup_close_ int rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(rootfd >= 0);
+
+        /* an absolute symlink to the host's /etc resolves to <root>/etc */
+        int fd = cell_path_open_in_root(rootfd, "/hostetc/passwd", O_RDONLY);
+        CHECK(fd < 0 && errno == ENOENT);
+
+        /* a dangling symlink is followed inside the root and its target created */
+        fd = cell_path_create_in_root(rootfd, "/etc/evil/sub", CELL_PATH_DIR);
+        CHECK(fd >= 0);
+        close(fd);
+        _cleanup_free_ char *created = cell_path_join(dir, "nowhere/deep/sub");
+        struct stat sb;
+        CHECK(stat(created, &sb) == 0 && S_ISDIR(sb.st_mode));
+        CHECK(access("/nowhere", F_OK) < 0);
+
+        /* relative ".." above the root is clamped at the root */
+        fd = cell_path_create_in_root(rootfd, "/etc/rel/file", CELL_PATH_FILE);
+        CHECK(fd >= 0);
+        close(fd);
+        _cleanup_free_ char *file = cell_path_join(dir, "srv/file");
+        CHECK(stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0);
+
+        /* an existing object is returned as is */
+        fd = cell_path_create_in_root(rootfd, "/srv/file", CELL_PATH_DIR);
+        CHECK(fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode));
+        close(fd);
+
+        struct cell_error err;
+        CHECK(cell_remove_tree_at(AT_FDCWD, dir, &err) == 0);
+}
+
+static void test_copy_tree(void)
+{
+        _cleanup_free_ char *dir = make_root();
+        _cleanup_free_ char *src = cell_path_join(dir, "etc");
+        _cleanup_free_ char *dst = cell_path_join(dir, "copy");
+        _cleanup_free_ char *data = cell_path_join(dir, "etc/data");
+        struct cell_error err;
+        CHECK(mkdir(dst, 0700) == 0 && mkdir(data, 0750) == 0);
+        _cleanup_free_ char *f = cell_path_join(dir, "etc/data/f");
+        _cleanup_close_ int wfd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        CHECK(wfd >= 0 && cell_write_all(wfd, "content", 7) == 0);
+        _cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(cell_path_copy_tree(sfd, dfd) == 0);
+        _cleanup_free_ char *copied = NULL;
+        _cleanup_free_ char *cf = cell_path_join(dir, "copy/data/f");
+        CHECK(cell_read_file(cf, &copied, NULL, &err) == 0);
+        CHECK_STR_EQ(copied, "content");
+        struct stat sb;
+        CHECK(stat(cf, &sb) == 0 && (sb.st_mode & 07777) == 0640);
+        _cleanup_free_ char *cd = cell_path_join(dir, "copy/data");
+        CHECK(stat(cd, &sb) == 0 && (sb.st_mode & 07777) == 0750);
+        char target[64] = "";
+        _cleanup_free_ char *cl = cell_path_join(dir, "copy/evil");
+        CHECK(readlink(cl, target, sizeof(target) - 1) > 0);
+        CHECK_STR_EQ(target, "/../../../../nowhere/deep");
+        CHECK(cell_remove_tree_at(AT_FDCWD, dir, &err) == 0);
 }
 
 static void test_plan_proc(void)
@@ -192,7 +279,8 @@ static void test_no_mount_namespace(void)
         CHECK_CONTAINS(err.msg, "linux.namespaces");
 }
 
-UNIT_MAIN(UNIT_TEST(test_path_clean), UNIT_TEST(test_path_prefix), UNIT_TEST(test_plan_proc),
+UNIT_MAIN(UNIT_TEST(test_path_clean), UNIT_TEST(test_path_prefix),
+          UNIT_TEST(test_paths_stay_in_root), UNIT_TEST(test_copy_tree), UNIT_TEST(test_plan_proc),
           UNIT_TEST(test_plan_tmpfs_data_and_propagation), UNIT_TEST(test_plan_tmpcopyup_readonly),
           UNIT_TEST(test_plan_bind), UNIT_TEST(test_plan_rbind_recursive_attrs),
           UNIT_TEST(test_plan_cgroup_and_invalid), UNIT_TEST(test_flags_to_attr),
