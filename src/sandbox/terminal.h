@@ -34,6 +34,8 @@ int cell_console_socket_send_fd(int sock, int master, struct cell_error *err);
  * stdin -> master and master -> stdout.  Returns when `master` reaches EOF
  * or `stop_fd` (e.g. a signalfd or pidfd) becomes readable; the caller
  * handles that fd.  Restores the terminal mode before returning.
+ * The relay borrows `master` (sets it O_NONBLOCK); the caller closes it after
+ * cell_tty_relay_free().
  */
 struct cell_tty_relay;
 struct cell_tty_relay *cell_tty_relay_new(int master);
