@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -124,14 +126,22 @@ int cell_recv_fd(int sock, struct cell_error *err)
 
 /* ---- foreground relay ---------------------------------------------------- */
 
+/* Retry period for input the pty could not take yet. */
+#define RELAY_RETRY_NS (10 * 1000 * 1000)
+/* Upper bound of what cell_tty_relay_free() drains from a still-busy pty. */
+#define RELAY_DRAIN_MAX (1024 * 1024)
+
 struct cell_tty_relay {
         int master;
-        int in_fd;  /* our stdin; -1 after it reached EOF */
-        int out_fd; /* our stdout */
-        int tty_fd; /* our terminal (first tty among 0, 1, 2) or -1 */
+        int in_fd;    /* our stdin; -1 after it reached EOF */
+        int out_fd;   /* our stdout */
+        int tty_fd;   /* our terminal (first tty among 0, 1, 2) or -1 */
+        int timer_fd; /* fires while input is pending; -1 until first needed */
         bool restore;
         struct termios saved;
         bool master_eof;
+        char pending[RELAY_BUF_SIZE]; /* stdin bytes the pty has not taken yet */
+        size_t pending_off, pending_len;
 };
 
 static int first_tty(void)
@@ -167,6 +177,7 @@ struct cell_tty_relay *cell_tty_relay_new(int master)
         relay->in_fd = fcntl(STDIN_FILENO, F_GETFD) >= 0 ? STDIN_FILENO : -1;
         relay->out_fd = STDOUT_FILENO;
         relay->tty_fd = first_tty();
+        relay->timer_fd = -1;
         if (relay->in_fd >= 0 && isatty(relay->in_fd) &&
             tcgetattr(relay->in_fd, &relay->saved) == 0) {
                 struct termios raw = relay->saved;
@@ -178,12 +189,20 @@ struct cell_tty_relay *cell_tty_relay_new(int master)
         return relay;
 }
 
+/*
+ * While input is pending the timer stands in for stdin: we stop reading
+ * stdin (back-pressure) and retry the write when the timer fires, so the
+ * caller's poll() loop never blocks inside the relay and keeps handling
+ * signals even when the container does not read its terminal.
+ */
 int cell_tty_relay_poll_fds(struct cell_tty_relay *relay, int *fds)
 {
         int n = 0;
         if (!relay->master_eof)
                 fds[n++] = relay->master;
-        if (relay->in_fd >= 0)
+        if (relay->pending_len > 0)
+                fds[n++] = relay->timer_fd;
+        else if (relay->in_fd >= 0)
                 fds[n++] = relay->in_fd;
         return n;
 }
@@ -204,42 +223,62 @@ static int relay_output(struct cell_tty_relay *relay)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
         relay->master_eof = true;
+        relay->pending_len = 0;
         return 1;
 }
 
-/*
- * Write input to the (non-blocking) master.  When the pty's input queue is
- * full, wait for it while draining output: the container may be blocked
- * writing to us, and blocking here would deadlock both.
- */
-static int relay_input(struct cell_tty_relay *relay, const char *buf, size_t len)
+static void arm_retry(struct cell_tty_relay *relay, bool on)
 {
-        while (len > 0) {
-                ssize_t n = write(relay->master, buf, len);
-                if (n > 0) {
-                        buf += n;
-                        len -= (size_t)n;
+        if (on && relay->timer_fd < 0)
+                relay->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (relay->timer_fd < 0)
+                return;
+        struct itimerspec its = {.it_value.tv_nsec = on ? RELAY_RETRY_NS : 0};
+        timerfd_settime(relay->timer_fd, 0, &its, NULL);
+}
+
+/* Write what the pty takes of the pending input; re-arm the retry if not all. */
+static void flush_input(struct cell_tty_relay *relay)
+{
+        while (relay->pending_len > 0 && !relay->master_eof) {
+                ssize_t n = write(relay->master, relay->pending + relay->pending_off,
+                                  relay->pending_len);
+                if (n < 0 && errno == EINTR)
                         continue;
+                if (n < 0 && errno != EAGAIN) {
+                        relay->pending_len = 0; /* EIO: the container side is gone */
+                        break;
                 }
-                if (n < 0 && errno != EAGAIN && errno != EINTR)
-                        return relay_output(relay);
-                struct pollfd p = {.fd = relay->master, .events = POLLIN | POLLOUT};
-                if (poll(&p, 1, -1) < 0 && errno != EINTR)
-                        return 0;
-                if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && relay_output(relay))
-                        return 1;
+                if (n < 0) {
+                        /* Full: a one-shot timer stands in for stdin until there is room. */
+                        arm_retry(relay, true);
+                        if (relay->timer_fd < 0)
+                                relay->pending_len = 0; /* no timer (EMFILE): drop, never block */
+                        return;
+                }
+                relay->pending_off += (size_t)n;
+                relay->pending_len -= (size_t)n;
         }
-        return 0;
+        relay->pending_off = 0;
+        arm_retry(relay, false);
 }
 
 int cell_tty_relay_pump(struct cell_tty_relay *relay, int ready_fd)
 {
-        if (ready_fd == relay->master && !relay->master_eof)
-                return relay_output(relay);
-        if (ready_fd != relay->in_fd || relay->in_fd < 0)
+        if (ready_fd == relay->master && !relay->master_eof) {
+                int r = relay_output(relay);
+                flush_input(relay);
+                return r;
+        }
+        if (ready_fd == relay->timer_fd && relay->timer_fd >= 0) {
+                uint64_t expirations;
+                (void)!read(relay->timer_fd, &expirations, sizeof(expirations));
+                flush_input(relay);
                 return relay->master_eof;
-        char buf[RELAY_BUF_SIZE];
-        ssize_t n = read(relay->in_fd, buf, sizeof(buf));
+        }
+        if (ready_fd != relay->in_fd || relay->in_fd < 0 || relay->pending_len > 0)
+                return relay->master_eof;
+        ssize_t n = read(relay->in_fd, relay->pending, sizeof(relay->pending));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
         if (n <= 0) {
@@ -247,7 +286,10 @@ int cell_tty_relay_pump(struct cell_tty_relay *relay, int ready_fd)
                 relay->in_fd = -1;
                 return 0;
         }
-        return relay_input(relay, buf, (size_t)n);
+        relay->pending_off = 0;
+        relay->pending_len = (size_t)n;
+        flush_input(relay);
+        return relay->master_eof;
 }
 
 void cell_tty_relay_resize(struct cell_tty_relay *relay)
@@ -261,12 +303,15 @@ void cell_tty_relay_free(struct cell_tty_relay *relay)
 {
         if (!relay)
                 return;
-        while (!relay->master_eof) {
+        /* Bounded: processes left in the container may still be writing. */
+        for (int i = 0; i < RELAY_DRAIN_MAX / RELAY_BUF_SIZE && !relay->master_eof; i++) {
                 struct pollfd p = {.fd = relay->master, .events = POLLIN};
                 if (poll(&p, 1, 0) <= 0 || relay_output(relay))
                         break;
         }
         if (relay->restore)
                 tcsetattr(STDIN_FILENO, TCSADRAIN, &relay->saved);
+        if (relay->timer_fd >= 0)
+                close(relay->timer_fd);
         free(relay);
 }

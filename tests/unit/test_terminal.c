@@ -290,6 +290,71 @@ static void test_relay(void)
         CHECK_STR_EQ(buf, "out\nline\n");
 }
 
+/*
+ * Back-pressure: stdin holds more than the pty takes while the "container"
+ * does not read.  The relay must neither block (each round returns within
+ * its poll timeout) nor read stdin meanwhile, and must deliver every byte
+ * once the slave is read.
+ */
+static int backpressure_side(void)
+{
+        enum { TOTAL = 100 * 1024 };
+        int in = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        char chunk[1024];
+        memset(chunk, 'x', sizeof(chunk));
+        for (int i = 0; i < TOTAL / 1024; i++)
+                if (in < 0 || write(in, chunk, sizeof(chunk)) != sizeof(chunk))
+                        return 30;
+        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (lseek(in, 0, SEEK_SET) != 0 || dup2(in, 0) < 0 || dup2(devnull, 1) < 0)
+                return 31;
+        int slave = -1;
+        int master = open_pty(&slave);
+        struct termios t;
+        tcgetattr(slave, &t);
+        cfmakeraw(&t);
+        tcsetattr(slave, TCSANOW, &t);
+        fcntl(slave, F_SETFL, O_NONBLOCK);
+
+        struct cell_tty_relay *relay = cell_tty_relay_new(master);
+        bool held_back = false;
+        for (int i = 0; i < 30; i++) {
+                int fds[2], n;
+                if (relay_round(relay, &n) != 0)
+                        return 32;
+                n = cell_tty_relay_poll_fds(relay, fds);
+                held_back |= n == 2 && fds[1] != 0;
+        }
+        if (!held_back)
+                return 33;
+        size_t got = 0;
+        int n = 2;
+        for (int i = 0; i < 5000 && (got < TOTAL || n == 2); i++) {
+                if (relay_round(relay, &n) != 0)
+                        return 34;
+                ssize_t r;
+                while ((r = read(slave, chunk, sizeof(chunk))) > 0)
+                        got += (size_t)r;
+        }
+        cell_tty_relay_free(relay);
+        close(master);
+        close(slave);
+        return got == TOTAL && n == 1 ? 0 : 35;
+}
+
+static void test_relay_backpressure(void)
+{
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(backpressure_side());
+        int status = 0;
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status));
+        CHECK_INT_EQ(WEXITSTATUS(status), 0);
+}
+
 UNIT_MAIN(UNIT_TEST(test_send_recv_pty_master), UNIT_TEST(test_payload_is_pty_name),
           UNIT_TEST(test_recv_errors), UNIT_TEST(test_console_socket_path),
-          UNIT_TEST(test_open_in_container), UNIT_TEST(test_relay))
+          UNIT_TEST(test_open_in_container), UNIT_TEST(test_relay),
+          UNIT_TEST(test_relay_backpressure))
