@@ -170,6 +170,18 @@ int cell_cgroup_enter(struct cell_cgroup *cg, pid_t pid, bool placed_by_clone,
         return 0;
 }
 
+int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct cell_cgroup_dir *d = &cg->dirs[i];
+                if (placed_by_clone && d->driver == &cell_cg_driver_v2)
+                        continue;
+                if (d->driver->enter_self(d, err) < 0)
+                        return cell_error_prefix(err, "join cgroup");
+        }
+        return 0;
+}
+
 /* The directory whose cgroup.procs lists the container's processes. */
 static const struct cell_cgroup_dir *procs_dir(const struct cell_cgroup *cg)
 {

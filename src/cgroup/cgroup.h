@@ -72,6 +72,20 @@ int cell_cgroup_clone_fd(const struct cell_cgroup *cg);
 int cell_cgroup_enter(struct cell_cgroup *cg, pid_t pid, bool placed_by_clone,
                       struct cell_error *err);
 
+/*
+ * Move the calling process into the container's cgroup on every hierarchy
+ * (skipping v2 when `placed_by_clone`), from inside the container's init
+ * before it execs: the fast way on v1.  There it writes "0" to each
+ * hierarchy's `tasks`, which moves only the calling thread and so (Linux
+ * >= 6.0) skips the RCU grace period that every cgroup.procs write waits
+ * for (~9 ms here; 160 us for all nine v1 hierarchies this way).
+ * Preconditions: the caller is single-threaded (a freshly forked child is)
+ * and can still write the host's cgroup files (call it before joining or
+ * creating a user namespace that does not map host root).  Does not
+ * allocate, so it is safe in a forked child.
+ */
+int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct cell_error *err);
+
 /* Persist / restore a handle (for the container's state file).  Caller frees. */
 char *cell_cgroup_to_string(const struct cell_cgroup *cg);
 int cell_cgroup_from_string(const char *s, struct cell_cgroup **out, struct cell_error *err);

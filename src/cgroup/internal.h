@@ -115,6 +115,8 @@ struct cell_cgroup_driver {
         /* Make the controllers of `mask` usable in the directory (v2: subtree_control). */
         int (*enable)(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err);
         int (*enter)(struct cell_cgroup_dir *d, pid_t pid, struct cell_error *err);
+        /* Move the calling single-threaded process (see cell_cgroup_enter_self). */
+        int (*enter_self)(struct cell_cgroup_dir *d, struct cell_error *err);
         /* Freeze or thaw, waiting until the kernel reports the new state. */
         int (*freeze)(struct cell_cgroup_dir *d, bool frozen, struct cell_error *err);
         /* Kill everything below the directory at once if the kernel can (v2 cgroup.kill); 1 = done.

@@ -98,6 +98,19 @@ static int v1_enter(struct cell_cgroup_dir *d, pid_t pid, struct cell_error *err
 }
 
 /*
+ * "0" in `tasks` moves the calling thread.  Since Linux 6.0 ("cgroup:
+ * Optimize single thread migration") moving only `current` skips the
+ * global cgroup_threadgroup_rwsem write lock, whose percpu_down_write waits
+ * for an RCU grace period (~9 ms here, per hierarchy burst) on any
+ * cgroup.procs write.  For a single-threaded process, moving its one thread
+ * is moving the process.
+ */
+static int v1_enter_self(struct cell_cgroup_dir *d, struct cell_error *err)
+{
+        return cell_cg_write(d->path, "tasks", "0", err);
+}
+
+/*
  * Writing FROZEN starts freezing; the state reads FREEZING until every task
  * has stopped, which can need the write repeated (runc does the same) when
  * tasks were forking.  Bounded at ~2 s.
@@ -133,6 +146,7 @@ const struct cell_cgroup_driver cell_cg_driver_v1 = {
         .create = v1_create,
         .enable = v1_enable,
         .enter = v1_enter,
+        .enter_self = v1_enter_self,
         .freeze = v1_freeze,
         .kill_all = v1_kill_all,
 };

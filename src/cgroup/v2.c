@@ -94,6 +94,12 @@ static int v2_enter(struct cell_cgroup_dir *d, pid_t pid, struct cell_error *err
         return cell_cg_write(d->path, "cgroup.procs", buf, err);
 }
 
+/* cgroup.threads only moves threads within a threaded subtree: a domain needs cgroup.procs. */
+static int v2_enter_self(struct cell_cgroup_dir *d, struct cell_error *err)
+{
+        return cell_cg_write(d->path, "cgroup.procs", "0", err);
+}
+
 static bool events_say(const char *path, const char *line)
 {
         _cleanup_free_ char *events = NULL;
@@ -129,6 +135,7 @@ const struct cell_cgroup_driver cell_cg_driver_v2 = {
         .create = v2_create,
         .enable = v2_enable,
         .enter = v2_enter,
+        .enter_self = v2_enter_self,
         .freeze = v2_freeze,
         .kill_all = v2_kill_all,
 };

@@ -776,6 +776,49 @@ static void test_host_report(void)
         free(text);
 }
 
+/* The container's init joins by itself (v1: "0" into tasks, no RCU wait). */
+static void test_live_enter_self(void)
+{
+        struct cell_spec *spec = empty_spec();
+        struct cell_cgroup *cg = NULL;
+        struct cell_error err = {0};
+        _cleanup_free_ char *id = xasprintf("cell-unit-self-%d", (int)getpid());
+        CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, id, spec, &cg, &err), 0);
+        if (!cg) {
+                free(spec);
+                return;
+        }
+        int ready[2], done[2];
+        CHECK_INT_EQ(pipe(ready), 0);
+        CHECK_INT_EQ(pipe(done), 0);
+        pid_t child = fork();
+        if (child == 0) {
+                char c = cell_cgroup_enter_self(cg, false, NULL) == 0 ? 'y' : 'n';
+                if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+                        _exit(2);
+                _exit(0);
+        }
+        char c = 0;
+        CHECK_INT_EQ(read(ready[0], &c, 1), 1);
+        CHECK_INT_EQ(c, 'y');
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                _cleanup_free_ char *seen = proc_cgroup_dir(child, &cg->dirs[i]);
+                CHECK_STR_EQ(seen, cg->dirs[i].path);
+        }
+        CHECK_INT_EQ(write(done[1], "x", 1), 1);
+        int status = -1;
+        CHECK_INT_EQ(waitpid(child, &status, 0), child);
+        CHECK_INT_EQ(status, 0);
+        for (int i = 0; i < 2; i++) {
+                close(ready[i]);
+                close(done[i]);
+        }
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        check_gone(cg);
+        cell_cgroup_free(cg);
+        free(spec);
+}
+
 static void test_live_disabled(void)
 {
         struct cell_spec *spec = empty_spec();
@@ -795,7 +838,7 @@ UNIT_MAIN(UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path), UNIT_TEST
           UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
           UNIT_TEST(test_plan_hybrid), UNIT_TEST(test_plan_v2),
           UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_ebpf_build),
-          UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_resources),
-          UNIT_TEST(test_live_unsupported_rolls_back), UNIT_TEST(test_live_ebpf),
-          UNIT_TEST(test_live_hugetlb_on_v2), UNIT_TEST(test_host_report),
-          UNIT_TEST(test_live_disabled))
+          UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_enter_self),
+          UNIT_TEST(test_live_resources), UNIT_TEST(test_live_unsupported_rolls_back),
+          UNIT_TEST(test_live_ebpf), UNIT_TEST(test_live_hugetlb_on_v2),
+          UNIT_TEST(test_host_report), UNIT_TEST(test_live_disabled))
