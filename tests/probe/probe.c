@@ -1,0 +1,1037 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cell-probe: a static, dependency-free program run as a container's
+ * process by the integration tests.  It reports what it sees as one JSON
+ * object on stdout.
+ *
+ *   probe                      every section
+ *   probe SECTION...           only those sections (see `sections` below)
+ *   probe write PATH           try to create/write PATH   -> "ops" entry
+ *   probe read PATH            read up to 64 KiB of PATH   -> "ops" entry
+ *   probe stat PATH            lstat PATH                  -> "ops" entry
+ *   probe ls PATH              list a directory            -> "ops" entry
+ *   probe sleep N              (print what was gathered, then) sleep N seconds
+ *   probe exit N               (print, then) exit with status N
+ *   probe kill-self SIG        (print, then) kill itself with SIG
+ *   probe signals              print "ready", then one line per signal
+ *                              received (its name); exit 0 after SIGTERM
+ *   probe cat                  copy stdin to stdout until EOF
+ *
+ * Arguments are processed left to right, so `probe ids write /x exit 3`
+ * prints {"ids":...,"ops":[...]} and exits 3.  Errors are reported as errno
+ * names ("EROFS"), never as a failure of the probe itself.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- output buffer ------------------------------------------------------ */
+
+static char *out;
+static size_t out_len, out_cap;
+
+static void put(const char *s, size_t n)
+{
+        if (out_len + n + 1 > out_cap) {
+                size_t cap = out_cap ? out_cap : 65536;
+                while (cap < out_len + n + 1)
+                        cap *= 2;
+                char *p = realloc(out, cap);
+                if (!p)
+                        abort();
+                out = p;
+                out_cap = cap;
+        }
+        memcpy(out + out_len, s, n);
+        out_len += n;
+        out[out_len] = '\0';
+}
+
+static void puts_raw(const char *s)
+{
+        put(s, strlen(s));
+}
+
+static void putf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void putf(const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        put(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* JSON string; bytes >= 0x80 and control characters become \u00XX. */
+static void put_strn(const char *s, size_t n)
+{
+        put("\"", 1);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c == '"')
+                        put("\\\"", 2);
+                else if (c == '\\')
+                        put("\\\\", 2);
+                else if (c == '\n')
+                        put("\\n", 2);
+                else if (c == '\t')
+                        put("\\t", 2);
+                else if (c < 0x20 || c >= 0x7f)
+                        putf("\\u%04x", c);
+                else
+                        put((const char *)&c, 1);
+        }
+        put("\"", 1);
+}
+
+static void put_str(const char *s)
+{
+        if (!s)
+                puts_raw("null");
+        else
+                put_strn(s, strlen(s));
+}
+
+/* "key": — with a leading comma unless this is the first member. */
+static int first_member = 1;
+
+static void key(const char *k)
+{
+        if (!first_member)
+                put(",", 1);
+        first_member = 0;
+        put_str(k);
+        put(":", 1);
+}
+
+static void open_obj(void)
+{
+        put("{", 1);
+        first_member = 1;
+}
+
+static void close_obj(void)
+{
+        put("}", 1);
+        first_member = 0;
+}
+
+static void open_arr(void)
+{
+        put("[", 1);
+        first_member = 1;
+}
+
+static void close_arr(void)
+{
+        put("]", 1);
+        first_member = 0;
+}
+
+/* Separator before an array element. */
+static void elem(void)
+{
+        if (!first_member)
+                put(",", 1);
+        first_member = 0;
+}
+
+static void flush_out(void)
+{
+        size_t off = 0;
+        while (off < out_len) {
+                ssize_t n = write(1, out + off, out_len - off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                off += (size_t)n;
+        }
+        out_len = 0;
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, s, n);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                s += w;
+                n -= (size_t)w;
+        }
+}
+
+static const char *errno_name(int e)
+{
+        const char *n = strerrorname_np(e);
+        return n ? n : "EUNKNOWN";
+}
+
+static const char *signal_name(int sig)
+{
+        static char buf[32];
+        const char *n = sigabbrev_np(sig);
+        if (n) {
+                snprintf(buf, sizeof(buf), "SIG%s", n);
+                return buf;
+        }
+        if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+                snprintf(buf, sizeof(buf), "SIGRTMIN+%d", sig - SIGRTMIN);
+                return buf;
+        }
+        snprintf(buf, sizeof(buf), "SIG%d", sig);
+        return buf;
+}
+
+static int signal_from_name(const char *s)
+{
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (*s && !*end)
+                return (int)n;
+        if (strncmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (int sig = 1; sig < 32; sig++) {
+                const char *a = sigabbrev_np(sig);
+                if (a && strcmp(a, s) == 0)
+                        return sig;
+        }
+        return -1;
+}
+
+/* Read a whole small file; NULL with errno on failure.  Caller frees. */
+static char *read_file(const char *path, size_t max, size_t *len_out)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        char *buf = malloc(max + 1);
+        if (!buf)
+                abort();
+        size_t len = 0;
+        while (len < max) {
+                ssize_t n = read(fd, buf + len, max - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = errno;
+                        close(fd);
+                        free(buf);
+                        errno = e;
+                        return NULL;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        close(fd);
+        buf[len] = '\0';
+        if (len_out)
+                *len_out = len;
+        return buf;
+}
+
+static void put_file_or_null(const char *path)
+{
+        size_t len;
+        char *s = read_file(path, 65536, &len);
+        if (s)
+                put_strn(s, len);
+        else
+                puts_raw("null");
+        free(s);
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+static void sec_pid(void)
+{
+        key("pid");
+        putf("%d", (int)getpid());
+        key("ppid");
+        putf("%d", (int)getppid());
+        key("pgid");
+        putf("%d", (int)getpgrp());
+        key("sid");
+        putf("%d", (int)getsid(0));
+}
+
+static void sec_ids(void)
+{
+        uid_t ru, eu, su;
+        gid_t rg, eg, sg;
+        getresuid(&ru, &eu, &su);
+        getresgid(&rg, &eg, &sg);
+        key("uid");
+        putf("[%u,%u,%u]", ru, eu, su);
+        key("gid");
+        putf("[%u,%u,%u]", rg, eg, sg);
+        gid_t groups[1024];
+        int n = getgroups(1024, groups);
+        key("groups");
+        open_arr();
+        for (int i = 0; i < n; i++) {
+                elem();
+                putf("%u", groups[i]);
+        }
+        close_arr();
+        mode_t m = umask(0);
+        umask(m);
+        key("umask");
+        putf("%u", (unsigned)m);
+        key("uid_map");
+        put_file_or_null("/proc/self/uid_map");
+        key("gid_map");
+        put_file_or_null("/proc/self/gid_map");
+        key("setgroups");
+        put_file_or_null("/proc/self/setgroups");
+}
+
+static void sec_cwd(void)
+{
+        char buf[4096];
+        key("cwd");
+        if (getcwd(buf, sizeof(buf)))
+                put_str(buf);
+        else
+                put_str(errno_name(errno));
+}
+
+static void sec_uname(void)
+{
+        struct utsname u;
+        uname(&u);
+        key("hostname");
+        put_str(u.nodename);
+        key("domainname");
+        put_str(u.domainname);
+}
+
+static void put_strv(char **v, int n)
+{
+        open_arr();
+        for (int i = 0; v && (n < 0 ? v[i] != NULL : i < n); i++) {
+                elem();
+                put_str(v[i]);
+        }
+        close_arr();
+}
+
+static char **probe_argv;
+static int probe_argc;
+
+static void sec_env(void)
+{
+        key("env");
+        put_strv(environ, -1);
+}
+
+static void sec_argv(void)
+{
+        key("argv");
+        put_strv(probe_argv, probe_argc);
+}
+
+static void sec_ns(void)
+{
+        static const char *const names[] = {"cgroup",
+                                            "ipc",
+                                            "mnt",
+                                            "net",
+                                            "pid",
+                                            "time",
+                                            "user",
+                                            "uts",
+                                            "pid_for_children",
+                                            "time_for_children"};
+        key("ns");
+        open_obj();
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                char path[64], buf[256];
+                snprintf(path, sizeof(path), "/proc/self/ns/%s", names[i]);
+                ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+                key(names[i]);
+                if (n < 0) {
+                        puts_raw("null");
+                        continue;
+                }
+                buf[n] = '\0';
+                put_str(buf);
+        }
+        close_obj();
+}
+
+/* Fields of /proc/self/status we report verbatim. */
+static void sec_status(void)
+{
+        static const char *const fields[] = {"CapInh", "CapPrm",     "CapEff", "CapBnd",
+                                             "CapAmb", "NoNewPrivs", "Seccomp"};
+        char *s = read_file("/proc/self/status", 65536, NULL);
+        key("status");
+        open_obj();
+        for (char *line = s ? strtok(s, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+                char *colon = strchr(line, ':');
+                if (!colon)
+                        continue;
+                *colon = '\0';
+                for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                        if (strcmp(line, fields[i]) != 0)
+                                continue;
+                        char *v = colon + 1;
+                        while (*v == ' ' || *v == '\t')
+                                v++;
+                        key(line);
+                        put_str(v);
+                }
+        }
+        close_obj();
+        free(s);
+}
+
+static void sec_rlimits(void)
+{
+        static const struct {
+                int res;
+                const char *name;
+        } lims[] = {
+                {RLIMIT_AS, "RLIMIT_AS"},
+                {RLIMIT_CORE, "RLIMIT_CORE"},
+                {RLIMIT_CPU, "RLIMIT_CPU"},
+                {RLIMIT_DATA, "RLIMIT_DATA"},
+                {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+                {RLIMIT_LOCKS, "RLIMIT_LOCKS"},
+                {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
+                {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"},
+                {RLIMIT_NICE, "RLIMIT_NICE"},
+                {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+                {RLIMIT_NPROC, "RLIMIT_NPROC"},
+                {RLIMIT_RSS, "RLIMIT_RSS"},
+                {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},
+                {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
+                {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+                {RLIMIT_STACK, "RLIMIT_STACK"},
+        };
+        key("rlimits");
+        open_obj();
+        for (size_t i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+                struct rlimit rl;
+                if (getrlimit(lims[i].res, &rl) < 0)
+                        continue;
+                key(lims[i].name);
+                putf("[%llu,%llu]", (unsigned long long)rl.rlim_cur,
+                     (unsigned long long)rl.rlim_max);
+        }
+        close_obj();
+}
+
+static void sec_oom(void)
+{
+        size_t len;
+        char *s = read_file("/proc/self/oom_score_adj", 64, &len);
+        key("oom_score_adj");
+        if (s)
+                putf("%d", atoi(s));
+        else
+                puts_raw("null");
+        free(s);
+}
+
+static void sec_personality(void)
+{
+        key("personality");
+        putf("%d", personality(0xffffffff));
+}
+
+static void sec_sched(void)
+{
+        int policy = sched_getscheduler(0);
+        struct sched_param sp = {0};
+        sched_getparam(0, &sp);
+        key("sched");
+        open_obj();
+        key("policy");
+        putf("%d", policy & ~SCHED_RESET_ON_FORK);
+        key("reset_on_fork");
+        puts_raw(policy >= 0 && (policy & SCHED_RESET_ON_FORK) ? "true" : "false");
+        key("priority");
+        putf("%d", sp.sched_priority);
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, 0);
+        key("nice");
+        putf("%d", nice);
+        close_obj();
+
+        /* ioprio_get(IOPRIO_WHO_PROCESS, 0): class in bits 13..15, level below. */
+        long io = syscall(SYS_ioprio_get, 1, 0);
+        key("ioprio");
+        open_obj();
+        key("raw");
+        putf("%ld", io);
+        key("class");
+        putf("%ld", io < 0 ? -1 : (io >> 13) & 0x7);
+        key("level");
+        putf("%ld", io < 0 ? -1 : io & 0x1fff);
+        close_obj();
+}
+
+static void sec_fds(void)
+{
+        key("fds");
+        open_obj();
+        DIR *d = opendir("/proc/self/fd");
+        if (d) {
+                int self = dirfd(d);
+                struct dirent *e;
+                while ((e = readdir(d)) != NULL) {
+                        if (e->d_name[0] == '.')
+                                continue;
+                        int fd = atoi(e->d_name);
+                        if (fd == self)
+                                continue;
+                        char path[64], buf[4096];
+                        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+                        buf[n < 0 ? 0 : n] = '\0';
+                        key(e->d_name);
+                        put_str(buf);
+                }
+                closedir(d);
+        }
+        close_obj();
+}
+
+/* Undo mountinfo's octal escapes (\040 for space, ...) in place. */
+static void unescape(char *s)
+{
+        char *w = s;
+        for (char *r = s; *r;) {
+                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] && r[3]) {
+                        *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+                        r += 4;
+                } else {
+                        *w++ = *r++;
+                }
+        }
+        *w = '\0';
+}
+
+static void put_mountinfo_line(char *line)
+{
+        char *f[64];
+        int n = 0;
+        for (char *tok = strtok(line, " "); tok && n < 64; tok = strtok(NULL, " "))
+                f[n++] = tok;
+        int dash = -1;
+        for (int i = 6; i < n; i++) {
+                if (strcmp(f[i], "-") == 0) {
+                        dash = i;
+                        break;
+                }
+        }
+        if (dash < 0 || dash + 3 >= n + 1 || n < 10)
+                return;
+        elem();
+        open_obj();
+        key("id");
+        puts_raw(f[0]);
+        key("parent");
+        puts_raw(f[1]);
+        key("dev");
+        put_str(f[2]);
+        unescape(f[3]);
+        key("root");
+        put_str(f[3]);
+        unescape(f[4]);
+        key("mountpoint");
+        put_str(f[4]);
+        key("options");
+        put_str(f[5]);
+        key("optional");
+        open_arr();
+        for (int i = 6; i < dash; i++) {
+                elem();
+                put_str(f[i]);
+        }
+        close_arr();
+        key("fstype");
+        put_str(f[dash + 1]);
+        unescape(f[dash + 2]);
+        key("source");
+        put_str(f[dash + 2]);
+        key("super");
+        put_str(dash + 3 < n ? f[dash + 3] : "");
+        close_obj();
+}
+
+static void sec_mounts(void)
+{
+        char *s = read_file("/proc/self/mountinfo", 1 << 20, NULL);
+        key("mounts");
+        open_arr();
+        char *save = NULL;
+        for (char *line = s ? strtok_r(s, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save))
+                put_mountinfo_line(line);
+        close_arr();
+        free(s);
+}
+
+static const char *type_name(mode_t m)
+{
+        switch (m & S_IFMT) {
+        case S_IFREG:
+                return "f";
+        case S_IFDIR:
+                return "d";
+        case S_IFLNK:
+                return "l";
+        case S_IFCHR:
+                return "c";
+        case S_IFBLK:
+                return "b";
+        case S_IFIFO:
+                return "p";
+        case S_IFSOCK:
+                return "s";
+        }
+        return "?";
+}
+
+static void put_stat_members(const char *path, const struct stat *st)
+{
+        key("type");
+        put_str(type_name(st->st_mode));
+        key("mode");
+        putf("%u", (unsigned)(st->st_mode & 07777));
+        key("uid");
+        putf("%u", st->st_uid);
+        key("gid");
+        putf("%u", st->st_gid);
+        key("size");
+        putf("%lld", (long long)st->st_size);
+        key("ino");
+        putf("%llu", (unsigned long long)st->st_ino);
+        key("dev");
+        putf("[%u,%u]", major(st->st_dev), minor(st->st_dev));
+        key("major");
+        putf("%u", major(st->st_rdev));
+        key("minor");
+        putf("%u", minor(st->st_rdev));
+        if (S_ISLNK(st->st_mode)) {
+                char buf[4096];
+                ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+                buf[n < 0 ? 0 : n] = '\0';
+                key("target");
+                put_str(buf);
+        }
+}
+
+static void list_dev(const char *dir, int depth)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                struct stat st;
+                if (lstat(path, &st) < 0)
+                        continue;
+                key(path);
+                open_obj();
+                put_stat_members(path, &st);
+                close_obj();
+                if (S_ISDIR(st.st_mode) && depth > 0)
+                        list_dev(path, depth - 1);
+        }
+        closedir(d);
+}
+
+static void sec_dev(void)
+{
+        key("dev");
+        open_obj();
+        list_dev("/dev", 1);
+        close_obj();
+}
+
+static void sec_cgroup(void)
+{
+        key("cgroup");
+        put_file_or_null("/proc/self/cgroup");
+}
+
+static void sec_time(void)
+{
+        struct timespec m, b;
+        clock_gettime(CLOCK_MONOTONIC, &m);
+        clock_gettime(CLOCK_BOOTTIME, &b);
+        key("time");
+        open_obj();
+        key("monotonic");
+        putf("%lld", (long long)m.tv_sec * 1000000000LL + m.tv_nsec);
+        key("boottime");
+        putf("%lld", (long long)b.tv_sec * 1000000000LL + b.tv_nsec);
+        key("offsets");
+        put_file_or_null("/proc/self/timens_offsets");
+        close_obj();
+}
+
+static void sec_tty(void)
+{
+        key("tty");
+        open_obj();
+        for (int fd = 0; fd < 3; fd++) {
+                char k[16];
+                snprintf(k, sizeof(k), "isatty%d", fd);
+                key(k);
+                puts_raw(isatty(fd) ? "true" : "false");
+        }
+        char *name = ttyname(0);
+        key("ttyname");
+        put_str(name);
+        struct winsize ws;
+        key("winsize");
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+                putf("[%u,%u]", ws.ws_row, ws.ws_col);
+        else
+                puts_raw("null");
+        key("ctty");
+        int fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0) {
+                puts_raw("true");
+                close(fd);
+        } else {
+                puts_raw("false");
+        }
+        key("tcpgrp");
+        putf("%d", (int)tcgetpgrp(0));
+        close_obj();
+}
+
+static const struct section {
+        const char *name;
+        void (*fn)(void);
+} sections[] = {
+        {"pid", sec_pid},
+        {"ids", sec_ids},
+        {"cwd", sec_cwd},
+        {"uname", sec_uname},
+        {"env", sec_env},
+        {"argv", sec_argv},
+        {"ns", sec_ns},
+        {"status", sec_status},
+        {"rlimits", sec_rlimits},
+        {"oom", sec_oom},
+        {"personality", sec_personality},
+        {"sched", sec_sched},
+        {"fds", sec_fds},
+        {"mounts", sec_mounts},
+        {"dev", sec_dev},
+        {"cgroup", sec_cgroup},
+        {"time", sec_time},
+        {"tty", sec_tty},
+};
+
+/* ---- operations ---------------------------------------------------------- */
+
+/* Ops are collected as JSON text and emitted as "ops":[...] at print time. */
+static char *ops;
+static size_t ops_len;
+
+static void op_begin(const char *op, const char *path)
+{
+        /* Render into the main buffer, then move the text into `ops`. */
+        open_obj();
+        key("op");
+        put_str(op);
+        key("path");
+        put_str(path);
+}
+
+static void op_end(size_t start)
+{
+        close_obj();
+        size_t n = out_len - start;
+        char *p = realloc(ops, ops_len + n + 2);
+        if (!p)
+                abort();
+        ops = p;
+        if (ops_len)
+                ops[ops_len++] = ',';
+        memcpy(ops + ops_len, out + start, n);
+        ops_len += n;
+        out_len = start;
+        out[out_len] = '\0';
+}
+
+static void op_result(int ok, int e)
+{
+        key("ok");
+        puts_raw(ok ? "true" : "false");
+        key("errno");
+        if (ok)
+                puts_raw("null");
+        else
+                put_str(errno_name(e));
+}
+
+static void op_write(const char *path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("write", path);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        int ok = fd >= 0, e = errno;
+        if (ok && write(fd, "probe\n", 6) < 0) {
+                ok = 0;
+                e = errno;
+        }
+        if (fd >= 0)
+                close(fd);
+        op_result(ok, e);
+        op_end(start);
+        first_member = saved_first;
+}
+
+static void op_read(const char *path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("read", path);
+        size_t len = 0;
+        char *s = read_file(path, 65536, &len);
+        int e = errno;
+        op_result(s != NULL, e);
+        key("data");
+        if (s)
+                put_strn(s, len);
+        else
+                puts_raw("null");
+        free(s);
+        op_end(start);
+        first_member = saved_first;
+}
+
+static void op_stat(const char *path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("stat", path);
+        struct stat st;
+        int r = lstat(path, &st);
+        op_result(r == 0, errno);
+        if (r == 0)
+                put_stat_members(path, &st);
+        op_end(start);
+        first_member = saved_first;
+}
+
+static void op_ls(const char *path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("ls", path);
+        DIR *d = opendir(path);
+        op_result(d != NULL, errno);
+        key("entries");
+        open_arr();
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                elem();
+                put_str(e->d_name);
+        }
+        close_arr();
+        if (d)
+                closedir(d);
+        op_end(start);
+        first_member = saved_first;
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+static int obj_open;
+
+static void ensure_obj(void)
+{
+        if (!obj_open) {
+                open_obj();
+                obj_open = 1;
+        }
+}
+
+/* Print the object gathered so far, if any. */
+static void emit(void)
+{
+        if (!obj_open && ops_len == 0)
+                return;
+        ensure_obj();
+        if (ops_len) {
+                key("ops");
+                put("[", 1);
+                put(ops, ops_len);
+                put("]", 1);
+                ops_len = 0;
+        }
+        close_obj();
+        put("\n", 1);
+        flush_out();
+        obj_open = 0;
+}
+
+static void do_signals(void)
+{
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        write_all(1, "ready\n", 6);
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(&all, &si);
+                if (sig < 0)
+                        continue;
+                char line[64];
+                int n = snprintf(line, sizeof(line), "%s\n", signal_name(sig));
+                write_all(1, line, (size_t)n);
+                if (sig == SIGTERM)
+                        exit(0);
+        }
+}
+
+static void do_cat(void)
+{
+        char buf[4096];
+        for (;;) {
+                ssize_t n = read(0, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                write_all(1, buf, (size_t)n);
+        }
+}
+
+static int need_arg(int i, int argc, const char *what)
+{
+        if (i + 1 >= argc) {
+                fprintf(stderr, "probe: %s needs an argument\n", what);
+                exit(125);
+        }
+        return i + 1;
+}
+
+static int run_word(int argc, char **argv, int i)
+{
+        const char *w = argv[i];
+        for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+                if (strcmp(w, sections[s].name) == 0) {
+                        ensure_obj();
+                        sections[s].fn();
+                        return i;
+                }
+        }
+        if (strcmp(w, "write") == 0 || strcmp(w, "read") == 0 || strcmp(w, "stat") == 0 ||
+            strcmp(w, "ls") == 0) {
+                i = need_arg(i, argc, w);
+                ensure_obj();
+                if (w[0] == 'w')
+                        op_write(argv[i]);
+                else if (w[0] == 'r')
+                        op_read(argv[i]);
+                else if (w[0] == 's')
+                        op_stat(argv[i]);
+                else
+                        op_ls(argv[i]);
+                return i;
+        }
+        if (strcmp(w, "sleep") == 0) {
+                i = need_arg(i, argc, w);
+                emit();
+                double secs = atof(argv[i]);
+                struct timespec ts = {(time_t)secs, (long)((secs - (time_t)secs) * 1e9)};
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+                return i;
+        }
+        if (strcmp(w, "exit") == 0) {
+                i = need_arg(i, argc, w);
+                emit();
+                exit(atoi(argv[i]));
+        }
+        if (strcmp(w, "kill-self") == 0) {
+                i = need_arg(i, argc, w);
+                emit();
+                int sig = signal_from_name(argv[i]);
+                signal(sig, SIG_DFL);
+                sigset_t set;
+                sigemptyset(&set);
+                sigaddset(&set, sig);
+                sigprocmask(SIG_UNBLOCK, &set, NULL);
+                kill(getpid(), sig);
+                /* PID 1 of a pid namespace ignores its own signals: report it. */
+                fprintf(stderr, "probe: still alive after kill(%s)\n", signal_name(sig));
+                exit(126);
+        }
+        if (strcmp(w, "signals") == 0) {
+                emit();
+                do_signals();
+        }
+        if (strcmp(w, "cat") == 0) {
+                emit();
+                do_cat();
+                return i;
+        }
+        fprintf(stderr, "probe: unknown word '%s'\n", w);
+        exit(125);
+}
+
+int main(int argc, char **argv)
+{
+        probe_argv = argv;
+        probe_argc = argc;
+        if (argc < 2) {
+                ensure_obj();
+                for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++)
+                        sections[s].fn();
+                emit();
+                return 0;
+        }
+        for (int i = 1; i < argc; i++)
+                i = run_word(argc, argv, i);
+        emit();
+        return 0;
+}
