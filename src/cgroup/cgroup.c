@@ -4,6 +4,7 @@
  * layout and the spec, and dispatching each operation to the driver of
  * every directory it holds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -55,12 +56,6 @@ static unsigned v1_controllers(const struct cell_cg_host *host)
         return mask;
 }
 
-/* The cgroup2 directory serves every controller that no v1 hierarchy holds. */
-static unsigned v2_share(unsigned v1_mask)
-{
-        return ((1u << CELL_CG__COUNT) - 1) & ~v1_mask;
-}
-
 static void add_dir(struct cell_cgroup *cg, const struct cell_cg_mount *m, char *path,
                     unsigned controllers)
 {
@@ -95,7 +90,7 @@ static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, co
                     0)
                         return -1;
                 char *path = xasprintf("%s%s", m->mount_point, inner);
-                add_dir(cg, m, path, m->v2 ? v2_share(v1_mask) : m->controllers);
+                add_dir(cg, m, path, m->v2 ? cell_cg_v2_share(v1_mask) : m->controllers);
         }
         return 0;
 }

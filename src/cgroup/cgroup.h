@@ -48,9 +48,14 @@ const char *cell_cgroup_mode_name(enum cell_cgroup_mode mode);
 struct cell_cgroup;
 
 /*
- * Create the cgroup(s) for container `id` from spec->linux.cgroups_path
- * (absolute, or relative to cell's own cgroup; default derived from `id`)
- * and apply spec->linux.resources.  With CELL_CGROUP_MANAGER_DISABLED,
+ * Create the cgroup(s) for container `id` and apply spec->linux.resources
+ * (plus runc's default device rules).  The directory on each hierarchy
+ * follows runc's cgroupfs driver: an absolute linux.cgroupsPath is taken
+ * below the hierarchy's mount point; a relative one below cell's own cgroup
+ * on that hierarchy (/proc/self/cgroup; on cgroup2 below its parent); when
+ * it is absent the relative path "<id>" is used.  Joined: every v1
+ * hierarchy with a known controller, name=systemd, and the cgroup2 tree.  With
+ * CELL_CGROUP_MANAGER_DISABLED,
  * `*out` is a valid handle that does nothing.  With SYSTEMD: an error (no
  * systemd on these hosts).  On failure nothing is left behind.
  */

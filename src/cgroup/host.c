@@ -44,6 +44,15 @@ static const char *const v2_names[CELL_CG__COUNT] = {
 #define V2_BUILTIN                                                                                 \
         (CELL_CG_BIT(CELL_CG_FREEZER) | CELL_CG_BIT(CELL_CG_DEVICES) | CELL_CG_BIT(CELL_CG_CPUACCT))
 
+unsigned cell_cg_v2_share(unsigned v1_mask)
+{
+        unsigned v2 = V2_BUILTIN;
+        for (int c = 0; c < CELL_CG__COUNT; c++)
+                if (v2_names[c])
+                        v2 |= CELL_CG_BIT(c);
+        return v2 & ~v1_mask;
+}
+
 const char *cell_cg_controller_v1_name(enum cell_cg_controller c)
 {
         return c < CELL_CG__COUNT ? v1_names[c] : NULL;

@@ -53,6 +53,13 @@ const char *cell_cg_controller_v2_name(enum cell_cg_controller c);
 /* Mask of a comma-separated list of v1 (v2 = false) or v2 names; unknown names are ignored. */
 unsigned cell_cg_controller_mask(const char *list, bool v2);
 
+/*
+ * The controllers a cgroup2 directory serves next to v1 hierarchies holding
+ * `v1_mask`: every v2-capable controller no v1 hierarchy holds (whether the
+ * tree offers it is checked when it is used, see cell_cg_v2_available).
+ */
+unsigned cell_cg_v2_share(unsigned v1_mask);
+
 /* One mounted hierarchy of the host. */
 struct cell_cg_mount {
         char *mount_point; /* "/sys/fs/cgroup/memory" */

@@ -89,7 +89,7 @@ static void assign_v2_controllers(struct cell_cgroup *cg)
                 v1 |= cg->dirs[i].controllers;
         struct cell_cgroup_dir *d = cell_cg_dir_v2(cg);
         if (d)
-                d->controllers = ((1u << CELL_CG__COUNT) - 1) & ~v1;
+                d->controllers = cell_cg_v2_share(v1);
 }
 
 int cell_cgroup_from_string(const char *s, struct cell_cgroup **out, struct cell_error *err)
