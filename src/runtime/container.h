@@ -111,7 +111,7 @@ int cell_container_state(const struct cell_runtime *rt, const char *id,
                          struct cell_container_state *out, struct cell_error *err);
 
 /* Every container under rt->root, sorted by id.  Release each, then free(*out). */
-int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out,
-                        size_t *n, struct cell_error *err);
+int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out, size_t *n,
+                        struct cell_error *err);
 
 #endif

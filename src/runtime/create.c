@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/dmz.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/launch.h"
@@ -38,7 +39,8 @@ struct clone3_args {
 void cell_launch_init(struct cell_launch *l)
 {
         memset(l, 0, sizeof(*l));
-        l->dirfd = l->fifo_fd = l->sync_fd = l->child_sync = l->pidfd = l->pty_master = -1;
+        l->dirfd = l->fifo_fd = l->dmz_fd = l->sync_fd = l->child_sync = l->pidfd = l->pty_master =
+                -1;
         for (int i = 0; i < CELL_NS__COUNT; i++)
                 l->ns_fds[i] = -1;
 }
@@ -76,6 +78,11 @@ static int validate_launch(struct cell_launch *l, struct cell_error *err)
                 return cell_error_set(err, 0,
                                       "hostname: requires a UTS namespace in "
                                       "linux.namespaces");
+        const struct cell_namespace *ns = spec->linux.namespaces;
+        if (ns[CELL_NS_USER].path && ns[CELL_NS_PID].enabled && !ns[CELL_NS_PID].path)
+                return cell_error_set(err, 0,
+                                      "linux.namespaces: a new pid namespace inside a "
+                                      "user namespace joined by path is not supported");
         if (l->opts->preserve_fds < 0)
                 return cell_error_set(err, 0, "--preserve-fds: must not be negative");
         l->rootfs = cell_path_absolute(l->bundle, spec->root_path);
@@ -353,6 +360,9 @@ static int prepare_fds(struct cell_launch *l, int floor, struct cell_error *err)
                 if ((l->fifo_fd = fd_above(l->fifo_fd, floor, err)) < 0)
                         return -1;
         }
+        if ((l->dmz_fd = cell_dmz_open(err)) < 0 ||
+            (l->dmz_fd = fd_above(l->dmz_fd, floor, err)) < 0)
+                return -1;
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return cell_error_errno(err, "socketpair");
@@ -376,6 +386,7 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .preserve_fds = preserve,
                 .sync_fd = l->child_sync,
                 .fifo_fd = l->fifo_fd,
+                .dmz_fd = l->dmz_fd,
                 .env = l->env,
                 .seccomp = l->seccomp,
         };
@@ -409,8 +420,9 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
                 return -1;
         if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
                 return -1;
-        if (cell_seccomp_prepare(&l->spec->linux.seccomp, &l->seccomp, err) < 0)
-                return cell_error_prefix(err, "linux.seccomp");
+        _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
+        if (cell_seccomp_prepare_cached(&l->spec->linux.seccomp, cache, &l->seccomp, err) < 0)
+                return cell_error_prefix(err, "create container \"%s\"", id);
         int preserve = preserved_fd_count(l);
         build_env(l, preserve - opts->preserve_fds);
         if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
@@ -451,7 +463,7 @@ void cell_launch_abort(struct cell_launch *l)
 
 void cell_launch_release(struct cell_launch *l)
 {
-        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->sync_fd,
+        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,    &l->sync_fd,
                       &l->child_sync, &l->pidfd,   &l->pty_master};
         for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
                 if (*fds[i] >= 0)

@@ -20,7 +20,7 @@
 #include "oci/spec.h"
 #include "util/error.h"
 
-int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind,
-                   const char *state_json, struct cell_error *err);
+int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind, const char *state_json,
+                   struct cell_error *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/dmz.h"
 #include "runtime/hooks.h"
 #include "runtime/sync.h"
 #include "sandbox/process.h"
@@ -22,9 +23,25 @@
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/socket.h"
+#include "runtime/container.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * Our pid as the runtime's pid namespace sees it (for hook and seccomp
+ * state): read from the host's /proc/self before pivot_root.
+ */
+static pid_t host_pid;
+
+static void read_host_pid(void)
+{
+        char buf[32];
+        ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        host_pid = n > 0 ? (pid_t)atoi(buf) : (pid_t)syscall(SYS_getpid);
+}
 
 static __attribute__((noreturn)) void fail(const struct cell_init_config *cfg,
                                            struct cell_error *err)
@@ -113,6 +130,19 @@ static bool ns_new(const struct cell_spec *spec, enum cell_ns_type t)
 static int unshare_late_namespaces(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
+        /* With a user namespace joined by path, clone() created nothing: the
+         * new namespaces are made now, owned by the joined user namespace. */
+        if (spec->linux.namespaces[CELL_NS_USER].path) {
+                static const enum cell_ns_type late[] = {CELL_NS_MOUNT, CELL_NS_NET, CELL_NS_IPC,
+                                                         CELL_NS_UTS};
+                int flags = 0;
+                for (size_t i = 0; i < CELL_ARRAY_SIZE(late); i++)
+                        if (ns_new(spec, late[i]))
+                                flags |= cell_ns_clone_flag(late[i]);
+                if (flags && unshare(flags) < 0)
+                        return cell_error_errno(err, "create namespaces in user namespace %s",
+                                                spec->linux.namespaces[CELL_NS_USER].path);
+        }
         /* After the parent moved us into the container's cgroup, so that it
          * becomes the root of the new cgroup namespace. */
         if (ns_new(spec, CELL_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -144,15 +174,31 @@ static bool has_hooks(const struct cell_spec *spec, enum cell_hook_kind kind)
         return spec->hooks[kind].n > 0;
 }
 
+/* The runtime-spec state of this container, as hooks and listeners get it. */
+static char *init_state_json(const struct cell_init_config *cfg, enum cell_status status)
+{
+        const struct cell_spec *spec = cfg->spec;
+        struct cell_container_state st = {
+                .oci_version = spec->oci_version,
+                .id = (char *)cfg->id,
+                .status = status,
+                .pid = host_pid,
+                .bundle = (char *)cfg->bundle,
+                .rootfs = (char *)cfg->rootfs,
+                .created = (char *)"",
+                .owner = (char *)"",
+                .annotations = spec->annotations,
+                .n_annotations = spec->n_annotations,
+        };
+        return cell_container_state_json(&st, false);
+}
+
 static int run_container_hooks(const struct cell_init_config *cfg, enum cell_hook_kind kind,
-                               const char *status, struct cell_error *err)
+                               enum cell_status status, struct cell_error *err)
 {
         if (!has_hooks(cfg->spec, kind))
                 return 0;
-        _cleanup_free_ char *state = xasprintf(
-                "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,"
-                "\"bundle\":\"%s\"}",
-                cfg->spec->oci_version, cfg->id, status, (int)syscall(SYS_getpid), cfg->bundle);
+        _cleanup_free_ char *state = init_state_json(cfg, status);
         return cell_hooks_run(cfg->spec, kind, state, err);
 }
 
@@ -166,7 +212,7 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
                     cell_sync_expect(cfg->sync_fd, CELL_SYNC_HOOKS_DONE, err) < 0)
                         return -1;
         }
-        if (run_container_hooks(cfg, CELL_HOOK_CREATE_CONTAINER, "creating", err) < 0)
+        if (run_container_hooks(cfg, CELL_HOOK_CREATE_CONTAINER, CELL_STATUS_CREATING, err) < 0)
                 return -1;
         if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0)
                 return -1;
@@ -252,22 +298,35 @@ static int finish_identity(const struct cell_init_config *cfg, int *notify_fd,
         return 0;
 }
 
-static int send_seccomp_listener(const struct cell_init_config *cfg, int notify_fd,
-                                 struct cell_error *err)
+/*
+ * listenerPath is a host path: connect before pivot_root (an absent listener
+ * then fails create, not start), send after the filter is loaded.
+ */
+static int connect_seccomp_listener(const struct cell_init_config *cfg, int *sock,
+                                    struct cell_error *err)
 {
         const struct cell_seccomp *s = &cfg->spec->linux.seccomp;
-        if (notify_fd < 0 || !s->listener_path)
+        *sock = -1;
+        if (!cfg->seccomp || !s->listener_path)
                 return 0;
-        _cleanup_free_ char *state = xasprintf(
-                "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\","
-                "\"state\":{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"creating\","
-                "\"pid\":%d,\"bundle\":\"%s\"}}",
-                cfg->spec->oci_version, (int)syscall(SYS_getpid),
-                s->listener_metadata ? s->listener_metadata : "", cfg->spec->oci_version, cfg->id,
-                (int)syscall(SYS_getpid), cfg->bundle);
-        int r = cell_seccomp_send_listener(s->listener_path, state, notify_fd, err);
+        *sock = cell_socket_connect_unix(s->listener_path, err);
+        return *sock < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
+}
+
+static int send_seccomp_listener(const struct cell_init_config *cfg, int sock, int notify_fd,
+                                 struct cell_error *err)
+{
+        if (sock < 0 || notify_fd < 0)
+                return 0;
+        const struct cell_spec *spec = cfg->spec;
+        _cleanup_free_ char *container = init_state_json(cfg, CELL_STATUS_CREATED);
+        _cleanup_free_ char *msg = NULL;
+        if (cell_seccomp_state_json(container, host_pid, spec->linux.seccomp.listener_metadata,
+                                    &msg, err) < 0)
+                return -1;
+        int r = cell_socket_send_fd(sock, notify_fd, msg, strlen(msg), err);
         close(notify_fd);
-        return r;
+        return r < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
 }
 
 static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
@@ -291,6 +350,15 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
                         return;
                 }
         }
+        read_host_pid();
+        /* Relative paths in the spec (bind sources) are relative to the bundle. */
+        if (chdir(cfg->bundle) < 0) {
+                cell_error_errno(err, "chdir to bundle %s", cfg->bundle);
+                return;
+        }
+        _cleanup_close_ int listener = -1;
+        if (connect_seccomp_listener(cfg, &listener, err) < 0)
+                return;
         if (setup_rootfs(cfg, err) < 0 || setup_terminal(cfg, err) < 0 ||
             apply_process_attributes(cfg, err) < 0 || enter_cwd(spec->process.cwd, err) < 0)
                 return;
@@ -305,14 +373,46 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
                 return;
         if (procfd >= 0)
                 close(steal_fd(procfd));
-        if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, "created", err) < 0)
+        if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0)
                 return;
         int notify_fd = -1;
         if (finish_identity(cfg, &notify_fd, err) < 0 ||
-            send_seccomp_listener(cfg, notify_fd, err) < 0)
+            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
                 return;
-        execve(exe, spec->process.args, cfg->env);
-        cell_error_errno(err, "exec \"%s\"", spec->process.args[0]);
+        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd);
+        cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
+}
+
+static int compare_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Close every fd above the preserved range except the ones the init needs.
+ * The runtime's own fds must go now, not at exec: the locked state
+ * directory would otherwise stay locked by us after `create` returns, and
+ * a cgroup or namespace fd has no business near the container.
+ */
+static void close_runtime_fds(const struct cell_init_config *cfg)
+{
+        int keep[4 + CELL_NS__COUNT], n = 0;
+        keep[n++] = cfg->sync_fd;
+        if (cfg->fifo_fd >= 0)
+                keep[n++] = cfg->fifo_fd;
+        keep[n++] = cfg->dmz_fd;
+        for (int t = 0; t < CELL_NS__COUNT; t++)
+                if (cfg->ns_fds[t] >= 0)
+                        keep[n++] = cfg->ns_fds[t];
+        qsort(keep, (size_t)n, sizeof(int), compare_int);
+        unsigned from = 3 + (unsigned)cfg->preserve_fds;
+        for (int i = 0; i < n; i++) {
+                if ((unsigned)keep[i] > from)
+                        syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+                if ((unsigned)keep[i] + 1 > from)
+                        from = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, from, ~0U, 0);
 }
 
 void cell_init_main(const struct cell_init_config *cfg)
@@ -328,8 +428,7 @@ void cell_init_main(const struct cell_init_config *cfg)
          * the preserved range (3 .. 3+N-1) is passed on on purpose. */
         for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
                 fcntl(fd, F_SETFD, 0);
-        if (cell_fds_cloexec_from(3 + cfg->preserve_fds, &err) < 0)
-                fail(cfg, &err);
+        close_runtime_fds(cfg);
         run_init(cfg, &err);
         fail(cfg, &err);
 }

@@ -29,6 +29,7 @@ struct cell_init_config {
         int preserve_fds; /* fds 3 .. 3+preserve_fds-1 stay open */
         int sync_fd;
         int fifo_fd;                /* O_PATH fd of exec.fifo, -1 in the foreground */
+        int dmz_fd;                 /* sealed memfd of cell-dmz (runtime/dmz.h) */
         int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
         char **env;                 /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */

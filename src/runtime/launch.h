@@ -42,6 +42,7 @@ struct cell_launch {
         struct cell_seccomp_filter *seccomp;
         int ns_fds[CELL_NS__COUNT];
         int fifo_fd;
+        int dmz_fd;
         int sync_fd;    /* parent's end */
         int child_sync; /* init's end (closed in the parent after clone) */
         pid_t pid;

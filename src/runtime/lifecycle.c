@@ -346,14 +346,26 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
         return cell_state_remove(rt->root, id, err);
 }
 
-/* SIGKILL the init and wait until it is gone. */
-static int kill_init(const struct cell_state_record *rec, struct cell_error *err)
+/*
+ * SIGKILL the init and wait until it is gone.  A paused container is
+ * thawed after the signal is queued: frozen tasks cannot die.
+ */
+static int kill_init(const struct cell_state_record *rec, bool paused, struct cell_error *err)
 {
         _cleanup_close_ int pidfd = pidfd_open(rec->pid);
         if (pidfd < 0 || !cell_state_pid_alive(rec))
                 return 0;
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
                 return cell_error_errno(err, "kill pid %d", rec->pid);
+        if (paused) {
+                struct cell_cgroup *cg = NULL;
+                int r = load_cgroup(rec, &cg, err);
+                if (r == 0 && cg)
+                        r = cell_cgroup_freeze(cg, false, err);
+                cell_cgroup_free(cg);
+                if (r < 0)
+                        return -1;
+        }
         if (wait_exit(pidfd, KILL_WAIT_MS) < 0)
                 return cell_error_set(err, ETIMEDOUT, "pid %d did not exit after SIGKILL",
                                       rec->pid);
@@ -382,7 +394,8 @@ int cell_container_delete(const struct cell_runtime *rt, const char *id, bool fo
         if (!force && (status == CELL_STATUS_RUNNING || status == CELL_STATUS_PAUSED))
                 r = cell_error_set(err, 0, "cannot delete container \"%s\" that is not stopped: %s",
                                    id, cell_status_name(status));
-        else if (status != CELL_STATUS_STOPPED && kill_init(&rec, err) < 0)
+        else if (status != CELL_STATUS_STOPPED &&
+                 kill_init(&rec, status == CELL_STATUS_PAUSED, err) < 0)
                 r = -1;
         else
                 r = cell_container_teardown(rt, id, dirfd, &rec, NULL, err);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -224,6 +225,18 @@ bool cell_state_pid_alive(const struct cell_state_record *rec)
         return start != 0 && start == rec->pid_start;
 }
 
+static bool is_frozen(const struct cell_state_record *rec)
+{
+        struct cell_cgroup *cg = NULL;
+        struct cell_error err;
+        bool frozen = false;
+        if (rec->cgroup && cell_cgroup_from_string(rec->cgroup, &cg, &err) == 0 &&
+            cell_cgroup_is_frozen(cg, &frozen, &err) < 0)
+                frozen = false;
+        cell_cgroup_free(cg);
+        return frozen;
+}
+
 enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec)
 {
         if (rec->pid == 0)
@@ -232,7 +245,7 @@ enum cell_status cell_state_status(int dirfd, const struct cell_state_record *re
                 return CELL_STATUS_STOPPED;
         if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return CELL_STATUS_CREATED;
-        return CELL_STATUS_RUNNING;
+        return is_frozen(rec) ? CELL_STATUS_PAUSED : CELL_STATUS_RUNNING;
 }
 
 char *cell_time_rfc3339(void)
