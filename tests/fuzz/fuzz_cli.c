@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The command line (src/cli/options.c), parsed as main() does: the input is
+ * argv without argv[0], elements separated by NUL bytes ("--root\0/r\0kill\0
+ * id\0KILL").  cli_parse_global() runs first; when it names a verb, that
+ * verb's parser runs on argv + verb_index.  Every element is its own
+ * exact-size allocation, so reading past one is an ASan report.
+ *
+ * Checks options.h's contract: 0 or -1 with a message; after a successful
+ * parse (without --help) every string in the struct points into an argv
+ * element, positional arguments are where the verb needs them, and numbers
+ * are in range.  Seeds: corpus/cli/ (written by tests/fuzz/make_corpus.py).
+ */
+#include <signal.h>
+
+#include "cli/options.h"
+#include "fuzz.h"
+
+#define MAX_ARGS 64
+
+struct fuzz_argv {
+        int argc;
+        char *argv[MAX_ARGS + 2];
+        char *orig[MAX_ARGS + 1]; /* getopt permutes argv; these stay */
+};
+
+static void push(struct fuzz_argv *a, const uint8_t *s, size_t len)
+{
+        if (a->argc <= MAX_ARGS)
+                a->argv[a->argc++] = fuzz_strndup(s, len);
+}
+
+/* "a\0b" and "a\0b\0" are {"a", "b"}; "a\0\0" is {"a", ""}. */
+static void split(const uint8_t *data, size_t size, struct fuzz_argv *a)
+{
+        a->argc = 0;
+        push(a, (const uint8_t *)"cell", 4);
+        size_t start = 0;
+        for (size_t i = 0; i < size; i++) {
+                if (data[i] == '\0') {
+                        push(a, data + start, i - start);
+                        start = i + 1;
+                }
+        }
+        if (start < size)
+                push(a, data + start, size - start);
+        a->argv[a->argc] = NULL;
+        for (int i = 0; i < a->argc; i++)
+                a->orig[i] = a->argv[i];
+}
+
+/* `s` is (inside) one of the argv elements: strings in the structs point into argv. */
+static void check_in_argv(const struct fuzz_argv *a, const char *s)
+{
+        FUZZ_ASSERT(s);
+        for (int i = 0; i < a->argc; i++) {
+                size_t len = strlen(a->orig[i]);
+                if (s >= a->orig[i] && s <= a->orig[i] + len)
+                        return;
+        }
+        FUZZ_ASSERT(!"string outside argv");
+}
+
+/* ... or equal to the default (a literal of options.c: compared by value) */
+static void check_in_argv_or(const struct fuzz_argv *a, const char *s, const char *dflt)
+{
+        FUZZ_ASSERT(s);
+        if (strcmp(s, dflt) != 0)
+                check_in_argv(a, s);
+}
+
+static void verb_create(const struct fuzz_argv *a, int argc, char **argv, bool run)
+{
+        struct cli_create_args c;
+        struct cell_error err = {0};
+        int rc = run ? cli_parse_run(argc, argv, &c, &err) : cli_parse_create(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc < 0 || c.help)
+                return;
+        check_in_argv(a, c.id);
+        check_in_argv_or(a, c.opts.bundle, ".");
+        if (c.opts.pid_file)
+                check_in_argv(a, c.opts.pid_file);
+        if (c.opts.console_socket)
+                check_in_argv(a, c.opts.console_socket);
+        FUZZ_ASSERT(c.opts.preserve_fds >= 0);
+        FUZZ_ASSERT(run || (!c.opts.detach && !c.opts.keep));
+}
+
+static void verb_id(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_id_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_id_only(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !c.help)
+                check_in_argv(a, c.id);
+}
+
+static void verb_kill(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_kill_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_kill(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc < 0 || c.help)
+                return;
+        check_in_argv(a, c.id);
+        FUZZ_ASSERT(c.signal >= 0 && c.signal <= SIGRTMAX);
+}
+
+static void verb_delete(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_delete_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_delete(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !c.help)
+                check_in_argv(a, c.id);
+}
+
+static void verb_list(int argc, char **argv)
+{
+        struct cli_list_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_list(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !c.help)
+                FUZZ_ASSERT(c.format == CLI_LIST_TABLE || c.format == CLI_LIST_JSON);
+}
+
+static void verb_spec(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_spec_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_spec(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !c.help)
+                check_in_argv_or(a, c.bundle, ".");
+}
+
+static void verb_no_args(int argc, char **argv)
+{
+        struct cli_no_args c;
+        struct cell_error err = {0};
+        fuzz_check_result(cli_parse_no_args(argc, argv, &c, &err), &err);
+}
+
+/* Dispatch as main() does, by the verb's name (argv[0] of the verb's vector). */
+static void parse_verb(const struct fuzz_argv *a, int argc, char **argv)
+{
+        const char *verb = argv[0];
+        if (!strcmp(verb, "create") || !strcmp(verb, "run"))
+                verb_create(a, argc, argv, !strcmp(verb, "run"));
+        else if (!strcmp(verb, "start") || !strcmp(verb, "state"))
+                verb_id(a, argc, argv);
+        else if (!strcmp(verb, "kill"))
+                verb_kill(a, argc, argv);
+        else if (!strcmp(verb, "delete"))
+                verb_delete(a, argc, argv);
+        else if (!strcmp(verb, "list"))
+                verb_list(argc, argv);
+        else if (!strcmp(verb, "spec"))
+                verb_spec(a, argc, argv);
+        else if (!strcmp(verb, "features"))
+                verb_no_args(argc, argv);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        struct fuzz_argv a;
+        split(data, size, &a);
+        struct cli_global_options g;
+        struct cell_error err = {0};
+        int rc = cli_parse_global(a.argc, a.argv, &g, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !g.help && !g.version) {
+                FUZZ_ASSERT(g.verb_index >= 1 && g.verb_index <= a.argc);
+                check_in_argv_or(&a, g.root, CELL_DEFAULT_ROOT);
+                if (g.log_path)
+                        check_in_argv(&a, g.log_path);
+                if (g.verb_index < a.argc)
+                        parse_verb(&a, a.argc - g.verb_index, a.argv + g.verb_index);
+        }
+        for (int i = 0; i < a.argc; i++)
+                free(a.orig[i]);
+        return 0;
+}

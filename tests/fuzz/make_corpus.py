@@ -1,0 +1,409 @@
+#!/usr/bin/python3
+"""Write the seed corpora of tests/fuzz/ (run from anywhere; idempotent).
+
+Captured inputs are committed as they are and only read here:
+  corpus/spec/cell-spec*.json    `cell spec` [--rootless]
+  corpus/spec/runc-spec*.json    `runc spec` [--rootless] (runc 1.1)
+  corpus/spec/crun-spec.json     `crun spec`
+  corpus/spec/podman-run*.json   what podman 4.3 hands its runtime for
+      podman run --rootfs DIR /bin/sh -c true              (podman-run)
+      ... --memory 64m --pids-limit 100 --cpus 0.5 --cap-add SYS_ADMIN
+          --cap-drop CHOWN -e FOO=bar -w /tmp --user 1000:1000 --read-only
+          --tmpfs /run:size=1m -v /etc/hostname:/etc/hn:ro --hostname cap
+          --ulimit nofile=1024:2048 --security-opt seccomp=unconfined
+                                                           (podman-run-limits)
+      ... --privileged                                     (podman-run-privileged)
+    captured with a --runtime script that copies <bundle>/config.json and
+    fails; storage paths rewritten to podman's defaults.
+
+Everything else is generated below: variants of those (truncated, broken),
+hand-written documents that reach the less common fields, and the inputs of
+the process, seccomp, cli, signal and cgroup_state targets.  Regression
+inputs for crashes found by fuzzing go into corpus/<target>/regress-*; this
+script leaves them alone.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def write(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, (dict, list)):
+        data = json.dumps(data, indent=1)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def load(name):
+    with open(os.path.join(CORPUS, "spec", name)) as f:
+        return json.load(f)
+
+
+MINIMAL = {"ociVersion": "1.2.0", "root": {"path": "rootfs"},
+           "process": {"args": ["/bin/true"], "cwd": "/"}}
+
+FULL_PROCESS = {
+    "terminal": True, "consoleSize": {"height": 24, "width": 80},
+    "user": {"uid": 1000, "gid": 1000, "umask": 18, "additionalGids": [5, 100, 4294967294]},
+    "args": ["/bin/sh", "-c", "exec \"$@\"", "--", "a b"],
+    "env": ["PATH=/bin", "EMPTY=", "UNICODE=\u00e9\u4e2d"],
+    "cwd": "/home/user",
+    "capabilities": {"bounding": ["CAP_NET_RAW", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE"],
+                     "effective": ["CAP_NET_RAW"], "inheritable": [],
+                     "permitted": ["CAP_NET_RAW"], "ambient": ["CAP_NET_RAW"]},
+    "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 4096},
+                {"type": "RLIMIT_CORE", "soft": 0, "hard": 18446744073709551615}],
+    "noNewPrivileges": True, "apparmorProfile": "container-default",
+    "selinuxLabel": "system_u:system_r:container_t:s0:c1,c2",
+    "oomScoreAdj": -999,
+    "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},
+    "scheduler": {"policy": "SCHED_DEADLINE", "nice": -5, "priority": 0,
+                  "flags": ["SCHED_FLAG_RESET_ON_FORK"], "runtime": 10000000,
+                  "deadline": 30000000, "period": 30000000},
+}
+
+FULL_RESOURCES = {
+    "devices": [{"allow": False, "access": "rwm"},
+                {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rw"},
+                {"allow": True, "type": "b", "major": 8, "access": "m"}],
+    "memory": {"limit": 536870912, "reservation": 268435456, "swap": 1073741824,
+               "kernel": -1, "kernelTCP": -1, "swappiness": 60,
+               "disableOOMKiller": False, "useHierarchy": True, "checkBeforeUpdate": True},
+    "cpu": {"shares": 1024, "quota": 100000, "burst": 1000, "period": 100000,
+            "realtimeRuntime": 950000, "realtimePeriod": 1000000, "cpus": "0-1,3",
+            "mems": "0", "idle": 0},
+    "pids": {"limit": -1},
+    "blockIO": {"weight": 500, "leafWeight": 300,
+                "weightDevice": [{"major": 8, "minor": 0, "weight": 200, "leafWeight": 100}],
+                "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}],
+                "throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 2097152}],
+                "throttleReadIOPSDevice": [{"major": 8, "minor": 0, "rate": 100}],
+                "throttleWriteIOPSDevice": [{"major": 8, "minor": 16, "rate": 200}]},
+    "hugepageLimits": [{"pageSize": "2MB", "limit": 209715200},
+                       {"pageSize": "1GB", "limit": 0}],
+    "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 500}]},
+    "rdma": {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}},
+    "unified": {"memory.high": "max", "io.weight": "default 100"},
+}
+
+SMALL_SECCOMP = {
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+    "syscalls": [
+        {"names": ["getppid", "no_such_syscall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+        {"names": ["personality"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_NE"},
+                  {"index": 0, "value": 4294967295, "op": "SCMP_CMP_NE"}]},
+        {"names": ["clone"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]},
+        {"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS",
+         "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["ptrace"], "action": "SCMP_ACT_TRACE", "errnoRet": 7},
+        {"names": ["uname"], "action": "SCMP_ACT_LOG"},
+        {"names": ["reboot"], "action": "SCMP_ACT_TRAP"},
+        {"names": ["mount"], "action": "SCMP_ACT_KILL"},
+        {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["socket"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_GE"},
+                  {"index": 2, "value": 9, "op": "SCMP_CMP_LT"},
+                  {"index": 1, "value": 3, "op": "SCMP_CMP_LE"},
+                  {"index": 5, "value": 1, "op": "SCMP_CMP_GT"}]},
+    ],
+}
+
+
+def spec_seeds():
+    default = load("cell-spec.json")
+    podman = load("podman-run.json")
+    with open(os.path.join(CORPUS, "spec", "cell-spec.json"), "rb") as f:
+        text = f.read()
+    write("spec", "minimal.json", MINIMAL)
+    write("spec", "no-process.json", {"ociVersion": "1.0.2", "root": {"path": "/rootfs",
+                                                                       "readonly": True}})
+    write("spec", "truncated-cell-spec.json", text[: len(text) // 2])
+    with open(os.path.join(CORPUS, "spec", "podman-run.json"), "rb") as f:
+        write("spec", "truncated-podman-run.json", f.read()[:2000])
+    full = dict(default)
+    full["process"] = FULL_PROCESS
+    full["hostname"], full["domainname"] = "full", "example.org"
+    full["mounts"] = default["mounts"] + [
+        {"destination": "/data", "type": "bind", "source": "/srv/data",
+         "options": ["rbind", "rro", "nosuid", "rprivate", "idmap"],
+         "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+         "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]},
+        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+         "options": ["nosuid", "nodev", "mode=1777", "size=65536k", "tmpcopyup", "strictatime"]},
+        {"destination": "/mnt/x", "source": "/x", "options": ["bind", "shared", "nosymfollow"]},
+    ]
+    full["hooks"] = {
+        "prestart": [{"path": "/usr/bin/fix-mounts", "args": ["fix-mounts", "a"],
+                      "env": ["K=V"], "timeout": 5}],
+        "createRuntime": [{"path": "/bin/true"}],
+        "createContainer": [{"path": "/bin/true"}],
+        "startContainer": [{"path": "/bin/true"}],
+        "poststart": [{"path": "/bin/true"}],
+        "poststop": [{"path": "/bin/true", "timeout": 1}],
+    }
+    full["annotations"] = {"org.example.key": "value", "org.example.empty": ""}
+    linux = full["linux"] = dict(default["linux"])
+    linux["namespaces"] = [{"type": t} for t in
+                           ("pid", "network", "ipc", "uts", "mount", "cgroup", "time", "user")]
+    linux["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    linux["gidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    linux["timeOffsets"] = {"monotonic": {"secs": 86400, "nanosecs": 1},
+                            "boottime": {"secs": -1, "nanosecs": 0}}
+    linux["devices"] = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+                         "fileMode": 438, "uid": 0, "gid": 0},
+                        {"path": "/dev/loop-ctl", "type": "b", "major": 10, "minor": 237}]
+    linux["cgroupsPath"] = "system.slice:cell:full"
+    linux["resources"] = FULL_RESOURCES
+    linux["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "65536"}
+    linux["rootfsPropagation"] = "rslave"
+    linux["mountLabel"] = "system_u:object_r:container_file_t:s0"
+    linux["personality"] = {"domain": "LINUX32", "flags": []}
+    linux["seccomp"] = SMALL_SECCOMP
+    linux["intelRdt"] = {"closID": "x", "l3CacheSchema": "L3:0=f"}
+    write("spec", "full.json", full)
+    join = dict(MINIMAL, linux={"namespaces": [
+        {"type": "network", "path": "/proc/1/ns/net"}, {"type": "user", "path": "/proc/1/ns/user"},
+        {"type": "mount"}, {"type": "pid"}]})
+    write("spec", "join-namespaces.json", join)
+    broken = {
+        "empty.json": "",
+        "object.json": "{}",
+        "array.json": "[]",
+        "null.json": "null",
+        "nul-byte.json": b'{"ociVersion":"1.2.0\x00","root":{"path":"r"}}',
+        "bad-utf8.json": b'{"ociVersion":"1.2.0","root":{"path":"r"},"hostname":"\xff\xfe"}',
+        "lone-surrogate.json": '{"ociVersion":"1.2.0","root":{"path":"r"},"hostname":"\\ud800"}',
+        "empty-annotation.json": dict(MINIMAL, annotations={"": ""}),
+        "deep.json": "[" * 5000 + "]" * 5000,
+        "huge-number.json": '{"ociVersion":"1.2.0","root":{"path":"r"},"process":{"args":["a"],'
+                            '"cwd":"/","user":{"uid":1e400,"gid":-1}}}',
+        "uid-too-big.json": '{"ociVersion":"1.2.0","root":{"path":"r"},"process":{"args":["a"],'
+                            '"cwd":"/","user":{"uid":4294967296,"gid":0}}}',
+        "duplicate-keys.json": '{"ociVersion":"1.2.0","ociVersion":"1.0.0","root":{"path":"a"}}',
+        "trailing-garbage.json": json.dumps(MINIMAL) + "}x",
+        "wrong-types.json": {"ociVersion": 1, "root": "rootfs", "process": [], "mounts": {}},
+        "empty-args.json": dict(MINIMAL, process={"args": [], "cwd": "/"}),
+        "relative-cwd.json": dict(MINIMAL, process={"args": ["a"], "cwd": "tmp"}),
+        "relative-mount.json": dict(MINIMAL, mounts=[{"destination": "proc", "type": "proc"}]),
+        "bad-mount-option.json": dict(MINIMAL, mounts=[{"destination": "/x", "type": "tmpfs",
+                                                        "options": ["rbind", "bogus=1,2", ""]}]),
+        "user-ns-no-mappings.json": dict(MINIMAL, linux={"namespaces": [{"type": "user"}]}),
+        "unknown-namespace.json": dict(MINIMAL, linux={"namespaces": [{"type": "bogus"}]}),
+        "duplicate-namespace.json": dict(MINIMAL, linux={"namespaces": [{"type": "pid"},
+                                                                         {"type": "pid"}]}),
+        "bad-cap.json": dict(MINIMAL, process={"args": ["a"], "cwd": "/", "capabilities": {
+            "bounding": ["CAP_NOPE", 5]}}),
+        "bad-rlimit.json": dict(MINIMAL, process={"args": ["a"], "cwd": "/", "rlimits": [
+            {"type": "RLIMIT_NOPE", "soft": 1, "hard": 0}]}),
+        "relative-hook.json": dict(MINIMAL, hooks={"prestart": [{"path": "true",
+                                                                 "timeout": -1}]}),
+        "bad-device.json": dict(MINIMAL, linux={"devices": [{"path": "/dev/x", "type": "z"}]}),
+        "bad-resources.json": dict(MINIMAL, linux={"resources": {
+            "memory": {"limit": "1G", "swappiness": 1000}, "cpu": {"shares": -1},
+            "devices": [{"allow": True, "access": "rwxm"}]}}),
+        "old-version.json": dict(MINIMAL, ociVersion="0.5.0"),
+        "podman-no-root.json": {k: v for k, v in podman.items() if k != "root"},
+    }
+    for name, data in broken.items():
+        write("spec", name, data)
+
+
+def process_seeds():
+    podman = load("podman-run.json")
+    default = load("cell-spec.json")
+    limits = load("podman-run-limits.json")
+    write("process", "podman-run.json", podman["process"])
+    write("process", "podman-run-limits.json", limits["process"])
+    write("process", "cell-spec.json", default["process"])
+    write("process", "full.json", FULL_PROCESS)
+    write("process", "minimal.json", {"args": ["sh"], "cwd": "/"})
+    # podman exec -it -e X=1 -w /tmp ... hands the runtime a file like this
+    write("process", "podman-exec.json", {
+        "terminal": True, "consoleSize": {"height": 50, "width": 200},
+        "user": {"uid": 0, "gid": 0}, "args": ["/bin/sh"], "env": ["X=1", "TERM=xterm"],
+        "cwd": "/tmp", "capabilities": podman["process"]["capabilities"],
+        "noNewPrivileges": False})
+    text = json.dumps(FULL_PROCESS).encode()
+    broken = {
+        "truncated.json": text[: len(text) // 3],
+        "no-args.json": {"cwd": "/"},
+        "args-not-strings.json": {"args": ["a", 1, None], "cwd": "/"},
+        "bad-console.json": {"args": ["a"], "cwd": "/", "consoleSize": {"height": -1}},
+        "bad-ioprio.json": {"args": ["a"], "cwd": "/", "ioPriority": {"class": "NOPE"}},
+        "bad-scheduler.json": {"args": ["a"], "cwd": "/",
+                               "scheduler": {"policy": "SCHED_NOPE", "flags": ["X"]}},
+        "bad-oom.json": {"args": ["a"], "cwd": "/", "oomScoreAdj": 5000},
+        "bad-user.json": {"args": ["a"], "cwd": "/", "user": {"uid": -1, "additionalGids": [-1]}},
+        "umask-big.json": {"args": ["a"], "cwd": "/", "user": {"uid": 0, "gid": 0,
+                                                               "umask": 4294967295}},
+        "array.json": "[]",
+        "string.json": '"process"',
+    }
+    for name, data in broken.items():
+        write("process", name, data)
+
+
+def seccomp_seeds():
+    write("seccomp", "podman-default.json", load("podman-run.json")["linux"]["seccomp"])
+    write("seccomp", "podman-privileged-none.json", {"defaultAction": "SCMP_ACT_ALLOW"})
+    write("seccomp", "small.json", SMALL_SECCOMP)
+    write("seccomp", "allowlist.json", {
+        "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["read", "write", "exit", "exit_group", "execve", "brk",
+                                "mmap", "munmap", "rt_sigreturn"], "action": "SCMP_ACT_ALLOW"}]})
+    write("seccomp", "notify.json", {
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
+        "listenerMetadata": "meta=1",
+        "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC"],
+        "syscalls": [{"names": ["mkdir", "mknod"], "action": "SCMP_ACT_NOTIFY"}]})
+    write("seccomp", "other-arches.json", {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_S390X",
+                          "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64", "SCMP_ARCH_MIPSEL64N32"],
+        "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]})
+    broken = {
+        "notify-write.json": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x",
+                              "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]},
+        "notify-default.json": {"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/x"},
+        "notify-no-listener.json": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]},
+        "bad-action.json": {"defaultAction": "SCMP_ACT_NOPE"},
+        "bad-op.json": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_NOPE"}]}]},
+        "bad-index.json": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]},
+        "bad-arch.json": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z"]},
+        "bad-flag.json": {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_X"]},
+        "errno-range.json": {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 70000},
+        "no-names.json": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"action": "SCMP_ACT_ERRNO"}, {"names": [], "action": "SCMP_ACT_ERRNO"}]},
+        "same-as-default.json": {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO"}]},
+        "not-object.json": "[]",
+        "truncated.json": json.dumps(SMALL_SECCOMP)[:300],
+    }
+    for name, data in broken.items():
+        write("seccomp", name, data)
+
+
+ID = "ee7bc054e4c37cea2799aeb70c4b64c3ee766a3cb48d784fa13364fd12b5e669"
+USERDATA = "/var/lib/containers/storage/overlay-containers/" + ID + "/userdata"
+RUNDATA = "/run/containers/storage/overlay-containers/" + ID + "/userdata"
+
+CLI = {
+    # what podman 4.3 (through conmon) ran
+    "podman-create": ["--log-format=json", "--log", RUNDATA + "/oci-log", "create",
+                      "--bundle", USERDATA, "--pid-file", RUNDATA + "/pidfile", ID],
+    "podman-delete": ["delete", "--force", ID],
+    "podman-start": ["start", ID],
+    "podman-state": ["state", ID],
+    "podman-kill": ["kill", ID, "15"],
+    # containerd's go-runc
+    "containerd-create": ["--root", "/run/containerd/runc/k8s.io", "--log",
+                          "/run/containerd/log.json", "--log-format", "json",
+                          "--systemd-cgroup", "create", "--bundle", "/b", "--pid-file",
+                          "/b/init.pid", "--console-socket", "/tmp/pty.sock", "--no-pivot",
+                          "--no-new-keyring", "--preserve-fds", "2", "--detach", "c1"],
+    "containerd-kill-all": ["--root", "/run/r", "kill", "--all", "c1", "SIGKILL"],
+    # runc's README and man pages
+    "run": ["run", "-b", "/b", "-d", "--keep", "--no-subreaper", "c2"],
+    "run-equals": ["--root=/r", "run", "--bundle=/b", "--pid-file=/p", "--preserve-fds=0", "c"],
+    "list-json": ["list", "--format", "json", "-q"],
+    "list-short": ["list", "-qf", "table"],
+    "spec": ["spec", "--rootless", "--bundle", "/b"],
+    "features": ["features"],
+    "debug": ["--debug", "--cgroup-manager", "disabled", "--rootless", "auto", "--criu",
+              "/usr/sbin/criu", "state", "x"],
+    "kill-rt": ["kill", "c", "RTMIN+3"],
+    "delete-short": ["delete", "-f", "c"],
+    "options-after-id": ["create", "c", "--bundle", "/b"],
+    "double-dash": ["create", "--", "-c"],
+    "help": ["-h"],
+    "verb-help": ["kill", "--help"],
+    "version": ["--version"],
+    "no-verb": ["--root", "/r"],
+    # errors
+    "unknown-option": ["--nope", "list"],
+    "unknown-short-cluster": ["delete", "-fx", "c"],
+    "missing-argument": ["create", "--bundle"],
+    "flag-with-value": ["delete", "--force=yes", "c"],
+    "abbreviated": ["create", "--bund", "/b", "--pid", "/p", "c"],
+    "bad-log-format": ["--log-format", "xml", "list"],
+    "bad-cgroup-manager": ["--cgroup-manager", "nope", "list"],
+    "bad-preserve-fds": ["create", "--preserve-fds", "-1", "c"],
+    "huge-preserve-fds": ["run", "--preserve-fds", "99999999999999999999", "c"],
+    "too-many": ["start", "a", "b"],
+    "too-few": ["kill"],
+    "bad-signal": ["kill", "c", "SIGNOPE"],
+    "extra-args": ["list", "x"],
+    "unknown-verb": ["checkpoint", "c"],
+    "empty-strings": ["", "create", "", ""],
+}
+
+SIGNALS = ["TERM", "SIGTERM", "sigkill", "Kill", "9", "0", "64", "65", "-9", "+9", "09",
+           "RTMIN", "SIGRTMIN+3", "rtmax-2", "RTMIN+30", "RTMIN+31", "RTMAX+1", "RTMIN+",
+           "SIGIOT", "CLD", "POLL", "SIG", "SIGSIGTERM", " 9", "9 ", "", "99999999999999999999",
+           "SIGRTMIN+00000000000000000001", "STKFLT", "pwr"]
+
+CGROUP_DIRS = [("blkio", False), ("cpu,cpuacct", False), ("cpuset", False),
+               ("devices", False), ("freezer", False), ("memory", False), ("pids", False),
+               ("", True)]
+
+
+def cgroup_state_seeds():
+    def handle(mode, dirs, path="/cell/c1"):
+        out = []
+        for key, v2 in dirs:
+            mount = "/sys/fs/cgroup/" + (("unified" if mode == "hybrid" else "") if v2
+                                         else key)
+            d = {"key": key, "mount": mount.rstrip("/"), "path": mount.rstrip("/") + path}
+            if v2:
+                d["v2"] = True
+            out.append(d)
+        return json.dumps({"mode": mode, "dirs": out}, separators=(",", ":"))
+
+    seeds = {
+        "hybrid": handle("hybrid", CGROUP_DIRS),
+        "v1": handle("v1", CGROUP_DIRS[:-1]),
+        "v2": handle("v2", CGROUP_DIRS[-1:], "/system.slice/cell-c1.scope"),
+        "none": '{"mode":"none","dirs":[]}',
+        "unknown-mode": '{"mode":"v3","dirs":[]}',
+        "relative-path": '{"mode":"v1","dirs":[{"key":"pids","mount":"/m","path":"x"}]}',
+        "missing-key": '{"mode":"v1","dirs":[{"mount":"/m","path":"/x"}]}',
+        "v2-not-bool": '{"mode":"v2","dirs":[{"key":"","mount":"/m","path":"/x","v2":"yes"}]}',
+        "dirs-object": '{"mode":"v1","dirs":{}}',
+        "escaped": '{"mode":"v1","dirs":[{"key":"pi\\u0000ds","mount":"/\\"m","path":"/x\\n"}]}',
+        "truncated": handle("hybrid", CGROUP_DIRS)[:150],
+        "empty": "",
+    }
+    for name, data in seeds.items():
+        write("cgroup_state", name, data)
+
+
+def main():
+    spec_seeds()
+    process_seeds()
+    seccomp_seeds()
+    for name, argv in CLI.items():
+        write("cli", name, b"\0".join(a.encode() for a in argv))
+    for s in SIGNALS:
+        name = "".join(c if c.isalnum() or c in "+-" else "_" for c in s) or "empty"
+        write("signal", name, s)
+    cgroup_state_seeds()
+
+
+if __name__ == "__main__":
+    main()
