@@ -161,7 +161,7 @@ def _processes():
         cmdline = _read("/proc/%s/cmdline" % p)
         if not cmdline:
             continue  # kernel thread or zombie
-        out[int(p)] = (cmdline, _read("/proc/%s/environ" % p))
+        out[int(p)] = (cmdline, _read("/proc/%s/environ" % p), _read("/proc/%s/cgroup" % p))
     return out
 
 
@@ -190,15 +190,19 @@ class Residue:
     def leftover_processes(self):
         """Processes started for this test: the container processes carry
         CELL_TEST_TOKEN in their environment, runtime processes name the
-        test's private --root (under testdir) on their command line."""
+        test's private --root (under testdir) on their command line, and a
+        container init that has not exec'd yet sits in the container's
+        cgroup, named after its id."""
         env_key = ("CELL_TEST_TOKEN=" + self.token).encode()
         dir_key = self.testdir.encode()
+        ids = [i.encode() for i in self.cell.unique_ids]
         mine = {os.getpid(), os.getppid()}
         out = []
-        for pid, (cmdline, environ) in _processes().items():
+        for pid, (cmdline, environ, cgroup) in _processes().items():
             if pid in mine:
                 continue
-            if env_key in environ.split(b"\0") or dir_key in cmdline:
+            if env_key in environ.split(b"\0") or dir_key in cmdline or \
+                    _attributable(cgroup, ids):
                 out.append((pid, cmdline.replace(b"\0", b" ").decode(errors="replace")))
         return out
 

@@ -405,7 +405,7 @@ def test_kill_bad_signal(cell, bundle, sig):
     cid = cell.create(b)
     try:
         cell.start(cid)
-        p = cell.run("kill", cid, sig)
+        p = cell.run("kill", "--", cid, sig)
         assert p.returncode == 1
         assert p.stderr.strip()
         if is_cell():
@@ -462,9 +462,10 @@ INVALID_IDS_CELL = ["-leading-dash", "_underscore-first", ".dot", "+plus"]
 def test_invalid_id(cell, bundle, cid):
     if cid in INVALID_IDS_CELL and not is_cell():
         pytest.skip("id grammar stricter than runc's")
+    cell.ids.append(cid)  # delete --force it should it be created after all
     b = bundle("/probe", "exit", "0")
     b.save()
-    p = cell.run("create", "--bundle", b.path, cid)
+    p = cell.run("create", "--bundle", b.path, "--", cid)
     assert p.returncode == 1, p.stdout
     assert p.stderr.strip()
     if is_cell():

@@ -18,7 +18,8 @@
  *   probe cat                  copy stdin to stdout until EOF
  *
  * Arguments are processed left to right, so `probe ids write /x exit 3`
- * prints {"ids":...,"ops":[...]} and exits 3.  Errors are reported as errno
+ * prints {"ids":...,"ops":[...]} and exits 3.  Words after `--` are ignored
+ * (they are there to be seen in "argv").  Errors are reported as errno
  * names ("EROFS"), never as a failure of the probe itself.
  */
 
@@ -87,13 +88,33 @@ static void putf(const char *fmt, ...)
         put(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* JSON string; bytes >= 0x80 and control characters become \u00XX. */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+        size_t len = s[0] >= 0xf0 && s[0] <= 0xf4   ? 4
+                     : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+                     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+                                                    : 0;
+        if (len == 0 || len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++)
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+        return len;
+}
+
+/* JSON string: valid UTF-8 passes through, other bytes >= 0x80 and control
+ * characters become \u00XX. */
 static void put_strn(const char *s, size_t n)
 {
         put("\"", 1);
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char)s[i];
-                if (c == '"')
+                size_t u = c >= 0x80 ? utf8_len((const unsigned char *)s + i, n - i) : 0;
+                if (u) {
+                        put(s + i, u);
+                        i += u - 1;
+                } else if (c == '"')
                         put("\\\"", 2);
                 else if (c == '\\')
                         put("\\\\", 2);
@@ -1030,7 +1051,7 @@ int main(int argc, char **argv)
                 emit();
                 return 0;
         }
-        for (int i = 1; i < argc; i++)
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
                 i = run_word(argc, argv, i);
         emit();
         return 0;
