@@ -196,8 +196,7 @@ static int write_id_map(pid_t pid, const char *file, const struct cell_id_mappin
         return 0;
 }
 
-static int spawn_init(struct cell_launch *l, const struct cell_init_config *cfg,
-                      bool *placed_by_clone, struct cell_error *err)
+static int spawn_init(struct cell_launch *l, struct cell_init_config *cfg, struct cell_error *err)
 {
         _cleanup_close_ int own_pidns = -1;
         /* A pid namespace is joined for our children only: enter it just
@@ -218,11 +217,13 @@ static int spawn_init(struct cell_launch *l, const struct cell_init_config *cfg,
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)cgfd;
         }
+        /* The child reads this from its copy of our memory. */
+        cfg->placed_by_clone = cgfd >= 0;
         long pid = syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0 && cgfd >= 0) {
                 /* Placement can fail (e.g. a threaded cgroup); enter() will do it. */
                 args.flags &= ~CLONE_INTO_CGROUP;
-                cgfd = -1;
+                cfg->placed_by_clone = false;
                 pid = syscall(SYS_clone3, &args, sizeof(args));
         }
         if (pid == 0)
@@ -233,7 +234,6 @@ static int spawn_init(struct cell_launch *l, const struct cell_init_config *cfg,
         if (pid < 0)
                 return cell_error_set(err, saved, "clone container init");
         l->pid = (pid_t)pid;
-        *placed_by_clone = cgfd >= 0;
         return 0;
 }
 
@@ -389,10 +389,10 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .dmz_fd = l->dmz_fd,
                 .env = l->env,
                 .seccomp = l->seccomp,
+                .cgroup = l->cgroup,
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
-        bool placed = false;
-        if (spawn_init(l, &cfg, &placed, err) < 0)
+        if (spawn_init(l, &cfg, err) < 0)
                 return -1;
         close(steal_fd(l->child_sync));
         const struct cell_linux *lx = &l->spec->linux;
@@ -402,8 +402,6 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
                         return -1;
         }
-        if (cell_cgroup_enter(l->cgroup, l->pid, placed, err) < 0)
-                return -1;
         if (cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;
         return serve_init(l, err);

@@ -334,6 +334,12 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         const struct cell_spec *spec = cfg->spec;
         if (cell_sync_expect(cfg->sync_fd, CELL_SYNC_GO, err) < 0)
                 return;
+        /* Joining by ourselves writes "0" to each v1 `tasks` file, which moves
+         * only this thread and skips the RCU grace period a write of our pid
+         * by the parent waits for (~9 ms per create on v1).  Still host root
+         * here (kuid 0) even in a new user namespace, so the write is allowed. */
+        if (cell_cgroup_enter_self(cfg->cgroup, cfg->placed_by_clone, err) < 0)
+                return;
         if (join_namespaces(cfg, err) < 0 || become_root_in_userns(spec, err) < 0 ||
             unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0)
                 return;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "oci/spec.h"
+#include "cgroup/cgroup.h"
 #include "sandbox/seccomp.h"
 
 struct cell_init_config {
@@ -33,6 +34,8 @@ struct cell_init_config {
         int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
         char **env;                 /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */
+        struct cell_cgroup *cgroup;          /* joined by the init itself */
+        bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */
 };
 
 /* Entry point of the cloned child. */

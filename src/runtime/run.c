@@ -159,7 +159,8 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                 int status = 0;
                 r = wait_foreground(&l, &all, &status, err);
                 *exit_status = exit_code(status);
-                teardown(&l);
+                if (!opts->keep)
+                        teardown(&l);
         }
         cell_launch_release(&l);
         sigprocmask(SIG_SETMASK, &old, NULL);

@@ -13,8 +13,9 @@
  *                the container's init exec the user process
  *
  * Every mutation happens under an exclusive flock() of the container
- * directory (cell_state_open with lock = true); state.json is replaced
- * atomically (temp + rename), so a reader never sees half a file.
+ * directory (cell_state_open with lock = true), every read under a shared
+ * one, so a reader never sees half a file although state.json is
+ * rewritten in place (see cell_state_write for why).
  *
  * The status is never stored: cell_state_status() derives it from the saved
  * pid, its start time in /proc (so a recycled pid is not the container), and
@@ -44,8 +45,8 @@ void cell_state_record_release(struct cell_state_record *rec);
 /*
  * Open <root>/<id>.  With `create`, make it (and the root) first; an
  * existing directory is "container with id exists: ID".  Without, a missing
- * one is `container "ID" does not exist`.  With `lock`, hold an exclusive
- * flock for as long as `*dirfd` stays open.
+ * one is `container "ID" does not exist` (errnum ENOENT).  The flock is
+ * exclusive with `lock`, shared without, and held while `*dirfd` is open.
  */
 int cell_state_open(const char *root, const char *id, bool create, bool lock, int *dirfd,
                     struct cell_error *err);

@@ -85,8 +85,8 @@ static int set_process_caps(const struct cell_caps *caps, uint64_t known, struct
 
 /*
  * An ambient capability must already be permitted and inheritable, so this
- * runs after capset().  The set is cleared first: the ambient set survives
- * setuid and would otherwise carry caps the config does not list.
+ * runs after capset(); one that is not is skipped (as runc and crun do).  The set is cleared first:
+ * the ambient set survives setuid and would otherwise carry caps the config does not list.
  */
 static int set_ambient(uint64_t ambient, struct cell_error *err)
 {
@@ -95,11 +95,18 @@ static int set_ambient(uint64_t ambient, struct cell_error *err)
         for (int cap = 0; cap < 64; cap++) {
                 if (!(ambient & (UINT64_C(1) << cap)))
                         continue;
-                if (cap_set_ambient((cap_value_t)cap, CAP_SET) < 0)
-                        return cell_error_errno(err,
-                                                "process.capabilities.ambient: raise %s "
-                                                "(it must be permitted and inheritable)",
-                                                cap_label(cap));
+                if (cap_set_ambient((cap_value_t)cap, CAP_SET) == 0)
+                        continue;
+                /* runc's and crun's default specs list ambient caps that are
+                 * not inheritable; both skip them, and configs rely on it. */
+                if (errno == EPERM) {
+                        cell_debug("process.capabilities.ambient: %s is not permitted and "
+                                   "inheritable: not raised",
+                                   cap_label(cap));
+                        continue;
+                }
+                return cell_error_errno(err, "process.capabilities.ambient: raise %s",
+                                        cap_label(cap));
         }
         return 0;
 }
