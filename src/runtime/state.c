@@ -157,6 +157,8 @@ static void read_annotations(json_object *o, struct cell_state_record *rec)
         rec->annotations = xcalloc(n, sizeof(*rec->annotations));
         json_object_object_foreach(ann, key, val)
         {
+                if (!json_object_is_type(val, json_type_string))
+                        continue; /* cell writes strings; null crashed strdup() */
                 rec->annotations[i].key = xstrdup(key);
                 rec->annotations[i].value = xstrdup(json_object_get_string(val));
                 i++;
