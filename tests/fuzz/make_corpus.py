@@ -393,7 +393,43 @@ def cgroup_state_seeds():
         write("cgroup_state", name, data)
 
 
+def state_seeds():
+    hybrid = json.dumps({"mode": "hybrid", "dirs": [
+        {"key": "memory", "mount": "/sys/fs/cgroup/memory", "path": "/sys/fs/cgroup/memory/cell/c1"},
+        {"key": "", "mount": "/sys/fs/cgroup/unified", "path": "/sys/fs/cgroup/unified/cell/c1",
+         "v2": True}]}, separators=(",", ":"))
+    # what cell_state_write() writes
+    good = {"ociVersion": "1.2.0", "id": "c1", "pid": 4242, "pidStart": 987654,
+            "bundle": "/srv/bundles/c1", "rootfs": "/srv/bundles/c1/rootfs",
+            "created": "2026-11-22T01:02:03.123456789Z", "cgroup": hybrid,
+            "annotations": {"io.podman.annotations.autoremove": "TRUE", "k": ""}}
+    text = json.dumps(good, separators=(",", ":"))
+    seeds = {
+        "created": text,
+        # rewritten in place with a shorter text: padded with spaces
+        "padded": json.dumps(dict(good, pid=0, annotations={}), separators=(",", ":")) + " " * 80,
+        "creating": json.dumps(dict(good, pid=0, pidStart=0), separators=(",", ":")),
+        "no-cgroup": json.dumps({k: v for k, v in good.items() if k != "cgroup"}),
+        "minimal": '{"ociVersion":"1.2.0","id":"x","bundle":"/b"}',
+        "truncated": text[:100],
+        "missing-id": json.dumps({k: v for k, v in good.items() if k != "id"}),
+        "negative-pid": json.dumps(dict(good, pid=-1, pidStart=-5)),
+        "huge-pid": json.dumps(dict(good, pid=1 << 40, pidStart=1e30)),
+        "wrong-types": json.dumps(dict(good, pid="1", id=5, cgroup={"mode": "v1"},
+                                       annotations=["a"])),
+        "annotation-types": json.dumps(dict(good, annotations={"n": 5, "b": True,
+                                                               "o": {"x": 1}})),
+        "bad-cgroup": json.dumps(dict(good, cgroup='{"mode":"v1","dirs":[{"key":"x"}]}')),
+        "array": "[]",
+        "empty": "",
+        "zeros": b"\0" * 64,
+    }
+    for name, data in seeds.items():
+        write("state", name, data)
+
+
 def main():
+    state_seeds()
     spec_seeds()
     process_seeds()
     seccomp_seeds()

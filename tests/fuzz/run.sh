@@ -10,7 +10,7 @@
 # configured with -Dfuzz=true on first use).  Each target runs on a scratch
 # copy of corpus/<target>/, so the committed corpus is never modified; up to
 # $FUZZ_JOBS targets (default: the number of CPUs) run at once, each on one
-# core.  Prints per target: executions, inputs that added coverage, edges
+# core, with TMPDIR in the scratch directory.  Prints per target: executions, inputs that added coverage, edges
 # covered, crashes.  A crash (or leak, timeout, OOM) leaves its input in
 # $FUZZ_BUILD_DIR/fuzz-artifacts/ and makes the script exit 1; reproduce with
 #   $FUZZ_BUILD_DIR/tests/fuzz/fuzz_<target> <artifact>
@@ -61,7 +61,7 @@ fuzz() {
 	local mode=(-runs=0)
 	[[ $seconds -gt 0 ]] && mode=(-max_total_time="$seconds")
 	# -timeout: one input taking 10 s is a bug (a hang), reported like a crash
-	"$build/tests/fuzz/fuzz_$t" "${mode[@]}" -timeout=10 -print_final_stats=1 \
+	TMPDIR=$scratch "$build/tests/fuzz/fuzz_$t" "${mode[@]}" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/$t-" "$corpus" >"$scratch/$t.log" 2>&1
 	echo $? >"$scratch/$t.rc"
 }
