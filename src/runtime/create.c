@@ -59,6 +59,54 @@ static int load_config(struct cell_launch *l, struct cell_error *err)
         return 0;
 }
 
+/*
+ * A sysctl is only safe to set when the kernel scopes it to a namespace the
+ * container has of its own (runc's rules); anything else would change the
+ * host.  Keys may use '.' or '/' as the separator.
+ */
+static int validate_sysctl(const struct cell_spec *spec, struct cell_error *err)
+{
+        static const char *const ipc_keys[] = {
+                "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+        const struct cell_namespace *ns = spec->linux.namespaces;
+        for (size_t i = 0; i < spec->linux.n_sysctl; i++) {
+                _cleanup_free_ char *key = xstrdup(spec->linux.sysctl[i].key);
+                for (char *p = key; *p; p++)
+                        if (*p == '/')
+                                *p = '.';
+                bool ipc = !strncmp(key, "fs.mqueue.", 10);
+                for (size_t k = 0; k < CELL_ARRAY_SIZE(ipc_keys); k++)
+                        ipc = ipc || !strcmp(key, ipc_keys[k]);
+                if (ipc && ns[CELL_NS_IPC].enabled)
+                        continue;
+                if (ipc)
+                        return cell_error_set(err, 0,
+                                              "linux.sysctl: \"%s\" is not allowed in "
+                                              "the host's ipc namespace",
+                                              key);
+                if (!strncmp(key, "net.", 4)) {
+                        if (ns[CELL_NS_NET].enabled)
+                                continue;
+                        return cell_error_set(err, 0,
+                                              "linux.sysctl: \"%s\" is not allowed in "
+                                              "the host's network namespace",
+                                              key);
+                }
+                if (ns[CELL_NS_UTS].enabled && !strcmp(key, "kernel.domainname"))
+                        continue;
+                if (!strcmp(key, "kernel.hostname"))
+                        return cell_error_set(err, 0,
+                                              "linux.sysctl: \"kernel.hostname\" is "
+                                              "not allowed; use hostname");
+                return cell_error_set(err, 0,
+                                      "linux.sysctl: \"%s\" is not in a separate "
+                                      "kernel namespace",
+                                      key);
+        }
+        return 0;
+}
+
 /* Checks that need the command line as well as the spec. */
 static int validate_launch(struct cell_launch *l, struct cell_error *err)
 {
@@ -83,6 +131,8 @@ static int validate_launch(struct cell_launch *l, struct cell_error *err)
                 return cell_error_set(err, 0,
                                       "linux.namespaces: a new pid namespace inside a "
                                       "user namespace joined by path is not supported");
+        if (validate_sysctl(spec, err) < 0)
+                return -1;
         if (l->opts->preserve_fds < 0)
                 return cell_error_set(err, 0, "--preserve-fds: must not be negative");
         l->rootfs = cell_path_absolute(l->bundle, spec->root_path);
@@ -352,7 +402,10 @@ static int make_container_state(struct cell_launch *l, struct cell_error *err)
 static int prepare_fds(struct cell_launch *l, int floor, struct cell_error *err)
 {
         if (!l->foreground) {
-                if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0)
+                /* Writable by all: in a user namespace the init is no longer host
+                 * root; the 0700 state directory keeps everyone else out. */
+                if (mkfifoat(l->dirfd, "exec.fifo", 0622) < 0 ||
+                    fchmodat(l->dirfd, "exec.fifo", 0622, 0) < 0)
                         return cell_error_errno(err, "create exec.fifo");
                 l->fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
                 if (l->fifo_fd < 0)

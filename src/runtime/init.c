@@ -216,6 +216,9 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
                 return -1;
         if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0)
                 return -1;
+        /* Before finalize: readonlyPaths usually makes /proc/sys read-only. */
+        if (cell_sandbox_apply_sysctl(&spec->linux, err) < 0)
+                return -1;
         return cell_rootfs_finalize(spec, err);
 }
 
@@ -234,8 +237,7 @@ static int setup_terminal(const struct cell_init_config *cfg, struct cell_error 
 static int apply_process_attributes(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
-        if (cell_sandbox_apply_sysctl(&spec->linux, err) < 0 ||
-            cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0 ||
+        if (cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0 ||
             cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
             cell_sandbox_apply_sched(&spec->process, err) < 0 ||
             cell_sandbox_apply_personality(&spec->linux, err) < 0)
