@@ -16,6 +16,7 @@ import os
 import pty
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import termios
@@ -26,7 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/busybox-cell"
-TIMEOUT = 90
+TIMEOUT = 60
 
 # podman's default capability set (set explicitly in our containers.conf so the
 # expectation does not depend on the host's configuration).
@@ -54,6 +55,19 @@ def cap_mask(names):
     for name in names:
         mask |= 1 << CAP_BITS[name]
     return mask
+
+
+def processes_mentioning(text):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if text.encode() in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
 
 
 def mounts_under(path):
@@ -176,8 +190,18 @@ runroot = "{top}/run"
         return status, output.decode(errors="replace")
 
     def destroy(self):
-        self("rm", "--all", "--force", "--time", "0")
-        self("rmi", "--all", "--force")
+        for args in (("rm", "--all", "--force", "--time", "0"), ("rmi", "--all", "--force")):
+            try:
+                self(*args)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever a hung runtime left: conmon and container processes name
+        # this directory on their command line.
+        for pid in processes_mentioning(str(self.top)):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         # podman leaves the storage driver's own bind mount behind.
         for point in sorted(mounts_under(self.top), key=len, reverse=True):
             subprocess.run(["umount", "-l", point], check=False)
@@ -187,7 +211,26 @@ runroot = "{top}/run"
 def runtime_containers(podman):
     """Container state directories under the runtime's state root."""
     root = podman.state_root
-    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
+    if not root.exists():
+        return []
+    # Dot entries are the runtime's own (cell keeps a seccomp program cache).
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def podman_cgroups():
+    """podman's cgroupfs parent in every hierarchy and the cgroups below it."""
+    parents = sorted(Path("/sys/fs/cgroup").glob("*/libpod_parent"))
+    return parents, sorted(str(d) for p in parents for d in p.glob("libpod-*"))
+
+
+def remove_cgroup_tree(path):
+    """rmdir a cgroup and its children, deepest first (only empty ones go)."""
+    for d in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: len(p.parts),
+                    reverse=True) + [path]:
+        try:
+            d.rmdir()
+        except OSError:
+            pass
 
 
 def make_image(podman, top):
@@ -211,6 +254,7 @@ def podman():
     pm = Podman(top, runtime)
     existed = {p: p.exists() for p in HOST_SIDE_EFFECTS + [pm.state_root]}
     before = runtime_containers(pm)
+    cgroup_parents_before, pm.cgroups_before = podman_cgroups()
     try:
         make_image(pm, top)
         pm.preexisting = before
@@ -220,8 +264,11 @@ def podman():
         for path in HOST_SIDE_EFFECTS:
             if not existed[path]:
                 shutil.rmtree(path, ignore_errors=True)
-        if not existed[pm.state_root] and pm.state_root.exists():
-            pm.state_root.rmdir()  # fails if a container's state was left behind
+        if not existed[pm.state_root] and not runtime_containers(pm):
+            shutil.rmtree(pm.state_root, ignore_errors=True)
+        for parent in podman_cgroups()[0]:
+            if parent not in cgroup_parents_before:
+                remove_cgroup_tree(parent)
     assert not mounts_under(top), f"mounts left behind under {top}"
     assert not top.exists()
 
@@ -233,6 +280,8 @@ def clean(podman):
     left = podman("ps", "--all", "--quiet", check=True).stdout.split()
     assert left == [], f"containers left behind: {left}"
     assert runtime_containers(podman) == podman.preexisting, "runtime state left behind"
+    left = sorted(set(podman_cgroups()[1]) - set(podman.cgroups_before))
+    assert left == [], f"container cgroups left behind: {left}"
     overlays = [p for p in mounts_under(podman.top / "graph") if p.endswith("/merged")]
     assert overlays == [], f"container rootfs still mounted: {overlays}"
 
