@@ -11,7 +11,12 @@ crun 1.8.1 refuses this host's hybrid cgroup layout, so crun's whole loop runs
 inside one `unshare -m` whose /sys/fs/cgroup/unified is unmounted: the wrapper
 is paid once, not per iteration.
 
-Environment: BENCH_RUNS (200), BENCH_WARMUP (10), BENCH_RSS_RUNS (20),
+The runs are interleaved: BENCH_ROUNDS rounds in each of which every
+configuration runs BENCH_RUNS/BENCH_ROUNDS containers (after BENCH_WARMUP
+unmeasured ones), so that a change in the machine's load hits all alike.
+
+Environment: BENCH_RUNS (200), BENCH_ROUNDS (10), BENCH_WARMUP (3 per round),
+BENCH_RSS_RUNS (20),
 CELL_BINARY (build/cell), BENCH_RUNTIMES (e.g. "cell crun runc").
 Must run as root.  Leaves nothing behind: bundle and state roots live in a
 temporary directory.
@@ -28,7 +33,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
-WARMUP = int(os.environ.get("BENCH_WARMUP", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 RSS_RUNS = int(os.environ.get("BENCH_RSS_RUNS", "20"))
 CELL = Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve()
 CRUN_WRAPPER = "umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$@\""
@@ -70,11 +76,11 @@ def wrap(name, argv):
     return argv
 
 
-def time_runs(name, argv, top):
+def time_runs(name, argv, top, runs):
     out = top / f"hyperfine-{name}.json"
     cmd = " ".join(argv)  # --shell=none splits on whitespace; paths have none
     hyperfine = ["hyperfine", "--shell=none", "--style", "none", "--output", "null",
-                 "--warmup", str(WARMUP), "--runs", str(RUNS), "--export-json", str(out), cmd]
+                 "--warmup", str(WARMUP), "--runs", str(runs), "--export-json", str(out), cmd]
     subprocess.run(wrap(name, hyperfine), check=True, stdin=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     result = json.loads(out.read_text())["results"][0]
@@ -94,7 +100,7 @@ def peak_rss(name, argv, top):
 
 def baseline(top):
     """The measuring harness itself: exec of /bin/true on the host."""
-    return time_runs("baseline", ["/bin/true"], top)
+    return time_runs("baseline", ["/bin/true"], top, RUNS)
 
 
 def percentile(values, fraction):
@@ -102,30 +108,54 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def measure(runtimes, top, bundle):
-    rows = []
+def configurations(runtimes, top, bundle):
     for cgroups in (True, False):
         for name, path in runtimes.items():
-            if not cgroups and name == "runc":
+            if cgroups or name != "runc":
+                yield name, "default" if cgroups else "disabled", \
+                    command(name, path, top, bundle, cgroups)
+
+
+def measure(runtimes, top, bundle):
+    """Round-robin: every configuration runs RUNS/ROUNDS containers per round,
+    so a change in the machine's load during the benchmark hits all alike."""
+    configs = list(configurations(runtimes, top, bundle))
+    times = {(name, label): [] for name, label, _ in configs}
+    failed = set()
+    per_round = max(1, RUNS // ROUNDS)
+    for _ in range(ROUNDS):
+        for name, label, argv in configs:
+            if (name, label) in failed:
                 continue
-            argv = command(name, path, top, bundle, cgroups)
-            label = "default" if cgroups else "disabled"
             try:
-                times = time_runs(name, argv, top)
-                rss = peak_rss(name, argv, top)
+                times[name, label] += time_runs(name, argv, top, per_round)
             except (subprocess.CalledProcessError, RuntimeError) as e:
                 print(f"{name} ({label}): failed: {e}", file=sys.stderr)
-                continue
-            rows.append(dict(runtime=name, cgroups=label, median=statistics.median(times),
-                             p90=percentile(times, 0.9), rss=rss))
+                failed.add((name, label))
+    rows = []
+    for name, label, argv in configs:
+        if (name, label) in failed:
+            continue
+        try:
+            rss = peak_rss(name, argv, top)
+        except subprocess.CalledProcessError as e:
+            print(f"{name} ({label}): peak RSS run failed: {e}", file=sys.stderr)
+            continue
+        t = times[name, label]
+        rows.append(dict(runtime=name, cgroups=label, median=statistics.median(t),
+                         p90=percentile(t, 0.9), rss=rss, n=len(t)))
     return rows
 
 
-def report(rows, base):
-    print(f"sequential `run` of /bin/true, {RUNS} runs each (+{WARMUP} warm-up)")
-    print(f"{'runtime':8} {'cgroups':9} {'median ms':>10} {'p90 ms':>8} {'peak RSS KiB':>13}")
+def report(rows, base, load):
+    print(f"sequential `run` of /bin/true: {ROUNDS} interleaved rounds of "
+          f"{max(1, RUNS // ROUNDS)} runs (+{WARMUP} warm-up) per runtime; "
+          f"load average {load}")
+    print(f"{'runtime':8} {'cgroups':9} {'runs':>5} {'median ms':>10} {'p90 ms':>8} "
+          f"{'peak RSS KiB':>13}")
     for r in rows:
-        print(f"{r['runtime']:8} {r['cgroups']:9} {r['median']:10.2f} {r['p90']:8.2f} {r['rss']:13d}")
+        print(f"{r['runtime']:8} {r['cgroups']:9} {r['n']:5d} {r['median']:10.2f} "
+              f"{r['p90']:8.2f} {r['rss']:13d}")
     print(f"harness baseline (exec /bin/true on the host): median {statistics.median(base):.2f} ms")
     by = {(r["runtime"], r["cgroups"]): r for r in rows}
     for label in ("default", "disabled"):
@@ -144,11 +174,12 @@ def main():
     top = Path(tempfile.mkdtemp(prefix="cell-bench-"))
     try:
         bundle = make_bundle(top)
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         base = baseline(top)
         rows = measure(runtimes, top, bundle)
     finally:
         shutil.rmtree(top, ignore_errors=True)
-    report(rows, base)
+    report(rows, base, load)
     return 0 if len(rows) == sum(2 if n != "runc" else 1 for n in runtimes) else 1
 
 

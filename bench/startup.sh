@@ -6,6 +6,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 if [[ -z ${CELL_BINARY:-} ]]; then
 	[[ -f build/build.ninja ]] || meson setup build >/dev/null
-	ninja -C build cell >/dev/null
+	out=$(ninja -C build cell 2>&1) || { echo "$out" >&2; exit 1; }
 fi
 exec /usr/bin/python3 bench/startup.py "$@"

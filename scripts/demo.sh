@@ -8,7 +8,7 @@ cd "$repo"
 
 bash scripts/install-deps.sh
 [[ -f build/build.ninja ]] || meson setup build >/dev/null
-ninja -C build cell >/dev/null
+out=$(ninja -C build cell 2>&1) || { echo "$out" >&2; echo "demo: build failed" >&2; exit 1; }
 echo "demo: built $repo/build/cell ($(build/cell --version | head -n1))"
 
 bundle=$repo/build/demo-bundle
