@@ -55,5 +55,11 @@ echo "### perf record -g, $runs runs: top symbols (on-CPU samples, all processes
 perf record -q -F 20000 -g -o "$top/perf.data" -- \
 	sh -c 'i=0; while [ $i -lt '"$runs"' ]; do "$@" || exit 1; i=$((i+1)); done' sh "${run[@]}" \
 	2>/dev/null
-perf report -i "$top/perf.data" --stdio --no-children -g none --sort comm,dso,sym 2>/dev/null |
-	grep -E '^ +[0-9]' | head -n 30
+perf report -i "$top/perf.data" --stdio --no-children -g none --sort comm,dso,sym \
+	>"$top/perf.txt" 2>/dev/null
+grep -E '^ +[0-9]' "$top/perf.txt" | head -n 30 || true
+echo
+echo "### on-CPU samples by process and object"
+perf report -i "$top/perf.data" --stdio --no-children -g none --sort comm,dso \
+	>"$top/perf-dso.txt" 2>/dev/null
+grep -E '^ +[0-9]' "$top/perf-dso.txt" | head -n 12 || true
