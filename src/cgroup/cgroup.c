@@ -148,6 +148,8 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
 
 int cell_cgroup_clone_fd(const struct cell_cgroup *cg)
 {
+        if (!cg)
+                return -1;
         const struct cell_cgroup_dir *d = cell_cg_dir_v2(cg);
         return d ? d->fd : -1;
 }
@@ -167,6 +169,8 @@ int cell_cgroup_enter(struct cell_cgroup *cg, pid_t pid, bool placed_by_clone,
 
 int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct cell_error *err)
 {
+        if (!cg)
+                return 0;
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct cell_cgroup_dir *d = &cg->dirs[i];
                 if (placed_by_clone && d->driver == &cell_cg_driver_v2)

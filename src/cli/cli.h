@@ -28,7 +28,7 @@ struct cli_context {
         const struct cli_verb *verb; /* the verb being run */
 };
 
-extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_features, cli_verb_kill,
+extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_exec, cli_verb_features, cli_verb_kill,
         cli_verb_list, cli_verb_run, cli_verb_spec, cli_verb_start, cli_verb_state;
 
 /*

@@ -15,7 +15,7 @@
 
 /* In the order `cell --help` lists them. */
 static const struct cli_verb *const verbs[] = {
-        &cli_verb_create, &cli_verb_delete, &cli_verb_features, &cli_verb_kill,  &cli_verb_list,
+        &cli_verb_create, &cli_verb_delete, &cli_verb_exec, &cli_verb_features, &cli_verb_kill,  &cli_verb_list,
         &cli_verb_run,    &cli_verb_spec,   &cli_verb_start,    &cli_verb_state,
 };
 

@@ -102,6 +102,20 @@ struct cli_spec_args {
 
 int cli_parse_spec(int argc, char **argv, struct cli_spec_args *out, struct cell_error *err);
 
+/*
+ * exec: options, then the id, then the command (argv tail, unparsed).
+ * The repeatable options' arrays are malloc'd: release with
+ * cli_exec_args_release().
+ */
+struct cli_exec_args {
+        struct cell_exec_opts opts;
+        const char *id;
+        size_t n_env, n_gids, n_caps;
+        bool help;
+};
+int cli_parse_exec(int argc, char **argv, struct cli_exec_args *out, struct cell_error *err);
+void cli_exec_args_release(struct cli_exec_args *args);
+
 /* Verbs without options or arguments (features). */
 struct cli_no_args {
         bool help;

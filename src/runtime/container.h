@@ -96,6 +96,40 @@ int cell_container_run(const struct cell_runtime *rt, const char *id,
                        const struct cell_create_opts *opts, int *exit_status,
                        struct cell_error *err);
 
+/*
+ * A process to add to a running container (`exec`).  Either `process_file`
+ * (a runtime-spec process object, as podman and containerd pass it) or
+ * `args`; the other fields override what the container's own process
+ * object says, as runc does.
+ */
+struct cell_exec_opts {
+        const char *process_file;   /* --process FILE ("-" = stdin) */
+        char **args;                /* NULL-terminated command, when no process file */
+        bool tty;                   /* -t: process.terminal */
+        const char *console_socket; /* where the pty master goes; foreground relays it */
+        bool detach;                /* return once the process runs */
+        const char *pid_file;
+        int preserve_fds;
+        const char *cwd;
+        char **env;                 /* NULL-terminated "K=V" to add or replace */
+        const char *user;           /* "UID[:GID]" */
+        char **additional_gids;     /* NULL-terminated decimal gids */
+        char **caps;                /* NULL-terminated names to add */
+        bool no_new_privs;
+};
+
+/*
+ * Run a process inside the container: join its namespaces (atomically, via
+ * a pidfd), its cgroup, its seccomp profile; apply the process' user,
+ * capabilities, rlimits, cwd, env and terminal.  In the foreground it
+ * forwards signals, relays a terminal, waits and stores the process' exit
+ * status (128+N after signal N).  A paused or stopped container is an
+ * error.
+ */
+int cell_container_exec(const struct cell_runtime *rt, const char *id,
+                        const struct cell_exec_opts *opts, int *exit_status,
+                        struct cell_error *err);
+
 /* Signal the container's init, or (all) every process in its cgroup. */
 int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, bool all,
                         struct cell_error *err);

@@ -346,7 +346,7 @@ static int serve_init(struct cell_launch *l, struct cell_error *err)
         }
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct cell_error *err)
+int cell_write_pid_file(const char *path, pid_t pid, struct cell_error *err)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.cell-tmp", path);
         char buf[32];
@@ -483,7 +483,7 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
         l->rec.pid_start = cell_proc_start_time(l->pid);
         if (cell_state_write(l->dirfd, &l->rec, err) < 0)
                 goto fail;
-        if (opts->pid_file && write_pid_file(opts->pid_file, l->pid, err) < 0)
+        if (opts->pid_file && cell_write_pid_file(opts->pid_file, l->pid, err) < 0)
                 goto fail;
         return 0;
 fail:

@@ -17,6 +17,7 @@
 
 #include "runtime/dmz.h"
 #include "runtime/hooks.h"
+#include "runtime/procsetup.h"
 #include "runtime/sync.h"
 #include "sandbox/process.h"
 #include "sandbox/rootfs.h"
@@ -26,8 +27,6 @@
 #include "util/socket.h"
 #include "runtime/container.h"
 #include "util/xalloc.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /*
  * Our pid as the runtime's pid namespace sees it (for hook and seccomp
@@ -48,56 +47,6 @@ static __attribute__((noreturn)) void fail(const struct cell_init_config *cfg,
 {
         cell_sync_send_error(cfg->sync_fd, err);
         _exit(1);
-}
-
-static void reset_signals(void)
-{
-        sigset_t all;
-        sigfillset(&all);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
-        sigprocmask(SIG_UNBLOCK, &all, NULL);
-}
-
-static const char *env_get(char *const *env, const char *key)
-{
-        size_t klen = strlen(key);
-        for (; env && *env; env++)
-                if (!strncmp(*env, key, klen) && (*env)[klen] == '=')
-                        return *env + klen + 1;
-        return NULL;
-}
-
-static int check_executable(const char *path, const char *name, struct cell_error *err)
-{
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return cell_error_errno(err, "exec \"%s\": stat %s", name, path);
-        if (S_ISDIR(st.st_mode))
-                return cell_error_set(err, EACCES, "exec \"%s\": is a directory", name);
-        if (access(path, X_OK) < 0)
-                return cell_error_errno(err, "exec \"%s\"", name);
-        return 0;
-}
-
-char *cell_init_find_executable(const char *name, char *const *env, struct cell_error *err)
-{
-        if (strchr(name, '/'))
-                return check_executable(name, name, err) < 0 ? NULL : xstrdup(name);
-        const char *path = env_get(env, "PATH");
-        if (!path)
-                path = DEFAULT_PATH;
-        _cleanup_free_ char *copy = xstrdup(path);
-        char *save = NULL;
-        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *candidate = cell_path_join(*dir ? dir : ".", name);
-                struct stat st;
-                if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
-                    access(candidate, X_OK) == 0)
-                        return steal_ptr(candidate);
-        }
-        cell_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
-        return NULL;
 }
 
 /*
@@ -222,18 +171,6 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
         return cell_rootfs_finalize(spec, err);
 }
 
-static int setup_terminal(const struct cell_init_config *cfg, struct cell_error *err)
-{
-        if (!cfg->spec->process.terminal)
-                return 0;
-        int master = -1;
-        if (cell_terminal_open_in_container(&cfg->spec->process, &master, err) < 0)
-                return -1;
-        int r = cell_sync_send_fd(cfg->sync_fd, CELL_SYNC_PTY, master, err);
-        close(master);
-        return r;
-}
-
 static int apply_process_attributes(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
@@ -251,23 +188,6 @@ static int apply_process_attributes(const struct cell_init_config *cfg, struct c
         return 0;
 }
 
-/*
- * chdir into process.cwd without following magic links, so a cwd such as
- * /proc/self/fd/N can never reach a host directory through an fd
- * (CVE-2024-21626).  The root is already the container's.
- */
-static int enter_cwd(const char *cwd, struct cell_error *err)
-{
-        struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                               .resolve = RESOLVE_NO_MAGICLINKS};
-        _cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
-        if (fd < 0)
-                return cell_error_errno(err, "process.cwd: %s", cwd);
-        if (fchdir(fd) < 0)
-                return cell_error_errno(err, "process.cwd: chdir %s", cwd);
-        return 0;
-}
-
 /* Block until `cell start` opens the exec fifo, then consume it. */
 static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct cell_error *err)
 {
@@ -280,23 +200,6 @@ static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct
                 return cell_error_errno(err, "open exec fifo");
         if (cell_write_all(fd, "0", 1) < 0)
                 return cell_error_errno(err, "write exec fifo");
-        return 0;
-}
-
-static int finish_identity(const struct cell_init_config *cfg, int *notify_fd,
-                           struct cell_error *err)
-{
-        const struct cell_process *p = &cfg->spec->process;
-        /* Without noNewPrivileges the filter must be loaded while we still
-         * hold CAP_SYS_ADMIN; with it, as late as possible (as runc). */
-        if (cfg->seccomp && !p->no_new_privileges &&
-            cell_seccomp_load(cfg->seccomp, notify_fd, err) < 0)
-                return -1;
-        if (cell_sandbox_apply_identity(p, err) < 0)
-                return -1;
-        if (cfg->seccomp && p->no_new_privileges &&
-            cell_seccomp_load(cfg->seccomp, notify_fd, err) < 0)
-                return -1;
         return 0;
 }
 
@@ -367,10 +270,12 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         _cleanup_close_ int listener = -1;
         if (connect_seccomp_listener(cfg, &listener, err) < 0)
                 return;
-        if (setup_rootfs(cfg, err) < 0 || setup_terminal(cfg, err) < 0 ||
-            apply_process_attributes(cfg, err) < 0 || enter_cwd(spec->process.cwd, err) < 0)
+        if (setup_rootfs(cfg, err) < 0 ||
+            cell_proc_send_terminal(&spec->process, cfg->sync_fd, err) < 0 ||
+            apply_process_attributes(cfg, err) < 0 ||
+            cell_proc_enter_cwd(spec->process.cwd, err) < 0)
                 return;
-        _cleanup_free_ char *exe = cell_init_find_executable(spec->process.args[0], cfg->env, err);
+        _cleanup_free_ char *exe = cell_proc_find_executable(spec->process.args[0], cfg->env, err);
         if (!exe)
                 return;
         /* The parent exits after READY in create: we must outlive it. */
@@ -384,16 +289,11 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0)
                 return;
         int notify_fd = -1;
-        if (finish_identity(cfg, &notify_fd, err) < 0 ||
+        if (cell_proc_set_identity(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
             send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
                 return;
         cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
-}
-
-static int compare_int(const void *a, const void *b)
-{
-        return *(const int *)a - *(const int *)b;
 }
 
 /*
@@ -412,22 +312,14 @@ static void close_runtime_fds(const struct cell_init_config *cfg)
         for (int t = 0; t < CELL_NS__COUNT; t++)
                 if (cfg->ns_fds[t] >= 0)
                         keep[n++] = cfg->ns_fds[t];
-        qsort(keep, (size_t)n, sizeof(int), compare_int);
-        unsigned from = 3 + (unsigned)cfg->preserve_fds;
-        for (int i = 0; i < n; i++) {
-                if ((unsigned)keep[i] > from)
-                        syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-                if ((unsigned)keep[i] + 1 > from)
-                        from = (unsigned)keep[i] + 1;
-        }
-        syscall(SYS_close_range, from, ~0U, 0);
+        cell_proc_close_fds_except(3 + cfg->preserve_fds, keep, n);
 }
 
 void cell_init_main(const struct cell_init_config *cfg)
 {
         struct cell_error err;
         cell_error_clear(&err);
-        reset_signals();
+        cell_proc_reset_signals();
         /* Die with the runtime until the container is created (`run` keeps
          * this until exec, so a killed `cell run` takes its container along).
          * Should the parent die before this, the wait for SYNC_GO sees EOF. */

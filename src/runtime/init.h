@@ -41,12 +41,4 @@ struct cell_init_config {
 /* Entry point of the cloned child. */
 __attribute__((noreturn)) void cell_init_main(const struct cell_init_config *cfg);
 
-/*
- * Resolve process.args[0] the way execvp would, with PATH taken from the
- * container's environment `env`.  Returns a malloc'd path, or NULL with
- * `err` in the wording clients map to exit codes ("executable file not
- * found in $PATH", "no such file or directory", "permission denied").
- */
-char *cell_init_find_executable(const char *name, char *const *env, struct cell_error *err);
-
 #endif

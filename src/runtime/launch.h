@@ -14,6 +14,7 @@
  * `sync_fd`.  On failure everything is torn down before it returns.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -73,5 +74,20 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
 /* State JSON (runtime-spec) of a record with the given status, for hooks. */
 char *cell_state_record_json(const struct cell_state_record *rec, enum cell_status status,
                              pid_t pid);
+
+/*
+ * Foreground wait shared by `run` and `exec`: with every signal blocked in
+ * `all`, forward each one to `pidfd` (SIGWINCH resizes the pty instead),
+ * relay `pty_master` when >= 0, and return when `pid` (our child) exits,
+ * with its wait status in `*status`.
+ */
+int cell_wait_foreground(pid_t pid, int pidfd, int pty_master, const sigset_t *all, int *status,
+                         struct cell_error *err);
+
+/* Write `pid` to `path` atomically (temp + rename), for --pid-file. */
+int cell_write_pid_file(const char *path, pid_t pid, struct cell_error *err);
+
+/* A wait status as a shell reports it: the exit code, or 128+N after signal N. */
+int cell_exit_code(int status);
 
 #endif

@@ -50,7 +50,7 @@ static int start_foreground(struct cell_launch *l, struct cell_error *err)
         return 0;
 }
 
-static int exit_code(int status)
+int cell_exit_code(int status)
 {
         if (WIFEXITED(status))
                 return WEXITSTATUS(status);
@@ -59,8 +59,8 @@ static int exit_code(int status)
         return 255;
 }
 
-/* Returns 1 when the init has exited (status stored), 0 otherwise. */
-static int handle_signal(struct cell_launch *l, struct cell_tty_relay *relay,
+/* Returns 1 when `pid` has exited (status stored), 0 otherwise. */
+static int handle_signal(pid_t pid, int pidfd, struct cell_tty_relay *relay,
                          const struct signalfd_siginfo *si, int *status)
 {
         int sig = (int)si->ssi_signo;
@@ -68,7 +68,7 @@ static int handle_signal(struct cell_launch *l, struct cell_tty_relay *relay,
                 pid_t p;
                 int st;
                 while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-                        if (p == l->pid) {
+                        if (p == pid) {
                                 *status = st;
                                 return 1;
                         }
@@ -80,22 +80,20 @@ static int handle_signal(struct cell_launch *l, struct cell_tty_relay *relay,
         }
         if (sig == SIGURG)
                 return 0; /* Go runtimes preempt with it; never meant for the container */
-        syscall(SYS_pidfd_send_signal, l->pidfd, sig, NULL, 0);
+        syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
         return 0;
 }
 
-/* Forward signals and relay the terminal until the init exits. */
-static int wait_foreground(struct cell_launch *l, const sigset_t *all, int *status,
-                           struct cell_error *err)
+int cell_wait_foreground(pid_t pid, int pidfd, int pty_master, const sigset_t *all, int *status,
+                         struct cell_error *err)
 {
         _cleanup_close_ int sfd = signalfd(-1, all, SFD_CLOEXEC);
         if (sfd < 0)
                 return cell_error_errno(err, "signalfd");
-        struct cell_tty_relay *relay =
-                l->pty_master >= 0 ? cell_tty_relay_new(l->pty_master) : NULL;
+        struct cell_tty_relay *relay = pty_master >= 0 ? cell_tty_relay_new(pty_master) : NULL;
         int done = 0;
         /* The init may have exited before the signalfd existed. */
-        if (waitpid(l->pid, status, WNOHANG) == l->pid)
+        if (waitpid(pid, status, WNOHANG) == pid)
                 done = 1;
         while (!done) {
                 struct pollfd p[3] = {{.fd = sfd, .events = POLLIN}};
@@ -113,7 +111,7 @@ static int wait_foreground(struct cell_launch *l, const sigset_t *all, int *stat
                                 break;
                 struct signalfd_siginfo si;
                 if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
-                        done = handle_signal(l, relay, &si, status);
+                        done = handle_signal(pid, pidfd, relay, &si, status);
         }
         if (relay)
                 cell_tty_relay_free(relay);
@@ -157,8 +155,8 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                 if (cell_hooks_run(l.spec, CELL_HOOK_POSTSTART, state, &herr) < 0)
                         cell_warn("container \"%s\": %s", id, herr.msg);
                 int status = 0;
-                r = wait_foreground(&l, &all, &status, err);
-                *exit_status = exit_code(status);
+                r = cell_wait_foreground(l.pid, l.pidfd, l.pty_master, &all, &status, err);
+                *exit_status = cell_exit_code(status);
                 if (!opts->keep)
                         teardown(&l);
         }

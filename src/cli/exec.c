@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cli/cli.h"
+#include "cli/options.h"
+
+static int exec_main(struct cli_context *ctx, int argc, char **argv)
+{
+        struct cli_exec_args args;
+        struct cell_error err;
+        cell_error_clear(&err);
+        int status = 0;
+        if (cli_parse_exec(argc, argv, &args, &err) < 0)
+                status = cli_fail(&err);
+        else if (args.help)
+                status = cli_verb_help(ctx);
+        else if (cell_container_exec(&ctx->rt, args.id, &args.opts, &status, &err) < 0)
+                status = cli_fail(&err);
+        cli_exec_args_release(&args);
+        return status;
+}
+
+const struct cli_verb cli_verb_exec = {
+        .name = "exec",
+        .run = exec_main,
+        .summary = "run a new process inside a running container",
+        .usage = "Usage: cell exec [OPTIONS] ID COMMAND [ARG...]\n"
+                 "       cell exec [OPTIONS] --process FILE ID\n"
+                 "\n"
+                 "Run a process in the container ID, in all of its namespaces and its\n"
+                 "cgroup, under its seccomp profile.  In the foreground, forward signals,\n"
+                 "wait and exit with the process' status (128+N after signal N).\n"
+                 "\n"
+                 "Options:\n"
+                 "  -p, --process FILE        runtime-spec process object (- for stdin)\n"
+                 "  -t, --tty                 allocate a terminal\n"
+                 "  --console-socket SOCKET   send the terminal's master fd to this socket\n"
+                 "  -d, --detach              return once the process runs\n"
+                 "  --pid-file FILE           write the process' pid to FILE\n"
+                 "  --preserve-fds N          pass fds 3..3+N-1 on to the process\n"
+                 "  --cwd DIR                 working directory inside the container\n"
+                 "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+                 "  -u, --user UID[:GID]      run as this user\n"
+                 "  -g, --additional-gids G   add a supplementary group (repeatable)\n"
+                 "  -c, --cap CAP             add a capability (repeatable)\n"
+                 "  --no-new-privs            set no_new_privs\n"
+                 "  -h, --help                show this help\n",
+};

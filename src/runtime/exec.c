@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/dmz.h"
+#include "runtime/exec_process.h"
+#include "runtime/launch.h"
+#include "runtime/procsetup.h"
+#include "runtime/sync.h"
+#include "sandbox/process.h"
+#include "sandbox/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct clone3_args {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+                set_tid_size, cgroup;
+};
+
+/* One exec: what the parent prepares, and what the child reads from its copy. */
+struct exec_run {
+        const struct cell_exec_opts *opts;
+        struct cell_state_record rec;
+        struct cell_spec *spec;
+        struct cell_process file_process;
+        struct cell_process *process;
+        struct cell_cgroup *cgroup;
+        struct cell_seccomp_filter *seccomp;
+        bool placed_by_clone;
+        int init_pidfd;
+        int ns_flags; /* namespaces to join, CLONE_NEWPID excepted */
+        int dmz_fd, sync_fd, child_sync;
+        pid_t pid;
+        int pidfd;
+        int pty_master;
+};
+
+static void exec_run_release(struct exec_run *x)
+{
+        int *fds[] = {&x->init_pidfd, &x->dmz_fd, &x->sync_fd,
+                      &x->child_sync, &x->pidfd,  &x->pty_master};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
+                if (*fds[i] >= 0)
+                        close(steal_fd(*fds[i]));
+        cell_process_release(&x->file_process);
+        cell_spec_free(x->spec);
+        cell_cgroup_free(x->cgroup);
+        cell_seccomp_filter_free(x->seccomp);
+        cell_state_record_release(&x->rec);
+}
+
+/* ---- the child: runs inside the container ---------------------------- */
+
+static int exec_child_setup(struct exec_run *x, char **exe, struct cell_error *err)
+{
+        const struct cell_process *p = x->process;
+        if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0)
+                return -1;
+        if (x->ns_flags && setns(x->init_pidfd, x->ns_flags) < 0)
+                return cell_error_errno(err, "join the namespaces of pid %d", x->rec.pid);
+        if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
+            (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return cell_error_errno(err, "become root in the user namespace");
+        prctl(PR_SET_DUMPABLE, 0);
+        if (cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
+            cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
+                return -1;
+        if (cell_proc_send_terminal(p, x->child_sync, err) < 0 ||
+            cell_proc_enter_cwd(p->cwd, err) < 0)
+                return -1;
+        *exe = cell_proc_find_executable(p->args[0], p->env, err);
+        return *exe ? 0 : -1;
+}
+
+static __attribute__((noreturn)) void exec_child(struct exec_run *x)
+{
+        struct cell_error err;
+        cell_error_clear(&err);
+        cell_proc_reset_signals();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int fd = 3; fd < 3 + x->opts->preserve_fds; fd++)
+                fcntl(fd, F_SETFD, 0);
+        int keep[] = {x->child_sync, x->dmz_fd, x->init_pidfd};
+        cell_proc_close_fds_except(3 + x->opts->preserve_fds, keep, 3);
+        char *exe = NULL;
+        int notify_fd = -1;
+        if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, &err) == 0 &&
+            exec_child_setup(x, &exe, &err) == 0) {
+                close(x->init_pidfd);
+                if (x->opts->detach)
+                        prctl(PR_SET_PDEATHSIG, 0);
+                if (cell_sync_send(x->child_sync, CELL_SYNC_READY, &err) == 0 &&
+                    cell_sync_expect(x->child_sync, CELL_SYNC_START, &err) == 0 &&
+                    cell_proc_set_identity(x->process, x->seccomp, &notify_fd, &err) == 0) {
+                        cell_dmz_exec(x->dmz_fd, exe, x->process->args, x->process->env,
+                                      x->child_sync);
+                        cell_error_errno(&err, "exec cell-dmz for \"%s\"", x->process->args[0]);
+                }
+        }
+        cell_sync_send_error(x->child_sync, &err);
+        _exit(1);
+}
+
+/* ---- the parent ------------------------------------------------------ */
+
+static int load_container(struct exec_run *x, const struct cell_runtime *rt, const char *id,
+                          struct cell_error *err)
+{
+        _cleanup_close_ int dirfd = -1;
+        if (cell_container_id_validate(id, err) < 0 ||
+            cell_state_open(rt->root, id, false, false, &dirfd, err) < 0 ||
+            cell_state_read(dirfd, &x->rec, err) < 0)
+                return -1;
+        enum cell_status status = cell_state_status(dirfd, &x->rec);
+        if (status == CELL_STATUS_PAUSED || status == CELL_STATUS_STOPPED ||
+            status == CELL_STATUS_CREATING)
+                return cell_error_set(err, 0, "cannot exec in a %s container",
+                                      cell_status_name(status));
+        x->init_pidfd = (int)syscall(SYS_pidfd_open, x->rec.pid, 0);
+        if (x->init_pidfd < 0 || !cell_state_pid_alive(&x->rec))
+                return cell_error_set(err, 0, "container not running");
+        _cleanup_free_ char *path = cell_path_join(x->rec.bundle, "config.json");
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (cell_read_file(path, &text, &len, err) < 0 ||
+            cell_spec_parse(text, len, &x->spec, err) < 0)
+                return cell_error_prefix(err, "container config");
+        return 0;
+}
+
+static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cell_error *err)
+{
+        const struct cell_exec_opts *o = x->opts;
+        if (cell_exec_build_process(o, x->spec, &x->file_process, &x->process, err) < 0)
+                return -1;
+        if (x->process->terminal && o->detach && !o->console_socket)
+                return cell_error_set(err, 0, "--tty with --detach requires --console-socket");
+        if (!x->process->terminal && o->console_socket)
+                return cell_error_set(err, 0, "--console-socket given without a terminal");
+        if (x->rec.cgroup && cell_cgroup_from_string(x->rec.cgroup, &x->cgroup, err) < 0)
+                return -1;
+        _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
+        if (cell_seccomp_prepare_cached(&x->spec->linux.seccomp, cache, &x->seccomp, err) < 0)
+                return -1;
+        for (int t = 0; t < CELL_NS__COUNT; t++)
+                if (t != CELL_NS_PID && x->spec->linux.namespaces[t].enabled)
+                        x->ns_flags |= cell_ns_clone_flag(t);
+        int floor = 3 + o->preserve_fds;
+        int sp[2];
+        if ((x->dmz_fd = cell_dmz_open(err)) < 0)
+                return -1;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return cell_error_errno(err, "socketpair");
+        x->sync_fd = sp[0];
+        x->child_sync = sp[1];
+        int *mine[] = {&x->dmz_fd, &x->child_sync, &x->init_pidfd};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(mine); i++) {
+                if (*mine[i] >= floor)
+                        continue;
+                int moved = fcntl(*mine[i], F_DUPFD_CLOEXEC, floor);
+                if (moved < 0)
+                        return cell_error_errno(err, "fcntl(F_DUPFD_CLOEXEC)");
+                close(*mine[i]);
+                *mine[i] = moved;
+        }
+        return 0;
+}
+
+/* Enter the container's pid namespace for the clone only (it applies to children). */
+static int spawn(struct exec_run *x, struct cell_error *err)
+{
+        _cleanup_close_ int own_pidns = -1;
+        if (x->spec->linux.namespaces[CELL_NS_PID].enabled) {
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(x->init_pidfd, CLONE_NEWPID) < 0)
+                        return cell_error_errno(err, "join the pid namespace of pid %d",
+                                                x->rec.pid);
+        }
+        struct clone3_args args = {.flags = CLONE_PIDFD,
+                                   .pidfd = (uint64_t)(uintptr_t)&x->pidfd,
+                                   .exit_signal = SIGCHLD};
+        int cgfd = cell_cgroup_clone_fd(x->cgroup);
+        if (cgfd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgfd;
+        }
+        x->placed_by_clone = cgfd >= 0;
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && cgfd >= 0) {
+                args.flags &= ~CLONE_INTO_CGROUP;
+                x->placed_by_clone = false;
+                pid = syscall(SYS_clone3, &args, sizeof(args));
+        }
+        if (pid == 0)
+                exec_child(x);
+        int saved = errno;
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+                cell_warn("return to own pid namespace: %s", strerror(errno));
+        if (pid < 0)
+                return cell_error_set(err, saved, "clone");
+        x->pid = (pid_t)pid;
+        close(steal_fd(x->child_sync));
+        return 0;
+}
+
+/* Until READY: hand the pty master on (or keep it for the relay). */
+static int serve_child(struct exec_run *x, struct cell_error *err)
+{
+        for (;;) {
+                struct cell_sync_msg m;
+                int fd = -1;
+                int r = cell_sync_recv(x->sync_fd, &m, &fd, err);
+                if (r <= 0)
+                        return r < 0 ? -1 : cell_error_set(err, 0, "exec process exited early");
+                if (m.type == CELL_SYNC_READY)
+                        return 0;
+                if (m.type == CELL_SYNC_ERROR) {
+                        err->errnum = m.errnum;
+                        memcpy(err->msg, m.msg, sizeof(err->msg));
+                        return -1;
+                }
+                if (m.type != CELL_SYNC_PTY || fd < 0) {
+                        if (fd >= 0)
+                                close(fd);
+                        return cell_error_set(err, 0, "unexpected message %d", m.type);
+                }
+                if (!x->opts->console_socket) {
+                        x->pty_master = fd;
+                        continue;
+                }
+                r = cell_console_socket_send(x->opts->console_socket, fd, err);
+                close(fd);
+                if (r < 0)
+                        return cell_error_prefix(err, "--console-socket %s",
+                                                 x->opts->console_socket);
+        }
+}
+
+/* Let the child exec; EOF on its CLOEXEC socket means it did. */
+static int start_child(struct exec_run *x, struct cell_error *err)
+{
+        if (cell_sync_send(x->sync_fd, CELL_SYNC_START, err) < 0)
+                return -1;
+        struct cell_sync_msg m;
+        int r = cell_sync_recv(x->sync_fd, &m, NULL, err);
+        if (r < 0)
+                return -1;
+        if (r > 0 && m.type == CELL_SYNC_ERROR) {
+                err->errnum = m.errnum;
+                memcpy(err->msg, m.msg, sizeof(err->msg));
+                return -1;
+        }
+        return 0;
+}
+
+static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char *id,
+                   const sigset_t *all, int *exit_status, struct cell_error *err)
+{
+        if (load_container(x, rt, id, err) < 0 || prepare(x, rt, err) < 0 || spawn(x, err) < 0)
+                return -1;
+        if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
+            start_child(x, err) < 0)
+                goto kill_child;
+        if (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0)
+                goto kill_child;
+        *exit_status = 0;
+        if (x->opts->detach)
+                return 0;
+        int status = 0;
+        if (cell_wait_foreground(x->pid, x->pidfd, x->pty_master, all, &status, err) < 0)
+                return -1;
+        *exit_status = cell_exit_code(status);
+        return 0;
+kill_child:
+        syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
+        while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        return -1;
+}
+
+int cell_container_exec(const struct cell_runtime *rt, const char *id,
+                        const struct cell_exec_opts *opts, int *exit_status, struct cell_error *err)
+{
+        struct exec_run x = {.opts = opts,
+                             .init_pidfd = -1,
+                             .dmz_fd = -1,
+                             .sync_fd = -1,
+                             .child_sync = -1,
+                             .pidfd = -1,
+                             .pty_master = -1};
+        sigset_t all, old;
+        sigfillset(&all);
+        /* Blocked before the clone so that no signal for the process is lost. */
+        if (!opts->detach)
+                sigprocmask(SIG_BLOCK, &all, &old);
+        int r = exec_in(&x, rt, id, &all, exit_status, err);
+        if (!opts->detach)
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        exec_run_release(&x);
+        return r < 0 ? cell_error_prefix(err, "exec in container \"%s\"", id) : 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/procsetup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/sync.h"
+#include "sandbox/process.h"
+#include "sandbox/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+void cell_proc_reset_signals(void)
+{
+        sigset_t all;
+        sigfillset(&all);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+        size_t klen = strlen(key);
+        for (; env && *env; env++)
+                if (!strncmp(*env, key, klen) && (*env)[klen] == '=')
+                        return *env + klen + 1;
+        return NULL;
+}
+
+static int check_executable(const char *path, const char *name, struct cell_error *err)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return cell_error_errno(err, "exec \"%s\": stat %s", name, path);
+        if (S_ISDIR(st.st_mode))
+                return cell_error_set(err, EACCES, "exec \"%s\": is a directory", name);
+        if (access(path, X_OK) < 0)
+                return cell_error_errno(err, "exec \"%s\"", name);
+        return 0;
+}
+
+char *cell_proc_find_executable(const char *name, char *const *env, struct cell_error *err)
+{
+        if (strchr(name, '/'))
+                return check_executable(name, name, err) < 0 ? NULL : xstrdup(name);
+        const char *path = env_get(env, "PATH");
+        if (!path)
+                path = DEFAULT_PATH;
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *candidate = cell_path_join(*dir ? dir : ".", name);
+                struct stat st;
+                if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+                    access(candidate, X_OK) == 0)
+                        return steal_ptr(candidate);
+        }
+        cell_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+        return NULL;
+}
+
+int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, struct cell_error *err)
+{
+        if (!process->terminal)
+                return 0;
+        int master = -1;
+        if (cell_terminal_open_in_container(process, &master, err) < 0)
+                return -1;
+        int r = cell_sync_send_fd(sync_fd, CELL_SYNC_PTY, master, err);
+        close(master);
+        return r;
+}
+
+int cell_proc_enter_cwd(const char *cwd, struct cell_error *err)
+{
+        struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               .resolve = RESOLVE_NO_MAGICLINKS};
+        _cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+        if (fd < 0)
+                return cell_error_errno(err, "process.cwd: %s", cwd);
+        if (fchdir(fd) < 0)
+                return cell_error_errno(err, "process.cwd: chdir %s", cwd);
+        return 0;
+}
+
+int cell_proc_set_identity(const struct cell_process *p, struct cell_seccomp_filter *seccomp,
+                           int *notify_fd, struct cell_error *err)
+{
+        *notify_fd = -1;
+        if (seccomp && !p->no_new_privileges && cell_seccomp_load(seccomp, notify_fd, err) < 0)
+                return -1;
+        if (cell_sandbox_apply_identity(p, err) < 0)
+                return -1;
+        if (seccomp && p->no_new_privileges && cell_seccomp_load(seccomp, notify_fd, err) < 0)
+                return -1;
+        return 0;
+}
+
+static int compare_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+void cell_proc_close_fds_except(int from, int *keep, int n)
+{
+        qsort(keep, (size_t)n, sizeof(int), compare_int);
+        unsigned next = (unsigned)from;
+        for (int i = 0; i < n; i++) {
+                if (keep[i] < 0)
+                        continue;
+                if ((unsigned)keep[i] > next)
+                        syscall(SYS_close_range, next, (unsigned)keep[i] - 1, 0);
+                if ((unsigned)keep[i] + 1 > next)
+                        next = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, next, ~0U, 0);
+}

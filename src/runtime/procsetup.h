@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_RUNTIME_PROCSETUP_H
+#define CELL_RUNTIME_PROCSETUP_H
+
+/*
+ * Steps shared by the two kinds of process cell puts into a container: the
+ * container's init (runtime/init.c) and a process added by `exec`
+ * (runtime/exec.c).  They run in the forked child, inside the container's
+ * namespaces, in this order.  All return < 0 and fill `err`.
+ */
+
+#include "oci/spec.h"
+#include "sandbox/seccomp.h"
+#include "util/error.h"
+
+/* Default dispositions and an empty signal mask (the runtime blocks some). */
+void cell_proc_reset_signals(void);
+
+/*
+ * Close every fd >= `from` except those in `keep` (any order, may be
+ * modified): the runtime's fds must not reach the container.
+ */
+void cell_proc_close_fds_except(int from, int *keep, int n);
+
+/* process.terminal: open a pty in the container and send its master as SYNC_PTY. */
+int cell_proc_send_terminal(const struct cell_process *process, int sync_fd,
+                            struct cell_error *err);
+
+/*
+ * chdir into process.cwd without following magic links, so a cwd such as
+ * /proc/self/fd/N can never reach a host directory through an fd
+ * (CVE-2024-21626).  The root must already be the container's.
+ */
+int cell_proc_enter_cwd(const char *cwd, struct cell_error *err);
+
+/*
+ * Resolve process.args[0] the way execvp would, with PATH taken from the
+ * container's environment `env`.  Returns a malloc'd path, or NULL with
+ * `err` in the wording clients map to exit codes ("executable file not
+ * found in $PATH", "no such file or directory", "permission denied").
+ */
+char *cell_proc_find_executable(const char *name, char *const *env, struct cell_error *err);
+
+/*
+ * Switch to process.user and the capability sets, and load the seccomp
+ * filter (may be NULL): before the switch without noNewPrivileges (loading
+ * then needs CAP_SYS_ADMIN), as late as possible with it, as runc does.
+ * `*notify_fd` receives the NOTIFY listener fd or -1.
+ */
+int cell_proc_set_identity(const struct cell_process *process, struct cell_seccomp_filter *seccomp,
+                           int *notify_fd, struct cell_error *err);
+
+#endif
