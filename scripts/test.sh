@@ -82,7 +82,8 @@ fi
 
 if [[ ${CELL_SKIP_ASAN:-0} != 1 ]]; then
 	if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic=false; then
-		run_pass asan+ubsan build-asan \
+		# The sanitizer build has no static probe: use the normal build's.
+		run_pass asan+ubsan build-asan CELL_PROBE="$repo/build/cell-probe" \
 			ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	else
