@@ -188,14 +188,19 @@ static int apply_process_attributes(const struct cell_init_config *cfg, struct c
         return 0;
 }
 
-/* Block until `cell start` opens the exec fifo, then consume it. */
+/*
+ * Block until `cell start` opens the exec fifo, then write one byte.  The
+ * fifo stays open (close-on-exec) until our exec: `start` reads to EOF, so
+ * it returns only once the user process runs, and the poststart hooks it
+ * then runs come after that, as the runtime-spec requires.
+ */
 static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct cell_error *err)
 {
         if (cfg->foreground)
                 return cell_sync_expect(cfg->sync_fd, CELL_SYNC_START, err);
         char name[16];
         snprintf(name, sizeof(name), "%d", cfg->fifo_fd);
-        _cleanup_close_ int fd = openat(procfd, name, O_WRONLY | O_CLOEXEC);
+        int fd = openat(procfd, name, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return cell_error_errno(err, "open exec fifo");
         if (cell_write_all(fd, "0", 1) < 0)

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -214,7 +215,11 @@ static int wait_exit(int pidfd, int timeout_ms)
         return r > 0 ? 0 : -1;
 }
 
-/* Open exec.fifo for reading: the blocked init completes its open and writes one byte. */
+/*
+ * Open exec.fifo for reading: the init blocked in its open() goes on and
+ * writes one byte, then keeps the fifo open until it execs the user
+ * process (close-on-exec).  So: the byte, then EOF, means "running".
+ */
 static int release_init(int dirfd, const struct cell_state_record *rec, struct cell_error *err)
 {
         _cleanup_close_ int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -224,16 +229,20 @@ static int release_init(int dirfd, const struct cell_state_record *rec, struct c
         if (pidfd < 0)
                 return -1;
         struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        bool released = false;
         for (;;) {
-                int r = poll(p, 2, -1);
+                int r = poll(p, released ? 1 : 2, -1);
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0)
                         return cell_error_errno(err, "wait for container init");
                 char c;
-                if (p[0].revents && read(fifo, &c, 1) == 1)
-                        return 0;
-                if (p[1].revents)
+                ssize_t n = p[0].revents ? read(fifo, &c, 1) : -1;
+                if (n == 1)
+                        released = true;
+                else if (n == 0 && released)
+                        return 0; /* exec'd (or died after start: then it is stopped) */
+                else if (!released && p[1].revents)
                         return cell_error_set(err, 0, "container init exited before start");
         }
 }
