@@ -1,0 +1,324 @@
+# SPDX-License-Identifier: Apache-2.0
+"""linux.namespaces (new and joined by path), user namespace mappings,
+hostname/domainname, time offsets, sysctl."""
+
+import os
+import time
+
+import pytest
+
+from bundles import Sleeper, host_ns, is_cell, op, runtime_name
+
+# spec type -> /proc/<pid>/ns name
+NS_FILE = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts", "mount": "mnt",
+           "cgroup": "cgroup", "user": "user", "time": "time"}
+
+MAPPING = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+def add_userns(b, uid_maps=MAPPING, gid_maps=MAPPING):
+    b.set_namespace("user")
+    b.linux["uidMappings"] = uid_maps
+    b.linux["gidMappings"] = gid_maps
+
+
+def test_default_namespaces_are_new(cell, bundle):
+    b = bundle()
+    info = cell.probe(b, "ns")
+    for t in b.namespaces():
+        name = NS_FILE[t]
+        assert info["ns"][name] != host_ns(name), "%s namespace not new" % t
+    for t in set(NS_FILE) - set(b.namespaces()):
+        name = NS_FILE[t]
+        if info["ns"][name] is not None:
+            assert info["ns"][name] == host_ns(name), "%s namespace unexpectedly new" % t
+
+
+@pytest.mark.parametrize("ns_type", ["pid", "network", "ipc", "uts", "mount", "cgroup", "user",
+                                     "time"])
+def test_new_namespace(cell, bundle, ns_type):
+    if ns_type == "time" and runtime_name() == "runc":
+        pytest.skip("runc 1.1 has no time namespace")
+    if ns_type == "time" and not os.path.exists("/proc/self/ns/time"):
+        pytest.skip("kernel without time namespaces")
+    b = bundle()
+    if ns_type == "user":
+        add_userns(b)
+    else:
+        b.set_namespace(ns_type)
+    info = cell.probe(b, "ns", "pid")
+    name = NS_FILE[ns_type]
+    assert info["ns"][name] != host_ns(name)
+    if ns_type == "pid":
+        assert info["pid"] == 1
+
+
+@pytest.mark.parametrize("ns_type", ["pid", "network", "ipc", "uts"])
+def test_shared_namespace(cell, bundle, ns_type):
+    """A namespace type not listed is the runtime's own."""
+    b = bundle()
+    b.remove_namespace(ns_type)
+    if ns_type == "uts":
+        b.config.pop("hostname", None)
+        b.config.pop("domainname", None)
+    info = cell.probe(b, "ns", "pid")
+    name = NS_FILE[ns_type]
+    assert info["ns"][name] == host_ns(name)
+    if ns_type == "pid":
+        assert info["pid"] != 1
+
+
+@pytest.mark.parametrize("ns_type,flags", [("network", ["--net"]), ("ipc", ["--ipc"]),
+                                           ("uts", ["--uts"])])
+def test_join_namespace_by_path(cell, bundle, ns_type, flags):
+    name = NS_FILE[ns_type]
+    helper = Sleeper(["unshare"] + flags + ["sleep", "100"])
+    try:
+        helper.wait_ns(name, host_ns(name))
+        target = "/proc/%d/ns/%s" % (helper.pid, name)
+        expected = os.readlink(target)
+        b = bundle()
+        b.set_namespace(ns_type, target)
+        if ns_type == "uts":
+            b.config.pop("hostname", None)
+        info = cell.probe(b, "ns")
+        assert info["ns"][name] == expected
+    finally:
+        helper.close()
+
+
+def test_join_pid_namespace(cell, bundle):
+    helper = Sleeper(["unshare", "--pid", "--fork", "--kill-child", "sleep", "100"])
+    try:
+        child = helper.child_pid()
+        target = "/proc/%d/ns/pid" % child
+        expected = os.readlink(target)
+        b = bundle()
+        b.set_namespace("pid", target)
+        info = cell.probe(b, "ns", "pid")
+        assert info["ns"]["pid"] == expected
+        assert info["pid"] != 1  # the helper's sleep is PID 1 there
+    finally:
+        helper.close()
+
+
+def test_join_network_namespace_sees_its_interfaces(cell, bundle):
+    """Joining really shares the namespace: a dummy interface made in it is
+    visible in the container."""
+    helper = Sleeper(["unshare", "--net", "sh", "-c",
+                      "ip link add cellprobe0 type dummy 2>/dev/null; exec sleep 100"])
+    try:
+        helper.wait_ns("net", host_ns("net"))
+        time.sleep(0.1)
+        b = bundle()
+        b.set_namespace("network", "/proc/%d/ns/net" % helper.pid)
+        info = cell.probe(b, "ls", "/sys/class/net")
+        entries = op(info, "ls", "/sys/class/net")["entries"]
+        assert "lo" in entries
+        if os.system("nsenter -t %d -n ip link show cellprobe0 >/dev/null 2>&1" % helper.pid) == 0:
+            assert "cellprobe0" in entries
+    finally:
+        helper.close()
+
+
+def test_join_nonexistent_namespace_path(cell, bundle):
+    b = bundle()
+    b.set_namespace("network", "/proc/999999999/ns/net")
+    p = cell.run_bundle(b)
+    assert p.returncode == 1
+    assert "/proc/999999999/ns/net" in p.stderr
+    assert cell.run("list", "-q").stdout == ""
+
+
+def test_join_namespace_of_wrong_type(cell, bundle):
+    b = bundle()
+    b.set_namespace("network", "/proc/self/ns/ipc")
+    p = cell.run_bundle(b)
+    assert p.returncode == 1
+    assert cell.run("list", "-q").stdout == ""
+
+
+# ---- user namespace -------------------------------------------------------------
+
+def test_user_namespace_mappings(cell, bundle):
+    b = bundle()
+    add_userns(b)
+    info = cell.probe(b, "ids", "ns")
+    assert info["uid"] == [0, 0, 0]
+    assert info["gid"] == [0, 0, 0]
+    assert info["uid_map"].split() == ["0", "100000", "65536"]
+    assert info["gid_map"].split() == ["0", "100000", "65536"]
+    assert info["ns"]["user"] != host_ns("user")
+
+
+def test_user_namespace_host_view(cell, bundle):
+    """Seen from the host, the container's root is the mapped host uid."""
+    b = bundle("/probe", "sleep", "100")
+    add_userns(b)
+    cid = cell.create(b)
+    try:
+        cell.start(cid)
+        pid = cell.state(cid)["pid"]
+        with open("/proc/%d/status" % pid) as f:
+            status = dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
+        assert status["Uid"].split() == ["100000"] * 4
+        assert status["Gid"].split() == ["100000"] * 4
+        with open("/proc/%d/uid_map" % pid) as f:
+            assert f.read().split() == ["0", "100000", "65536"]
+    finally:
+        cell.delete(cid, force=True)
+
+
+def test_user_namespace_multiple_mappings(cell, bundle):
+    b = bundle()
+    maps = [{"containerID": 0, "hostID": 200000, "size": 1000},
+            {"containerID": 1000, "hostID": 300000, "size": 1000}]
+    add_userns(b, maps, maps)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    info = cell.probe(b, "ids")
+    assert info["uid"] == [1000, 1000, 1000]
+    rows = [ln.split() for ln in info["uid_map"].strip().splitlines()]
+    assert sorted(rows) == [["0", "200000", "1000"], ["1000", "300000", "1000"]]
+
+
+def test_user_namespace_setgroups(cell, bundle):
+    """As root the runtime writes the gid map directly, so setgroups stays
+    allowed and additionalGids work inside the user namespace."""
+    b = bundle()
+    add_userns(b)
+    b.process["user"] = {"uid": 0, "gid": 0, "additionalGids": [5, 10]}
+    info = cell.probe(b, "ids")
+    assert info["setgroups"].strip() == "allow"
+    assert sorted(info["groups"]) == [5, 10]
+
+
+def test_user_namespace_devices_usable(cell, bundle):
+    """mknod is impossible in a user namespace: /dev/null must still work."""
+    b = bundle()
+    add_userns(b)
+    info = cell.probe(b, "write", "/dev/null", "read", "/dev/zero", "dev")
+    assert op(info, "write", "/dev/null")["ok"]
+    assert info["dev"]["/dev/null"]["type"] == "c"
+    assert (info["dev"]["/dev/null"]["major"], info["dev"]["/dev/null"]["minor"]) == (1, 3)
+
+
+# ---- uts -------------------------------------------------------------------------
+
+def test_hostname(cell, bundle):
+    b = bundle()
+    b.config["hostname"] = "box-1.example"
+    info = cell.probe(b, "uname")
+    assert info["hostname"] == "box-1.example"
+    assert os.uname().nodename != "box-1.example"
+
+
+def test_domainname(cell, bundle):
+    if runtime_name() == "runc":
+        pytest.skip("runc 1.1 has no domainname")
+    b = bundle()
+    b.config["hostname"] = "box"
+    b.config["domainname"] = "example.org"
+    info = cell.probe(b, "uname")
+    assert info["hostname"] == "box"
+    assert info["domainname"] == "example.org"
+
+
+def test_hostname_without_uts_namespace_fails(cell, bundle):
+    b = bundle()
+    b.remove_namespace("uts")
+    b.config["hostname"] = "nope"
+    p = cell.run_bundle(b)
+    assert p.returncode == 1
+    assert os.uname().nodename != "nope"
+    if is_cell():
+        assert "hostname" in p.stderr
+    assert cell.run("list", "-q").stdout == ""
+
+
+# ---- time namespace ------------------------------------------------------------
+
+def test_time_offsets(cell, bundle):
+    if runtime_name() == "runc":
+        pytest.skip("runc 1.1 has no time namespace")
+    if not os.path.exists("/proc/self/ns/time"):
+        pytest.skip("kernel without time namespaces")
+    b = bundle()
+    b.set_namespace("time")
+    b.linux["timeOffsets"] = {"monotonic": {"secs": 86400, "nanosecs": 0},
+                              "boottime": {"secs": -100, "nanosecs": 500}}
+    before = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+    before_boot = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    info = cell.probe(b, "time")
+    after = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+    after_boot = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    mono = info["time"]["monotonic"] - 86400 * 10**9
+    assert before <= mono <= after
+    boot = info["time"]["boottime"] + 100 * 10**9 - 500
+    assert before_boot <= boot <= after_boot
+    offsets = {ln.split()[0]: ln.split()[1:] for ln in info["time"]["offsets"].splitlines()}
+    assert offsets["monotonic"] == ["86400", "0"]
+    assert offsets["boottime"] == ["-100", "500"]
+
+
+# ---- sysctl -----------------------------------------------------------------------
+
+def test_sysctl_net(cell, bundle):
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        host_value = f.read()
+    b = bundle()
+    want = "0" if host_value.strip() == "1" else "1"
+    b.linux["sysctl"] = {"net.ipv4.ip_forward": want}
+    info = cell.probe(b, "read", "/proc/sys/net/ipv4/ip_forward")
+    assert op(info, "read", "/proc/sys/net/ipv4/ip_forward")["data"] == want + "\n"
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        assert f.read() == host_value
+
+
+def test_sysctl_ipc(cell, bundle):
+    with open("/proc/sys/kernel/shm_rmid_forced") as f:
+        host_value = f.read()
+    want = "0" if host_value.strip() == "1" else "1"
+    b = bundle()
+    b.linux["sysctl"] = {"kernel.shm_rmid_forced": want, "kernel.msgmax": "4096"}
+    info = cell.probe(b, "read", "/proc/sys/kernel/shm_rmid_forced", "read",
+                      "/proc/sys/kernel/msgmax")
+    assert op(info, "read", "/proc/sys/kernel/shm_rmid_forced")["data"] == want + "\n"
+    assert op(info, "read", "/proc/sys/kernel/msgmax")["data"] == "4096\n"
+    with open("/proc/sys/kernel/shm_rmid_forced") as f:
+        assert f.read() == host_value
+
+
+def test_sysctl_slash_form(cell, bundle):
+    """Keys may also use '/' separators (net/ipv4/ip_forward), as sysctl(8)."""
+    if runtime_name() == "runc":
+        pytest.skip("runc 1.1 rejects the slash form")
+    b = bundle()
+    b.linux["sysctl"] = {"net/ipv4/conf/all/forwarding": "1"}
+    info = cell.probe(b, "read", "/proc/sys/net/ipv4/conf/all/forwarding")
+    assert op(info, "read", "/proc/sys/net/ipv4/conf/all/forwarding")["data"] == "1\n"
+
+
+def test_sysctl_net_without_netns_refused(cell, bundle):
+    """A net.* sysctl without a network namespace would change the host."""
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        host_value = f.read()
+    b = bundle()
+    b.remove_namespace("network")
+    b.linux["sysctl"] = {"net.ipv4.ip_forward": "0" if host_value.strip() == "1" else "1"}
+    p = cell.run_bundle(b)
+    assert p.returncode == 1
+    if is_cell():
+        assert "net.ipv4.ip_forward" in p.stderr
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        assert f.read() == host_value
+
+
+# ---- cgroup namespace --------------------------------------------------------------
+
+def test_cgroup_namespace_root(cell, bundle):
+    b = bundle()
+    b.set_namespace("cgroup")
+    info = cell.probe(b, "cgroup")
+    for line in info["cgroup"].splitlines():
+        _, controllers, path = line.split(":", 2)
+        assert path == "/", line
