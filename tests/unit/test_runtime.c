@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for src/runtime: state store, ids, times, exec's process edits. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/exec_process.h"
+#include "runtime/state.h"
+#include "unit.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static void test_id_validate(void)
+{
+        struct cell_error err;
+        CHECK(cell_container_id_validate("web-1_a.b+c", &err) == 0);
+        CHECK(cell_container_id_validate("0abc", &err) == 0);
+        const char *bad[] = {"", "-x", ".x", "a/b", "a b", "..", "a\n", "é"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                CHECK(cell_container_id_validate(bad[i], &err) < 0);
+                CHECK_CONTAINS(err.msg, "invalid container id");
+        }
+        char long_id[1100];
+        memset(long_id, 'a', sizeof(long_id) - 1);
+        long_id[sizeof(long_id) - 1] = '\0';
+        CHECK(cell_container_id_validate(long_id, &err) < 0);
+}
+
+static void test_time_rfc3339_matches_gmtime(void)
+{
+        time_t before = time(NULL);
+        _cleanup_free_ char *s = cell_time_rfc3339();
+        struct tm tm;
+        gmtime_r(&before, &tm);
+        char date[16];
+        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+        CHECK(strncmp(s, date, 10) == 0 || tm.tm_hour == 23);
+        CHECK_INT_EQ(strlen(s), strlen("2026-11-22T01:02:03.123456789Z"));
+        CHECK(s[10] == 'T' && s[strlen(s) - 1] == 'Z');
+}
+
+static char *make_dir(void)
+{
+        char tmpl[] = "/tmp/cell-unit-state-XXXXXX";
+        return xstrdup(mkdtemp(tmpl));
+}
+
+static void test_state_roundtrip_in_place(void)
+{
+        _cleanup_free_ char *dir = make_dir();
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct cell_error err;
+        struct cell_key_value ann = {.key = (char *)"k", .value = (char *)"v \"quoted\""};
+        struct cell_state_record rec = {.oci_version = (char *)"1.2.0",
+                                        .id = (char *)"c1",
+                                        .pid = 123456,
+                                        .pid_start = 987654321ULL,
+                                        .bundle = (char *)"/b/with a space",
+                                        .rootfs = (char *)"/b/rootfs",
+                                        .created = (char *)"2026-01-01T00:00:00Z",
+                                        .cgroup = (char *)"{\"mode\":\"none\"}",
+                                        .annotations = &ann,
+                                        .n_annotations = 1};
+        CHECK(cell_state_write(dfd, &rec, &err) == 0);
+        /* A shorter rewrite in place must still read back exactly. */
+        rec.pid = 7;
+        rec.cgroup = NULL;
+        rec.n_annotations = 0;
+        CHECK(cell_state_write(dfd, &rec, &err) == 0);
+        struct cell_state_record got;
+        CHECK(cell_state_read(dfd, &got, &err) == 0);
+        CHECK_INT_EQ(got.pid, 7);
+        CHECK(got.pid_start == 987654321ULL);
+        CHECK_STR_EQ(got.bundle, "/b/with a space");
+        CHECK(got.cgroup == NULL);
+        CHECK_INT_EQ(got.n_annotations, 0);
+        cell_state_record_release(&got);
+        _cleanup_free_ char *tmp = cell_path_join(dir, "state.json.tmp");
+        CHECK(access(tmp, F_OK) < 0);
+        struct cell_error ignored;
+        cell_remove_tree_at(AT_FDCWD, dir, &ignored);
+}
+
+static void test_state_open_errors(void)
+{
+        _cleanup_free_ char *dir = make_dir();
+        struct cell_error err;
+        int fd = -1;
+        CHECK(cell_state_open(dir, "nope", false, false, &fd, &err) < 0);
+        CHECK_STR_EQ(err.msg, "container \"nope\" does not exist");
+        CHECK_INT_EQ(err.errnum, ENOENT);
+        CHECK(cell_state_open(dir, "x", true, true, &fd, &err) == 0);
+        close(fd);
+        CHECK(cell_state_open(dir, "x", true, true, &fd, &err) < 0);
+        CHECK_STR_EQ(err.msg, "container with id exists: x");
+        CHECK(cell_state_remove(dir, "x", &err) == 0);
+        CHECK(rmdir(dir) == 0);
+}
+
+static void test_status_of_dead_pid(void)
+{
+        struct cell_state_record rec = {.pid = 0};
+        CHECK(cell_state_status(-1, &rec) == CELL_STATUS_CREATING);
+        rec.pid = getpid();
+        rec.pid_start = cell_proc_start_time(getpid()) + 1; /* a recycled pid */
+        CHECK(cell_state_status(-1, &rec) == CELL_STATUS_STOPPED);
+        rec.pid_start = cell_proc_start_time(getpid());
+        CHECK(cell_state_pid_alive(&rec));
+}
+
+static void test_state_json(void)
+{
+        struct cell_key_value ann = {.key = (char *)"a", .value = (char *)"b"};
+        struct cell_container_state st = {.oci_version = (char *)"1.2.0",
+                                          .id = (char *)"c",
+                                          .status = CELL_STATUS_RUNNING,
+                                          .pid = 42,
+                                          .bundle = (char *)"/x/\"y\"",
+                                          .rootfs = (char *)"/r",
+                                          .created = (char *)"t",
+                                          .owner = (char *)"",
+                                          .annotations = &ann,
+                                          .n_annotations = 1};
+        _cleanup_free_ char *s = cell_container_state_json(&st, false);
+        CHECK_CONTAINS(s, "\"status\":\"running\"");
+        CHECK_CONTAINS(s, "\"pid\":42");
+        CHECK_CONTAINS(s, "\"bundle\":\"/x/\\\"y\\\"\"");
+        CHECK_CONTAINS(s, "\"annotations\":{\"a\":\"b\"}");
+        CHECK_STR_EQ(cell_status_name(CELL_STATUS_PAUSED), "paused");
+}
+
+static struct cell_spec *spec_with_process(void)
+{
+        const char *json =
+                "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+                "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+                "\"env\":[\"PATH=/bin\",\"A=1\"],\"capabilities\":{\"bounding\":[\"CAP_KILL\"],"
+                "\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"]}}}";
+        struct cell_spec *spec = NULL;
+        struct cell_error err;
+        CHECK(cell_spec_parse(json, strlen(json), &spec, &err) == 0);
+        return spec;
+}
+
+static void test_exec_process_overrides(void)
+{
+        struct cell_spec *spec = spec_with_process();
+        char *args[] = {(char *)"echo", (char *)"hi", NULL};
+        char *env[] = {(char *)"A=2", (char *)"B=3", NULL};
+        char *gids[] = {(char *)"10", (char *)"20", NULL};
+        char *caps[] = {(char *)"net_admin", NULL};
+        struct cell_exec_opts o = {.args = args,
+                                   .tty = true,
+                                   .cwd = "/tmp",
+                                   .env = env,
+                                   .user = "1000:1001",
+                                   .additional_gids = gids,
+                                   .caps = caps,
+                                   .no_new_privs = true};
+        struct cell_process file = {0}, *p = NULL;
+        struct cell_error err;
+        CHECK(cell_exec_build_process(&o, spec, &file, &p, &err) == 0);
+        CHECK(p == &spec->process);
+        CHECK_INT_EQ(p->n_args, 2);
+        CHECK_STR_EQ(p->args[1], "hi");
+        CHECK(p->args[2] == NULL);
+        CHECK(p->terminal);
+        CHECK_STR_EQ(p->cwd, "/tmp");
+        CHECK_INT_EQ(p->n_env, 3);
+        CHECK_STR_EQ(p->env[1], "A=2");
+        CHECK_STR_EQ(p->env[2], "B=3");
+        CHECK_INT_EQ(p->uid, 1000);
+        CHECK_INT_EQ(p->gid, 1001);
+        CHECK_INT_EQ(p->n_additional_gids, 2);
+        int net_admin = cell_cap_from_name("CAP_NET_ADMIN");
+        CHECK(p->caps.effective & (UINT64_C(1) << net_admin));
+        CHECK(p->caps.bounding & (UINT64_C(1) << net_admin));
+        CHECK(!(p->caps.ambient & (UINT64_C(1) << net_admin)));
+        CHECK(p->no_new_privileges);
+        cell_spec_free(spec);
+}
+
+static void test_exec_process_errors(void)
+{
+        struct cell_error err;
+        struct cell_process file = {0}, *p = NULL;
+        char *args[] = {(char *)"true", NULL};
+        struct {
+                struct cell_exec_opts o;
+                const char *msg;
+        } cases[] = {
+                {{.args = args, .user = "x"}, "--user \"x\""},
+                {{.args = args, .user = "1:y"}, "--user \"y\""},
+                {{.args = args, .cwd = "rel"}, "--cwd \"rel\""},
+                {{.args = args, .caps = (char *[]){(char *)"CAP_NOPE", NULL}},
+                 "--cap \"CAP_NOPE\""},
+                {{.args = args, .additional_gids = (char *[]){(char *)"-1", NULL}},
+                 "--additional-gids \"-1\""},
+                {{.args = NULL}, "a command or --process is required"},
+                {{.process_file = "/nonexistent/process.json"}, "--process"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct cell_spec *spec = spec_with_process();
+                CHECK(cell_exec_build_process(&cases[i].o, spec, &file, &p, &err) < 0);
+                CHECK_CONTAINS(err.msg, cases[i].msg);
+                cell_spec_free(spec);
+        }
+}
+
+static void test_exec_process_file(void)
+{
+        char path[] = "/tmp/cell-unit-process-XXXXXX";
+        int fd = mkstemp(path);
+        const char *json = "{\"args\":[\"/bin/id\"],\"cwd\":\"/\",\"user\":{\"uid\":5,\"gid\":6},"
+                           "\"env\":[\"X=1\"]}";
+        CHECK(write(fd, json, strlen(json)) == (ssize_t)strlen(json));
+        close(fd);
+        struct cell_spec *spec = spec_with_process();
+        struct cell_exec_opts o = {.process_file = path};
+        struct cell_process file = {0}, *p = NULL;
+        struct cell_error err;
+        CHECK(cell_exec_build_process(&o, spec, &file, &p, &err) == 0);
+        CHECK(p == &file);
+        CHECK_STR_EQ(p->args[0], "/bin/id");
+        CHECK_INT_EQ(p->uid, 5);
+        cell_process_release(&file);
+        cell_spec_free(spec);
+        unlink(path);
+}
+
+UNIT_MAIN(UNIT_TEST(test_id_validate), UNIT_TEST(test_time_rfc3339_matches_gmtime),
+          UNIT_TEST(test_state_roundtrip_in_place), UNIT_TEST(test_state_open_errors),
+          UNIT_TEST(test_status_of_dead_pid), UNIT_TEST(test_state_json),
+          UNIT_TEST(test_exec_process_overrides), UNIT_TEST(test_exec_process_errors),
+          UNIT_TEST(test_exec_process_file))
