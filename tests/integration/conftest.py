@@ -14,6 +14,7 @@ Run as root with Debian's python3-pytest:  /usr/bin/python3 -m pytest tests/
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import uuid
@@ -181,7 +182,11 @@ class Residue:
         self.cgroups = _cgroup_dirs()
 
     def leftover_mounts(self):
-        return sorted(m for m in _mounts() - self.mounts)
+        """New mounts that name this test's directory or containers (other
+        people's mounts may come and go on a shared host meanwhile)."""
+        keys = [self.testdir] + self.cell.unique_ids
+        return sorted(m for m in _mounts() - self.mounts
+                      if any(_attributable(field, keys) for field in m))
 
     def leftover_cgroups(self):
         return sorted(d for d in _cgroup_dirs() - self.cgroups
@@ -229,8 +234,7 @@ class Residue:
                 pass
         time.sleep(0.05)
         for m in reversed(self.leftover_mounts()):
-            if _attributable(m[0], [self.testdir] + self.cell.unique_ids):
-                os.system("umount -l '%s' 2>/dev/null" % m[0])
+            subprocess.run(["umount", "-l", m[0]], stderr=subprocess.DEVNULL)
         for d in sorted(self.leftover_cgroups(), key=len, reverse=True):
             try:
                 os.rmdir(d)

@@ -1,0 +1,456 @@
+# SPDX-License-Identifier: Apache-2.0
+"""mounts, root, /dev, maskedPaths, readonlyPaths, and mount destinations
+that try to escape the rootfs."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from bundles import LineReader, is_cell, mount_at, op, runtime_name
+
+
+def opts(m):
+    return set(m["options"].split(","))
+
+
+def supers(m):
+    return set(m["super"].split(","))
+
+
+# ---- the default spec mounts -------------------------------------------------------
+
+def test_default_mounts(cell, bundle):
+    b = bundle()
+    info = cell.probe(b, "mounts")
+    for dest in [m["destination"] for m in b.config["mounts"]]:
+        assert mount_at(info, dest) is not None, "%s not mounted" % dest
+    assert mount_at(info, "/proc")["fstype"] == "proc"
+    assert mount_at(info, "/sys")["fstype"] == "sysfs"
+    assert "ro" in opts(mount_at(info, "/sys"))
+    assert mount_at(info, "/dev/pts")["fstype"] == "devpts"
+    assert mount_at(info, "/dev/mqueue")["fstype"] == "mqueue"
+    assert mount_at(info, "/dev/shm")["fstype"] == "tmpfs"
+    # Nothing of the host's mount table is visible (pivot_root + detach).
+    points = [m["mountpoint"] for m in info["mounts"]]
+    assert "/work" not in points and not any(p.startswith("/tmp/cell-it") for p in points)
+
+
+def test_root_is_the_rootfs(cell, bundle):
+    b = bundle()
+    marker = os.path.join(b.rootfs, "i-am-the-rootfs")
+    open(marker, "w").close()
+    info = cell.probe(b, "stat", "/i-am-the-rootfs", "stat", "/work")
+    assert op(info, "stat", "/i-am-the-rootfs")["ok"]
+    assert op(info, "stat", "/work")["errno"] == "ENOENT"
+
+
+def test_no_pivot(cell, bundle):
+    b = bundle()
+    marker = os.path.join(b.rootfs, "i-am-the-rootfs")
+    open(marker, "w").close()
+    info = cell.probe(b, "stat", "/i-am-the-rootfs", "mounts", opts=["--no-pivot"])
+    assert op(info, "stat", "/i-am-the-rootfs")["ok"]
+    assert mount_at(info, "/proc")["fstype"] == "proc"
+
+
+# ---- tmpfs, bind, flags ------------------------------------------------------------
+
+def test_tmpfs_size_mode(cell, bundle):
+    b = bundle()
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m", "mode=0710", "nosuid", "nodev"])
+    info = cell.probe(b, "mounts", "stat", "/scratch")
+    m = mount_at(info, "/scratch")
+    assert m["fstype"] == "tmpfs"
+    assert "size=1024k" in supers(m)
+    assert "mode=710" in supers(m)
+    assert {"nosuid", "nodev"} <= opts(m)
+    assert op(info, "stat", "/scratch")["mode"] == 0o710
+
+
+def test_mount_destination_created_nested(cell, bundle):
+    b = bundle()
+    b.add_mount("/a/b/c", "tmpfs", "tmpfs", [])
+    info = cell.probe(b, "mounts")
+    assert mount_at(info, "/a/b/c")["fstype"] == "tmpfs"
+
+
+def test_bind_ro(cell, bundle, testdir):
+    src = os.path.join(testdir, "data")
+    os.makedirs(src)
+    with open(os.path.join(src, "file"), "w") as f:
+        f.write("hello")
+    b = bundle()
+    b.add_mount("/data", "bind", src, ["bind", "ro"])
+    info = cell.probe(b, "read", "/data/file", "write", "/data/new", "mounts")
+    assert op(info, "read", "/data/file")["data"] == "hello"
+    assert op(info, "write", "/data/new")["errno"] == "EROFS"
+    assert "ro" in opts(mount_at(info, "/data"))
+    assert not os.path.exists(os.path.join(src, "new"))
+
+
+def test_bind_rw_writes_through(cell, bundle, testdir):
+    src = os.path.join(testdir, "data")
+    os.makedirs(src)
+    b = bundle()
+    b.add_mount("/data", None, src, ["rbind", "rw"])
+    info = cell.probe(b, "write", "/data/new")
+    assert op(info, "write", "/data/new")["ok"]
+    with open(os.path.join(src, "new")) as f:
+        assert f.read() == "probe\n"
+
+
+def test_bind_file(cell, bundle, testdir):
+    src = os.path.join(testdir, "resolv.conf")
+    with open(src, "w") as f:
+        f.write("nameserver 192.0.2.1\n")
+    b = bundle()
+    b.add_mount("/etc/resolv.conf", "bind", src, ["bind", "ro"])
+    info = cell.probe(b, "read", "/etc/resolv.conf", "stat", "/etc/resolv.conf")
+    assert op(info, "read", "/etc/resolv.conf")["data"] == "nameserver 192.0.2.1\n"
+    assert op(info, "stat", "/etc/resolv.conf")["type"] == "f"
+
+
+@pytest.mark.parametrize("flag", ["nosuid", "nodev", "noexec", "noatime", "nodiratime",
+                                  "relatime", "strictatime"])
+def test_mount_flags(cell, bundle, flag):
+    b = bundle()
+    b.add_mount("/flagged", "tmpfs", "tmpfs", [flag])
+    info = cell.probe(b, "mounts")
+    m = mount_at(info, "/flagged")
+    if flag == "strictatime":
+        assert not ({"relatime", "noatime"} & opts(m))
+    else:
+        assert flag in opts(m)
+
+
+def test_bind_flags_applied(cell, bundle, testdir):
+    """Bind mounts take nosuid/nodev/noexec/ro through a remount."""
+    src = os.path.join(testdir, "data")
+    os.makedirs(src)
+    b = bundle()
+    b.add_mount("/data", "bind", src, ["bind", "nosuid", "nodev", "noexec", "ro"])
+    info = cell.probe(b, "mounts")
+    assert {"nosuid", "nodev", "noexec", "ro"} <= opts(mount_at(info, "/data"))
+
+
+def test_noexec_effect(cell, bundle):
+    b = bundle("/bin/sh", "-c",
+               "cp /probe /scratch/p && /scratch/p exit 0; echo rc=$?")
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["noexec"])
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    assert "rc=126" in p.stdout
+
+
+def test_rbind_includes_submounts(cell, bundle, testdir):
+    src = os.path.join(testdir, "tree")
+    sub = os.path.join(src, "sub")
+    os.makedirs(sub)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", sub], check=True)
+    try:
+        with open(os.path.join(sub, "in-sub"), "w") as f:
+            f.write("x")
+        b = bundle()
+        b.add_mount("/r", "bind", src, ["rbind"])
+        b.add_mount("/nr", "bind", src, ["bind"])
+        info = cell.probe(b, "stat", "/r/sub/in-sub", "stat", "/nr/sub/in-sub", "mounts")
+    finally:
+        subprocess.run(["umount", sub], check=True)
+    assert op(info, "stat", "/r/sub/in-sub")["ok"]
+    assert op(info, "stat", "/nr/sub/in-sub")["errno"] == "ENOENT"
+    assert mount_at(info, "/r/sub")["fstype"] == "tmpfs"
+
+
+def shared_host_dir(testdir):
+    """A host directory that is its own shared mount (host '/' is private)."""
+    src = os.path.join(testdir, "shared")
+    os.makedirs(src)
+    subprocess.run(["mount", "--bind", src, src], check=True)
+    subprocess.run(["mount", "--make-shared", src], check=True)
+    return src
+
+
+@pytest.mark.parametrize("propagation,visible", [("rslave", True), ("rshared", True),
+                                                 ("rprivate", False), ("slave", True),
+                                                 ("private", False)])
+def test_bind_propagation(cell, bundle, testdir, propagation, visible):
+    """A mount made on the host after the container started reaches it
+    through a slave/shared bind and not through a private one."""
+    src = shared_host_dir(testdir)
+    late = os.path.join(src, "late")
+    os.makedirs(late)
+    proc = None
+    try:
+        b = bundle("/bin/sh", "-c", "echo ready; read x; /probe stat /data/late/flag mounts")
+        b.add_mount("/data", "bind", src, ["rbind", propagation])
+        b.save()
+        proc = cell.popen("run", "--bundle", b.path, cell.new_id(), stdin=subprocess.PIPE)
+        out = LineReader(proc.stdout)
+        assert out.readline() == "ready\n"
+        subprocess.run(["mount", "-t", "tmpfs", "tmpfs", late], check=True)
+        open(os.path.join(late, "flag"), "w").close()
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        info = json.loads(out.readline())
+        assert proc.wait(timeout=10) == 0
+        assert op(info, "stat", "/data/late/flag")["ok"] == visible
+        m = mount_at(info, "/data")
+        optional = " ".join(m["optional"])
+        if propagation in ("rslave", "slave"):
+            assert "master:" in optional and "shared:" not in optional
+        elif propagation == "rshared":
+            assert "shared:" in optional
+        else:
+            assert optional == ""
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc:
+            proc.stdout.close()
+            proc.stderr.close()
+        subprocess.run(["umount", "-R", src])
+
+
+@pytest.mark.parametrize("prop", ["private", "slave", "shared", "unbindable"])
+def test_rootfs_propagation(cell, bundle, prop):
+    """The container's "/" gets rootfsPropagation.  (The rootfs lives on the
+    host's private "/", so a slave root has no master to show.)"""
+    if runtime_name() == "runc" and prop in ("shared", "unbindable"):
+        pytest.skip("runc 1.1 ignores 'shared' and fails 'unbindable' (crun 1.8 does both)")
+    b = bundle()
+    b.linux["rootfsPropagation"] = prop
+    info = cell.probe(b, "mounts")
+    root = mount_at(info, "/")
+    optional = " ".join(root["optional"])
+    if prop == "shared":
+        assert "shared:" in optional, root
+    elif prop == "unbindable":
+        assert "unbindable" in optional, root
+    elif prop == "private":
+        assert optional == "", root
+    else:
+        assert "shared:" not in optional, root
+
+
+# ---- destinations that try to leave the rootfs --------------------------------------
+
+def test_symlink_destination_stays_in_rootfs(cell, bundle, testdir):
+    """rootfs/evil -> <absolute host dir>: a mount onto /evil lands inside the
+    rootfs, the host directory is untouched."""
+    host_dir = os.path.join(testdir, "host-target")
+    os.makedirs(host_dir)
+    b = bundle()
+    os.symlink(host_dir, os.path.join(b.rootfs, "evil"))
+    b.add_mount("/evil", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/evil/deeper", "tmpfs", "tmpfs", ["size=1m"])
+    info = cell.probe(b, "write", "/evil/file", "mounts")
+    assert op(info, "write", "/evil/file")["ok"]
+    assert os.listdir(host_dir) == []
+    points = [m["mountpoint"] for m in info["mounts"]]
+    assert host_dir in points  # the link resolved inside the container's root
+    with open("/proc/self/mountinfo") as f:
+        assert host_dir not in f.read()
+
+
+def test_relative_symlink_destination_stays_in_rootfs(cell, bundle, testdir):
+    host_dir = os.path.join(testdir, "victim")
+    os.makedirs(host_dir)
+    b = bundle()
+    # From rootfs/x, enough ../ to reach the host's / and then the victim.
+    os.symlink("../" * 30 + host_dir.lstrip("/"), os.path.join(b.rootfs, "x"))
+    b.add_mount("/x", "tmpfs", "tmpfs", ["size=1m"])
+    info = cell.probe(b, "write", "/x/file")
+    assert op(info, "write", "/x/file")["ok"]
+    assert os.listdir(host_dir) == []
+    with open("/proc/self/mountinfo") as f:
+        assert host_dir not in f.read()
+
+
+def test_dotdot_destination_stays_in_rootfs(cell, bundle, testdir):
+    b = bundle()
+    b.add_mount("/../../../../../../tmp/dotdot-" + os.path.basename(testdir), "tmpfs", "tmpfs",
+                ["size=1m"])
+    p = cell.run_bundle(b)
+    # Either refused or clamped inside the rootfs; never on the host.
+    assert not os.path.exists("/tmp/dotdot-" + os.path.basename(testdir))
+    if p.returncode == 0:
+        assert os.path.isdir(os.path.join(b.rootfs, "tmp", "dotdot-" +
+                                          os.path.basename(testdir)))
+
+
+def test_symlink_bind_source_file_in_rootfs_not_followed_to_host(cell, bundle, testdir):
+    """A file-bind destination that is a symlink to a host file must not
+    overwrite the host file's view (the bind lands inside the rootfs)."""
+    host_file = os.path.join(testdir, "host-file")
+    with open(host_file, "w") as f:
+        f.write("host\n")
+    src = os.path.join(testdir, "src-file")
+    with open(src, "w") as f:
+        f.write("container\n")
+    b = bundle()
+    os.symlink(host_file, os.path.join(b.rootfs, "etc", "hosts"))
+    b.add_mount("/etc/hosts", "bind", src, ["bind"])
+    info = cell.probe(b, "read", "/etc/hosts")
+    assert op(info, "read", "/etc/hosts")["data"] == "container\n"
+    with open(host_file) as f:
+        assert f.read() == "host\n"
+    with open("/proc/self/mountinfo") as f:
+        assert host_file not in f.read()
+
+
+# ---- /dev --------------------------------------------------------------------------
+
+DEFAULT_DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/full": (1, 7),
+                   "/dev/random": (1, 8), "/dev/urandom": (1, 9), "/dev/tty": (5, 0)}
+
+
+def test_default_devices(cell, bundle):
+    b = bundle()
+    info = cell.probe(b, "dev", "write", "/dev/null", "read", "/dev/zero")
+    dev = info["dev"]
+    for path, (major, minor) in DEFAULT_DEVICES.items():
+        assert path in dev, "%s missing" % path
+        assert dev[path]["type"] == "c", path
+        assert (dev[path]["major"], dev[path]["minor"]) == (major, minor), path
+        assert dev[path]["mode"] == 0o666, path
+    assert op(info, "write", "/dev/null")["ok"]
+    assert op(info, "read", "/dev/zero")["ok"]
+
+
+def test_dev_links_and_dirs(cell, bundle):
+    b = bundle()
+    info = cell.probe(b, "dev")
+    dev = info["dev"]
+    assert dev["/dev/fd"]["type"] == "l" and dev["/dev/fd"]["target"] == "/proc/self/fd"
+    for i, name in enumerate(["stdin", "stdout", "stderr"]):
+        assert dev["/dev/" + name]["type"] == "l"
+        assert dev["/dev/" + name]["target"] == "/proc/self/fd/%d" % i
+    ptmx = dev["/dev/ptmx"]
+    assert (ptmx["type"] == "l" and ptmx["target"] == "pts/ptmx") or \
+        (ptmx["type"] == "c" and (ptmx["major"], ptmx["minor"]) == (5, 2))
+    assert dev["/dev/pts"]["type"] == "d"
+    assert dev["/dev/pts/ptmx"]["type"] == "c"
+    assert dev["/dev/shm"]["type"] == "d"
+    # Nothing of the host's /dev leaks in.
+    assert "/dev/vda" not in dev and "/dev/kmsg" not in dev and "/dev/mem" not in dev
+
+
+def test_dev_shm_writable(cell, bundle):
+    b = bundle()
+    b.config["root"]["readonly"] = True
+    info = cell.probe(b, "write", "/dev/shm/x")
+    assert op(info, "write", "/dev/shm/x")["ok"]
+
+
+def test_linux_devices(cell, bundle):
+    b = bundle()
+    b.linux["devices"] = [
+        {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 0o620,
+         "uid": 0, "gid": 5},
+        {"path": "/dev/myloop", "type": "b", "major": 7, "minor": 0, "fileMode": 0o660},
+        {"path": "/dev/sub/dir/null2", "type": "c", "major": 1, "minor": 3},
+    ]
+    info = cell.probe(b, "dev", "stat", "/dev/sub/dir/null2")
+    fuse = info["dev"]["/dev/fuse"]
+    assert fuse["type"] == "c" and (fuse["major"], fuse["minor"]) == (10, 229)
+    assert fuse["mode"] == 0o620 and fuse["gid"] == 5
+    loop = info["dev"]["/dev/myloop"]
+    assert loop["type"] == "b" and (loop["major"], loop["minor"]) == (7, 0)
+    assert loop["mode"] == 0o660
+    null2 = op(info, "stat", "/dev/sub/dir/null2")
+    assert null2["type"] == "c" and (null2["major"], null2["minor"]) == (1, 3)
+
+
+def test_linux_devices_fifo(cell, bundle):
+    b = bundle()
+    b.linux["devices"] = [{"path": "/dev/myfifo", "type": "p", "fileMode": 0o600}]
+    info = cell.probe(b, "dev")
+    assert info["dev"]["/dev/myfifo"]["type"] == "p"
+
+
+def test_dev_not_mounted_by_spec(cell, bundle):
+    """Without a /dev mount in the spec, the default devices still appear."""
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    info = cell.probe(b, "dev")
+    for path in DEFAULT_DEVICES:
+        assert path in info["dev"], path
+
+
+# ---- maskedPaths, readonlyPaths, root.readonly ---------------------------------------
+
+def test_masked_paths(cell, bundle):
+    b = bundle()
+    with open(os.path.join(b.rootfs, "etc", "secret"), "w") as f:
+        f.write("s3cret")
+    os.makedirs(os.path.join(b.rootfs, "secretdir"))
+    open(os.path.join(b.rootfs, "secretdir", "inner"), "w").close()
+    proc_files = [p for p in ("/proc/kcore", "/proc/keys", "/proc/timer_list")
+                  if os.path.exists(p)]
+    b.linux["maskedPaths"] = proc_files + ["/etc/secret", "/secretdir", "/does/not/exist"]
+    words = []
+    for p in proc_files:
+        words += ["read", p]
+    info = cell.probe(b, "read", "/etc/secret", "ls", "/secretdir", "write", "/secretdir/x",
+                      *words)
+    for p in proc_files:
+        assert op(info, "read", p)["data"] == "", p
+    assert op(info, "read", "/etc/secret")["data"] == ""
+    assert op(info, "ls", "/secretdir")["entries"] == []
+    assert op(info, "write", "/secretdir/x")["errno"] == "EROFS"
+
+
+def test_readonly_paths(cell, bundle):
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "data"))
+    b.linux["readonlyPaths"] = ["/proc/sys", "/data", "/does/not/exist"]
+    info = cell.probe(b, "write", "/proc/sys/kernel/hostname", "write", "/data/x",
+                      "write", "/tmp/x", "read", "/proc/sys/kernel/ostype")
+    assert op(info, "write", "/proc/sys/kernel/hostname")["errno"] == "EROFS"
+    assert op(info, "write", "/data/x")["errno"] == "EROFS"
+    assert op(info, "write", "/tmp/x")["ok"]
+    assert op(info, "read", "/proc/sys/kernel/ostype")["data"] == "Linux\n"
+
+
+def test_root_readonly(cell, bundle):
+    b = bundle()
+    b.config["root"]["readonly"] = True
+    info = cell.probe(b, "write", "/newfile", "write", "/tmp/newfile", "write", "/dev/null",
+                      "mounts")
+    assert op(info, "write", "/newfile")["errno"] == "EROFS"
+    assert op(info, "write", "/tmp/newfile")["errno"] == "EROFS"
+    assert op(info, "write", "/dev/null")["ok"]
+    assert "ro" in opts(mount_at(info, "/"))
+    assert not os.path.exists(os.path.join(b.rootfs, "newfile"))
+
+
+def test_root_readwrite(cell, bundle):
+    b = bundle()
+    b.config["root"]["readonly"] = False
+    info = cell.probe(b, "write", "/newfile")
+    assert op(info, "write", "/newfile")["ok"]
+    assert os.path.exists(os.path.join(b.rootfs, "newfile"))
+
+
+def test_root_path_absolute(cell, bundle, testdir):
+    b = bundle()
+    b.config["root"]["path"] = b.rootfs
+    info = cell.probe(b, "cwd")
+    assert info["cwd"] == "/"
+
+
+def test_cgroup_mount_readonly(cell, bundle):
+    """The spec's /sys/fs/cgroup mount ("ro"): on a v1 host the hierarchies
+    appear under it and cannot be written."""
+    b = bundle()
+    info = cell.probe(b, "mounts", "ls", "/sys/fs/cgroup", "write",
+                      "/sys/fs/cgroup/pids/pids.max", "write", "/sys/fs/cgroup/newfile")
+    assert mount_at(info, "/sys/fs/cgroup") is not None
+    entries = op(info, "ls", "/sys/fs/cgroup")["entries"]
+    if os.path.isdir("/sys/fs/cgroup/pids"):
+        assert "pids" in entries
+        assert op(info, "write", "/sys/fs/cgroup/pids/pids.max")["errno"] == "EROFS"
+    assert not op(info, "write", "/sys/fs/cgroup/newfile")["ok"]
