@@ -233,6 +233,27 @@ int cell_process_parse(const char *json, size_t len, struct cell_process *out,
         return 0;
 }
 
+int cell_resources_parse(const char *json, size_t len, struct cell_resources *out,
+                         struct cell_error *err)
+{
+        json_object *doc;
+        memset(out, 0, sizeof(*out));
+        if (tokenize(json, len, &doc, err) < 0)
+                return -1;
+        int r = oci_parse_resources(doc, OCI_KEY(NULL, "resources"), out, err);
+        json_object_put(doc);
+        if (r < 0) {
+                oci_resources_release(out);
+                return -1;
+        }
+        return 0;
+}
+
+void cell_resources_release(struct cell_resources *resources)
+{
+        oci_resources_release(resources);
+}
+
 void cell_spec_free(struct cell_spec *spec)
 {
         if (!spec)

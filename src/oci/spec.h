@@ -361,6 +361,16 @@ int cell_process_parse(const char *json, size_t len, struct cell_process *out,
                        struct cell_error *err);
 void cell_process_release(struct cell_process *process);
 
+/*
+ * Parse a bare linux.resources object (`update --resources FILE`, as podman
+ * and containerd pass it); error paths are rooted at "resources".  `out` is
+ * filled in place (has_* flags mark what the document set); release with
+ * cell_resources_release().
+ */
+int cell_resources_parse(const char *json, size_t len, struct cell_resources *out,
+                         struct cell_error *err);
+void cell_resources_release(struct cell_resources *resources);
+
 void cell_spec_free(struct cell_spec *spec);
 
 /* The default config.json (`cell spec`), as runc spec prints it. Caller frees. */
