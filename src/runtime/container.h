@@ -148,4 +148,90 @@ int cell_container_state(const struct cell_runtime *rt, const char *id,
 int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out, size_t *n,
                         struct cell_error *err);
 
+/*
+ * Cgroup verbs (src/runtime/resources.c, events.c, ps.c).
+ */
+
+/*
+ * Freeze every process of a running container (`pause`) / thaw a paused
+ * one (`resume`).  Errors, in runc's wording: "container not running"
+ * (pause of a created or stopped container), "container not paused".
+ */
+int cell_container_pause(const struct cell_runtime *rt, const char *id, struct cell_error *err);
+int cell_container_resume(const struct cell_runtime *rt, const char *id, struct cell_error *err);
+
+struct cell_update_opts {
+        /* a runtime-spec linux.resources document; "-" = stdin; may be NULL */
+        const char *resources_file;
+        /*
+         * Values from the command line, merged over the document (a set
+         * has_* flag, or a non-NULL cpu.cpus / cpu.mems, wins).  Only the
+         * memory, cpu, pids and blockIO.weight scalars are looked at.  Not
+         * owned (its strings may point into argv); may be NULL.
+         */
+        const struct cell_resources *flags;
+};
+
+/*
+ * Apply new limits to a created, running or paused container's cgroup
+ * (`update`): only the fields given are written.  The cgroup files are the
+ * record of the limits in force; nothing else is stored.
+ */
+int cell_container_update(const struct cell_runtime *rt, const char *id,
+                          const struct cell_update_opts *opts, struct cell_error *err);
+
+/*
+ * Host pids of every process in the container's cgroup (`ps --format
+ * json`); without a cgroup (--cgroup-manager disabled), the init's pid.
+ * `*pids` is malloc'd (caller frees), possibly empty for a stopped container.
+ */
+int cell_container_pids(const struct cell_runtime *rt, const char *id, pid_t **pids, size_t *n,
+                        struct cell_error *err);
+
+/*
+ * `ps` as a table: run ps(1) with `ps_args` (NULL-terminated; NULL or empty
+ * means "-ef") and keep its header and the lines of the container's
+ * processes.  `*out` is malloc'd text; caller frees.
+ */
+int cell_container_ps_table(const struct cell_runtime *rt, const char *id, char *const *ps_args,
+                            char **out, struct cell_error *err);
+
+/*
+ * The filter behind cell_container_ps_table: the header line of
+ * `ps_output`, then each line whose field under the "PID" header is in
+ * `pids`.  Fails with "couldn't find PID field in ps output" (runc's
+ * words).  `*out` is malloc'd; caller frees.
+ */
+int cell_ps_filter(const char *ps_output, const pid_t *pids, size_t n, char **out,
+                   struct cell_error *err);
+
+/* Statistics of a container that has not stopped.  Release with cell_cgroup_stats_release. */
+int cell_container_stats(const struct cell_runtime *rt, const char *id,
+                         struct cell_cgroup_stats *out, struct cell_error *err);
+
+/*
+ * {"type":"stats","id":ID,"data":{"cpu":..,"memory":..,"pids":..,"blkio":..,
+ * "hugetlb":..}} as runc's `events` prints it (one line, no newline), plus
+ * data.memory.oom_kill.  Caller frees.
+ */
+char *cell_stats_event_json(const char *id, const struct cell_cgroup_stats *stats);
+
+/* Receives each event line (without a newline); returns < 0 with errno set to stop. */
+typedef int (*cell_event_fn)(const char *json, void *data);
+
+struct cell_events_opts {
+        bool stats_once;      /* --stats: one stats event, then return */
+        unsigned interval_ms; /* between stats events; 0 means 5000 */
+};
+
+/*
+ * `events`: with stats_once, one stats event.  Otherwise a stats event
+ * every interval and {"type":"oom","id":ID} whenever the cgroup's OOM-kill
+ * counter has risen (looked at every 250 ms), until the container's init
+ * exits (then returns 0).  A stopped container is "container not running".
+ */
+int cell_container_events(const struct cell_runtime *rt, const char *id,
+                          const struct cell_events_opts *opts, cell_event_fn emit, void *data,
+                          struct cell_error *err);
+
 #endif
