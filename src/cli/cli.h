@@ -30,6 +30,8 @@ struct cli_context {
 
 extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_exec, cli_verb_features, cli_verb_kill,
         cli_verb_list, cli_verb_run, cli_verb_spec, cli_verb_start, cli_verb_state;
+extern const struct cli_verb cli_verb_pause, cli_verb_resume, cli_verb_update, cli_verb_ps,
+        cli_verb_events, cli_verb_check;
 
 /*
  * Log `err` as an error ("cell: <msg>" on stderr, and a record in the --log

@@ -123,4 +123,49 @@ struct cli_no_args {
 
 int cli_parse_no_args(int argc, char **argv, struct cli_no_args *out, struct cell_error *err);
 
+/*
+ * update: --resources FILE|- plus runc's flags.  Sizes (--memory,
+ * --memory-swap, --memory-reservation, --kernel-memory[-tcp]) are bytes or
+ * a number with a k/m/g/t/p suffix (binary units, optional "b"/"ib", any
+ * case: "64m", "1.5G", "512KiB") or -1 for unlimited.  `flags` strings
+ * point into argv: do not release it.
+ */
+struct cli_update_args {
+        const char *id;
+        const char *resources_file; /* NULL unless -r/--resources */
+        struct cell_resources flags;
+        bool help;
+};
+
+int cli_parse_update(int argc, char **argv, struct cli_update_args *out, struct cell_error *err);
+
+/* A size as the update flags take it (see above). */
+int cli_parse_size(const char *arg, int64_t *out, struct cell_error *err);
+
+/*
+ * ps [--format table|json] ID [PS-ARGS...]: options stop at the id; what
+ * follows goes to ps(1) untouched (`ps_args` is NULL-terminated, in argv).
+ */
+struct cli_ps_args {
+        const char *id;
+        enum cli_list_format format;
+        char **ps_args;
+        bool help;
+};
+
+int cli_parse_ps(int argc, char **argv, struct cli_ps_args *out, struct cell_error *err);
+
+/* events [--stats] [--interval DURATION] ID; DURATION as Go writes it ("5s", "1m30s", "250ms"). */
+struct cli_events_args {
+        const char *id;
+        bool stats;
+        unsigned interval_ms; /* 5000 unless given */
+        bool help;
+};
+
+int cli_parse_events(int argc, char **argv, struct cli_events_args *out, struct cell_error *err);
+
+/* A Go duration ("1h2m3.5s", "100ms") in milliseconds; must be > 0. */
+int cli_parse_duration(const char *arg, unsigned *ms, struct cell_error *err);
+
 #endif
