@@ -16,6 +16,15 @@
  *   probe signals              print "ready", then one line per signal
  *                              received (its name); exit 0 after SIGTERM
  *   probe cat                  copy stdin to stdout until EOF
+ *   probe open PATH            open(PATH, O_RDWR) only     -> "ops" entry
+ *
+ * Resource exercises for the cgroup tests (each adds one member):
+ *   probe hog MB               a child touches MB MiB      -> "hog": how it ended
+ *   probe forks N              fork N sleeping children    -> "forks": ok, first errno
+ *   probe burn SECONDS         spin for SECONDS of wall time -> "burn": wall and CPU ms
+ *   probe count PATH           write 1, 2, 3... to PATH every 10 ms, forever
+ *   probe hugetlb N            a child touches N 2 MiB huge pages -> "hugetlb"
+ *   probe dread PATH           read PATH with O_DIRECT     -> "dread": bytes, ms
  *
  * Arguments are processed left to right, so `probe ids write /x exit 3`
  * prints {"ids":...,"ops":[...]} and exits 3.  Words after `--` are ignored
@@ -35,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -42,6 +52,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -975,6 +986,222 @@ static int need_arg(int i, int argc, const char *what)
         return i + 1;
 }
 
+static void op_open(const char *path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("open", path);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        op_result(fd >= 0, errno);
+        if (fd >= 0)
+                close(fd);
+        op_end(start);
+        first_member = saved_first;
+}
+
+/* ---- resource exercises (cgroup tests) ------------------------------------ */
+
+static double now_ms(clockid_t clock)
+{
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* "exited": code or null, "signal": name or null, for a reaped child. */
+static void put_wait_status(int status)
+{
+        key("exited");
+        if (WIFEXITED(status))
+                putf("%d", WEXITSTATUS(status));
+        else
+                puts_raw("null");
+        key("signal");
+        if (WIFSIGNALED(status))
+                put_str(signal_name(WTERMSIG(status)));
+        else
+                puts_raw("null");
+}
+
+static int wait_child(pid_t pid)
+{
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        return status;
+}
+
+/* Touch `len` bytes of a fresh mapping page by page (exit 3 when mmap fails). */
+static void touch_mapping(size_t len, int extra_flags, size_t page)
+{
+        char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags,
+                       -1, 0);
+        if (p == MAP_FAILED)
+                _exit(3);
+        for (size_t off = 0; off < len; off += page)
+                p[off] = 1;
+        _exit(0);
+}
+
+static void do_hog(const char *arg)
+{
+        long mb = atol(arg);
+        pid_t pid = fork();
+        if (pid == 0)
+                touch_mapping((size_t)mb << 20, 0, 4096);
+        int status = wait_child(pid);
+        key("hog");
+        open_obj();
+        key("mb");
+        putf("%ld", mb);
+        put_wait_status(status);
+        close_obj();
+}
+
+static void do_hugetlb(const char *arg)
+{
+        long pages = atol(arg);
+        pid_t pid = fork();
+        if (pid == 0)
+                touch_mapping((size_t)pages << 21, MAP_HUGETLB, (size_t)1 << 21);
+        int status = wait_child(pid);
+        key("hugetlb");
+        open_obj();
+        key("pages");
+        putf("%ld", pages);
+        put_wait_status(status);
+        close_obj();
+}
+
+static void do_forks(const char *arg)
+{
+        long wanted = atol(arg), ok = 0;
+        int first_errno = 0;
+        pid_t *kids = calloc((size_t)wanted + 1, sizeof(pid_t));
+        if (!kids)
+                abort();
+        for (long i = 0; i < wanted; i++) {
+                pid_t pid = fork();
+                if (pid == 0) {
+                        pause();
+                        _exit(0);
+                }
+                if (pid < 0) {
+                        if (!first_errno)
+                                first_errno = errno;
+                        continue;
+                }
+                kids[ok++] = pid;
+        }
+        for (long i = 0; i < ok; i++) {
+                kill(kids[i], SIGKILL);
+                wait_child(kids[i]);
+        }
+        free(kids);
+        key("forks");
+        open_obj();
+        key("wanted");
+        putf("%ld", wanted);
+        key("ok");
+        putf("%ld", ok);
+        key("errno");
+        if (first_errno)
+                put_str(errno_name(first_errno));
+        else
+                puts_raw("null");
+        close_obj();
+}
+
+static void do_burn(const char *arg)
+{
+        double wall = atof(arg) * 1e3;
+        double t0 = now_ms(CLOCK_MONOTONIC), c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+        volatile unsigned long spin = 0;
+        while (now_ms(CLOCK_MONOTONIC) - t0 < wall)
+                for (int i = 0; i < 10000; i++)
+                        spin++;
+        key("burn");
+        open_obj();
+        key("wall_ms");
+        putf("%.1f", now_ms(CLOCK_MONOTONIC) - t0);
+        key("cpu_ms");
+        putf("%.1f", now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0);
+        close_obj();
+}
+
+static void do_count(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                fprintf(stderr, "probe: open %s: %s\n", path, errno_name(errno));
+                exit(125);
+        }
+        for (unsigned long n = 1;; n++) {
+                char buf[32];
+                int len = snprintf(buf, sizeof(buf), "%-20lu\n", n);
+                if (pwrite(fd, buf, (size_t)len, 0) < 0)
+                        exit(125);
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+}
+
+static void do_dread(const char *path)
+{
+        size_t chunk = (size_t)1 << 20;
+        long long total = 0;
+        int e = 0;
+        double t0 = now_ms(CLOCK_MONOTONIC);
+        int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+        void *buf = NULL;
+        if (fd < 0 || posix_memalign(&buf, 4096, chunk) != 0) {
+                e = errno;
+        } else {
+                ssize_t n;
+                while ((n = read(fd, buf, chunk)) > 0)
+                        total += n;
+                if (n < 0)
+                        e = errno;
+        }
+        if (fd >= 0)
+                close(fd);
+        free(buf);
+        key("dread");
+        open_obj();
+        key("bytes");
+        putf("%lld", total);
+        key("ms");
+        putf("%.1f", now_ms(CLOCK_MONOTONIC) - t0);
+        key("errno");
+        if (e)
+                put_str(errno_name(e));
+        else
+                puts_raw("null");
+        close_obj();
+}
+
+static const struct exercise {
+        const char *name;
+        void (*fn)(const char *arg);
+} exercises[] = {
+        {"hog", do_hog},         {"forks", do_forks}, {"burn", do_burn}, {"count", do_count},
+        {"hugetlb", do_hugetlb}, {"dread", do_dread}, {"open", op_open},
+};
+
+/* A resource exercise word at argv[i]: returns the index of its argument, or -1. */
+static int run_exercise(int argc, char **argv, int i)
+{
+        for (size_t e = 0; e < sizeof(exercises) / sizeof(exercises[0]); e++) {
+                if (strcmp(argv[i], exercises[e].name) == 0) {
+                        i = need_arg(i, argc, argv[i]);
+                        ensure_obj();
+                        exercises[e].fn(argv[i]);
+                        return i;
+                }
+        }
+        return -1;
+}
+
 static int run_word(int argc, char **argv, int i)
 {
         const char *w = argv[i];
@@ -1036,6 +1263,9 @@ static int run_word(int argc, char **argv, int i)
                 do_cat();
                 return i;
         }
+        int next = run_exercise(argc, argv, i);
+        if (next >= 0)
+                return next;
         fprintf(stderr, "probe: unknown word '%s'\n", w);
         exit(125);
 }
