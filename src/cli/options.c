@@ -688,10 +688,6 @@ static int parse_number(const struct update_flag *f, const char *arg, uint64_t *
                 return cell_error_set(err, 0,
                                       "invalid --%s \"%s\": must be an integer in %lld..%lld", name,
                                       arg, (long long)f->min, (long long)f->max);
-        /* the kernel takes 10..1000 (0: leave unset, as runc) */
-        if (f->kind == FLAG_U16 && v != 0 && v < 10)
-                return cell_error_set(err, 0, "invalid --%s \"%s\": must be 0 or 10..1000", name,
-                                      arg);
         *out = (uint64_t)v;
         return 0;
 }
