@@ -137,11 +137,25 @@ def _mounts():
     return out
 
 
+def _cgroup_mounts():
+    """Mount points of every cgroup hierarchy (v1 and cgroup2), wherever
+    mounted; /sys/fs/cgroup itself when there are none."""
+    points = set()
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] in ("cgroup", "cgroup2"):
+                points.add(fields[4])
+    return sorted(points) or [CGROUP_ROOT]
+
+
 def _cgroup_dirs():
+    """Every cgroup directory on every hierarchy."""
     out = set()
-    for dirpath, dirnames, _ in os.walk(CGROUP_ROOT):
-        for d in dirnames:
-            out.add(os.path.join(dirpath, d))
+    for top in _cgroup_mounts():
+        for dirpath, dirnames, _ in os.walk(top):
+            for d in dirnames:
+                out.add(os.path.join(dirpath, d))
     return out
 
 
