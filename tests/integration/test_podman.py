@@ -394,3 +394,87 @@ def test_not_executable(clean):
     result = clean.run(IMAGE, "/etc/passwd")
     assert result.returncode == 126, result.stderr
     assert "permission denied" in result.stderr.lower()
+
+
+# ---- cgroups through podman (issue 3, check 4) ------------------------------------
+
+def container_cgroup_dir(pid, controller):
+    """Host directory of `pid`'s cgroup on the v1 hierarchy of `controller`."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(","):
+                return Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+    raise AssertionError(f"pid {pid} has no {controller} cgroup")
+
+
+def podman_pid(podman, cid):
+    return int(podman("inspect", "--format", "{{.State.Pid}}", cid, check=True).stdout)
+
+
+def podman_status(podman, cid):
+    return podman("inspect", "--format", "{{.State.Status}}", cid, check=True).stdout.strip()
+
+
+def counter_value(podman, cid):
+    return int(podman("exec", cid, "cat", "/tmp/n", check=True).stdout.strip() or 0)
+
+
+def test_pause_unpause(clean):
+    script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done"
+    cid = clean("run", "-d", "--network", "none", IMAGE, "sh", "-c", script,
+                check=True).stdout.strip()
+    freezer = container_cgroup_dir(podman_pid(clean, cid), "freezer")
+    clean("pause", cid, check=True)
+    assert podman_status(clean, cid) == "paused"
+    assert (freezer / "freezer.state").read_text().strip() == "FROZEN"
+    # podman cannot exec into a paused container: read the counter's file from the host
+    upper = clean("inspect", "--format", "{{.GraphDriver.Data.MergedDir}}", cid,
+                  check=True).stdout.strip()
+    counter = Path(upper) / "tmp" / "n"
+    frozen_at = counter.read_text()
+    time.sleep(0.5)
+    assert counter.read_text() == frozen_at
+    clean("unpause", cid, check=True)
+    assert podman_status(clean, cid) == "running"
+    assert (freezer / "freezer.state").read_text().strip() == "THAWED"
+    time.sleep(0.3)
+    assert int(counter.read_text()) > int(frozen_at)
+    clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_update_memory_and_cpus(clean):
+    cid = clean("run", "-d", "--network", "none", IMAGE, "sleep", "100",
+                check=True).stdout.strip()
+    pid = podman_pid(clean, cid)
+    clean("update", "--memory", "64m", "--cpus", "0.5", cid, check=True)
+    memory = container_cgroup_dir(pid, "memory")
+    cpu = container_cgroup_dir(pid, "cpu")
+    assert (memory / "memory.limit_in_bytes").read_text().strip() == str(64 << 20)
+    quota = int((cpu / "cpu.cfs_quota_us").read_text())
+    period = int((cpu / "cpu.cfs_period_us").read_text())
+    assert quota / period == 0.5, (quota, period)
+    # the new limit holds: 100 MiB of memory gets the process OOM-killed
+    result = clean("exec", cid, "sh", "-c", "head -c 100000000 /dev/zero | tail > /dev/null")
+    assert result.returncode == 137, (result.returncode, result.stderr)
+    clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_stop_kills_every_process(clean):
+    """stop of a container whose shell ignores SIGTERM and has children:
+    after the timeout everything in its cgroup is killed and removed."""
+    script = "trap '' TERM; sleep 1000 & sleep 1000 & wait"
+    cid = clean("run", "-d", "--network", "none", IMAGE, "sh", "-c", script,
+                check=True).stdout.strip()
+    pid = podman_pid(clean, cid)
+    procs = container_cgroup_dir(pid, "pids") / "cgroup.procs"
+    deadline = time.monotonic() + 10
+    while len(procs.read_text().split()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = [int(p) for p in procs.read_text().split()]
+    assert len(pids) == 3
+    clean("stop", "--time", "1", cid, check=True)
+    assert podman_status(clean, cid) == "exited"
+    assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+    assert not procs.parent.exists()
+    clean("rm", cid, check=True)
