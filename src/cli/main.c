@@ -6,6 +6,7 @@
 #include "cli/cell-version.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "runtime/dmz.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -114,6 +115,16 @@ static int setup_logging(const struct cli_global_options *g)
         return 0;
 }
 
+/* Verbs that clone cell into a container re-execute it from a read-only
+ * view of its binary first (CVE-2019-5736, see runtime/dmz.h). */
+static bool enters_container(const struct cli_global_options *g, int argc, char **argv)
+{
+        if (g->verb_index >= argc)
+                return false;
+        const char *name = argv[g->verb_index];
+        return !strcmp(name, "create") || !strcmp(name, "run") || !strcmp(name, "exec");
+}
+
 int main(int argc, char **argv)
 {
         struct cli_global_options g;
@@ -129,6 +140,8 @@ int main(int argc, char **argv)
                 printf("cell version %s\nspec: %s\n", CELL_VERSION, CELL_SPEC_VERSION);
                 return 0;
         }
+        if (enters_container(&g, argc, argv) && cell_dmz_protect_self(argv, &err) < 0)
+                return cli_fail(&err);
         if (setup_logging(&g) != 0)
                 return 1;
         log_command_line(argc, argv);

@@ -3,9 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,4 +55,66 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
         free(args);
         errno = saved;
         return -1;
+}
+
+/* Read-only (its mount) or sealed against writes (a memfd copy). */
+static bool exe_is_protected(int fd)
+{
+        struct statvfs sv;
+        if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+                return true;
+        int seals = fcntl(fd, F_GET_SEALS);
+        return seals >= 0 && (seals & F_SEAL_WRITE);
+}
+
+/*
+ * A detached bind mount of the binary, made read-only.  It is in no
+ * mount table (nothing to clean up, nothing for a container to see) and
+ * lives as long as a process runs from it.  Needs CAP_SYS_ADMIN.
+ */
+static int readonly_view(void)
+{
+        int fd = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+        if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+            !exe_is_protected(fd)) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static int sealed_copy(int self, struct cell_error *err)
+{
+        struct stat st;
+        if (fstat(self, &st) < 0)
+                return cell_error_errno(err, "stat /proc/self/exe");
+        _cleanup_close_ int fd = memfd_create("cell", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return cell_error_errno(err, "memfd_create");
+        off_t off = 0;
+        while (off < st.st_size) {
+                ssize_t n = sendfile(fd, self, &off, (size_t)(st.st_size - off));
+                if (n <= 0)
+                        return cell_error_errno(err, "copy /proc/self/exe into a memfd");
+        }
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                return cell_error_errno(err, "seal the memfd copy of cell");
+        return steal_fd(fd);
+}
+
+int cell_dmz_protect_self(char *const argv[], struct cell_error *err)
+{
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return cell_error_errno(err, "open /proc/self/exe");
+        if (exe_is_protected(self))
+                return 0;
+        _cleanup_close_ int fd = readonly_view();
+        if (fd < 0 && (fd = sealed_copy(self, err)) < 0)
+                return -1;
+        syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+        return cell_error_errno(err, "re-execute cell from a read-only view of its binary");
 }
