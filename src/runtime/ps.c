@@ -112,7 +112,8 @@ static int run_ps(char *const *ps_args, char **output, struct cell_error *err)
         size_t n_args = 0;
         while (ps_args && ps_args[n_args])
                 n_args++;
-        _cleanup_free_ char **argv = xcalloc(n_args + 2, sizeof(char *));
+        /* "ps", the arguments (or "-ef"), NULL */
+        _cleanup_free_ char **argv = xcalloc(n_args + 3, sizeof(char *));
         argv[0] = "ps";
         for (size_t i = 0; i < n_args; i++)
                 argv[i + 1] = ps_args[i];
