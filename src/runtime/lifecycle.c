@@ -329,9 +329,14 @@ int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, 
                         r = cell_error_set(err, 0, "container not running");
         } else {
                 int pidfd = open_init(&rec, err);
-                if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                bool sent = pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0;
+                int saved = errno;
+                /* --all: the signal to the cgroup may have ended the init already */
+                bool gone = pidfd < 0 || saved == ESRCH;
+                if (!sent && !(all && gone))
                         r = pidfd < 0 ? -1
-                                      : cell_error_errno(err, "signal %d to pid %d", sig, rec.pid);
+                                      : cell_error_set(err, saved, "signal %d to pid %d", sig,
+                                                       rec.pid);
                 if (pidfd >= 0)
                         close(pidfd);
         }
