@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -74,6 +75,15 @@ static inline void fuzz_touch(const char *s)
 {
         if (s)
                 fuzz_read(s, strlen(s) + 1);
+}
+
+/* The number the next open() would return: equal before and after = no fd leaked. */
+static inline int fuzz_next_fd(void)
+{
+        int fd = dup(2);
+        FUZZ_ASSERT(fd >= 0);
+        close(fd);
+        return fd;
 }
 
 /* A NULL-terminated vector of `n` strings. */

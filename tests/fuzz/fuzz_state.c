@@ -101,14 +101,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cell_state_record rec, rec1, rec2;
         struct cell_error err = {0};
         put(data, size);
+        int next_fd = fuzz_next_fd();
         int rc = cell_state_read(state_dirfd, &rec, &err);
         fuzz_check_result(rc, &err);
+        FUZZ_ASSERT(fuzz_next_fd() == next_fd);
         if (rc < 0)
                 return 0;
         walk(&rec);
         char *text1 = round_trip(&rec, &rec1);
         char *text2 = round_trip(&rec1, &rec2);
         FUZZ_ASSERT(strcmp(text1, text2) == 0);
+        FUZZ_ASSERT(fuzz_next_fd() == next_fd);
         free(text1);
         free(text2);
         cell_state_record_release(&rec);

@@ -49,7 +49,19 @@ if ! out=$(ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz_}" 2>&1); then
 fi
 
 scratch=$(mktemp -d /tmp/cell-fuzz-XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
+# On any exit, stop the fuzzers still running before removing their files:
+# with job control (set -m) each target runs in a process group of its own.
+set -m
+cleanup() {
+	local pid
+	for pid in $(jobs -p); do
+		kill -- -"$pid" 2>/dev/null
+	done
+	wait
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
 
