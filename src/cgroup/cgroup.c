@@ -120,9 +120,8 @@ static int create_dirs(struct cell_cgroup *cg, const struct cell_resources *r,
         return 0;
 }
 
-int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
-                       const struct cell_spec *spec, struct cell_cgroup **out,
-                       struct cell_error *err)
+int cell_cgroup_plan(enum cell_cgroup_manager manager, const char *id, const struct cell_spec *spec,
+                     struct cell_cgroup **out, struct cell_error *err)
 {
         struct cell_cgroup *cg = xzalloc(sizeof(*cg));
         *out = NULL;
@@ -135,15 +134,41 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
                 cell_error_set(err, 0, "systemd cgroup manager: no systemd on this host");
         } else if (cell_cg_host_get(&host, err) == 0) {
                 cg->mode = host->mode;
-                const struct cell_resources *r = &spec->linux.resources;
+                /* No hierarchy at all: fail now if resources are asked for
+                 * (with no directory, this only checks). */
                 if (plan_dirs(cg, host, id, spec->linux.cgroups_path, err) == 0 &&
-                    create_dirs(cg, r, err) == 0) {
+                    (cg->n_dirs > 0 ||
+                     cell_cg_apply_resources(cg, &spec->linux.resources, err) == 0)) {
                         *out = cg;
                         return 0;
                 }
         }
         cell_cgroup_free(cg);
         return cell_error_prefix(err, "cgroup of container '%s'", id);
+}
+
+int cell_cgroup_realize(struct cell_cgroup *cg, const char *id, const struct cell_spec *spec,
+                        struct cell_error *err)
+{
+        if (cg->n_dirs == 0)
+                return 0; /* CELL_CGROUP_MANAGER_DISABLED, or no hierarchy (see plan) */
+        if (create_dirs(cg, &spec->linux.resources, err) < 0)
+                return cell_error_prefix(err, "cgroup of container '%s'", id);
+        return 0;
+}
+
+int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
+                       const struct cell_spec *spec, struct cell_cgroup **out,
+                       struct cell_error *err)
+{
+        if (cell_cgroup_plan(manager, id, spec, out, err) < 0)
+                return -1;
+        if (cell_cgroup_realize(*out, id, spec, err) < 0) {
+                cell_cgroup_free(*out);
+                *out = NULL;
+                return -1;
+        }
+        return 0;
 }
 
 int cell_cgroup_clone_fd(const struct cell_cgroup *cg)

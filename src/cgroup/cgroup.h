@@ -64,6 +64,20 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
                        struct cell_error *err);
 
 /*
+ * cell_cgroup_create in two steps, for a caller that must record where the
+ * cgroup will be before making it (the runtime saves the handle in the
+ * container's state first, so that a create killed half-way leaves nothing
+ * `delete --force` cannot find).  plan computes every directory and creates
+ * nothing; cell_cgroup_to_string() of the plan is already final.  realize
+ * creates them and applies the resources; on failure it removes what it
+ * created (a directory that existed before is joined and left alone).
+ */
+int cell_cgroup_plan(enum cell_cgroup_manager manager, const char *id, const struct cell_spec *spec,
+                     struct cell_cgroup **out, struct cell_error *err);
+int cell_cgroup_realize(struct cell_cgroup *cg, const char *id, const struct cell_spec *spec,
+                        struct cell_error *err);
+
+/*
  * An O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
  * when there is none (v1 or disabled).  Owned by the handle.
  */

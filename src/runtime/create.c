@@ -385,11 +385,20 @@ static int make_container_state(struct cell_launch *l, struct cell_error *err)
         if (cell_state_open(l->rt->root, l->id, true, true, &l->dirfd, err) < 0)
                 return -1;
         l->dir_created = true;
-        if (cell_cgroup_create(l->rt->cgroup_manager, l->id, l->spec, &l->cgroup, err) < 0)
+        /* The cgroup handle is saved before any of its directories exists,
+         * so that a create killed from here on leaves a state.json through
+         * which `delete --force` finds them all.  Killed before this write,
+         * it leaves a directory without state.json, which delete removes. */
+        if (cell_cgroup_plan(l->rt->cgroup_manager, l->id, l->spec, &l->cgroup, err) < 0)
                 return -1;
         fill_record(l);
         if (cell_state_write(l->dirfd, &l->rec, err) < 0)
                 return -1;
+        if (cell_cgroup_realize(l->cgroup, l->id, l->spec, err) < 0) {
+                /* It removed what it made; abort must not touch the rest. */
+                cell_cgroup_free(steal_ptr(l->cgroup));
+                return -1;
+        }
         /* Keep the config for the poststart/poststop hooks, whatever becomes
          * of the bundle by then. */
         if ((l->spec->hooks[CELL_HOOK_POSTSTART].n > 0 ||
