@@ -20,6 +20,8 @@
 #include "util/xalloc.h"
 
 #define KILL_WAIT_MS 10000
+/* How often start looks whether the init went on without it (see release_init). */
+#define RELEASE_CHECK_MS 100
 
 const char *cell_status_name(enum cell_status status)
 {
@@ -219,31 +221,38 @@ static int wait_exit(int pidfd, int timeout_ms)
  * Open exec.fifo for reading: the init blocked in its open() goes on and
  * writes one byte, then keeps the fifo open until it execs the user
  * process (close-on-exec).  So: the byte, then EOF, means "running".
+ * A `start` killed after the init's open() leaves a fifo whose byte is
+ * gone and whose writer no poll of ours will see close; the timeout
+ * catches that case by looking whether the init still holds the fifo.
  */
 static int release_init(int dirfd, const struct cell_state_record *rec, struct cell_error *err)
 {
-        _cleanup_close_ int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fifo < 0)
-                return cell_error_errno(err, "open exec.fifo");
+        /* The pidfd first: opening the fifo lets the init go on, and a
+         * short-lived process may have exited by the time we looked. */
         _cleanup_close_ int pidfd = open_init(rec, err);
         if (pidfd < 0)
                 return -1;
+        _cleanup_close_ int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fifo < 0)
+                return cell_error_errno(err, "open exec.fifo");
         struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
         bool released = false;
         for (;;) {
-                int r = poll(p, released ? 1 : 2, -1);
+                int r = poll(p, released ? 1 : 2, RELEASE_CHECK_MS);
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0)
                         return cell_error_errno(err, "wait for container init");
                 char c;
-                ssize_t n = p[0].revents ? read(fifo, &c, 1) : -1;
+                ssize_t n = r > 0 && p[0].revents ? read(fifo, &c, 1) : -1;
                 if (n == 1)
                         released = true;
                 else if (n == 0 && released)
                         return 0; /* exec'd (or died after start: then it is stopped) */
-                else if (!released && p[1].revents)
+                else if (!released && r > 0 && p[1].revents)
                         return cell_error_set(err, 0, "container init exited before start");
+                else if (r == 0 && !cell_state_init_waiting(dirfd, rec->pid))
+                        return 0; /* exec'd after an earlier start was killed */
         }
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -264,13 +265,31 @@ static bool is_frozen(const struct cell_state_record *rec)
         return frozen;
 }
 
+bool cell_state_init_waiting(int statefd, pid_t pid)
+{
+        struct stat fifo, st;
+        if (fstatat(statefd, "exec.fifo", &fifo, AT_SYMLINK_NOFOLLOW) < 0)
+                return false;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        _cleanup_closedir_ DIR *d = opendir(path);
+        if (!d)
+                return true; /* cannot look: trust exec.fifo */
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+                    st.st_dev == fifo.st_dev && st.st_ino == fifo.st_ino)
+                        return true;
+        return false;
+}
+
 enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec)
 {
         if (rec->pid == 0)
                 return CELL_STATUS_CREATING;
         if (!cell_state_pid_alive(rec))
                 return CELL_STATUS_STOPPED;
-        if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        if (cell_state_init_waiting(dirfd, rec->pid))
                 return CELL_STATUS_CREATED;
         return is_frozen(rec) ? CELL_STATUS_PAUSED : CELL_STATUS_RUNNING;
 }

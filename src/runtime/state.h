@@ -19,7 +19,7 @@
  *
  * The status is never stored: cell_state_status() derives it from the saved
  * pid, its start time in /proc (so a recycled pid is not the container), and
- * whether exec.fifo still exists.
+ * whether the init still holds exec.fifo open.
  */
 
 #include <stdbool.h>
@@ -59,6 +59,14 @@ int cell_state_remove(const char *root, const char *id, struct cell_error *err);
 
 /* Start time of `pid` from /proc/<pid>/stat; 0 when gone or a zombie. */
 unsigned long long cell_proc_start_time(pid_t pid);
+
+/*
+ * Whether the init `pid` still holds exec.fifo of `dirfd` open, i.e. waits
+ * for start and has not exec'd the user process (its fds on the fifo are
+ * close-on-exec).  exec.fifo existing is not enough: a `start` killed after
+ * the init went on leaves it behind.  True when /proc cannot tell.
+ */
+bool cell_state_init_waiting(int dirfd, pid_t pid);
 
 /* Derived status of a record whose directory is `dirfd`. */
 enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec);
