@@ -4,6 +4,10 @@
 #   2. build into build/ and run every pytest test (unit, integration, podman)
 #   3. build into build-asan/ with ASan+UBSan and run the suite again against it
 #      (skip with CELL_SKIP_ASAN=1)
+#   4. static analysis, tests/static/check.sh (skip with CELL_SKIP_STATIC=1)
+#   5. every fuzz target for CELL_FUZZ_SECONDS (default 60) each, after replaying
+#      its corpus, tests/fuzz/run.sh (skip with CELL_SKIP_FUZZ=1)
+# Passes 4 and 5 count as one test each.
 # Ends with one line "N passed, M failed, K skipped" summed over both passes and
 # exits non-zero if any test failed, any pass errored or a pass ran no test.
 set -uo pipefail
@@ -73,6 +77,20 @@ run_pass() {
 	fi
 }
 
+# run_script NAME SCRIPT [ARGS...]: a pass that is one script, counted as one test.
+run_script() {
+	local name=$1 script=$2
+	shift 2
+	[[ -f $script ]] || return 0
+	echo "=== pass '$name': $script $*"
+	if timeout -k 30 "$PASS_TIMEOUT" bash "$script" "$@" </dev/null; then
+		((total_passed += 1))
+	else
+		echo "pass '$name': failed"
+		((total_failed += 1))
+	fi
+}
+
 if build build; then
 	run_pass normal build
 else
@@ -91,6 +109,9 @@ if [[ ${CELL_SKIP_ASAN:-0} != 1 ]]; then
 		broken=1
 	fi
 fi
+
+[[ ${CELL_SKIP_STATIC:-0} == 1 ]] || run_script static tests/static/check.sh
+[[ ${CELL_SKIP_FUZZ:-0} == 1 ]] || run_script fuzz tests/fuzz/run.sh "${CELL_FUZZ_SECONDS:-60}"
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 ((total_failed == 0 && broken == 0))
