@@ -20,10 +20,15 @@ PACKAGES=(
 	hyperfine strace time linux-perf
 )
 
+# One dpkg-query for all: "name status" per known package (architecture
+# qualifiers such as :amd64 stripped); anything not listed as installed is missing.
+declare -A installed=()
+while read -r name status; do
+	[[ $status == installed ]] && installed[${name%%:*}]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-	[[ $status == installed ]] || missing+=("$pkg")
+	[[ -n ${installed[$pkg]:-} ]] || missing+=("$pkg")
 done
 ((${#missing[@]} == 0)) && exit 0
 
