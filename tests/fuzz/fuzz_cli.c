@@ -139,6 +139,89 @@ static void verb_spec(const struct fuzz_argv *a, int argc, char **argv)
                 check_in_argv_or(a, c.bundle, ".");
 }
 
+/* A NULL-terminated vector of `n` argv strings. */
+static void check_vector_in_argv(const struct fuzz_argv *a, char *const *v, size_t n)
+{
+        fuzz_touch_vector(v, n);
+        for (size_t i = 0; i < n; i++)
+                check_in_argv(a, v[i]);
+}
+
+static void verb_exec(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_exec_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_exec(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc == 0 && !c.help) {
+                const struct cell_exec_opts *o = &c.opts;
+                check_in_argv(a, c.id);
+                FUZZ_ASSERT(o->process_file || (o->args && o->args[0]));
+                for (char **p = o->args; p && *p; p++)
+                        check_in_argv(a, *p);
+                check_vector_in_argv(a, o->env, c.n_env);
+                check_vector_in_argv(a, o->additional_gids, c.n_gids);
+                check_vector_in_argv(a, o->caps, c.n_caps);
+                const char *strings[] = {o->process_file, o->console_socket, o->pid_file, o->cwd,
+                                         o->user};
+                for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+                        if (strings[i])
+                                check_in_argv(a, strings[i]);
+                FUZZ_ASSERT(o->preserve_fds >= 0);
+        }
+        cli_exec_args_release(&c); /* also after a failure: LSan checks it frees all */
+}
+
+static void verb_update(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_update_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_update(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc < 0 || c.help)
+                return;
+        const struct cell_resources *r = &c.flags;
+        check_in_argv(a, c.id);
+        if (c.resources_file)
+                check_in_argv(a, c.resources_file);
+        if (r->cpu.cpus)
+                check_in_argv(a, r->cpu.cpus);
+        if (r->cpu.mems)
+                check_in_argv(a, r->cpu.mems);
+        FUZZ_ASSERT(!r->memory.has_limit || r->memory.limit >= -1);
+        FUZZ_ASSERT(!r->memory.has_swap || r->memory.swap >= -1);
+        FUZZ_ASSERT(!r->pids.has_limit || r->pids.limit >= -1);
+        FUZZ_ASSERT(!r->cpu.has_idle || r->cpu.idle == 0 || r->cpu.idle == 1);
+        FUZZ_ASSERT(!r->block_io.has_weight || r->block_io.weight <= 1000);
+}
+
+static void verb_ps(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_ps_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_ps(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc < 0 || c.help)
+                return;
+        check_in_argv(a, c.id);
+        FUZZ_ASSERT(c.format == CLI_LIST_TABLE || c.format == CLI_LIST_JSON);
+        FUZZ_ASSERT(c.ps_args);
+        for (char **p = c.ps_args; *p; p++)
+                check_in_argv(a, *p);
+}
+
+static void verb_events(const struct fuzz_argv *a, int argc, char **argv)
+{
+        struct cli_events_args c;
+        struct cell_error err = {0};
+        int rc = cli_parse_events(argc, argv, &c, &err);
+        fuzz_check_result(rc, &err);
+        if (rc < 0 || c.help)
+                return;
+        check_in_argv(a, c.id);
+        FUZZ_ASSERT(c.interval_ms >= 1);
+}
+
 static void verb_no_args(int argc, char **argv)
 {
         struct cli_no_args c;
@@ -152,8 +235,17 @@ static void parse_verb(const struct fuzz_argv *a, int argc, char **argv)
         const char *verb = argv[0];
         if (!strcmp(verb, "create") || !strcmp(verb, "run"))
                 verb_create(a, argc, argv, !strcmp(verb, "run"));
-        else if (!strcmp(verb, "start") || !strcmp(verb, "state"))
+        else if (!strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "pause") ||
+                 !strcmp(verb, "resume"))
                 verb_id(a, argc, argv);
+        else if (!strcmp(verb, "exec"))
+                verb_exec(a, argc, argv);
+        else if (!strcmp(verb, "update"))
+                verb_update(a, argc, argv);
+        else if (!strcmp(verb, "ps"))
+                verb_ps(a, argc, argv);
+        else if (!strcmp(verb, "events"))
+                verb_events(a, argc, argv);
         else if (!strcmp(verb, "kill"))
                 verb_kill(a, argc, argv);
         else if (!strcmp(verb, "delete"))
@@ -162,7 +254,7 @@ static void parse_verb(const struct fuzz_argv *a, int argc, char **argv)
                 verb_list(argc, argv);
         else if (!strcmp(verb, "spec"))
                 verb_spec(a, argc, argv);
-        else if (!strcmp(verb, "features"))
+        else if (!strcmp(verb, "features") || !strcmp(verb, "check"))
                 verb_no_args(argc, argv);
 }
 

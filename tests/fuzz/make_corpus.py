@@ -350,6 +350,25 @@ CLI = {
     "bad-signal": ["kill", "c", "SIGNOPE"],
     "extra-args": ["list", "x"],
     "unknown-verb": ["checkpoint", "c"],
+    # the later verbs
+    "podman-exec": ["--log-format=json", "--log", RUNDATA + "/exec.log", "exec", "--process",
+                    "/tmp/exec-process.json", "--detach", "--pid-file", RUNDATA + "/exec.pid",
+                    "--console-socket", "/tmp/conmon.sock", ID],
+    "exec-args": ["exec", "-t", "-e", "A=1", "-e", "B=2", "-u", "1000:1000", "-g", "10",
+                  "--cap", "CAP_NET_RAW", "--cwd", "/tmp", "--no-new-privs", "--preserve-fds=1",
+                  "c", "sh", "-c", "echo $A"],
+    "exec-no-command": ["exec", "-e", "X=1", "c"],
+    "pause": ["pause", "c"],
+    "resume": ["resume", "c"],
+    "update": ["update", "--memory", "1.5G", "--memory-swap", "-1", "--cpu-quota", "50000",
+               "--cpu-period", "100000", "--cpuset-cpus", "0-1", "--pids-limit", "100",
+               "--blkio-weight", "500", "c"],
+    "update-resources": ["update", "-r", "-", "c"],
+    "update-bad-size": ["update", "--memory", "12x", "c"],
+    "ps": ["ps", "--format", "json", "c", "-ef", "--forest"],
+    "events": ["events", "--stats", "--interval", "1m30s", "c"],
+    "events-bad-interval": ["events", "--interval", "0", "c"],
+    "check": ["check"],
     "empty-strings": ["", "create", "", ""],
 }
 
@@ -428,6 +447,12 @@ def state_seeds():
         write("state", name, data)
 
 
+UNITS = ["0", "-1", "1", "64m", "1.5G", "512KiB", "10 mb", "1p", "8P", "9.2e18", "1e3",
+         "0x10", ".5", "5.", "1..2", "18446744073709551616", "1s", "250ms", "1h2m3.5s",
+         "100us", "100\u00b5s", "3600000h", "1000h", "999999999ns", "1m30", "", " ", "-5s",
+         "nan", "inf", "1e400s"]
+
+
 def main():
     state_seeds()
     spec_seeds()
@@ -439,6 +464,8 @@ def main():
         name = "".join(c if c.isalnum() or c in "+-" else "_" for c in s) or "empty"
         write("signal", name, s)
     cgroup_state_seeds()
+    for i, u in enumerate(UNITS):
+        write("units", "%02d" % i, u)
 
 
 if __name__ == "__main__":
