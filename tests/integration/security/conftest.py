@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Fixtures for the escape suite; the parent conftest's cell, bundle,
+testdir and no_residue fixtures apply here unchanged.
+
+Point the suite at another runtime with either
+
+    CELL_BINARY=/usr/sbin/runc /usr/bin/python3 -m pytest tests/integration/security
+    /usr/bin/python3 -m pytest tests/integration/security --runtime /usr/sbin/runc
+
+pytest only reads options from the conftest files it loads before parsing
+the command line (those of the rootdir and of the paths given), so
+`--runtime` works when this directory (or a file in it) is named on the
+command line; CELL_BINARY works everywhere.
+"""
+
+import os
+
+import pytest
+
+import attacks
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runtime", metavar="PATH", default=None,
+                     help="runtime binary to attack (sets CELL_BINARY; default build/cell)")
+
+
+def pytest_configure(config):
+    runtime = config.getoption("runtime", None)
+    if runtime:
+        os.environ["CELL_BINARY"] = os.path.abspath(runtime)
+
+
+# Finished attacks, by scenario: several tests check different outcomes of
+# one attack, and each attack takes a second or two.
+_ATTACKS = {}
+
+
+@pytest.fixture
+def scenario(cell, bundle, testdir):
+    """scenario(kind, entry="probe", ptrace=False) -> a finished
+    attacks.Attack (see attacks.py): kind "created" (a neighbour container
+    whose init is seen while created, then execs `entry`) or "exec" (a
+    burst of exec), the watcher with CAP_SYS_PTRACE if `ptrace`.  Run once
+    per session, by the first test that asks."""
+    def get(kind, entry="probe", ptrace=False):
+        key = (kind, entry, ptrace)
+        if key not in _ATTACKS:
+            a = attacks.Attack(cell, bundle, testdir, [attacks.CAP_SYS_PTRACE] if ptrace else ())
+            _ATTACKS[key] = a.neighbour(entry) if kind == "created" else a.exec_burst()
+        return _ATTACKS[key]
+    return get
+
+
+@pytest.fixture
+def host_marker(testdir, token):
+    """A file that exists only on the host (outside every rootfs)."""
+    path = os.path.join(testdir, "host-marker")
+    with open(path, "w") as f:
+        f.write("host-only " + token + "\n")
+    return path
