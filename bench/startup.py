@@ -86,7 +86,8 @@ def time_runs(name, argv, top, runs):
     result = json.loads(out.read_text())["results"][0]
     if any(code != 0 for code in result.get("exit_codes", [])):
         raise RuntimeError(f"{name}: a run exited non-zero")
-    return [t * 1000 for t in result["times"]]
+    cpu = (result["user"] + result["system"]) * 1000  # mean per run, ms
+    return [t * 1000 for t in result["times"]], [cpu] * len(result["times"])
 
 
 def peak_rss(name, argv, top):
@@ -100,7 +101,7 @@ def peak_rss(name, argv, top):
 
 def baseline(top):
     """The measuring harness itself: exec of /bin/true on the host."""
-    return time_runs("baseline", ["/bin/true"], top, RUNS)
+    return time_runs("baseline", ["/bin/true"], top, RUNS)[0]
 
 
 def percentile(values, fraction):
@@ -121,6 +122,7 @@ def measure(runtimes, top, bundle):
     so a change in the machine's load during the benchmark hits all alike."""
     configs = list(configurations(runtimes, top, bundle))
     times = {(name, label): [] for name, label, _ in configs}
+    cpu = {(name, label): [] for name, label, _ in configs}
     failed = set()
     per_round = max(1, RUNS // ROUNDS)
     for _ in range(ROUNDS):
@@ -128,7 +130,9 @@ def measure(runtimes, top, bundle):
             if (name, label) in failed:
                 continue
             try:
-                times[name, label] += time_runs(name, argv, top, per_round)
+                wall, used = time_runs(name, argv, top, per_round)
+                times[name, label] += wall
+                cpu[name, label] += used
             except (subprocess.CalledProcessError, RuntimeError) as e:
                 print(f"{name} ({label}): failed: {e}", file=sys.stderr)
                 failed.add((name, label))
@@ -143,7 +147,8 @@ def measure(runtimes, top, bundle):
             continue
         t = times[name, label]
         rows.append(dict(runtime=name, cgroups=label, median=statistics.median(t),
-                         p90=percentile(t, 0.9), rss=rss, n=len(t)))
+                         p90=percentile(t, 0.9), rss=rss, n=len(t),
+                         cpu=statistics.mean(cpu[name, label])))
     return rows
 
 
@@ -152,10 +157,11 @@ def report(rows, base, load):
           f"{max(1, RUNS // ROUNDS)} runs (+{WARMUP} warm-up) per runtime; "
           f"load average {load}")
     print(f"{'runtime':8} {'cgroups':9} {'runs':>5} {'median ms':>10} {'p90 ms':>8} "
-          f"{'peak RSS KiB':>13}")
+          f"{'CPU ms':>7} {'peak RSS KiB':>13}")
     for r in rows:
         print(f"{r['runtime']:8} {r['cgroups']:9} {r['n']:5d} {r['median']:10.2f} "
-              f"{r['p90']:8.2f} {r['rss']:13d}")
+              f"{r['p90']:8.2f} {r['cpu']:7.2f} {r['rss']:13d}")
+    print("CPU ms: user+system time per run of the runtime and everything it waited for")
     print(f"harness baseline (exec /bin/true on the host): median {statistics.median(base):.2f} ms")
     by = {(r["runtime"], r["cgroups"]): r for r in rows}
     for label in ("default", "disabled"):
@@ -164,7 +170,8 @@ def report(rows, base, load):
             ref = by.get((other, label))
             if cell and ref:
                 print(f"ratio cell/{other} ({label} cgroups): median "
-                      f"{cell['median'] / ref['median']:.2f}, peak RSS {cell['rss'] / ref['rss']:.2f}")
+                      f"{cell['median'] / ref['median']:.2f}, CPU {cell['cpu'] / ref['cpu']:.2f}, "
+                      f"peak RSS {cell['rss'] / ref['rss']:.2f}")
 
 
 def main():
