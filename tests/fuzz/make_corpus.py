@@ -453,7 +453,37 @@ UNITS = ["0", "-1", "1", "64m", "1.5G", "512KiB", "10 mb", "1p", "8P", "9.2e18",
          "nan", "inf", "1e400s"]
 
 
+def resources_seeds():
+    write("resources", "full.json", FULL_RESOURCES)
+    for name in ("podman-run-limits.json", "podman-run.json"):
+        write("resources", name, load(name)["linux"]["resources"])
+    # what `podman update` / containerd hand to `update --resources`
+    write("resources", "podman-update.json", {
+        "memory": {"limit": 268435456, "swap": 536870912}, "cpu": {"shares": 512,
+        "quota": 20000, "period": 100000, "cpus": "0", "mems": "0"}, "pids": {"limit": 50},
+        "blockIO": {"weight": 300}})
+    write("resources", "unlimited.json", {"memory": {"limit": -1, "swap": -1},
+                                          "cpu": {"quota": -1}, "pids": {"limit": -1}})
+    write("resources", "empty.json", {})
+    broken = {
+        "swap-below-memory.json": {"memory": {"limit": 1048576, "swap": 4096}},
+        "unified-traversal.json": {"unified": {"../../etc/passwd": "x", "memory.max": "1"}},
+        "unified-dotfile.json": {"unified": {".memory.max": "1"}},
+        "shares-huge.json": {"cpu": {"shares": 18446744073709551615}},
+        "weight-zero.json": {"blockIO": {"weight": 0, "weightDevice": [
+            {"major": -1, "minor": 0, "weight": 1001}]}},
+        "negative-period.json": {"cpu": {"period": -1, "quota": -2}},
+        "hugepage-bad.json": {"hugepageLimits": [{"pageSize": "3KB", "limit": 1}]},
+        "devices-bad.json": {"devices": [{"allow": True, "type": "x", "access": "rwmx"}]},
+        "not-object.json": "[1]",
+        "truncated.json": json.dumps(FULL_RESOURCES)[:400],
+    }
+    for name, data in broken.items():
+        write("resources", name, data)
+
+
 def main():
+    resources_seeds()
     state_seeds()
     spec_seeds()
     process_seeds()
