@@ -489,8 +489,9 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
             start_init(l, preserve, err) < 0)
                 goto fail;
         l->rec.pid = l->pid;
-        l->rec.pid_start = cell_proc_start_time(l->pid);
-        if (cell_state_write(l->dirfd, &l->rec, err) < 0)
+        /* Without its start time the init would read as stopped (EMFILE). */
+        if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
+            cell_state_write(l->dirfd, &l->rec, err) < 0)
                 goto fail;
         if (opts->pid_file && cell_write_pid_file(opts->pid_file, l->pid, err) < 0)
                 goto fail;
@@ -499,6 +500,18 @@ fail:
         cell_error_prefix(err, "create container \"%s\"", id);
         cell_launch_abort(l);
         return -1;
+}
+
+static void close_fds(struct cell_launch *l)
+{
+        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,    &l->sync_fd,
+                      &l->child_sync, &l->pidfd,   &l->pty_master};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
+                if (*fds[i] >= 0)
+                        close(steal_fd(*fds[i]));
+        for (int t = 0; t < CELL_NS__COUNT; t++)
+                if (l->ns_fds[t] >= 0)
+                        close(steal_fd(l->ns_fds[t]));
 }
 
 void cell_launch_abort(struct cell_launch *l)
@@ -514,6 +527,9 @@ void cell_launch_abort(struct cell_launch *l)
                         ;
                 l->pid = 0;
         }
+        /* Removing the state takes fds: after EMFILE, only the ones we hold
+         * are left. */
+        close_fds(l);
         if (l->cgroup && cell_cgroup_destroy(l->cgroup, &err) < 0)
                 cell_warn("%s", err.msg);
         if (l->dir_created && cell_state_remove(l->rt->root, l->id, &err) < 0)
@@ -523,14 +539,7 @@ void cell_launch_abort(struct cell_launch *l)
 
 void cell_launch_release(struct cell_launch *l)
 {
-        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,    &l->sync_fd,
-                      &l->child_sync, &l->pidfd,   &l->pty_master};
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
-                if (*fds[i] >= 0)
-                        close(steal_fd(*fds[i]));
-        for (int t = 0; t < CELL_NS__COUNT; t++)
-                if (l->ns_fds[t] >= 0)
-                        close(steal_fd(l->ns_fds[t]));
+        close_fds(l);
         cell_seccomp_filter_free(l->seccomp);
         cell_cgroup_free(l->cgroup);
         cell_spec_free(l->spec);

@@ -137,7 +137,11 @@ static int load(const struct cell_runtime *rt, const char *id, bool lock, int *d
                 close(steal_fd(*dirfd));
                 return cell_error_prefix(err, "container \"%s\"", id);
         }
-        *status = cell_state_status(*dirfd, rec);
+        if (cell_state_status_checked(*dirfd, rec, status, err) < 0) {
+                cell_state_record_release(rec);
+                close(steal_fd(*dirfd));
+                return -1;
+        }
         return 0;
 }
 
@@ -198,12 +202,14 @@ static int pidfd_open(pid_t pid)
 static int open_init(const struct cell_state_record *rec, struct cell_error *err)
 {
         int fd = pidfd_open(rec->pid);
-        if (fd < 0 || !cell_state_pid_alive(rec)) {
-                if (fd >= 0)
-                        close(fd);
-                return cell_error_set(err, 0, "container not running");
-        }
-        return fd;
+        if (fd < 0 && errno != ESRCH)
+                return cell_error_errno(err, "pidfd_open %d", rec->pid);
+        int alive = fd < 0 ? 0 : cell_state_pid_check(rec, err);
+        if (alive == 1)
+                return fd;
+        if (fd >= 0)
+                close(fd);
+        return alive < 0 ? -1 : cell_error_set(err, 0, "container not running");
 }
 
 /* Wait until the process behind `pidfd` has exited (it need not be our child). */
@@ -376,8 +382,11 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
 static int kill_init(const struct cell_state_record *rec, bool paused, struct cell_error *err)
 {
         _cleanup_close_ int pidfd = pidfd_open(rec->pid);
-        if (pidfd < 0 || !cell_state_pid_alive(rec))
-                return 0;
+        if (pidfd < 0 && errno != ESRCH)
+                return cell_error_errno(err, "pidfd_open %d", rec->pid);
+        int alive = pidfd < 0 ? 0 : cell_state_pid_check(rec, err);
+        if (alive <= 0)
+                return alive;
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
                 return cell_error_errno(err, "kill pid %d", rec->pid);
         if (paused) {
@@ -410,17 +419,22 @@ int cell_container_delete(const struct cell_runtime *rt, const char *id, bool fo
         if (cell_state_open(rt->root, id, false, true, &dirfd, err) < 0)
                 return (force && err->errnum == ENOENT) ? 0 : -1;
         struct cell_state_record rec;
-        if (cell_state_read(dirfd, &rec, err) < 0)
-                return delete_broken(rt, id, err);
-        enum cell_status status = cell_state_status(dirfd, &rec);
-        int r = 0;
-        if (!force && (status == CELL_STATUS_RUNNING || status == CELL_STATUS_PAUSED))
+        if (cell_state_read(dirfd, &rec, err) < 0) {
+                /* Missing or corrupt; any other errno (EMFILE, EIO) says
+                 * nothing about the container, which may well be running. */
+                if (err->errnum == 0 || err->errnum == ENOENT)
+                        return delete_broken(rt, id, err);
+                return cell_error_prefix(err, "delete container \"%s\"", id);
+        }
+        enum cell_status status;
+        int r = cell_state_status_checked(dirfd, &rec, &status, err);
+        if (r == 0 && !force && (status == CELL_STATUS_RUNNING || status == CELL_STATUS_PAUSED))
                 r = cell_error_set(err, 0, "cannot delete container \"%s\" that is not stopped: %s",
                                    id, cell_status_name(status));
-        else if (status != CELL_STATUS_STOPPED &&
+        else if (r == 0 && status != CELL_STATUS_STOPPED &&
                  kill_init(&rec, status == CELL_STATUS_PAUSED, err) < 0)
                 r = -1;
-        else
+        else if (r == 0)
                 r = cell_container_teardown(rt, id, dirfd, &rec, NULL, err);
         cell_state_record_release(&rec);
         return r < 0 ? cell_error_prefix(err, "delete container \"%s\"", id) : 0;

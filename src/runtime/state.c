@@ -74,15 +74,20 @@ int cell_state_open(const char *root, const char *id, bool create, bool lock, in
         }
         _cleanup_close_ int fd =
                 openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return not_exist(id, err);
-                return cell_error_errno(err, "open state directory %s/%s", root, id);
+        if (fd < 0 && errno == ENOENT && !create)
+                return not_exist(id, err);
+        if (fd < 0)
+                cell_error_errno(err, "open state directory %s/%s", root, id);
+        else if (flock(fd, lock ? LOCK_EX : LOCK_SH) < 0)
+                cell_error_errno(err, "lock state directory %s/%s", root, id);
+        else {
+                *dirfd = steal_fd(fd);
+                return 0;
         }
-        if (flock(fd, lock ? LOCK_EX : LOCK_SH) < 0)
-                return cell_error_errno(err, "lock state directory %s/%s", root, id);
-        *dirfd = steal_fd(fd);
-        return 0;
+        /* The caller cannot remove what it never got a handle on (EMFILE). */
+        if (create)
+                unlinkat(rootfd, id, AT_REMOVEDIR);
+        return -1;
 }
 
 static json_object *record_to_json(const struct cell_state_record *rec)
@@ -213,26 +218,25 @@ int cell_state_remove(const char *root, const char *id, struct cell_error *err)
 }
 
 /*
- * Field 22 of /proc/<pid>/stat.  The comm field (2) may contain spaces and
- * parentheses, so parsing starts after the last ')'.  A zombie counts as
- * gone: the container's init has exited, only its parent has not reaped it.
+ * Field 22 of /proc/<pid>/stat into `*start`, 0 for a zombie: the
+ * container's init has exited, only its parent has not reaped it.  The
+ * comm field (2) may contain spaces and parentheses, so parsing starts
+ * after the last ')'.  -errno when the file cannot be read (ENOENT: gone).
  */
-unsigned long long cell_proc_start_time(pid_t pid)
+static int read_start_time(pid_t pid, unsigned long long *start)
 {
         char path[64], buf[1024];
+        *start = 0;
         snprintf(path, sizeof(path), "/proc/%d/stat", pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return 0;
+                return -errno;
         ssize_t n = cell_read_all(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return 0;
+        if (n < 0)
+                return errno == ESRCH ? -ENOENT : -errno;
         buf[n] = '\0';
         char *p = strrchr(buf, ')');
-        if (!p || p[1] != ' ')
-                return 0;
-        char state = p[2];
-        if (state == 'Z' || state == 'X')
+        if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
                 return 0;
         p += 2;
         /* p points at field 3 (state); skip to field 22. */
@@ -242,15 +246,41 @@ unsigned long long cell_proc_start_time(pid_t pid)
                         return 0;
                 p++;
         }
-        return strtoull(p, NULL, 10);
+        *start = strtoull(p, NULL, 10);
+        return 0;
+}
+
+unsigned long long cell_proc_start_time(pid_t pid)
+{
+        unsigned long long start;
+        read_start_time(pid, &start);
+        return start;
+}
+
+int cell_proc_start_time_checked(pid_t pid, unsigned long long *start, struct cell_error *err)
+{
+        int r = read_start_time(pid, start);
+        if (r < 0)
+                return cell_error_set(err, -r, "read /proc/%d/stat", pid);
+        return 0;
+}
+
+int cell_state_pid_check(const struct cell_state_record *rec, struct cell_error *err)
+{
+        if (rec->pid <= 0)
+                return 0;
+        unsigned long long start;
+        int r = read_start_time(rec->pid, &start);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return cell_error_set(err, -r, "read /proc/%d/stat", rec->pid);
+        return start != 0 && start == rec->pid_start;
 }
 
 bool cell_state_pid_alive(const struct cell_state_record *rec)
 {
-        if (rec->pid <= 0)
-                return false;
-        unsigned long long start = cell_proc_start_time(rec->pid);
-        return start != 0 && start == rec->pid_start;
+        return cell_state_pid_check(rec, NULL) == 1;
 }
 
 static bool is_frozen(const struct cell_state_record *rec)
@@ -283,15 +313,30 @@ bool cell_state_init_waiting(int statefd, pid_t pid)
         return false;
 }
 
+int cell_state_status_checked(int dirfd, const struct cell_state_record *rec,
+                              enum cell_status *status, struct cell_error *err)
+{
+        *status = CELL_STATUS_CREATING;
+        if (rec->pid == 0)
+                return 0;
+        int alive = cell_state_pid_check(rec, err);
+        if (alive < 0)
+                return cell_error_prefix(err, "status of container \"%s\"", rec->id);
+        if (!alive)
+                *status = CELL_STATUS_STOPPED;
+        else if (cell_state_init_waiting(dirfd, rec->pid))
+                *status = CELL_STATUS_CREATED;
+        else
+                *status = is_frozen(rec) ? CELL_STATUS_PAUSED : CELL_STATUS_RUNNING;
+        return 0;
+}
+
 enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec)
 {
-        if (rec->pid == 0)
-                return CELL_STATUS_CREATING;
-        if (!cell_state_pid_alive(rec))
+        enum cell_status status;
+        if (cell_state_status_checked(dirfd, rec, &status, NULL) < 0)
                 return CELL_STATUS_STOPPED;
-        if (cell_state_init_waiting(dirfd, rec->pid))
-                return CELL_STATUS_CREATED;
-        return is_frozen(rec) ? CELL_STATUS_PAUSED : CELL_STATUS_RUNNING;
+        return status;
 }
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): gmtime_r

@@ -59,6 +59,9 @@ int cell_state_remove(const char *root, const char *id, struct cell_error *err);
 
 /* Start time of `pid` from /proc/<pid>/stat; 0 when gone or a zombie. */
 unsigned long long cell_proc_start_time(pid_t pid);
+/* The same, but a /proc/<pid>/stat that cannot be read (gone, EMFILE) is
+ * an error; `*start` is 0 for a zombie. */
+int cell_proc_start_time_checked(pid_t pid, unsigned long long *start, struct cell_error *err);
 
 /*
  * Whether the init `pid` still holds exec.fifo of `dirfd` open, i.e. waits
@@ -68,10 +71,21 @@ unsigned long long cell_proc_start_time(pid_t pid);
  */
 bool cell_state_init_waiting(int dirfd, pid_t pid);
 
-/* Derived status of a record whose directory is `dirfd`. */
+/*
+ * Derived status of a record whose directory is `dirfd`.  The _checked
+ * variant fails when /proc cannot be read (EMFILE) instead of calling the
+ * container stopped, which `delete` would then tear down.
+ */
+int cell_state_status_checked(int dirfd, const struct cell_state_record *rec,
+                              enum cell_status *status, struct cell_error *err);
 enum cell_status cell_state_status(int dirfd, const struct cell_state_record *rec);
 
-/* True while the recorded pid is still the container's init (not a zombie). */
+/*
+ * 1 while the recorded pid is still the container's init (not a zombie),
+ * 0 once it is gone, -1 (`err` set) when /proc cannot tell (EMFILE).
+ */
+int cell_state_pid_check(const struct cell_state_record *rec, struct cell_error *err);
+/* cell_state_pid_check() == 1 */
 bool cell_state_pid_alive(const struct cell_state_record *rec);
 
 /* Current time in RFC 3339 with nanoseconds, UTC.  Caller frees. */
