@@ -6,7 +6,6 @@
 #include "cli/cell-version.h"
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "runtime/dmz.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -16,10 +15,10 @@
 
 /* In the order `cell --help` lists them. */
 static const struct cli_verb *const verbs[] = {
-        &cli_verb_create, &cli_verb_delete, &cli_verb_exec, &cli_verb_features, &cli_verb_kill,  &cli_verb_list,
-        &cli_verb_run,    &cli_verb_spec,   &cli_verb_start,    &cli_verb_state,
-        &cli_verb_pause,  &cli_verb_resume, &cli_verb_update,   &cli_verb_ps,
-        &cli_verb_events, &cli_verb_check,
+        &cli_verb_create, &cli_verb_delete, &cli_verb_exec,   &cli_verb_features,
+        &cli_verb_kill,   &cli_verb_list,   &cli_verb_run,    &cli_verb_spec,
+        &cli_verb_start,  &cli_verb_state,  &cli_verb_pause,  &cli_verb_resume,
+        &cli_verb_update, &cli_verb_ps,     &cli_verb_events, &cli_verb_check,
 };
 
 static const char global_usage[] =
@@ -115,16 +114,6 @@ static int setup_logging(const struct cli_global_options *g)
         return 0;
 }
 
-/* Verbs that clone cell into a container re-execute it from a read-only
- * view of its binary first (CVE-2019-5736, see runtime/dmz.h). */
-static bool enters_container(const struct cli_global_options *g, int argc, char **argv)
-{
-        if (g->verb_index >= argc)
-                return false;
-        const char *name = argv[g->verb_index];
-        return !strcmp(name, "create") || !strcmp(name, "run") || !strcmp(name, "exec");
-}
-
 int main(int argc, char **argv)
 {
         struct cli_global_options g;
@@ -140,8 +129,6 @@ int main(int argc, char **argv)
                 printf("cell version %s\nspec: %s\n", CELL_VERSION, CELL_SPEC_VERSION);
                 return 0;
         }
-        if (enters_container(&g, argc, argv) && cell_dmz_protect_self(argv, &err) < 0)
-                return cli_fail(&err);
         if (setup_logging(&g) != 0)
                 return 1;
         log_command_line(argc, argv);
@@ -151,7 +138,10 @@ int main(int argc, char **argv)
         }
 
         struct cli_context ctx = {
-                .rt = {.root = g.root, .cgroup_manager = g.cgroup_manager, .debug = g.debug},
+                .rt = {.root = g.root,
+                       .cgroup_manager = g.cgroup_manager,
+                       .debug = g.debug,
+                       .self_argv = argv},
         };
         const char *name = argv[g.verb_index];
         if (strcmp(name, "help") == 0)

@@ -35,6 +35,10 @@ struct cell_runtime {
         const char *root; /* state root; default CELL_DEFAULT_ROOT */
         enum cell_cgroup_manager cgroup_manager;
         bool debug;
+        /* The process' own argv, for re-executing from a read-only view of
+         * the binary when a container could otherwise reach it
+         * (runtime/dmz.h).  NULL: such containers are refused. */
+        char **self_argv;
 };
 
 #define CELL_DEFAULT_ROOT "/run/cell"
@@ -111,10 +115,10 @@ struct cell_exec_opts {
         const char *pid_file;
         int preserve_fds;
         const char *cwd;
-        char **env;                 /* NULL-terminated "K=V" to add or replace */
-        const char *user;           /* "UID[:GID]" */
-        char **additional_gids;     /* NULL-terminated decimal gids */
-        char **caps;                /* NULL-terminated names to add */
+        char **env;             /* NULL-terminated "K=V" to add or replace */
+        const char *user;       /* "UID[:GID]" */
+        char **additional_gids; /* NULL-terminated decimal gids */
+        char **caps;            /* NULL-terminated names to add */
         bool no_new_privs;
 };
 

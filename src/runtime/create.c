@@ -19,22 +19,13 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/launch.h"
+#include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* The kernel's struct clone_args (v2), spelled out to avoid header clashes. */
-struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-                set_tid_size, cgroup;
-};
 
 void cell_launch_init(struct cell_launch *l)
 {
@@ -248,42 +239,14 @@ static int write_id_map(pid_t pid, const char *file, const struct cell_id_mappin
 
 static int spawn_init(struct cell_launch *l, struct cell_init_config *cfg, struct cell_error *err)
 {
-        _cleanup_close_ int own_pidns = -1;
-        /* A pid namespace is joined for our children only: enter it just
-         * for the clone, then return so that hooks run in the host's. */
-        if (l->ns_fds[CELL_NS_PID] >= 0) {
-                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pidns < 0)
-                        return cell_error_errno(err, "open /proc/self/ns/pid");
-                if (setns(l->ns_fds[CELL_NS_PID], CLONE_NEWPID) < 0)
-                        return cell_error_errno(err, "join pid namespace %s",
-                                                l->spec->linux.namespaces[CELL_NS_PID].path);
-        }
-        struct clone3_args args = {.flags = clone_flags(l->spec) | CLONE_PIDFD,
-                                   .pidfd = (uint64_t)(uintptr_t)&l->pidfd,
-                                   .exit_signal = SIGCHLD};
-        int cgfd = cell_cgroup_clone_fd(l->cgroup);
-        if (cgfd >= 0) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (uint64_t)cgfd;
-        }
-        /* The child reads this from its copy of our memory. */
-        cfg->placed_by_clone = cgfd >= 0;
-        long pid = syscall(SYS_clone3, &args, sizeof(args));
-        if (pid < 0 && cgfd >= 0) {
-                /* Placement can fail (e.g. a threaded cgroup); enter() will do it. */
-                args.flags &= ~CLONE_INTO_CGROUP;
-                cfg->placed_by_clone = false;
-                pid = syscall(SYS_clone3, &args, sizeof(args));
-        }
+        pid_t pid = cell_spawn_clone(clone_flags(l->spec), l->ns_fds[CELL_NS_PID],
+                                     cell_cgroup_clone_fd(l->cgroup), &cfg->placed_by_clone,
+                                     &l->pidfd, err);
         if (pid == 0)
                 cell_init_main(cfg);
-        int saved = errno;
-        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
-                cell_warn("return to own pid namespace: %s", strerror(errno));
         if (pid < 0)
-                return cell_error_set(err, saved, "clone container init");
-        l->pid = (pid_t)pid;
+                return cell_error_prefix(err, "clone container init");
+        l->pid = pid;
         return 0;
 }
 
@@ -480,6 +443,15 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
                 return -1;
         if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
                 return -1;
+        /* Before anything exists: this may re-execute the whole command.  A
+         * created init waits for start for as long as it takes, and any
+         * process later let into its pid namespace (another container of
+         * the pod, an exec) could reach it: always protected.  A foreground
+         * run's init is cell only until it execs, moments later; it is
+         * protected when the container itself could reach it. */
+        if ((foreground ? cell_dmz_protect_if_needed(rt->self_argv, l->spec, NULL, err)
+                        : cell_dmz_protect_self(rt->self_argv, err)) < 0)
+                return cell_error_prefix(err, "create container \"%s\"", id);
         _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
         if (cell_seccomp_prepare_cached(&l->spec->linux.seccomp, cache, &l->seccomp, err) < 0)
                 return cell_error_prefix(err, "create container \"%s\"", id);

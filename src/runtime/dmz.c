@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/capability.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -107,6 +109,10 @@ static int sealed_copy(int self, struct cell_error *err)
 
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err)
 {
+        if (!argv)
+                return cell_error_set(err, 0,
+                                      "re-executing cell from a read-only view of its "
+                                      "binary (CVE-2019-5736) needs its argv");
         _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         if (self < 0)
                 return cell_error_errno(err, "open /proc/self/exe");
@@ -117,4 +123,25 @@ int cell_dmz_protect_self(char *const argv[], struct cell_error *err)
                 return -1;
         syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
         return cell_error_errno(err, "re-execute cell from a read-only view of its binary");
+}
+
+static bool has_ptrace(const struct cell_process *p)
+{
+        return p && p->caps.present && (p->caps.bounding & (UINT64_C(1) << CAP_SYS_PTRACE));
+}
+
+bool cell_dmz_needed(const struct cell_spec *spec, const struct cell_process *extra)
+{
+        const struct cell_namespace *ns = spec->linux.namespaces;
+        if (ns[CELL_NS_USER].enabled)
+                return false;
+        if (!ns[CELL_NS_PID].enabled || ns[CELL_NS_PID].path)
+                return true;
+        return has_ptrace(spec->has_process ? &spec->process : NULL) || has_ptrace(extra);
+}
+
+int cell_dmz_protect_if_needed(char *const argv[], const struct cell_spec *spec,
+                               const struct cell_process *extra, struct cell_error *err)
+{
+        return cell_dmz_needed(spec, extra) ? cell_dmz_protect_self(argv, err) : 0;
 }

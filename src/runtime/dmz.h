@@ -27,11 +27,40 @@
  * writing with EROFS (or writes fail with EPERM).  Returns 0 without
  * exec'ing when the binary already is read-only or sealed (as after the
  * re-exec); otherwise it returns only on failure.
+ *
+ * The re-exec costs a whole second process start (~0.7 ms of glibc's cpuid
+ * probing alone on this kind of VM).  `create` and `exec` always pay it;
+ * a foreground `run`, whose init is cell only for the moments before its
+ * exec, pays it when cell_dmz_needed() says some process that can be in
+ * the container's pid namespace may hold CAP_SYS_PTRACE in the runtime's
+ * user namespace.  Non-dumpable as the clones are from their first
+ * instruction, nothing less opens their /proc/<pid>/exe.  A binary
+ * installed on a read-only mount costs nothing in every case.
  */
 
 #include "util/error.h"
 
 int cell_dmz_open(struct cell_error *err);
+
+#include <stdbool.h>
+
+#include "oci/spec.h"
+
+/*
+ * True unless the container has its own user namespace (then no process of
+ * it has capabilities in ours), or its pid namespace is new and neither the
+ * container's bounding set nor `extra` (an exec'd process, may be NULL)
+ * holds CAP_SYS_PTRACE.  A pid namespace that is shared or joined may hold
+ * other containers' processes, so it always counts.
+ */
+bool cell_dmz_needed(const struct cell_spec *spec, const struct cell_process *extra);
+
+/*
+ * cell_dmz_protect_self() when cell_dmz_needed(spec, extra).  `argv` is
+ * the process' own; NULL makes either an error when a re-exec is needed.
+ */
+int cell_dmz_protect_if_needed(char *const argv[], const struct cell_spec *spec,
+                               const struct cell_process *extra, struct cell_error *err);
 int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[],
                   int sync_fd);
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err);

@@ -16,6 +16,7 @@
 #include "runtime/exec_process.h"
 #include "runtime/launch.h"
 #include "runtime/procsetup.h"
+#include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/process.h"
 #include "sandbox/terminal.h"
@@ -23,15 +24,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-                set_tid_size, cgroup;
-};
 
 /* One exec: what the parent prepares, and what the child reads from its copy. */
 struct exec_run {
@@ -77,7 +69,6 @@ static int exec_child_setup(struct exec_run *x, char **exe, struct cell_error *e
         if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
             (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return cell_error_errno(err, "become root in the user namespace");
-        prctl(PR_SET_DUMPABLE, 0);
         if (cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
             cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
                 return -1;
@@ -92,6 +83,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
 {
         struct cell_error err;
         cell_error_clear(&err);
+        prctl(PR_SET_DUMPABLE, 0); /* first: see cell_init_main() */
         cell_proc_reset_signals();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         for (int fd = 3; fd < 3 + x->opts->preserve_fds; fd++)
@@ -127,14 +119,19 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
             cell_state_open(rt->root, id, false, false, &dirfd, err) < 0 ||
             cell_state_read(dirfd, &x->rec, err) < 0)
                 return -1;
-        enum cell_status status = cell_state_status(dirfd, &x->rec);
+        enum cell_status status;
+        if (cell_state_status_checked(dirfd, &x->rec, &status, err) < 0)
+                return -1;
         if (status == CELL_STATUS_PAUSED || status == CELL_STATUS_STOPPED ||
             status == CELL_STATUS_CREATING)
                 return cell_error_set(err, 0, "cannot exec in a %s container",
                                       cell_status_name(status));
         x->init_pidfd = (int)syscall(SYS_pidfd_open, x->rec.pid, 0);
-        if (x->init_pidfd < 0 || !cell_state_pid_alive(&x->rec))
-                return cell_error_set(err, 0, "container not running");
+        if (x->init_pidfd < 0 && errno != ESRCH)
+                return cell_error_errno(err, "pidfd_open %d", x->rec.pid);
+        int alive = x->init_pidfd < 0 ? 0 : cell_state_pid_check(&x->rec, err);
+        if (alive <= 0)
+                return alive < 0 ? -1 : cell_error_set(err, 0, "container not running");
         _cleanup_free_ char *path = cell_path_join(x->rec.bundle, "config.json");
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -148,6 +145,10 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
 {
         const struct cell_exec_opts *o = x->opts;
         if (cell_exec_build_process(o, x->spec, &x->file_process, &x->process, err) < 0)
+                return -1;
+        /* Every process of the container's pid namespace could watch ours
+         * start: always protected (runtime/dmz.h). */
+        if (cell_dmz_protect_self(rt->self_argv, err) < 0)
                 return -1;
         if (x->process->terminal && o->detach && !o->console_socket)
                 return cell_error_set(err, 0, "--tty with --detach requires --console-socket");
@@ -182,39 +183,16 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
         return 0;
 }
 
-/* Enter the container's pid namespace for the clone only (it applies to children). */
 static int spawn(struct exec_run *x, struct cell_error *err)
 {
-        _cleanup_close_ int own_pidns = -1;
-        if (x->spec->linux.namespaces[CELL_NS_PID].enabled) {
-                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-                if (own_pidns < 0 || setns(x->init_pidfd, CLONE_NEWPID) < 0)
-                        return cell_error_errno(err, "join the pid namespace of pid %d",
-                                                x->rec.pid);
-        }
-        struct clone3_args args = {.flags = CLONE_PIDFD,
-                                   .pidfd = (uint64_t)(uintptr_t)&x->pidfd,
-                                   .exit_signal = SIGCHLD};
-        int cgfd = cell_cgroup_clone_fd(x->cgroup);
-        if (cgfd >= 0) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (uint64_t)cgfd;
-        }
-        x->placed_by_clone = cgfd >= 0;
-        long pid = syscall(SYS_clone3, &args, sizeof(args));
-        if (pid < 0 && cgfd >= 0) {
-                args.flags &= ~CLONE_INTO_CGROUP;
-                x->placed_by_clone = false;
-                pid = syscall(SYS_clone3, &args, sizeof(args));
-        }
+        bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
+        pid_t pid = cell_spawn_clone(0, pidns ? x->init_pidfd : -1, cell_cgroup_clone_fd(x->cgroup),
+                                     &x->placed_by_clone, &x->pidfd, err);
         if (pid == 0)
                 exec_child(x);
-        int saved = errno;
-        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
-                cell_warn("return to own pid namespace: %s", strerror(errno));
         if (pid < 0)
-                return cell_error_set(err, saved, "clone");
-        x->pid = (pid_t)pid;
+                return -1;
+        x->pid = pid;
         close(steal_fd(x->child_sync));
         return 0;
 }
@@ -252,30 +230,13 @@ static int serve_child(struct exec_run *x, struct cell_error *err)
         }
 }
 
-/* Let the child exec; EOF on its CLOEXEC socket means it did. */
-static int start_child(struct exec_run *x, struct cell_error *err)
-{
-        if (cell_sync_send(x->sync_fd, CELL_SYNC_START, err) < 0)
-                return -1;
-        struct cell_sync_msg m;
-        int r = cell_sync_recv(x->sync_fd, &m, NULL, err);
-        if (r < 0)
-                return -1;
-        if (r > 0 && m.type == CELL_SYNC_ERROR) {
-                err->errnum = m.errnum;
-                memcpy(err->msg, m.msg, sizeof(err->msg));
-                return -1;
-        }
-        return 0;
-}
-
 static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char *id,
                    const sigset_t *all, int *exit_status, struct cell_error *err)
 {
         if (load_container(x, rt, id, err) < 0 || prepare(x, rt, err) < 0 || spawn(x, err) < 0)
                 return -1;
         if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
-            start_child(x, err) < 0)
+            cell_spawn_start(x->sync_fd, err) < 0)
                 goto kill_child;
         if (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0)
                 goto kill_child;

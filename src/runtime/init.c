@@ -253,9 +253,6 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         if (join_namespaces(cfg, err) < 0 || become_root_in_userns(spec, err) < 0 ||
             unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0)
                 return;
-        /* Until the user process runs, nothing in the container may ptrace
-         * us or open our /proc entries (CVE-2019-5736 defence in depth). */
-        prctl(PR_SET_DUMPABLE, 0);
         /* The exec fifo is reopened through our own /proc/<pid>/fd after
          * pivot_root, whether or not the container mounts a /proc. */
         _cleanup_close_ int procfd = -1;
@@ -324,6 +321,11 @@ void cell_init_main(const struct cell_init_config *cfg)
 {
         struct cell_error err;
         cell_error_clear(&err);
+        /* First: until the user process runs we are a clone of the cell
+         * binary, and a process that could open our /proc/<pid>/exe could
+         * later write through it (CVE-2019-5736).  Non-dumpable, only
+         * CAP_SYS_PTRACE over the runtime can; see cell_dmz_needed(). */
+        prctl(PR_SET_DUMPABLE, 0);
         cell_proc_reset_signals();
         /* Die with the runtime until the container is created (`run` keeps
          * this until exec, so a killed `cell run` takes its container along).

@@ -11,6 +11,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
@@ -28,25 +29,6 @@ static int run_detached(const struct cell_runtime *rt, const char *id,
                 return -1;
         }
         *exit_status = 0;
-        return 0;
-}
-
-/* Let the init exec the user process; EOF on the CLOEXEC socket means it did. */
-static int start_foreground(struct cell_launch *l, struct cell_error *err)
-{
-        if (cell_sync_send(l->sync_fd, CELL_SYNC_START, err) < 0)
-                return -1;
-        struct cell_sync_msg m;
-        int r = cell_sync_recv(l->sync_fd, &m, NULL, err);
-        if (r < 0)
-                return -1;
-        if (r > 0 && m.type == CELL_SYNC_ERROR) {
-                err->errnum = m.errnum;
-                memcpy(err->msg, m.msg, sizeof(err->msg));
-                return -1;
-        }
-        if (r > 0)
-                return cell_error_set(err, 0, "unexpected message %d from init", m.type);
         return 0;
 }
 
@@ -141,7 +123,7 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
         struct cell_launch l;
         cell_launch_init(&l);
         int r = cell_launch_create(&l, rt, id, opts, true, err);
-        if (r == 0 && start_foreground(&l, err) < 0) {
+        if (r == 0 && cell_spawn_start(l.sync_fd, err) < 0) {
                 cell_error_prefix(err, "start container \"%s\"", id);
                 cell_launch_abort(&l);
                 r = -1;

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args (v2), spelled out to avoid header clashes. */
+struct clone3_args {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+                set_tid_size, cgroup;
+};
+
+pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed, int *pidfd,
+                       struct cell_error *err)
+{
+        _cleanup_close_ int own_pidns = -1;
+        if (pidns_fd >= 0) {
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0)
+                        return cell_error_errno(err, "open /proc/self/ns/pid");
+                if (setns(pidns_fd, CLONE_NEWPID) < 0)
+                        return cell_error_errno(err, "join the pid namespace");
+        }
+        struct clone3_args args = {.flags = flags | CLONE_PIDFD,
+                                   .pidfd = (uint64_t)(uintptr_t)pidfd,
+                                   .exit_signal = SIGCHLD};
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgroup_fd;
+        }
+        *placed = cgroup_fd >= 0;
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && cgroup_fd >= 0) {
+                /* Placement can fail (a threaded cgroup, say); the child joins itself. */
+                args.flags &= ~CLONE_INTO_CGROUP;
+                *placed = false;
+                pid = syscall(SYS_clone3, &args, sizeof(args));
+        }
+        if (pid == 0)
+                return 0;
+        int saved = errno;
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+                cell_warn("return to own pid namespace: %s", strerror(errno));
+        if (pid < 0)
+                return cell_error_set(err, saved, "clone3");
+        return (pid_t)pid;
+}
+
+int cell_spawn_start(int sync_fd, struct cell_error *err)
+{
+        if (cell_sync_send(sync_fd, CELL_SYNC_START, err) < 0)
+                return -1;
+        struct cell_sync_msg m;
+        int r = cell_sync_recv(sync_fd, &m, NULL, err);
+        if (r < 0)
+                return -1;
+        if (r > 0 && m.type == CELL_SYNC_ERROR) {
+                err->errnum = m.errnum;
+                memcpy(err->msg, m.msg, sizeof(err->msg));
+                return -1;
+        }
+        if (r > 0)
+                return cell_error_set(err, 0, "unexpected message %d", m.type);
+        return 0;
+}
