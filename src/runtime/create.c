@@ -474,11 +474,11 @@ fail:
         return -1;
 }
 
-static void close_fds(struct cell_launch *l)
+void cell_launch_close_fds(struct cell_launch *l, bool keep_dir)
 {
         int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,    &l->sync_fd,
                       &l->child_sync, &l->pidfd,   &l->pty_master};
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(fds); i++)
+        for (size_t i = keep_dir ? 1 : 0; i < CELL_ARRAY_SIZE(fds); i++)
                 if (*fds[i] >= 0)
                         close(steal_fd(*fds[i]));
         for (int t = 0; t < CELL_NS__COUNT; t++)
@@ -501,7 +501,7 @@ void cell_launch_abort(struct cell_launch *l)
         }
         /* Removing the state takes fds: after EMFILE, only the ones we hold
          * are left. */
-        close_fds(l);
+        cell_launch_close_fds(l, false);
         if (l->cgroup && cell_cgroup_destroy(l->cgroup, &err) < 0)
                 cell_warn("%s", err.msg);
         if (l->dir_created && cell_state_remove(l->rt->root, l->id, &err) < 0)
@@ -511,7 +511,7 @@ void cell_launch_abort(struct cell_launch *l)
 
 void cell_launch_release(struct cell_launch *l)
 {
-        close_fds(l);
+        cell_launch_close_fds(l, false);
         cell_seccomp_filter_free(l->seccomp);
         cell_cgroup_free(l->cgroup);
         cell_spec_free(l->spec);

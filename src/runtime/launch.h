@@ -60,6 +60,12 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
 void cell_launch_abort(struct cell_launch *l);
 /* Release memory and fds; leaves the container as it is. */
 void cell_launch_release(struct cell_launch *l);
+/*
+ * Close the launch's fds (but the locked state directory's with
+ * `keep_dir`): removing the state takes fds, and after EMFILE only the ones
+ * we hold are left.
+ */
+void cell_launch_close_fds(struct cell_launch *l, bool keep_dir);
 
 /*
  * The end of a container: destroy its cgroup (killing what is left), run

@@ -104,6 +104,7 @@ static void teardown(struct cell_launch *l)
 {
         struct cell_error err;
         cell_error_clear(&err);
+        cell_launch_close_fds(l, true);
         flock(l->dirfd, LOCK_EX);
         if (cell_container_teardown(l->rt, l->id, l->dirfd, &l->rec, l->spec, &err) < 0)
                 cell_warn("%s", err.msg);
