@@ -46,6 +46,6 @@ const struct cli_verb cli_verb_update = {
                  "  --cpuset-cpus LIST            CPUs allowed (0-3,5)\n"
                  "  --cpuset-mems LIST            memory nodes allowed\n"
                  "  --pids-limit N                maximum number of tasks (-1: none)\n"
-                 "  --blkio-weight N              block IO weight (1..1000 with BFQ, 10.. with CFQ)\n"
+                 "  --blkio-weight N              block IO weight (BFQ: 1..1000, CFQ: 10..1000)\n"
                  "  -h, --help                    show this help\n",
 };
