@@ -64,11 +64,20 @@ static int exec_child_setup(struct exec_run *x, char **exe, struct cell_error *e
         const struct cell_process *p = x->process;
         if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0)
                 return -1;
-        if (x->ns_flags && setns(x->init_pidfd, x->ns_flags) < 0)
+        bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
+        int flags = x->ns_flags | (pidns ? CLONE_NEWPID : 0);
+        if (flags && setns(x->init_pidfd, flags) < 0)
                 return cell_error_errno(err, "join the namespaces of pid %d", x->rec.pid);
+        close(x->init_pidfd);
         if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
             (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return cell_error_errno(err, "become root in the user namespace");
+        /* Only now, with the container's root and cwd, into its pid namespace. */
+        if (pidns && cell_spawn_hop(x->child_sync, err) == 0 && !x->opts->detach)
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* A session of its own, as runc's: out of its caller's process
+         * group (kill(0, ...)) and away from its caller's terminal. */
+        setsid();
         if (cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
             cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
                 return -1;
@@ -86,9 +95,6 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
         prctl(PR_SET_DUMPABLE, 0); /* first: see cell_init_main() */
         cell_proc_reset_signals();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        /* A session of its own, as runc's: out of its caller's process
-         * group (kill(0, ...)) and away from its caller's terminal. */
-        setsid();
         /* The preserved range 3..3+N-1 passes on as it is: fds of the
          * caller came through execve, so they are not close-on-exec; a
          * hole in that range may hold one of ours, always O_CLOEXEC, which
@@ -99,7 +105,6 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
         int notify_fd = -1;
         if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, &err) == 0 &&
             exec_child_setup(x, &exe, &err) == 0) {
-                close(x->init_pidfd);
                 if (x->opts->detach)
                         prctl(PR_SET_PDEATHSIG, 0);
                 if (cell_sync_send(x->child_sync, CELL_SYNC_READY, &err) == 0 &&
@@ -190,9 +195,8 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
 
 static int spawn(struct exec_run *x, struct cell_error *err)
 {
-        bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
-        pid_t pid = cell_spawn_clone(0, pidns ? x->init_pidfd : -1, cell_cgroup_clone_fd(x->cgroup),
-                                     &x->placed_by_clone, &x->pidfd, err);
+        pid_t pid = cell_spawn_clone(0, -1, cell_cgroup_clone_fd(x->cgroup), &x->placed_by_clone,
+                                     &x->pidfd, err);
         if (pid == 0)
                 exec_child(x);
         if (pid < 0)
@@ -217,6 +221,11 @@ static int serve_child(struct exec_run *x, struct cell_error *err)
                         err->errnum = m.errnum;
                         memcpy(err->msg, m.msg, sizeof(err->msg));
                         return -1;
+                }
+                if (m.type == CELL_SYNC_PID) {
+                        if (cell_spawn_take_hop(&m, fd, &x->pid, &x->pidfd, err) < 0)
+                                return -1;
+                        continue;
                 }
                 if (m.type != CELL_SYNC_PTY || fd < 0) {
                         if (fd >= 0)

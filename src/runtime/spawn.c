@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/sync.h"
@@ -74,5 +75,38 @@ int cell_spawn_start(int sync_fd, struct cell_error *err)
         }
         if (r > 0)
                 return cell_error_set(err, 0, "unexpected message %d", m.type);
+        return 0;
+}
+
+int cell_spawn_hop(int sync_fd, struct cell_error *err)
+{
+        int pidfd = -1;
+        /* exit_signal must be 0 with CLONE_PARENT: ours (SIGCHLD) is inherited. */
+        struct clone3_args args = {.flags = CLONE_PARENT | CLONE_PIDFD,
+                                   .pidfd = (uint64_t)(uintptr_t)&pidfd};
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid == 0)
+                return 0;
+        if (pid < 0) {
+                cell_error_errno(err, "clone3 into the container's pid namespace");
+                cell_sync_send_error(sync_fd, err);
+                _exit(1);
+        }
+        struct cell_sync_msg m = {.type = CELL_SYNC_PID, .errnum = (int)pid};
+        int r = cell_sync_send_msg_fd(sync_fd, &m, pidfd, err);
+        _exit(r < 0 ? 1 : 0);
+}
+
+int cell_spawn_take_hop(const struct cell_sync_msg *m, int fd, pid_t *pid, int *pidfd,
+                        struct cell_error *err)
+{
+        if (fd < 0 || m->errnum <= 0)
+                return cell_error_set(err, 0, "malformed pid message from the container");
+        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        if (*pidfd >= 0)
+                close(*pidfd);
+        *pidfd = fd;
+        *pid = (pid_t)m->errnum;
         return 0;
 }

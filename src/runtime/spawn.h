@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "runtime/sync.h"
 #include "util/error.h"
 
 /*
@@ -34,5 +35,28 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
  * SYNC_ERROR carries the reason it did not.
  */
 int cell_spawn_start(int sync_fd, struct cell_error *err);
+
+/*
+ * In a child that has already setns()'d into the container's pid namespace
+ * (which applies to its children only): clone3 a grandchild born in it, as
+ * our sibling (CLONE_PARENT, so the runtime stays its parent and waits for
+ * it), send the runtime its pidfd and pid as SYNC_PID over `sync_fd`, and
+ * exit.  Returns 0 in the grandchild; in the child it never returns.
+ *
+ * Why: a process is visible to the container's processes from the moment
+ * it is in their pid namespace, and with CAP_SYS_PTRACE they can open its
+ * /proc/<pid>/root, cwd and fds however non-dumpable it is.  So it must not
+ * be there while those are still the host's: the child first joins the
+ * mount namespace (or pivots into the rootfs), then hops.
+ */
+int cell_spawn_hop(int sync_fd, struct cell_error *err);
+
+/*
+ * The runtime's side of a hop: on a SYNC_PID message `m` with its pidfd
+ * `fd`, reap the child `*pid` and take over the grandchild in `*pid` and
+ * `*pidfd` (closing the old pidfd).
+ */
+int cell_spawn_take_hop(const struct cell_sync_msg *m, int fd, pid_t *pid, int *pidfd,
+                        struct cell_error *err);
 
 #endif

@@ -39,6 +39,12 @@ int cell_sync_send(int fd, enum cell_sync_type type, struct cell_error *err)
         return send_msg(fd, &m, -1, err);
 }
 
+int cell_sync_send_msg_fd(int fd, const struct cell_sync_msg *m, int passed_fd,
+                          struct cell_error *err)
+{
+        return send_msg(fd, m, passed_fd, err);
+}
+
 int cell_sync_send_fd(int fd, enum cell_sync_type type, int passed_fd, struct cell_error *err)
 {
         struct cell_sync_msg m = {.type = type};

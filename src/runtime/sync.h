@@ -39,11 +39,12 @@ enum cell_sync_type {
         CELL_SYNC_READY,
         CELL_SYNC_START,
         CELL_SYNC_ERROR,
+        CELL_SYNC_PID, /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
 };
 
 struct cell_sync_msg {
         int type;
-        int errnum;
+        int errnum; /* errno of a SYNC_ERROR; the pid of a SYNC_PID */
         char msg[CELL_ERROR_MSG_MAX];
 };
 
@@ -51,6 +52,9 @@ struct cell_sync_msg {
 int cell_sync_send(int fd, enum cell_sync_type type, struct cell_error *err);
 /* Send SYNC_ERROR carrying `e`. Best effort. */
 void cell_sync_send_error(int fd, const struct cell_error *e);
+/* Send a whole message `m` with an fd attached. */
+int cell_sync_send_msg_fd(int fd, const struct cell_sync_msg *m, int passed_fd,
+                          struct cell_error *err);
 /* Send a message with an fd attached (SYNC_PTY). */
 int cell_sync_send_fd(int fd, enum cell_sync_type type, int passed_fd, struct cell_error *err);
 
