@@ -381,6 +381,8 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
  */
 static int kill_init(const struct cell_state_record *rec, bool paused, struct cell_error *err)
 {
+        if (rec->pid <= 0)
+                return 0; /* a create killed before its init was saved */
         _cleanup_close_ int pidfd = pidfd_open(rec->pid);
         if (pidfd < 0 && errno != ESRCH)
                 return cell_error_errno(err, "pidfd_open %d", rec->pid);
