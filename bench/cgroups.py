@@ -28,6 +28,7 @@ Must run as root.  Leaves nothing behind.
 
 import ctypes
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -134,52 +135,64 @@ def interleaved(modes, runtimes, rounds, measure_one):
 
 
 def sequential(top, bundle):
-    """One round's hyperfine timings (ms) of `run`, cgroups as the runtime's default."""
+    """One round of `run`, cgroups as the runtime's default: [(wall ms, CPU ms)]
+    per run (hyperfine: CPU is the round's mean user + system time)."""
     per_round = max(1, startup.RUNS // startup.ROUNDS)
 
     def one(name, path, _round):
         argv = startup.command(name, path, top, bundle, True)
-        return startup.time_runs(name, argv, top, per_round)
+        return list(zip(*startup.time_runs(name, argv, top, per_round)))
     return one
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def parallel(top, bundle):
-    """One batch: PARALLEL_TOTAL containers, PARALLEL_JOBS at a time; [seconds]."""
+    """One batch: PARALLEL_TOTAL containers, PARALLEL_JOBS at a time;
+    [(wall seconds, CPU seconds of everything the batch ran)]."""
     def one(name, path, batch):
         prefix = "par-%s-%d-%d-" % (name, os.getpid(), batch)
         argv = [path, "--root", str(top / ("state-" + name)), "run", "--bundle", str(bundle)]
         script = "seq %d | xargs -P %d -I@ %s %s@ >/dev/null" % (
             PARALLEL_TOTAL, PARALLEL_JOBS, " ".join(argv), prefix)
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), children_cpu()
         subprocess.run(startup.wrap(name, ["sh", "-c", script]), check=True,
                        stdin=subprocess.DEVNULL)
-        return [time.monotonic() - t0]
+        return [(time.monotonic() - t0, children_cpu() - c0)]
     return one
 
 
 # ---- report -------------------------------------------------------------------------
 
 def report(label, seq, par):
-    """seq: {runtime: [ms]}, par: {runtime: [batch seconds]}."""
+    """seq: {runtime: [(wall ms, CPU ms)]}, par: {runtime: [(wall s, CPU s)]}."""
     print("\n== %s ==" % label)
     print("sequential `run` of /bin/true with cgroups (%d interleaved rounds)" % startup.ROUNDS)
-    print("%-8s %5s %10s %8s" % ("runtime", "runs", "median ms", "p90 ms"))
-    med = {n: statistics.median(t) for n, t in seq.items()}
-    for name, t in seq.items():
-        print("%-8s %5d %10.2f %8.2f" % (name, len(t), med[name], startup.percentile(t, 0.9)))
+    print("%-8s %5s %10s %8s %7s" % ("runtime", "runs", "median ms", "p90 ms", "CPU ms"))
+    med, cpu = {}, {}
+    for name, runs in seq.items():
+        wall = [w for w, _ in runs]
+        med[name], cpu[name] = statistics.median(wall), statistics.mean(c for _, c in runs)
+        print("%-8s %5d %10.2f %8.2f %7.2f" % (name, len(runs), med[name],
+                                               startup.percentile(wall, 0.9), cpu[name]))
     print("parallel: %d containers, %d at a time (median of %d batches)" %
           (PARALLEL_TOTAL, PARALLEL_JOBS, PARALLEL_ROUNDS))
-    print("%-8s %14s" % ("runtime", "containers/s"))
-    rate = {n: PARALLEL_TOTAL / statistics.median(s) for n, s in par.items()}
-    for name, r in rate.items():
-        print("%-8s %14.1f" % (name, r))
+    print("%-8s %14s %16s" % ("runtime", "containers/s", "CPU ms/container"))
+    rate, pcpu = {}, {}
+    for name, batches in par.items():
+        rate[name] = PARALLEL_TOTAL / statistics.median(w for w, _ in batches)
+        pcpu[name] = statistics.median(c for _, c in batches) * 1000 / PARALLEL_TOTAL
+        print("%-8s %14.1f %16.2f" % (name, rate[name], pcpu[name]))
     for other in ("crun", "runc"):
         if "cell" in med and other in med:
-            print("ratio cell/%s per-container time (sequential median): %.2f" %
-                  (other, med["cell"] / med[other]))
+            print("ratio cell/%s sequential: median time %.2f, CPU %.2f" %
+                  (other, med["cell"] / med[other], cpu["cell"] / cpu[other]))
         if "cell" in rate and other in rate:
-            print("ratio cell/%s containers per second (parallel): %.2f" %
-                  (other, rate["cell"] / rate[other]))
+            print("ratio cell/%s parallel: containers/s %.2f, CPU per container %.2f" %
+                  (other, rate["cell"] / rate[other], pcpu["cell"] / pcpu[other]))
 
 
 def main():
