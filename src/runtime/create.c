@@ -239,9 +239,9 @@ static int write_id_map(pid_t pid, const char *file, const struct cell_id_mappin
 
 static int spawn_init(struct cell_launch *l, struct cell_init_config *cfg, struct cell_error *err)
 {
-        pid_t pid = cell_spawn_clone(clone_flags(l->spec), l->ns_fds[CELL_NS_PID],
-                                     cell_cgroup_clone_fd(l->cgroup), &cfg->placed_by_clone,
-                                     &l->pidfd, err);
+        /* A joined pid namespace is entered by the init itself, late (init.c). */
+        pid_t pid = cell_spawn_clone(clone_flags(l->spec), -1, cell_cgroup_clone_fd(l->cgroup),
+                                     &cfg->placed_by_clone, &l->pidfd, err);
         if (pid == 0)
                 cell_init_main(cfg);
         if (pid < 0)
@@ -293,6 +293,10 @@ static int serve_init(struct cell_launch *l, struct cell_error *err)
                         break;
                 case CELL_SYNC_PTY:
                         if (take_pty(l, fd, err) < 0)
+                                return -1;
+                        break;
+                case CELL_SYNC_PID:
+                        if (cell_spawn_take_hop(&m, fd, &l->pid, &l->pidfd, err) < 0)
                                 return -1;
                         break;
                 case CELL_SYNC_READY:

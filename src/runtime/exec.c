@@ -206,42 +206,53 @@ static int spawn(struct exec_run *x, struct cell_error *err)
         return 0;
 }
 
-/* Until READY: hand the pty master on (or keep it for the relay). */
+/* A SYNC_PTY: hand the pty master on, or keep it for the relay. */
+static int take_pty(struct exec_run *x, int fd, struct cell_error *err)
+{
+        if (!x->opts->console_socket) {
+                x->pty_master = fd;
+                return 0;
+        }
+        int r = cell_console_socket_send(x->opts->console_socket, fd, err);
+        close(fd);
+        return r < 0 ? cell_error_prefix(err, "--console-socket %s", x->opts->console_socket) : 0;
+}
+
+/*
+ * Until READY and, with a pid namespace, the hop's SYNC_PID: the child and
+ * the grandchild it hopped to write to the same socket, so the
+ * grandchild's PTY and READY may arrive before the child's SYNC_PID.
+ */
 static int serve_child(struct exec_run *x, struct cell_error *err)
 {
-        for (;;) {
+        bool ready = false;
+        bool hop_pending = x->spec->linux.namespaces[CELL_NS_PID].enabled;
+        while (!ready || hop_pending) {
                 struct cell_sync_msg m;
                 int fd = -1;
                 int r = cell_sync_recv(x->sync_fd, &m, &fd, err);
                 if (r <= 0)
                         return r < 0 ? -1 : cell_error_set(err, 0, "exec process exited early");
-                if (m.type == CELL_SYNC_READY)
-                        return 0;
-                if (m.type == CELL_SYNC_ERROR) {
+                if (m.type == CELL_SYNC_READY) {
+                        ready = true;
+                } else if (m.type == CELL_SYNC_ERROR) {
                         err->errnum = m.errnum;
                         memcpy(err->msg, m.msg, sizeof(err->msg));
                         return -1;
-                }
-                if (m.type == CELL_SYNC_PID) {
+                } else if (m.type == CELL_SYNC_PID) {
                         if (cell_spawn_take_hop(&m, fd, &x->pid, &x->pidfd, err) < 0)
                                 return -1;
-                        continue;
-                }
-                if (m.type != CELL_SYNC_PTY || fd < 0) {
+                        hop_pending = false;
+                } else if (m.type == CELL_SYNC_PTY && fd >= 0) {
+                        if (take_pty(x, fd, err) < 0)
+                                return -1;
+                } else {
                         if (fd >= 0)
                                 close(fd);
                         return cell_error_set(err, 0, "unexpected message %d", m.type);
                 }
-                if (!x->opts->console_socket) {
-                        x->pty_master = fd;
-                        continue;
-                }
-                r = cell_console_socket_send(x->opts->console_socket, fd, err);
-                close(fd);
-                if (r < 0)
-                        return cell_error_prefix(err, "--console-socket %s",
-                                                 x->opts->console_socket);
         }
+        return 0;
 }
 
 static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char *id,

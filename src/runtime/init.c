@@ -18,6 +18,7 @@
 #include "runtime/dmz.h"
 #include "runtime/hooks.h"
 #include "runtime/procsetup.h"
+#include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/process.h"
 #include "sandbox/rootfs.h"
@@ -239,6 +240,37 @@ static int send_seccomp_listener(const struct cell_init_config *cfg, int sock, i
         return r < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
 }
 
+/*
+ * A pid namespace joined by path already holds processes, which must not
+ * see us while our root, cwd or fds are the host's (with CAP_SYS_PTRACE
+ * they can open /proc/<pid>/root of a non-dumpable process).  So we were
+ * cloned outside it, and enter only now, after pivot_root, by a hop
+ * (runtime/spawn.h): our stand-in returns here, in the namespace.
+ */
+static int hop_into_pid_ns(const struct cell_init_config *cfg, int *procfd, struct cell_error *err)
+{
+        int fd = cfg->ns_fds[CELL_NS_PID];
+        if (fd < 0)
+                return 0;
+        if (setns(fd, CLONE_NEWPID) < 0)
+                return cell_error_errno(err, "join pid namespace %s",
+                                        cfg->spec->linux.namespaces[CELL_NS_PID].path);
+        close(fd);
+        if (*procfd >= 0)
+                close(steal_fd(*procfd));
+        if (cell_spawn_hop(cfg->sync_fd, err) < 0)
+                return -1;
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        host_pid = getpid(); /* the host's /proc is gone: this namespace's pid */
+        if (cfg->foreground)
+                return 0;
+        *procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (*procfd < 0)
+                return cell_error_errno(err, "joining a pid namespace needs /proc mounted in the "
+                                             "container: open /proc/self/fd");
+        return 0;
+}
+
 static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
@@ -278,7 +310,7 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
             cell_proc_enter_cwd(spec->process.cwd, err) < 0)
                 return;
         _cleanup_free_ char *exe = cell_proc_find_executable(spec->process.args[0], cfg->env, err);
-        if (!exe)
+        if (!exe || hop_into_pid_ns(cfg, &procfd, err) < 0)
                 return;
         /* The parent exits after READY in create: we must outlive it. */
         if (!cfg->foreground)

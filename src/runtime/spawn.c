@@ -84,9 +84,20 @@ int cell_spawn_hop(int sync_fd, struct cell_error *err)
         /* exit_signal must be 0 with CLONE_PARENT: ours (SIGCHLD) is inherited. */
         struct clone3_args args = {.flags = CLONE_PARENT | CLONE_PIDFD,
                                    .pidfd = (uint64_t)(uintptr_t)&pidfd};
+        /* The grandchild waits for EOF on `order` before it says anything,
+         * so that SYNC_PID always reaches the runtime first. */
+        int order[2];
+        if (pipe2(order, O_CLOEXEC) < 0)
+                return cell_error_errno(err, "pipe");
         long pid = syscall(SYS_clone3, &args, sizeof(args));
-        if (pid == 0)
+        if (pid == 0) {
+                close(order[1]);
+                char c;
+                while (read(order[0], &c, 1) < 0 && errno == EINTR)
+                        ;
+                close(order[0]);
                 return 0;
+        }
         if (pid < 0) {
                 cell_error_errno(err, "clone3 into the container's pid namespace");
                 cell_sync_send_error(sync_fd, err);
