@@ -157,9 +157,13 @@ runroot = "{top}/run"
 
     def run_tty(self, *args, send=b""):
         """podman run -it under a fresh pty; returns (exit status, output)."""
+        return self.tty("run", "--rm", "-it", "--network", "none", *args, send=send)
+
+    def tty(self, *args, send=b""):
+        """podman `args` under a fresh pty; returns (exit status, output)."""
         master, slave = pty.openpty()
         proc = subprocess.Popen(
-            self.argv("run", "--rm", "-it", "--network", "none", *args),
+            self.argv(*args),
             env=self.env, stdin=slave, stdout=slave, stderr=slave,
             start_new_session=True, preexec_fn=_take_controlling_tty)
         os.close(slave)
@@ -478,3 +482,67 @@ def test_stop_kills_every_process(clean):
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]
     assert not procs.parent.exists()
     clean("rm", cid, check=True)
+
+
+# ---- exec through podman (issue 4, check 3) ------------------------------------------
+
+def start_sleeper(podman):
+    return podman("run", "-d", "--network", "none", IMAGE, "sleep", "1000",
+                  check=True).stdout.strip()
+
+
+def test_exec(clean):
+    cid = start_sleeper(clean)
+    result = clean("exec", "--user", "65534:65534", "--env", "GREETING=hi", "--workdir", "/tmp",
+                   cid, "sh", "-c", 'echo "$GREETING $(id -u):$(id -g) $(pwd)"; exit 3')
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == "hi 65534:65534 /tmp\n"
+    # in the container's pid namespace: its pid 1 is the sleep
+    result = clean("exec", cid, "cat", "/proc/1/cmdline")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\0")[:2] == ["sleep", "1000"]
+    clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_exec_stdin_and_missing_command(clean):
+    cid = start_sleeper(clean)
+    result = clean("exec", "-i", cid, "sh", "-c", "cat; echo err >&2", input="piped\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "piped\n"
+    assert "err" in result.stderr
+    result = clean("exec", cid, "/nonexistent")
+    assert result.returncode == 127, result.stderr
+    assert "no such file or directory" in result.stderr.lower()
+    clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_exec_detached(clean):
+    cid = start_sleeper(clean)
+    result = clean("exec", "-d", cid, "sh", "-c", "echo detached > /tmp/marker; sleep 1000")
+    assert result.returncode == 0, result.stderr
+    deadline, text = time.monotonic() + 10, ""
+    while time.monotonic() < deadline and not text:
+        text = clean("exec", cid, "sh", "-c", "cat /tmp/marker 2>/dev/null").stdout
+        time.sleep(0.05)
+    assert text == "detached\n"
+    # the detached process (sh exec'd its last command) lives in the
+    # container's cgroup next to the init
+    procs = container_cgroup_dir(podman_pid(clean, cid), "pids") / "cgroup.procs"
+
+    def cmdlines():
+        return sorted(Path(f"/proc/{p}/cmdline").read_bytes() for p in procs.read_text().split())
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and cmdlines() != [b"sleep\x001000\x00"] * 2:
+        time.sleep(0.05)
+    assert cmdlines() == [b"sleep\x001000\x00"] * 2, cmdlines()
+    clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_exec_tty(clean):
+    cid = start_sleeper(clean)
+    status, output = clean.tty("exec", "-it", cid, "sh",
+                               send=b"tty -s && echo tty-ok $((6*7)); exit 4\n")
+    assert "tty-ok 42" in output, output
+    assert status == 4, output
+    clean("rm", "--force", "--time", "0", cid, check=True)
