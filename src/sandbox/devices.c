@@ -182,7 +182,7 @@ int cell_rootfs_setup_dev(struct cell_rootfs_ctx *ctx, struct cell_error *err)
                 return 0;
         if (make_spec_devices(ctx, err) < 0)
                 return -1;
-        if (!ctx->dev_mounted)
-                return 0;
+        /* Without a /dev mount the nodes go into the image's own /dev, as
+         * runc does: maskedPaths need /dev/null, programs need the rest. */
         return populate_dev(ctx, err);
 }

@@ -62,7 +62,9 @@ static int make_parent_private(const char *path, struct cell_error *err)
 static int prepare_root(const struct cell_spec *spec, const char *rootfs, struct cell_error *err)
 {
         unsigned long propagation = spec->linux.rootfs_propagation;
-        if (!propagation)
+        /* An unbindable "/" would forbid binding the rootfs onto itself: such a
+         * value is only applied to the new root, in finalize. */
+        if (!propagation || (propagation & MS_UNBINDABLE))
                 propagation = MS_SLAVE | MS_REC;
         if (mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return cell_error_errno(err, "linux.rootfsPropagation: set propagation of /");
