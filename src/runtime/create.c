@@ -255,9 +255,12 @@ static int run_runtime_hooks(struct cell_launch *l, struct cell_error *err)
         static const enum cell_hook_kind kinds[] = {CELL_HOOK_PRESTART, CELL_HOOK_CREATE_RUNTIME};
         l->rec.pid = l->pid;
         _cleanup_free_ char *state = cell_state_record_json(&l->rec, CELL_STATUS_CREATING, l->pid);
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(kinds); i++)
-                if (cell_hooks_run(l->spec, kinds[i], state, err) < 0)
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(kinds); i++) {
+                if (cell_hooks_run(l->spec, kinds[i], state, err) < 0) {
+                        l->hook_failed = true;
                         return -1;
+                }
+        }
         return 0;
 }
 
@@ -294,6 +297,9 @@ static int serve_init(struct cell_launch *l, struct cell_error *err)
                 case CELL_SYNC_PTY:
                         if (take_pty(l, fd, err) < 0)
                                 return -1;
+                        break;
+                case CELL_SYNC_HOOK_FAILED:
+                        l->hook_failed = true;
                         break;
                 case CELL_SYNC_PID:
                         if (cell_spawn_take_hop(&m, fd, &l->pid, &l->pidfd, err) < 0)
@@ -508,6 +514,13 @@ void cell_launch_abort(struct cell_launch *l)
         cell_launch_close_fds(l, false);
         if (l->cgroup && cell_cgroup_destroy(l->cgroup, &err) < 0)
                 cell_warn("%s", err.msg);
+        /* A failed prestart/createRuntime/createContainer hook continues the
+         * lifecycle with the poststop hooks (runtime-spec, step 12). */
+        if (l->hook_failed && l->spec->hooks[CELL_HOOK_POSTSTOP].n > 0) {
+                _cleanup_free_ char *state =
+                        cell_state_record_json(&l->rec, CELL_STATUS_STOPPED, 0);
+                cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, l->id);
+        }
         if (l->dir_created && cell_state_remove(l->rt->root, l->id, &err) < 0)
                 cell_warn("%s", err.msg);
         l->dir_created = false;

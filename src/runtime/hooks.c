@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -198,4 +199,21 @@ int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind, const
                                                  cell_hook_kind_name(kind), i, hook->path);
         }
         return 0;
+}
+
+int cell_hooks_run_warn(const struct cell_spec *spec, enum cell_hook_kind kind,
+                        const char *state_json, const char *id)
+{
+        const struct cell_hook_list *list = &spec->hooks[kind];
+        int failed = 0;
+        for (size_t i = 0; i < list->n; i++) {
+                struct cell_error err;
+                cell_error_clear(&err);
+                if (run_hook(&list->items[i], state_json, &err) == 0)
+                        continue;
+                cell_warn("container \"%s\": %s hook #%zu (%s): %s", id, cell_hook_kind_name(kind),
+                          i, list->items[i].path, err.msg);
+                failed++;
+        }
+        return failed;
 }

@@ -23,4 +23,12 @@
 int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind, const char *state_json,
                    struct cell_error *err);
 
+/*
+ * For poststart and poststop, whose failures must not stop anything: run
+ * every hook of `kind`, logging a warning naming container `id` for each
+ * that fails.  Returns the number of failures.
+ */
+int cell_hooks_run_warn(const struct cell_spec *spec, enum cell_hook_kind kind,
+                        const char *state_json, const char *id);
+
 #endif

@@ -43,10 +43,17 @@ static void read_host_pid(void)
         host_pid = n > 0 ? (pid_t)atoi(buf) : (pid_t)syscall(SYS_getpid);
 }
 
+/* exec.fifo, open for writing once `start` released us (see wait_for_start). */
+static int start_fifo = -1;
+
 static __attribute__((noreturn)) void fail(const struct cell_init_config *cfg,
                                            struct cell_error *err)
 {
         cell_sync_send_error(cfg->sync_fd, err);
+        /* After a detached start nobody reads the socket: `start` reads the
+         * fifo, and whatever follows its byte is the error. */
+        if (start_fifo >= 0)
+                cell_write_all(start_fifo, err->msg, strlen(err->msg));
         _exit(1);
 }
 
@@ -162,8 +169,11 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
                     cell_sync_expect(cfg->sync_fd, CELL_SYNC_HOOKS_DONE, err) < 0)
                         return -1;
         }
-        if (run_container_hooks(cfg, CELL_HOOK_CREATE_CONTAINER, CELL_STATUS_CREATING, err) < 0)
+        if (run_container_hooks(cfg, CELL_HOOK_CREATE_CONTAINER, CELL_STATUS_CREATING, err) < 0) {
+                /* The runtime then runs the poststop hooks (runtime-spec). */
+                cell_sync_send(cfg->sync_fd, CELL_SYNC_HOOK_FAILED, NULL);
                 return -1;
+        }
         if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0)
                 return -1;
         /* Before finalize: readonlyPaths usually makes /proc/sys read-only. */
@@ -206,6 +216,7 @@ static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct
                 return cell_error_errno(err, "open exec fifo");
         if (cell_write_all(fd, "0", 1) < 0)
                 return cell_error_errno(err, "write exec fifo");
+        start_fifo = fd;
         return 0;
 }
 

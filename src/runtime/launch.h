@@ -48,7 +48,8 @@ struct cell_launch {
         int child_sync; /* init's end (closed in the parent after clone) */
         pid_t pid;
         int pidfd;
-        int pty_master; /* foreground run with a terminal: for the relay */
+        int pty_master;   /* foreground run with a terminal: for the relay */
+        bool hook_failed; /* a create hook failed: abort runs the poststop hooks */
         struct cell_state_record rec;
 };
 

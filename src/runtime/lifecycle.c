@@ -243,6 +243,8 @@ static int release_init(int dirfd, const struct cell_state_record *rec, struct c
                 return cell_error_errno(err, "open exec.fifo");
         struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
         bool released = false;
+        char msg[CELL_ERROR_MSG_MAX];
+        size_t len = 0;
         for (;;) {
                 int r = poll(p, released ? 1 : 2, RELEASE_CHECK_MS);
                 if (r < 0 && errno == EINTR)
@@ -251,8 +253,12 @@ static int release_init(int dirfd, const struct cell_state_record *rec, struct c
                         return cell_error_errno(err, "wait for container init");
                 char c;
                 ssize_t n = r > 0 && p[0].revents ? read(fifo, &c, 1) : -1;
-                if (n == 1)
+                if (n == 1 && !released)
                         released = true;
+                else if (n == 1 && len < sizeof(msg) - 1)
+                        msg[len++] = c; /* after the byte: why the init failed */
+                else if (n == 0 && released && len > 0)
+                        return cell_error_set(err, 0, "%.*s", (int)len, msg);
                 else if (n == 0 && released)
                         return 0; /* exec'd (or died after start: then it is stopped) */
                 else if (!released && r > 0 && p[1].revents)
@@ -287,8 +293,7 @@ static void run_saved_hooks(int dirfd, const struct cell_state_record *rec,
         }
         if (spec->hooks[kind].n > 0) {
                 _cleanup_free_ char *state = cell_state_record_json(rec, status, rec->pid);
-                if (cell_hooks_run(spec, kind, state, &err) < 0)
-                        cell_warn("container \"%s\": %s", rec->id, err.msg);
+                cell_hooks_run_warn(spec, kind, state, rec->id);
         }
         cell_spec_free(saved);
 }

@@ -134,9 +134,7 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                 flock(l.dirfd, LOCK_UN);
                 _cleanup_free_ char *state =
                         cell_state_record_json(&l.rec, CELL_STATUS_RUNNING, l.pid);
-                struct cell_error herr;
-                if (cell_hooks_run(l.spec, CELL_HOOK_POSTSTART, state, &herr) < 0)
-                        cell_warn("container \"%s\": %s", id, herr.msg);
+                cell_hooks_run_warn(l.spec, CELL_HOOK_POSTSTART, state, id);
                 int status = 0;
                 r = cell_wait_foreground(l.pid, l.pidfd, l.pty_master, &all, &status, err);
                 *exit_status = cell_exit_code(status);

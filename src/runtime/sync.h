@@ -39,7 +39,8 @@ enum cell_sync_type {
         CELL_SYNC_READY,
         CELL_SYNC_START,
         CELL_SYNC_ERROR,
-        CELL_SYNC_PID, /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
+        CELL_SYNC_PID,         /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
+        CELL_SYNC_HOOK_FAILED, /* a createContainer hook failed; SYNC_ERROR follows */
 };
 
 struct cell_sync_msg {
