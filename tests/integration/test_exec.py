@@ -67,6 +67,15 @@ def proc_status(pid):
         return dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
 
 
+def assert_nofile(info, soft, hard):
+    got = info["rlimits"]["RLIMIT_NOFILE"]
+    if not is_cell() and got == [hard, hard]:
+        # runc 1.1 built with Go >= 1.19 races its own runtime, which raises
+        # the soft limit to the hard one at start (opencontainers/runc#4195).
+        return
+    assert got == [soft, hard]
+
+
 def caps(info):
     return {k: int(info["status"][k], 16) for k in ("CapPrm", "CapEff", "CapBnd", "CapAmb")}
 
@@ -358,7 +367,7 @@ def check_process_json(info, proc):
     assert c == {"CapPrm": 1 << 5, "CapEff": 1 << 5, "CapBnd": (1 << 5) | CAP_NET_RAW,
                  "CapAmb": 1 << 5}
     assert info["status"]["NoNewPrivs"] == "1"
-    assert info["rlimits"]["RLIMIT_NOFILE"] == [256, 512]
+    assert_nofile(info, 256, 512)
 
 
 def test_process_file(cell, container, testdir):
@@ -662,7 +671,7 @@ def test_rlimits_from_config(cell, container, bundle):
 
     info = exec_probe(cell, cid, "rlimits", preexec_fn=caller_limits)
     r = info["rlimits"]
-    assert r["RLIMIT_NOFILE"] == [300, 600]
+    assert_nofile(info, 300, 600)
     assert r["RLIMIT_NPROC"] == [1000, 2000]
     assert r["RLIMIT_CORE"] == [0, 0]
 
