@@ -347,6 +347,23 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
  * directory would otherwise stay locked by us after `create` returns, and
  * a cgroup or namespace fd has no business near the container.
  */
+/*
+ * The preserved range 3..3+N-1 is the caller's, passed on as it is: its
+ * fds came through execve, so they are never close-on-exec.  A hole in it
+ * (a caller with, say, fd 4 closed) may have been filled by one of ours,
+ * always O_CLOEXEC — the locked state directory, a cgroup directory: those
+ * are closed here, not merely at exec, so that neither hooks nor a lock
+ * outlive create.
+ */
+static void close_preserved_range_holes(int preserve_fds)
+{
+        for (int fd = 3; fd < 3 + preserve_fds; fd++) {
+                int flags = fcntl(fd, F_GETFD);
+                if (flags >= 0 && (flags & FD_CLOEXEC))
+                        close(fd);
+        }
+}
+
 static void close_runtime_fds(const struct cell_init_config *cfg)
 {
         int keep[4 + CELL_NS__COUNT], n = 0;
@@ -374,11 +391,11 @@ void cell_init_main(const struct cell_init_config *cfg)
          * this until exec, so a killed `cell run` takes its container along).
          * Should the parent die before this, the wait for SYNC_GO sees EOF. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        /* Fds the caller leaked to us must not reach hooks or the container;
-         * the preserved range (3 .. 3+N-1) is passed on on purpose. */
-        for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
-                fcntl(fd, F_SETFD, 0);
+        close_preserved_range_holes(cfg->preserve_fds);
         close_runtime_fds(cfg);
+        /* A session of its own, as runc's init (a terminal makes one too). */
+        if (!cfg->spec->process.terminal)
+                setsid();
         run_init(cfg, &err);
         fail(cfg, &err);
 }
