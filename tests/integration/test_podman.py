@@ -12,6 +12,7 @@ CELL_BINARY selects the runtime (default: build/cell).  Pointing it at
 """
 
 import fcntl
+import json
 import os
 import pty
 import select
@@ -212,6 +213,23 @@ runroot = "{top}/run"
         shutil.rmtree(self.top, ignore_errors=True)
 
 
+def our_containers(podman):
+    """Ids of every container this module's podman ever created (its events
+    log), so that the residue checks ignore other users of the shared runtime
+    state root and cgroup parent."""
+    ids = set()
+    log = podman.top / "events.log"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("Type") == "container" and event.get("ID"):
+                ids.add(event["ID"])
+    return ids
+
+
 def runtime_containers(podman):
     """Container state directories under the runtime's state root."""
     root = podman.state_root
@@ -225,6 +243,11 @@ def podman_cgroups():
     """podman's cgroupfs parent in every hierarchy and the cgroups below it."""
     parents = sorted(Path("/sys/fs/cgroup").glob("*/libpod_parent"))
     return parents, sorted(str(d) for p in parents for d in p.glob("libpod-*"))
+
+
+def our_cgroups(podman):
+    ids = our_containers(podman)
+    return sorted(d for d in podman_cgroups()[1] if d.rsplit("/libpod-", 1)[-1] in ids)
 
 
 def remove_cgroup_tree(path):
@@ -257,13 +280,12 @@ def podman():
     top = Path(tempfile.mkdtemp(prefix="cell-podman-"))
     pm = Podman(top, runtime)
     existed = {p: p.exists() for p in HOST_SIDE_EFFECTS + [pm.state_root]}
-    before = runtime_containers(pm)
-    cgroup_parents_before, pm.cgroups_before = podman_cgroups()
+    cgroup_parents_before = podman_cgroups()[0]
     try:
         make_image(pm, top)
-        pm.preexisting = before
         yield pm
     finally:
+        ours = our_containers(pm)
         pm.destroy()
         for path in HOST_SIDE_EFFECTS:
             if not existed[path]:
@@ -273,6 +295,7 @@ def podman():
         for parent in podman_cgroups()[0]:
             if parent not in cgroup_parents_before:
                 remove_cgroup_tree(parent)
+    assert not set(runtime_containers(pm)) & ours, "runtime state left behind"
     assert not mounts_under(top), f"mounts left behind under {top}"
     assert not top.exists()
 
@@ -283,8 +306,10 @@ def clean(podman):
     yield podman
     left = podman("ps", "--all", "--quiet", check=True).stdout.split()
     assert left == [], f"containers left behind: {left}"
-    assert runtime_containers(podman) == podman.preexisting, "runtime state left behind"
-    left = sorted(set(podman_cgroups()[1]) - set(podman.cgroups_before))
+    ours = our_containers(podman)
+    left = sorted(set(runtime_containers(podman)) & ours)
+    assert left == [], f"runtime state left behind: {left}"
+    left = our_cgroups(podman)
     assert left == [], f"container cgroups left behind: {left}"
     overlays = [p for p in mounts_under(podman.top / "graph") if p.endswith("/merged")]
     assert overlays == [], f"container rootfs still mounted: {overlays}"
