@@ -50,11 +50,13 @@ run_pass() {
 	shift 2
 	local log
 	log=$(mktemp /tmp/cell-test-XXXXXX.log)
+	local start=$SECONDS
 	echo "=== pass '$name': $dir/cell"
 	env CELL_BINARY="$repo/$dir/cell" CELL_BUILD_DIR="$repo/$dir" "$@" \
 		timeout -k 30 "$PASS_TIMEOUT" "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider tests/ \
 		</dev/null 2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}
+	echo "pass '$name': $((SECONDS - start)) s"
 	local last
 	last=$(grep -E '(passed|failed|skipped|error|errors|no tests ran).* in [0-9.]+s' "$log" | tail -n1)
 	rm -f "$log"
@@ -83,12 +85,14 @@ run_script() {
 	shift 2
 	[[ -f $script ]] || return 0
 	echo "=== pass '$name': $script $*"
+	local start=$SECONDS
 	if timeout -k 30 "$PASS_TIMEOUT" bash "$script" "$@" </dev/null; then
 		((total_passed += 1))
 	else
 		echo "pass '$name': failed"
 		((total_failed += 1))
 	fi
+	echo "pass '$name': $((SECONDS - start)) s"
 }
 
 if build build; then
@@ -113,5 +117,6 @@ fi
 [[ ${CELL_SKIP_STATIC:-0} == 1 ]] || run_script static tests/static/check.sh
 [[ ${CELL_SKIP_FUZZ:-0} == 1 ]] || run_script fuzz tests/fuzz/run.sh "${CELL_FUZZ_SECONDS:-60}"
 
+echo "test.sh: $SECONDS s in all"
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 ((total_failed == 0 && broken == 0))
