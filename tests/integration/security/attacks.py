@@ -8,9 +8,10 @@ process of its pid namespace the moment it appears (its executable through
 links lead to, PTRACE_SEIZE) and keeps trying to reopen for writing every
 executable it got hold of.  Its JSON report is checked by the tests; what
 the runtime processes look like from inside is the point, so W is given
-either the default capabilities or the default plus CAP_SYS_PTRACE.
+the default capabilities or, in several ways, CAP_SYS_PTRACE.
 
-Two ways to bring runtime processes into W's pid namespace:
+The watcher's capabilities are one of Attack.ATTACKERS.  Two ways to bring
+runtime processes into W's pid namespace:
 
   neighbour  container T joins W's pid namespace by path: T's init is a
              runtime process for as long as T is `created`, then `start`
@@ -63,6 +64,24 @@ class RuntimeCopy:
     def unchanged(self):
         return sha256(self.path) == self.sha
 
+    def writers(self):
+        """(pid, fd, cmdline) of every process holding the copy open for
+        writing: what makes executing it fail with ETXTBSY."""
+        out = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                for fd in os.listdir("/proc/%s/fd" % pid):
+                    if os.path.realpath("/proc/%s/fd/%s" % (pid, fd)) != self.path:
+                        continue
+                    with open("/proc/%s/fdinfo/%s" % (pid, fd)) as f:
+                        flags = int(f.read().split("flags:")[1].split()[0], 8)
+                    if flags & 3:
+                        with open("/proc/%s/cmdline" % pid, "rb") as f:
+                            out.append((pid, fd, f.read().replace(b"\0", b" ").decode()))
+            except (OSError, IndexError):
+                continue
+        return out
+
     def same(self, dev, ino):
         return list(dev or []) == self.dev and int(ino or 0) == self.ino
 
@@ -100,7 +119,15 @@ class Attack:
         "script": ["/escape.sh"],
     }
 
-    def __init__(self, cell, bundle, testdir, caps=()):
+    # How the watcher gets its capabilities.
+    ATTACKERS = {
+        "default": "the container's default capabilities",
+        "sys_ptrace": "the defaults plus CAP_SYS_PTRACE, in the container's config",
+        "exec_cap": "exec'd with --cap CAP_SYS_PTRACE into a container without it",
+        "no_caps_object": "a config without a process.capabilities object",
+    }
+
+    def __init__(self, cell, bundle, testdir, attacker="default"):
         self.cell = cell
         self.bundle = bundle
         self.testdir = testdir
@@ -112,10 +139,16 @@ class Attack:
         with open(self.marker, "w") as f:
             f.write("host-only " + self.secret + "\n")
         self.out = os.path.join(testdir, "watch.out")
-        self.watcher = bundle("/probe", "status", "watch", "30", self.marker, self.secret,
-                              name="watcher")
-        if caps:
-            add_caps(self.watcher, *caps)
+        self.attacker = attacker
+        self.watch_args = ["/probe", "status", "watch", "30", self.marker, self.secret]
+        if attacker == "exec_cap":
+            self.watcher = bundle("/probe", "sleep", "60", name="watcher")
+        else:
+            self.watcher = bundle(*self.watch_args, name="watcher")
+        if attacker == "sys_ptrace":
+            add_caps(self.watcher, CAP_SYS_PTRACE)
+        elif attacker == "no_caps_object":
+            self.watcher.process.pop("capabilities", None)
         self.report = None
         self.runtime_errors = []
 
@@ -123,7 +156,11 @@ class Attack:
 
     def _run(self, *args, **kw):
         kw.setdefault("env", self.env)
-        p = self.cell.run(*args, **kw)
+        try:
+            p = self.cell.run(*args, **kw)
+        except OSError as e:
+            raise AssertionError("%s %s: %s; open for writing by %r" %
+                                 (self.target.path, args[0], e, self.target.writers()))
         if p.returncode != 0:
             self.runtime_errors.append((args, p.returncode, p.stderr.strip()[-300:]))
         return p
@@ -136,9 +173,15 @@ class Attack:
         return t
 
     def start_watcher(self):
+        self.wid = self.cell.new_id()
+        self.watcher.save()
         with open(self.out, "wb") as out:
-            self.wid = self.cell.create(self.watcher, stdout=out, stderr=out, env=self.env)
-        self.cell.run("start", self.wid, env=self.env, check=True)
+            self._run("create", "--bundle", self.watcher.path, self.wid, stdout=out, stderr=out,
+                      check=True)
+            self._run("start", self.wid, check=True)
+            if self.attacker == "exec_cap":
+                self._run("exec", "--detach", "--cap", CAP_SYS_PTRACE, self.wid,
+                          *self.watch_args, stdout=out, stderr=out, check=True)
         wait_for(lambda: "watching" in read_text(self.out), 10, "the watcher to start")
         self.wpid = self.cell.state(self.wid)["pid"]
 
@@ -152,7 +195,7 @@ class Attack:
         self.report = json.loads(line[-1])
         self.intact = self.target.unchanged()
         for cid in (self.wid,) + others:
-            self.cell.run("delete", "--force", cid, env=self.env)
+            self._run("delete", "--force", cid)
         return self
 
     # ---- scenarios ---------------------------------------------------------
@@ -238,6 +281,13 @@ class Attack:
                 if extra:
                     out.append((p["pid"], p["comm"], st["comm"], hex(extra)))
         return out
+
+    def attached_runtime(self):
+        """Processes the attacker stopped under ptrace while they still ran
+        the runtime's binary."""
+        return [(p["pid"], p["comm"], p["stopped"]) for p in self.procs
+                if p.get("ptrace") == "ok" and p.get("stopped") and
+                self.target.same(p["stopped"].get("exe_dev"), p["stopped"].get("exe_ino"))]
 
     def leaks(self):
         """Processes whose environ or memory gave away the runtime's secret."""

@@ -38,15 +38,15 @@ _ATTACKS = {}
 
 @pytest.fixture
 def scenario(cell, bundle, testdir):
-    """scenario(kind, entry="probe", ptrace=False) -> a finished
+    """scenario(kind, entry="probe", attacker="default") -> a finished
     attacks.Attack (see attacks.py): kind "created" (a neighbour container
     whose init is seen while created, then execs `entry`) or "exec" (a
-    burst of exec), the watcher with CAP_SYS_PTRACE if `ptrace`.  Run once
-    per session, by the first test that asks."""
-    def get(kind, entry="probe", ptrace=False):
-        key = (kind, entry, ptrace)
+    burst of exec), the watcher's capabilities one of Attack.ATTACKERS.
+    Run once per session, by the first test that asks."""
+    def get(kind, entry="probe", attacker="default"):
+        key = (kind, entry, attacker)
         if key not in _ATTACKS:
-            a = attacks.Attack(cell, bundle, testdir, [attacks.CAP_SYS_PTRACE] if ptrace else ())
+            a = attacks.Attack(cell, bundle, testdir, attacker)
             _ATTACKS[key] = a.neighbour(entry) if kind == "created" else a.exec_burst()
         return _ATTACKS[key]
     return get

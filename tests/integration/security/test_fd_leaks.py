@@ -99,5 +99,13 @@ def test_exec_process_links_with_sys_ptrace(scenario):
     the container can see, non-dumpable or not: a process that `exec` puts
     into the container must not be visible there while its root, cwd or an
     fd is still the host's."""
-    a = scenario("exec", ptrace=True)
+    a = scenario("exec", attacker="sys_ptrace")
+    assert not a.escapes(), "reached the host through %r\n%s" % (a.escapes()[:4], a.summary())
+
+
+def test_created_init_links_with_sys_ptrace(scenario):
+    """The same for the init of a container that joins another's pid
+    namespace by path (a pod): it must not be visible there before it has
+    its container root and cwd."""
+    a = scenario("created", attacker="sys_ptrace")
     assert not a.escapes(), "reached the host through %r\n%s" % (a.escapes()[:4], a.summary())

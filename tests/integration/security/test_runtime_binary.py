@@ -31,7 +31,7 @@ def assert_binary_intact(a):
 def test_created_init_and_entrypoint(scenario, entry):
     """A container's init, seen from a neighbour sharing its pid namespace
     while it is created and while it execs `entry`."""
-    a = scenario("created", entry, ptrace=True)
+    a = scenario("created", entry, attacker="sys_ptrace")
     assert a.procs, "the watcher saw no process:\n" + a.summary()
     assert_binary_intact(a)
 
@@ -39,8 +39,26 @@ def test_created_init_and_entrypoint(scenario, entry):
 def test_exec(scenario):
     """Processes of `exec` (of /probe, /proc/self/exe and a #!/proc/self/exe
     script) caught during their start."""
-    a = scenario("exec", ptrace=True)
+    a = scenario("exec", attacker="sys_ptrace")
     assert a.procs, "the watcher saw no process:\n" + a.summary()
+    assert_binary_intact(a)
+
+
+@pytest.mark.parametrize("kind", ["created", "exec"])
+def test_attacker_exec_with_cap_sys_ptrace(scenario, kind):
+    """The container's config grants no CAP_SYS_PTRACE, but an earlier
+    `exec --cap CAP_SYS_PTRACE` put a process with it into the container:
+    it attacks the later runtime processes (a neighbour's init, execs
+    without the capability)."""
+    a = scenario(kind, attacker="exec_cap")
+    assert a.procs, "the watcher saw no process:\n" + a.summary()
+    assert_binary_intact(a)
+
+
+def test_attacker_without_capabilities_object(scenario):
+    """A config with no process.capabilities at all: whatever set the
+    runtime then gives the process, the binary stays intact."""
+    a = scenario("exec", attacker="no_caps_object")
     assert_binary_intact(a)
 
 
