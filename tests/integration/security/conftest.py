@@ -7,10 +7,9 @@ Point the suite at another runtime with either
     CELL_BINARY=/usr/sbin/runc /usr/bin/python3 -m pytest tests/integration/security
     /usr/bin/python3 -m pytest tests/integration/security --runtime /usr/sbin/runc
 
-pytest only reads options from the conftest files it loads before parsing
-the command line (those of the rootdir and of the paths given), so
-`--runtime` works when this directory (or a file in it) is named on the
-command line; CELL_BINARY works everywhere.
+(--runtime is defined in tests/conftest.py: pytest takes options only from
+conftest files of the directories named on the command line and their
+parents.)
 """
 
 import os
@@ -18,17 +17,6 @@ import os
 import pytest
 
 import attacks
-
-
-def pytest_addoption(parser):
-    parser.addoption("--runtime", metavar="PATH", default=None,
-                     help="runtime binary to attack (sets CELL_BINARY; default build/cell)")
-
-
-def pytest_configure(config):
-    runtime = config.getoption("runtime", None)
-    if runtime:
-        os.environ["CELL_BINARY"] = os.path.abspath(runtime)
 
 
 # Finished attacks, by scenario: several tests check different outcomes of
