@@ -367,11 +367,11 @@ static int make_container_state(struct cell_launch *l, struct cell_error *err)
         fill_record(l);
         if (cell_state_write(l->dirfd, &l->rec, err) < 0)
                 return -1;
-        if (cell_cgroup_realize(l->cgroup, l->id, l->spec, err) < 0) {
-                /* It removed what it made; abort must not touch the rest. */
-                cell_cgroup_free(steal_ptr(l->cgroup));
+        /* On failure realize removes what it made; abort must not touch the
+         * rest (a planned directory may belong to someone else). */
+        if (cell_cgroup_realize(l->cgroup, l->id, l->spec, err) < 0)
                 return -1;
-        }
+        l->cgroup_made = true;
         /* Keep the config for the poststart/poststop hooks, whatever becomes
          * of the bundle by then. */
         if ((l->spec->hooks[CELL_HOOK_POSTSTART].n > 0 ||
@@ -509,10 +509,12 @@ void cell_launch_abort(struct cell_launch *l)
                         ;
                 l->pid = 0;
         }
-        /* Removing the state takes fds: after EMFILE, only the ones we hold
-         * are left. */
-        cell_launch_close_fds(l, false);
-        if (l->cgroup && cell_cgroup_destroy(l->cgroup, &err) < 0)
+        /* After EMFILE, only the fds we hold are left; the state directory's
+         * stays open, locked, until the directory is gone (see
+         * cell_state_open: else a delete and a create of the same id could
+         * slip in, and we would remove the new container). */
+        cell_launch_close_fds(l, true);
+        if (l->cgroup_made && cell_cgroup_destroy(l->cgroup, &err) < 0)
                 cell_warn("%s", err.msg);
         /* A failed prestart/createRuntime/createContainer hook continues the
          * lifecycle with the poststop hooks (runtime-spec, step 12). */
@@ -521,7 +523,7 @@ void cell_launch_abort(struct cell_launch *l)
                         cell_state_record_json(&l->rec, CELL_STATUS_STOPPED, 0);
                 cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, l->id);
         }
-        if (l->dir_created && cell_state_remove(l->rt->root, l->id, &err) < 0)
+        if (l->dir_created && cell_state_remove_held(l->rt->root, l->id, l->dirfd, &err) < 0)
                 cell_warn("%s", err.msg);
         l->dir_created = false;
 }

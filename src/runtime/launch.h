@@ -40,6 +40,7 @@ struct cell_launch {
         int dirfd; /* state directory, locked */
         bool dir_created;
         struct cell_cgroup *cgroup;
+        bool cgroup_made; /* realized: ours to destroy on abort (else only planned) */
         struct cell_seccomp_filter *seccomp;
         int ns_fds[CELL_NS__COUNT];
         int fifo_fd;

@@ -58,6 +58,52 @@ static int open_root(const char *root, bool create, struct cell_error *err)
         return fd;
 }
 
+/* `fd` is still the directory named <root>/<id> (see cell_state_open). */
+static bool still_named(int rootfd, const char *id, int fd)
+{
+        struct stat a, b;
+        return fstat(fd, &a) == 0 && fstatat(rootfd, id, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* One attempt of cell_state_open: 0, -1 (error), or 1 to try again. */
+static int open_once(int rootfd, const char *root, const char *id, bool create, bool lock,
+                     int *dirfd, struct cell_error *err)
+{
+        if (create && mkdirat(rootfd, id, 0700) < 0) {
+                if (errno == EEXIST)
+                        return cell_error_set(err, 0, "container with id exists: %s", id);
+                return cell_error_errno(err, "create state directory %s/%s", root, id);
+        }
+        _cleanup_close_ int fd =
+                openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return create ? 1 : not_exist(id, err);
+        if (fd < 0)
+                cell_error_errno(err, "open state directory %s/%s", root, id);
+        else if (flock(fd, lock ? LOCK_EX : LOCK_SH) < 0)
+                cell_error_errno(err, "lock state directory %s/%s", root, id);
+        else if (!still_named(rootfd, id, fd))
+                return 1;
+        else {
+                *dirfd = steal_fd(fd);
+                return 0;
+        }
+        /* The caller cannot remove what it never got a handle on (EMFILE). */
+        if (create)
+                unlinkat(rootfd, id, AT_REMOVEDIR);
+        return -1;
+}
+
+/*
+ * Between our open() and our flock() the directory may have been removed
+ * by a delete (one that found it without state.json: a create killed
+ * half-way, or ours, not yet locked) and even made anew by another create.
+ * A lock on a directory no longer at <root>/<id> protects nothing, and
+ * removing <root>/<id> under it would remove someone else's container; so
+ * after locking, the name is checked to still lead to our directory, and
+ * the open starts over when it does not.
+ */
 int cell_state_open(const char *root, const char *id, bool create, bool lock, int *dirfd,
                     struct cell_error *err)
 {
@@ -67,27 +113,12 @@ int cell_state_open(const char *root, const char *id, bool create, bool lock, in
                         return not_exist(id, err);
                 return -1;
         }
-        if (create && mkdirat(rootfd, id, 0700) < 0) {
-                if (errno == EEXIST)
-                        return cell_error_set(err, 0, "container with id exists: %s", id);
-                return cell_error_errno(err, "create state directory %s/%s", root, id);
+        for (int attempt = 0; attempt < 64; attempt++) {
+                int r = open_once(rootfd, root, id, create, lock, dirfd, err);
+                if (r <= 0)
+                        return r;
         }
-        _cleanup_close_ int fd =
-                openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && !create)
-                return not_exist(id, err);
-        if (fd < 0)
-                cell_error_errno(err, "open state directory %s/%s", root, id);
-        else if (flock(fd, lock ? LOCK_EX : LOCK_SH) < 0)
-                cell_error_errno(err, "lock state directory %s/%s", root, id);
-        else {
-                *dirfd = steal_fd(fd);
-                return 0;
-        }
-        /* The caller cannot remove what it never got a handle on (EMFILE). */
-        if (create)
-                unlinkat(rootfd, id, AT_REMOVEDIR);
-        return -1;
+        return cell_error_set(err, EAGAIN, "state directory %s/%s keeps being replaced", root, id);
 }
 
 static json_object *record_to_json(const struct cell_state_record *rec)
@@ -205,6 +236,20 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         if (!rec->created)
                 rec->created = xstrdup("");
         return 0;
+}
+
+int cell_state_remove_held(const char *root, const char *id, int dirfd, struct cell_error *err)
+{
+        static const char *const files[] = {STATE_FILE, "exec.fifo", "config.json"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++)
+                if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
+                        return cell_error_errno(err, "remove %s/%s/%s", root, id, files[i]);
+        _cleanup_free_ char *path = cell_path_join(root, id);
+        if (rmdir(path) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != ENOTEMPTY && errno != EEXIST)
+                return cell_error_errno(err, "remove state directory %s", path);
+        return cell_state_remove(root, id, err);
 }
 
 int cell_state_remove(const char *root, const char *id, struct cell_error *err)

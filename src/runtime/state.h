@@ -46,7 +46,10 @@ void cell_state_record_release(struct cell_state_record *rec);
  * Open <root>/<id>.  With `create`, make it (and the root) first; an
  * existing directory is "container with id exists: ID".  Without, a missing
  * one is `container "ID" does not exist` (errnum ENOENT).  The flock is
- * exclusive with `lock`, shared without, and held while `*dirfd` is open.
+ * exclusive with `lock`, shared without, and held while `*dirfd` is open;
+ * once it is taken, <root>/<id> is known to still be that directory, and
+ * stays so while the lock is held (everyone removes it only under the
+ * exclusive lock).
  */
 int cell_state_open(const char *root, const char *id, bool create, bool lock, int *dirfd,
                     struct cell_error *err);
@@ -56,6 +59,12 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
 
 /* Remove <root>/<id> and everything in it. */
 int cell_state_remove(const char *root, const char *id, struct cell_error *err);
+/*
+ * The same for the caller's locked `dirfd` of it, keeping the lock until
+ * the directory is gone and opening no fd for the files cell makes there
+ * (a create failing with EMFILE has none to spare).
+ */
+int cell_state_remove_held(const char *root, const char *id, int dirfd, struct cell_error *err);
 
 /* Start time of `pid` from /proc/<pid>/stat; 0 when gone or a zombie. */
 unsigned long long cell_proc_start_time(pid_t pid);
