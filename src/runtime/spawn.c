@@ -50,6 +50,15 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
                 *placed = false;
                 pid = syscall(SYS_clone3, &args, sizeof(args));
         }
+        if (pid < 0 && errno == ENOSYS) {
+                /* No clone3: a seccomp policy such as Docker's default makes
+                 * it fail with ENOSYS so that callers fall back to clone
+                 * (valgrind 3.19 too).  clone has no cgroup placement; the
+                 * child joins by itself. */
+                *placed = false;
+                unsigned long legacy = (unsigned long)(args.flags & ~CLONE_INTO_CGROUP);
+                pid = syscall(SYS_clone, legacy | SIGCHLD, 0, pidfd, 0, 0);
+        }
         if (pid == 0)
                 return 0;
         int saved = errno;

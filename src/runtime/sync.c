@@ -54,8 +54,9 @@ int cell_sync_send_fd(int fd, enum cell_sync_type type, int passed_fd, struct ce
 void cell_sync_send_error(int fd, const struct cell_error *e)
 {
         struct cell_sync_msg m = {.type = CELL_SYNC_ERROR, .errnum = e->errnum};
-        memcpy(m.msg, e->msg, sizeof(m.msg));
-        m.msg[sizeof(m.msg) - 1] = '\0';
+        /* Only the message: the bytes after its NUL were never written
+         * (valgrind: sendmsg of uninitialised bytes); the rest stays 0. */
+        memcpy(m.msg, e->msg, strnlen(e->msg, sizeof(m.msg) - 1));
         send_msg(fd, &m, -1, NULL);
 }
 
