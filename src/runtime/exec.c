@@ -59,10 +59,20 @@ static void exec_run_release(struct exec_run *x)
 
 /* ---- the child: runs inside the container ---------------------------- */
 
-static int exec_child_setup(struct exec_run *x, char **exe, struct cell_error *err)
+/*
+ * Join everything of the container, then drop to the process' identity
+ * while still outside its pid namespace: once in it, a container process
+ * with CAP_SYS_PTRACE could attach to us, so we must by then hold no more
+ * than the process will, and have the container's root and cwd.
+ */
+static int exec_child_enter(struct exec_run *x, struct cell_error *err)
 {
         const struct cell_process *p = x->process;
-        if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0)
+        /* Per-process attributes, inherited by the hop; the oom score is
+         * written while /proc is still one that knows us. */
+        if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0 ||
+            cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
+            cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
                 return -1;
         bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
         int flags = x->ns_flags | (pidns ? CLONE_NEWPID : 0);
@@ -72,20 +82,40 @@ static int exec_child_setup(struct exec_run *x, char **exe, struct cell_error *e
         if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
             (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return cell_error_errno(err, "become root in the user namespace");
-        /* Only now, with the container's root and cwd, into its pid namespace. */
-        if (pidns && cell_spawn_hop(x->child_sync, err) == 0 && !x->opts->detach)
+        int notify_fd = -1;
+        if (cell_proc_set_identity(p, x->seccomp, &notify_fd, err) < 0)
+                return -1;
+        if (notify_fd >= 0)
+                close(notify_fd); /* listeners serve the init's filter only */
+        if (pidns && cell_spawn_hop(x->child_sync, err) < 0)
+                return -1;
+        /* The credential change (or the hop) cleared the parent-death signal. */
+        if (!x->opts->detach)
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* A session of its own, as runc's: out of its caller's process
          * group (kill(0, ...)) and away from its caller's terminal. */
         setsid();
-        if (cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
-            cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
-                return -1;
-        if (cell_proc_send_terminal(p, x->child_sync, err) < 0 ||
+        return 0;
+}
+
+/* The steps after entering; returns only on failure. */
+static int exec_child_run(struct exec_run *x, struct cell_error *err)
+{
+        const struct cell_process *p = x->process;
+        if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, err) < 0 ||
+            exec_child_enter(x, err) < 0 || cell_proc_send_terminal(p, x->child_sync, err) < 0 ||
             cell_proc_enter_cwd(p->cwd, err) < 0)
                 return -1;
-        *exe = cell_proc_find_executable(p->args[0], p->env, err);
-        return *exe ? 0 : -1;
+        char *exe = cell_proc_find_executable(p->args[0], p->env, err);
+        int notify_fd = -1;
+        if (!exe || cell_sync_send(x->child_sync, CELL_SYNC_READY, err) < 0 ||
+            cell_sync_expect(x->child_sync, CELL_SYNC_START, err) < 0 ||
+            cell_proc_load_late_seccomp(p, x->seccomp, &notify_fd, err) < 0)
+                return -1;
+        if (notify_fd >= 0)
+                close(notify_fd);
+        cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync);
+        return cell_error_errno(err, "exec cell-dmz for \"%s\"", p->args[0]);
 }
 
 static __attribute__((noreturn)) void exec_child(struct exec_run *x)
@@ -101,20 +131,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
          * the exec then closes. */
         int keep[] = {x->child_sync, x->dmz_fd, x->init_pidfd};
         cell_proc_close_fds_except(3 + x->opts->preserve_fds, keep, 3);
-        char *exe = NULL;
-        int notify_fd = -1;
-        if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, &err) == 0 &&
-            exec_child_setup(x, &exe, &err) == 0) {
-                if (x->opts->detach)
-                        prctl(PR_SET_PDEATHSIG, 0);
-                if (cell_sync_send(x->child_sync, CELL_SYNC_READY, &err) == 0 &&
-                    cell_sync_expect(x->child_sync, CELL_SYNC_START, &err) == 0 &&
-                    cell_proc_set_identity(x->process, x->seccomp, &notify_fd, &err) == 0) {
-                        cell_dmz_exec(x->dmz_fd, exe, x->process->args, x->process->env,
-                                      x->child_sync);
-                        cell_error_errno(&err, "exec cell-dmz for \"%s\"", x->process->args[0]);
-                }
-        }
+        exec_child_run(x, &err);
         cell_sync_send_error(x->child_sync, &err);
         _exit(1);
 }

@@ -260,18 +260,12 @@ static int send_seccomp_listener(const struct cell_init_config *cfg, int sock, i
  */
 static int hop_into_pid_ns(const struct cell_init_config *cfg, int *procfd, struct cell_error *err)
 {
-        int fd = cfg->ns_fds[CELL_NS_PID];
-        if (fd < 0)
+        if (cfg->ns_fds[CELL_NS_PID] < 0)
                 return 0;
-        if (setns(fd, CLONE_NEWPID) < 0)
-                return cell_error_errno(err, "join pid namespace %s",
-                                        cfg->spec->linux.namespaces[CELL_NS_PID].path);
-        close(fd);
         if (*procfd >= 0)
                 close(steal_fd(*procfd));
         if (cell_spawn_hop(cfg->sync_fd, err) < 0)
                 return -1;
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
         host_pid = getpid(); /* the host's /proc is gone: this namespace's pid */
         if (cfg->foreground)
                 return 0;
@@ -280,6 +274,50 @@ static int hop_into_pid_ns(const struct cell_init_config *cfg, int *procfd, stru
                 return cell_error_errno(err, "joining a pid namespace needs /proc mounted in the "
                                              "container: open /proc/self/fd");
         return 0;
+}
+
+/* setns() for the hop: applies to our children only, and needs privileges. */
+static int join_pid_ns(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        int fd = cfg->ns_fds[CELL_NS_PID];
+        if (fd >= 0 && setns(fd, CLONE_NEWPID) < 0)
+                return cell_error_errno(err, "join pid namespace %s",
+                                        cfg->spec->linux.namespaces[CELL_NS_PID].path);
+        return 0;
+}
+
+/*
+ * From the final identity to the exec.  Credentials change first: a
+ * created init waits for start in reach of whatever the container's pid
+ * namespace will hold (an exec'd process, a pod neighbour), and one with
+ * CAP_SYS_PTRACE could attach to a process still holding our capabilities.
+ */
+static void finish_init(const struct cell_init_config *cfg, int procfd, int listener,
+                        const char *exe, struct cell_error *err)
+{
+        const struct cell_spec *spec = cfg->spec;
+        int notify_fd = -1;
+        if (join_pid_ns(cfg, err) < 0 ||
+            cell_proc_set_identity(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
+            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
+                return;
+        notify_fd = -1; /* sent and closed, if there was one */
+        if (hop_into_pid_ns(cfg, &procfd, err) < 0)
+                return;
+        /* The credential change cleared the parent-death signal.  In create
+         * the parent exits after READY: we must outlive it. */
+        prctl(PR_SET_PDEATHSIG, cfg->foreground ? SIGKILL : 0);
+        if (cell_sync_send(cfg->sync_fd, CELL_SYNC_READY, err) < 0 ||
+            wait_for_start(cfg, procfd, err) < 0)
+                return;
+        if (procfd >= 0)
+                close(procfd);
+        if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0 ||
+            cell_proc_load_late_seccomp(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
+            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
+                return;
+        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd);
+        cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 
 static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
@@ -321,24 +359,8 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
             cell_proc_enter_cwd(spec->process.cwd, err) < 0)
                 return;
         _cleanup_free_ char *exe = cell_proc_find_executable(spec->process.args[0], cfg->env, err);
-        if (!exe || hop_into_pid_ns(cfg, &procfd, err) < 0)
-                return;
-        /* The parent exits after READY in create: we must outlive it. */
-        if (!cfg->foreground)
-                prctl(PR_SET_PDEATHSIG, 0);
-        if (cell_sync_send(cfg->sync_fd, CELL_SYNC_READY, err) < 0 ||
-            wait_for_start(cfg, procfd, err) < 0)
-                return;
-        if (procfd >= 0)
-                close(steal_fd(procfd));
-        if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0)
-                return;
-        int notify_fd = -1;
-        if (cell_proc_set_identity(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
-            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
-                return;
-        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd);
-        cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
+        if (exe)
+                finish_init(cfg, steal_fd(procfd), listener, exe, err);
 }
 
 /*

@@ -100,11 +100,15 @@ int cell_proc_set_identity(const struct cell_process *p, struct cell_seccomp_fil
         *notify_fd = -1;
         if (seccomp && !p->no_new_privileges && cell_seccomp_load(seccomp, notify_fd, err) < 0)
                 return -1;
-        if (cell_sandbox_apply_identity(p, err) < 0)
-                return -1;
-        if (seccomp && p->no_new_privileges && cell_seccomp_load(seccomp, notify_fd, err) < 0)
-                return -1;
-        return 0;
+        return cell_sandbox_apply_identity(p, err);
+}
+
+int cell_proc_load_late_seccomp(const struct cell_process *p, struct cell_seccomp_filter *seccomp,
+                                int *notify_fd, struct cell_error *err)
+{
+        if (!seccomp || !p->no_new_privileges)
+                return 0;
+        return cell_seccomp_load(seccomp, notify_fd, err);
 }
 
 static int compare_int(const void *a, const void *b)

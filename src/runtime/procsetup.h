@@ -42,12 +42,23 @@ int cell_proc_enter_cwd(const char *cwd, struct cell_error *err);
 char *cell_proc_find_executable(const char *name, char *const *env, struct cell_error *err);
 
 /*
- * Switch to process.user and the capability sets, and load the seccomp
- * filter (may be NULL): before the switch without noNewPrivileges (loading
- * then needs CAP_SYS_ADMIN), as late as possible with it, as runc does.
- * `*notify_fd` receives the NOTIFY listener fd or -1.
+ * Become process.user with its capability sets.  Without noNewPrivileges
+ * the seccomp filter (may be NULL) is loaded first, while CAP_SYS_ADMIN is
+ * still held; `*notify_fd` then receives its NOTIFY listener fd, else -1.
+ * This comes before the process is visible to, or waits in reach of, the
+ * container's own processes: one with CAP_SYS_PTRACE could otherwise
+ * attach to a process holding all of the runtime's capabilities.
  */
 int cell_proc_set_identity(const struct cell_process *process, struct cell_seccomp_filter *seccomp,
                            int *notify_fd, struct cell_error *err);
+
+/*
+ * With noNewPrivileges, the filter is loaded here instead, as late as
+ * possible (right before the exec), so the runtime's own last steps are
+ * not filtered; without, this does nothing.
+ */
+int cell_proc_load_late_seccomp(const struct cell_process *process,
+                                struct cell_seccomp_filter *seccomp, int *notify_fd,
+                                struct cell_error *err);
 
 #endif

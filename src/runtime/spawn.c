@@ -99,6 +99,10 @@ int cell_spawn_hop(int sync_fd, struct cell_error *err)
         if (pipe2(order, O_CLOEXEC) < 0)
                 return cell_error_errno(err, "pipe");
         long pid = syscall(SYS_clone3, &args, sizeof(args));
+        /* The container's seccomp filter may already be loaded, and Docker's
+         * makes clone3 fail with ENOSYS so that callers fall back to clone. */
+        if (pid < 0 && errno == ENOSYS)
+                pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PIDFD, 0, &pidfd, 0, 0);
         if (pid == 0) {
                 close(order[1]);
                 char c;
