@@ -442,6 +442,24 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         return serve_init(l, err);
 }
 
+/* Everything that leaves something behind, which the caller undoes on failure. */
+static int build_container(struct cell_launch *l, struct cell_error *err)
+{
+        int preserve = preserved_fd_count(l);
+        build_env(l, preserve - l->opts->preserve_fds);
+        if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
+            start_init(l, preserve, err) < 0)
+                return -1;
+        l->rec.pid = l->pid;
+        /* Without its start time the init would read as stopped (EMFILE). */
+        if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
+            cell_state_write(l->dirfd, &l->rec, err) < 0)
+                return -1;
+        if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
+                return -1;
+        return 0;
+}
+
 int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, const char *id,
                        const struct cell_create_opts *opts, bool foreground, struct cell_error *err)
 {
@@ -465,23 +483,12 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
         _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
         if (cell_seccomp_prepare_cached(&l->spec->linux.seccomp, cache, &l->seccomp, err) < 0)
                 return cell_error_prefix(err, "create container \"%s\"", id);
-        int preserve = preserved_fd_count(l);
-        build_env(l, preserve - opts->preserve_fds);
-        if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
-            start_init(l, preserve, err) < 0)
-                goto fail;
-        l->rec.pid = l->pid;
-        /* Without its start time the init would read as stopped (EMFILE). */
-        if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
-            cell_state_write(l->dirfd, &l->rec, err) < 0)
-                goto fail;
-        if (opts->pid_file && cell_write_pid_file(opts->pid_file, l->pid, err) < 0)
-                goto fail;
+        if (build_container(l, err) < 0) {
+                cell_error_prefix(err, "create container \"%s\"", id);
+                cell_launch_abort(l);
+                return -1;
+        }
         return 0;
-fail:
-        cell_error_prefix(err, "create container \"%s\"", id);
-        cell_launch_abort(l);
-        return -1;
 }
 
 void cell_launch_close_fds(struct cell_launch *l, bool keep_dir)

@@ -272,16 +272,24 @@ static int serve_child(struct exec_run *x, struct cell_error *err)
         return 0;
 }
 
+/* The child or grandchild we are talking to, killed and reaped. */
+static int kill_child(struct exec_run *x)
+{
+        syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
+        while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        return -1;
+}
+
 static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char *id,
                    const sigset_t *all, int *exit_status, struct cell_error *err)
 {
         if (load_container(x, rt, id, err) < 0 || prepare(x, rt, err) < 0 || spawn(x, err) < 0)
                 return -1;
         if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
-            cell_spawn_start(x->sync_fd, err) < 0)
-                goto kill_child;
-        if (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0)
-                goto kill_child;
+            cell_spawn_start(x->sync_fd, err) < 0 ||
+            (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0))
+                return kill_child(x);
         *exit_status = 0;
         if (x->opts->detach)
                 return 0;
@@ -290,11 +298,6 @@ static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char
                 return -1;
         *exit_status = cell_exit_code(status);
         return 0;
-kill_child:
-        syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
-        while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        return -1;
 }
 
 int cell_container_exec(const struct cell_runtime *rt, const char *id,
