@@ -5,7 +5,7 @@
 #   3. build into build-asan/ with ASan+UBSan and run the suite again against it
 #      (skip with CELL_SKIP_ASAN=1)
 #   4. static analysis, tests/static/check.sh (skip with CELL_SKIP_STATIC=1)
-#   5. every fuzz target for CELL_FUZZ_SECONDS (default 60) each, after replaying
+#   5. every fuzz target for CELL_FUZZ_SECONDS (default 30) each, after replaying
 #      its corpus, tests/fuzz/run.sh (skip with CELL_SKIP_FUZZ=1)
 # Passes 4 and 5 count as one test each.
 # Ends with one line "N passed, M failed, K skipped" summed over both passes and
@@ -115,7 +115,7 @@ if [[ ${CELL_SKIP_ASAN:-0} != 1 ]]; then
 fi
 
 [[ ${CELL_SKIP_STATIC:-0} == 1 ]] || run_script static tests/static/check.sh
-[[ ${CELL_SKIP_FUZZ:-0} == 1 ]] || run_script fuzz tests/fuzz/run.sh "${CELL_FUZZ_SECONDS:-60}"
+[[ ${CELL_SKIP_FUZZ:-0} == 1 ]] || run_script fuzz tests/fuzz/run.sh "${CELL_FUZZ_SECONDS:-30}"
 
 echo "test.sh: $SECONDS s in all"
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
