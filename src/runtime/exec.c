@@ -123,6 +123,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
         struct cell_error err;
         cell_error_clear(&err);
         prctl(PR_SET_DUMPABLE, 0); /* first: see cell_init_main() */
+        cell_proc_scrub_environ();
         cell_proc_reset_signals();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The preserved range 3..3+N-1 passes on as it is: fds of the

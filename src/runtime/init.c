@@ -408,6 +408,7 @@ void cell_init_main(const struct cell_init_config *cfg)
          * later write through it (CVE-2019-5736).  Non-dumpable, only
          * CAP_SYS_PTRACE over the runtime can; see cell_dmz_needed(). */
         prctl(PR_SET_DUMPABLE, 0);
+        cell_proc_scrub_environ();
         cell_proc_reset_signals();
         /* Die with the runtime until the container is created (`run` keeps
          * this until exec, so a killed `cell run` takes its container along).

@@ -130,3 +130,11 @@ void cell_proc_close_fds_except(int from, int *keep, int n)
         }
         syscall(SYS_close_range, next, ~0U, 0);
 }
+
+extern char **environ;
+
+void cell_proc_scrub_environ(void)
+{
+        for (char **e = environ; e && *e; e++)
+                memset(*e, 0, strlen(*e));
+}

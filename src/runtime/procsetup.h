@@ -13,6 +13,14 @@
 #include "sandbox/seccomp.h"
 #include "util/error.h"
 
+/*
+ * Zero the runtime's environment strings in place: /proc/<pid>/environ
+ * shows that memory to anyone allowed to ptrace us (CAP_SYS_PTRACE in the
+ * container), and the runtime's caller may have put secrets there.  The
+ * container's environment comes from the config, never from ours.
+ */
+void cell_proc_scrub_environ(void);
+
 /* Default dispositions and an empty signal mask (the runtime blocks some). */
 void cell_proc_reset_signals(void);
 

@@ -93,6 +93,21 @@ def test_no_runtime_fds_in_created_init(cell, bundle):
         cell.delete(cid, force=True)
 
 
+def test_runtime_environment_not_in_created_init(cell, bundle, token):
+    """The init waiting for `start` is a clone of the runtime: the caller's
+    environment (which may hold secrets) must not be readable through its
+    /proc/<pid>/environ, which CAP_SYS_PTRACE in the container would allow."""
+    b = bundle("/probe", "sleep", "100")
+    secret = "CELL_SECRET_" + token
+    cid = cell.create(b, env=dict(os.environ, CELL_CALLER_SECRET=secret))
+    try:
+        pid = cell.state(cid)["pid"]
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            assert secret.encode() not in f.read()
+    finally:
+        cell.delete(cid, force=True)
+
+
 def test_container_mounts_do_not_reach_host(cell, bundle):
     with open("/proc/self/mountinfo") as f:
         before = f.read().count("\n")
