@@ -30,7 +30,8 @@ loop.  The run checks, and exits non-zero if any fails:
 It prints the throughput (lifecycles and commands per second) and the p50 /
 p99 latency of each verb (successful commands), and how the failed commands
 failed (messages with ids and numbers masked).  LOAD_SEED (default 1) makes
-the sequence of lifecycle kinds and ids reproducible (not their timing).
+the sequence of lifecycle kinds and ids reproducible (not their timing);
+LOAD_JSON=FILE also writes the figures as JSON.
 
 Usage:  sudo bench/load.py   (CELL_BINARY=path, default build/cell)
 Must run as root.  Leaves nothing behind: bundle and state root live in a
@@ -142,7 +143,8 @@ class Load:
             err.seek(0)
             stdout = out.read().decode(errors="replace")
             stderr = err.read().decode(errors="replace")
-        name = verb.split()[0] if verb != "delete --force" else verb
+        name = {"create --bundle": "create", "run --detach --bundle": "run --detach",
+                "list --format json": "list"}.get(verb, verb)
         with self.lock:
             self.commands += 1
             if rc == 0:
@@ -334,6 +336,9 @@ def main():
     try:
         ok = load.run()
         load.report()
+        if os.environ.get("LOAD_JSON"):
+            with open(os.environ["LOAD_JSON"], "w") as f:
+                json.dump(load.summary(), f, indent=1)
     finally:
         load.cleanup()
     sys.exit(0 if ok else 1)

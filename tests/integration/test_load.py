@@ -34,6 +34,6 @@ def test_load(binary, workdir):
     assert ok
     # The interleaving made some lifecycles fail cleanly, but not all.
     assert run.completed >= 30, "only %d lifecycles went through" % run.completed
-    for verb in ("create", "start", "exec", "kill", "delete", "delete --force", "run",
-                 "list", "state"):
+    for verb in ("create", "start", "exec", "kill", "kill --all", "delete", "delete --force",
+                 "run --detach", "list", "state"):
         assert run.latency.get(verb), "no successful %s" % verb
