@@ -165,6 +165,13 @@ static int compare_state(const void *a, const void *b)
                       ((const struct cell_container_state *)b)->id);
 }
 
+static void list_release(struct cell_container_state *states, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                cell_container_state_release(&states[i]);
+        free(states);
+}
+
 int cell_container_list(const struct cell_runtime *rt, struct cell_container_state **out, size_t *n,
                         struct cell_error *err)
 {
@@ -179,9 +186,20 @@ int cell_container_list(const struct cell_runtime *rt, struct cell_container_sta
                 if (de->d_name[0] == '.' || cell_container_id_validate(de->d_name, NULL) < 0)
                         continue;
                 struct cell_container_state st;
-                struct cell_error ignored;
-                if (cell_container_state(rt, de->d_name, &st, &ignored) < 0)
-                        continue; /* removed meanwhile, or half-created */
+                struct cell_error e;
+                if (cell_container_state(rt, de->d_name, &st, &e) < 0) {
+                        /* Removed meanwhile, or half-created (no or a corrupt
+                         * state.json); anything else (EMFILE) would make the
+                         * list silently incomplete. */
+                        if (e.errnum == 0 || e.errnum == ENOENT)
+                                continue;
+                        if (err)
+                                *err = e;
+                        list_release(*out, *n);
+                        *out = NULL;
+                        *n = 0;
+                        return -1;
+                }
                 if (*n == cap) {
                         cap = cap ? cap * 2 : 8;
                         *out = xreallocarray(*out, cap, sizeof(**out));

@@ -447,7 +447,7 @@ def test_emfile(cell, bundle, testdir, token):
         x.save()
     tried = 0
 
-    def sweep(args, setup, check_after):
+    def sweep(args, setup, check_after, check_ok=None):
         nonlocal tried
         for n in range(3, 64):
             cid = cell.new_id("emfile")
@@ -456,6 +456,8 @@ def test_emfile(cell, bundle, testdir, token):
                          timeout=30)
             tried += 1
             if p.returncode == 0:
+                if check_ok:
+                    check_ok(cid, p, "%s at nofile=%d" % (args[0], n))
                 clean_up(cell, cid, testdir, token, "%s at nofile=%d" % (args[0], n))
                 return n
             if p.returncode == 127 and "error while loading shared libraries" in p.stderr:
@@ -485,14 +487,21 @@ def test_emfile(cell, bundle, testdir, token):
             assert cell.state(cid)["status"] == status, what
         return check
 
+    def says_created(cid, p, what):
+        assert json.loads(p.stdout)["status"] == "created", "%s: %s" % (what, p.stdout)
+
+    def listed(cid, p, what):
+        assert p.stdout.split() == [cid], "%s: %r" % (what, p.stdout)
+
     def gone(cid, what):
         assert residue(cell, cid, testdir, token) == [], what
 
     needed = {
         "create": sweep(["create", "--bundle", b.path, "ID"], nothing, gone),
         "start": sweep(["start", "ID"], created, is_("created")),
-        "state": sweep(["state", "ID"], created, is_("created")),
-        "list": sweep(["list"], created, is_("created")),
+        "state": sweep(["state", "ID"], created, is_("created"), says_created),
+        # A list that succeeds is complete, not missing what it could not read.
+        "list": sweep(["list", "-q"], created, is_("created"), listed),
         "exec": sweep(["exec", "ID", "/bin/true"], running, is_("running")),
         "kill": sweep(["kill", "ID", "KILL"], running, is_("running")),
         "delete": sweep(["delete", "--force", "ID"], running, is_("running")),
