@@ -14,8 +14,8 @@ PACKAGES=(
 	python3 python3-pytest util-linux bsdutils procps iproute2 uidmap
 	# podman integration test and reference runtimes
 	podman conmon runc crun
-	# static analysis, fuzzing (libFuzzer runtime), memcheck
-	cppcheck clang-tidy libclang-rt-14-dev valgrind
+	# static analysis, fuzzing (libFuzzer runtime, llvm-symbolizer), memcheck
+	cppcheck clang-tidy libclang-rt-14-dev llvm-14 valgrind
 	# benchmarks and profiling
 	hyperfine strace time linux-perf
 )
