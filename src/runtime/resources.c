@@ -50,7 +50,11 @@ static int live_open(const struct cell_runtime *rt, const char *id, bool lock, s
                 live_close(c);
                 return cell_error_prefix(err, "container \"%s\"", id);
         }
-        c->status = cell_state_status(c->dirfd, &c->rec);
+        /* Checked: out of fds, a running container must not read as stopped. */
+        if (cell_state_status_checked(c->dirfd, &c->rec, &c->status, err) < 0) {
+                live_close(c);
+                return cell_error_prefix(err, "container \"%s\"", id);
+        }
         int r = 0;
         if (c->rec.cgroup)
                 r = cell_cgroup_from_string(c->rec.cgroup, &c->cg, err);
