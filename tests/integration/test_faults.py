@@ -54,13 +54,7 @@ SYSCALL_RE = re.compile(r"^([a-z_][a-z0-9_]*)\(")
 STATS = {}
 
 
-def asan_build():
-    return "asan" in os.path.basename(os.environ.get("CELL_BUILD_DIR", "")) or \
-        "ASAN_OPTIONS" in os.environ
-
-
-sweep = pytest.mark.skipif(asan_build() and not os.environ.get("CELL_FAULTS_UNDER_ASAN"),
-                           reason="syscall sweeps run in the normal pass only")
+sweep = pytest.mark.normal_pass_only  # deselected in the sanitizer pass (tests/conftest.py)
 needs_strace = pytest.mark.skipif(STRACE is None, reason="strace is not installed")
 cell_only = pytest.mark.skipif(not is_cell(), reason="checks cell's own error messages")
 

@@ -48,8 +48,7 @@ ENOSYS = "Function not implemented"
 pytestmark = [
     pytest.mark.skipif(VALGRIND is None, reason="valgrind is not installed"),
     pytest.mark.skipif(not is_cell(), reason="builds and checks cell itself"),
-    pytest.mark.skipif("asan" in os.path.basename(os.environ.get("CELL_BUILD_DIR", "")),
-                       reason="the normal pass runs it (the build is its own)"),
+    pytest.mark.normal_pass_only,  # builds its own binary: once per CI run
 ]
 
 
