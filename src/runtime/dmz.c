@@ -35,7 +35,8 @@ int cell_dmz_open(struct cell_error *err)
         return steal_fd(fd);
 }
 
-int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd)
+int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd,
+                  unsigned flags)
 {
         size_t n = 0;
         while (argv[n])
@@ -44,7 +45,9 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
         if (!args)
                 return -1;
         char fdbuf[16];
-        snprintf(fdbuf, sizeof(fdbuf), "%d", sync_fd);
+        snprintf(fdbuf, sizeof(fdbuf), "%d%s%s%s", sync_fd, (flags & CELL_DMZ_HOP) ? "h" : "",
+                 (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_TTY) ? "t" : "",
+                 (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_PDEATHSIG) ? "k" : "");
         args[0] = (char *)path;
         args[1] = fdbuf;
         for (size_t i = 0; i < n; i++)

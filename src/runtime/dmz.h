@@ -13,7 +13,10 @@
  *
  * cell_dmz_exec() replaces the calling process: cell-dmz runs `path` with
  * `argv` and `envp`; a failure of that final execve is reported over
- * `sync_fd` as SYNC_ERROR.  It returns only when cell-dmz itself could not
+ * `sync_fd` as SYNC_ERROR.  With CELL_DMZ_HOP, cell-dmz first forks the
+ * process into the pid namespace the caller joined with setns(), sending
+ * the runtime SYNC_PID for it (runtime/spawn.h), so that no clone of cell
+ * ever runs in that namespace.  It returns only when cell-dmz itself could not
  * be executed (-1, errno set).
  *
  * cell_dmz_protect_self() closes the other way to the binary: every process
@@ -61,8 +64,13 @@ bool cell_dmz_needed(const struct cell_spec *spec, const struct cell_process *ex
  */
 int cell_dmz_protect_if_needed(char *const argv[], const struct cell_spec *spec,
                                const struct cell_process *extra, struct cell_error *err);
-int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[],
-                  int sync_fd);
+enum {
+        CELL_DMZ_HOP = 1,       /* fork into the pid namespace setns()'d for children first */
+        CELL_DMZ_TTY = 2,       /* with HOP: fd 0 is a terminal to take as controlling one */
+        CELL_DMZ_PDEATHSIG = 4, /* with HOP: SIGKILL the process when the runtime dies */
+};
+int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd,
+                  unsigned flags);
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err);
 
 #endif

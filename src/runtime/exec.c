@@ -60,21 +60,21 @@ static void exec_run_release(struct exec_run *x)
 /* ---- the child: runs inside the container ---------------------------- */
 
 /*
- * Join everything of the container, then drop to the process' identity
- * while still outside its pid namespace: once in it, a container process
- * with CAP_SYS_PTRACE could attach to us, so we must by then hold no more
- * than the process will, and have the container's root and cwd.
+ * Join everything of the container but its pid namespace, which setns()
+ * only sets for our children: we never enter it.  cell-dmz, execed from a
+ * sealed memfd at the end, forks the process into it (CELL_DMZ_HOP), so no
+ * clone of cell is ever visible to the container's processes, whatever
+ * capabilities they hold (CVE-2019-5736, ptrace): no read-only re-exec of
+ * cell is needed.  We still drop to the process' identity first.
  */
-static int exec_child_enter(struct exec_run *x, struct cell_error *err)
+static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *err)
 {
         const struct cell_process *p = x->process;
-        /* Per-process attributes, inherited by the hop; the oom score is
-         * written while /proc is still one that knows us. */
+        /* The oom score is written while /proc is still one that knows us. */
         if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0 ||
             cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
             cell_sandbox_apply_rlimits(p, err) < 0 || cell_sandbox_apply_sched(p, err) < 0)
                 return -1;
-        bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
         int flags = x->ns_flags | (pidns ? CLONE_NEWPID : 0);
         if (flags && setns(x->init_pidfd, flags) < 0)
                 return cell_error_errno(err, "join the namespaces of pid %d", x->rec.pid);
@@ -87,14 +87,14 @@ static int exec_child_enter(struct exec_run *x, struct cell_error *err)
                 return -1;
         if (notify_fd >= 0)
                 close(notify_fd); /* listeners serve the init's filter only */
-        if (pidns && cell_spawn_hop(x->child_sync, err) < 0)
-                return -1;
-        /* The credential change (or the hop) cleared the parent-death signal. */
+        /* The credential change cleared the parent-death signal. */
         if (!x->opts->detach)
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
-        /* A session of its own, as runc's: out of its caller's process
-         * group (kill(0, ...)) and away from its caller's terminal. */
-        setsid();
+        /* A session of its own, as runc's: out of its caller's process group
+         * (kill(0, ...)) and away from its terminal.  After a hop, the
+         * process that cell-dmz forks makes its own. */
+        if (!pidns)
+                setsid();
         return 0;
 }
 
@@ -102,8 +102,10 @@ static int exec_child_enter(struct exec_run *x, struct cell_error *err)
 static int exec_child_run(struct exec_run *x, struct cell_error *err)
 {
         const struct cell_process *p = x->process;
+        bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
         if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, err) < 0 ||
-            exec_child_enter(x, err) < 0 || cell_proc_send_terminal(p, x->child_sync, err) < 0 ||
+            exec_child_enter(x, pidns, err) < 0 ||
+            cell_proc_send_terminal(p, x->child_sync, !pidns, err) < 0 ||
             cell_proc_enter_cwd(p->cwd, err) < 0)
                 return -1;
         char *exe = cell_proc_find_executable(p->args[0], p->env, err);
@@ -114,7 +116,10 @@ static int exec_child_run(struct exec_run *x, struct cell_error *err)
                 return -1;
         if (notify_fd >= 0)
                 close(notify_fd);
-        cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync);
+        unsigned dmz = pidns ? CELL_DMZ_HOP | (p->terminal ? CELL_DMZ_TTY : 0) |
+                                       (x->opts->detach ? 0 : CELL_DMZ_PDEATHSIG)
+                             : 0;
+        cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync, dmz);
         return cell_error_errno(err, "exec cell-dmz for \"%s\"", p->args[0]);
 }
 
@@ -174,9 +179,10 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
         const struct cell_exec_opts *o = x->opts;
         if (cell_exec_build_process(o, x->spec, &x->file_process, &x->process, err) < 0)
                 return -1;
-        /* Every process of the container's pid namespace could watch ours
-         * start: always protected (runtime/dmz.h). */
-        if (cell_dmz_protect_self(rt->self_argv, err) < 0)
+        /* A container sharing the host's pid namespace has no hop: its
+         * processes could see ours, so then cell runs from a read-only view. */
+        if (!x->spec->linux.namespaces[CELL_NS_PID].enabled &&
+            cell_dmz_protect_self(rt->self_argv, err) < 0)
                 return -1;
         if (x->process->terminal && o->detach && !o->console_socket)
                 return cell_error_set(err, 0, "--tty with --detach requires --console-socket");
@@ -244,8 +250,7 @@ static int take_pty(struct exec_run *x, int fd, struct cell_error *err)
 static int serve_child(struct exec_run *x, struct cell_error *err)
 {
         bool ready = false;
-        bool hop_pending = x->spec->linux.namespaces[CELL_NS_PID].enabled;
-        while (!ready || hop_pending) {
+        while (!ready) {
                 struct cell_sync_msg m;
                 int fd = -1;
                 int r = cell_sync_recv(x->sync_fd, &m, &fd, err);
@@ -260,7 +265,6 @@ static int serve_child(struct exec_run *x, struct cell_error *err)
                 } else if (m.type == CELL_SYNC_PID) {
                         if (cell_spawn_take_hop(&m, fd, &x->pid, &x->pidfd, err) < 0)
                                 return -1;
-                        hop_pending = false;
                 } else if (m.type == CELL_SYNC_PTY && fd >= 0) {
                         if (take_pty(x, fd, err) < 0)
                                 return -1;
@@ -288,7 +292,7 @@ static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char
         if (load_container(x, rt, id, err) < 0 || prepare(x, rt, err) < 0 || spawn(x, err) < 0)
                 return -1;
         if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
-            cell_spawn_start(x->sync_fd, err) < 0 ||
+            cell_spawn_start(x->sync_fd, &x->pid, &x->pidfd, err) < 0 ||
             (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0))
                 return kill_child(x);
         *exit_status = 0;

@@ -316,7 +316,7 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
             cell_proc_load_late_seccomp(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
             send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
                 return;
-        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd);
+        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 
@@ -354,7 +354,7 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         if (connect_seccomp_listener(cfg, &listener, err) < 0)
                 return;
         if (setup_rootfs(cfg, err) < 0 ||
-            cell_proc_send_terminal(&spec->process, cfg->sync_fd, err) < 0 ||
+            cell_proc_send_terminal(&spec->process, cfg->sync_fd, true, err) < 0 ||
             apply_process_attributes(cfg, err) < 0 ||
             cell_proc_enter_cwd(spec->process.cwd, err) < 0)
                 return;

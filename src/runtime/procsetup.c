@@ -70,12 +70,13 @@ char *cell_proc_find_executable(const char *name, char *const *env, struct cell_
         return NULL;
 }
 
-int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, struct cell_error *err)
+int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, bool session,
+                            struct cell_error *err)
 {
         if (!process->terminal)
                 return 0;
         int master = -1;
-        if (cell_terminal_open_in_container(process, &master, err) < 0)
+        if (cell_terminal_open(process, session, &master, err) < 0)
                 return -1;
         int r = cell_sync_send_fd(sync_fd, CELL_SYNC_PTY, master, err);
         close(master);

@@ -9,6 +9,8 @@
  * namespaces, in this order.  All return < 0 and fill `err`.
  */
 
+#include <stdbool.h>
+
 #include "oci/spec.h"
 #include "sandbox/seccomp.h"
 #include "util/error.h"
@@ -30,8 +32,12 @@ void cell_proc_reset_signals(void);
  */
 void cell_proc_close_fds_except(int from, int *keep, int n);
 
-/* process.terminal: open a pty in the container and send its master as SYNC_PTY. */
-int cell_proc_send_terminal(const struct cell_process *process, int sync_fd,
+/*
+ * process.terminal: open a pty in the container, make its slave our stdio
+ * (and, with `session`, our controlling terminal in a new session), and
+ * send its master as SYNC_PTY.
+ */
+int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, bool session,
                             struct cell_error *err);
 
 /*

@@ -69,22 +69,30 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
         return (pid_t)pid;
 }
 
-int cell_spawn_start(int sync_fd, struct cell_error *err)
+int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err)
 {
         if (cell_sync_send(sync_fd, CELL_SYNC_START, err) < 0)
                 return -1;
-        struct cell_sync_msg m;
-        int r = cell_sync_recv(sync_fd, &m, NULL, err);
-        if (r < 0)
-                return -1;
-        if (r > 0 && m.type == CELL_SYNC_ERROR) {
-                err->errnum = m.errnum;
-                memcpy(err->msg, m.msg, sizeof(err->msg));
-                return -1;
-        }
-        if (r > 0)
+        for (;;) {
+                struct cell_sync_msg m;
+                int fd = -1;
+                int r = cell_sync_recv(sync_fd, &m, &fd, err);
+                if (r <= 0)
+                        return r; /* EOF: exec'd */
+                if (m.type == CELL_SYNC_PID) {
+                        if (cell_spawn_take_hop(&m, fd, pid, pidfd, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (fd >= 0)
+                        close(fd);
+                if (m.type == CELL_SYNC_ERROR) {
+                        err->errnum = m.errnum;
+                        memcpy(err->msg, m.msg, sizeof(err->msg));
+                        return -1;
+                }
                 return cell_error_set(err, 0, "unexpected message %d", m.type);
-        return 0;
+        }
 }
 
 int cell_spawn_hop(int sync_fd, struct cell_error *err)

@@ -32,9 +32,10 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
 /*
  * Release a child that waits for SYNC_START, then wait until it has exec'd:
  * its sync socket is close-on-exec, so EOF means the exec happened, and a
- * SYNC_ERROR carries the reason it did not.
+ * SYNC_ERROR carries the reason it did not.  A SYNC_PID on the way (the
+ * child hopped, through cell-dmz) hands `*pid`/`*pidfd` over to it.
  */
-int cell_spawn_start(int sync_fd, struct cell_error *err);
+int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err);
 
 /*
  * In a child that has already setns()'d into the container's pid namespace

@@ -2,6 +2,7 @@
 #include "sandbox/terminal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -45,13 +46,13 @@ static int open_slave(int master, struct cell_error *err)
         return slave;
 }
 
-/* Make `slave` the controlling terminal of a new session and fds 0, 1, 2. */
-static int become_tty_owner(int slave, struct cell_error *err)
+/* Make `slave` fds 0, 1, 2 and, with `session`, the controlling terminal of a new session. */
+static int become_tty_owner(int slave, bool session, struct cell_error *err)
 {
         /* setsid() fails for a process-group leader; a session leader is already fine. */
-        if (setsid() < 0 && getsid(0) != getpid())
+        if (session && setsid() < 0 && getsid(0) != getpid())
                 return cell_error_errno(err, "terminal: setsid");
-        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        if (session && ioctl(slave, TIOCSCTTY, 0) < 0)
                 return cell_error_errno(err, "terminal: set controlling terminal (TIOCSCTTY)");
         for (int fd = 0; fd <= 2; fd++) {
                 /* dup2() onto itself would keep O_CLOEXEC: clear it instead. */
@@ -64,6 +65,12 @@ static int become_tty_owner(int slave, struct cell_error *err)
 
 int cell_terminal_open_in_container(const struct cell_process *process, int *master_out,
                                     struct cell_error *err)
+{
+        return cell_terminal_open(process, true, master_out, err);
+}
+
+int cell_terminal_open(const struct cell_process *process, bool session, int *master_out,
+                       struct cell_error *err)
 {
         /* The container's /dev/ptmx: its own devpts instance (newinstance). */
         _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -88,7 +95,7 @@ int cell_terminal_open_in_container(const struct cell_process *process, int *mas
                 if (ioctl(master, TIOCSWINSZ, &ws) < 0)
                         return cell_error_errno(err, "process.consoleSize: set window size");
         }
-        if (become_tty_owner(slave, err) < 0)
+        if (become_tty_owner(slave, session, err) < 0)
                 return -1;
         if (slave <= 2)
                 steal_fd(slave); /* it is one of the standard fds now */

@@ -17,11 +17,20 @@
  * docs/terminals.md describes (conmon, containerd's shim, recvtty).
  */
 
+#include <stdbool.h>
+
 #include "oci/spec.h"
 #include "util/error.h"
 
 int cell_terminal_open_in_container(const struct cell_process *process, int *master_out,
                                     struct cell_error *err);
+/*
+ * The same, where `session` false leaves out the new session and the
+ * controlling terminal: for a process whose successor takes them (an exec'd
+ * process that cell-dmz forks into the container's pid namespace).
+ */
+int cell_terminal_open(const struct cell_process *process, bool session, int *master_out,
+                       struct cell_error *err);
 
 /* Connect to the unix socket at `path` and send `master` with SCM_RIGHTS. */
 int cell_console_socket_send(const char *path, int master, struct cell_error *err);

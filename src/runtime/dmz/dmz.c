@@ -14,7 +14,8 @@
  * second process start-up).
  *
  *   argv[0]  path of the user's program (already resolved by the init)
- *   argv[1]  the init's sync socket, as a decimal fd number
+ *   argv[1]  the init's sync socket, as a decimal fd number; "h" after it
+ *            asks for a hop into the pid namespace first (see hop())
  *   argv[2…] the user's argv
  *
  * The sync socket is made close-on-exec, so a successful execve() closes
@@ -26,12 +27,21 @@
 #include <stddef.h>
 
 #define SYNC_ERROR 7 /* CELL_SYNC_ERROR */
+#define SYNC_PID 8   /* CELL_SYNC_PID */
 #define MSG_MAX 2048 /* CELL_ERROR_MSG_MAX */
 
 #if defined(__x86_64__)
 #define NR_execve 59
 #define NR_fcntl 72
 #define NR_sendto 44
+#define NR_sendmsg 46
+#define NR_clone 56
+#define NR_pipe2 293
+#define NR_read 0
+#define NR_close 3
+#define NR_setsid 112
+#define NR_ioctl 16
+#define NR_prctl 157
 #define NR_exit_group 231
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -51,6 +61,14 @@ __asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n"
 #define NR_execve 221
 #define NR_fcntl 25
 #define NR_sendto 206
+#define NR_sendmsg 211
+#define NR_clone 220
+#define NR_pipe2 59
+#define NR_read 63
+#define NR_close 57
+#define NR_setsid 157
+#define NR_ioctl 29
+#define NR_prctl 167
 #define NR_exit_group 94
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -102,6 +120,108 @@ static size_t append(char *buf, size_t at, const char *s)
         return at;
 }
 
+/* LP64 layouts of the kernel's msghdr, iovec and cmsghdr (x86_64 and aarch64 alike). */
+struct iov {
+        void *base;
+        size_t len;
+};
+struct msg_hdr {
+        void *name;
+        unsigned int namelen;
+        struct iov *iov;
+        size_t iovlen;
+        void *control;
+        size_t controllen;
+        int flags;
+};
+struct cmsg_fd {
+        size_t len;
+        int level, type;
+        int fd, pad;
+};
+
+static struct sync_msg m;
+
+static void send_msg(long sock, size_t len, int passed_fd)
+{
+        struct iov iov = {&m, len};
+        struct cmsg_fd c = {sizeof(size_t) + 3 * sizeof(int), 1 /* SOL_SOCKET */,
+                            1 /* SCM_RIGHTS */, passed_fd, 0};
+        struct msg_hdr h = {0, 0, &iov, 1, passed_fd >= 0 ? &c : 0,
+                            passed_fd >= 0 ? sizeof(c) : 0, 0};
+        sys6(NR_sendmsg, sock, (long)&h, 0x4000 /* MSG_NOSIGNAL */, 0, 0, 0);
+}
+
+static __attribute__((noreturn)) void fail(long fd, long e, const char *what, const char *path)
+{
+        m.type = SYNC_ERROR;
+        m.errnum = (int)e;
+        size_t n = append(m.msg, 0, what);
+        n = append(m.msg, n, " \"");
+        n = append(m.msg, n, path);
+        n = append(m.msg, n, "\": ");
+        n = append(m.msg, n, errno_text(e));
+        if (fd >= 0)
+                send_msg(fd, offsetof(struct sync_msg, msg) + n + 1, -1);
+        for (;;)
+                sys6(NR_exit_group, e == 13 ? 126 : 127, 0, 0, 0, 0, 0);
+}
+
+static __attribute__((noreturn)) void exec_user(char **argv, char **envp, long fd)
+{
+        long e = -sys6(NR_execve, (long)argv[0], (long)(argv + 2), (long)envp, 0, 0, 0);
+        fail(fd, e, "exec", argv[0]);
+}
+
+/*
+ * "hop" mode (argv[1] "<fd>h", plus 't' with a terminal on fd 0 to take,
+ * 'k' to die with the runtime waiting in the foreground): the
+ * caller already setns()'d into the container's pid namespace, which
+ * applies to children only.  Fork a sibling (CLONE_PARENT: the runtime
+ * stays its parent) born there, hand the runtime its pidfd and pid
+ * (SYNC_PID), and exit.  The sibling waits until that is sent (EOF on a
+ * pipe), starts its own session (taking the terminal), and execs the user
+ * program.  So nothing but this sealed image ever runs in the container's
+ * pid namespace before the user program: no clone of cell for the
+ * container's processes to reach (runtime/exec.c).
+ */
+static __attribute__((noreturn)) void hop(char **argv, char **envp, long fd, int tty, int kill)
+{
+        int order[2];
+        int pidfd = -1;
+        /* exec made us dumpable again; the child is born in the container's
+         * pid namespace holding the sync socket: nothing there may ptrace it
+         * or open its /proc entries until it execs the user program (which
+         * makes it dumpable as any exec does).  The flag is inherited. */
+        sys6(NR_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0, 0);
+        long r = sys6(NR_pipe2, (long)order, 02000000 /* O_CLOEXEC */, 0, 0, 0, 0);
+        if (r < 0)
+                fail(fd, -r, "pipe for", argv[0]);
+        long pid = sys6(NR_clone, 0x8000 | 0x1000 /* CLONE_PARENT | CLONE_PIDFD */, 0,
+                        (long)&pidfd, 0, 0, 0);
+        if (pid < 0)
+                fail(fd, -pid, "clone into the container's pid namespace for", argv[0]);
+        if (pid == 0) {
+                char c;
+                sys6(NR_close, order[1], 0, 0, 0, 0, 0);
+                while (sys6(NR_read, order[0], (long)&c, 1, 0, 0, 0) == -4 /* EINTR */)
+                        ;
+                sys6(NR_close, order[0], 0, 0, 0, 0, 0);
+                /* fork cleared it: dies with the runtime waiting in the foreground */
+                if (kill)
+                        sys6(NR_prctl, 1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */, 0, 0, 0, 0);
+                sys6(NR_setsid, 0, 0, 0, 0, 0, 0);
+                if (tty && sys6(NR_ioctl, 0, 0x540E /* TIOCSCTTY */, 0, 0, 0, 0) < 0)
+                        fail(fd, 25 /* ENOTTY */, "set the controlling terminal of", argv[0]);
+                exec_user(argv, envp, fd);
+        }
+        m.type = SYNC_PID;
+        m.errnum = (int)pid;
+        send_msg(fd, offsetof(struct sync_msg, msg) + 1, pidfd);
+        for (;;)
+                sys6(NR_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
 __attribute__((noreturn)) void dmz_main(long *sp);
 
 void dmz_main(long *sp)
@@ -110,24 +230,22 @@ void dmz_main(long *sp)
         char **argv = (char **)(sp + 1);
         char **envp = argv + argc + 1;
         long fd = -1;
+        const char *mode = "";
         if (argc >= 2) {
-                fd = 0;
-                for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)
-                        fd = fd * 10 + (*p - '0');
+                for (mode = argv[1], fd = 0; *mode >= '0' && *mode <= '9'; mode++)
+                        fd = fd * 10 + (*mode - '0');
                 sys6(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */, 0, 0, 0);
         }
-        long e = argc >= 3 ? -sys6(NR_execve, (long)argv[0], (long)(argv + 2), (long)envp, 0, 0, 0)
-                           : 22;
-        static struct sync_msg m;
-        m.type = SYNC_ERROR;
-        m.errnum = (int)e;
-        size_t n = append(m.msg, 0, "exec \"");
-        n = append(m.msg, n, argc >= 1 ? argv[0] : "?");
-        n = append(m.msg, n, "\": ");
-        n = append(m.msg, n, errno_text(e));
-        if (fd >= 0)
-                sys6(NR_sendto, fd, (long)&m, (long)(offsetof(struct sync_msg, msg) + n + 1),
-                     0x4000 /* MSG_NOSIGNAL */, 0, 0);
-        for (;;)
-                sys6(NR_exit_group, e == 13 ? 126 : 127, 0, 0, 0, 0, 0);
+        if (argc < 3)
+                for (;;)
+                        sys6(NR_exit_group, 127, 0, 0, 0, 0, 0);
+        if (mode[0] == 'h') {
+                int tty = 0, kill = 0;
+                for (const char *c = mode + 1; *c; c++) {
+                        tty |= *c == 't';
+                        kill |= *c == 'k';
+                }
+                hop(argv, envp, fd, tty, kill);
+        }
+        exec_user(argv, envp, fd);
 }
