@@ -9,6 +9,7 @@ than cell's implementation.
 """
 
 import copy
+import errno
 import json
 import os
 import select
@@ -178,6 +179,23 @@ def base_config(binary, workdir):
         return json.load(f)
 
 
+def popen_retrying_etxtbsy(argv, **kw):
+    """subprocess.Popen, retried while exec fails with ETXTBSY.
+
+    The escape suite's watcher keeps trying to open the runtime binary for
+    writing through /proc/<pid>/exe.  Those opens fail (EROFS), but the
+    kernel takes write access to the inode before it checks the mount, so
+    an exec of the same file at that instant fails with ETXTBSY.  That race
+    is the attack harness's, not the runtime's: retry the exec."""
+    for attempt in range(50):
+        try:
+            return subprocess.Popen(argv, **kw)
+        except OSError as e:
+            if e.errno != errno.ETXTBSY or attempt == 49:
+                raise
+            time.sleep(0.01)
+
+
 class Cell:
     """Drives the runtime binary with a private --root.  Every id handed out
     by new_id() is remembered so the residue check can attribute (and clean
@@ -214,7 +232,7 @@ class Cell:
             kw.setdefault("stdout", out)
             kw.setdefault("stderr", err)
             argv = self.cmd(*args, global_args=global_args)
-            proc = subprocess.Popen(argv, **kw)
+            proc = popen_retrying_etxtbsy(argv, **kw)
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
