@@ -311,28 +311,15 @@ int cli_opt_handle_none(int opt, const char *arg, void *data, struct cell_error 
 int cli_parse_id_only(int argc, char **argv, struct cli_id_args *out, struct cell_error *err)
 {
         *out = (struct cli_id_args){0};
-        int index = cli_opt_parse(argc, argv, ":h", cli_opt_help_only, cli_opt_handle_none, NULL,
-                                  &out->help, err);
-        if (index < 0)
-                return -1;
-        if (out->help)
-                return 0;
-        if (cli_opt_arg_count(argv[0], argc - index, 1, 1, err) < 0)
-                return -1;
-        out->id = argv[index];
-        return 0;
+        return cli_opt_parse_id(argc, argv, ":h", cli_opt_help_only, cli_opt_handle_none, NULL,
+                                &out->help, &out->id, err);
 }
 
 int cli_parse_no_args(int argc, char **argv, struct cli_no_args *out, struct cell_error *err)
 {
         *out = (struct cli_no_args){0};
-        int index = cli_opt_parse(argc, argv, ":h", cli_opt_help_only, cli_opt_handle_none, NULL,
+        return cli_opt_parse_none(argc, argv, ":h", cli_opt_help_only, cli_opt_handle_none, NULL,
                                   &out->help, err);
-        if (index < 0)
-                return -1;
-        if (out->help)
-                return 0;
-        return cli_opt_arg_count(argv[0], argc - index, 0, 0, err);
 }
 
 static const struct option kill_options[] = {
@@ -428,13 +415,8 @@ int cli_opt_handle_list(int opt, const char *arg, void *data, struct cell_error 
 int cli_parse_list(int argc, char **argv, struct cli_list_args *out, struct cell_error *err)
 {
         *out = (struct cli_list_args){.format = CLI_LIST_TABLE};
-        int index = cli_opt_parse(argc, argv, ":hf:q", list_options, cli_opt_handle_list, out,
+        return cli_opt_parse_none(argc, argv, ":hf:q", list_options, cli_opt_handle_list, out,
                                   &out->help, err);
-        if (index < 0)
-                return -1;
-        if (out->help)
-                return 0;
-        return cli_opt_arg_count(argv[0], argc - index, 0, 0, err);
 }
 
 static const struct option spec_options[] = {
@@ -467,4 +449,28 @@ int cli_parse_spec(int argc, char **argv, struct cli_spec_args *out, struct cell
         if (out->help)
                 return 0;
         return cli_opt_arg_count(argv[0], argc - index, 0, 0, err);
+}
+
+int cli_opt_parse_id(int argc, char **argv, const char *optstring, const struct option *longopts,
+                     option_handler handler, void *data, bool *help, const char **id,
+                     struct cell_error *err)
+{
+        int index = cli_opt_parse(argc, argv, optstring, longopts, handler, data, help, err);
+        if (index < 0)
+                return -1;
+        if (*help)
+                return 0;
+        if (cli_opt_arg_count(argv[0], argc - index, 1, 1, err) < 0)
+                return -1;
+        *id = argv[index];
+        return 0;
+}
+
+int cli_opt_parse_none(int argc, char **argv, const char *optstring, const struct option *longopts,
+                       option_handler handler, void *data, bool *help, struct cell_error *err)
+{
+        int index = cli_opt_parse(argc, argv, optstring, longopts, handler, data, help, err);
+        if (index < 0)
+                return -1;
+        return *help ? 0 : cli_opt_arg_count(argv[0], argc - index, 0, 0, err);
 }

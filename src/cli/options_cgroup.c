@@ -148,16 +148,8 @@ static int handle_update(int opt, const char *arg, void *data, struct cell_error
 int cli_parse_update(int argc, char **argv, struct cli_update_args *out, struct cell_error *err)
 {
         *out = (struct cli_update_args){0};
-        int index = cli_opt_parse(argc, argv, ":hr:m:", update_options, handle_update, out,
-                                  &out->help, err);
-        if (index < 0)
-                return -1;
-        if (out->help)
-                return 0;
-        if (cli_opt_arg_count(argv[0], argc - index, 1, 1, err) < 0)
-                return -1;
-        out->id = argv[index];
-        return 0;
+        return cli_opt_parse_id(argc, argv, ":hr:m:", update_options, handle_update, out,
+                                &out->help, &out->id, err);
 }
 
 /*

@@ -69,6 +69,18 @@ typedef int (*option_handler)(int opt, const char *arg, void *data, struct cell_
 int cli_opt_parse(int argc, char **argv, const char *optstring, const struct option *longopts,
                   option_handler handler, void *data, bool *help, struct cell_error *err);
 
+/*
+ * cli_opt_parse, then (unless --help) exactly one positional argument, the
+ * container id, into `*id`: the shape of most verbs.  0 or -1.
+ */
+int cli_opt_parse_id(int argc, char **argv, const char *optstring, const struct option *longopts,
+                     option_handler handler, void *data, bool *help, const char **id,
+                     struct cell_error *err);
+
+/* The same for verbs that take no positional argument. */
+int cli_opt_parse_none(int argc, char **argv, const char *optstring, const struct option *longopts,
+                       option_handler handler, void *data, bool *help, struct cell_error *err);
+
 /* "N" positional arguments, in runc's wording. */
 int cli_opt_arg_count(const char *verb, int n, int min, int max, struct cell_error *err);
 
