@@ -9,9 +9,9 @@
  * guessing what a relative destination means.
  */
 #include <string.h>
-#include <sys/mount.h>
 
 #include "oci/parse.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 #ifndef MS_NOSYMFOLLOW

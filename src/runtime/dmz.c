@@ -9,7 +9,6 @@
 #include <linux/capability.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -18,6 +17,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mount_api.h"
 
 /* Generated from src/runtime/dmz/dmz.c at build time. */
 extern const unsigned char cell_dmz_image[];

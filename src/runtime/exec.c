@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/signals.h"
 #include "util/xalloc.h"
 
 /* One exec: what the parent prepares, and what the child reads from its copy. */
@@ -129,7 +130,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
         cell_error_clear(&err);
         prctl(PR_SET_DUMPABLE, 0); /* first: see cell_init_main() */
         cell_proc_scrub_environ();
-        cell_proc_reset_signals();
+        cell_signals_reset();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The preserved range 3..3+N-1 passes on as it is: fds of the
          * caller came through execve, so they are not close-on-exec; a
@@ -316,7 +317,7 @@ int cell_container_exec(const struct cell_runtime *rt, const char *id,
                              .pidfd = -1,
                              .pty_master = -1};
         sigset_t all, old;
-        sigfillset(&all);
+        cell_sigset_fill(&all);
         /* Blocked before the clone so that no signal for the process is lost. */
         if (!opts->detach)
                 sigprocmask(SIG_BLOCK, &all, &old);

@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
-#include "util/log.h"
 #include "util/fs.h"
+#include "util/log.h"
+#include "util/signals.h"
 #include "util/xalloc.h"
 
 /* argv/envp for execve, always NULL-terminated whatever the spec arrays hold. */
@@ -67,12 +68,7 @@ hook_child(const struct hook_exec *ex, int stdin_fd, int errfd)
         else
                 dup2(stdin_fd, STDIN_FILENO);
         /* A hook starts like any program: no blocked or ignored signals. */
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        struct sigaction dfl = {.sa_handler = SIG_DFL};
-        for (int sig = 1; sig < _NSIG; sig++)
-                sigaction(sig, &dfl, NULL);
+        cell_signals_reset();
         execve(ex->path, ex->argv, ex->envp);
         int e = errno;
         (void)!write(errfd, &e, sizeof(e));
@@ -83,7 +79,7 @@ hook_child(const struct hook_exec *ex, int stdin_fd, int errfd)
 static int exec_error(int errnum, struct cell_error *err)
 {
         char text[256];
-        snprintf(text, sizeof(text), "%s", strerror(errnum));
+        snprintf(text, sizeof(text), "%s", cell_strerror(errnum));
         text[0] = (char)tolower((unsigned char)text[0]);
         cell_error_set(err, 0, "exec: %s", text);
         if (err)
@@ -98,8 +94,8 @@ static int status_error(int status, struct cell_error *err)
         if (WIFEXITED(status))
                 return cell_error_set(err, 0, "exited with status %d", WEXITSTATUS(status));
         int sig = WTERMSIG(status);
-        const char *abbrev = sigabbrev_np(sig);
-        return cell_error_set(err, 0, "killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
+        const char *name = cell_signal_name(sig);
+        return cell_error_set(err, 0, "killed by signal %d (%s)", sig, name ? name : "SIG?");
 }
 
 static int64_t now_ms(void)

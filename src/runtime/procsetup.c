@@ -20,15 +20,6 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-void cell_proc_reset_signals(void)
-{
-        sigset_t all;
-        sigfillset(&all);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
-        sigprocmask(SIG_UNBLOCK, &all, NULL);
-}
-
 static const char *env_get(char *const *env, const char *key)
 {
         size_t klen = strlen(key);

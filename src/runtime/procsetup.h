@@ -23,9 +23,6 @@
  */
 void cell_proc_scrub_environ(void);
 
-/* Default dispositions and an empty signal mask (the runtime blocks some). */
-void cell_proc_reset_signals(void);
-
 /*
  * Close every fd >= `from` except those in `keep` (any order, may be
  * modified): the runtime's fds must not reach the container.

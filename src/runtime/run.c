@@ -16,6 +16,7 @@
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/signals.h"
 
 static int run_detached(const struct cell_runtime *rt, const char *id,
                         const struct cell_create_opts *opts, int *exit_status,
@@ -117,7 +118,7 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                           struct cell_error *err)
 {
         sigset_t all, old;
-        sigfillset(&all);
+        cell_sigset_fill(&all);
         /* Blocked before the clone, so that no signal meant for the
          * container is lost; the init unblocks them for itself. */
         sigprocmask(SIG_BLOCK, &all, &old);

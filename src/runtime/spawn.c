@@ -63,7 +63,7 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
                 return 0;
         int saved = errno;
         if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
-                cell_warn("return to own pid namespace: %s", strerror(errno));
+                cell_warn("return to own pid namespace: %s", cell_strerror(errno));
         if (pid < 0)
                 return cell_error_set(err, saved, "clone3");
         return (pid_t)pid;

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "sandbox/mounts.h"
 #include "sandbox/paths.h"
 #include "util/cleanup.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 struct node {

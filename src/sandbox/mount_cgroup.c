@@ -26,13 +26,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/paths.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 struct hierarchy {

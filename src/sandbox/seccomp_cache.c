@@ -165,7 +165,7 @@ void cell_seccomp_cache_put(const char *dir, const struct cell_seccomp_cache_key
         }
         _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0) {
-                cell_debug("seccomp cache: open %s: %s", dir, strerror(errno));
+                cell_debug("seccomp cache: open %s: %s", dir, cell_strerror(errno));
                 return;
         }
         uint64_t key_len = key->len, program_len = len;

@@ -37,6 +37,12 @@ struct cell_error {
 void cell_error_clear(struct cell_error *err);
 
 /*
+ * The text of `errnum` as glibc, Go and therefore runc word it, whichever libc
+ * this binary uses ("Unknown error N" for a number it does not know).
+ */
+const char *cell_strerror(int errnum);
+
+/*
  * Set the error to the formatted message; when errnum != 0, ": <strerror>"
  * is appended.  Returns -1 so that `return cell_error_set(...)` reads well.
  * `err` may be NULL (the error is then dropped).

@@ -8,7 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "util/cleanup.h"
+
+/*
+ * Real-time signals as runc, crun and glibc number them (34..64), whatever this
+ * binary's libc reserves for itself: musl's SIGRTMIN is 35.
+ */
+#define RTMIN 34
+#define RTMAX 64
 
 struct signal_entry {
         const char *name; /* "SIGHUP": compared without the "SIG" */
@@ -54,7 +64,7 @@ static const struct signal_entry signal_table[] = {
         {"SIGPOLL", SIGPOLL},
 };
 
-/* SIGRTMIN+0 .. SIGRTMIN+29; SIGRTMAX (SIGRTMIN+30 on glibc) is named apart. */
+/* SIGRTMIN+0 .. SIGRTMIN+29; SIGRTMAX (SIGRTMIN+30) is named apart. */
 static const char *const realtime_names[] = {
         "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",
         "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10", "SIGRTMIN+11",
@@ -82,10 +92,10 @@ static int parse_realtime(const char *name, int *sig)
 {
         int base, offset = 0, direction;
         if (strncasecmp(name, "RTMIN", 5) == 0) {
-                base = SIGRTMIN;
+                base = RTMIN;
                 direction = 1;
         } else if (strncasecmp(name, "RTMAX", 5) == 0) {
-                base = SIGRTMAX;
+                base = RTMAX;
                 direction = -1;
         } else {
                 return -1;
@@ -94,7 +104,7 @@ static int parse_realtime(const char *name, int *sig)
         if (*rest) {
                 if (*rest != (direction > 0 ? '+' : '-'))
                         return -1;
-                if (parse_small_number(rest + 1, SIGRTMAX - SIGRTMIN, &offset) < 0)
+                if (parse_small_number(rest + 1, RTMAX - RTMIN, &offset) < 0)
                         return -1;
         }
         *sig = base + direction * offset;
@@ -116,7 +126,7 @@ static int parse_name(const char *s, int *sig)
 int cell_signal_parse(const char *s, int *sig, struct cell_error *err)
 {
         int value;
-        if (s && (parse_small_number(s, SIGRTMAX, &value) == 0 || parse_name(s, &value) == 0)) {
+        if (s && (parse_small_number(s, RTMAX, &value) == 0 || parse_name(s, &value) == 0)) {
                 *sig = value;
                 return 0;
         }
@@ -129,10 +139,34 @@ const char *cell_signal_name(int sig)
                 if (signal_table[i].number == sig)
                         return signal_table[i].name;
         }
-        if (sig == SIGRTMAX)
+        if (sig == RTMAX)
                 return "SIGRTMAX";
-        if (sig >= SIGRTMIN && sig < SIGRTMAX &&
-            (size_t)(sig - SIGRTMIN) < CELL_ARRAY_SIZE(realtime_names))
-                return realtime_names[sig - SIGRTMIN];
+        if (sig >= RTMIN && sig < RTMAX && (size_t)(sig - RTMIN) < CELL_ARRAY_SIZE(realtime_names))
+                return realtime_names[sig - RTMIN];
         return NULL;
+}
+
+void cell_sigset_fill(sigset_t *set)
+{
+        /* Every bit, the libc's own signals (32..34) included: sigprocmask and
+         * signalfd hand the first 64 bits to the kernel as they are (glibc drops
+         * its two internal signals from a mask; musl does not). */
+        memset(set, 0xff, sizeof(*set));
+}
+
+void cell_signals_reset(void)
+{
+        /* The kernel's struct sigaction: a libc's sigaction() refuses the
+         * signals it reserves, which a caller may still have set to SIG_IGN. */
+        struct {
+                void *handler;
+                unsigned long flags;
+                void *restorer;
+                unsigned long long mask;
+        } dfl = {0};
+        for (int sig = 1; sig <= RTMAX; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+        unsigned long long none = 0;
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 }

@@ -8,10 +8,12 @@
  * Accepted spellings (case-insensitive, "SIG" prefix optional):
  *   "TERM", "SIGTERM", "sigterm", "15"      standard signals and aliases
  *                                           (IOT, CLD, POLL)
- *   "RTMIN", "RTMIN+3", "SIGRTMAX-2"        real-time signals, glibc's
- *                                           SIGRTMIN..SIGRTMAX (34..64)
+ *   "RTMIN", "RTMIN+3", "SIGRTMAX-2"        real-time signals, numbered as
+ *                                           runc and glibc do (34..64)
  * A number is accepted from 0 (no signal: an existence check) to SIGRTMAX.
  */
+
+#include <signal.h>
 
 #include "util/error.h"
 
@@ -26,5 +28,14 @@ int cell_signal_parse(const char *s, int *sig, struct cell_error *err);
  * NULL for 0 and numbers that are no signal.
  */
 const char *cell_signal_name(int sig);
+
+/* Fill `set` with every signal, including those the libc keeps for itself. */
+void cell_sigset_fill(sigset_t *set);
+
+/*
+ * Every signal's disposition back to SIG_DFL and the mask empty, with the
+ * kernel's calls: what a new program should start with.
+ */
+void cell_signals_reset(void);
 
 #endif

@@ -237,22 +237,170 @@ static void write_all(int fd, const char *s, size_t n)
         }
 }
 
+/* errno names and signal names as glibc spells them, on any libc. */
+#define E(name) [name] = #name
+static const char *const errno_names[] = {
+        E(EPERM),
+        E(ENOENT),
+        E(ESRCH),
+        E(EINTR),
+        E(EIO),
+        E(ENXIO),
+        E(E2BIG),
+        E(ENOEXEC),
+        E(EBADF),
+        E(ECHILD),
+        E(EAGAIN),
+        E(ENOMEM),
+        E(EACCES),
+        E(EFAULT),
+        E(ENOTBLK),
+        E(EBUSY),
+        E(EEXIST),
+        E(EXDEV),
+        E(ENODEV),
+        E(ENOTDIR),
+        E(EISDIR),
+        E(EINVAL),
+        E(ENFILE),
+        E(EMFILE),
+        E(ENOTTY),
+        E(ETXTBSY),
+        E(EFBIG),
+        E(ENOSPC),
+        E(ESPIPE),
+        E(EROFS),
+        E(EMLINK),
+        E(EPIPE),
+        E(EDOM),
+        E(ERANGE),
+        E(EDEADLK),
+        E(ENAMETOOLONG),
+        E(ENOLCK),
+        E(ENOSYS),
+        E(ENOTEMPTY),
+        E(ELOOP),
+        E(ENOMSG),
+        E(EIDRM),
+        E(ECHRNG),
+        E(EL2NSYNC),
+        E(EL3HLT),
+        E(EL3RST),
+        E(ELNRNG),
+        E(EUNATCH),
+        E(ENOCSI),
+        E(EL2HLT),
+        E(EBADE),
+        E(EBADR),
+        E(EXFULL),
+        E(ENOANO),
+        E(EBADRQC),
+        E(EBADSLT),
+        E(EBFONT),
+        E(ENOSTR),
+        E(ENODATA),
+        E(ETIME),
+        E(ENOSR),
+        E(ENONET),
+        E(ENOPKG),
+        E(EREMOTE),
+        E(ENOLINK),
+        E(EADV),
+        E(ESRMNT),
+        E(ECOMM),
+        E(EPROTO),
+        E(EMULTIHOP),
+        E(EDOTDOT),
+        E(EBADMSG),
+        E(EOVERFLOW),
+        E(ENOTUNIQ),
+        E(EBADFD),
+        E(EREMCHG),
+        E(ELIBACC),
+        E(ELIBBAD),
+        E(ELIBSCN),
+        E(ELIBMAX),
+        E(ELIBEXEC),
+        E(EILSEQ),
+        E(ERESTART),
+        E(ESTRPIPE),
+        E(EUSERS),
+        E(ENOTSOCK),
+        E(EDESTADDRREQ),
+        E(EMSGSIZE),
+        E(EPROTOTYPE),
+        E(ENOPROTOOPT),
+        E(EPROTONOSUPPORT),
+        E(ESOCKTNOSUPPORT),
+        E(EOPNOTSUPP),
+        E(EPFNOSUPPORT),
+        E(EAFNOSUPPORT),
+        E(EADDRINUSE),
+        E(EADDRNOTAVAIL),
+        E(ENETDOWN),
+        E(ENETUNREACH),
+        E(ENETRESET),
+        E(ECONNABORTED),
+        E(ECONNRESET),
+        E(ENOBUFS),
+        E(EISCONN),
+        E(ENOTCONN),
+        E(ESHUTDOWN),
+        E(ETOOMANYREFS),
+        E(ETIMEDOUT),
+        E(ECONNREFUSED),
+        E(EHOSTDOWN),
+        E(EHOSTUNREACH),
+        E(EALREADY),
+        E(EINPROGRESS),
+        E(ESTALE),
+        E(EUCLEAN),
+        E(ENOTNAM),
+        E(ENAVAIL),
+        E(EISNAM),
+        E(EREMOTEIO),
+        E(EDQUOT),
+        E(ENOMEDIUM),
+        E(EMEDIUMTYPE),
+        E(ECANCELED),
+        E(ENOKEY),
+        E(EKEYEXPIRED),
+        E(EKEYREVOKED),
+        E(EKEYREJECTED),
+        E(EOWNERDEAD),
+        E(ENOTRECOVERABLE),
+        E(ERFKILL),
+        E(EHWPOISON),
+};
+#undef E
+
 static const char *errno_name(int e)
 {
-        const char *n = strerrorname_np(e);
-        return n ? n : "EUNKNOWN";
+        if (e > 0 && (size_t)e < sizeof(errno_names) / sizeof(errno_names[0]) && errno_names[e])
+                return errno_names[e];
+        return "EUNKNOWN";
 }
+
+#define S(name) [name] = #name
+static const char *const signal_names[32] = {
+        S(SIGHUP),  S(SIGINT),    S(SIGQUIT), S(SIGILL),  S(SIGTRAP),   S(SIGABRT), S(SIGBUS),
+        S(SIGFPE),  S(SIGKILL),   S(SIGUSR1), S(SIGSEGV), S(SIGUSR2),   S(SIGPIPE), S(SIGALRM),
+        S(SIGTERM), S(SIGSTKFLT), S(SIGCHLD), S(SIGCONT), S(SIGSTOP),   S(SIGTSTP), S(SIGTTIN),
+        S(SIGTTOU), S(SIGURG),    S(SIGXCPU), S(SIGXFSZ), S(SIGVTALRM), S(SIGPROF), S(SIGWINCH),
+        S(SIGIO),   S(SIGPWR),    S(SIGSYS),
+};
+#undef S
+/* Real-time signals numbered as runc and glibc do, whatever this libc reserves. */
+#define PROBE_RTMIN 34
+#define PROBE_RTMAX 64
 
 static const char *signal_name(int sig)
 {
         static char buf[32];
-        const char *n = sigabbrev_np(sig);
-        if (n) {
-                snprintf(buf, sizeof(buf), "SIG%s", n);
-                return buf;
-        }
-        if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
-                snprintf(buf, sizeof(buf), "SIGRTMIN+%d", sig - SIGRTMIN);
+        if (sig > 0 && sig < 32 && signal_names[sig])
+                return signal_names[sig];
+        if (sig >= PROBE_RTMIN && sig <= PROBE_RTMAX) {
+                snprintf(buf, sizeof(buf), "SIGRTMIN+%d", sig - PROBE_RTMIN);
                 return buf;
         }
         snprintf(buf, sizeof(buf), "SIG%d", sig);
@@ -265,11 +413,9 @@ static int signal_from_name(const char *s)
         long n = strtol(s, &end, 10);
         if (*s && !*end)
                 return (int)n;
-        if (strncmp(s, "SIG", 3) == 0)
-                s += 3;
         for (int sig = 1; sig < 32; sig++) {
-                const char *a = sigabbrev_np(sig);
-                if (a && strcmp(a, s) == 0)
+                const char *a = signal_names[sig];
+                if (a && (strcmp(a, s) == 0 || strcmp(a + 3, s) == 0))
                         return sig;
         }
         return -1;
@@ -520,9 +666,10 @@ static void sec_personality(void)
 
 static void sec_sched(void)
 {
-        int policy = sched_getscheduler(0);
+        /* The system calls: musl's wrappers are ENOSYS stubs. */
+        int policy = (int)syscall(SYS_sched_getscheduler, 0);
         struct sched_param sp = {0};
-        sched_getparam(0, &sp);
+        syscall(SYS_sched_getparam, 0, &sp);
         key("sched");
         open_obj();
         key("policy");
@@ -1553,7 +1700,7 @@ static void emit(void)
 static void do_signals(void)
 {
         sigset_t all;
-        sigfillset(&all);
+        memset(&all, 0xff, sizeof(all)); /* sigfillset leaves out musl's own 32..34 */
         sigprocmask(SIG_BLOCK, &all, NULL);
         write_all(1, "ready\n", 6);
         for (;;) {

@@ -14,7 +14,6 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -26,6 +25,7 @@
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 #ifndef MQUEUE_MAGIC
@@ -273,10 +273,10 @@ static int scenario(struct cell_spec *spec, bool no_pivot, int unshare_flags, in
 
 /* ---- checks inside the container -------------------------------------- */
 
-static bool is_fs(const char *path, long magic)
+static bool is_fs(const char *path, unsigned long magic)
 {
         struct statfs sfs;
-        return statfs(path, &sfs) == 0 && sfs.f_type == magic;
+        return statfs(path, &sfs) == 0 && (unsigned long)sfs.f_type == magic;
 }
 
 static bool read_only(const char *path)

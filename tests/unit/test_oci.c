@@ -8,13 +8,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "oci/spec.h"
 #include "unit.h"
+#include "util/mount_api.h"
 
 #define BASE "'ociVersion':'1.0.2','root':{'path':'rootfs'}"
 #define PROC "'process':{'cwd':'/','args':['sh']}"

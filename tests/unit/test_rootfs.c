@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 static struct cell_mount mount_of(const char *type, const char *source, const char *dest,
