@@ -7,7 +7,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 bash scripts/install-deps.sh
-[[ -f build/build.ninja ]] || meson setup build >/dev/null
+# Static against musl: scripts/musl-deps.sh builds json-c, libseccomp and libcap
+# for it from Debian's source packages (once; ~15 s).
+bash scripts/musl-deps.sh
+bash scripts/setup-build.sh build --native-file "$repo/.deps/musl/native.ini"
 out=$(ninja -C build cell 2>&1) || { echo "$out" >&2; echo "demo: build failed" >&2; exit 1; }
 echo "demo: built $repo/build/cell ($(build/cell --version | head -n1))"
 

@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc clang clang-format libc6-dev
+	# static musl build (scripts/musl-deps.sh): compiler, source unpacking, dependency builds
+	musl-tools dpkg-dev cmake make gperf linux-libc-dev
 	libjson-c-dev libseccomp-dev libcap-dev
 	# container rootfs for demo, tests and benchmarks
 	busybox-static

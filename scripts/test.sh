@@ -26,14 +26,12 @@ bash scripts/install-deps.sh || { echo "test.sh: installing dependencies failed"
 
 total_passed=0 total_failed=0 total_skipped=0 broken=0
 
-# build DIR [meson options...]: configure once, then build every target.
+# build DIR [meson options...]: configure once (scripts/setup-build.sh), then
+# build every target.
 build() {
 	local dir=$1
 	shift
-	if [[ ! -f $dir/build.ninja ]]; then
-		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
-			{ cat "$dir.setup.log" >&2; return 1; }
-	fi
+	bash scripts/setup-build.sh "$dir" "$@" || return 1
 	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { cat "$dir.ninja.log" >&2; return 1; }
 }
 
@@ -95,7 +93,9 @@ run_script() {
 	echo "pass '$name': $((SECONDS - start)) s"
 }
 
-if build build; then
+# The normal build is static against musl (scripts/musl-deps.sh says why); the
+# sanitizer, fuzz and clang builds use the system's glibc and libraries.
+if bash scripts/musl-deps.sh && build build --native-file "$repo/.deps/musl/native.ini"; then
 	run_pass normal build
 else
 	echo "test.sh: build failed"
