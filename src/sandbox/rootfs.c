@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "sandbox/paths.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mount_api.h"
 #include "util/xalloc.h"
 
 static bool has_mount_ns(const struct cell_spec *spec)
@@ -180,25 +180,25 @@ int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_
 }
 
 /*
- * Bind the container's /dev/null over a file; a directory (the bind fails
- * with ENOTDIR) gets an empty read-only tmpfs.  Missing paths are skipped,
- * as runc does.  ENOENT is ambiguous (the path or /dev/null); whether
- * /dev/null exists is looked up once and remembered in *devnull_ok.
+ * Bind the container's /dev/null over a file; a directory gets an empty
+ * read-only tmpfs.  Missing paths are skipped, as runc does.  The stat()
+ * first is not only tidier: a bind that fails (ENOTDIR on a directory) has
+ * already cloned the mount, and dropping it costs an expedited RCU grace
+ * period (~70 µs here).  A path that turns into a directory in between is
+ * still handled by the ENOTDIR case.  Returns -2 when /dev/null is missing.
  */
-static int mask_path(const char *path, bool *devnull_ok)
+static int mask_path(const char *path)
 {
-        if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0) {
-                *devnull_ok = true;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -1;
+        if (!S_ISDIR(st.st_mode) && mount("/dev/null", path, NULL, MS_BIND, NULL) == 0)
                 return 0;
-        }
-        if (errno == ENOTDIR)
+        if (S_ISDIR(st.st_mode) || errno == ENOTDIR)
                 return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
         if (errno != ENOENT)
                 return -1;
-        if (!*devnull_ok && access("/dev/null", F_OK) < 0)
-                return -2; /* /dev/null is what is missing */
-        *devnull_ok = true;
-        return 0;
+        return access("/dev/null", F_OK) < 0 ? -2 : 0; /* else the path went away */
 }
 
 /*
@@ -221,9 +221,8 @@ static int readonly_path(const char *path)
 
 static int finalize_paths(const struct cell_linux *lx, struct cell_error *err)
 {
-        bool devnull_ok = false;
         for (size_t i = 0; i < lx->n_masked_paths; i++) {
-                switch (mask_path(lx->masked_paths[i], &devnull_ok)) {
+                switch (mask_path(lx->masked_paths[i])) {
                 case -1:
                         return cell_error_errno(err, "linux.maskedPaths[%zu] \"%s\"", i,
                                                 lx->masked_paths[i]);
