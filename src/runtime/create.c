@@ -117,11 +117,6 @@ static int validate_launch(struct cell_launch *l, struct cell_error *err)
                 return cell_error_set(err, 0,
                                       "hostname: requires a UTS namespace in "
                                       "linux.namespaces");
-        const struct cell_namespace *ns = spec->linux.namespaces;
-        if (ns[CELL_NS_USER].path && ns[CELL_NS_PID].enabled && !ns[CELL_NS_PID].path)
-                return cell_error_set(err, 0,
-                                      "linux.namespaces: a new pid namespace inside a "
-                                      "user namespace joined by path is not supported");
         if (validate_sysctl(spec, err) < 0)
                 return -1;
         if (l->opts->preserve_fds < 0)

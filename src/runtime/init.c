@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/container.h"
 #include "runtime/dmz.h"
 #include "runtime/hooks.h"
 #include "runtime/procsetup.h"
@@ -25,8 +26,8 @@
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/signals.h"
 #include "util/socket.h"
-#include "runtime/container.h"
 #include "util/xalloc.h"
 
 /*
@@ -90,8 +91,8 @@ static int unshare_late_namespaces(const struct cell_init_config *cfg, struct ce
         /* With a user namespace joined by path, clone() created nothing: the
          * new namespaces are made now, owned by the joined user namespace. */
         if (spec->linux.namespaces[CELL_NS_USER].path) {
-                static const enum cell_ns_type late[] = {CELL_NS_MOUNT, CELL_NS_NET, CELL_NS_IPC,
-                                                         CELL_NS_UTS};
+                static const enum cell_ns_type late[] = {CELL_NS_MOUNT, CELL_NS_PID, CELL_NS_NET,
+                                                         CELL_NS_IPC, CELL_NS_UTS};
                 int flags = 0;
                 for (size_t i = 0; i < CELL_ARRAY_SIZE(late); i++)
                         if (ns_new(spec, late[i]))
@@ -99,6 +100,14 @@ static int unshare_late_namespaces(const struct cell_init_config *cfg, struct ce
                 if (flags && unshare(flags) < 0)
                         return cell_error_errno(err, "create namespaces in user namespace %s",
                                                 spec->linux.namespaces[CELL_NS_USER].path);
+                /* A new pid namespace holds our children, not us: hop into
+                 * it as its pid 1 now, before /proc is mounted (procfs takes
+                 * the mounter's pid namespace) and before anything of the
+                 * container exists.  Nothing else is in it to see the hop. */
+                if ((flags & CLONE_NEWPID) && cell_spawn_hop(cfg->sync_fd, err) < 0)
+                        return -1;
+                if (flags & CLONE_NEWPID)
+                        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared for a new process */
         }
         /* After the parent moved us into the container's cgroup, so that it
          * becomes the root of the new cgroup namespace. */
@@ -409,7 +418,7 @@ void cell_init_main(const struct cell_init_config *cfg)
          * CAP_SYS_PTRACE over the runtime can; see cell_dmz_needed(). */
         prctl(PR_SET_DUMPABLE, 0);
         cell_proc_scrub_environ();
-        cell_proc_reset_signals();
+        cell_signals_reset();
         /* Die with the runtime until the container is created (`run` keeps
          * this until exec, so a killed `cell run` takes its container along).
          * Should the parent die before this, the wait for SYNC_GO sees EOF. */

@@ -2,6 +2,7 @@
 """linux.namespaces (new and joined by path), user namespace mappings,
 hostname/domainname, time offsets, sysctl."""
 
+import json
 import os
 import time
 
@@ -190,6 +191,57 @@ def test_user_namespace_setgroups(cell, bundle):
     info = cell.probe(b, "ids")
     assert info["setgroups"].strip() == "allow"
     assert sorted(info["groups"]) == [5, 10]
+
+
+def userns_helper():
+    """A process in a user namespace of its own, host uids 100000.. mapped
+    to 0.., that a container then joins by path."""
+    helper = Sleeper(["unshare", "--user", "sleep", "100"])
+    helper.wait_ns("user", host_ns("user"))
+    for name in ("uid_map", "gid_map"):
+        with open("/proc/%d/%s" % (helper.pid, name), "w") as f:
+            f.write("0 100000 65536\n")
+    return helper
+
+
+def test_join_user_namespace_by_path(cell, bundle):
+    """A user namespace joined by path owns the container's new namespaces,
+    a new pid namespace included: its init is PID 1 there and root inside,
+    host uid 100000 outside."""
+    helper = userns_helper()
+    try:
+        target = "/proc/%d/ns/user" % helper.pid
+        b = bundle("/probe", "sleep", "100")
+        b.set_namespace("user", target)
+        cid = cell.create(b)
+        try:
+            cell.start(cid)
+            pid = cell.state(cid)["pid"]
+            assert os.readlink("/proc/%d/ns/user" % pid) == os.readlink(target)
+            with open("/proc/%d/status" % pid) as f:
+                status = dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
+            assert status["Uid"].split() == ["100000"] * 4
+            assert status["NSpid"].split()[-1] == "1"
+            pid_ns = os.readlink("/proc/%d/ns/pid" % pid)
+            assert pid_ns != host_ns("pid")
+            for name in ("mnt", "net", "ipc", "uts"):
+                assert os.readlink("/proc/%d/ns/%s" % (pid, name)) != host_ns(name)
+            # what the container sees, through exec
+            p = cell.run("exec", cid, "/probe", "ids", "ns")
+            assert p.returncode == 0, p.stderr
+            info = json.loads([ln for ln in p.stdout.splitlines() if ln.startswith("{")][-1])
+            assert info["uid"] == [0, 0, 0]
+            assert info["uid_map"].split() == ["0", "100000", "65536"]
+            assert info["ns"]["pid"] == pid_ns
+        finally:
+            cell.delete(cid, force=True)
+        # the same through a foreground run
+        info = cell.probe(b, "ids", "pid", "ns")
+        assert info["pid"] == 1
+        assert info["uid"] == [0, 0, 0]
+        assert info["ns"]["user"] == os.readlink(target)
+    finally:
+        helper.close()
 
 
 def test_user_namespace_devices_usable(cell, bundle):
