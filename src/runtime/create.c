@@ -403,6 +403,19 @@ static int prepare_fds(struct cell_launch *l, int floor, struct cell_error *err)
         return open_namespace_paths(l, floor, err);
 }
 
+/* The init's pid and start time in state.json, and the --pid-file. */
+static int record_init(struct cell_launch *l, struct cell_error *err)
+{
+        l->rec.pid = l->pid;
+        /* Without its start time the init would read as stopped (EMFILE). */
+        if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
+            cell_state_write(l->dirfd, &l->rec, err) < 0)
+                return -1;
+        if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
+                return -1;
+        return 0;
+}
+
 static int start_init(struct cell_launch *l, int preserve, struct cell_error *err)
 {
         struct cell_init_config cfg = {
@@ -432,9 +445,15 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
                         return -1;
         }
-        if (cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
+        /* Only the maps are worth waiting for (runtime/init.c: run_init). */
+        if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;
-        return serve_init(l, err);
+        /* Recorded while the init sets itself up, on the other CPU; others
+         * see the state only once create lets go of the directory's lock. */
+        pid_t first = l->pid;
+        if (record_init(l, err) < 0 || serve_init(l, err) < 0)
+                return -1;
+        return l->pid != first ? record_init(l, err) : 0; /* it hopped */
 }
 
 /* Everything that leaves something behind, which the caller undoes on failure. */
@@ -444,13 +463,6 @@ static int build_container(struct cell_launch *l, struct cell_error *err)
         build_env(l, preserve - l->opts->preserve_fds);
         if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
             start_init(l, preserve, err) < 0)
-                return -1;
-        l->rec.pid = l->pid;
-        /* Without its start time the init would read as stopped (EMFILE). */
-        if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
-            cell_state_write(l->dirfd, &l->rec, err) < 0)
-                return -1;
-        if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
                 return -1;
         return 0;
 }

@@ -216,8 +216,11 @@ static int apply_process_attributes(const struct cell_init_config *cfg, struct c
  */
 static int wait_for_start(const struct cell_init_config *cfg, int procfd, struct cell_error *err)
 {
+        /* A foreground run starts at once: its runtime has recorded the
+         * state while we set up, and has nothing left to do before the
+         * process runs (runtime/sync.h). */
         if (cfg->foreground)
-                return cell_sync_expect(cfg->sync_fd, CELL_SYNC_START, err);
+                return 0;
         char name[16];
         snprintf(name, sizeof(name), "%d", cfg->fifo_fd);
         int fd = openat(procfd, name, O_WRONLY | O_CLOEXEC);
@@ -329,10 +332,15 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 
+bool cell_init_awaits_go(const struct cell_spec *spec)
+{
+        return ns_new(spec, CELL_NS_USER);
+}
+
 static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
-        if (cell_sync_expect(cfg->sync_fd, CELL_SYNC_GO, err) < 0)
+        if (cell_init_awaits_go(spec) && cell_sync_expect(cfg->sync_fd, CELL_SYNC_GO, err) < 0)
                 return;
         /* Joining by ourselves writes "0" to each v1 `tasks` file, which moves
          * only this thread and skips the RCU grace period a write of our pid

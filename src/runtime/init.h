@@ -26,7 +26,7 @@ struct cell_init_config {
         const char *rootfs; /* absolute host path */
         bool no_pivot;
         bool no_new_keyring;
-        bool foreground;  /* run: wait for SYNC_START instead of exec.fifo */
+        bool foreground;  /* run: no exec.fifo; exec as soon as READY is sent */
         int preserve_fds; /* fds 3 .. 3+preserve_fds-1 stay open */
         int sync_fd;
         int fifo_fd;                /* O_PATH fd of exec.fifo, -1 in the foreground */
@@ -37,6 +37,12 @@ struct cell_init_config {
         struct cell_cgroup *cgroup;          /* joined by the init itself */
         bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */
 };
+
+/*
+ * Whether the init waits for SYNC_GO before it starts: only when the parent
+ * has the uid/gid maps of a new user namespace to write first.
+ */
+bool cell_init_awaits_go(const struct cell_spec *spec);
 
 /* Entry point of the cloned child. */
 __attribute__((noreturn)) void cell_init_main(const struct cell_init_config *cfg);

@@ -10,8 +10,9 @@
  * directory, cgroup, clone() into the new namespaces, the init's set-up
  * (runtime/init.c), prestart/createRuntime hooks, state saved, pid file
  * written, the pty master sent to the console socket.  On return the init
- * is blocked until start: on exec.fifo, or (foreground) on SYNC_START over
- * `sync_fd`.  On failure everything is torn down before it returns.
+ * is blocked until start on exec.fifo, or (foreground) is on its way to the
+ * exec: `sync_fd` reads EOF once it is done (cell_spawn_await_exec).  On
+ * failure everything is torn down before it returns.
  */
 
 #include <signal.h>

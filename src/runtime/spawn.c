@@ -73,6 +73,11 @@ int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err
 {
         if (cell_sync_send(sync_fd, CELL_SYNC_START, err) < 0)
                 return -1;
+        return cell_spawn_await_exec(sync_fd, pid, pidfd, err);
+}
+
+int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err)
+{
         for (;;) {
                 struct cell_sync_msg m;
                 int fd = -1;

@@ -37,6 +37,9 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
  */
 int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err);
 
+/* The same for a child that was not told to wait for SYNC_START. */
+int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err);
+
 /*
  * In a child that has already setns()'d into the container's pid namespace
  * (which applies to its children only): clone3 a grandchild born in it, as

@@ -8,8 +8,8 @@
  *
  *   parent                              child
  *   clone --------------------------->  (new namespaces)
- *   uid/gid maps, cgroup, SYNC_GO --->
- *                                       setns, mounts
+ *   uid/gid maps, SYNC_GO ----------->  (only for a new user namespace)
+ *   save state (pid)                    setns, mounts
  *                              <------  SYNC_HOOKS       (only with hooks)
  *   prestart+createRuntime hooks
  *   SYNC_HOOKS_DONE ----------------->
@@ -17,8 +17,8 @@
  *                                       terminal, rlimits, exec lookup
  *                              <------  SYNC_PTY + fd    (process.terminal)
  *                              <------  SYNC_READY
- *   create: save state, exit            wait on exec.fifo (start)
- *   run: save state, SYNC_START ----->
+ *   create: exit                        wait on exec.fifo (start)
+ *   run: -                              (no wait)
  *                                       startContainer hooks, identity,
  *                                       seccomp, execve
  *                              <------  EOF (exec done: the socket is CLOEXEC)
