@@ -154,7 +154,8 @@ int cell_state_write(int dirfd, const struct cell_state_record *rec, struct cell
 {
         json_object *o = record_to_json(rec);
         size_t len;
-        const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+        const char *s = json_object_to_json_string_length(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         int r = -1;
         int fd = openat(dirfd, STATE_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         struct stat st;
