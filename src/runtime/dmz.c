@@ -110,6 +110,12 @@ static int sealed_copy(int self, struct cell_error *err)
         return steal_fd(fd);
 }
 
+bool cell_dmz_self_protected(void)
+{
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        return self >= 0 && exe_is_protected(self);
+}
+
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err)
 {
         if (!argv)

@@ -73,4 +73,7 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
                   unsigned flags);
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err);
 
+/* Whether this binary is read-only or sealed already (no re-exec needed). */
+bool cell_dmz_self_protected(void);
+
 #endif

@@ -858,4 +858,49 @@ def test_check_reports_host(cell):
         assert ("cgroup2" if fstype == "cgroup2" else "cgroup v1") in line[0]
         want = "yes" if "favordynmods" in opts else "no"
         assert line[0].endswith("favordynmods: " + want), line[0]
-    assert lines[-1].startswith("missing controllers:")
+    assert lines[-3].startswith("missing controllers:")
+
+
+def test_check_reports_state_root_and_binary(cell, testdir, binary):
+    """The other two host settings that cost every start: the state root's
+    filesystem (and a synchronous `discard`) and a read-only binary."""
+    cell_only()
+    tmp = os.path.join(testdir, "tmpfs")
+    os.mkdir(tmp)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", tmp], check=True)
+    try:
+        ro_cell = os.path.join(tmp, "cell")
+        with open(ro_cell, "w"):
+            pass
+        subprocess.run(["mount", "--bind", "-o", "ro", binary, ro_cell], check=True)
+        try:
+            root = os.path.join(tmp, "state", "not", "made", "yet")
+            p = subprocess.run([ro_cell, "--root", root, "check"], capture_output=True,
+                               text=True, check=True)
+            lines = p.stdout.splitlines()
+            assert "state root: %s: tmpfs on %s" % (root, tmp) in lines, lines
+            assert "binary: %s: read-only (create and exec run it as it is)" % ro_cell in lines
+        finally:
+            subprocess.run(["umount", ro_cell], check=True)
+    finally:
+        subprocess.run(["umount", tmp], check=True)
+    # the test's own state root, on whatever holds the test directory
+    real = os.path.realpath(testdir)
+    best = None
+    with open("/proc/self/mountinfo") as f:
+        for ln in f:
+            fields = ln.split()
+            point = fields[4].replace("\\040", " ")
+            after = fields[fields.index("-") + 1:]
+            if point == "/" or real == point or real.startswith(point + "/"):
+                if best is None or len(point) >= len(best[0]):
+                    best = (point, after[0], after[2].split(","))
+    note = (" (mounted with discard: deleting a container waits for the disk; a tmpfs, as "
+            "/run usually is, does not)") if "discard" in best[2] else ""
+    p = cell.run("check", check=True)
+    lines = p.stdout.splitlines()
+    assert "state root: %s: %s on %s%s" % (cell.root, best[1], best[0], note) in lines, lines
+    ro = bool(os.statvfs(binary).f_flag & os.ST_RDONLY)
+    binary_line = [ln for ln in lines if ln.startswith("binary: %s: " % os.path.realpath(binary))]
+    assert len(binary_line) == 1, lines
+    assert (": read-only (" in binary_line[0]) == ro
