@@ -19,10 +19,13 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps=$repo/.deps/musl
 prefix=$deps/prefix
-# Source package versions: the Debian 12 ones whose -dev packages the glibc build
-# uses. Bumping one of these rebuilds everything.
-sources=(json-c=0.16-2 libseccomp=2.5.4-1+deb12u1 libcap2=1:2.66-4+deb12u3)
-stamp="${sources[*]} v1"
+# Source packages, at whatever version Debian 12 (with its updates and security
+# fixes) carries when they are fetched: the archive keeps only the current
+# one, so a pinned version would stop building at the next point release.
+# The versions used are recorded in .deps/musl/versions. Changing this list or
+# the version tag below rebuilds everything.
+sources=(json-c libseccomp libcap2)
+stamp="${sources[*]} v2"
 
 if [[ -f $deps/stamp && $(cat "$deps/stamp") == "$stamp" && -f $deps/native.ini ]]; then
 	exit 0
@@ -60,6 +63,7 @@ apt-get "${apt_opts[@]}" -qq update >>"$log" 2>&1
 (cd "$deps/src" && apt-get "${apt_opts[@]}" -qq source --download-only "${sources[@]}") >>"$log" 2>&1
 for dsc in "$deps"/src/*.dsc; do
 	(cd "$deps/src" && dpkg-source --no-check -x "$dsc") >>"$log" 2>&1
+	basename "$dsc" .dsc >>"$deps/versions"
 done
 
 # 2. Kernel uapi headers for musl-gcc, which searches only musl's own include dir.
