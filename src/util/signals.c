@@ -154,16 +154,19 @@ void cell_sigset_fill(sigset_t *set)
         memset(set, 0xff, sizeof(*set));
 }
 
+/* struct sigaction as the kernel's rt_sigaction(2) takes it, not a libc's. */
+struct kernel_sigaction {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long long mask;
+};
+
 void cell_signals_reset(void)
 {
-        /* The kernel's struct sigaction: a libc's sigaction() refuses the
-         * signals it reserves, which a caller may still have set to SIG_IGN. */
-        struct {
-                void *handler;
-                unsigned long flags;
-                void *restorer;
-                unsigned long long mask;
-        } dfl = {0};
+        /* With the kernel's call: a libc's sigaction() refuses the signals it
+         * reserves, which a caller may still have set to SIG_IGN. */
+        struct kernel_sigaction dfl = {.handler = SIG_DFL};
         for (int sig = 1; sig <= RTMAX; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
