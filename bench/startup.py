@@ -15,8 +15,14 @@ The runs are interleaved: BENCH_ROUNDS rounds in each of which every
 configuration runs BENCH_RUNS/BENCH_ROUNDS containers (after BENCH_WARMUP
 unmeasured ones), so that a change in the machine's load hits all alike.
 
+A fourth row, "floor", is bench/floor.c: a program that makes exactly the
+system calls the config asks of any runtime (namespaces, mounts, pivot_root,
+masked paths, capabilities, exec) and nothing else: no state, no cgroups, no
+config parsing, no checks.  It is the floor under every runtime on this host,
+and what is left of cell's time above it is cell's own overhead.
+
 Environment: BENCH_RUNS (200), BENCH_ROUNDS (10), BENCH_WARMUP (3 per round),
-BENCH_RSS_RUNS (20),
+BENCH_RSS_RUNS (20), BENCH_FLOOR (1; 0 leaves the floor row out),
 CELL_BINARY (build/cell), BENCH_RUNTIMES (e.g. "cell crun runc").
 Must run as root.  Leaves nothing behind: bundle and state roots live in a
 temporary directory.
@@ -38,6 +44,21 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 RSS_RUNS = int(os.environ.get("BENCH_RSS_RUNS", "20"))
 CELL = Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve()
 CRUN_WRAPPER = "umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$@\""
+
+
+def build_floor(top):
+    """bench/floor.c, static, with musl when there is musl-gcc (the cheapest
+    process start on these VMs; scripts/musl-deps.sh links the kernel headers
+    for it), else with the default compiler."""
+    out = top / "floor"
+    src = str(REPO / "bench" / "floor.c")
+    headers = REPO / ".deps" / "musl" / "include"
+    if shutil.which("musl-gcc") and headers.is_dir():
+        cc = ["musl-gcc", "-isystem", str(headers)]
+    else:
+        cc = ["cc"]
+    subprocess.run(cc + ["-O2", "-static", "-o", str(out), src], check=True)
+    return str(out)
 
 
 def runtime_paths():
@@ -109,18 +130,20 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def configurations(runtimes, top, bundle):
+def configurations(runtimes, top, bundle, floor):
     for cgroups in (True, False):
         for name, path in runtimes.items():
             if cgroups or name != "runc":
                 yield name, "default" if cgroups else "disabled", \
                     command(name, path, top, bundle, cgroups)
+    if floor:
+        yield "floor", "disabled", [floor, str(bundle / "rootfs")]
 
 
-def measure(runtimes, top, bundle):
+def measure(runtimes, top, bundle, floor=None):
     """Round-robin: every configuration runs RUNS/ROUNDS containers per round,
     so a change in the machine's load during the benchmark hits all alike."""
-    configs = list(configurations(runtimes, top, bundle))
+    configs = list(configurations(runtimes, top, bundle, floor))
     times = {(name, label): [] for name, label, _ in configs}
     cpu = {(name, label): [] for name, label, _ in configs}
     failed = set()
@@ -172,6 +195,15 @@ def report(rows, base, load):
                 print(f"ratio cell/{other} ({label} cgroups): median "
                       f"{cell['median'] / ref['median']:.2f}, CPU {cell['cpu'] / ref['cpu']:.2f}, "
                       f"peak RSS {cell['rss'] / ref['rss']:.2f}")
+    floor = by.get(("floor", "disabled"))
+    if floor:
+        print("floor: bench/floor.c, only the system calls the config demands of any runtime")
+        for name in ("cell", "crun"):
+            r = by.get((name, "disabled"))
+            if r:
+                print(f"{name} (disabled cgroups) above the floor: median "
+                      f"{r['median'] - floor['median']:+.2f} ms, CPU {r['cpu'] - floor['cpu']:+.2f} ms"
+                      f"; floor/{name}: median {floor['median'] / r['median']:.2f}")
 
 
 def main():
@@ -183,11 +215,13 @@ def main():
         bundle = make_bundle(top)
         load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         base = baseline(top)
-        rows = measure(runtimes, top, bundle)
+        floor = build_floor(top) if os.environ.get("BENCH_FLOOR", "1") != "0" else None
+        rows = measure(runtimes, top, bundle, floor)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     report(rows, base, load)
-    return 0 if len(rows) == sum(2 if n != "runc" else 1 for n in runtimes) else 1
+    want = sum(2 if n != "runc" else 1 for n in runtimes) + (1 if floor else 0)
+    return 0 if len(rows) == want else 1
 
 
 if __name__ == "__main__":
