@@ -403,15 +403,13 @@ static int prepare_fds(struct cell_launch *l, int floor, struct cell_error *err)
         return open_namespace_paths(l, floor, err);
 }
 
-/* The init's pid and start time in state.json, and the --pid-file. */
+/* The init's pid and start time in state.json. */
 static int record_init(struct cell_launch *l, struct cell_error *err)
 {
         l->rec.pid = l->pid;
         /* Without its start time the init would read as stopped (EMFILE). */
         if (cell_proc_start_time_checked(l->pid, &l->rec.pid_start, err) < 0 ||
             cell_state_write(l->dirfd, &l->rec, err) < 0)
-                return -1;
-        if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
                 return -1;
         return 0;
 }
@@ -453,7 +451,13 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         pid_t first = l->pid;
         if (record_init(l, err) < 0 || serve_init(l, err) < 0)
                 return -1;
-        return l->pid != first ? record_init(l, err) : 0; /* it hopped */
+        if (l->pid != first && record_init(l, err) < 0) /* it hopped */
+                return -1;
+        /* Only now: a create that fails must leave no pid file behind (the
+         * state directory goes with cell_launch_abort). */
+        if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
+                return -1;
+        return 0;
 }
 
 /* Everything that leaves something behind, which the caller undoes on failure. */

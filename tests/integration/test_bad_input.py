@@ -315,6 +315,24 @@ def test_pid_file_in_missing_dir(cell, bundle, testdir):
     assert_nothing_left(cell, cid)
 
 
+@pytest.mark.parametrize("verb", ["create", "run"])
+def test_failed_create_leaves_no_pid_file(cell, bundle, testdir, verb):
+    """The init fails during its set-up (a missing executable): no pid file
+    is written for a container that never existed."""
+    b = bundle("/no/such/program")
+    b.save()
+    cid = cell.new_id()
+    pidfile = os.path.join(testdir, "pid")
+    args = [verb, "--bundle", b.path, "--pid-file", pidfile, cid]
+    if verb == "run":
+        args.insert(1, "--detach")
+    p = cell.run(*args)
+    assert p.returncode != 0
+    assert "no such file or directory" in p.stderr.lower()
+    assert not os.path.exists(pidfile)
+    assert_nothing_left(cell, cid)
+
+
 @pytest.mark.parametrize("n", ["-1", "abc"])
 def test_bad_preserve_fds(cell, bundle, n):
     if n == "-1" and not is_cell():
