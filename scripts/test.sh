@@ -18,7 +18,7 @@ PYTHON=/usr/bin/python3
 PASS_TIMEOUT=${CELL_PASS_TIMEOUT:-2400}
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "test.sh: must run as root (sudo scripts/test.sh)" >&2
+	echo "test.sh: must run as root" >&2
 	exit 1
 fi
 
