@@ -274,3 +274,22 @@ def no_residue(request):
     residue.cleanup()
     if problems:
         pytest.fail("test left residue:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(autouse=True)
+def repo_untouched(request):
+    """No test writes into the repository's top directory (conmon, for one,
+    drops an "oom" file into its working directory)."""
+    before = set(os.listdir(REPO_ROOT))
+    yield
+    new = sorted(set(os.listdir(REPO_ROOT)) - before)
+    if new:
+        for name in new:
+            path = os.path.join(REPO_ROOT, name)
+            if os.path.isfile(path) and os.path.getsize(path) == 0:
+                os.unlink(path)
+        pytest.fail("test wrote into the repository: %s" % ", ".join(new), pytrace=False)
+

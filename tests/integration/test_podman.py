@@ -146,7 +146,10 @@ runroot = "{top}/run"
                 "--storage-driver", "overlay", "--runtime", str(self.runtime), *args]
 
     def __call__(self, *args, input=None, check=False):
-        result = subprocess.run(self.argv(*args), env=self.env, input=input,
+        # conmon writes a file named "oom" into its working directory when it
+        # sees a v1 memory.oom_control event (a memory update makes one, with
+        # runc too): podman, and so conmon, run in the test's own directory.
+        result = subprocess.run(self.argv(*args), env=self.env, input=input, cwd=self.top,
                                 capture_output=True, text=True, timeout=TIMEOUT)
         if check and result.returncode != 0:
             pytest.fail(f"podman {' '.join(args)} exited {result.returncode}:\n"
@@ -164,7 +167,7 @@ runroot = "{top}/run"
         """podman `args` under a fresh pty; returns (exit status, output)."""
         master, slave = pty.openpty()
         proc = subprocess.Popen(
-            self.argv(*args),
+            self.argv(*args), cwd=self.top,
             env=self.env, stdin=slave, stdout=slave, stderr=slave,
             start_new_session=True, preexec_fn=_take_controlling_tty)
         os.close(slave)
