@@ -12,6 +12,7 @@
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mountinfo.h"
 #include "util/xalloc.h"
 
 static const char *const v1_names[CELL_CG__COUNT] = {
@@ -86,23 +87,6 @@ unsigned cell_cg_controller_mask(const char *list, bool v2)
         return mask;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s, size_t len)
-{
-        char *out = xmalloc(len + 1), *o = out;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3') {
-                        *o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-                                      (s[i + 3] - '0'));
-                        i += 3;
-                } else {
-                        *o++ = s[i];
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 /* The v1 key of a hierarchy from its super options: controllers, then "name=". */
 static char *v1_key(const char *superopts, unsigned *mask, bool *favordynmods)
 {
@@ -125,45 +109,6 @@ static char *v1_key(const char *superopts, unsigned *mask, bool *favordynmods)
         return key;
 }
 
-struct mountinfo_line {
-        const char *devno, *root, *mount_point, *fstype, *superopts;
-        size_t devno_len, root_len, mount_point_len, fstype_len;
-};
-
-/* Split one line; returns false for malformed lines. */
-static bool split_line(char *line, struct mountinfo_line *l)
-{
-        char *field[6];
-        char *p = line;
-        for (int i = 0; i < 6; i++) {
-                field[i] = p;
-                p = strchr(p, ' ');
-                if (!p)
-                        return false;
-                *p++ = '\0';
-        }
-        /* Optional fields ("shared:1 ...") end with a lone "-". */
-        char *sep = !strncmp(p, "- ", 2) ? p : strstr(p, " - ");
-        if (!sep)
-                return false;
-        char *fstype = sep + (*sep == ' ' ? 3 : 2), *source = strchr(fstype, ' ');
-        if (!source)
-                return false;
-        *source++ = '\0';
-        char *superopts = strchr(source, ' ');
-        if (!superopts)
-                return false;
-        *superopts++ = '\0';
-        *l = (struct mountinfo_line){
-                .devno = field[2],
-                .root = field[3],
-                .mount_point = field[4],
-                .fstype = fstype,
-                .superopts = superopts,
-        };
-        return true;
-}
-
 static bool seen_devno(const char **devnos, size_t n, const char *devno)
 {
         for (size_t i = 0; i < n; i++)
@@ -172,20 +117,20 @@ static bool seen_devno(const char **devnos, size_t n, const char *devno)
         return false;
 }
 
-static void add_mount(struct cell_cg_host *host, const struct mountinfo_line *l, bool v2)
+static void add_mount(struct cell_cg_host *host, const struct cell_mountinfo *l, bool v2)
 {
         host->mounts = xreallocarray(host->mounts, host->n_mounts + 1, sizeof(*host->mounts));
         struct cell_cg_mount *m = &host->mounts[host->n_mounts++];
         *m = (struct cell_cg_mount){
-                .mount_point = unescape(l->mount_point, strlen(l->mount_point)),
-                .root = unescape(l->root, strlen(l->root)),
+                .mount_point = xstrdup(l->mount_point),
+                .root = xstrdup(l->root),
                 .v2 = v2,
         };
         if (v2) {
                 m->key = xstrdup("");
-                m->favordynmods = strstr(l->superopts, "favordynmods") != NULL;
+                m->favordynmods = cell_option_listed(l->super_options, "favordynmods");
         } else {
-                m->key = v1_key(l->superopts, &m->controllers, &m->favordynmods);
+                m->key = v1_key(l->super_options, &m->controllers, &m->favordynmods);
         }
 }
 
@@ -213,8 +158,8 @@ int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct 
         bool have_v1 = false, have_v2 = false;
         char *save = NULL;
         for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                struct mountinfo_line l;
-                if (!split_line(line, &l))
+                struct cell_mountinfo l;
+                if (!cell_mountinfo_split(line, &l))
                         continue;
                 bool v2 = !strcmp(l.fstype, "cgroup2");
                 if ((!v2 && strcmp(l.fstype, "cgroup") != 0) ||

@@ -33,6 +33,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
+#include "util/mountinfo.h"
 #include "util/xalloc.h"
 
 struct hierarchy {
@@ -59,62 +60,27 @@ static void layout_release(struct layout *l)
         l->n = 0;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-        char *w = s;
-        for (char *r = s; *r; r++) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-                    r[3] >= '0' && r[3] <= '7') {
-                        *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-                        r += 3;
-                } else {
-                        *w++ = *r;
-                }
-        }
-        *w = '\0';
-}
-
 /* True when every comma-separated item of `set` appears in the list `opts`. */
 static bool items_subset(const char *set, const char *opts)
 {
         _cleanup_free_ char *copy = xstrdup(set);
         char *save = NULL;
-        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-                size_t n = strlen(it);
-                const char *p = opts;
-                bool found = false;
-                while (p && *p && !found) {
-                        found = !strncmp(p, it, n) && (p[n] == ',' || p[n] == '\0');
-                        p = strchr(p, ',');
-                        p = p ? p + 1 : NULL;
-                }
-                if (!found)
+        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
+                if (!cell_option_listed(opts, it))
                         return false;
-        }
         return true;
 }
 
 /* One mountinfo line: keep cgroup mounts below /sys/fs/cgroup. */
 static void parse_mountinfo_line(char *line, struct layout *l, const char *cgroups)
 {
-        char *fields[16];
-        size_t n = 0;
-        char *save = NULL;
-        for (char *f = strtok_r(line, " ", &save); f && n < CELL_ARRAY_SIZE(fields);
-             f = strtok_r(NULL, " ", &save))
-                fields[n++] = f;
-        size_t dash = 6;
-        while (dash < n && strcmp(fields[dash], "-") != 0)
-                dash++;
-        if (dash + 3 >= n || l->n == CELL_ARRAY_SIZE(l->items))
+        struct cell_mountinfo m;
+        if (!cell_mountinfo_split(line, &m) || l->n == CELL_ARRAY_SIZE(l->items))
                 return;
-        const char *fstype = fields[dash + 1], *super = fields[dash + 3];
-        bool v2 = !strcmp(fstype, "cgroup2");
-        if (!v2 && strcmp(fstype, "cgroup") != 0)
+        bool v2 = !strcmp(m.fstype, "cgroup2");
+        if (!v2 && strcmp(m.fstype, "cgroup") != 0)
                 return;
-        unescape_octal(fields[4]);
-        if (!cell_path_has_prefix(fields[4], "/sys/fs/cgroup"))
+        if (!cell_path_has_prefix(m.mount_point, "/sys/fs/cgroup"))
                 return;
         /* Find our line in /proc/self/cgroup: "ID:controllers:path". */
         _cleanup_free_ char *copy = xstrdup(cgroups);
@@ -125,15 +91,14 @@ static void parse_mountinfo_line(char *line, struct layout *l, const char *cgrou
                         continue;
                 *c2 = '\0';
                 const char *ctrl = c1 + 1;
-                if (v2 ? *ctrl != '\0' : (*ctrl == '\0' || !items_subset(ctrl, super)))
+                if (v2 ? *ctrl != '\0' : (*ctrl == '\0' || !items_subset(ctrl, m.super_options)))
                         continue;
                 for (size_t i = 0; i < l->n; i++)
                         if (!strcmp(l->items[i].controllers, ctrl))
                                 return; /* already have this hierarchy */
-                unescape_octal(fields[3]);
                 l->items[l->n++] = (struct hierarchy){
-                        .mountpoint = xstrdup(fields[4]),
-                        .root = xstrdup(fields[3]),
+                        .mountpoint = xstrdup(m.mount_point),
+                        .root = xstrdup(m.root),
                         .controllers = xstrdup(ctrl),
                         .path = xstrdup(c2 + 1),
                         .v2 = v2,

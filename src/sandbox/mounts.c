@@ -29,6 +29,7 @@
 
 #include "sandbox/paths.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/mount_api.h"
 #include "util/xalloc.h"
 

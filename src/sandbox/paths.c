@@ -47,14 +47,6 @@ char *cell_path_clean(const char *path)
         return out;
 }
 
-bool cell_path_has_prefix(const char *path, const char *prefix)
-{
-        size_t n = strlen(prefix);
-        if (strncmp(path, prefix, n) != 0)
-                return false;
-        return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
-}
-
 static int openat2_flags(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
         struct open_how how = {

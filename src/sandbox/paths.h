@@ -28,9 +28,6 @@
  */
 char *cell_path_clean(const char *path);
 
-/* True when `path` (cleaned) equals `prefix` or lies below it ("/proc/sys" under "/proc"). */
-bool cell_path_has_prefix(const char *path, const char *prefix);
-
 /*
  * openat2(rootfd, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT |
  * RESOLVE_NO_MAGICLINKS).  `path` is a container path (absolute or not).

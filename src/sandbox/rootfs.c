@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
+#include "util/mountinfo.h"
 #include "util/xalloc.h"
 
 static bool has_mount_ns(const struct cell_spec *spec)
@@ -33,29 +34,14 @@ static bool has_mount_ns(const struct cell_spec *spec)
  */
 static int make_parent_private(const char *path, struct cell_error *err)
 {
-        _cleanup_free_ char *info = NULL;
-        if (cell_read_file("/proc/self/mountinfo", &info, NULL, err) < 0)
+        struct cell_mount_holding m;
+        if (cell_mount_holding(path, &m, err) < 0)
                 return -1;
-        _cleanup_free_ char *best = NULL;
-        bool best_shared = false;
-        char *save = NULL;
-        for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char mountpoint[4096];
-                if (sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
-                        continue;
-                if (!cell_path_has_prefix(path, mountpoint))
-                        continue;
-                if (best && strlen(mountpoint) < strlen(best))
-                        continue;
-                free(best);
-                best = xstrdup(mountpoint);
-                char *dash = strstr(line, " - ");
-                char *shared = strstr(line, " shared:");
-                best_shared = shared && (!dash || shared < dash);
-        }
-        if (best && best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
-                return cell_error_errno(err, "make %s private", best);
-        return 0;
+        int r = 0;
+        if (m.shared && mount(NULL, m.mount_point, NULL, MS_PRIVATE, NULL) < 0)
+                r = cell_error_errno(err, "make %s private", m.mount_point);
+        cell_mount_holding_free(&m);
+        return r;
 }
 
 /* "/" slave (or rootfsPropagation), then the rootfs bound onto itself. */

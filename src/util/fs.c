@@ -208,3 +208,11 @@ int cell_fds_cloexec_from(int from, struct cell_error *err)
         }
         return 0;
 }
+
+bool cell_path_has_prefix(const char *path, const char *prefix)
+{
+        size_t n = strlen(prefix);
+        if (strncmp(path, prefix, n) != 0)
+                return false;
+        return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}

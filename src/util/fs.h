@@ -54,4 +54,7 @@ char *cell_path_absolute(const char *base, const char *path);
 /* Mark every fd >= `from` close-on-exec (close_range, with a /proc fallback). */
 int cell_fds_cloexec_from(int from, struct cell_error *err);
 
+/* True when `path` (cleaned) equals `prefix` or lies below it ("/proc/sys" under "/proc"). */
+bool cell_path_has_prefix(const char *path, const char *prefix);
+
 #endif
