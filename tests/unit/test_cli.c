@@ -101,15 +101,18 @@ static void test_signal_name(void)
         }
 }
 
+/* struct sigaction as rt_sigaction(2) takes it (musl's sigaction refuses 32..34). */
+struct kernel_sigaction {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long long mask;
+};
+
 /* The kernel's view of one signal's handler (the libc may refuse to tell). */
 static void *kernel_handler(int sig)
 {
-        struct {
-                void *handler;
-                unsigned long flags;
-                void *restorer;
-                unsigned long long mask;
-        } old = {0};
+        struct kernel_sigaction old = {0};
         if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) < 0)
                 return (void *)-2;
         return old.handler;
@@ -121,12 +124,7 @@ static void test_signals_reset(void)
         if (pid == 0) {
                 /* SIG_IGN for a standard signal and for 34, which musl keeps for
                  * itself; a blocked mask with every bit. */
-                struct {
-                        void *handler;
-                        unsigned long flags;
-                        void *restorer;
-                        unsigned long long mask;
-                } ign = {.handler = SIG_IGN};
+                struct kernel_sigaction ign = {.handler = SIG_IGN};
                 syscall(SYS_rt_sigaction, SIGUSR1, &ign, NULL, sizeof(ign.mask));
                 syscall(SYS_rt_sigaction, 34, &ign, NULL, sizeof(ign.mask));
                 sigset_t all;
