@@ -116,6 +116,12 @@ static int write_one(const struct cell_cgroup *cg, const struct cell_cg_write *w
                         file = w->alt_file;
                         value = w->alt_value;
                         *fd = open_file(dir, file, path, sizeof(path));
+                        /* Neither file: the kernel lacks the feature (blkio
+                         * weights without CFQ or BFQ), not the directory. */
+                        if (*fd < 0 && errno == ENOENT && !w->optional)
+                                return cell_error_errno(
+                                        err, "%s: neither %s nor %s exists in %s (not offered by this kernel)",
+                                        w->field, w->file, w->alt_file, dir);
                 } else if (*fd >= 0) {
                         *last = w;
                 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,62 @@ static void test_plan_missing_controller(void)
         CHECK_CONTAINS(err.msg, "linux.resources.unified: needs cgroup v2");
 }
 
+/* Creates (or empties) a file standing for a cgroup control file. */
+static int empty_file(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        return fd < 0 ? -1 : close(fd);
+}
+
+/* Executing a plan: a write falls back to its alternative file only when the
+ * first is missing, and a kernel offering neither is an error naming both. */
+static void test_plan_execute_alt(void)
+{
+        char tmpl[] = "/tmp/cell-unit-plan-XXXXXX";
+        CHECK(mkdtemp(tmpl) != NULL);
+        struct cell_cgroup_dir dir = {.driver = &cell_cg_driver_v1, .key = "blkio", .path = tmpl,
+                                      .mount_point = "/sys/fs/cgroup/blkio",
+                                      .controllers = CELL_CG_BIT(CELL_CG_BLKIO), .fd = -1};
+        struct cell_cgroup cg = {CELL_CGROUP_MODE_V1, &dir, 1};
+        struct cell_cg_plan plan = {0};
+        cell_cg_plan_add(&plan, 0, CELL_CG_BLKIO, "linux.resources.blockIO.weight", "blkio.weight",
+                         "%u", 500u);
+        cell_cg_plan_alt(&plan, "blkio.bfq.weight", "%u", 500u);
+        char main_file[PATH_MAX], alt_file[PATH_MAX];
+        snprintf(main_file, sizeof(main_file), "%s/blkio.weight", tmpl);
+        snprintf(alt_file, sizeof(alt_file), "%s/blkio.bfq.weight", tmpl);
+        struct cell_error err = {0};
+
+        /* neither file: the kernel has no CFQ nor BFQ */
+        CHECK(cell_cg_plan_execute(&cg, &plan, &err) < 0);
+        CHECK_CONTAINS(err.msg, "linux.resources.blockIO.weight: neither blkio.weight nor "
+                                "blkio.bfq.weight exists in ");
+        CHECK_CONTAINS(err.msg, tmpl);
+        CHECK_INT_EQ(err.errnum, ENOENT);
+
+        /* only the alternative (BFQ) */
+        CHECK_INT_EQ(empty_file(alt_file), 0);
+        CHECK_INT_EQ(cell_cg_plan_execute(&cg, &plan, &err), 0);
+        _cleanup_free_ char *alt = NULL;
+        CHECK_INT_EQ(cell_cg_read(tmpl, "blkio.bfq.weight", &alt, NULL), 0);
+        CHECK_STR_EQ(alt, "500");
+
+        /* the first file wins when it exists (CFQ) */
+        CHECK_INT_EQ(empty_file(main_file), 0);
+        CHECK_INT_EQ(empty_file(alt_file), 0);
+        CHECK_INT_EQ(cell_cg_plan_execute(&cg, &plan, &err), 0);
+        _cleanup_free_ char *first = NULL, *untouched = NULL;
+        CHECK_INT_EQ(cell_cg_read(tmpl, "blkio.weight", &first, NULL), 0);
+        CHECK_STR_EQ(first, "500");
+        CHECK_INT_EQ(cell_cg_read(tmpl, "blkio.bfq.weight", &untouched, NULL), 0);
+        CHECK_STR_EQ(untouched, "");
+
+        cell_cg_plan_release(&plan);
+        unlink(main_file);
+        unlink(alt_file);
+        rmdir(tmpl);
+}
+
 static void test_ebpf_build(void)
 {
         struct cell_device_rule rules[] = {{true, 'c', 1, 3, "rwm"}, {false, 'c', 1, 3, "w"}};
@@ -454,4 +511,5 @@ static void test_ebpf_build(void)
 UNIT_MAIN(UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path), UNIT_TEST(test_derive_path),
           UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
           UNIT_TEST(test_plan_hybrid), UNIT_TEST(test_plan_v2),
-          UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_ebpf_build))
+          UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_plan_execute_alt),
+          UNIT_TEST(test_ebpf_build))
