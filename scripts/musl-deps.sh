@@ -25,7 +25,7 @@ prefix=$deps/prefix
 # The versions used are recorded in .deps/musl/versions. Changing this list or
 # the version tag below rebuilds everything.
 sources=(json-c libseccomp libcap2)
-stamp="${sources[*]} v2"
+stamp="${sources[*]} v3"
 
 if [[ -f $deps/stamp && $(cat "$deps/stamp") == "$stamp" && -f $deps/native.ini ]]; then
 	exit 0
@@ -76,13 +76,16 @@ ln -sfn /usr/include/x86_64-linux-gnu/asm "$deps/include/asm"
 export CC=musl-gcc
 cflags="-O2 -fPIE -isystem $deps/include -D_GNU_SOURCE"
 
-# 3. json-c (CMake).
+# 3. json-c (CMake).  Without uselocale/setlocale: json-c would switch to the
+# "C" locale around every parse (duplocale + newlocale, which set up musl's
+# internal allocator for one allocation), and musl's strtod and printf never
+# depend on the locale; cell never calls setlocale.
 echo "musl-deps: building json-c"
 src=$(echo "$deps"/src/json-c-*/)
 cmake -S "$src" -B "$deps/build-json-c" -DCMAKE_BUILD_TYPE=Release \
 	-DCMAKE_C_FLAGS="$cflags" -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
 	-DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_TESTING=OFF -DBUILD_APPS=OFF \
-	-DDISABLE_WERROR=ON >>"$log" 2>&1
+	-DDISABLE_WERROR=ON -DHAVE_USELOCALE=OFF -DHAVE_SETLOCALE=OFF >>"$log" 2>&1
 make -C "$deps/build-json-c" -j"$(nproc)" install >>"$log" 2>&1
 
 # 4. libseccomp (autotools; the release tarball carries configure and the gperf output).
