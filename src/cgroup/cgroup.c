@@ -95,6 +95,31 @@ static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, co
         return 0;
 }
 
+ssize_t cell_cgroup_hierarchies(const struct cell_cgroup *cg, struct cell_cgroup_hierarchy *out,
+                                size_t max)
+{
+        const struct cell_cg_host *host;
+        if (!cg || !cg->n_dirs || cell_cg_host_get(&host, NULL) < 0 ||
+            !host->all_below_sys_fs_cgroup || host->n_mounts > max)
+                return -1;
+        for (size_t i = 0; i < host->n_mounts; i++) {
+                const struct cell_cg_mount *m = &host->mounts[i];
+                const struct cell_cgroup_dir *d = NULL;
+                for (size_t j = 0; j < cg->n_dirs && !d; j++)
+                        if (!strcmp(cg->dirs[j].mount_point, m->mount_point))
+                                d = &cg->dirs[j];
+                if (!d)
+                        return -1;
+                out[i] = (struct cell_cgroup_hierarchy){
+                        .mount_point = m->mount_point,
+                        .controllers = m->key,
+                        .dir = d->path,
+                        .v2 = m->v2,
+                };
+        }
+        return (ssize_t)host->n_mounts;
+}
+
 static void rollback(struct cell_cgroup *cg, const bool *created)
 {
         for (size_t i = 0; i < cg->n_dirs; i++)

@@ -105,6 +105,28 @@ int cell_cgroup_enter(struct cell_cgroup *cg, pid_t pid, bool placed_by_clone,
  */
 int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct cell_error *err);
 
+/* One hierarchy as the container's "cgroup" mount shows it (sandbox/mount_cgroup.c). */
+struct cell_cgroup_hierarchy {
+        const char *mount_point; /* on the host: "/sys/fs/cgroup/cpu,cpuacct" */
+        const char *controllers; /* as /proc/self/cgroup names it: "cpu,cpuacct", "name=systemd";
+                                    "" for cgroup2 */
+        const char *dir;         /* the container's cgroup directory on the host */
+        bool v2;
+};
+
+/*
+ * The container's directory on every cgroup hierarchy of the host, for its
+ * init to mount without reading /proc/self/mountinfo and /proc/self/cgroup
+ * again (the handle was planned from the same host layout before the clone).
+ * Fills at most `max` entries, which point into the handle and the cached
+ * host layout; returns their number, or -1 when the handle does not cover
+ * what the container's cgroup mount shows (no handle or a disabled manager,
+ * a hierarchy the container does not join, a cgroup mount outside
+ * /sys/fs/cgroup or mounted twice): the caller then reads /proc.
+ */
+ssize_t cell_cgroup_hierarchies(const struct cell_cgroup *cg, struct cell_cgroup_hierarchy *out,
+                                size_t max);
+
 /* Persist / restore a handle (for the container's state file).  Caller frees. */
 char *cell_cgroup_to_string(const struct cell_cgroup *cg);
 int cell_cgroup_from_string(const char *s, struct cell_cgroup **out, struct cell_error *err);

@@ -156,16 +156,19 @@ int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct 
         _cleanup_free_ const char **devnos = NULL;
         size_t n_devnos = 0;
         bool have_v1 = false, have_v2 = false;
+        host->all_below_sys_fs_cgroup = true;
         char *save = NULL;
         for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 struct cell_mountinfo l;
                 if (!cell_mountinfo_split(line, &l))
                         continue;
                 bool v2 = !strcmp(l.fstype, "cgroup2");
-                if ((!v2 && strcmp(l.fstype, "cgroup") != 0) ||
-                    seen_devno(devnos, n_devnos, l.devno))
+                if (!v2 && strcmp(l.fstype, "cgroup") != 0)
                         continue;
-                if (v2 && have_v2)
+                if (seen_devno(devnos, n_devnos, l.devno) || (v2 && have_v2) ||
+                    !cell_path_has_prefix(l.mount_point, "/sys/fs/cgroup"))
+                        host->all_below_sys_fs_cgroup = false;
+                if (seen_devno(devnos, n_devnos, l.devno) || (v2 && have_v2))
                         continue;
                 devnos = xreallocarray(devnos, n_devnos + 1, sizeof(*devnos));
                 devnos[n_devnos++] = l.devno;

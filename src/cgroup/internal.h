@@ -74,6 +74,9 @@ struct cell_cg_host {
         enum cell_cgroup_mode mode;
         struct cell_cg_mount *mounts; /* v1 hierarchies in mountinfo order, then cgroup2 */
         size_t n_mounts;
+        /* Every cgroup mount is a distinct hierarchy below /sys/fs/cgroup, so
+         * `mounts` is the whole of what a container's cgroup mount shows. */
+        bool all_below_sys_fs_cgroup;
 };
 
 /* The cached host layout (parsed once).  Never NULL on success. */

@@ -2,7 +2,9 @@
 /*
  * The "cgroup" mount type.
  *
- * What the container sees depends on the host layout, found from the
+ * What the container sees depends on the host layout: the container's
+ * directory on each hierarchy, as the runtime planned it before the clone
+ * (cell_cgroup_hierarchies(): no need to read /proc again), or else the
  * caller's /proc/self/mountinfo (cgroup mounts below /sys/fs/cgroup) and
  * /proc/self/cgroup (the caller's own cgroup in each hierarchy: the
  * container's init is already in the container's cgroup here):
@@ -36,26 +38,19 @@
 #include "util/mountinfo.h"
 #include "util/xalloc.h"
 
-struct hierarchy {
-        char *mountpoint;  /* host mount point, unescaped */
-        char *root;        /* the mount's root inside the hierarchy */
-        char *controllers; /* as in /proc/self/cgroup ("cpu,cpuacct", "name=systemd"); "" for v2 */
-        char *path;        /* our cgroup in this hierarchy, from /proc/self/cgroup */
-        bool v2;
-};
-
+/* What the mount shows: the runtime's list (cell_cgroup_hierarchies), or one read from /proc. */
 struct layout {
-        struct hierarchy items[32];
+        struct cell_cgroup_hierarchy items[32];
         size_t n;
+        bool owned; /* read from /proc: the strings are ours to free */
 };
 
 static void layout_release(struct layout *l)
 {
-        for (size_t i = 0; i < l->n; i++) {
-                free(l->items[i].mountpoint);
-                free(l->items[i].root);
-                free(l->items[i].controllers);
-                free(l->items[i].path);
+        for (size_t i = 0; l->owned && i < l->n; i++) {
+                free((char *)l->items[i].mount_point);
+                free((char *)l->items[i].controllers);
+                free((char *)l->items[i].dir);
         }
         l->n = 0;
 }
@@ -69,6 +64,15 @@ static bool items_subset(const char *set, const char *opts)
                 if (!cell_option_listed(opts, it))
                         return false;
         return true;
+}
+
+/* Host directory of our own cgroup: mount point + path relative to the mount's root. */
+static char *own_cgroup_dir(const struct cell_mountinfo *m, const char *path)
+{
+        const char *rel = path;
+        if (strcmp(m->root, "/") != 0 && cell_path_has_prefix(path, m->root))
+                rel = path + strlen(m->root);
+        return cell_path_join(m->mount_point, rel);
 }
 
 /* One mountinfo line: keep cgroup mounts below /sys/fs/cgroup. */
@@ -96,23 +100,28 @@ static void parse_mountinfo_line(char *line, struct layout *l, const char *cgrou
                 for (size_t i = 0; i < l->n; i++)
                         if (!strcmp(l->items[i].controllers, ctrl))
                                 return; /* already have this hierarchy */
-                l->items[l->n++] = (struct hierarchy){
-                        .mountpoint = xstrdup(m.mount_point),
-                        .root = xstrdup(m.root),
+                l->items[l->n++] = (struct cell_cgroup_hierarchy){
+                        .mount_point = xstrdup(m.mount_point),
                         .controllers = xstrdup(ctrl),
-                        .path = xstrdup(c2 + 1),
+                        .dir = own_cgroup_dir(&m, c2 + 1),
                         .v2 = v2,
                 };
                 return;
         }
 }
 
-static int read_layout(struct layout *l, struct cell_error *err)
+static int read_layout(const struct cell_rootfs_ctx *ctx, struct layout *l, struct cell_error *err)
 {
+        if (ctx->n_cgroups >= 0 && (size_t)ctx->n_cgroups <= CELL_ARRAY_SIZE(l->items)) {
+                memcpy(l->items, ctx->cgroups, (size_t)ctx->n_cgroups * sizeof(*ctx->cgroups));
+                l->n = (size_t)ctx->n_cgroups;
+                return 0;
+        }
         _cleanup_free_ char *mountinfo = NULL, *cgroups = NULL;
         if (cell_read_file("/proc/self/mountinfo", &mountinfo, NULL, err) < 0 ||
             cell_read_file("/proc/self/cgroup", &cgroups, NULL, err) < 0)
                 return -1;
+        l->owned = true;
         char *save = NULL;
         for (char *line = strtok_r(mountinfo, "\n", &save); line;
              line = strtok_r(NULL, "\n", &save))
@@ -120,20 +129,11 @@ static int read_layout(struct layout *l, struct cell_error *err)
         return 0;
 }
 
-/* Host directory of our own cgroup in `h`: mount point + path relative to the mount's root. */
-static char *own_cgroup_dir(const struct hierarchy *h)
+static int bind_hierarchy(const struct cell_cgroup_hierarchy *h, const struct cell_mount *m,
+                          int dstfd)
 {
-        const char *rel = h->path;
-        if (strcmp(h->root, "/") != 0 && cell_path_has_prefix(h->path, h->root))
-                rel = h->path + strlen(h->root);
-        return cell_path_join(h->mountpoint, rel);
-}
-
-static int bind_hierarchy(const struct hierarchy *h, const struct cell_mount *m, int dstfd)
-{
-        _cleanup_free_ char *source = own_cgroup_dir(h);
         _cleanup_close_ int tree =
-                open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                open_tree(AT_FDCWD, h->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
                 return -1;
         uint64_t set, clr;
@@ -145,7 +145,7 @@ static int bind_hierarchy(const struct hierarchy *h, const struct cell_mount *m,
         return move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
-static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarchy *h,
+static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct cell_cgroup_hierarchy *h,
                            const struct cell_mount *m, int dstfd)
 {
         if (!ctx->cgroupns)
@@ -161,10 +161,11 @@ static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarchy *
         return r;
 }
 
-static int populate_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarchy *h,
+static int populate_hierarchy(struct cell_rootfs_ctx *ctx,
+                              const struct cell_cgroup_hierarchy *h,
                               const struct cell_mount *m, int tmpfsfd, struct cell_error *err)
 {
-        const char *name = strrchr(h->mountpoint, '/') + 1;
+        const char *name = strrchr(h->mount_point, '/') + 1;
         if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
                 return cell_error_errno(err, "mkdir %s", name);
         _cleanup_close_ int dirfd =
@@ -172,7 +173,7 @@ static int populate_hierarchy(struct cell_rootfs_ctx *ctx, const struct hierarch
         if (dirfd < 0)
                 return cell_error_errno(err, "open %s", name);
         if (mount_hierarchy(ctx, h, m, dirfd) < 0)
-                return cell_error_errno(err, "hierarchy \"%s\" (%s)", name, h->mountpoint);
+                return cell_error_errno(err, "hierarchy \"%s\" (%s)", name, h->mount_point);
         if (!strchr(name, ','))
                 return 0;
         /* Co-mounted controllers: "cpu" -> "cpu,cpuacct", like the host. */
@@ -212,13 +213,13 @@ int cell_mount_cgroup(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, c
                       int dstfd, struct cell_error *err)
 {
         struct layout l = {.n = 0};
-        int r = read_layout(&l, err);
-        const struct hierarchy *unified = NULL;
+        int r = read_layout(ctx, &l, err);
+        const struct cell_cgroup_hierarchy *unified = NULL;
         for (size_t i = 0; r == 0 && i < l.n; i++)
-                if (l.items[i].v2 && !strcmp(l.items[i].mountpoint, "/sys/fs/cgroup"))
+                if (l.items[i].v2 && !strcmp(l.items[i].mount_point, "/sys/fs/cgroup"))
                         unified = &l.items[i];
         if (r == 0 && unified && mount_hierarchy(ctx, unified, m, dstfd) < 0)
-                r = cell_error_errno(err, "cgroup2 (%s)", unified->mountpoint);
+                r = cell_error_errno(err, "cgroup2 (%s)", unified->mount_point);
         else if (r == 0 && !unified)
                 r = mount_v1_tree(ctx, &l, m, dest, dstfd, err);
         layout_release(&l);

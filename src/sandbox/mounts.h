@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup/cgroup.h"
 #include "oci/spec.h"
 #include "util/error.h"
 
@@ -27,6 +28,9 @@ struct cell_rootfs_ctx {
         bool userns;        /* container has a user namespace: no mknod */
         bool netns;         /* container has its own network namespace */
         bool cgroupns;      /* container has its own cgroup namespace */
+        /* the hierarchies for a "cgroup" mount; n_cgroups < 0: read them from /proc */
+        const struct cell_cgroup_hierarchy *cgroups;
+        ssize_t n_cgroups;
         /* what the spec mounted, for the /dev setup that follows the mounts */
         bool proc_mounted, dev_mounted, dev_bind, dev_readonly, pts_mounted, shm_mounted;
 };

@@ -83,7 +83,9 @@ static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
         return cell_rootfs_setup_dev(ctx, err);
 }
 
-int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs, struct cell_error *err)
+int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
+                          const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
+                          struct cell_error *err)
 {
         if (!has_mount_ns(spec))
                 return refuse_without_mount_ns(spec, err);
@@ -97,6 +99,8 @@ int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs, stru
                 .userns = ns[CELL_NS_USER].enabled,
                 .netns = ns[CELL_NS_NET].enabled,
                 .cgroupns = ns[CELL_NS_CGROUP].enabled,
+                .cgroups = cgroups,
+                .n_cgroups = n_cgroups,
         };
         _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)

@@ -48,11 +48,19 @@
 
 #include <stdbool.h>
 
+#include "cgroup/cgroup.h"
 #include "oci/spec.h"
 #include "util/error.h"
 
-/* `rootfs` is the absolute host path of the root filesystem. */
-int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs, struct cell_error *err);
+/*
+ * `rootfs` is the absolute host path of the root filesystem.  `cgroups`
+ * (n_cgroups entries, see cell_cgroup_hierarchies()) is what a "cgroup"
+ * mount shows; with n_cgroups < 0 it is read from /proc/self/mountinfo and
+ * /proc/self/cgroup when the spec has such a mount.
+ */
+int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
+                          const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
+                          struct cell_error *err);
 int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
                       struct cell_error *err);
 int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);

@@ -454,3 +454,44 @@ def test_cgroup_mount_readonly(cell, bundle):
         assert "pids" in entries
         assert op(info, "write", "/sys/fs/cgroup/pids/pids.max")["errno"] == "EROFS"
     assert not op(info, "write", "/sys/fs/cgroup/newfile")["ok"]
+
+
+def host_cgroup_dirs():
+    """Basenames of the host's cgroup mounts below /sys/fs/cgroup ("cpu",
+    "systemd", "unified"), or [] on a cgroup2-only host."""
+    names = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            fstype = fields[fields.index("-") + 1]
+            point = fields[4]
+            if fstype in ("cgroup", "cgroup2") and point.startswith("/sys/fs/cgroup/"):
+                names.append(os.path.basename(point))
+    return names
+
+
+@pytest.mark.parametrize("manager", ["default", "disabled"])
+@pytest.mark.parametrize("cgroupns", [True, False])
+def test_cgroup_mount_shows_own_cgroup(cell, bundle, manager, cgroupns):
+    """Every hierarchy under the container's /sys/fs/cgroup is the cgroup its
+    init is in: its cgroup.procs lists pid 1.  With cgroups the runtime
+    passes the directories it planned to the init; disabled, the init reads
+    /proc/self/mountinfo and /proc/self/cgroup itself; with a cgroup namespace
+    each hierarchy is a fresh mount, without one a bind of the directory."""
+    names = host_cgroup_dirs()
+    if not names:
+        pytest.skip("host has no v1 or hybrid cgroup layout (cgroup2 on /sys/fs/cgroup)")
+    b = bundle()
+    if not cgroupns:
+        b.remove_namespace("cgroup")
+    words = ["ls", "/sys/fs/cgroup"]
+    for name in names:
+        words += ["read", "/sys/fs/cgroup/%s/cgroup.procs" % name]
+    global_args = ("--cgroup-manager=disabled",) if manager == "disabled" else ()
+    info = cell.probe(b, *words, global_args=global_args)
+    entries = op(info, "ls", "/sys/fs/cgroup")["entries"]
+    for name in names:
+        assert name in entries, (name, entries)
+        procs = op(info, "read", "/sys/fs/cgroup/%s/cgroup.procs" % name)
+        assert procs["ok"], procs
+        assert "1" in procs["data"].split(), (name, procs["data"])

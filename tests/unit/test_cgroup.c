@@ -51,6 +51,16 @@ static void test_parse_mountinfo(void)
         CHECK_INT_EQ(host.mounts[3].controllers, 0);
         CHECK(host.mounts[4].v2);
         CHECK_STR_EQ(host.mounts[4].mount_point, "/sys/fs/cgroup/unified");
+        /* memory is mounted a second time at /mnt: the list is not all a cgroup mount shows */
+        CHECK(!host.all_below_sys_fs_cgroup);
+        cell_cg_host_release(&host);
+        /* the same without the /mnt line (the last one) */
+        _cleanup_free_ char *plain = strdup(hybrid_mountinfo);
+        *strrchr(plain, '\n') = '\0';
+        *(strrchr(plain, '\n') + 1) = '\0';
+        CHECK_INT_EQ(cell_cg_host_parse(plain, &host, NULL), 0);
+        CHECK_INT_EQ(host.n_mounts, 5);
+        CHECK(host.all_below_sys_fs_cgroup);
         cell_cg_host_release(&host);
 
         CHECK_INT_EQ(cell_cg_host_parse("41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,"
@@ -59,6 +69,7 @@ static void test_parse_mountinfo(void)
                      0);
         CHECK_INT_EQ(host.mode, CELL_CGROUP_MODE_V2);
         CHECK(host.mounts[0].favordynmods);
+        CHECK(host.all_below_sys_fs_cgroup);
         cell_cg_host_release(&host);
         CHECK_INT_EQ(cell_cg_host_parse("1 0 0:1 / / rw - ext4 /dev/sda rw\n", &host, NULL), 0);
         CHECK_INT_EQ(host.mode, CELL_CGROUP_MODE_NONE);

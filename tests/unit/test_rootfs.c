@@ -266,12 +266,12 @@ static void test_no_mount_namespace(void)
         spec.mounts = &m;
         spec.n_mounts = 1;
         struct cell_error err;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", &err) < 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, &err) < 0);
         CHECK_CONTAINS(err.msg, "mounts[0] (/proc)");
         CHECK_CONTAINS(err.msg, "linux.namespaces");
 
         spec.n_mounts = 0;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", &err) == 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, &err) == 0);
         char *masked[] = {"/proc/kcore", NULL};
         spec.linux.masked_paths = masked;
         spec.linux.n_masked_paths = 1;
