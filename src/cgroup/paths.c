@@ -55,10 +55,14 @@ static const char *named_part(const char *list, size_t *len)
         return name;
 }
 
-static bool line_matches(const char *list, size_t list_len, const struct cell_cg_mount *m)
+/* `exact`: the list as written equals the key; else the same controllers and name. */
+static bool line_matches(const char *list, size_t list_len, const struct cell_cg_mount *m,
+                         bool exact)
 {
         if (m->v2)
                 return list_len == 0;
+        if (exact)
+                return list_len > 0 && !strncmp(list, m->key, list_len) && m->key[list_len] == '\0';
         _cleanup_free_ char *copy = xstrndup(list, list_len);
         size_t a_len, b_len;
         const char *a = named_part(copy, &a_len), *b = named_part(m->key, &b_len);
@@ -69,17 +73,23 @@ static bool line_matches(const char *list, size_t list_len, const struct cell_cg
 int cell_cg_own_path(const char *proc_self_cgroup, const struct cell_cg_mount *m, char **out,
                      struct cell_error *err)
 {
-        const char *line = proc_self_cgroup;
-        while (*line) {
-                size_t len = strcspn(line, "\n");
-                const char *c1 = memchr(line, ':', len);
-                const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-                if (c2 && line_matches(c1 + 1, (size_t)(c2 - c1 - 1), m)) {
-                        *out = xstrndup(c2 + 1, len - (size_t)(c2 + 1 - line));
-                        return 0;
+        /* The kernel lists a hierarchy's controllers in the same order in
+         * /proc/self/cgroup and in its mount options (the key), so an exact
+         * match is tried first; comparing controller sets is the fallback. */
+        for (int exact = 1; exact >= 0; exact--) {
+                const char *line = proc_self_cgroup;
+                while (*line) {
+                        size_t len = strcspn(line, "\n");
+                        const char *c1 = memchr(line, ':', len);
+                        const char *c2 =
+                                c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+                        if (c2 && line_matches(c1 + 1, (size_t)(c2 - c1 - 1), m, exact)) {
+                                *out = xstrndup(c2 + 1, len - (size_t)(c2 + 1 - line));
+                                return 0;
+                        }
+                        line += len;
+                        line += *line == '\n';
                 }
-                line += len;
-                line += *line == '\n';
         }
         return cell_error_set(err, ENOENT,
                               "cgroup hierarchy %s (%s) not listed in /proc/self/cgroup",

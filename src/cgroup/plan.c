@@ -23,9 +23,7 @@ void cell_cg_plan_add(struct cell_cg_plan *plan, size_t dir, enum cell_cg_contro
 {
         va_list ap;
         va_start(ap, fmt);
-        char *value;
-        if (vasprintf(&value, fmt, ap) < 0)
-                abort();
+        char *value = xvasprintf(fmt, ap);
         va_end(ap);
         plan->writes = xreallocarray(plan->writes, plan->n + 1, sizeof(*plan->writes));
         plan->writes[plan->n++] = (struct cell_cg_write){
@@ -42,8 +40,7 @@ void cell_cg_plan_alt(struct cell_cg_plan *plan, const char *file, const char *f
         struct cell_cg_write *w = &plan->writes[plan->n - 1];
         va_list ap;
         va_start(ap, fmt);
-        if (vasprintf(&w->alt_value, fmt, ap) < 0)
-                abort();
+        w->alt_value = xvasprintf(fmt, ap);
         va_end(ap);
         w->alt_file = xstrdup(file);
 }
@@ -106,7 +103,6 @@ static int write_one(const struct cell_cgroup *cg, const struct cell_cg_write *w
 {
         const char *dir = cg->dirs[w->dir].path, *file = w->file, *value = w->value;
         char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", dir, file);
         if (!*last || (*last)->dir != w->dir || strcmp((*last)->file, w->file) != 0) {
                 if (*fd >= 0)
                         close(*fd);
@@ -130,8 +126,12 @@ static int write_one(const struct cell_cgroup *cg, const struct cell_cg_write *w
                                        ? 0
                                        : cell_error_errno(err, "%s: %s", w->field, path);
         }
-        if (cell_write_all(*fd, value, strlen(value)) < 0)
+        if (cell_write_all(*fd, value, strlen(value)) < 0) {
+                int e = errno;
+                snprintf(path, sizeof(path), "%s/%s", dir, file);
+                errno = e;
                 return cell_error_errno(err, "%s: write %s to %s", w->field, value, path);
+        }
         return 0;
 }
 

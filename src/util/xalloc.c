@@ -73,14 +73,32 @@ char *xstrndup(const char *s, size_t n)
         return p;
 }
 
+/*
+ * One formatting pass when the result fits in a stack buffer (nearly every
+ * path and value cell formats); vasprintf() formats twice, once to measure.
+ */
+char *xvasprintf(const char *fmt, va_list ap)
+{
+        char buf[256];
+        va_list again;
+        va_copy(again, ap);
+        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        if (n < 0)
+                oom();
+        char *p = xmalloc((size_t)n + 1);
+        if ((size_t)n < sizeof(buf))
+                memcpy(p, buf, (size_t)n + 1);
+        else
+                vsnprintf(p, (size_t)n + 1, fmt, again);
+        va_end(again);
+        return p;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
-        char *p = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
+        char *p = xvasprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                oom();
         return p;
 }

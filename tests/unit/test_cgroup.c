@@ -152,6 +152,15 @@ static void test_own_path(void)
         CHECK_INT_EQ(cell_cg_own_path(text, &v2, &out, NULL), 0);
         CHECK_STR_EQ(out, "/init.scope");
         free(out);
+        /* the same controllers written in another order still match */
+        struct cell_cg_mount acct_cpu = cpu;
+        acct_cpu.key = "cpuacct,cpu";
+        CHECK_INT_EQ(cell_cg_own_path(text, &acct_cpu, &out, NULL), 0);
+        CHECK_STR_EQ(out, "/c");
+        free(out);
+        /* a key that is only a prefix of a listed hierarchy is not that hierarchy */
+        struct cell_cg_mount just_cpu = {.key = "cpu", .controllers = CELL_CG_BIT(CELL_CG_CPU)};
+        CHECK(cell_cg_own_path(text, &just_cpu, &out, NULL) < 0);
         struct cell_error err = {0};
         CHECK(cell_cg_own_path(text, &pids, &out, &err) < 0);
         CHECK_CONTAINS(err.msg, "pids");
