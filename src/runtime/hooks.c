@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -163,6 +164,7 @@ static int run_hook(const struct cell_hook *hook, const char *state_json, struct
                 return cell_error_errno(err, "pipe");
         _cleanup_close_ int err_rd = errpipe[0];
         _cleanup_close_ int err_wr = errpipe[1];
+        cell_alloc_fork_point();
         pid_t pid = fork();
         if (pid < 0)
                 return cell_error_errno(err, "fork");

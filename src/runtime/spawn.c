@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/sync.h"
+#include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -43,6 +44,7 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
                 args.cgroup = (uint64_t)cgroup_fd;
         }
         *placed = cgroup_fd >= 0;
+        cell_alloc_fork_point(); /* no copy-on-write faults on the heap (util/arena.h) */
         long pid = syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0 && cgroup_fd >= 0) {
                 /* Placement can fail (a threaded cgroup, say); the child joins itself. */
@@ -104,6 +106,7 @@ int cell_spawn_hop(int sync_fd, struct cell_error *err)
 {
         int pidfd = -1;
         /* exit_signal must be 0 with CLONE_PARENT: ours (SIGCHLD) is inherited. */
+        cell_alloc_fork_point();
         struct clone3_args args = {.flags = CLONE_PARENT | CLONE_PIDFD,
                                    .pidfd = (uint64_t)(uintptr_t)&pidfd};
         /* The grandchild waits for EOF on `order` before it says anything,

@@ -30,7 +30,7 @@ enum block_kind {
 struct header {
         size_t size; /* usable bytes (the class capacity), see enum block_kind */
         uint32_t kind;
-        uint32_t pad;
+        uint32_t generation; /* class blocks: cell_arena_fork_point() calls before it */
 };
 
 struct free_block {
@@ -41,6 +41,7 @@ static unsigned char initial_region[INITIAL] __attribute__((aligned(PAGE)));
 static unsigned char *bump = initial_region, *bump_end = initial_region + INITIAL;
 static unsigned char *last_block; /* the most recent bump allocation (realloc in place) */
 static struct free_block *free_lists[N_CLASSES];
+static uint32_t generation;
 static int lock_word;
 
 static void lock(void)
@@ -113,7 +114,7 @@ static void *alloc_class(unsigned c, bool *fresh)
         struct free_block *b = free_lists[c];
         if (b) {
                 free_lists[c] = b->next;
-                header_of(b)->kind = KIND_CLASS;
+                header_of(b)->kind = KIND_CLASS; /* a block of this generation */
                 *fresh = false;
                 return b;
         }
@@ -132,6 +133,7 @@ static void *alloc_class(unsigned c, bool *fresh)
         bump += need;
         h->size = class_capacity(c);
         h->kind = KIND_CLASS;
+        h->generation = generation;
         last_block = (unsigned char *)(h + 1);
         *fresh = true;
         return h + 1;
@@ -183,6 +185,8 @@ void cell_arena_free(void *p)
         case KIND_CLASS: {
                 unsigned c = class_of(h->size);
                 struct free_block *b = p;
+                if (h->generation != generation)
+                        return; /* from before a fork: left alone, see cell_arena_fork_point */
                 lock();
                 h->kind = KIND_FREE;
                 if (last_block == p)
@@ -267,4 +271,20 @@ void *cell_arena_memalign(size_t align, size_t n)
         h->size = at - (uintptr_t)q;
         h->kind = KIND_ALIGNED;
         return (void *)at;
+}
+
+void cell_arena_fork_point(void)
+{
+        lock();
+        generation++;
+        for (unsigned c = 0; c < N_CLASSES; c++)
+                free_lists[c] = NULL;
+        last_block = NULL;
+        bump = (unsigned char *)(((uintptr_t)bump + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+        unlock();
+}
+
+/* The C library's allocator is not this one: nothing to do (libc_musl.c overrides). */
+__attribute__((weak)) void cell_alloc_fork_point(void)
+{
 }

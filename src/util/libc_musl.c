@@ -70,6 +70,11 @@ size_t malloc_usable_size(void *p)
         return cell_arena_usable_size(p);
 }
 
+void cell_alloc_fork_point(void)
+{
+        cell_arena_fork_point();
+}
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
         return cell_memcpy(dst, src, n);

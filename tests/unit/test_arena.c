@@ -263,6 +263,23 @@ static void test_memalign(void)
         CHECK_INT_EQ(errno, EINVAL);
 }
 
+/* After a fork point: fresh page, old blocks never written again, new ones reused. */
+static void test_fork_point(void)
+{
+        unsigned char *old = cell_arena_malloc(100);
+        fill(old, 100, 11);
+        cell_arena_fork_point();
+        unsigned char *fresh = cell_arena_malloc(2000); /* class 2048: empty free list */
+        CHECK_INT_EQ((uintptr_t)fresh % 4096, 16);      /* header at a page start */
+        cell_arena_free(old);                           /* from before: left as it was */
+        CHECK(holds(old, 100, 11));
+        unsigned char *again = cell_arena_malloc(100);
+        CHECK(again != old);
+        cell_arena_free(again);
+        CHECK(cell_arena_malloc(100) == again); /* this generation's blocks are reused */
+        cell_arena_free(fresh);
+}
+
 /* A second free of a block aborts instead of corrupting the free list. */
 static void test_double_free_aborts(void)
 {
@@ -280,4 +297,5 @@ static void test_double_free_aborts(void)
 
 UNIT_MAIN(UNIT_TEST(test_memcpy_memset), UNIT_TEST(test_memmove), UNIT_TEST(test_class_sizes),
           UNIT_TEST(test_realloc), UNIT_TEST(test_malloc_free_reuse), UNIT_TEST(test_steady_state),
-          UNIT_TEST(test_calloc), UNIT_TEST(test_memalign), UNIT_TEST(test_double_free_aborts))
+          UNIT_TEST(test_calloc), UNIT_TEST(test_memalign), UNIT_TEST(test_fork_point),
+          UNIT_TEST(test_double_free_aborts))
