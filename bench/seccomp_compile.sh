@@ -7,8 +7,10 @@
 #   sudo BENCH_RUNS=1000 bench/seccomp_compile.sh
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${CELL_BUILD_DIR:-$repo/build}
-[[ -f $build/build.ninja ]] || meson setup "$build" "$repo" >/dev/null
+# A glibc build of its own: the program is linked with the host's cc and
+# json-c, which the static musl build/ cannot be mixed with.
+build=${CELL_BUILD_DIR:-$repo/build-bench}
+bash "$repo/scripts/setup-build.sh" "$build" -Dstatic=false
 if ! out=$(ninja -C "$build" libcell.a 2>&1); then
 	echo "$out" >&2
 	exit 1
