@@ -91,21 +91,24 @@ unsigned cell_cg_controller_mask(const char *list, bool v2)
 static char *v1_key(const char *superopts, unsigned *mask, bool *favordynmods)
 {
         _cleanup_free_ char *copy = xstrdup(superopts);
-        char *key = xstrdup(""), *save = NULL;
+        char *key = xmalloc(strlen(superopts) + 1), *end = key, *save = NULL;
         *mask = 0;
         *favordynmods = false;
         for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                int c = controller_index(tok, strlen(tok), false);
+                size_t len = strlen(tok);
+                int c = controller_index(tok, len, false);
                 if (!strcmp(tok, "favordynmods"))
                         *favordynmods = true;
                 if (c < 0 && strncmp(tok, "name=", 5) != 0)
                         continue;
                 if (c >= 0)
                         *mask |= CELL_CG_BIT(c);
-                char *next = xasprintf("%s%s%s", key, *key ? "," : "", tok);
-                free(key);
-                key = next;
+                if (end != key)
+                        *end++ = ',';
+                memcpy(end, tok, len);
+                end += len;
         }
+        *end = '\0';
         return key;
 }
 

@@ -121,6 +121,32 @@ int cell_state_open(const char *root, const char *id, bool create, bool lock, in
         return cell_error_set(err, EAGAIN, "state directory %s/%s keeps being replaced", root, id);
 }
 
+/* Writes the object's userdata, a JSON text, as it is. */
+static int raw_json_serializer(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+        (void)level;
+        (void)flags;
+        const char *text = json_object_get_userdata(jso);
+        return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+static void free_userdata(json_object *jso, void *userdata)
+{
+        (void)jso;
+        free(userdata);
+}
+
+/*
+ * The cgroup handle (cell_cgroup_to_string(), a JSON object) nested as it
+ * is: as a JSON string it was escaped quote by quote on every write.
+ */
+static json_object *raw_json(const char *text)
+{
+        json_object *o = json_object_new_object();
+        json_object_set_serializer(o, raw_json_serializer, xstrdup(text), free_userdata);
+        return o;
+}
+
 static json_object *record_to_json(const struct cell_state_record *rec)
 {
         json_object *o = json_object_new_object();
@@ -132,7 +158,9 @@ static json_object *record_to_json(const struct cell_state_record *rec)
         json_object_object_add(o, "rootfs", json_object_new_string(rec->rootfs));
         json_object_object_add(o, "created", json_object_new_string(rec->created));
         if (rec->cgroup)
-                json_object_object_add(o, "cgroup", json_object_new_string(rec->cgroup));
+                json_object_object_add(o, "cgroup", rec->cgroup[0] == '{'
+                                                            ? raw_json(rec->cgroup)
+                                                            : json_object_new_string(rec->cgroup));
         json_object *ann = json_object_new_object();
         for (size_t i = 0; i < rec->n_annotations; i++)
                 json_object_object_add(ann, rec->annotations[i].key,
@@ -221,7 +249,10 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         rec->bundle = dup_string(o, "bundle");
         rec->rootfs = dup_string(o, "rootfs");
         rec->created = dup_string(o, "created");
-        rec->cgroup = dup_string(o, "cgroup");
+        rec->cgroup = dup_string(o, "cgroup"); /* a string in state written by earlier builds */
+        if (json_object_object_get_ex(o, "cgroup", &v) && json_object_is_type(v, json_type_object))
+                rec->cgroup = xstrdup(json_object_to_json_string_ext(
+                        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         if (json_object_object_get_ex(o, "pid", &v))
                 rec->pid = json_object_get_int(v);
         if (json_object_object_get_ex(o, "pidStart", &v))

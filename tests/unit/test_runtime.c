@@ -66,6 +66,22 @@ static void test_state_roundtrip_in_place(void)
                                         .annotations = &ann,
                                         .n_annotations = 1};
         CHECK(cell_state_write(dfd, &rec, &err) == 0);
+        /* the cgroup handle is nested as a JSON object, and read back as its text */
+        _cleanup_free_ char *text = NULL;
+        CHECK(cell_read_file_at(dfd, "state.json", &text, NULL, &err) == 0);
+        CHECK_CONTAINS(text, "\"cgroup\":{\"mode\":\"none\"}");
+        struct cell_state_record nested;
+        CHECK(cell_state_read(dfd, &nested, &err) == 0);
+        CHECK_STR_EQ(nested.cgroup, "{\"mode\":\"none\"}");
+        cell_state_record_release(&nested);
+        /* state from earlier builds held it as a string */
+        static const char old_form[] = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                                       "\"cgroup\":\"{\\\"mode\\\":\\\"v1\\\"}\"}";
+        CHECK(cell_write_file_at(dfd, "state.json", old_form, sizeof(old_form) - 1, &err) == 0);
+        CHECK(cell_state_read(dfd, &nested, &err) == 0);
+        CHECK_STR_EQ(nested.cgroup, "{\"mode\":\"v1\"}");
+        cell_state_record_release(&nested);
+        CHECK(cell_state_write(dfd, &rec, &err) == 0);
         /* A shorter rewrite in place must still read back exactly. */
         rec.pid = 7;
         rec.cgroup = NULL;
