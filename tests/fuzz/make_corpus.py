@@ -482,7 +482,21 @@ def resources_seeds():
         write("resources", name, data)
 
 
+def arena_seeds():
+    """Programs of 4-byte operations (fuzz_arena.c): op, slot, two size bytes."""
+    import random
+    rnd = random.Random(7)
+    mixed = bytearray()
+    for _ in range(200):
+        mixed += bytes([rnd.randrange(8), rnd.randrange(64), rnd.randrange(256), rnd.randrange(256)])
+    write("arena", "seed-mixed", bytes(mixed))
+    # one block grown by realloc through the classes and past the largest
+    write("arena", "seed-grow", bytes([0, 1, 10, 0, 4, 1, 100, 0, 4, 1, 200, 1, 4, 1, 0, 0x30,
+                                       4, 1, 0, 0xfc, 3, 1, 0, 0]))
+
+
 def main():
+    arena_seeds()
     resources_seeds()
     state_seeds()
     spec_seeds()
