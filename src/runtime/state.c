@@ -158,9 +158,9 @@ static json_object *record_to_json(const struct cell_state_record *rec)
         json_object_object_add(o, "rootfs", json_object_new_string(rec->rootfs));
         json_object_object_add(o, "created", json_object_new_string(rec->created));
         if (rec->cgroup)
-                json_object_object_add(o, "cgroup", rec->cgroup[0] == '{'
-                                                            ? raw_json(rec->cgroup)
-                                                            : json_object_new_string(rec->cgroup));
+                json_object_object_add(o, "cgroup", rec->cgroup_not_json
+                                                            ? json_object_new_string(rec->cgroup)
+                                                            : raw_json(rec->cgroup));
         json_object *ann = json_object_new_object();
         for (size_t i = 0; i < rec->n_annotations; i++)
                 json_object_object_add(ann, rec->annotations[i].key,
@@ -232,6 +232,32 @@ static void read_annotations(json_object *o, struct cell_state_record *rec)
         rec->n_annotations = i;
 }
 
+/*
+ * "cgroup": a nested object, or in state written by earlier builds a string
+ * holding the object's text.  Kept as the text of a JSON object whenever it
+ * is one, since cell_state_write() nests it back as it is.
+ */
+static void read_cgroup(json_object *o, struct cell_state_record *rec)
+{
+        json_object *v, *parsed = NULL;
+        if (!json_object_object_get_ex(o, "cgroup", &v))
+                return;
+        if (json_object_is_type(v, json_type_string)) {
+                parsed = json_tokener_parse(json_object_get_string(v));
+                if (!json_object_is_type(parsed, json_type_object)) {
+                        json_object_put(parsed);
+                        rec->cgroup = xstrdup(json_object_get_string(v));
+                        rec->cgroup_not_json = true;
+                        return;
+                }
+                v = parsed;
+        }
+        if (json_object_is_type(v, json_type_object))
+                rec->cgroup = xstrdup(json_object_to_json_string_ext(
+                        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(parsed);
+}
+
 int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error *err)
 {
         _cleanup_free_ char *text = NULL;
@@ -249,10 +275,7 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         rec->bundle = dup_string(o, "bundle");
         rec->rootfs = dup_string(o, "rootfs");
         rec->created = dup_string(o, "created");
-        rec->cgroup = dup_string(o, "cgroup"); /* a string in state written by earlier builds */
-        if (json_object_object_get_ex(o, "cgroup", &v) && json_object_is_type(v, json_type_object))
-                rec->cgroup = xstrdup(json_object_to_json_string_ext(
-                        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        read_cgroup(o, rec);
         if (json_object_object_get_ex(o, "pid", &v))
                 rec->pid = json_object_get_int(v);
         if (json_object_object_get_ex(o, "pidStart", &v))

@@ -36,6 +36,9 @@ struct cell_state_record {
         char *rootfs;
         char *created; /* RFC 3339 */
         char *cgroup;  /* cell_cgroup_to_string(), may be NULL */
+        /* `cgroup` is not a JSON object's text (read from a damaged state
+         * file): written back as a JSON string, not nested */
+        bool cgroup_not_json;
         struct cell_key_value *annotations;
         size_t n_annotations;
 };

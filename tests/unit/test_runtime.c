@@ -81,6 +81,18 @@ static void test_state_roundtrip_in_place(void)
         CHECK(cell_state_read(dfd, &nested, &err) == 0);
         CHECK_STR_EQ(nested.cgroup, "{\"mode\":\"v1\"}");
         cell_state_record_release(&nested);
+        /* a damaged string stays a string through a rewrite (the fuzzer's find) */
+        static const char damaged[] = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                                      "\"cgroup\":\"{\\\"mode\\\",\"}";
+        CHECK(cell_write_file_at(dfd, "state.json", damaged, sizeof(damaged) - 1, &err) == 0);
+        CHECK(cell_state_read(dfd, &nested, &err) == 0);
+        CHECK_STR_EQ(nested.cgroup, "{\"mode\",");
+        CHECK(nested.cgroup_not_json);
+        CHECK(cell_state_write(dfd, &nested, &err) == 0);
+        cell_state_record_release(&nested);
+        CHECK(cell_state_read(dfd, &nested, &err) == 0);
+        CHECK_STR_EQ(nested.cgroup, "{\"mode\",");
+        cell_state_record_release(&nested);
         CHECK(cell_state_write(dfd, &rec, &err) == 0);
         /* A shorter rewrite in place must still read back exactly. */
         rec.pid = 7;
