@@ -74,11 +74,14 @@ void cell_launch_close_fds(struct cell_launch *l, bool keep_dir);
  * The end of a container: destroy its cgroup (killing what is left), run
  * the poststop hooks (failures only warn), remove its state directory.
  * `spec` may be NULL: the poststop hooks are then read from the copy of
- * config.json in the state directory.  Idempotent.
+ * config.json in the state directory.  `cgroup` is the container's live
+ * handle when the caller has it (a foreground run), else NULL: it is then
+ * read from the record.  `dirfd` is the locked state directory, or -1.
+ * Idempotent.
  */
 int cell_container_teardown(const struct cell_runtime *rt, const char *id, int dirfd,
                             const struct cell_state_record *rec, const struct cell_spec *spec,
-                            struct cell_error *err);
+                            struct cell_cgroup *cgroup, struct cell_error *err);
 
 /* State JSON (runtime-spec) of a record with the given status, for hooks. */
 char *cell_state_record_json(const struct cell_state_record *rec, enum cell_status status,

@@ -385,17 +385,19 @@ int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, 
 
 int cell_container_teardown(const struct cell_runtime *rt, const char *id, int dirfd,
                             const struct cell_state_record *rec, const struct cell_spec *spec,
-                            struct cell_error *err)
+                            struct cell_cgroup *cgroup, struct cell_error *err)
 {
-        struct cell_cgroup *cg = NULL;
-        if (load_cgroup(rec, &cg, err) < 0)
+        struct cell_cgroup *loaded = NULL;
+        if (!cgroup && load_cgroup(rec, &loaded, err) < 0)
                 return -1;
+        struct cell_cgroup *cg = cgroup ? cgroup : loaded;
         int r = cg ? cell_cgroup_destroy(cg, err) : 0;
-        cell_cgroup_free(cg);
+        cell_cgroup_free(loaded);
         if (r < 0)
                 return -1;
         run_saved_hooks(dirfd, rec, spec, CELL_HOOK_POSTSTOP, CELL_STATUS_STOPPED);
-        return cell_state_remove(rt->root, id, err);
+        return dirfd >= 0 ? cell_state_remove_held(rt->root, id, dirfd, err)
+                          : cell_state_remove(rt->root, id, err);
 }
 
 /*
@@ -460,7 +462,7 @@ int cell_container_delete(const struct cell_runtime *rt, const char *id, bool fo
                  kill_init(&rec, status == CELL_STATUS_PAUSED, err) < 0)
                 r = -1;
         else if (r == 0)
-                r = cell_container_teardown(rt, id, dirfd, &rec, NULL, err);
+                r = cell_container_teardown(rt, id, dirfd, &rec, NULL, NULL, err);
         cell_state_record_release(&rec);
         return r < 0 ? cell_error_prefix(err, "delete container \"%s\"", id) : 0;
 }

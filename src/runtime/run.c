@@ -107,7 +107,7 @@ static void teardown(struct cell_launch *l)
         cell_error_clear(&err);
         cell_launch_close_fds(l, true);
         flock(l->dirfd, LOCK_EX);
-        if (cell_container_teardown(l->rt, l->id, l->dirfd, &l->rec, l->spec, &err) < 0)
+        if (cell_container_teardown(l->rt, l->id, l->dirfd, &l->rec, l->spec, l->cgroup, &err) < 0)
                 cell_warn("%s", err.msg);
         l->dir_created = false;
         l->pid = 0;
