@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
@@ -290,6 +291,19 @@ int cell_cgroup_host_report(char **text, struct cell_error *err)
                         m->v2 ? "cgroup2" : "cgroup v1");
                 print_controllers(f, m);
                 fprintf(f, ", favordynmods: %s\n", m->favordynmods ? "yes" : "no");
+        }
+        for (size_t i = 0; i < host->n_mounts; i++) {
+                const struct cell_cg_mount *m = &host->mounts[i];
+                if (m->v2 || !(m->controllers & CELL_CG_BIT(CELL_CG_BLKIO)))
+                        continue;
+                _cleanup_free_ char *cfq = cell_path_join(m->mount_point, "blkio.weight");
+                _cleanup_free_ char *bfq = cell_path_join(m->mount_point, "blkio.bfq.weight");
+                if (access(cfq, F_OK) < 0 && access(bfq, F_OK) < 0)
+                        fprintf(f,
+                                "unavailable: linux.resources.blockIO.weight and weightDevice "
+                                "(%s has neither blkio.weight nor blkio.bfq.weight: the kernel "
+                                "has no CFQ or BFQ I/O scheduler)\n",
+                                m->mount_point);
         }
         fputs("missing controllers:", f);
         const char *sep = " ";

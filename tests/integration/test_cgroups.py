@@ -882,6 +882,10 @@ def test_check_reports_host(cell):
         want = "yes" if "favordynmods" in opts else "no"
         assert line[0].endswith("favordynmods: " + want), line[0]
     assert lines[-3].startswith("missing controllers:")
+    # a controller whose kernel lacks a feature cell would need for a field
+    unavailable = [ln for ln in lines if ln.startswith("unavailable: linux.resources.blockIO.weight")]
+    blkio = [m for m, t, o in mounts if t == "cgroup" and "blkio" in o]
+    assert len(unavailable) == (1 if blkio and blkio_weight_file() is None else 0), lines
 
 
 def test_check_reports_state_root_and_binary(cell, testdir, binary):
