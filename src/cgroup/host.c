@@ -169,10 +169,10 @@ int cell_cg_host_parse(const char *mountinfo, struct cell_cg_host *host, struct 
                 bool v2 = !strcmp(l.fstype, "cgroup2");
                 if (!v2 && strcmp(l.fstype, "cgroup") != 0)
                         continue;
-                if (seen_devno(devnos, n_devnos, l.devno) || (v2 && have_v2) ||
-                    !cell_path_has_prefix(l.mount_point, "/sys/fs/cgroup"))
+                bool again = seen_devno(devnos, n_devnos, l.devno) || (v2 && have_v2);
+                if (again || !cell_path_has_prefix(l.mount_point, "/sys/fs/cgroup"))
                         host->all_below_sys_fs_cgroup = false;
-                if (seen_devno(devnos, n_devnos, l.devno) || (v2 && have_v2))
+                if (again)
                         continue;
                 devnos = xreallocarray(devnos, n_devnos + 1, sizeof(*devnos));
                 devnos[n_devnos++] = l.devno;

@@ -115,9 +115,10 @@ static int write_one(const struct cell_cgroup *cg, const struct cell_cg_write *w
                         /* Neither file: the kernel lacks the feature (blkio
                          * weights without CFQ or BFQ), not the directory. */
                         if (*fd < 0 && errno == ENOENT && !w->optional)
-                                return cell_error_errno(
-                                        err, "%s: neither %s nor %s exists in %s (not offered by this kernel)",
-                                        w->field, w->file, w->alt_file, dir);
+                                return cell_error_errno(err,
+                                                        "%s: neither %s nor %s exists in %s (not "
+                                                        "offered by this kernel)",
+                                                        w->field, w->file, w->alt_file, dir);
                 } else if (*fd >= 0) {
                         *last = w;
                 }

@@ -158,8 +158,8 @@ static json_object *record_to_json(const struct cell_state_record *rec)
         json_object_object_add(o, "rootfs", json_object_new_string(rec->rootfs));
         json_object_object_add(o, "created", json_object_new_string(rec->created));
         if (rec->cgroup)
-                json_object_object_add(o, "cgroup", rec->cgroup_not_json
-                                                            ? json_object_new_string(rec->cgroup)
+                json_object_object_add(o, "cgroup",
+                                       rec->cgroup_not_json ? json_object_new_string(rec->cgroup)
                                                             : raw_json(rec->cgroup));
         json_object *ann = json_object_new_object();
         for (size_t i = 0; i < rec->n_annotations; i++)

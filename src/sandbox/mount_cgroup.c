@@ -161,8 +161,7 @@ static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct cell_cgroup
         return r;
 }
 
-static int populate_hierarchy(struct cell_rootfs_ctx *ctx,
-                              const struct cell_cgroup_hierarchy *h,
+static int populate_hierarchy(struct cell_rootfs_ctx *ctx, const struct cell_cgroup_hierarchy *h,
                               const struct cell_mount *m, int tmpfsfd, struct cell_error *err)
 {
         const char *name = strrchr(h->mount_point, '/') + 1;

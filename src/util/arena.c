@@ -12,11 +12,11 @@
 #include "util/memops.h"
 
 #define ALIGN 16u
-#define SMALL_MAX 256u                 /* classes 0..15: 16, 32, ... 256 */
-#define N_CLASSES 48u                  /* then 4 per power of two: 320 ... 65536 */
-#define CLASS_MAX ((size_t)64 << 10)   /* largest class; above: a mapping per block */
-#define CHUNK ((size_t)1 << 20)        /* arena growth after the .bss region */
-#define INITIAL ((size_t)256 << 10)    /* the .bss region */
+#define SMALL_MAX 256u               /* classes 0..15: 16, 32, ... 256 */
+#define N_CLASSES 48u                /* then 4 per power of two: 320 ... 65536 */
+#define CLASS_MAX ((size_t)64 << 10) /* largest class; above: a mapping per block */
+#define CHUNK ((size_t)1 << 20)      /* arena growth after the .bss region */
+#define INITIAL ((size_t)256 << 10)  /* the .bss region */
 #define PAGE ((size_t)4096)
 
 enum block_kind {
@@ -85,8 +85,8 @@ size_t cell_arena_class_size(size_t n)
 
 static void *map(size_t len)
 {
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         return p == MAP_FAILED ? NULL : p;
 }
 

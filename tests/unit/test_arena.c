@@ -74,7 +74,8 @@ static void test_memmove(void)
 {
         static unsigned char buf[1200], ref[1200];
         int bad = 0;
-        static const size_t sizes[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000};
+        static const size_t sizes[] = {0,  1,  2,  3,  7,  8,  15,  16,  17,
+                                       31, 32, 33, 63, 64, 65, 100, 1000};
         for (size_t k = 0; k < CELL_ARRAY_SIZE(sizes); k++) {
                 size_t n = sizes[k];
                 for (size_t dist = 0; dist <= 80; dist++)

@@ -467,9 +467,12 @@ static void test_plan_execute_alt(void)
 {
         char tmpl[] = "/tmp/cell-unit-plan-XXXXXX";
         CHECK(mkdtemp(tmpl) != NULL);
-        struct cell_cgroup_dir dir = {.driver = &cell_cg_driver_v1, .key = "blkio", .path = tmpl,
+        struct cell_cgroup_dir dir = {.driver = &cell_cg_driver_v1,
+                                      .key = "blkio",
+                                      .path = tmpl,
                                       .mount_point = "/sys/fs/cgroup/blkio",
-                                      .controllers = CELL_CG_BIT(CELL_CG_BLKIO), .fd = -1};
+                                      .controllers = CELL_CG_BIT(CELL_CG_BLKIO),
+                                      .fd = -1};
         struct cell_cgroup cg = {CELL_CGROUP_MODE_V1, &dir, 1};
         struct cell_cg_plan plan = {0};
         cell_cg_plan_add(&plan, 0, CELL_CG_BLKIO, "linux.resources.blockIO.weight", "blkio.weight",

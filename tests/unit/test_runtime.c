@@ -49,6 +49,26 @@ static char *make_dir(void)
         return xstrdup(mkdtemp(tmpl));
 }
 
+/*
+ * state.json holding `text`: its cgroup reads back as `want` (not the text
+ * of a JSON object when `damaged`), and again the same after
+ * cell_state_write() of what was read.
+ */
+static void check_cgroup_read(int dfd, const char *text, const char *want, bool damaged)
+{
+        struct cell_error err;
+        struct cell_state_record rec;
+        CHECK(cell_write_file_at(dfd, "state.json", text, strlen(text), &err) == 0);
+        for (int round = 0; round < 2; round++) {
+                CHECK(cell_state_read(dfd, &rec, &err) == 0);
+                CHECK_STR_EQ(rec.cgroup, want);
+                CHECK(rec.cgroup_not_json == damaged);
+                if (round == 0)
+                        CHECK(cell_state_write(dfd, &rec, &err) == 0);
+                cell_state_record_release(&rec);
+        }
+}
+
 static void test_state_roundtrip_in_place(void)
 {
         _cleanup_free_ char *dir = make_dir();
@@ -75,24 +95,15 @@ static void test_state_roundtrip_in_place(void)
         CHECK_STR_EQ(nested.cgroup, "{\"mode\":\"none\"}");
         cell_state_record_release(&nested);
         /* state from earlier builds held it as a string */
-        static const char old_form[] = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
-                                       "\"cgroup\":\"{\\\"mode\\\":\\\"v1\\\"}\"}";
-        CHECK(cell_write_file_at(dfd, "state.json", old_form, sizeof(old_form) - 1, &err) == 0);
-        CHECK(cell_state_read(dfd, &nested, &err) == 0);
-        CHECK_STR_EQ(nested.cgroup, "{\"mode\":\"v1\"}");
-        cell_state_record_release(&nested);
+        check_cgroup_read(dfd,
+                          "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                          "\"cgroup\":\"{\\\"mode\\\":\\\"v1\\\"}\"}",
+                          "{\"mode\":\"v1\"}", false);
         /* a damaged string stays a string through a rewrite (the fuzzer's find) */
-        static const char damaged[] = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
-                                      "\"cgroup\":\"{\\\"mode\\\",\"}";
-        CHECK(cell_write_file_at(dfd, "state.json", damaged, sizeof(damaged) - 1, &err) == 0);
-        CHECK(cell_state_read(dfd, &nested, &err) == 0);
-        CHECK_STR_EQ(nested.cgroup, "{\"mode\",");
-        CHECK(nested.cgroup_not_json);
-        CHECK(cell_state_write(dfd, &nested, &err) == 0);
-        cell_state_record_release(&nested);
-        CHECK(cell_state_read(dfd, &nested, &err) == 0);
-        CHECK_STR_EQ(nested.cgroup, "{\"mode\",");
-        cell_state_record_release(&nested);
+        check_cgroup_read(dfd,
+                          "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                          "\"cgroup\":\"{\\\"mode\\\",\"}",
+                          "{\"mode\",", true);
         CHECK(cell_state_write(dfd, &rec, &err) == 0);
         /* A shorter rewrite in place must still read back exactly. */
         rec.pid = 7;
