@@ -24,6 +24,9 @@
  *     mappings of their own, unmapped on free;
  *   - grows the most recent block in place on realloc (json-c's print
  *     buffers double as they fill).
+ *   - maps its pages 32 KiB ahead of use with one madvise(MADV_POPULATE_WRITE)
+ *     instead of a page fault per page (a fault costs ~13 us in a VM with
+ *     shadow page tables, such as these machines).
  * Every block is 16-byte aligned and preceded by a 16-byte header.  One
  * spin lock makes it thread-safe; cell has no threads today.
  */
