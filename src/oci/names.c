@@ -2,11 +2,12 @@
 /* Name tables of the runtime-spec: namespaces, capabilities, rlimits, hook kinds. */
 #include "oci/spec.h"
 
+#include <fcntl.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "util/cleanup.h"
 
@@ -130,10 +131,19 @@ int cell_cap_last(void)
         if (cached >= 0)
                 return cached;
         int last = (int)CELL_ARRAY_SIZE(cap_names) - 1;
-        _cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-        int v;
-        if (f && fscanf(f, "%d", &v) == 1 && v >= 0 && v < 64)
-                last = v;
+        /* open and read: stdio would add an fcntl and an lseek to this */
+        char buf[16];
+        int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (fd >= 0)
+                close(fd);
+        if (n > 0) {
+                buf[n] = '\0';
+                char *end;
+                long v = strtol(buf, &end, 10);
+                if (end != buf && (*end == '\n' || *end == '\0') && v >= 0 && v < 64)
+                        last = (int)v;
+        }
         cached = last;
         return cached;
 }
