@@ -3,6 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,14 +165,59 @@ struct kernel_sigaction {
         unsigned long long mask;
 };
 
+/* The hexadecimal mask after `key` in a /proc status text. */
+static int status_mask(const char *text, const char *key, uint64_t *out)
+{
+        const char *at = strstr(text, key);
+        if (!at)
+                return -1;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(at + strlen(key), &end, 16);
+        if (errno || end == at + strlen(key) || *end != '\n')
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/*
+ * The signals not at SIG_DFL, ignored or caught (bit N-1 for signal N), from
+ * /proc/thread-self/status: one read instead of a call per signal.  -1 when
+ * /proc cannot tell.
+ */
+static int non_default_signals(uint64_t *out)
+{
+        char buf[4096];
+        int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        uint64_t ignored, caught;
+        if (status_mask(buf, "\nSigIgn:\t", &ignored) < 0 ||
+            status_mask(buf, "\nSigCgt:\t", &caught) < 0)
+                return -1;
+        *out = ignored | caught;
+        return 0;
+}
+
 void cell_signals_reset(void)
 {
         /* With the kernel's call: a libc's sigaction() refuses the signals it
          * reserves, which a caller may still have set to SIG_IGN. */
         struct kernel_sigaction dfl = {.handler = SIG_DFL};
-        for (int sig = 1; sig <= RTMAX; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+        uint64_t set;
+        bool known = non_default_signals(&set) == 0;
+        for (int sig = 1; sig <= RTMAX; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                if (known && !(set & (UINT64_C(1) << (sig - 1))))
+                        continue;
+                syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+        }
         unsigned long long none = 0;
         syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 }

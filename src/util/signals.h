@@ -34,7 +34,9 @@ void cell_sigset_fill(sigset_t *set);
 
 /*
  * Every signal's disposition back to SIG_DFL and the mask empty, with the
- * kernel's calls: what a new program should start with.
+ * kernel's calls: what a new program should start with.  Only the signals
+ * /proc/thread-self/status shows ignored or caught are reset (each, when
+ * /proc cannot tell).
  */
 void cell_signals_reset(void);
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The command line's pure parts: signal names and the option parsers. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,15 +121,30 @@ static void *kernel_handler(int sig)
         return old.handler;
 }
 
-static void test_signals_reset(void)
+static void on_signal(int sig)
+{
+        (void)sig;
+}
+
+/* Ignored and caught signals back to SIG_DFL; read from /proc, so also
+ * checked with /proc out of reach (the one-by-one fallback). */
+static void check_signals_reset(bool hide_proc)
 {
         pid_t pid = fork();
         if (pid == 0) {
+                if (hide_proc && (unshare(CLONE_NEWNS) < 0 ||
+                                  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                                  mount("tmpfs", "/proc", "tmpfs", 0, NULL) < 0))
+                        _exit(4);
                 /* SIG_IGN for a standard signal and for 34, which musl keeps for
                  * itself; a blocked mask with every bit. */
                 struct kernel_sigaction ign = {.handler = SIG_IGN};
                 syscall(SYS_rt_sigaction, SIGUSR1, &ign, NULL, sizeof(ign.mask));
                 syscall(SYS_rt_sigaction, 34, &ign, NULL, sizeof(ign.mask));
+                syscall(SYS_rt_sigaction, 64, &ign, NULL, sizeof(ign.mask));
+                /* and a caught one */
+                struct sigaction caught = {.sa_handler = on_signal};
+                sigaction(SIGHUP, &caught, NULL);
                 sigset_t all;
                 cell_sigset_fill(&all);
                 sigprocmask(SIG_SETMASK, &all, NULL);
@@ -138,7 +156,8 @@ static void test_signals_reset(void)
                 cell_signals_reset();
                 syscall(SYS_rt_sigprocmask, SIG_SETMASK, NULL, &mask, sizeof(mask));
                 _exit(kernel_handler(SIGUSR1) == SIG_DFL && kernel_handler(34) == SIG_DFL &&
-                                      mask == 0
+                                      kernel_handler(64) == SIG_DFL &&
+                                      kernel_handler(SIGHUP) == SIG_DFL && mask == 0
                               ? 0
                               : 3);
         }
@@ -146,6 +165,12 @@ static void test_signals_reset(void)
         CHECK_INT_EQ(waitpid(pid, &status, 0), pid);
         CHECK(WIFEXITED(status));
         CHECK_INT_EQ(WEXITSTATUS(status), 0);
+}
+
+static void test_signals_reset(void)
+{
+        check_signals_reset(false);
+        check_signals_reset(true);
 }
 
 /* Error texts read as runc's (Go's) whichever libc cell is built with. */
