@@ -44,13 +44,24 @@ static void format_number(char *buf, size_t size, int64_t v)
 }
 
 /* "c 1:3 rwm"; an empty access list means all of "rwm" (as runc). */
+static const char *rule_access(const struct cell_device_rule *d)
+{
+        return d->access[0] ? d->access : "rwm";
+}
+
+/* Every device, every access: the kernel's "a" (which resets the list). */
+static bool covers_everything(const struct cell_device_rule *d)
+{
+        const char *access = rule_access(d);
+        return d->type == 'a' && strspn(access, "rwm") == strlen(access) && strchr(access, 'r') &&
+               strchr(access, 'w') && strchr(access, 'm');
+}
+
 static void add_rule(struct cell_cg_plan *p, size_t dir, const struct cell_device_rule *d)
 {
-        const char *access = d->access[0] ? d->access : "rwm";
+        const char *access = rule_access(d);
         const char *file = d->allow ? "devices.allow" : "devices.deny";
-        bool everything = d->type == 'a' && strspn(access, "rwm") == strlen(access) &&
-                          strchr(access, 'r') && strchr(access, 'w') && strchr(access, 'm');
-        if (everything) {
+        if (covers_everything(d)) {
                 /* "a" resets the whole list: allow-all or deny-all. */
                 cell_cg_plan_add(p, dir, CELL_CG_DEVICES, "linux.resources.devices", file, "a");
                 return;
@@ -79,7 +90,9 @@ int cell_cg_v1_devices(struct cell_cg_plan *p, size_t dir, const struct cell_res
         struct cell_device_rule *rules;
         size_t n = cell_cg_device_rules(r, &rules);
         cell_cg_plan_add(p, dir, CELL_CG_DEVICES, "linux.resources.devices", "devices.deny", "a");
-        for (size_t i = 0; i < n; i++)
+        /* Specs usually begin with that same deny-all: not written twice. */
+        size_t first = n > 0 && !rules[0].allow && covers_everything(&rules[0]) ? 1 : 0;
+        for (size_t i = first; i < n; i++)
                 add_rule(p, dir, &rules[i]);
         free(rules);
         return 0;
