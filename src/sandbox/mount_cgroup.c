@@ -129,8 +129,13 @@ static int read_layout(const struct cell_rootfs_ctx *ctx, struct layout *l, stru
         return 0;
 }
 
+/*
+ * Onto `name` in the directory `dirfd` ("": dirfd itself).  A name is one
+ * this process just made in its own fresh tmpfs: nothing to lead the walk
+ * astray, and no open/close of it per hierarchy.
+ */
 static int bind_hierarchy(const struct cell_cgroup_hierarchy *h, const struct cell_mount *m,
-                          int dstfd)
+                          int dirfd, const char *name)
 {
         _cleanup_close_ int tree =
                 open_tree(AT_FDCWD, h->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -142,22 +147,25 @@ static int bind_hierarchy(const struct cell_cgroup_hierarchy *h, const struct ce
         if ((set || clr) &&
             mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
                 return -1;
-        return move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        return move_mount(tree, "", dirfd, name,
+                          MOVE_MOUNT_F_EMPTY_PATH | (*name ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
 }
 
 static int mount_hierarchy(struct cell_rootfs_ctx *ctx, const struct cell_cgroup_hierarchy *h,
-                           const struct cell_mount *m, int dstfd)
+                           const struct cell_mount *m, int dirfd, const char *name)
 {
         if (!ctx->cgroupns)
-                return bind_hierarchy(h, m, dstfd);
+                return bind_hierarchy(h, m, dirfd, name);
         char buf[CELL_PROC_FD_BUF];
+        _cleanup_free_ char *target =
+                xasprintf("%s%s%s", cell_proc_fd_path(buf, dirfd), *name ? "/" : "", name);
         unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
                                           MS_RELATIME | MS_NOATIME | MS_STRICTATIME);
-        int r = mount("cgroup", cell_proc_fd_path(buf, dstfd), h->v2 ? "cgroup2" : "cgroup", flags,
+        int r = mount("cgroup", target, h->v2 ? "cgroup2" : "cgroup", flags,
                       h->v2 ? NULL : h->controllers);
         /* The kernel may refuse a fresh mount (user namespace rules); bind instead. */
         if (r < 0 && (errno == EPERM || errno == EBUSY))
-                r = bind_hierarchy(h, m, dstfd);
+                r = bind_hierarchy(h, m, dirfd, name);
         return r;
 }
 
@@ -167,11 +175,7 @@ static int populate_hierarchy(struct cell_rootfs_ctx *ctx, const struct cell_cgr
         const char *name = strrchr(h->mount_point, '/') + 1;
         if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
                 return cell_error_errno(err, "mkdir %s", name);
-        _cleanup_close_ int dirfd =
-                openat(tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dirfd < 0)
-                return cell_error_errno(err, "open %s", name);
-        if (mount_hierarchy(ctx, h, m, dirfd) < 0)
+        if (mount_hierarchy(ctx, h, m, tmpfsfd, name) < 0)
                 return cell_error_errno(err, "hierarchy \"%s\" (%s)", name, h->mount_point);
         if (!strchr(name, ','))
                 return 0;
@@ -217,7 +221,7 @@ int cell_mount_cgroup(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, c
         for (size_t i = 0; r == 0 && i < l.n; i++)
                 if (l.items[i].v2 && !strcmp(l.items[i].mount_point, "/sys/fs/cgroup"))
                         unified = &l.items[i];
-        if (r == 0 && unified && mount_hierarchy(ctx, unified, m, dstfd) < 0)
+        if (r == 0 && unified && mount_hierarchy(ctx, unified, m, dstfd, "") < 0)
                 r = cell_error_errno(err, "cgroup2 (%s)", unified->mount_point);
         else if (r == 0 && !unified)
                 r = mount_v1_tree(ctx, &l, m, dest, dstfd, err);
