@@ -293,18 +293,33 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         return 0;
 }
 
-int cell_state_remove_held(const char *root, const char *id, int dirfd, struct cell_error *err)
+/* 0 when `path` is gone, 1 when it still holds entries, -1 on another error. */
+static int remove_state_dir(const char *path, struct cell_error *err)
 {
-        static const char *const files[] = {STATE_FILE, "exec.fifo", "config.json"};
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++)
-                if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
-                        return cell_error_errno(err, "remove %s/%s/%s", root, id, files[i]);
-        _cleanup_free_ char *path = cell_path_join(root, id);
         if (rmdir(path) == 0 || errno == ENOENT)
                 return 0;
-        if (errno != ENOTEMPTY && errno != EEXIST)
-                return cell_error_errno(err, "remove state directory %s", path);
-        return cell_state_remove(root, id, err);
+        if (errno == ENOTEMPTY || errno == EEXIST)
+                return 1;
+        return cell_error_errno(err, "remove state directory %s", path);
+}
+
+int cell_state_remove_held(const char *root, const char *id, int dirfd, struct cell_error *err)
+{
+        _cleanup_free_ char *path = cell_path_join(root, id);
+        /* state.json first and alone: a foreground `run` makes no other file. */
+        if (unlinkat(dirfd, STATE_FILE, 0) < 0 && errno != ENOENT)
+                return cell_error_errno(err, "remove %s/%s", path, STATE_FILE);
+        int r = remove_state_dir(path, err);
+        if (r <= 0)
+                return r;
+        static const char *const others[] = {"exec.fifo", "config.json"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(others); i++)
+                if (unlinkat(dirfd, others[i], 0) < 0 && errno != ENOENT)
+                        return cell_error_errno(err, "remove %s/%s", path, others[i]);
+        r = remove_state_dir(path, err);
+        if (r <= 0)
+                return r;
+        return cell_state_remove(root, id, err); /* something else in there */
 }
 
 int cell_state_remove(const char *root, const char *id, struct cell_error *err)

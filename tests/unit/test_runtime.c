@@ -140,6 +140,33 @@ static void test_state_open_errors(void)
         CHECK(rmdir(dir) == 0);
 }
 
+/* Whatever a container's state directory holds, removing it leaves nothing. */
+static void test_state_remove_held(void)
+{
+        static const char *const contents[][3] = {
+                {"state.json", NULL, NULL},                 /* a foreground run */
+                {"state.json", "exec.fifo", "config.json"}, /* created, never started */
+                {"state.json", "stray", NULL},              /* something unexpected */
+                {NULL, NULL, NULL},                         /* already empty */
+        };
+        _cleanup_free_ char *dir = make_dir();
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(contents); i++) {
+                struct cell_error err;
+                int fd = -1;
+                CHECK(cell_state_open(dir, "x", true, true, &fd, &err) == 0);
+                for (size_t j = 0; j < 3 && contents[i][j]; j++) {
+                        int f = openat(fd, contents[i][j], O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                        CHECK(f >= 0);
+                        close(f);
+                }
+                CHECK(cell_state_remove_held(dir, "x", fd, &err) == 0);
+                close(fd);
+                _cleanup_free_ char *path = cell_path_join(dir, "x");
+                CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+        }
+        CHECK(rmdir(dir) == 0);
+}
+
 static void test_status_of_dead_pid(void)
 {
         struct cell_state_record rec = {.pid = 0};
@@ -273,6 +300,6 @@ static void test_exec_process_file(void)
 
 UNIT_MAIN(UNIT_TEST(test_id_validate), UNIT_TEST(test_time_rfc3339_matches_gmtime),
           UNIT_TEST(test_state_roundtrip_in_place), UNIT_TEST(test_state_open_errors),
-          UNIT_TEST(test_status_of_dead_pid), UNIT_TEST(test_state_json),
-          UNIT_TEST(test_exec_process_overrides), UNIT_TEST(test_exec_process_errors),
-          UNIT_TEST(test_exec_process_file))
+          UNIT_TEST(test_state_remove_held), UNIT_TEST(test_status_of_dead_pid),
+          UNIT_TEST(test_state_json), UNIT_TEST(test_exec_process_overrides),
+          UNIT_TEST(test_exec_process_errors), UNIT_TEST(test_exec_process_file))
