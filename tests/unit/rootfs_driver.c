@@ -175,6 +175,10 @@ typedef void (*inside_fn)(void);
 /* Runs in the container's mount namespace before cell_rootfs_mount_all(). */
 static int (*prepare_hook)(void);
 
+/* The runtime's cgroup plan handed to cell_rootfs_mount_all() (-1: it reads /proc). */
+static const struct cell_cgroup_hierarchy *cgroup_layout;
+static ssize_t n_cgroup_layout = -1;
+
 static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_flags,
                             inside_fn inside)
 {
@@ -190,7 +194,7 @@ static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_f
                 return 100;
         if (prepare_hook && prepare_hook() < 0)
                 return 100;
-        if (cell_rootfs_mount_all(spec, rootfs, NULL, -1, &err) < 0 ||
+        if (cell_rootfs_mount_all(spec, rootfs, cgroup_layout, n_cgroup_layout, &err) < 0 ||
             cell_rootfs_pivot(spec, rootfs, no_pivot, &err) < 0 ||
             cell_rootfs_finalize(spec, &err) < 0) {
                 fprintf(stderr, "  rootfs: %s\n", err.msg);
@@ -742,6 +746,47 @@ static void test_recursive_and_propagation(void)
         CHECK(dir_is_empty(sub)); /* the tmpfs lived in the private namespace only */
 }
 
+static void inside_v2_only(void)
+{
+        /* the one hierarchy is /sys/fs/cgroup itself, read-only */
+        CHECK(is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) && read_only("/sys/fs/cgroup"));
+        CHECK(access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0);
+        CHECK(access("/sys/fs/cgroup/memory", F_OK) < 0 && errno == ENOENT);
+}
+
+/*
+ * A cgroup2-only host, as the runtime's plan describes it (this host's
+ * cgroup2 tree stands in): the tree is mounted on /sys/fs/cgroup itself,
+ * bound without a cgroup namespace and mounted afresh with one.
+ */
+static void test_cgroup_v2_only_host(void)
+{
+        struct cell_cgroup_hierarchy v2_only = {
+                .mount_point = "/sys/fs/cgroup", .controllers = "", .v2 = true};
+        if (is_fs("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))
+                v2_only.dir = "/sys/fs/cgroup/unified"; /* hybrid */
+        else if (is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC))
+                v2_only.dir = "/sys/fs/cgroup"; /* unified */
+        CHECK(v2_only.dir != NULL);             /* every host this runs on has a cgroup2 tree */
+        if (!v2_only.dir)
+                return;
+        cgroup_layout = &v2_only;
+        n_cgroup_layout = 1;
+        for (int cgroupns = 0; cgroupns < 2; cgroupns++) {
+                static struct spec_builder b;
+                init_builder(&b);
+                standard_mounts(&b);
+                b.spec.linux.namespaces[CELL_NS_CGROUP].enabled = cgroupns;
+                int rc = scenario(&b.spec, false,
+                                  CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                                          (cgroupns ? CLONE_NEWCGROUP : 0),
+                                  inside_v2_only);
+                CHECK_INT_EQ(rc, 0);
+        }
+        cgroup_layout = NULL;
+        n_cgroup_layout = -1;
+}
+
 static int mount_all_error(struct cell_spec *spec, struct cell_error *err)
 {
         int pipefd[2];
@@ -812,5 +857,5 @@ static void test_teardown(void)
 
 UNIT_MAIN(UNIT_TEST(test_setup), UNIT_TEST(test_full_container), UNIT_TEST(test_no_pivot_no_netns),
           UNIT_TEST(test_default_spec), UNIT_TEST(test_rootless_spec_in_userns),
-          UNIT_TEST(test_recursive_and_propagation), UNIT_TEST(test_errors_name_the_mount),
-          UNIT_TEST(test_teardown))
+          UNIT_TEST(test_recursive_and_propagation), UNIT_TEST(test_cgroup_v2_only_host),
+          UNIT_TEST(test_errors_name_the_mount), UNIT_TEST(test_teardown))
