@@ -43,7 +43,7 @@ static void format_number(char *buf, size_t size, int64_t v)
                 snprintf(buf, size, "%" PRId64, v);
 }
 
-/* "c 1:3 rwm"; an empty access list means all of "rwm" (as runc). */
+/* An empty access list means all of "rwm" (as runc). */
 static const char *rule_access(const struct cell_device_rule *d)
 {
         return d->access[0] ? d->access : "rwm";
@@ -57,6 +57,7 @@ static bool covers_everything(const struct cell_device_rule *d)
                strchr(access, 'w') && strchr(access, 'm');
 }
 
+/* "c 1:3 rwm" */
 static void add_rule(struct cell_cg_plan *p, size_t dir, const struct cell_device_rule *d)
 {
         const char *access = rule_access(d);

@@ -23,7 +23,7 @@
  *   - never returns class memory to the kernel; blocks above 64 KiB are
  *     mappings of their own, unmapped on free;
  *   - grows the most recent block in place on realloc (json-c's print
- *     buffers double as they fill).
+ *     buffers double as they fill);
  *   - maps its pages 32 KiB ahead of use with one madvise(MADV_POPULATE_WRITE)
  *     instead of a page fault per page (a fault costs ~13 us in a VM with
  *     shadow page tables, such as these machines).
