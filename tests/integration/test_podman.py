@@ -453,26 +453,36 @@ def counter_value(podman, cid):
 
 
 def test_pause_unpause(clean):
-    script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done"
+    # The counter is renamed into place: a read from the host never sees the
+    # file truncated and not yet written, as `echo $i > /tmp/n` would show it.
+    script = ("i=0; while :; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; "
+              "sleep 0.05; done")
     cid = clean("run", "-d", "--network", "none", IMAGE, "sh", "-c", script,
                 check=True).stdout.strip()
-    freezer = container_cgroup_dir(podman_pid(clean, cid), "freezer")
-    clean("pause", cid, check=True)
-    assert podman_status(clean, cid) == "paused"
-    assert (freezer / "freezer.state").read_text().strip() == "FROZEN"
-    # podman cannot exec into a paused container: read the counter's file from the host
-    upper = clean("inspect", "--format", "{{.GraphDriver.Data.MergedDir}}", cid,
-                  check=True).stdout.strip()
-    counter = Path(upper) / "tmp" / "n"
-    frozen_at = counter.read_text()
-    time.sleep(0.5)
-    assert counter.read_text() == frozen_at
-    clean("unpause", cid, check=True)
-    assert podman_status(clean, cid) == "running"
-    assert (freezer / "freezer.state").read_text().strip() == "THAWED"
-    time.sleep(0.3)
-    assert int(counter.read_text()) > int(frozen_at)
-    clean("rm", "--force", "--time", "0", cid, check=True)
+    try:
+        freezer = container_cgroup_dir(podman_pid(clean, cid), "freezer")
+        upper = clean("inspect", "--format", "{{.GraphDriver.Data.MergedDir}}", cid,
+                      check=True).stdout.strip()
+        counter = Path(upper) / "tmp" / "n"
+        deadline = time.monotonic() + TIMEOUT
+        while not counter.exists():
+            assert time.monotonic() < deadline, "the counter was never written"
+            time.sleep(0.02)
+        clean("pause", cid, check=True)
+        assert podman_status(clean, cid) == "paused"
+        assert (freezer / "freezer.state").read_text().strip() == "FROZEN"
+        # podman cannot exec into a paused container: read the counter's file from the host
+        frozen_at = int(counter.read_text())
+        time.sleep(0.5)
+        assert int(counter.read_text()) == frozen_at
+        clean("unpause", cid, check=True)
+        assert podman_status(clean, cid) == "running"
+        assert (freezer / "freezer.state").read_text().strip() == "THAWED"
+        time.sleep(0.3)
+        assert int(counter.read_text()) > frozen_at
+    finally:
+        # a failure above must not leave the container to fail the next tests' checks
+        clean("rm", "--force", "--time", "0", cid, check=True)
 
 
 def test_update_memory_and_cpus(clean):
