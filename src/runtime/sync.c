@@ -83,8 +83,11 @@ int cell_sync_recv(int fd, struct cell_sync_msg *msg, int *passed_fd, struct cel
                 return 0;
         if ((size_t)n < offsetof(struct cell_sync_msg, msg))
                 return cell_error_set(err, 0, "sync with container init: short message");
-        if ((size_t)n < sizeof(*msg))
-                msg->msg[0] = '\0';
+        /* cell-dmz sends only as much of the text as there is (its NUL
+         * included, or not): end it where the message ends. */
+        size_t text = (size_t)n - offsetof(struct cell_sync_msg, msg);
+        if (text < sizeof(msg->msg))
+                msg->msg[text] = '\0';
         msg->msg[sizeof(msg->msg) - 1] = '\0';
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
                 if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)

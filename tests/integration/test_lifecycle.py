@@ -480,3 +480,39 @@ def test_valid_id(cell, bundle, prefix):
     cid = cell.new_id(prefix)
     p = cell.run_bundle(b, cid=cid)
     assert p.returncode == 0, p.stderr
+
+
+def not_a_program(b):
+    """An executable file the kernel will not run (execve: ENOEXEC)."""
+    path = os.path.join(b.rootfs, "not-a-program")
+    with open(path, "w") as f:
+        f.write("no magic, no #!\n")
+    os.chmod(path, 0o755)
+
+
+def test_run_entrypoint_the_kernel_refuses(cell, bundle):
+    """The last execve is cell-dmz's: its error reaches the user whole (the
+    file and the kernel's reason), and nothing of the container is left."""
+    b = bundle("/not-a-program")
+    not_a_program(b)
+    b.save()
+    cid = cell.new_id()
+    p = cell.run("run", "--bundle", b.path, cid)
+    assert p.returncode != 0
+    assert "/not-a-program" in p.stderr and "exec format error" in p.stderr.lower(), p.stderr
+    assert_no_container(cell, cid)
+
+
+def test_exec_of_a_file_the_kernel_refuses(cell, bundle):
+    """The same for `exec`, whose cell-dmz forks into the pid namespace first."""
+    b = bundle("/probe", "sleep", "100")
+    not_a_program(b)
+    cid = cell.create(b)
+    cell.start(cid)
+    cell.wait_status(cid, "running")
+    p = cell.run("exec", cid, "/not-a-program")
+    assert p.returncode != 0
+    assert "/not-a-program" in p.stderr and "exec format error" in p.stderr.lower(), p.stderr
+    assert cell.state(cid)["status"] == "running"
+    cell.delete(cid, force=True)
+    assert_no_container(cell, cid)

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for src/runtime: state store, ids, times, exec's process edits. */
+#include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
 #include "runtime/exec_process.h"
 #include "runtime/state.h"
+#include "runtime/sync.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -298,8 +302,38 @@ static void test_exec_process_file(void)
         unlink(path);
 }
 
+/*
+ * Messages as cell-dmz sends them: only as much of the text as there is,
+ * its NUL included or not, or none at all.  The text ends where the
+ * message does (an exec failure once reached the user as an empty error).
+ */
+static void test_sync_recv_short_text(void)
+{
+        int sp[2];
+        CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+        struct cell_sync_msg out = {.type = CELL_SYNC_ERROR, .errnum = ENOEXEC};
+        const char *text = "exec \"/x\": exec format error";
+        strcpy(out.msg, text);
+        size_t head = offsetof(struct cell_sync_msg, msg);
+        size_t lengths[] = {head + strlen(text) + 1, head + 4, head, sizeof(out)};
+        const char *want[] = {text, "exec", "", text};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(lengths); i++) {
+                CHECK(send(sp[0], &out, lengths[i], 0) == (ssize_t)lengths[i]);
+                struct cell_sync_msg in;
+                memset(&in, 'x', sizeof(in));
+                struct cell_error err;
+                CHECK_INT_EQ(cell_sync_recv(sp[1], &in, NULL, &err), 1);
+                CHECK_INT_EQ(in.type, CELL_SYNC_ERROR);
+                CHECK_INT_EQ(in.errnum, ENOEXEC);
+                CHECK_STR_EQ(in.msg, want[i]);
+        }
+        close(sp[0]);
+        close(sp[1]);
+}
+
 UNIT_MAIN(UNIT_TEST(test_id_validate), UNIT_TEST(test_time_rfc3339_matches_gmtime),
           UNIT_TEST(test_state_roundtrip_in_place), UNIT_TEST(test_state_open_errors),
           UNIT_TEST(test_state_remove_held), UNIT_TEST(test_status_of_dead_pid),
           UNIT_TEST(test_state_json), UNIT_TEST(test_exec_process_overrides),
-          UNIT_TEST(test_exec_process_errors), UNIT_TEST(test_exec_process_file))
+          UNIT_TEST(test_exec_process_errors), UNIT_TEST(test_exec_process_file),
+          UNIT_TEST(test_sync_recv_short_text))
