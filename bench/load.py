@@ -17,8 +17,9 @@ on with start/exec/kill/delete on the other worker's container): the point is
 the interleaving.  Meanwhile one more thread runs `list --format json` in a
 loop.  The run checks, and exits non-zero if any fails:
 
-  * every command exits 0, or 1 with a message on stderr: never a signal,
-    another exit code, or a hang past LOAD_TIMEOUT seconds (default 30);
+  * every command exits 0, or 1 with a message on stderr that ends with a
+    reason (not with "...: "): never a signal, another exit code, or a hang
+    past LOAD_TIMEOUT seconds (default 30);
   * `list` never fails, and every container it reports as created, running or
     paused has a live init (or `state` says stopped by the time we look: the
     list can only be as fresh as the moment it read /proc);
@@ -149,6 +150,9 @@ class Load:
             self.commands += 1
             if rc == 0:
                 self.latency.setdefault(name, []).append(elapsed)
+            elif rc == 1 and stderr.strip() and stderr.strip().endswith(":"):
+                self.problems.append("%s: an error without its reason: %r" %
+                                     (" ".join(argv), stderr))
             elif rc == 1 and stderr.strip():
                 key = "%s: %s" % (name, mask(stderr.strip().splitlines()[-1], self.ids))
                 self.failures[key] = self.failures.get(key, 0) + 1
