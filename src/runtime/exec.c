@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -287,6 +290,28 @@ static int kill_child(struct exec_run *x)
         return -1;
 }
 
+/* The container's init has exited (a zombie counts): its pidfd reads ready. */
+static bool init_exited(const struct exec_run *x)
+{
+        struct pollfd p = {.fd = x->init_pidfd, .events = POLLIN};
+        return x->init_pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+/*
+ * The kernel refuses a new process in a pid namespace whose init is gone
+ * with ENOMEM: say what happened rather than only "cannot allocate memory".
+ */
+static int explain_failure(const struct exec_run *x, struct cell_error *err)
+{
+        if (err->errnum == ENOMEM && init_exited(x)) {
+                size_t len = strlen(err->msg);
+                snprintf(err->msg + len, sizeof(err->msg) - len,
+                         " (the container's init has exited: its pid namespace takes no new "
+                         "process)");
+        }
+        return -1;
+}
+
 static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char *id,
                    const sigset_t *all, int *exit_status, struct cell_error *err)
 {
@@ -294,8 +319,10 @@ static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char
                 return -1;
         if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
             cell_spawn_start(x->sync_fd, &x->pid, &x->pidfd, err) < 0 ||
-            (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0))
-                return kill_child(x);
+            (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0)) {
+                kill_child(x);
+                return explain_failure(x, err);
+        }
         *exit_status = 0;
         if (x->opts->detach)
                 return 0;
