@@ -133,9 +133,9 @@ static int load(const struct cell_runtime *rt, const char *id, bool lock, int *d
                 return -1;
         if (cell_state_open(rt->root, id, false, lock, dirfd, err) < 0)
                 return -1;
-        if (cell_state_read(*dirfd, rec, err) < 0) {
+        if (cell_state_read_of(*dirfd, id, rec, err) < 0) {
                 close(steal_fd(*dirfd));
-                return cell_error_prefix(err, "container \"%s\"", id);
+                return -1;
         }
         if (cell_state_status_checked(*dirfd, rec, status, err) < 0) {
                 cell_state_record_release(rec);

@@ -46,9 +46,9 @@ static int live_open(const struct cell_runtime *rt, const char *id, bool lock, s
         if (cell_container_id_validate(id, err) < 0 ||
             cell_state_open(rt->root, id, false, lock, &c->dirfd, err) < 0)
                 return -1;
-        if (cell_state_read(c->dirfd, &c->rec, err) < 0) {
+        if (cell_state_read_of(c->dirfd, id, &c->rec, err) < 0) {
                 live_close(c);
-                return cell_error_prefix(err, "container \"%s\"", id);
+                return -1;
         }
         /* Checked: out of fds, a running container must not read as stopped. */
         if (cell_state_status_checked(c->dirfd, &c->rec, &c->status, err) < 0) {

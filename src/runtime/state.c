@@ -293,6 +293,16 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         return 0;
 }
 
+int cell_state_read_of(int dirfd, const char *id, struct cell_state_record *rec,
+                       struct cell_error *err)
+{
+        if (cell_state_read(dirfd, rec, err) == 0)
+                return 0;
+        if (err->errnum == ENOENT)
+                return not_exist(id, err);
+        return cell_error_prefix(err, "container \"%s\"", id);
+}
+
 /* 0 when `path` is gone, 1 when it still holds entries, -1 on another error. */
 static int remove_state_dir(const char *path, struct cell_error *err)
 {

@@ -59,6 +59,14 @@ int cell_state_open(const char *root, const char *id, bool create, bool lock, in
 
 int cell_state_write(int dirfd, const struct cell_state_record *rec, struct cell_error *err);
 int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error *err);
+/*
+ * cell_state_read() of container `id`, errors prefixed with it.  A state
+ * directory without state.json (a container half made or half removed by
+ * another command) is one that does not exist: `container "ID" does not
+ * exist`, errnum ENOENT, which podman and containerd take for "not found".
+ */
+int cell_state_read_of(int dirfd, const char *id, struct cell_state_record *rec,
+                       struct cell_error *err);
 
 /* Remove <root>/<id> and everything in it. */
 int cell_state_remove(const char *root, const char *id, struct cell_error *err);

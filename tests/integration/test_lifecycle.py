@@ -516,3 +516,23 @@ def test_exec_of_a_file_the_kernel_refuses(cell, bundle):
     assert cell.state(cid)["status"] == "running"
     cell.delete(cid, force=True)
     assert_no_container(cell, cid)
+
+
+def test_state_directory_without_state_json(cell):
+    """A container another command has half made or half removed (its
+    directory, no state.json yet or any more) reads as one that does not
+    exist: the answer podman and containerd take for "not found"."""
+    cid = cell.new_id()
+    os.makedirs(os.path.join(cell.root, cid))
+    try:
+        for args in (("state", cid), ("kill", cid, "KILL"), ("exec", cid, "/bin/true"),
+                     ("pause", cid)):
+            p = cell.run(*args)
+            assert p.returncode != 0, (args, p.stderr)
+            assert "does not exist" in p.stderr, (args, p.stderr)
+            if is_cell():
+                assert p.returncode == 1, (args, p.stderr)
+                assert 'container "%s" does not exist' % cid in p.stderr, (args, p.stderr)
+    finally:
+        cell.run("delete", "--force", cid)
+    assert_no_container(cell, cid)
