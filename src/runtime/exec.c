@@ -154,7 +154,7 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
         _cleanup_close_ int dirfd = -1;
         if (cell_container_id_validate(id, err) < 0 ||
             cell_state_open(rt->root, id, false, false, &dirfd, err) < 0 ||
-            cell_state_read(dirfd, &x->rec, err) < 0)
+            cell_state_read_of(dirfd, id, &x->rec, err) < 0)
                 return -1;
         enum cell_status status;
         if (cell_state_status_checked(dirfd, &x->rec, &status, err) < 0)
@@ -290,24 +290,30 @@ static int kill_child(struct exec_run *x)
         return -1;
 }
 
-/* The container's init has exited (a zombie counts): its pidfd reads ready. */
-static bool init_exited(const struct exec_run *x)
+/* The container's init has exited (a zombie counts) or does within
+ * `wait_ms`: its pidfd reads ready. */
+static bool init_exited(const struct exec_run *x, int wait_ms)
 {
         struct pollfd p = {.fd = x->init_pidfd, .events = POLLIN};
-        return x->init_pidfd >= 0 && poll(&p, 1, 0) == 1;
+        return x->init_pidfd >= 0 && poll(&p, 1, wait_ms) == 1;
 }
 
 /*
- * The kernel refuses a new process in a pid namespace whose init is gone
- * with ENOMEM: say what happened rather than only "cannot allocate memory".
+ * When the container stopped while the process was starting, say so: the
+ * kernel refuses a new process in a pid namespace whose init is gone (or
+ * going: it is killing the rest) with ENOMEM, and our child, killed with
+ * the container, leaves only a broken sync socket.
  */
 static int explain_failure(const struct exec_run *x, struct cell_error *err)
 {
-        if (err->errnum == ENOMEM && init_exited(x)) {
+        const char *why = NULL;
+        if (err->errnum == ENOMEM && init_exited(x, 200))
+                why = " (the container's init has exited: its pid namespace takes no new process)";
+        else if (init_exited(x, 0))
+                why = " (the container's init has exited meanwhile)";
+        if (why) {
                 size_t len = strlen(err->msg);
-                snprintf(err->msg + len, sizeof(err->msg) - len,
-                         " (the container's init has exited: its pid namespace takes no new "
-                         "process)");
+                snprintf(err->msg + len, sizeof(err->msg) - len, "%s", why);
         }
         return -1;
 }
