@@ -2,14 +2,13 @@
 /* Name tables of the runtime-spec: namespaces, capabilities, rlimits, hook kinds. */
 #include "oci/spec.h"
 
-#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -131,14 +130,8 @@ int cell_cap_last(void)
         if (cached >= 0)
                 return cached;
         int last = (int)CELL_ARRAY_SIZE(cap_names) - 1;
-        /* open and read: stdio would add an fcntl and an lseek to this */
         char buf[16];
-        int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-        if (fd >= 0)
-                close(fd);
-        if (n > 0) {
-                buf[n] = '\0';
+        if (cell_read_small("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0) {
                 char *end;
                 long v = strtol(buf, &end, 10);
                 if (end != buf && (*end == '\n' || *end == '\0') && v >= 0 && v < 64)

@@ -48,6 +48,29 @@ ssize_t cell_read_all(int fd, void *buf, size_t len)
         return (ssize_t)done;
 }
 
+ssize_t cell_read_small(const char *path, char *buf, size_t size)
+{
+        if (size == 0) {
+                errno = EINVAL;
+                return -1;
+        }
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n;
+        do
+                n = read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        int saved = errno;
+        close(fd);
+        if (n < 0) {
+                errno = saved;
+                return -1;
+        }
+        buf[n] = '\0';
+        return n;
+}
+
 int cell_write_file_at(int dirfd, const char *name, const char *data, size_t len,
                        struct cell_error *err)
 {

@@ -18,6 +18,13 @@ int cell_write_all(int fd, const void *buf, size_t len);
 /* Read until EOF or `len` bytes.  Returns bytes read, or -1 with errno. */
 ssize_t cell_read_all(int fd, void *buf, size_t len);
 
+/*
+ * A small /proc or /sys file into `buf` with one read(2) (the kernel hands
+ * such a file over whole when the buffer holds it), NUL-terminated: its
+ * length, or -1 with errno.  No allocation: for start-up paths.
+ */
+ssize_t cell_read_small(const char *path, char *buf, size_t size);
+
 /* Write `data` to an existing file (O_WRONLY|O_TRUNC), e.g. a /proc file. */
 int cell_write_file(const char *path, const char *data, size_t len, struct cell_error *err);
 /* Same, relative to `dirfd`. */

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /*
  * Real-time signals as runc, crun and glibc number them (34..64), whatever this
@@ -188,14 +188,8 @@ static int status_mask(const char *text, const char *key, uint64_t *out)
 static int non_default_signals(uint64_t *out)
 {
         char buf[4096];
-        int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (cell_read_small("/proc/thread-self/status", buf, sizeof(buf)) <= 0)
                 return -1;
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return -1;
-        buf[n] = '\0';
         uint64_t ignored, caught;
         if (status_mask(buf, "\nSigIgn:\t", &ignored) < 0 ||
             status_mask(buf, "\nSigCgt:\t", &caught) < 0)

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* util/: the mountinfo parser, option lists and path prefixes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "util/fs.h"
@@ -83,6 +87,32 @@ static void test_path_has_prefix(void)
         CHECK(!cell_path_has_prefix("/pro", "/proc"));
 }
 
+/* One read, NUL-terminated, cut to the buffer; -1 with errno for a missing file. */
+static void test_read_small(void)
+{
+        char tmpl[] = "/tmp/cell-unit-read-XXXXXX";
+        int fd = mkstemp(tmpl);
+        CHECK(fd >= 0);
+        CHECK(write(fd, "40\n", 3) == 3);
+        close(fd);
+        char buf[16];
+        memset(buf, 'x', sizeof(buf));
+        CHECK_INT_EQ(cell_read_small(tmpl, buf, sizeof(buf)), 3);
+        CHECK_STR_EQ(buf, "40\n");
+        char tiny[3];
+        CHECK_INT_EQ(cell_read_small(tmpl, tiny, sizeof(tiny)), 2);
+        CHECK_STR_EQ(tiny, "40");
+        unlink(tmpl);
+        errno = 0;
+        CHECK_INT_EQ(cell_read_small(tmpl, buf, sizeof(buf)), -1);
+        CHECK_INT_EQ(errno, ENOENT);
+        /* a /proc file, as the callers read them */
+        char status[4096];
+        CHECK(cell_read_small("/proc/thread-self/status", status, sizeof(status)) > 0);
+        CHECK(strstr(status, "\nSigIgn:\t") != NULL);
+}
+
 UNIT_MAIN(UNIT_TEST(test_mountinfo_split), UNIT_TEST(test_mountinfo_split_no_optional_fields),
           UNIT_TEST(test_mountinfo_split_malformed), UNIT_TEST(test_option_listed),
-          UNIT_TEST(test_mount_holding), UNIT_TEST(test_path_has_prefix))
+          UNIT_TEST(test_mount_holding), UNIT_TEST(test_path_has_prefix),
+          UNIT_TEST(test_read_small))
