@@ -173,7 +173,8 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
         const struct cell_spec *spec = cfg->spec;
         struct cell_cgroup_hierarchy cgroups[32];
         ssize_t n_cgroups = cell_cgroup_hierarchies(cfg->cgroup, cgroups, CELL_ARRAY_SIZE(cgroups));
-        if (cell_rootfs_mount_all(spec, cfg->rootfs, cgroups, n_cgroups, err) < 0)
+        if (cell_rootfs_mount_all(spec, cfg->rootfs, cgroups, n_cgroups, cfg->ns_fds[CELL_NS_PID],
+                                  err) < 0)
                 return -1;
         if (has_hooks(spec, CELL_HOOK_PRESTART) || has_hooks(spec, CELL_HOOK_CREATE_RUNTIME)) {
                 if (cell_sync_send(cfg->sync_fd, CELL_SYNC_HOOKS, err) < 0 ||

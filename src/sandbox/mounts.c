@@ -114,12 +114,15 @@ static void plan_bind(const struct cell_mount *m, struct cell_mount_plan *plan)
         plan_tail(m, plan);
 }
 
-static void plan_filesystem(const struct cell_mount *m, struct cell_mount_plan *plan)
+static void plan_filesystem(const struct cell_mount *m, bool pidns_joined,
+                            struct cell_mount_plan *plan)
 {
         unsigned long flags = m->flags & ~(PROPAGATION_FLAGS | MS_REC | MS_BIND | MS_REMOUNT);
         bool late_rdonly = m->copy_up && (flags & MS_RDONLY);
+        bool proc_pidns = pidns_joined && !strcmp(m->type, "proc");
 
-        struct cell_mount_op *op = plan_add(plan, CELL_MOP_MOUNT);
+        struct cell_mount_op *op =
+                plan_add(plan, proc_pidns ? CELL_MOP_PROC_PIDNS : CELL_MOP_MOUNT);
         op->source = m->source ? m->source : m->type;
         op->type = m->type;
         op->data = m->data;
@@ -133,8 +136,8 @@ static void plan_filesystem(const struct cell_mount *m, struct cell_mount_plan *
         plan_tail(m, plan);
 }
 
-int cell_mount_plan_build(const struct cell_mount *m, struct cell_mount_plan *plan,
-                          struct cell_error *err)
+int cell_mount_plan_build(const struct cell_mount *m, bool pidns_joined,
+                          struct cell_mount_plan *plan, struct cell_error *err)
 {
         memset(plan, 0, sizeof(*plan));
         if (m->idmap || m->n_uid_mappings || m->n_gid_mappings)
@@ -153,7 +156,7 @@ int cell_mount_plan_build(const struct cell_mount *m, struct cell_mount_plan *pl
                         plan_add(plan, CELL_MOP_PROPAGATE)->flags = m->propagation;
                 return 0;
         }
-        plan_filesystem(m, plan);
+        plan_filesystem(m, pidns_joined, plan);
         return 0;
 }
 
@@ -206,13 +209,54 @@ static bool proc_destination_allowed(const char *dest, const struct cell_mount *
         return false;
 }
 
-static int resolve_dest(struct exec_state *st, enum cell_path_kind kind, struct cell_error *err)
+static bool needs_ordinary_dir(const struct cell_mount *m)
 {
-        if (st->dstfd >= 0)
-                return 0;
-        st->dstfd = cell_path_create_in_root(st->ctx->rootfd, st->dest, kind);
-        if (st->dstfd < 0)
+        return !m->bind && m->type && (!strcmp(m->type, "proc") || !strcmp(m->type, "sysfs"));
+}
+
+/*
+ * proc and sysfs go on an ordinary directory, never through a symlink, as
+ * in runc ("must be mounted on ordinary directory"): with an image's
+ * /proc -> /elsewhere, procfs would land on /elsewhere and linux.maskedPaths
+ * would mask a /proc that is not procfs (CVE-2019-16884, CVE-2019-19921).
+ * The last component is opened without following it; an existing directory
+ * found so is the fd mounted on, a missing one is created as usual.
+ */
+static int open_ordinary_dir(struct exec_state *st, struct cell_error *err)
+{
+        _cleanup_close_ int fd =
+                cell_path_open_in_root(st->ctx->rootfd, st->dest, O_PATH | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : dest_error(st, errno, NULL, err);
+        struct stat sb;
+        if (fstat(fd, &sb) < 0)
                 return dest_error(st, errno, NULL, err);
+        if (S_ISLNK(sb.st_mode))
+                return dest_error(st, 0,
+                                  "is a symlink: proc and sysfs must be mounted on an "
+                                  "ordinary directory",
+                                  err);
+        if (!S_ISDIR(sb.st_mode))
+                return dest_error(st, 0,
+                                  "is not a directory: proc and sysfs must be mounted on an "
+                                  "ordinary directory",
+                                  err);
+        st->dstfd = steal_fd(fd);
+        return 0;
+}
+
+/*
+ * What the destination resolved to, by identity rather than by its text:
+ * an image symlink such as /evil -> / leads there however clean the path.
+ */
+static int check_resolved(struct exec_state *st, struct cell_error *err)
+{
+        struct cell_path_id id;
+        if (cell_path_identity(st->dstfd, &id) < 0)
+                return dest_error(st, errno, "identify what it resolves to", err);
+        if (cell_path_id_equal(&id, &st->ctx->root_id))
+                return dest_error(
+                        st, 0, "resolves to the container's root, refusing to mount over it", err);
         if (!cell_path_has_prefix(st->dest, "/proc")) {
                 struct statfs sfs;
                 if (fstatfs(st->dstfd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
@@ -220,6 +264,19 @@ static int resolve_dest(struct exec_state *st, enum cell_path_kind kind, struct 
                                           err);
         }
         return 0;
+}
+
+static int resolve_dest(struct exec_state *st, enum cell_path_kind kind, struct cell_error *err)
+{
+        if (st->dstfd >= 0)
+                return 0;
+        if (needs_ordinary_dir(st->m) && open_ordinary_dir(st, err) < 0)
+                return -1;
+        if (st->dstfd < 0)
+                st->dstfd = cell_path_create_in_root(st->ctx->rootfd, st->dest, kind);
+        if (st->dstfd < 0)
+                return dest_error(st, errno, NULL, err);
+        return check_resolved(st, err);
 }
 
 /* The new mount's root, opened after mount(2) (the dst fd still points below it). */
@@ -242,6 +299,7 @@ static int op_error(struct exec_state *st, const struct cell_mount_op *op, struc
         size_t i = st->index;
         switch (op->kind) {
         case CELL_MOP_MOUNT:
+        case CELL_MOP_PROC_PIDNS:
                 return cell_error_errno(err, "mount \"%s\" on %s (mounts[%zu])", op->type,
                                         m->destination, i);
         case CELL_MOP_CLONE:
@@ -299,6 +357,62 @@ static int run_mount(struct exec_state *st, const struct cell_mount_op *op, stru
         return 0;
 }
 
+/* Each item of the comma-separated `data`, "key=value" or "key", through fsconfig(). */
+static int configure_fs(struct exec_state *st, int fsfd, const char *data, struct cell_error *err)
+{
+        if (!data || !*data)
+                return 0;
+        _cleanup_free_ char *copy = xstrdup(data);
+        char *save = NULL;
+        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                char *value = strchr(item, '=');
+                if (value)
+                        *value++ = '\0';
+                int r = value ? fsconfig(fsfd, FSCONFIG_SET_STRING, item, value, 0)
+                              : fsconfig(fsfd, FSCONFIG_SET_FLAG, item, NULL, 0);
+                if (r < 0)
+                        return cell_error_errno(err,
+                                                "mount \"%s\" on %s (mounts[%zu]): option \"%s\"",
+                                                st->m->type, st->m->destination, st->index, item);
+        }
+        return 0;
+}
+
+/*
+ * procfs shows the pid namespace of its fs context, by default that of the
+ * process calling fsopen().  The init enters a pid namespace joined by path
+ * only at its very end (runtime/init.c: it must not be seen there while its
+ * root and fds are the host's), so procfs mounted now by mount(2) would list
+ * every process of the host.  procfs' "pidns" parameter names the namespace
+ * instead (Linux 6.18).
+ */
+static int run_proc_pidns(struct exec_state *st, const struct cell_mount_op *op,
+                          struct cell_error *err)
+{
+        if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
+                return -1;
+        _cleanup_close_ int fsfd = fsopen("proc", FSOPEN_CLOEXEC);
+        if (fsfd < 0)
+                return op_error(st, op, err);
+        if (fsconfig(fsfd, FSCONFIG_SET_FD, "pidns", NULL, st->ctx->pidns_fd) < 0)
+                return cell_error_errno(err,
+                                        "mount \"proc\" on %s (mounts[%zu]) for the pid namespace "
+                                        "%s: procfs' \"pidns\" option (Linux 6.18)",
+                                        st->m->destination, st->index,
+                                        st->ctx->spec->linux.namespaces[CELL_NS_PID].path);
+        if (configure_fs(st, fsfd, op->data, err) < 0)
+                return -1;
+        if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return op_error(st, op, err);
+        uint64_t set, clr;
+        cell_mount_flags_to_attr(op->flags, 0, &set, &clr);
+        st->treefd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)set);
+        if (st->treefd < 0 || move_mount(st->treefd, "", st->dstfd, "",
+                                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return op_error(st, op, err);
+        return 0;
+}
+
 static int run_copyup(struct exec_state *st, const struct cell_mount_op *op, struct cell_error *err)
 {
         int fd = mount_handle(st, err);
@@ -321,6 +435,8 @@ static int run_op(struct exec_state *st, const struct cell_mount_op *op, struct 
         switch (op->kind) {
         case CELL_MOP_MOUNT:
                 return run_mount(st, op, err);
+        case CELL_MOP_PROC_PIDNS:
+                return run_proc_pidns(st, op, err);
         case CELL_MOP_CLONE:
                 return run_clone(st, op, err);
         case CELL_MOP_ATTACH:
@@ -423,7 +539,7 @@ int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, 
                                 .mntfd = -1,
                                 .copyfd = -1};
         struct cell_mount_plan plan;
-        if (cell_mount_plan_build(m, &plan, err) < 0)
+        if (cell_mount_plan_build(m, ctx->pidns_fd >= 0, &plan, err) < 0)
                 return cell_error_prefix(err, "mounts[%zu]", index);
         if (check_destination(&st, err) < 0)
                 return -1;

@@ -18,16 +18,19 @@
 
 #include "cgroup/cgroup.h"
 #include "oci/spec.h"
+#include "sandbox/paths.h"
 #include "util/error.h"
 
 /* State shared by the phases of cell_rootfs_mount_all(). */
 struct cell_rootfs_ctx {
         const struct cell_spec *spec;
-        const char *rootfs; /* absolute host path */
-        int rootfd;         /* O_PATH fd of the rootfs after it was bound onto itself */
-        bool userns;        /* container has a user namespace: no mknod */
-        bool netns;         /* container has its own network namespace */
-        bool cgroupns;      /* container has its own cgroup namespace */
+        const char *rootfs;          /* absolute host path */
+        int rootfd;                  /* O_PATH fd of the rootfs after it was bound onto itself */
+        int pidns_fd;                /* the pid namespace joined by path, or -1 */
+        struct cell_path_id root_id; /* what rootfd names: no mount may go there */
+        bool userns;                 /* container has a user namespace: no mknod */
+        bool netns;                  /* container has its own network namespace */
+        bool cgroupns;               /* container has its own cgroup namespace */
         /* the hierarchies for a "cgroup" mount; n_cgroups < 0: read them from /proc */
         const struct cell_cgroup_hierarchy *cgroups;
         ssize_t n_cgroups;
@@ -50,14 +53,21 @@ enum cell_mount_op_kind {
         CELL_MOP_PROPAGATE,
         /* the cgroup filesystem tree (tmpfs + one bind or mount per hierarchy). */
         CELL_MOP_CGROUP,
+        /*
+         * procfs of the pid namespace joined by path (ctx->pidns_fd), which
+         * the init itself is not in yet: fsopen + procfs' "pidns" parameter,
+         * `data` through fsconfig, fsmount with `flags` as MOUNT_ATTR_*,
+         * move_mount onto the destination.
+         */
+        CELL_MOP_PROC_PIDNS,
 };
 
 struct cell_mount_op {
         enum cell_mount_op_kind kind;
         const char *source;          /* MOUNT, CLONE */
-        const char *type;            /* MOUNT */
-        const char *data;            /* MOUNT */
-        unsigned long flags;         /* MOUNT: MS_*; PROPAGATE: MS_* propagation */
+        const char *type;            /* MOUNT, PROC_PIDNS */
+        const char *data;            /* MOUNT, PROC_PIDNS */
+        unsigned long flags;         /* MOUNT, PROC_PIDNS: MS_*; PROPAGATE: MS_* propagation */
         uint64_t attr_set, attr_clr; /* SETATTR */
         bool recursive;              /* CLONE, SETATTR */
 };
@@ -74,11 +84,13 @@ struct cell_mount_plan {
 
 /*
  * Translate one `mounts` entry into operations.  Fails (validation, no
- * errno) for an entry without a type that is not a bind mount.  Pure: no
- * syscalls.  The ops point into `m`; keep it alive while the plan is used.
+ * errno) for an entry without a type that is not a bind mount.  With
+ * `pidns_joined` (linux.namespaces has a pid entry with a path) a "proc"
+ * mount becomes CELL_MOP_PROC_PIDNS.  Pure: no syscalls.  The ops point
+ * into `m`; keep it alive while the plan is used.
  */
-int cell_mount_plan_build(const struct cell_mount *m, struct cell_mount_plan *plan,
-                          struct cell_error *err);
+int cell_mount_plan_build(const struct cell_mount *m, bool pidns_joined,
+                          struct cell_mount_plan *plan, struct cell_error *err);
 
 /* MS_* flags (and clear flags) -> MOUNT_ATTR_* set/clear masks for mount_setattr(). */
 void cell_mount_flags_to_attr(unsigned long flags, unsigned long clear_flags, uint64_t *attr_set,

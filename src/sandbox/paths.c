@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/stat.h> /* struct statx: musl's <sys/stat.h> lacks it */
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -185,6 +186,29 @@ int cell_path_create_in_root(int rootfd, const char *path, enum cell_path_kind k
         }
         errno = ELOOP;
         return -1;
+}
+
+int cell_path_identity(int fd, struct cell_path_id *id)
+{
+        struct statx stx;
+        unsigned mask = STATX_INO | STATX_MNT_ID;
+        if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, &stx) < 0)
+                return -1;
+        if ((stx.stx_mask & mask) != mask) {
+                errno = ENOSYS; /* a kernel before 5.8 */
+                return -1;
+        }
+        *id = (struct cell_path_id){.mnt_id = stx.stx_mnt_id,
+                                    .ino = stx.stx_ino,
+                                    .dev_major = stx.stx_dev_major,
+                                    .dev_minor = stx.stx_dev_minor};
+        return 0;
+}
+
+bool cell_path_id_equal(const struct cell_path_id *a, const struct cell_path_id *b)
+{
+        return a->mnt_id == b->mnt_id && a->ino == b->ino && a->dev_major == b->dev_major &&
+               a->dev_minor == b->dev_minor;
 }
 
 static int copy_file_data(int srcfd, int dstfd)

@@ -17,6 +17,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -49,6 +50,20 @@ enum cell_path_kind {
  * Modes are subject to the caller's umask.  Returns the fd, or -1 with errno.
  */
 int cell_path_create_in_root(int rootfd, const char *path, enum cell_path_kind kind);
+
+/*
+ * What an fd names, as opposed to the text of a path: its mount and inode
+ * (statx STATX_MNT_ID, Linux 5.8).  Two ids are equal exactly when the fds
+ * name the same inode on the same mount.
+ */
+struct cell_path_id {
+        uint64_t mnt_id, ino;
+        uint32_t dev_major, dev_minor;
+};
+
+/* Fill `*id` for `fd` (O_PATH allowed).  Returns 0, or -1 with errno. */
+int cell_path_identity(int fd, struct cell_path_id *id);
+bool cell_path_id_equal(const struct cell_path_id *a, const struct cell_path_id *b);
 
 /*
  * Copy the contents of directory `srcfd` into directory `dstfd` (like

@@ -85,7 +85,7 @@ static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
 
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          struct cell_error *err)
+                          int pidns_fd, struct cell_error *err)
 {
         if (!has_mount_ns(spec))
                 return refuse_without_mount_ns(spec, err);
@@ -101,10 +101,13 @@ int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                 .cgroupns = ns[CELL_NS_CGROUP].enabled,
                 .cgroups = cgroups,
                 .n_cgroups = n_cgroups,
+                .pidns_fd = pidns_fd,
         };
         _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return cell_error_errno(err, "open rootfs %s", rootfs);
+        if (cell_path_identity(rootfd, &ctx.root_id) < 0)
+                return cell_error_errno(err, "statx rootfs %s", rootfs);
         ctx.rootfd = rootfd;
 
         /* Modes below are meant literally (0666 devices, 1777 /dev/shm, copied modes). */
@@ -143,13 +146,71 @@ static int pivot(const char *rootfs, struct cell_error *err)
         return 0;
 }
 
-/* no_pivot: move the rootfs mount onto "/" and chroot into it. */
+/*
+ * The mount points of /proc/self/mountinfo outside `rootfs` (and other than
+ * "/"), in its order, as one NUL-separated list ending in an empty string.
+ */
+static int mounts_outside(const char *rootfs, char **out, struct cell_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (cell_read_file("/proc/self/mountinfo", &text, &len, err) < 0)
+                return -1;
+        char *list = xmalloc(len + 2), *p = list;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                struct cell_mountinfo m;
+                if (!cell_mountinfo_split(line, &m) || !strcmp(m.mount_point, "/") ||
+                    cell_path_has_prefix(m.mount_point, rootfs))
+                        continue;
+                size_t n = strlen(m.mount_point) + 1; /* unescaped: never longer */
+                memcpy(p, m.mount_point, n);
+                p += n;
+        }
+        *p = '\0';
+        *out = list;
+        return 0;
+}
+
+/*
+ * Detach each mount point of `list` (see mounts_outside), rslave first so
+ * that nothing propagates to the host.  Paths are still the host's: our
+ * root is the old "/", which the moved rootfs covers but does not replace.
+ * A mount point that is no longer one (it went with its parent) is EINVAL
+ * or ENOENT, and skipped.
+ */
+static int detach_mounts(const char *list, struct cell_error *err)
+{
+        for (const char *p = list; *p; p += strlen(p) + 1) {
+                if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+                    umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+                        if (errno == EINVAL || errno == ENOENT)
+                                continue;
+                        return cell_error_errno(err, "--no-pivot: detach the host's mount %s", p);
+                }
+        }
+        return 0;
+}
+
+/*
+ * no_pivot: move the rootfs mount onto "/" and chroot into it.  chroot alone
+ * would leave every host mount in our mount namespace, out of sight but
+ * there: a host procfs or sysfs in it counts as "fully visible", which lets
+ * a user namespace inside the container mount a fresh, unmasked one.  So,
+ * as runc does, everything but the rootfs is detached first; "/" itself,
+ * the namespace's root, stays under the rootfs.
+ */
 static int move_root(const char *rootfs, struct cell_error *err)
 {
+        _cleanup_free_ char *outside = NULL;
+        if (mounts_outside(rootfs, &outside, err) < 0)
+                return -1;
         if (chdir(rootfs) < 0)
                 return cell_error_errno(err, "chdir to rootfs %s", rootfs);
         if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
                 return cell_error_errno(err, "move rootfs %s onto /", rootfs);
+        if (detach_mounts(outside, err) < 0)
+                return -1;
         if (chroot(".") < 0)
                 return cell_error_errno(err, "chroot into %s", rootfs);
         if (chdir("/") < 0)

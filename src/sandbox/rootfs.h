@@ -15,7 +15,8 @@
  *                             symlinks) unless the spec mounts its own.
  *   -- createRuntime/createContainer hooks run here (old root still visible) --
  *   cell_rootfs_pivot()       pivot_root into the rootfs and detach the old
- *                             root; MS_MOVE + chroot with `no_pivot`.
+ *                             root; with `no_pivot`, MS_MOVE onto "/", every
+ *                             mount outside the rootfs detached, chroot.
  *   cell_rootfs_finalize()    maskedPaths, readonlyPaths, root.readonly,
  *                             rootfsPropagation applied to the new "/".
  *
@@ -35,9 +36,10 @@
  *
  * What the caller must have done before cell_rootfs_mount_all():
  *   - be in the container's mount namespace (and user namespace, mapped),
- *     and already in its pid, network, ipc and cgroup namespaces and its
- *     cgroup: proc, sysfs, mqueue and cgroup filesystems show the
- *     namespaces of the process that mounts them;
+ *     and already in its network, ipc and cgroup namespaces and its cgroup
+ *     (sysfs, mqueue and cgroup filesystems show the namespaces of the
+ *     process that mounts them), and in its pid namespace unless that one
+ *     is joined by path and passed as `pidns_fd`;
  *   - have the host's /proc at /proc (mount targets are /proc/self/fd/N);
  *   - have the bundle directory as cwd: relative bind-mount sources are
  *     relative to it, as in the runtime-spec.
@@ -56,11 +58,13 @@
  * `rootfs` is the absolute host path of the root filesystem.  `cgroups`
  * (n_cgroups entries, see cell_cgroup_hierarchies()) is what a "cgroup"
  * mount shows; with n_cgroups < 0 it is read from /proc/self/mountinfo and
- * /proc/self/cgroup when the spec has such a mount.
+ * /proc/self/cgroup when the spec has such a mount.  `pidns_fd` is the pid
+ * namespace joined by path (linux.namespaces), or -1: a "proc" mount then
+ * shows that namespace, which the caller enters only after pivot_root.
  */
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          struct cell_error *err);
+                          int pidns_fd, struct cell_error *err);
 int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
                       struct cell_error *err);
 int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);

@@ -145,12 +145,39 @@ static void test_plan_proc(void)
         struct cell_mount m = mount_of("proc", "proc", "/proc", MS_NOSUID | MS_NOEXEC | MS_NODEV);
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK_INT_EQ(plan.n_ops, 1);
         CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_MOUNT);
         CHECK_STR_EQ(plan.ops[0].type, "proc");
         CHECK_INT_EQ(plan.ops[0].flags, MS_NOSUID | MS_NOEXEC | MS_NODEV);
         CHECK(!plan.bind);
+}
+
+/*
+ * With a pid namespace joined by path, procfs is made for that namespace
+ * (the init is not in it yet); other filesystems are mounted as usual.
+ */
+static void test_plan_proc_joined_pidns(void)
+{
+        struct cell_mount m = mount_of("proc", "proc", "/proc", MS_NOSUID | MS_NOEXEC | MS_NODEV);
+        m.data = "hidepid=2,subset=pid";
+        m.propagation = MS_PRIVATE;
+        struct cell_mount_plan plan;
+        struct cell_error err;
+        CHECK(cell_mount_plan_build(&m, true, &plan, &err) == 0);
+        CHECK_INT_EQ(plan.n_ops, 2);
+        CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_PROC_PIDNS);
+        CHECK_STR_EQ(plan.ops[0].type, "proc");
+        CHECK_STR_EQ(plan.ops[0].data, "hidepid=2,subset=pid");
+        CHECK_INT_EQ(plan.ops[0].flags, MS_NOSUID | MS_NOEXEC | MS_NODEV);
+        CHECK_INT_EQ(plan.ops[1].kind, CELL_MOP_PROPAGATE);
+
+        m = mount_of("tmpfs", "tmpfs", "/run", MS_NOSUID);
+        CHECK(cell_mount_plan_build(&m, true, &plan, &err) == 0);
+        CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_MOUNT);
+        m = mount_of("bind", "/proc", "/hostproc", MS_BIND);
+        CHECK(cell_mount_plan_build(&m, true, &plan, &err) == 0);
+        CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_CLONE);
 }
 
 static void test_plan_tmpfs_data_and_propagation(void)
@@ -160,7 +187,7 @@ static void test_plan_tmpfs_data_and_propagation(void)
         m.propagation = MS_SHARED | MS_REC;
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK_INT_EQ(plan.n_ops, 2);
         CHECK_STR_EQ(plan.ops[0].source, "tmpfs"); /* no source: the type stands in */
         CHECK_STR_EQ(plan.ops[0].data, "mode=755,size=65536k");
@@ -175,7 +202,7 @@ static void test_plan_tmpcopyup_readonly(void)
         m.copy_up = true;
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK(plan.copy_up);
         CHECK_INT_EQ(plan.n_ops, 3);
         /* writable while the old content is copied in, read-only afterwards */
@@ -191,7 +218,7 @@ static void test_plan_bind(void)
         m.clear_flags = MS_NOEXEC;
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK(plan.bind && !plan.recursive_bind);
         CHECK_INT_EQ(plan.n_ops, 3);
         CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_CLONE);
@@ -213,7 +240,7 @@ static void test_plan_rbind_recursive_attrs(void)
         m.propagation = MS_PRIVATE;
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK(plan.recursive_bind);
         CHECK_INT_EQ(plan.n_ops, 4); /* clone, attach, recursive setattr, propagation */
         CHECK(plan.ops[0].recursive);
@@ -229,19 +256,19 @@ static void test_plan_cgroup_and_invalid(void)
         struct cell_mount m = mount_of("cgroup", "cgroup", "/sys/fs/cgroup", MS_RDONLY);
         struct cell_mount_plan plan;
         struct cell_error err;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) == 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
         CHECK_INT_EQ(plan.n_ops, 1);
         CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_CGROUP);
 
         m = mount_of(NULL, "x", "/x", 0);
-        CHECK(cell_mount_plan_build(&m, &plan, &err) < 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) < 0);
         CHECK_CONTAINS(err.msg, "type missing");
         m = mount_of("bind", NULL, "/x", 0);
-        CHECK(cell_mount_plan_build(&m, &plan, &err) < 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) < 0);
         CHECK_CONTAINS(err.msg, "without a source");
         m = mount_of("bind", "/src", "/x", 0);
         m.idmap = true;
-        CHECK(cell_mount_plan_build(&m, &plan, &err) < 0);
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) < 0);
         CHECK_CONTAINS(err.msg, "idmapped");
 }
 
@@ -266,12 +293,12 @@ static void test_no_mount_namespace(void)
         spec.mounts = &m;
         spec.n_mounts = 1;
         struct cell_error err;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, &err) < 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, &err) < 0);
         CHECK_CONTAINS(err.msg, "mounts[0] (/proc)");
         CHECK_CONTAINS(err.msg, "linux.namespaces");
 
         spec.n_mounts = 0;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, &err) == 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, &err) == 0);
         char *masked[] = {"/proc/kcore", NULL};
         spec.linux.masked_paths = masked;
         spec.linux.n_masked_paths = 1;
@@ -281,7 +308,7 @@ static void test_no_mount_namespace(void)
 
 UNIT_MAIN(UNIT_TEST(test_path_clean), UNIT_TEST(test_path_prefix),
           UNIT_TEST(test_paths_stay_in_root), UNIT_TEST(test_copy_tree), UNIT_TEST(test_plan_proc),
-          UNIT_TEST(test_plan_tmpfs_data_and_propagation), UNIT_TEST(test_plan_tmpcopyup_readonly),
-          UNIT_TEST(test_plan_bind), UNIT_TEST(test_plan_rbind_recursive_attrs),
-          UNIT_TEST(test_plan_cgroup_and_invalid), UNIT_TEST(test_flags_to_attr),
-          UNIT_TEST(test_no_mount_namespace))
+          UNIT_TEST(test_plan_proc_joined_pidns), UNIT_TEST(test_plan_tmpfs_data_and_propagation),
+          UNIT_TEST(test_plan_tmpcopyup_readonly), UNIT_TEST(test_plan_bind),
+          UNIT_TEST(test_plan_rbind_recursive_attrs), UNIT_TEST(test_plan_cgroup_and_invalid),
+          UNIT_TEST(test_flags_to_attr), UNIT_TEST(test_no_mount_namespace))
