@@ -55,6 +55,75 @@ def test_no_pivot(cell, bundle):
     assert mount_at(info, "/proc")["fstype"] == "proc"
 
 
+def test_no_pivot_leaves_no_host_procfs(cell, bundle):
+    """With --no-pivot the host's mounts must not stay in the container's
+    mount namespace: a host procfs there counts as "fully visible", and a
+    user namespace made inside the container (an unprivileged process, no
+    capability needed) could mount a fresh procfs without the masks."""
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "tmp", "p"))
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.set_args("/bin/sh", "-c", "unshare -U -r -m -p -f sh -c "
+               "'mount -t proc proc /tmp/p && ls /tmp/p/self/' && echo MOUNTED; "
+               "cat /proc/self/mountinfo")
+    for args in ((), ("--no-pivot",)):
+        p = cell.run_bundle(b, *args)
+        assert p.returncode == 0, p.stderr
+        assert "MOUNTED" not in p.stdout, (args, p.stdout)
+        points = [ln.split()[4] for ln in p.stdout.splitlines() if ln[:1].isdigit()]
+        assert "/work" not in points and "/boot" not in points, points
+        assert not any(cell.root in pt for pt in points), points
+
+
+def proc_sys_symlink_bundle(bundle, name):
+    """rootfs/<name> is a symlink to a directory of the image."""
+    b = bundle()
+    os.rmdir(os.path.join(b.rootfs, name))
+    os.makedirs(os.path.join(b.rootfs, "elsewhere"))
+    os.symlink("/elsewhere", os.path.join(b.rootfs, name))
+    return b
+
+
+@pytest.mark.parametrize("name", ["proc", "sys"])
+def test_proc_or_sys_destination_symlink_refused(cell, bundle, name):
+    """An image's /proc or /sys as a symlink is not followed: procfs or
+    sysfs on the link's target would leave the masked and read-only paths
+    applied to a /proc that is not procfs (CVE-2019-16884 family)."""
+    b = proc_sys_symlink_bundle(bundle, name)
+    b.set_args("/bin/sh", "-c", "grep -c ' /elsewhere ' /proc/self/mountinfo")
+    p = cell.run_bundle(b)
+    assert p.returncode != 0, p.stdout
+    assert os.listdir(os.path.join(b.rootfs, "elsewhere")) == []
+    if is_cell():
+        assert 'destination "/%s"' % name in p.stderr and "symlink" in p.stderr, p.stderr
+    assert cell.run("list", "-q").stdout == ""
+
+
+@pytest.mark.parametrize("link,mtype", [("evil", "tmpfs"), ("evil", "bind"), ("proc", "proc")])
+def test_destination_resolving_to_root_refused(cell, bundle, testdir, link, mtype):
+    """A destination that an image symlink leads to the container's root
+    (/evil -> /, /proc -> / with the spec's own proc mount) is refused, not
+    mounted over the whole rootfs."""
+    b = bundle()
+    path = os.path.join(b.rootfs, link)
+    if os.path.isdir(path):
+        os.rmdir(path)
+    os.symlink("/", path)
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    if mtype == "tmpfs":
+        b.add_mount("/" + link, "tmpfs", "tmpfs", ["size=1m"])
+    elif mtype == "bind":
+        b.add_mount("/" + link, "bind", src, ["bind"])
+    b.set_args("/probe", "stat", "/probe")
+    p = cell.run_bundle(b)
+    assert p.returncode != 0, p.stdout
+    if is_cell():
+        assert 'destination "/%s"' % link in p.stderr, p.stderr
+        assert "container's root" in p.stderr or "symlink" in p.stderr, p.stderr
+    assert cell.run("list", "-q").stdout == ""
+
+
 # ---- tmpfs, bind, flags ------------------------------------------------------------
 
 def test_tmpfs_size_mode(cell, bundle):

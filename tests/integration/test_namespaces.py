@@ -4,7 +4,9 @@ hostname/domainname, time offsets, sysctl."""
 
 import json
 import os
+import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -101,6 +103,99 @@ def test_join_pid_namespace(cell, bundle):
         assert info["pid"] != 1  # the helper's sleep is PID 1 there
     finally:
         helper.close()
+
+
+def ns_pids(ns):
+    """The pids, as the pid namespace `ns` numbers them, of its processes."""
+    out = set()
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/ns/pid" % p) != ns:
+                continue
+            with open("/proc/%s/status" % p) as f:
+                for ln in f:
+                    if ln.startswith("NSpid:"):
+                        out.add(int(ln.split()[-1]))
+        except OSError:
+            pass
+    return out
+
+
+class HostSecret:
+    """A host process, uid 1000 like the container's process and dumpable,
+    with a secret in its environment: readable by any process of that uid
+    that can see it in its /proc."""
+
+    def __init__(self):
+        self.secret = "host-secret-" + uuid.uuid4().hex
+        env = dict(os.environ, CELL_HOST_SECRET=self.secret)
+        self.proc = subprocess.Popen(["setpriv", "--reuid=1000", "--regid=1000",
+                                      "--clear-groups", "sleep", "100"], env=env,
+                                     stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not self._exec_done():
+            time.sleep(0.01)
+
+    def _exec_done(self):
+        with open("/proc/%d/cmdline" % self.pid, "rb") as f:
+            return f.read().startswith(b"sleep")
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def joined_pidns_view(cell, bundle, proc_options=None):
+    """Container B, uid 1000, joins the pid namespace of a running
+    container A by path; returns (B's probe output, A's pid namespace,
+    the host process with a secret)."""
+    a = bundle("/probe", "sleep", "60")
+    cid = cell.create(a)
+    host = HostSecret()
+    try:
+        cell.start(cid)
+        pid = cell.state(cid)["pid"]
+        target = "/proc/%d/ns/pid" % pid
+        b = bundle()
+        b.set_namespace("pid", target)
+        b.process["user"] = {"uid": 1000, "gid": 1000}
+        if proc_options is not None:
+            b.mount("/proc")["options"] = proc_options
+        environ = "/proc/%d/environ" % host.pid
+        info = cell.probe(b, "pid", "ns", "ls", "/proc", "read", environ,
+                          "read", "/proc/1/cmdline")
+        return info, os.readlink(target), host
+    finally:
+        host.close()
+        cell.delete(cid, force=True)
+
+
+def test_join_pid_namespace_proc_shows_only_that_namespace(cell, bundle):
+    """/proc of a container that joins another's pid namespace by path (a
+    pod: podman --pid container:X, shareProcessNamespace) is that
+    namespace's: no host process in it, so no host process' environ."""
+    info, ns, host = joined_pidns_view(cell, bundle)
+    assert info["ns"]["pid"] == ns
+    pids = {int(e) for e in op(info, "ls", "/proc")["entries"] if e.isdigit()}
+    assert 1 in pids  # A's init
+    # every pid listed belongs to the namespace (A's, B's own probe), seen
+    # after the probe ran: none of the host's hundreds
+    assert pids <= ns_pids(ns) | {info["pid"]}, sorted(pids - ns_pids(ns))
+    read = op(info, "read", "/proc/%d/environ" % host.pid)
+    assert host.secret not in json.dumps(read), read
+    # and pid 1 there is A's init, the probe
+    assert (op(info, "read", "/proc/1/cmdline")["data"] or "").startswith("/probe")
+
+
+def test_join_pid_namespace_proc_options(cell, bundle):
+    """The spec's procfs options still apply: with hidepid=2, B (uid 1000)
+    sees neither A's init (root) nor the host's processes."""
+    info, ns, host = joined_pidns_view(
+        cell, bundle, ["nosuid", "noexec", "nodev", "hidepid=2"])
+    pids = {int(e) for e in op(info, "ls", "/proc")["entries"] if e.isdigit()}
+    assert pids == {info["pid"]}, sorted(pids)
+    assert host.secret not in json.dumps(op(info, "read", "/proc/%d/environ" % host.pid))
 
 
 def test_join_network_namespace_sees_its_interfaces(cell, bundle):
