@@ -584,3 +584,19 @@ def test_exec_tty(clean):
     assert "tty-ok 42" in output, output
     assert status == 4, output
     clean("rm", "--force", "--time", "0", cid, check=True)
+
+
+def test_pid_container_proc_lists_only_its_processes(clean):
+    """`run --pid container:X` joins X's pid namespace by path: the second
+    container's /proc is that namespace's (X's sleep and its own ps), not
+    the host's, and pid 1 there is X's process."""
+    cid = start_sleeper(clean)
+    result = clean.run("--pid", f"container:{cid}", IMAGE, "sh", "-c",
+                       "ls /proc | grep '^[0-9]*$' | wc -l; cat /proc/1/cmdline; echo")
+    clean("rm", "--force", "--time", "0", cid, check=True)
+    assert result.returncode == 0, result.stderr
+    count, init = result.stdout.split("\n")[:2]
+    # X's sleep, the sh, and ls/grep/wc of the pipeline: a handful; the host
+    # has hundreds, this test's own process among them
+    assert int(count) < 10, result.stdout
+    assert init.replace("\0", " ").strip() == "sleep 1000", result.stdout
