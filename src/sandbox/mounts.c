@@ -378,26 +378,17 @@ static int configure_fs(struct exec_state *st, int fsfd, const char *data, struc
         return 0;
 }
 
-/*
- * procfs shows the pid namespace of its fs context, by default that of the
- * process calling fsopen().  The init enters a pid namespace joined by path
- * only at its very end (runtime/init.c: it must not be seen there while its
- * root and fds are the host's), so procfs mounted now by mount(2) would list
- * every process of the host.  procfs' "pidns" parameter names the namespace
- * instead (Linux 6.18).
- */
+/* procfs of the pid namespace joined by path, which the init enters only later. */
 static int run_proc_pidns(struct exec_state *st, const struct cell_mount_op *op,
                           struct cell_error *err)
 {
         if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
                 return -1;
-        _cleanup_close_ int fsfd = fsopen("proc", FSOPEN_CLOEXEC);
+        _cleanup_close_ int fsfd = cell_procfs_context(st->ctx->pidns_fd);
         if (fsfd < 0)
-                return op_error(st, op, err);
-        if (fsconfig(fsfd, FSCONFIG_SET_FD, "pidns", NULL, st->ctx->pidns_fd) < 0)
                 return cell_error_errno(err,
-                                        "mount \"proc\" on %s (mounts[%zu]) for the pid namespace "
-                                        "%s: procfs' \"pidns\" option (Linux 6.18)",
+                                        "mount \"proc\" on %s (mounts[%zu]): procfs for the pid "
+                                        "namespace %s",
                                         st->m->destination, st->index,
                                         st->ctx->spec->linux.namespaces[CELL_NS_PID].path);
         if (configure_fs(st, fsfd, op->data, err) < 0)
@@ -407,8 +398,16 @@ static int run_proc_pidns(struct exec_state *st, const struct cell_mount_op *op,
         uint64_t set, clr;
         cell_mount_flags_to_attr(op->flags, 0, &set, &clr);
         st->treefd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)set);
-        if (st->treefd < 0 || move_mount(st->treefd, "", st->dstfd, "",
-                                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (st->treefd < 0)
+                return op_error(st, op, err);
+        /* Whatever came over the helper's socket, only a procfs is mounted. */
+        struct statfs sfs;
+        if (fstatfs(st->treefd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+                return cell_error_set(err, EINVAL,
+                                      "mount \"proc\" on %s (mounts[%zu]): not a procfs",
+                                      st->m->destination, st->index);
+        if (move_mount(st->treefd, "", st->dstfd, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return op_error(st, op, err);
         return 0;
 }

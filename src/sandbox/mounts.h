@@ -108,6 +108,17 @@ int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, 
 int cell_mount_cgroup(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, const char *dest,
                       int dstfd, struct cell_error *err);
 
+/*
+ * An fs context (fsopen() fd, close-on-exec) for a procfs that shows the
+ * pid namespace `pidns_fd`, which the caller is not in: procfs' "pidns"
+ * parameter (Linux 6.18), else a short-lived helper that creates it from
+ * inside the namespace (see procfs.c for why it is safe there).  The caller
+ * configures, creates and mounts it.  Returns the fd, or -1 with errno.
+ */
+int cell_procfs_context(int pidns_fd);
+/* The helper alone, whatever the kernel (for the tests). */
+int cell_procfs_context_by_helper(int pidns_fd);
+
 /* Fill /dev after the mounts (see rootfs.h); error messages name the device. */
 int cell_rootfs_setup_dev(struct cell_rootfs_ctx *ctx, struct cell_error *err);
 

@@ -5,10 +5,15 @@
  * happen before any syscall.  Runs without root; the mounting itself is
  * exercised by rootfs_driver.c.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox/mounts.h"
@@ -180,6 +185,77 @@ static void test_plan_proc_joined_pidns(void)
         CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_CLONE);
 }
 
+/* The pids a procfs mount `mnt` lists, as a count, and whether "1" is one. */
+static int count_pids(int mnt, bool *has_init)
+{
+        int fd = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+        int n = 0;
+        *has_init = false;
+        for (struct dirent *de; dir && (de = readdir(dir));) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                n++;
+                *has_init |= !strcmp(de->d_name, "1");
+        }
+        return n;
+}
+
+/* A pid namespace holding one sleeping process (its pid 1); returns that pid. */
+static pid_t pid_ns_with_one_process(pid_t *outer)
+{
+        int p[2];
+        if (pipe(p) < 0)
+                abort();
+        *outer = fork();
+        if (*outer == 0) {
+                if (unshare(CLONE_NEWPID) < 0)
+                        _exit(1);
+                pid_t inner = fork();
+                if (inner == 0) {
+                        pause();
+                        _exit(0);
+                }
+                (void)cell_write_all(p[1], &inner, sizeof(inner));
+                waitpid(inner, NULL, 0);
+                _exit(0);
+        }
+        close(p[1]);
+        pid_t inner = -1;
+        if (read(p[0], &inner, sizeof(inner)) != sizeof(inner))
+                abort();
+        close(p[0]);
+        return inner;
+}
+
+/*
+ * procfs for a pid namespace we are not in lists that namespace's
+ * processes, through procfs' "pidns" or through the helper (needs root).
+ */
+static void test_procfs_of_other_pid_ns(void)
+{
+        if (geteuid() != 0)
+                return;
+        pid_t outer, inner = pid_ns_with_one_process(&outer);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", inner);
+        _cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        CHECK(nsfd >= 0);
+        int (*const makers[])(int) = {cell_procfs_context, cell_procfs_context_by_helper};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(makers); i++) {
+                _cleanup_close_ int fs = makers[i](nsfd);
+                CHECK(fs >= 0);
+                CHECK(fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0);
+                _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+                CHECK(mnt >= 0);
+                bool has_init;
+                CHECK_INT_EQ(count_pids(mnt, &has_init), 1);
+                CHECK(has_init);
+        }
+        kill(inner, SIGKILL);
+        waitpid(outer, NULL, 0);
+}
+
 static void test_plan_tmpfs_data_and_propagation(void)
 {
         struct cell_mount m = mount_of("tmpfs", NULL, "/run", MS_NOSUID);
@@ -308,7 +384,8 @@ static void test_no_mount_namespace(void)
 
 UNIT_MAIN(UNIT_TEST(test_path_clean), UNIT_TEST(test_path_prefix),
           UNIT_TEST(test_paths_stay_in_root), UNIT_TEST(test_copy_tree), UNIT_TEST(test_plan_proc),
-          UNIT_TEST(test_plan_proc_joined_pidns), UNIT_TEST(test_plan_tmpfs_data_and_propagation),
-          UNIT_TEST(test_plan_tmpcopyup_readonly), UNIT_TEST(test_plan_bind),
-          UNIT_TEST(test_plan_rbind_recursive_attrs), UNIT_TEST(test_plan_cgroup_and_invalid),
-          UNIT_TEST(test_flags_to_attr), UNIT_TEST(test_no_mount_namespace))
+          UNIT_TEST(test_plan_proc_joined_pidns), UNIT_TEST(test_procfs_of_other_pid_ns),
+          UNIT_TEST(test_plan_tmpfs_data_and_propagation), UNIT_TEST(test_plan_tmpcopyup_readonly),
+          UNIT_TEST(test_plan_bind), UNIT_TEST(test_plan_rbind_recursive_attrs),
+          UNIT_TEST(test_plan_cgroup_and_invalid), UNIT_TEST(test_flags_to_attr),
+          UNIT_TEST(test_no_mount_namespace))
