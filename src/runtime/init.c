@@ -197,8 +197,7 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
 static int apply_process_attributes(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
-        if (cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0 ||
-            cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
+        if (cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
             cell_sandbox_apply_sched(&spec->process, err) < 0 ||
             cell_sandbox_apply_personality(&spec->linux, err) < 0)
                 return -1;
@@ -335,6 +334,20 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 
+/*
+ * The executable, looked up now so that a missing one fails `create`.  In a
+ * pid namespace joined by path, /proc/self of the container's procfs is
+ * ours only after the hop (finish_init): a path under /proc is left to the
+ * exec to check.
+ */
+static char *find_executable(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const char *name = cfg->spec->process.args[0];
+        if (cfg->ns_fds[CELL_NS_PID] >= 0 && cell_path_has_prefix(name, "/proc"))
+                return xstrdup(name);
+        return cell_proc_find_executable(name, cfg->env, err);
+}
+
 bool cell_init_awaits_go(const struct cell_spec *spec)
 {
         return ns_new(spec, CELL_NS_USER);
@@ -373,12 +386,16 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         _cleanup_close_ int listener = -1;
         if (connect_seccomp_listener(cfg, &listener, err) < 0)
                 return;
+        /* Through the host's /proc: the container's may be that of a pid
+         * namespace joined by path, which has no /proc/self for us yet. */
+        if (cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0)
+                return;
         if (setup_rootfs(cfg, err) < 0 ||
             cell_proc_send_terminal(&spec->process, cfg->sync_fd, true, err) < 0 ||
             apply_process_attributes(cfg, err) < 0 ||
             cell_proc_enter_cwd(spec->process.cwd, err) < 0)
                 return;
-        _cleanup_free_ char *exe = cell_proc_find_executable(spec->process.args[0], cfg->env, err);
+        _cleanup_free_ char *exe = find_executable(cfg, err);
         if (exe)
                 finish_init(cfg, steal_fd(procfd), listener, exe, err);
 }

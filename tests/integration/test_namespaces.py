@@ -198,6 +198,31 @@ def test_join_pid_namespace_proc_options(cell, bundle):
     assert host.secret not in json.dumps(op(info, "read", "/proc/%d/environ" % host.pid))
 
 
+def test_join_pid_namespace_process_attributes(cell, bundle):
+    """What the init sets through /proc/self before it enters a pid
+    namespace joined by path still applies (the container's /proc is that
+    namespace's), and an entrypoint under /proc is found there."""
+    a = bundle("/probe", "sleep", "60")
+    cid = cell.create(a)
+    try:
+        cell.start(cid)
+        b = bundle()
+        b.set_namespace("pid", "/proc/%d/ns/pid" % cell.state(cid)["pid"])
+        b.process["oomScoreAdj"] = 123
+        info = cell.probe(b, "read", "/proc/self/oom_score_adj")
+        assert op(info, "read", "/proc/self/oom_score_adj")["data"] == "123\n"
+        b.set_args("/proc/1/root/probe", "pid")
+        p = cell.run_bundle(b)
+        assert p.returncode == 0, p.stderr
+        b.set_args("/proc/self/nonexistent")
+        p = cell.run_bundle(b)
+        assert p.returncode != 0
+        if is_cell():
+            assert "/proc/self/nonexistent" in p.stderr, p.stderr
+    finally:
+        cell.delete(cid, force=True)
+
+
 def test_join_network_namespace_sees_its_interfaces(cell, bundle):
     """Joining really shares the namespace: a dummy interface made in it is
     visible in the container."""
