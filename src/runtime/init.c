@@ -194,6 +194,20 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
         return cell_rootfs_finalize(spec, err);
 }
 
+/*
+ * The executable, looked up now so that a missing one fails `create`.  In a
+ * pid namespace joined by path, /proc/self of the container's procfs is
+ * ours only after the hop (finish_init): a path under /proc is left to the
+ * exec to check.
+ */
+static char *find_executable(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        const char *name = cfg->spec->process.args[0];
+        if (cfg->ns_fds[CELL_NS_PID] >= 0 && cell_path_has_prefix(name, "/proc"))
+                return xstrdup(name);
+        return cell_proc_find_executable(name, cfg->env, err);
+}
+
 static int apply_process_attributes(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
@@ -332,20 +346,6 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
                 return;
         cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
-}
-
-/*
- * The executable, looked up now so that a missing one fails `create`.  In a
- * pid namespace joined by path, /proc/self of the container's procfs is
- * ours only after the hop (finish_init): a path under /proc is left to the
- * exec to check.
- */
-static char *find_executable(const struct cell_init_config *cfg, struct cell_error *err)
-{
-        const char *name = cfg->spec->process.args[0];
-        if (cfg->ns_fds[CELL_NS_PID] >= 0 && cell_path_has_prefix(name, "/proc"))
-                return xstrdup(name);
-        return cell_proc_find_executable(name, cfg->env, err);
 }
 
 bool cell_init_awaits_go(const struct cell_spec *spec)
