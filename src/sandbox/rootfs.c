@@ -147,8 +147,9 @@ static int pivot(const char *rootfs, struct cell_error *err)
 }
 
 /*
- * The mount points of /proc/self/mountinfo outside `rootfs` (and other than
- * "/"), in its order, as one NUL-separated list ending in an empty string.
+ * The mounts of /proc/self/mountinfo outside `rootfs` (and other than "/"),
+ * in its order, as NUL-separated pairs "fstype", "mount point", ending in
+ * an empty string.
  */
 static int mounts_outside(const char *rootfs, char **out, struct cell_error *err)
 {
@@ -163,31 +164,55 @@ static int mounts_outside(const char *rootfs, char **out, struct cell_error *err
                 if (!cell_mountinfo_split(line, &m) || !strcmp(m.mount_point, "/") ||
                     cell_path_has_prefix(m.mount_point, rootfs))
                         continue;
-                size_t n = strlen(m.mount_point) + 1; /* unescaped: never longer */
-                memcpy(p, m.mount_point, n);
-                p += n;
+                /* Both fit in the line they come from (paths unescaped: never longer). */
+                p = stpcpy(p, m.fstype) + 1;
+                p = stpcpy(p, m.mount_point) + 1;
         }
         *p = '\0';
         *out = list;
         return 0;
 }
 
+static bool fully_visible_kind(const char *fstype)
+{
+        return !strcmp(fstype, "proc") || !strcmp(fstype, "sysfs");
+}
+
 /*
- * Detach each mount point of `list` (see mounts_outside), rslave first so
- * that nothing propagates to the host.  Paths are still the host's: our
- * root is the old "/", which the moved rootfs covers but does not replace.
- * A mount point that is no longer one (it went with its parent) is EINVAL
- * or ENOENT, and skipped.
+ * Detach each mount of `list` (see mounts_outside), rslave first so that
+ * nothing propagates to the host.  Paths are still the host's: our root is
+ * the old "/", which the moved rootfs covers but does not replace.  A mount
+ * point that is no longer one (it went with its parent) is EINVAL or
+ * ENOENT for MS_SLAVE, and skipped.  A mount that a user namespace of ours
+ * inherited is locked in place (EINVAL for umount2): a host proc or sysfs
+ * is then covered with a read-only tmpfs, which is locked too in any
+ * namespace made from ours, so that neither counts as fully visible there.
  */
+static int detach_one(const char *fstype, const char *path, struct cell_error *err)
+{
+        if (mount(NULL, path, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+                if (errno == EINVAL || errno == ENOENT)
+                        return 0;
+                return cell_error_errno(err, "--no-pivot: make the host's mount %s rslave", path);
+        }
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                return 0;
+        if (errno != EINVAL)
+                return cell_error_errno(err, "--no-pivot: detach the host's mount %s", path);
+        if (fully_visible_kind(fstype) &&
+            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return cell_error_errno(err, "--no-pivot: cover the host's %s mount %s", fstype,
+                                        path);
+        return 0;
+}
+
 static int detach_mounts(const char *list, struct cell_error *err)
 {
-        for (const char *p = list; *p; p += strlen(p) + 1) {
-                if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-                    umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
-                        if (errno == EINVAL || errno == ENOENT)
-                                continue;
-                        return cell_error_errno(err, "--no-pivot: detach the host's mount %s", p);
-                }
+        for (const char *fstype = list; *fstype;) {
+                const char *path = fstype + strlen(fstype) + 1;
+                if (detach_one(fstype, path, err) < 0)
+                        return -1;
+                fstype = path + strlen(path) + 1;
         }
         return 0;
 }
@@ -197,8 +222,8 @@ static int detach_mounts(const char *list, struct cell_error *err)
  * would leave every host mount in our mount namespace, out of sight but
  * there: a host procfs or sysfs in it counts as "fully visible", which lets
  * a user namespace inside the container mount a fresh, unmasked one.  So,
- * as runc does, everything but the rootfs is detached first; "/" itself,
- * the namespace's root, stays under the rootfs.
+ * as runc does, everything but the rootfs is detached (or, locked, covered)
+ * first; "/" itself, the namespace's root, stays under the rootfs.
  */
 static int move_root(const char *rootfs, struct cell_error *err)
 {

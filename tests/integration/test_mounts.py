@@ -55,12 +55,19 @@ def test_no_pivot(cell, bundle):
     assert mount_at(info, "/proc")["fstype"] == "proc"
 
 
-def test_no_pivot_leaves_no_host_procfs(cell, bundle):
+@pytest.mark.parametrize("userns", [False, True])
+def test_no_pivot_leaves_no_host_procfs(cell, bundle, userns):
     """With --no-pivot the host's mounts must not stay in the container's
     mount namespace: a host procfs there counts as "fully visible", and a
     user namespace made inside the container (an unprivileged process, no
-    capability needed) could mount a fresh procfs without the masks."""
+    capability needed) could mount a fresh procfs without the masks.  In
+    a user namespace the host's mounts are locked in place: they must at
+    least be covered."""
     b = bundle()
+    if userns:
+        b.set_namespace("user")
+        b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     os.makedirs(os.path.join(b.rootfs, "tmp", "p"))
     b.process["user"] = {"uid": 1000, "gid": 1000}
     b.set_args("/bin/sh", "-c", "unshare -U -r -m -p -f sh -c "
