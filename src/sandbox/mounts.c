@@ -339,6 +339,12 @@ static int run_clone(struct exec_state *st, const struct cell_mount_op *op, stru
         struct stat sb;
         if (fstat(st->treefd, &sb) < 0)
                 return op_error(st, op, err);
+        /* Only a procfs may stand in for /proc (runc's checkProcMount): the
+         * masks and read-only paths are meant for one. */
+        struct statfs sfs;
+        if (!strcmp(st->dest, "/proc") &&
+            (fstatfs(st->treefd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC))
+                return dest_error(st, 0, "a bind mount on /proc must come from a procfs", err);
         return resolve_dest(st, S_ISDIR(sb.st_mode) ? CELL_PATH_DIR : CELL_PATH_FILE, err);
 }
 

@@ -106,6 +106,22 @@ def test_proc_or_sys_destination_symlink_refused(cell, bundle, name):
     assert cell.run("list", "-q").stdout == ""
 
 
+def test_bind_on_proc_must_be_procfs(cell, bundle, testdir):
+    """A bind mount onto /proc whose source is not a procfs is refused, as
+    runc does: the masked and read-only paths would apply to a fake /proc."""
+    src = os.path.join(testdir, "fake-proc")
+    os.makedirs(os.path.join(src, "sys"))
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    b.add_mount("/proc", "bind", src, ["rbind"])
+    p = cell.run_bundle(b)
+    assert p.returncode != 0, p.stdout
+    if is_cell():
+        assert 'destination "/proc"' in p.stderr and "procfs" in p.stderr, p.stderr
+    assert os.listdir(src) == ["sys"]
+    assert cell.run("list", "-q").stdout == ""
+
+
 @pytest.mark.parametrize("link,mtype", [("evil", "tmpfs"), ("evil", "bind"), ("proc", "proc")])
 def test_destination_resolving_to_root_refused(cell, bundle, testdir, link, mtype):
     """A destination that an image symlink leads to the container's root
