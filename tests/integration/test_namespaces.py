@@ -223,6 +223,31 @@ def test_join_pid_namespace_process_attributes(cell, bundle):
         cell.delete(cid, force=True)
 
 
+def test_join_user_and_pid_namespace_of_a_container(cell, bundle):
+    """A pod with a user namespace: B joins A's user and pid namespaces by
+    path.  Its procfs belongs to A's pid namespace, which A's user
+    namespace owns; made for the runtime's own pid namespace instead, the
+    mount was refused (EPERM)."""
+    a = bundle("/probe", "sleep", "60")
+    add_userns(a)
+    cid = cell.create(a)
+    try:
+        cell.start(cid)
+        pid = cell.state(cid)["pid"]
+        b = bundle()
+        if runtime_name() == "runc":
+            add_userns(b)  # runc 1.1 insists on the (same) mappings, cell refuses them
+        b.set_namespace("user", "/proc/%d/ns/user" % pid)
+        b.set_namespace("pid", "/proc/%d/ns/pid" % pid)
+        info = cell.probe(b, "ids", "ns", "ls", "/proc")
+        assert info["ns"]["pid"] == os.readlink("/proc/%d/ns/pid" % pid)
+        assert info["uid"] == [0, 0, 0]
+        pids = {int(e) for e in op(info, "ls", "/proc")["entries"] if e.isdigit()}
+        assert 1 in pids and len(pids) < 10, sorted(pids)
+    finally:
+        cell.delete(cid, force=True)
+
+
 def test_join_network_namespace_sees_its_interfaces(cell, bundle):
     """Joining really shares the namespace: a dummy interface made in it is
     visible in the container."""
