@@ -6,6 +6,11 @@
  * mount(2) onto "/proc/self/fd/N", N being an O_PATH fd of the destination
  * resolved inside the rootfs: one syscall, and the kernel mounts on exactly
  * the dentry we resolved, whatever happens to the path string afterwards.
+ * procfs for a pid namespace joined by path is the exception: it is made
+ * with fsopen() for that namespace (procfs.c), then fsmount + move_mount.
+ * Every resolved destination is checked by identity: never the rootfs'
+ * root itself, never inside a procfs unless below /proc, and proc or sysfs
+ * only on an ordinary directory.
  *
  * Bind mounts use the new mount API instead: open_tree(OPEN_TREE_CLONE)
  * makes a detached copy of the source, mount_setattr() applies ro/nosuid/...
