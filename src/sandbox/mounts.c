@@ -10,7 +10,10 @@
  * with fsopen() for that namespace (procfs.c), then fsmount + move_mount.
  * Every resolved destination is checked by identity: never the rootfs'
  * root itself, never inside a procfs unless below /proc, and proc or sysfs
- * only on an ordinary directory.
+ * only on an ordinary directory.  The one way onto the root is a bind
+ * mount whose destination is literally "/" (after cleaning): as in runc it
+ * covers the rootfs, and later destinations are resolved in the new mount.
+ * A tmpfs without "mode=" keeps the mode of an existing mount point.
  *
  * Bind mounts use the new mount API instead: open_tree(OPEN_TREE_CLONE)
  * makes a detached copy of the source, mount_setattr() applies ro/nosuid/...
@@ -175,6 +178,7 @@ struct exec_state {
         int treefd; /* detached copy from CLONE; the mount itself once attached */
         int mntfd;  /* the new mount (reopened after MOUNT), for later ops */
         int copyfd; /* readable fd of the destination's old content (tmpcopyup) */
+        char *data; /* the mount's data with the kept mode of the mount point, or NULL */
 };
 
 static void exec_state_release(struct exec_state *st)
@@ -183,6 +187,7 @@ static void exec_state_release(struct exec_state *st)
         cell_closep(&st->treefd);
         cell_closep(&st->mntfd);
         cell_closep(&st->copyfd);
+        free(st->data);
 }
 
 static int dest_error(struct exec_state *st, int errnum, const char *what, struct cell_error *err)
@@ -275,6 +280,12 @@ static int resolve_dest(struct exec_state *st, enum cell_path_kind kind, struct 
 {
         if (st->dstfd >= 0)
                 return 0;
+        if (!strcmp(st->dest, "/")) {
+                /* Only a bind mount gets here (check_destination): as in
+                 * runc, it covers the rootfs itself. */
+                st->dstfd = openat(st->ctx->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                return st->dstfd < 0 ? dest_error(st, errno, NULL, err) : 0;
+        }
         if (needs_ordinary_dir(st->m) && open_ordinary_dir(st, err) < 0)
                 return -1;
         if (st->dstfd < 0)
@@ -353,9 +364,45 @@ static int run_clone(struct exec_state *st, const struct cell_mount_op *op, stru
         return resolve_dest(st, S_ISDIR(sb.st_mode) ? CELL_PATH_DIR : CELL_PATH_FILE, err);
 }
 
+/* Whether the comma-separated `data` has the option `key` ("key" or "key=..."). */
+static bool data_has_key(const char *data, const char *key)
+{
+        size_t n = strlen(key);
+        for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (!strncmp(p, key, n) && (p[n] == '=' || p[n] == ',' || !p[n]))
+                        return true;
+        return false;
+}
+
+/*
+ * A tmpfs without "mode=" on an existing directory keeps that directory's
+ * mode, setuid, setgid and sticky bits included, as runc does (it adds
+ * mode=<the mount point's mode>); a created mount point gets tmpfs' default.
+ * The destination is opened here, before resolve_dest would create it.
+ */
+static int keep_dest_mode(struct exec_state *st, const struct cell_mount_op *op,
+                          struct cell_error *err)
+{
+        if (strcmp(op->type, "tmpfs") || st->m->copy_up || data_has_key(op->data, "mode") ||
+            st->dstfd >= 0)
+                return 0;
+        st->dstfd = cell_path_open_in_root(st->ctx->rootfd, st->dest, O_PATH);
+        if (st->dstfd < 0)
+                return errno == ENOENT ? 0 : dest_error(st, errno, NULL, err);
+        if (check_resolved(st, err) < 0)
+                return -1;
+        struct stat sb;
+        if (fstat(st->dstfd, &sb) < 0)
+                return dest_error(st, errno, NULL, err);
+        if (S_ISDIR(sb.st_mode))
+                st->data = xasprintf("mode=%o%s%s", (unsigned)(sb.st_mode & 07777),
+                                     op->data && *op->data ? "," : "", op->data ? op->data : "");
+        return 0;
+}
+
 static int run_mount(struct exec_state *st, const struct cell_mount_op *op, struct cell_error *err)
 {
-        if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
+        if (keep_dest_mode(st, op, err) < 0 || resolve_dest(st, CELL_PATH_DIR, err) < 0)
                 return -1;
         if (st->m->copy_up && st->copyfd < 0) {
                 st->copyfd = openat(st->dstfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -363,7 +410,8 @@ static int run_mount(struct exec_state *st, const struct cell_mount_op *op, stru
                         return dest_error(st, errno, "open for tmpcopyup", err);
         }
         char buf[CELL_PROC_FD_BUF];
-        if (mount(op->source, cell_proc_fd_path(buf, st->dstfd), op->type, op->flags, op->data) < 0)
+        const char *data = st->data ? st->data : op->data;
+        if (mount(op->source, cell_proc_fd_path(buf, st->dstfd), op->type, op->flags, data) < 0)
                 return op_error(st, op, err);
         return 0;
 }
@@ -508,9 +556,10 @@ static void plan_sysfs_fallback(struct cell_mount_plan *plan)
         plan_add(plan, CELL_MOP_ATTACH);
 }
 
-static int check_destination(struct exec_state *st, struct cell_error *err)
+static int check_destination(struct exec_state *st, const struct cell_mount_plan *plan,
+                             struct cell_error *err)
 {
-        if (!strcmp(st->dest, "/"))
+        if (!strcmp(st->dest, "/") && !plan->bind)
                 return dest_error(st, 0, "cannot mount over the container's root", err);
         if (cell_path_has_prefix(st->dest, "/proc") && !proc_destination_allowed(st->dest, st->m))
                 return dest_error(st, 0, "is inside /proc, refusing to mount there", err);
@@ -536,6 +585,23 @@ static void note_mount(struct cell_rootfs_ctx *ctx, const char *dest, struct cel
         }
 }
 
+/*
+ * After a bind mount on "/", the rootfs path names the new mount: the
+ * destinations that follow are resolved in it, and it is the root that no
+ * later mount may cover.
+ */
+static int refresh_root(struct cell_rootfs_ctx *ctx, struct cell_error *err)
+{
+        int fd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "reopen rootfs %s after the mount on /", ctx->rootfs);
+        close(ctx->rootfd);
+        ctx->rootfd = fd;
+        if (cell_path_identity(fd, &ctx->root_id) < 0)
+                return cell_error_errno(err, "statx rootfs %s", ctx->rootfs);
+        return 0;
+}
+
 int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, size_t index,
                        struct cell_error *err)
 {
@@ -551,7 +617,7 @@ int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, 
         struct cell_mount_plan plan;
         if (cell_mount_plan_build(m, ctx->pidns_fd >= 0, &plan, err) < 0)
                 return cell_error_prefix(err, "mounts[%zu]", index);
-        if (check_destination(&st, err) < 0)
+        if (check_destination(&st, &plan, err) < 0)
                 return -1;
         note_mount(ctx, dest, &plan);
 
@@ -562,6 +628,8 @@ int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, 
                 r = run_plan(&st, &plan, err);
         }
         exec_state_release(&st);
+        if (r == 0 && !strcmp(dest, "/"))
+                r = refresh_root(ctx, err);
         return r;
 }
 

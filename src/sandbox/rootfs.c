@@ -103,17 +103,19 @@ int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                 .n_cgroups = n_cgroups,
                 .pidns_fd = pidns_fd,
         };
-        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
+        /* Owned by ctx: a bind mount on "/" replaces it (mounts.c). */
+        ctx.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (ctx.rootfd < 0)
                 return cell_error_errno(err, "open rootfs %s", rootfs);
-        if (cell_path_identity(rootfd, &ctx.root_id) < 0)
-                return cell_error_errno(err, "statx rootfs %s", rootfs);
-        ctx.rootfd = rootfd;
-
+        int r = 0;
+        if (cell_path_identity(ctx.rootfd, &ctx.root_id) < 0)
+                r = cell_error_errno(err, "statx rootfs %s", rootfs);
         /* Modes below are meant literally (0666 devices, 1777 /dev/shm, copied modes). */
         mode_t old_umask = umask(0);
-        int r = mount_entries(&ctx, err);
+        if (r == 0)
+                r = mount_entries(&ctx, err);
         umask(old_umask);
+        close(ctx.rootfd);
         return r;
 }
 

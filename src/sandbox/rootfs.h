@@ -30,8 +30,9 @@
  *
  * All return < 0 and fill `err` naming the spec entry by its container path
  * and index: `mount "proc" on /proc (mounts[0]): Operation not permitted`,
- * `mounts[4].destination "/etc/../..": cannot mount over the container's
- * root`, `linux.devices[1]: device "/dev/fuse": ...`; on failure the mount
+ * `mounts[4].destination "/evil": resolves to the container's root,
+ * refusing to mount over it` (only a bind mount on "/" itself covers the
+ * rootfs), `linux.devices[1]: device "/dev/fuse": ...`; on failure the mount
  * namespace is simply discarded with the process, so no cleanup is needed.
  *
  * What the caller must have done before cell_rootfs_mount_all():

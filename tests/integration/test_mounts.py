@@ -4,6 +4,7 @@ that try to escape the rootfs."""
 
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -159,6 +160,40 @@ def test_tmpfs_size_mode(cell, bundle):
     assert "mode=710" in supers(m)
     assert {"nosuid", "nodev"} <= opts(m)
     assert op(info, "stat", "/scratch")["mode"] == 0o710
+
+
+@pytest.mark.parametrize("mode", [0o3777, 0o4750, 0o1700])
+def test_tmpfs_keeps_mount_point_mode(cell, bundle, mode):
+    """A tmpfs without mode= takes the mode of the directory it covers,
+    setuid, setgid and sticky bits included (runc adds mode=<its mode>);
+    a mount point that the runtime creates gets tmpfs' own 1777."""
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "scratch"))
+    os.chmod(os.path.join(b.rootfs, "scratch"), mode)
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m", "nosuid"])
+    b.add_mount("/created", "tmpfs", "tmpfs", ["size=1m"])
+    info = cell.probe(b, "mounts", "stat", "/scratch", "stat", "/created")
+    assert mount_at(info, "/scratch")["fstype"] == "tmpfs"
+    assert op(info, "stat", "/scratch")["mode"] == mode
+    assert op(info, "stat", "/created")["mode"] == 0o1777
+
+
+def test_bind_mount_on_root(cell, bundle, testdir):
+    """A bind mount whose destination is "/" covers the rootfs with its
+    source, as in runc; the mounts after it land in the new root."""
+    b = bundle()
+    newroot = os.path.join(testdir, "newroot")
+    shutil.copytree(b.rootfs, newroot, symlinks=True)
+    open(os.path.join(newroot, "i-am-the-new-root"), "w").close()
+    b.config["mounts"].insert(0, {"destination": "/", "type": "bind", "source": newroot,
+                                  "options": ["rbind"]})
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m"])
+    info = cell.probe(b, "stat", "/i-am-the-new-root", "mounts")
+    assert op(info, "stat", "/i-am-the-new-root")["ok"]
+    assert mount_at(info, "/scratch")["fstype"] == "tmpfs"
+    assert os.path.isdir(os.path.join(newroot, "scratch"))
+    assert not os.path.exists(os.path.join(b.rootfs, "scratch"))
+    assert cell.run("list", "-q").stdout == ""
 
 
 def test_mount_destination_created_nested(cell, bundle):
