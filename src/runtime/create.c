@@ -22,6 +22,7 @@
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
+#include "sandbox/rootfs.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -433,7 +434,12 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .cgroup = l->cgroup,
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
-        if (spawn_init(l, &cfg, err) < 0)
+        /* Inherited by the clone; the runtime has no use for them after. */
+        if (cell_rootfs_open_sources(l->spec, l->bundle, &cfg.mount_fds, err) < 0)
+                return -1;
+        int r = spawn_init(l, &cfg, err);
+        cell_rootfs_close_sources(cfg.mount_fds, l->spec->n_mounts);
+        if (r < 0)
                 return -1;
         close(steal_fd(l->child_sync));
         const struct cell_linux *lx = &l->spec->linux;

@@ -10,8 +10,7 @@
 #include "util/xalloc.h"
 
 /*
- * The names of mount_options[] in src/oci/parse_mounts.c, in its order,
- * minus idmap/ridmap (parsed, but the runtime makes no idmapped mounts).
+ * The names of mount_options[] in src/oci/parse_mounts.c, in its order.
  * That table is private to the parser; tests/unit/test_features.c parses a
  * mount with each of these names to keep the two in step.
  */
@@ -26,7 +25,7 @@ static const char *const mount_options[] = {
         "runbindable", "rro",       "rrw",        "rnosuid",      "rsuid",          "rnodev",
         "rdev",        "rnoexec",   "rexec",      "rnodiratime",  "rdiratime",      "rrelatime",
         "rnorelatime", "rnoatime",  "ratime",     "rstrictatime", "rnostrictatime", "rnosymfollow",
-        "rsymfollow",  "tmpcopyup",
+        "rsymfollow",  "tmpcopyup", "idmap",      "ridmap",
 };
 
 static json_object *string_array(const char *(*nth)(size_t))
@@ -106,7 +105,7 @@ static json_object *linux_features(void)
         json_object_object_add(o, "selinux", enabled(false));
         json_object_object_add(o, "intelRdt", enabled(false));
         json_object *mount_extensions = json_object_new_object();
-        json_object_object_add(mount_extensions, "idmap", enabled(false));
+        json_object_object_add(mount_extensions, "idmap", enabled(true));
         json_object_object_add(o, "mountExtensions", mount_extensions);
         return o;
 }

@@ -32,7 +32,8 @@ struct cell_init_config {
         int fifo_fd;                /* O_PATH fd of exec.fifo, -1 in the foreground */
         int dmz_fd;                 /* sealed memfd of cell-dmz (runtime/dmz.h) */
         int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
-        char **env;                 /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+        int *mount_fds; /* NULL, or per mounts[] entry a tree the runtime opened, or -1 */
+        char **env;     /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */
         struct cell_cgroup *cgroup;          /* joined by the init itself */
         bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */

@@ -109,6 +109,13 @@ static void plan_bind(const struct cell_mount *m, struct cell_mount_plan *plan)
         struct cell_mount_op *op = plan_add(plan, CELL_MOP_CLONE);
         op->source = m->source;
         op->recursive = plan->recursive_bind;
+        if (m->idmap || m->n_uid_mappings || m->n_gid_mappings) {
+                plan->idmapped = true;
+                op = plan_add(plan, CELL_MOP_IDMAP);
+                for (size_t i = 0; i < m->n_options; i++)
+                        if (!strcmp(m->options[i], "ridmap"))
+                                op->recursive = true;
+        }
 
         uint64_t set, clr;
         cell_mount_flags_to_attr(m->flags, m->clear_flags, &set, &clr);
@@ -148,9 +155,12 @@ int cell_mount_plan_build(const struct cell_mount *m, bool pidns_joined,
                           struct cell_mount_plan *plan, struct cell_error *err)
 {
         memset(plan, 0, sizeof(*plan));
-        if (m->idmap || m->n_uid_mappings || m->n_gid_mappings)
-                return cell_error_set(err, 0, "idmapped mounts are not supported");
-        if (m->bind || (m->type && !strcmp(m->type, "bind"))) {
+        bool bind = m->bind || (m->type && !strcmp(m->type, "bind"));
+        if (!bind && (m->idmap || m->n_uid_mappings || m->n_gid_mappings))
+                return cell_error_set(err, 0,
+                                      "idmapped mounts (idmap, uidMappings, gidMappings) need a "
+                                      "bind mount");
+        if (bind) {
                 if (!m->source || !*m->source)
                         return cell_error_set(err, 0, "bind mount without a source");
                 plan_bind(m, plan);
@@ -174,10 +184,12 @@ struct exec_state {
         const struct cell_mount *m;
         const char *dest; /* cleaned container path */
         size_t index;
-        int dstfd;  /* O_PATH fd of the destination, before mounting */
-        int treefd; /* detached copy from CLONE; the mount itself once attached */
-        int mntfd;  /* the new mount (reopened after MOUNT), for later ops */
-        int copyfd; /* readable fd of the destination's old content (tmpcopyup) */
+        int dstfd;      /* O_PATH fd of the destination, before mounting */
+        int treefd;     /* detached copy from CLONE; the mount itself once attached */
+        int mntfd;      /* the new mount (reopened after MOUNT), for later ops */
+        int copyfd;     /* readable fd of the destination's old content (tmpcopyup) */
+        bool preopened; /* treefd came from the runtime with its ops up to ATTACH done */
+        bool attached;
         char *data; /* the mount's data with the kept mode of the mount point, or NULL */
 };
 
@@ -319,8 +331,8 @@ static int op_error(struct exec_state *st, const struct cell_mount_op *op, struc
                 return cell_error_errno(err, "mount \"%s\" on %s (mounts[%zu])", op->type,
                                         m->destination, i);
         case CELL_MOP_CLONE:
-                return cell_error_errno(err, "bind mount source \"%s\" for %s (mounts[%zu])",
-                                        op->source, m->destination, i);
+        case CELL_MOP_IDMAP:
+                break; /* named by run_tree_op() */
         case CELL_MOP_ATTACH:
                 return cell_error_errno(err, "bind mount \"%s\" on %s (mounts[%zu])", m->source,
                                         m->destination, i);
@@ -345,12 +357,72 @@ static int setattr_fd(int fd, uint64_t set, uint64_t clr, uint64_t propagation, 
                              sizeof(attr));
 }
 
+/* An idmapping for the detached copy at *treefd. */
+static int run_idmap(const struct cell_linux *lx, const struct cell_mount *m, size_t index,
+                     int treefd, bool recursive, struct cell_error *err)
+{
+        struct cell_mount_idmap map;
+        if (cell_mount_idmap_resolve(m, index, lx, &map, err) < 0)
+                return -1;
+        _cleanup_close_ int userns = cell_mount_idmap_userns(&map, err);
+        if (userns < 0)
+                return cell_error_prefix(err, "idmapped mount on %s (mounts[%zu])", m->destination,
+                                         index);
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+        if (mount_setattr(treefd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                          sizeof(attr)) < 0)
+                return cell_error_errno(err, "idmap the mount of \"%s\" on %s (mounts[%zu])",
+                                        m->source, m->destination, index);
+        return 0;
+}
+
+/* CLONE, IDMAP or SETATTR on the detached copy, before it is attached. */
+static int run_tree_op(const struct cell_linux *lx, const struct cell_mount *m, size_t index,
+                       const struct cell_mount_op *op, const char *source, int *treefd,
+                       struct cell_error *err)
+{
+        switch (op->kind) {
+        case CELL_MOP_CLONE:
+                *treefd = open_tree(AT_FDCWD, source,
+                                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                            (op->recursive ? AT_RECURSIVE : 0));
+                if (*treefd < 0)
+                        return cell_error_errno(err,
+                                                "bind mount source \"%s\" for %s (mounts[%zu])",
+                                                m->source, m->destination, index);
+                return 0;
+        case CELL_MOP_IDMAP:
+                return run_idmap(lx, m, index, *treefd, op->recursive, err);
+        case CELL_MOP_SETATTR:
+                if (setattr_fd(*treefd, op->attr_set, op->attr_clr, 0, op->recursive) < 0)
+                        return cell_error_errno(err, "apply options of mount on %s (mounts[%zu])",
+                                                m->destination, index);
+                return 0;
+        default:
+                return cell_error_set(err, EINVAL, "mounts[%zu]: not a detached-tree operation",
+                                      index);
+        }
+}
+
+int cell_mount_open_tree(const struct cell_linux *lx, const struct cell_mount *m, size_t index,
+                         const struct cell_mount_plan *plan, const char *source,
+                         struct cell_error *err)
+{
+        int treefd = -1;
+        for (size_t i = 0; i < plan->n_ops && plan->ops[i].kind != CELL_MOP_ATTACH; i++) {
+                if (run_tree_op(lx, m, index, &plan->ops[i], source, &treefd, err) < 0) {
+                        cell_closep(&treefd);
+                        return -1;
+                }
+        }
+        return treefd;
+}
+
 static int run_clone(struct exec_state *st, const struct cell_mount_op *op, struct cell_error *err)
 {
-        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0);
-        st->treefd = open_tree(AT_FDCWD, op->source, flags);
-        if (st->treefd < 0)
-                return op_error(st, op, err);
+        if (!st->preopened && run_tree_op(&st->ctx->spec->linux, st->m, st->index, op, op->source,
+                                          &st->treefd, err) < 0)
+                return -1;
         /* The destination mirrors the source: a directory or an empty file. */
         struct stat sb;
         if (fstat(st->treefd, &sb) < 0)
@@ -497,14 +569,22 @@ static int run_op(struct exec_state *st, const struct cell_mount_op *op, struct 
                 return run_proc_pidns(st, op, err);
         case CELL_MOP_CLONE:
                 return run_clone(st, op, err);
+        case CELL_MOP_IDMAP:
+                if (st->preopened)
+                        return 0;
+                return run_tree_op(&st->ctx->spec->linux, st->m, st->index, op, NULL, &st->treefd,
+                                   err);
         case CELL_MOP_ATTACH:
                 if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
                         return -1;
                 if (move_mount(st->treefd, "", st->dstfd, "",
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                         return op_error(st, op, err);
+                st->attached = true;
                 return 0;
         case CELL_MOP_SETATTR:
+                if (st->preopened && !st->attached)
+                        return 0; /* done by the runtime */
                 if ((fd = mount_handle(st, err)) < 0)
                         return -1;
                 if (setattr_fd(fd, op->attr_set, op->attr_clr, 0, op->recursive) < 0)
@@ -614,11 +694,19 @@ int cell_mount_execute(struct cell_rootfs_ctx *ctx, const struct cell_mount *m, 
                                 .treefd = -1,
                                 .mntfd = -1,
                                 .copyfd = -1};
+        if (ctx->mount_fds && ctx->mount_fds[index] >= 0) {
+                st.treefd = steal_fd(ctx->mount_fds[index]);
+                st.preopened = true;
+        }
         struct cell_mount_plan plan;
-        if (cell_mount_plan_build(m, ctx->pidns_fd >= 0, &plan, err) < 0)
+        if (cell_mount_plan_build(m, ctx->pidns_fd >= 0, &plan, err) < 0) {
+                exec_state_release(&st);
                 return cell_error_prefix(err, "mounts[%zu]", index);
-        if (check_destination(&st, &plan, err) < 0)
+        }
+        if (check_destination(&st, &plan, err) < 0) {
+                exec_state_release(&st);
                 return -1;
+        }
         note_mount(ctx, dest, &plan);
 
         int r = run_plan(&st, &plan, err);

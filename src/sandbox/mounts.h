@@ -24,9 +24,10 @@
 /* State shared by the phases of cell_rootfs_mount_all(). */
 struct cell_rootfs_ctx {
         const struct cell_spec *spec;
-        const char *rootfs;          /* absolute host path */
-        int rootfd;                  /* O_PATH fd of the rootfs after it was bound onto itself */
-        int pidns_fd;                /* the pid namespace joined by path, or -1 */
+        const char *rootfs; /* absolute host path */
+        int rootfd;         /* O_PATH fd of the rootfs after it was bound onto itself */
+        int pidns_fd;       /* the pid namespace joined by path, or -1 */
+        int *mount_fds; /* per mounts[] entry, a tree the runtime opened (taken), or -1; or NULL */
         struct cell_path_id root_id; /* what rootfd names: no mount may go there */
         bool userns;                 /* container has a user namespace: no mknod */
         bool netns;                  /* container has its own network namespace */
@@ -43,6 +44,8 @@ enum cell_mount_op_kind {
         CELL_MOP_MOUNT,
         /* open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE]): a detached copy. */
         CELL_MOP_CLONE,
+        /* mount_setattr(MOUNT_ATTR_IDMAP) of the detached copy ([AT_RECURSIVE]: "ridmap"). */
+        CELL_MOP_IDMAP,
         /* mount_setattr() on the mount at hand ([AT_RECURSIVE]); keeps other flags. */
         CELL_MOP_SETATTR,
         /* move_mount() the detached copy onto the destination. */
@@ -78,6 +81,7 @@ struct cell_mount_plan {
         bool bind;           /* a bind mount: the destination's kind follows the source */
         bool recursive_bind; /* "rbind" */
         bool copy_up;        /* destination content must be read before mounting */
+        bool idmapped;       /* has a CELL_MOP_IDMAP op */
         struct cell_mount_op ops[CELL_MOUNT_PLAN_MAX];
         size_t n_ops;
 };
@@ -91,6 +95,38 @@ struct cell_mount_plan {
  */
 int cell_mount_plan_build(const struct cell_mount *m, bool pidns_joined,
                           struct cell_mount_plan *plan, struct cell_error *err);
+
+/*
+ * Run the ops of a bind-mount `plan` that come before CELL_MOP_ATTACH on
+ * `source` (a host path): the detached copy, its idmapping and attributes.
+ * Returns the tree's fd (close-on-exec, the caller's), or -1 with `err`
+ * naming mounts[index].  `lx` gives the container's mappings for "idmap".
+ */
+int cell_mount_open_tree(const struct cell_linux *lx, const struct cell_mount *m, size_t index,
+                         const struct cell_mount_plan *plan, const char *source,
+                         struct cell_error *err);
+
+/* The mapping of an idmapped mount (pointers into the spec). */
+struct cell_mount_idmap {
+        const struct cell_id_mapping *uid;
+        size_t n_uid;
+        const struct cell_id_mapping *gid;
+        size_t n_gid;
+};
+
+/*
+ * The mapping of idmapped mounts[index]: its own uidMappings and
+ * gidMappings, else the container's (`lx`).  Validation only (sizes,
+ * overflow, both present); errors name mounts[index].uidMappings[j].
+ */
+int cell_mount_idmap_resolve(const struct cell_mount *m, size_t index, const struct cell_linux *lx,
+                             struct cell_mount_idmap *out, struct cell_error *err);
+
+/*
+ * A user namespace holding `map` (a throwaway child's, the child gone on
+ * return): an O_RDONLY fd for mount_attr.userns_fd, or -1 with `err`.
+ */
+int cell_mount_idmap_userns(const struct cell_mount_idmap *map, struct cell_error *err);
 
 /* MS_* flags (and clear flags) -> MOUNT_ATTR_* set/clear masks for mount_setattr(). */
 void cell_mount_flags_to_attr(unsigned long flags, unsigned long clear_flags, uint64_t *attr_set,

@@ -85,7 +85,7 @@ static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
 
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          int pidns_fd, struct cell_error *err)
+                          int pidns_fd, int *mount_fds, struct cell_error *err)
 {
         if (!has_mount_ns(spec))
                 return refuse_without_mount_ns(spec, err);
@@ -102,6 +102,7 @@ int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                 .cgroups = cgroups,
                 .n_cgroups = n_cgroups,
                 .pidns_fd = pidns_fd,
+                .mount_fds = mount_fds,
         };
         /* Owned by ctx: a bind mount on "/" replaces it (mounts.c). */
         ctx.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

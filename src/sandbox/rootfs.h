@@ -62,10 +62,27 @@
  * /proc/self/cgroup when the spec has such a mount.  `pidns_fd` is the pid
  * namespace joined by path (linux.namespaces), or -1: a "proc" mount then
  * shows that namespace, which the caller enters only after pivot_root.
+ * `mount_fds` is NULL or what cell_rootfs_open_sources() made.
  */
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          int pidns_fd, struct cell_error *err);
+                          int pidns_fd, int *mount_fds, struct cell_error *err);
+
+/*
+ * Run by the runtime before it clones the init, with the host's
+ * privileges: open the bind-mount sources that the init could not (with a
+ * user namespace: a source below a directory only host root may enter) and
+ * make the idmapped mounts (see mount_idmap.c).  *fds gets, per `mounts`
+ * entry, a detached mount tree (close-on-exec: the clone inherits it) or
+ * -1; *fds is NULL when no entry needs one (no user namespace, no idmap:
+ * no syscall at all).  Relative sources are relative to `bundle`.  Pass
+ * the array as `mount_fds` to cell_rootfs_mount_all(), which takes the fds
+ * it uses; release with cell_rootfs_close_sources().  Errors name mounts[i].
+ */
+int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, int **fds,
+                             struct cell_error *err);
+/* Close the fds still in `fds` (n entries, -1 skipped) and free it; NULL is fine. */
+void cell_rootfs_close_sources(int *fds, size_t n);
 int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
                       struct cell_error *err);
 int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);

@@ -362,6 +362,117 @@ def test_rootfs_propagation(cell, bundle, prop):
         assert "shared:" not in optional, root
 
 
+# ---- bind sources and idmapped mounts with user namespaces ------------------------
+
+def userns_bundle(bundle):
+    b = bundle()
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    return b
+
+
+@pytest.mark.parametrize("lock", ["mode000", "owner"])
+def test_bind_source_only_host_root_reaches(cell, bundle, testdir, lock):
+    """A bind-mount source below a directory that only host root may enter
+    (mode 000, or another owner's 0700 while the container maps its root
+    elsewhere) is opened with the runtime's privileges, not from inside the
+    container's user namespace, as runc does."""
+    b = userns_bundle(bundle)
+    locked = os.path.join(testdir, "locked")
+    src = os.path.join(locked, "src")
+    os.makedirs(src)
+    with open(os.path.join(src, "f"), "w") as f:
+        f.write("hello\n")
+    if lock == "mode000":
+        os.chmod(locked, 0)
+    else:
+        os.chown(locked, 5000, 5000)
+        os.chmod(locked, 0o700)
+    os.makedirs(os.path.join(b.rootfs, "mnt", "x"))
+    b.add_mount("/mnt/x", "bind", src, ["bind", "ro"])
+    info = cell.probe(b, "read", "/mnt/x/f", "mounts")
+    assert op(info, "read", "/mnt/x/f")["data"] == "hello\n"
+    assert "ro" in opts(mount_at(info, "/mnt/x"))
+
+
+def idmap_unsupported():
+    if runtime_name() == "runc":
+        pytest.skip("runc 1.1 has no idmapped mounts (it ignores the option)")
+
+
+def test_idmapped_bind_mount_without_userns(cell, bundle, testdir):
+    """mounts[].uidMappings/gidMappings (runtime-spec 1.2) without a user
+    namespace: files of the source show the mapped owner."""
+    idmap_unsupported()
+    b = bundle()
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    open(os.path.join(src, "f"), "w").close()
+    m = b.add_mount("/mnt", "bind", src, ["rbind"])
+    m["uidMappings"] = [{"containerID": 0, "hostID": 1234, "size": 1}]
+    m["gidMappings"] = [{"containerID": 0, "hostID": 4321, "size": 1}]
+    info = cell.probe(b, "stat", "/mnt/f", "mounts")
+    st = op(info, "stat", "/mnt/f")
+    assert (st["uid"], st["gid"]) == (1234, 4321)
+    assert "idmapped" in opts(mount_at(info, "/mnt"))
+    assert os.stat(os.path.join(src, "f")).st_uid == 0
+
+
+def test_idmapped_bind_mount_in_userns(cell, bundle, testdir):
+    """"idmap" without mappings of its own takes the container's: host
+    root's files are the container root's, and what the container's root
+    creates belongs to host root."""
+    idmap_unsupported()
+    b = userns_bundle(bundle)
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    open(os.path.join(src, "f"), "w").close()
+    os.makedirs(os.path.join(b.rootfs, "mnt"))
+    b.add_mount("/mnt", "bind", src, ["bind", "idmap"])
+    info = cell.probe(b, "stat", "/mnt/f", "write", "/mnt/new")
+    assert op(info, "stat", "/mnt/f")["uid"] == 0
+    assert op(info, "write", "/mnt/new")["ok"]
+    assert os.stat(os.path.join(src, "new")).st_uid == 0
+
+
+@pytest.mark.parametrize("bad", ["size0", "overflow", "uid-only", "not-bind"])
+def test_idmapped_mount_invalid(cell, bundle, testdir, bad):
+    idmap_unsupported()
+    b = bundle()
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    uid = [{"containerID": 0, "hostID": 1000, "size": 0 if bad == "size0" else 1}]
+    if bad == "overflow":
+        uid = [{"containerID": 0, "hostID": 4294967000, "size": 1000}]
+    if bad == "not-bind":
+        m = b.add_mount("/mnt", "tmpfs", "tmpfs", ["idmap"])
+    else:
+        m = b.add_mount("/mnt", "bind", src, ["bind"])
+    m["uidMappings"] = uid
+    if bad != "uid-only":
+        m["gidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    index = len(b.config["mounts"]) - 1
+    p = cell.run_bundle(b)
+    assert p.returncode != 0, p.stdout
+    if is_cell():
+        want = {"size0": "mounts[%d].uidMappings[0].size",
+                "overflow": "mounts[%d].uidMappings[0]",
+                "uid-only": "mounts[%d].gidMappings",
+                "not-bind": "mounts[%d]"}[bad] % index
+        assert want in p.stderr, p.stderr
+        if bad == "not-bind":
+            assert "bind mount" in p.stderr, p.stderr
+    assert cell.run("list", "-q").stdout == ""
+
+
+def test_features_report_idmapped_mounts(cell):
+    idmap_unsupported()
+    features = json.loads(cell.run("features", check=True).stdout)
+    assert features["linux"]["mountExtensions"]["idmap"]["enabled"] is True
+    assert {"idmap", "ridmap"} <= set(features["mountOptions"])
+
+
 # ---- destinations that try to leave the rootfs --------------------------------------
 
 def test_symlink_destination_stays_in_rootfs(cell, bundle, testdir):

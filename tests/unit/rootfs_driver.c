@@ -194,7 +194,8 @@ static int run_in_container(struct cell_spec *spec, bool no_pivot, int unshare_f
                 return 100;
         if (prepare_hook && prepare_hook() < 0)
                 return 100;
-        if (cell_rootfs_mount_all(spec, rootfs, cgroup_layout, n_cgroup_layout, -1, &err) < 0 ||
+        if (cell_rootfs_mount_all(spec, rootfs, cgroup_layout, n_cgroup_layout, -1, NULL, &err) <
+                    0 ||
             cell_rootfs_pivot(spec, rootfs, no_pivot, &err) < 0 ||
             cell_rootfs_finalize(spec, &err) < 0) {
                 fprintf(stderr, "  rootfs: %s\n", err.msg);
@@ -799,7 +800,7 @@ static int mount_all_error(struct cell_spec *spec, struct cell_error *err)
                 _cleanup_free_ char *rootfs = tpath("rootfs");
                 if (chdir(tmpdir) < 0 || unshare(CLONE_NEWNS) < 0)
                         _exit(100);
-                int r = cell_rootfs_mount_all(spec, rootfs, NULL, -1, -1, err);
+                int r = cell_rootfs_mount_all(spec, rootfs, NULL, -1, -1, NULL, err);
                 if (cell_write_all(pipefd[1], err->msg, strlen(err->msg) + 1) < 0)
                         _exit(100);
                 _exit(r < 0 ? 1 : 0);

@@ -104,10 +104,10 @@ static void test_mount_options_parse(void)
                         fprintf(stderr, "  mount option %s: %s\n", name, err.msg);
                 CHECK(!cell_error_is_set(&err));
         }
-        /* No idmapped mounts in this build: neither advertised nor claimed. */
-        CHECK(!has_string(options, "idmap"));
-        CHECK(!has_string(options, "ridmap"));
-        CHECK(is_false(o, "linux.mountExtensions.idmap.enabled"));
+        /* Idmapped mounts: advertised both ways. */
+        CHECK(has_string(options, "idmap"));
+        CHECK(has_string(options, "ridmap"));
+        CHECK(is_true(o, "linux.mountExtensions.idmap.enabled"));
         json_object_put(o);
 }
 

@@ -342,10 +342,77 @@ static void test_plan_cgroup_and_invalid(void)
         m = mount_of("bind", NULL, "/x", 0);
         CHECK(cell_mount_plan_build(&m, false, &plan, &err) < 0);
         CHECK_CONTAINS(err.msg, "without a source");
-        m = mount_of("bind", "/src", "/x", 0);
+        m = mount_of("tmpfs", "tmpfs", "/x", 0);
         m.idmap = true;
         CHECK(cell_mount_plan_build(&m, false, &plan, &err) < 0);
-        CHECK_CONTAINS(err.msg, "idmapped");
+        CHECK_CONTAINS(err.msg, "need a bind mount");
+}
+
+/* An idmapped bind: clone, idmap ("ridmap": recursive), options, attach. */
+static void test_plan_idmap(void)
+{
+        char *options[] = {"rbind", "ridmap", "ro"};
+        struct cell_mount m = mount_of("bind", "/src", "/x", MS_RDONLY);
+        m.recursive = true;
+        m.idmap = true;
+        m.options = options;
+        m.n_options = 3;
+        struct cell_mount_plan plan;
+        struct cell_error err;
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
+        CHECK(plan.idmapped);
+        CHECK_INT_EQ(plan.n_ops, 4);
+        CHECK_INT_EQ(plan.ops[0].kind, CELL_MOP_CLONE);
+        CHECK_INT_EQ(plan.ops[1].kind, CELL_MOP_IDMAP);
+        CHECK(plan.ops[1].recursive);
+        CHECK_INT_EQ(plan.ops[2].kind, CELL_MOP_SETATTR);
+        CHECK_INT_EQ(plan.ops[3].kind, CELL_MOP_ATTACH);
+        m.n_options = 1; /* "idmap" through uidMappings alone: top mount only */
+        m.idmap = false;
+        struct cell_id_mapping map = {0, 1000, 1};
+        m.uid_mappings = &map;
+        m.n_uid_mappings = 1;
+        CHECK(cell_mount_plan_build(&m, false, &plan, &err) == 0);
+        CHECK_INT_EQ(plan.ops[1].kind, CELL_MOP_IDMAP);
+        CHECK(!plan.ops[1].recursive);
+}
+
+/* The mapping: the mount's own (both needed), else the container's; validated. */
+static void test_idmap_resolve(void)
+{
+        struct cell_mount m = mount_of("bind", "/src", "/x", 0);
+        struct cell_linux lx = {0};
+        struct cell_mount_idmap map;
+        struct cell_error err;
+        m.idmap = true;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[2]");
+        CHECK_CONTAINS(err.msg, "linux.uidMappings");
+
+        struct cell_id_mapping ctr = {0, 100000, 65536};
+        lx.uid_mappings = lx.gid_mappings = &ctr;
+        lx.n_uid_mappings = lx.n_gid_mappings = 1;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) == 0);
+        CHECK(map.uid == &ctr && map.n_gid == 1);
+
+        struct cell_id_mapping own = {0, 1000, 1};
+        m.uid_mappings = &own;
+        m.n_uid_mappings = 1;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[2].gidMappings");
+        m.gid_mappings = &own;
+        m.n_gid_mappings = 1;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) == 0);
+        CHECK(map.uid == &own && map.gid == &own);
+
+        struct cell_id_mapping zero = {0, 1000, 0}, wrap = {4294967000u, 0, 1000};
+        m.uid_mappings = &zero;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[2].uidMappings[0].size");
+        m.uid_mappings = &wrap;
+        CHECK(cell_mount_idmap_resolve(&m, 2, &lx, &map, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[2].uidMappings[0]");
+        CHECK_CONTAINS(err.msg, "exceeds");
 }
 
 static void test_flags_to_attr(void)
@@ -369,12 +436,12 @@ static void test_no_mount_namespace(void)
         spec.mounts = &m;
         spec.n_mounts = 1;
         struct cell_error err;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, &err) < 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, NULL, &err) < 0);
         CHECK_CONTAINS(err.msg, "mounts[0] (/proc)");
         CHECK_CONTAINS(err.msg, "linux.namespaces");
 
         spec.n_mounts = 0;
-        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, &err) == 0);
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, NULL, &err) == 0);
         char *masked[] = {"/proc/kcore", NULL};
         spec.linux.masked_paths = masked;
         spec.linux.n_masked_paths = 1;
@@ -387,5 +454,6 @@ UNIT_MAIN(UNIT_TEST(test_path_clean), UNIT_TEST(test_path_prefix),
           UNIT_TEST(test_plan_proc_joined_pidns), UNIT_TEST(test_procfs_of_other_pid_ns),
           UNIT_TEST(test_plan_tmpfs_data_and_propagation), UNIT_TEST(test_plan_tmpcopyup_readonly),
           UNIT_TEST(test_plan_bind), UNIT_TEST(test_plan_rbind_recursive_attrs),
-          UNIT_TEST(test_plan_cgroup_and_invalid), UNIT_TEST(test_flags_to_attr),
+          UNIT_TEST(test_plan_cgroup_and_invalid), UNIT_TEST(test_plan_idmap),
+          UNIT_TEST(test_idmap_resolve), UNIT_TEST(test_flags_to_attr),
           UNIT_TEST(test_no_mount_namespace))
