@@ -88,6 +88,14 @@ static int create_component(int rootfd, int parentfd, const char *name, const ch
         }
         int oflags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (kind == CELL_PATH_DIR ? O_DIRECTORY : 0);
         int fd = openat(parentfd, name, oflags);
+        /* O_PATH | O_NOFOLLOW opens a symlink itself rather than failing:
+         * a file destination must not be mounted over the link. */
+        struct stat sb;
+        if (fd >= 0 && kind == CELL_PATH_FILE && fstat(fd, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+                close(fd);
+                fd = -1;
+                errno = ELOOP;
+        }
         if (fd >= 0 || (errno != ENOTDIR && errno != ELOOP))
                 return fd;
         /* A symlink (raced in or dangling): resolve it inside the root. */

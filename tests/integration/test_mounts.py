@@ -539,6 +539,29 @@ def test_symlink_bind_source_file_in_rootfs_not_followed_to_host(cell, bundle, t
         assert host_file not in f.read()
 
 
+@pytest.mark.parametrize("target", ["/run/resolv.conf", "../run/resolv.conf"])
+def test_file_bind_on_dangling_symlink_follows_it(cell, bundle, testdir, target):
+    """A file bind mount whose destination is a dangling image symlink
+    (/etc/resolv.conf -> /run/resolv.conf, a common layout) lands on the
+    link's target, created inside the rootfs, as runc's securejoin does;
+    the link itself is not mounted over."""
+    src = os.path.join(testdir, "resolv")
+    with open(src, "w") as f:
+        f.write("nameserver 127.0.0.1\n")
+    b = bundle()
+    link = os.path.join(b.rootfs, "etc", "resolv.conf")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(target, link)
+    b.add_mount("/etc/resolv.conf", "bind", src, ["bind", "ro"])
+    b.set_args("/bin/sh", "-c", "readlink /etc/resolv.conf && cat /run/resolv.conf")
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == target + "\nnameserver 127.0.0.1\n"
+    assert os.path.islink(link)
+    assert os.path.isfile(os.path.join(b.rootfs, "run", "resolv.conf"))
+
+
 # ---- /dev --------------------------------------------------------------------------
 
 DEFAULT_DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/full": (1, 7),

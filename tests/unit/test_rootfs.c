@@ -112,6 +112,16 @@ static void test_paths_stay_in_root(void)
         CHECK(fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode));
         close(fd);
 
+        /* a dangling last component of a file is followed, not returned itself */
+        _cleanup_free_ char *link = cell_path_join(dir, "etc/resolv.conf");
+        CHECK(symlink("/run/resolv.conf", link) == 0);
+        fd = cell_path_create_in_root(rootfd, "/etc/resolv.conf", CELL_PATH_FILE);
+        CHECK(fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode));
+        close(fd);
+        _cleanup_free_ char *target = cell_path_join(dir, "run/resolv.conf");
+        CHECK(stat(target, &sb) == 0 && S_ISREG(sb.st_mode));
+        CHECK(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode));
+
         struct cell_error err;
         CHECK(cell_remove_tree_at(AT_FDCWD, dir, &err) == 0);
 }
