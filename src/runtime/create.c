@@ -435,10 +435,12 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
         /* Inherited by the clone; the runtime has no use for them after. */
-        if (cell_rootfs_open_sources(l->spec, l->bundle, &cfg.mount_fds, err) < 0)
+        struct cell_rootfs_prepared prep;
+        if (cell_rootfs_prepare(l->spec, l->bundle, l->dirfd, &prep, err) < 0)
                 return -1;
+        cfg.rootfs_prep = &prep;
         int r = spawn_init(l, &cfg, err);
-        cell_rootfs_close_sources(cfg.mount_fds, l->spec->n_mounts);
+        cell_rootfs_prepared_release(&prep, l->spec->n_mounts);
         if (r < 0)
                 return -1;
         close(steal_fd(l->child_sync));

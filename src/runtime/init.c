@@ -174,7 +174,7 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
         struct cell_cgroup_hierarchy cgroups[32];
         ssize_t n_cgroups = cell_cgroup_hierarchies(cfg->cgroup, cgroups, CELL_ARRAY_SIZE(cgroups));
         if (cell_rootfs_mount_all(spec, cfg->rootfs, cgroups, n_cgroups, cfg->ns_fds[CELL_NS_PID],
-                                  cfg->mount_fds, err) < 0)
+                                  cfg->rootfs_prep, err) < 0)
                 return -1;
         if (has_hooks(spec, CELL_HOOK_PRESTART) || has_hooks(spec, CELL_HOOK_CREATE_RUNTIME)) {
                 if (cell_sync_send(cfg->sync_fd, CELL_SYNC_HOOKS, err) < 0 ||
@@ -425,8 +425,8 @@ static void close_preserved_range_holes(int preserve_fds)
 
 static void close_runtime_fds(const struct cell_init_config *cfg)
 {
-        size_t n_mounts = cfg->mount_fds ? cfg->spec->n_mounts : 0;
-        _cleanup_free_ int *keep = xmalloc((4 + CELL_NS__COUNT + n_mounts) * sizeof(*keep));
+        size_t n_mounts = cfg->spec->n_mounts;
+        _cleanup_free_ int *keep = xmalloc((5 + CELL_NS__COUNT + n_mounts) * sizeof(*keep));
         int n = 0;
         keep[n++] = cfg->sync_fd;
         if (cfg->fifo_fd >= 0)
@@ -435,9 +435,7 @@ static void close_runtime_fds(const struct cell_init_config *cfg)
         for (int t = 0; t < CELL_NS__COUNT; t++)
                 if (cfg->ns_fds[t] >= 0)
                         keep[n++] = cfg->ns_fds[t];
-        for (size_t i = 0; i < n_mounts; i++)
-                if (cfg->mount_fds[i] >= 0)
-                        keep[n++] = cfg->mount_fds[i];
+        n += cell_rootfs_prepared_fds(cfg->rootfs_prep, n_mounts, keep + n);
         cell_proc_close_fds_except(3 + cfg->preserve_fds, keep, n);
 }
 

@@ -17,6 +17,7 @@
 
 #include "oci/spec.h"
 #include "cgroup/cgroup.h"
+#include "sandbox/rootfs.h"
 #include "sandbox/seccomp.h"
 
 struct cell_init_config {
@@ -29,11 +30,11 @@ struct cell_init_config {
         bool foreground;  /* run: no exec.fifo; exec as soon as READY is sent */
         int preserve_fds; /* fds 3 .. 3+preserve_fds-1 stay open */
         int sync_fd;
-        int fifo_fd;                /* O_PATH fd of exec.fifo, -1 in the foreground */
-        int dmz_fd;                 /* sealed memfd of cell-dmz (runtime/dmz.h) */
-        int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
-        int *mount_fds; /* NULL, or per mounts[] entry a tree the runtime opened, or -1 */
-        char **env;     /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+        int fifo_fd;                              /* O_PATH fd of exec.fifo, -1 in the foreground */
+        int dmz_fd;                               /* sealed memfd of cell-dmz (runtime/dmz.h) */
+        int ns_fds[CELL_NS__COUNT];               /* namespaces to join (setns), -1 = none */
+        struct cell_rootfs_prepared *rootfs_prep; /* what the runtime opened (sandbox/rootfs.h) */
+        char **env; /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */
         struct cell_cgroup *cgroup;          /* joined by the init itself */
         bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "sandbox/rootfs.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -316,6 +317,10 @@ static int remove_state_dir(const char *path, struct cell_error *err)
 int cell_state_remove_held(const char *root, const char *id, int dirfd, struct cell_error *err)
 {
         _cleanup_free_ char *path = cell_path_join(root, id);
+        /* Mounts made in the host's mount namespace go first: while they
+         * stay, so does the state that finds them. */
+        if (cell_host_mounts_undo(dirfd, err) < 0)
+                return cell_error_prefix(err, "container \"%s\"", id);
         /* state.json first and alone: a foreground `run` makes no other file. */
         if (unlinkat(dirfd, STATE_FILE, 0) < 0 && errno != ENOENT)
                 return cell_error_errno(err, "remove %s/%s", path, STATE_FILE);
@@ -337,6 +342,10 @@ int cell_state_remove(const char *root, const char *id, struct cell_error *err)
         _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return errno == ENOENT ? 0 : cell_error_errno(err, "open state root %s", root);
+        _cleanup_close_ int dirfd =
+                openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dirfd >= 0 && cell_host_mounts_undo(dirfd, err) < 0)
+                return cell_error_prefix(err, "container \"%s\"", id);
         if (cell_remove_tree_at(rootfd, id, err) < 0)
                 return cell_error_prefix(err, "remove state of container \"%s\"", id);
         return 0;

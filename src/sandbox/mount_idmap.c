@@ -163,15 +163,14 @@ static int open_source(const struct cell_spec *spec, size_t index, const char *b
         return *fd < 0 ? -1 : 0;
 }
 
-int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, int **fds_out,
-                             struct cell_error *err)
+static int open_sources(const struct cell_spec *spec, const char *bundle, int **fds_out,
+                        struct cell_error *err)
 {
-        *fds_out = NULL;
         int *fds = NULL;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 int fd;
                 if (open_source(spec, i, bundle, &fd, err) < 0) {
-                        cell_rootfs_close_sources(fds, spec->n_mounts);
+                        *fds_out = fds;
                         return -1;
                 }
                 if (fd < 0)
@@ -187,12 +186,37 @@ int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, i
         return 0;
 }
 
-void cell_rootfs_close_sources(int *fds, size_t n)
+int cell_rootfs_prepare(const struct cell_spec *spec, const char *bundle, int state_dirfd,
+                        struct cell_rootfs_prepared *prep, struct cell_error *err)
 {
-        if (!fds)
-                return;
-        for (size_t i = 0; i < n; i++)
-                if (fds[i] >= 0)
-                        close(fds[i]);
-        free(fds);
+        *prep = (struct cell_rootfs_prepared)CELL_ROOTFS_PREPARED_INIT;
+        if (!spec->linux.namespaces[CELL_NS_MOUNT].enabled && spec->n_mounts > 0 &&
+            (prep->journal_fd = cell_host_mounts_journal_open(state_dirfd, err)) < 0)
+                return -1;
+        if (open_sources(spec, bundle, &prep->mount_fds, err) < 0) {
+                cell_rootfs_prepared_release(prep, spec->n_mounts);
+                return -1;
+        }
+        return 0;
+}
+
+void cell_rootfs_prepared_release(struct cell_rootfs_prepared *prep, size_t n_mounts)
+{
+        if (prep->mount_fds)
+                for (size_t i = 0; i < n_mounts; i++)
+                        cell_closep(&prep->mount_fds[i]);
+        free(prep->mount_fds);
+        cell_closep(&prep->journal_fd);
+        *prep = (struct cell_rootfs_prepared)CELL_ROOTFS_PREPARED_INIT;
+}
+
+int cell_rootfs_prepared_fds(const struct cell_rootfs_prepared *prep, size_t n_mounts, int *out)
+{
+        int n = 0;
+        for (size_t i = 0; prep->mount_fds && i < n_mounts; i++)
+                if (prep->mount_fds[i] >= 0)
+                        out[n++] = prep->mount_fds[i];
+        if (prep->journal_fd >= 0)
+                out[n++] = prep->journal_fd;
+        return n;
 }

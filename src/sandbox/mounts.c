@@ -481,6 +481,8 @@ static int run_mount(struct exec_state *st, const struct cell_mount_op *op, stru
                 if (st->copyfd < 0)
                         return dest_error(st, errno, "open for tmpcopyup", err);
         }
+        if (cell_host_mounts_record(st->ctx, st->dstfd, st->m->destination, err) < 0)
+                return -1;
         char buf[CELL_PROC_FD_BUF];
         const char *data = st->data ? st->data : op->data;
         if (mount(op->source, cell_proc_fd_path(buf, st->dstfd), op->type, op->flags, data) < 0)
@@ -537,6 +539,8 @@ static int run_proc_pidns(struct exec_state *st, const struct cell_mount_op *op,
                 return cell_error_set(err, EINVAL,
                                       "mount \"proc\" on %s (mounts[%zu]): not a procfs",
                                       st->m->destination, st->index);
+        if (cell_host_mounts_record(st->ctx, st->dstfd, st->m->destination, err) < 0)
+                return -1;
         if (move_mount(st->treefd, "", st->dstfd, "",
                        MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return op_error(st, op, err);
@@ -575,7 +579,8 @@ static int run_op(struct exec_state *st, const struct cell_mount_op *op, struct 
                 return run_tree_op(&st->ctx->spec->linux, st->m, st->index, op, NULL, &st->treefd,
                                    err);
         case CELL_MOP_ATTACH:
-                if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
+                if (resolve_dest(st, CELL_PATH_DIR, err) < 0 ||
+                    cell_host_mounts_record(st->ctx, st->dstfd, st->m->destination, err) < 0)
                         return -1;
                 if (move_mount(st->treefd, "", st->dstfd, "",
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -599,7 +604,8 @@ static int run_op(struct exec_state *st, const struct cell_mount_op *op, struct 
                         return op_error(st, op, err);
                 return 0;
         case CELL_MOP_CGROUP:
-                if (resolve_dest(st, CELL_PATH_DIR, err) < 0)
+                if (resolve_dest(st, CELL_PATH_DIR, err) < 0 ||
+                    cell_host_mounts_record(st->ctx, st->dstfd, st->m->destination, err) < 0)
                         return -1;
                 if (cell_mount_cgroup(st->ctx, st->m, st->dest, st->dstfd, err) < 0)
                         return cell_error_prefix(err, "mount \"cgroup\" on %s (mounts[%zu])",

@@ -28,6 +28,8 @@ struct cell_rootfs_ctx {
         int rootfd;         /* O_PATH fd of the rootfs after it was bound onto itself */
         int pidns_fd;       /* the pid namespace joined by path, or -1 */
         int *mount_fds; /* per mounts[] entry, a tree the runtime opened (taken), or -1; or NULL */
+        int journal_fd; /* no mount namespace: the host-mount journal (host_mounts.c), or -1 */
+        char *rootfs_real;           /* with journal_fd: the rootfs' canonical host path (owned) */
         struct cell_path_id root_id; /* what rootfd names: no mount may go there */
         bool userns;                 /* container has a user namespace: no mknod */
         bool netns;                  /* container has its own network namespace */
@@ -127,6 +129,14 @@ int cell_mount_idmap_resolve(const struct cell_mount *m, size_t index, const str
  * return): an O_RDONLY fd for mount_attr.userns_fd, or -1 with `err`.
  */
 int cell_mount_idmap_userns(const struct cell_mount_idmap *map, struct cell_error *err);
+
+/* host_mounts.c: the journal's file in the state directory, opened O_APPEND. */
+int cell_host_mounts_journal_open(int state_dirfd, struct cell_error *err);
+/* Start the journal (ctx->journal_fd) with the rootfs' canonical path; sets rootfs_real. */
+int cell_host_mounts_begin(struct cell_rootfs_ctx *ctx, struct cell_error *err);
+/* Record the destination `dstfd` before mounting on it (nothing without a journal). */
+int cell_host_mounts_record(struct cell_rootfs_ctx *ctx, int dstfd, const char *destination,
+                            struct cell_error *err);
 
 /* MS_* flags (and clear flags) -> MOUNT_ATTR_* set/clear masks for mount_setattr(). */
 void cell_mount_flags_to_attr(unsigned long flags, unsigned long clear_flags, uint64_t *attr_set,

@@ -61,12 +61,28 @@ static int prepare_root(const struct cell_spec *spec, const char *rootfs, struct
         return 0;
 }
 
-static int refuse_without_mount_ns(const struct cell_spec *spec, struct cell_error *err)
+/*
+ * Without a mount namespace the mounts go into the host's mount table
+ * (recorded in the journal first, see host_mounts.c); linux.devices and a
+ * mount covering the rootfs itself are refused there, and /dev stays as
+ * the image has it.
+ */
+static int check_without_mount_ns(const struct cell_spec *spec, int journal_fd,
+                                  struct cell_error *err)
 {
-        if (spec->n_mounts > 0)
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                _cleanup_free_ char *dest = cell_path_clean(spec->mounts[i].destination);
+                if (!strcmp(dest, "/"))
+                        return cell_error_set(err, 0,
+                                              "mounts[%zu].destination \"/\": a mount on the "
+                                              "root needs a mount namespace, but "
+                                              "linux.namespaces has no \"mount\" entry",
+                                              i);
+        }
+        if (spec->n_mounts > 0 && journal_fd < 0)
                 return cell_error_set(err, 0,
-                                      "mounts[0] (%s): mounts need a mount namespace, but "
-                                      "linux.namespaces has no \"mount\" entry",
+                                      "mounts[0] (%s): mounts without a mount namespace need "
+                                      "the runtime's journal of host mounts",
                                       spec->mounts[0].destination);
         if (spec->linux.n_devices > 0)
                 return cell_error_set(err, 0,
@@ -77,46 +93,63 @@ static int refuse_without_mount_ns(const struct cell_spec *spec, struct cell_err
 
 static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
 {
+        if (ctx->journal_fd >= 0 && cell_host_mounts_begin(ctx, err) < 0)
+                return -1;
         for (size_t i = 0; i < ctx->spec->n_mounts; i++)
                 if (cell_mount_execute(ctx, &ctx->spec->mounts[i], i, err) < 0)
                         return -1;
+        if (!has_mount_ns(ctx->spec))
+                return 0;
         return cell_rootfs_setup_dev(ctx, err);
+}
+
+static int open_root(struct cell_rootfs_ctx *ctx, struct cell_error *err)
+{
+        /* Owned by ctx: a bind mount on "/" replaces it (mounts.c). */
+        ctx->rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (ctx->rootfd < 0)
+                return cell_error_errno(err, "open rootfs %s", ctx->rootfs);
+        if (cell_path_identity(ctx->rootfd, &ctx->root_id) < 0)
+                return cell_error_errno(err, "statx rootfs %s", ctx->rootfs);
+        return 0;
 }
 
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          int pidns_fd, int *mount_fds, struct cell_error *err)
+                          int pidns_fd, struct cell_rootfs_prepared *prep, struct cell_error *err)
 {
-        if (!has_mount_ns(spec))
-                return refuse_without_mount_ns(spec, err);
-        if (prepare_root(spec, rootfs, err) < 0)
+        int journal_fd = prep ? prep->journal_fd : -1;
+        if (!has_mount_ns(spec)) {
+                if (check_without_mount_ns(spec, journal_fd, err) < 0)
+                        return -1;
+                if (spec->n_mounts == 0)
+                        return 0;
+        } else if (prepare_root(spec, rootfs, err) < 0) {
                 return -1;
+        }
 
         const struct cell_namespace *ns = spec->linux.namespaces;
         struct cell_rootfs_ctx ctx = {
                 .spec = spec,
                 .rootfs = rootfs,
+                .rootfd = -1,
                 .userns = ns[CELL_NS_USER].enabled,
                 .netns = ns[CELL_NS_NET].enabled,
                 .cgroupns = ns[CELL_NS_CGROUP].enabled,
                 .cgroups = cgroups,
                 .n_cgroups = n_cgroups,
                 .pidns_fd = pidns_fd,
-                .mount_fds = mount_fds,
+                .mount_fds = prep ? prep->mount_fds : NULL,
+                .journal_fd = has_mount_ns(spec) ? -1 : journal_fd,
         };
-        /* Owned by ctx: a bind mount on "/" replaces it (mounts.c). */
-        ctx.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (ctx.rootfd < 0)
-                return cell_error_errno(err, "open rootfs %s", rootfs);
-        int r = 0;
-        if (cell_path_identity(ctx.rootfd, &ctx.root_id) < 0)
-                r = cell_error_errno(err, "statx rootfs %s", rootfs);
+        int r = open_root(&ctx, err);
         /* Modes below are meant literally (0666 devices, 1777 /dev/shm, copied modes). */
         mode_t old_umask = umask(0);
         if (r == 0)
                 r = mount_entries(&ctx, err);
         umask(old_umask);
-        close(ctx.rootfd);
+        cell_closep(&ctx.rootfd);
+        free(ctx.rootfs_real);
         return r;
 }
 

@@ -25,8 +25,11 @@
  * the host.  Missing destinations are created (directories, or empty files
  * for file bind mounts) the same way.
  *
- * When the spec has no mount namespace, cell_rootfs_mount_all() refuses any
- * `mounts` entry and cell_rootfs_pivot() falls back to chroot().
+ * When the spec has no mount namespace, the `mounts` entries are made in
+ * the host's mount namespace, each recorded first in the journal of
+ * cell_rootfs_prepare() (/dev is left as the image has it, linux.devices
+ * and a mount on "/" are refused), and cell_rootfs_pivot() falls back to
+ * chroot().
  *
  * All return < 0 and fill `err` naming the spec entry by its container path
  * and index: `mount "proc" on /proc (mounts[0]): Operation not permitted`,
@@ -55,6 +58,8 @@
 #include "oci/spec.h"
 #include "util/error.h"
 
+struct cell_rootfs_prepared; /* below */
+
 /*
  * `rootfs` is the absolute host path of the root filesystem.  `cgroups`
  * (n_cgroups entries, see cell_cgroup_hierarchies()) is what a "cgroup"
@@ -62,29 +67,54 @@
  * /proc/self/cgroup when the spec has such a mount.  `pidns_fd` is the pid
  * namespace joined by path (linux.namespaces), or -1: a "proc" mount then
  * shows that namespace, which the caller enters only after pivot_root.
- * `mount_fds` is NULL or what cell_rootfs_open_sources() made.
+ * `prep` is NULL or what cell_rootfs_prepare() made.
  */
 int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
                           const struct cell_cgroup_hierarchy *cgroups, ssize_t n_cgroups,
-                          int pidns_fd, int *mount_fds, struct cell_error *err);
-
-/*
- * Run by the runtime before it clones the init, with the host's
- * privileges: open the bind-mount sources that the init could not (with a
- * user namespace: a source below a directory only host root may enter) and
- * make the idmapped mounts (see mount_idmap.c).  *fds gets, per `mounts`
- * entry, a detached mount tree (close-on-exec: the clone inherits it) or
- * -1; *fds is NULL when no entry needs one (no user namespace, no idmap:
- * no syscall at all).  Relative sources are relative to `bundle`.  Pass
- * the array as `mount_fds` to cell_rootfs_mount_all(), which takes the fds
- * it uses; release with cell_rootfs_close_sources().  Errors name mounts[i].
- */
-int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, int **fds,
-                             struct cell_error *err);
-/* Close the fds still in `fds` (n entries, -1 skipped) and free it; NULL is fine. */
-void cell_rootfs_close_sources(int *fds, size_t n);
+                          int pidns_fd, struct cell_rootfs_prepared *prep, struct cell_error *err);
 int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_pivot,
                       struct cell_error *err);
 int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);
+
+/*
+ * What the runtime prepares, with the host's privileges, before it clones
+ * the init (which inherits the fds, all close-on-exec):
+ *
+ *   mount_fds   per `mounts` entry a detached mount tree, or -1; NULL when
+ *               no entry needs one.  Bind mounts with a user namespace (the
+ *               init could not open a source below a directory only host
+ *               root may enter) and idmapped mounts (mount_idmap.c).
+ *               cell_rootfs_mount_all() takes the fds it uses.
+ *   journal_fd  without a mount namespace, the journal of the mounts the
+ *               init makes in the host's mount namespace (host_mounts.c),
+ *               in the state directory; else -1.
+ *
+ * With a mount namespace and neither a user namespace nor idmapped mounts,
+ * this makes no syscall.  Relative sources are relative to `bundle`.
+ * Errors name mounts[i].  Release with cell_rootfs_prepared_release().
+ */
+struct cell_rootfs_prepared {
+        int *mount_fds;
+        int journal_fd;
+};
+#define CELL_ROOTFS_PREPARED_INIT                                                                  \
+        {                                                                                          \
+                NULL, -1                                                                           \
+        }
+
+int cell_rootfs_prepare(const struct cell_spec *spec, const char *bundle, int state_dirfd,
+                        struct cell_rootfs_prepared *prep, struct cell_error *err);
+/* Close what is still open in `prep` (n_mounts: spec->n_mounts) and reset it. */
+void cell_rootfs_prepared_release(struct cell_rootfs_prepared *prep, size_t n_mounts);
+/* The fds in `prep`, for a list of fds to keep: writes at most n_mounts + 1. */
+int cell_rootfs_prepared_fds(const struct cell_rootfs_prepared *prep, size_t n_mounts, int *out);
+
+/*
+ * Undo the mounts a container without a mount namespace made in the host's
+ * mount namespace, from the journal in its state directory (none: nothing
+ * to do).  Run before the state directory is removed; on failure the
+ * journal stays so that a later delete can retry.
+ */
+int cell_host_mounts_undo(int state_dirfd, struct cell_error *err);
 
 #endif

@@ -562,6 +562,68 @@ def test_file_bind_on_dangling_symlink_follows_it(cell, bundle, testdir, target)
     assert os.path.isfile(os.path.join(b.rootfs, "run", "resolv.conf"))
 
 
+# ---- no mount namespace: the host's mount table --------------------------------
+
+def host_mount_points_below(path):
+    with open("/proc/self/mountinfo") as f:
+        points = [ln.split()[4] for ln in f]
+    return [p for p in points if p == path or p.startswith(path + "/")]
+
+
+def no_mountns_bundle(bundle, testdir):
+    """No "mount" namespace (the container shares the runtime's): /proc, a
+    tmpfs and a bind mount, which land in the host's mount table."""
+    b = bundle()
+    b.remove_namespace("mount")
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] == "/proc"]
+    b.linux.pop("maskedPaths", None)
+    b.linux.pop("readonlyPaths", None)
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    with open(os.path.join(src, "f"), "w") as f:
+        f.write("hello\n")
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/mnt/src", "bind", src, ["rbind"])
+    return b
+
+
+def skip_on_runc_leaving_mounts():
+    if runtime_name() == "runc":
+        pytest.skip("runc leaves the mounts of a container without a mount namespace in the "
+                    "host's mount table")
+
+
+def test_mounts_without_mount_namespace(cell, bundle, testdir):
+    """The runtime-spec lets a container inherit the runtime's mount
+    namespace; its mounts are made there (as runc does) and removed when
+    the container goes (unlike runc)."""
+    skip_on_runc_leaving_mounts()
+    b = no_mountns_bundle(bundle, testdir)
+    b.set_args("/bin/sh", "-c", "cat /mnt/src/f && grep -c ' /scratch .* tmpfs ' "
+               "/proc/self/mountinfo && ls /proc/self/ns/mnt")
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("hello\n"), p.stdout
+    assert host_mount_points_below(os.path.realpath(b.rootfs)) == []
+
+
+def test_mounts_without_mount_namespace_removed_after_sigkill(cell, bundle, testdir):
+    """The mounts are recorded before they are made: a container whose init
+    was SIGKILLed still has them removed by delete."""
+    skip_on_runc_leaving_mounts()
+    b = no_mountns_bundle(bundle, testdir)
+    b.set_args("/bin/sleep", "100")
+    cid = cell.new_id()
+    cell.create(b, cid)
+    rootfs = os.path.realpath(b.rootfs)
+    points = host_mount_points_below(rootfs)
+    assert {rootfs + "/proc", rootfs + "/scratch", rootfs + "/mnt/src"} <= set(points), points
+    os.kill(cell.state(cid)["pid"], 9)
+    cell.wait_status(cid, "stopped")
+    cell.delete(cid)
+    assert host_mount_points_below(rootfs) == []
+
+
 # ---- /dev --------------------------------------------------------------------------
 
 DEFAULT_DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/full": (1, 7),

@@ -446,8 +446,15 @@ static void test_no_mount_namespace(void)
         spec.mounts = &m;
         spec.n_mounts = 1;
         struct cell_error err;
+        /* Mounts go to the host's mount table: only with the runtime's journal. */
         CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, NULL, &err) < 0);
         CHECK_CONTAINS(err.msg, "mounts[0] (/proc)");
+        CHECK_CONTAINS(err.msg, "journal");
+        /* Never over the rootfs itself there. */
+        struct cell_mount root = mount_of("bind", "/src", "/.", 0);
+        spec.mounts = &root;
+        CHECK(cell_rootfs_mount_all(&spec, "/nonexistent", NULL, -1, -1, NULL, &err) < 0);
+        CHECK_CONTAINS(err.msg, "mounts[0].destination \"/\"");
         CHECK_CONTAINS(err.msg, "linux.namespaces");
 
         spec.n_mounts = 0;
