@@ -415,6 +415,25 @@ static int record_init(struct cell_launch *l, struct cell_error *err)
         return 0;
 }
 
+/*
+ * The bind-mount sources, opened with our privileges in the init's mount
+ * namespace (the init, in its user namespace, may not reach them).
+ */
+static int send_mount_sources(struct cell_launch *l, struct cell_error *err)
+{
+        int *fds = NULL;
+        if (cell_rootfs_open_sources(l->spec, l->bundle, l->pid, &fds, err) < 0)
+                return -1;
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < l->spec->n_mounts; i++) {
+                struct cell_sync_msg m = {.type = CELL_SYNC_MOUNT_FD, .errnum = (int)i};
+                if (fds[i] >= 0)
+                        r = cell_sync_send_msg_fd(l->sync_fd, &m, fds[i], err);
+        }
+        cell_rootfs_close_sources(fds, l->spec->n_mounts);
+        return r;
+}
+
 static int start_init(struct cell_launch *l, int preserve, struct cell_error *err)
 {
         struct cell_init_config cfg = {
@@ -434,9 +453,9 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .cgroup = l->cgroup,
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
-        /* Inherited by the clone; the runtime has no use for them after. */
+        /* Inherited by the clone; the runtime has no use for it after. */
         struct cell_rootfs_prepared prep;
-        if (cell_rootfs_prepare(l->spec, l->bundle, l->dirfd, &prep, err) < 0)
+        if (cell_rootfs_prepare(l->spec, l->dirfd, &prep, err) < 0)
                 return -1;
         cfg.rootfs_prep = &prep;
         int r = spawn_init(l, &cfg, err);
@@ -451,6 +470,8 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
                         return -1;
         }
+        if (cell_rootfs_sources_needed(l->spec) && send_mount_sources(l, err) < 0)
+                return -1;
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;

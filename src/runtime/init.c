@@ -353,10 +353,41 @@ bool cell_init_awaits_go(const struct cell_spec *spec)
         return ns_new(spec, CELL_NS_USER);
 }
 
+/* SYNC_GO, after the mount trees the runtime opened for us (sandbox/rootfs.h). */
+static int await_go(const struct cell_init_config *cfg, struct cell_error *err)
+{
+        struct cell_rootfs_prepared *prep = cfg->rootfs_prep;
+        size_t n = cfg->spec->n_mounts;
+        for (;;) {
+                struct cell_sync_msg m;
+                int fd = -1;
+                int r = cell_sync_recv(cfg->sync_fd, &m, &fd, err);
+                if (r <= 0)
+                        return r < 0 ? -1 : cell_error_set(err, 0, "the runtime went away");
+                if (m.type == CELL_SYNC_GO) {
+                        cell_closep(&fd);
+                        return 0;
+                }
+                if (m.type != CELL_SYNC_MOUNT_FD || fd < 0 || m.errnum < 0 ||
+                    (size_t)m.errnum >= n || !prep) {
+                        cell_closep(&fd);
+                        return cell_error_set(
+                                err, 0, "sync with the runtime: unexpected message %d", m.type);
+                }
+                if (!prep->mount_fds) {
+                        prep->mount_fds = xmalloc(n * sizeof(*prep->mount_fds));
+                        for (size_t i = 0; i < n; i++)
+                                prep->mount_fds[i] = -1;
+                }
+                cell_closep(&prep->mount_fds[m.errnum]);
+                prep->mount_fds[m.errnum] = fd;
+        }
+}
+
 static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
-        if (cell_init_awaits_go(spec) && cell_sync_expect(cfg->sync_fd, CELL_SYNC_GO, err) < 0)
+        if (cell_init_awaits_go(spec) && await_go(cfg, err) < 0)
                 return;
         /* Joining by ourselves writes "0" to each v1 `tasks` file, which moves
          * only this thread and skips the RCU grace period a write of our pid

@@ -8,7 +8,9 @@
  *
  *   parent                              child
  *   clone --------------------------->  (new namespaces)
- *   uid/gid maps, SYNC_GO ----------->  (only for a new user namespace)
+ *   uid/gid maps,
+ *   SYNC_MOUNT_FD + fd (each) ------->  (bind mounts, sandbox/rootfs.h)
+ *   SYNC_GO ------------------------->  (only for a new user namespace)
  *   save state (pid)                    setns, mounts
  *                              <------  SYNC_HOOKS       (only with hooks)
  *   prestart+createRuntime hooks
@@ -41,11 +43,12 @@ enum cell_sync_type {
         CELL_SYNC_ERROR,
         CELL_SYNC_PID,         /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
         CELL_SYNC_HOOK_FAILED, /* a createContainer hook failed; SYNC_ERROR follows */
+        CELL_SYNC_MOUNT_FD,    /* a mount tree attached, for mounts[`errnum`] */
 };
 
 struct cell_sync_msg {
         int type;
-        int errnum; /* errno of a SYNC_ERROR; the pid of a SYNC_PID */
+        int errnum; /* errno of a SYNC_ERROR; the pid of a SYNC_PID; a SYNC_MOUNT_FD's index */
         char msg[CELL_ERROR_MSG_MAX];
 };
 

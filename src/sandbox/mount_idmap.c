@@ -10,12 +10,17 @@
  * then killed.  The mapping is the mount's own, or, for "idmap" without
  * one, the container's linux.uidMappings/gidMappings.
  *
- * Both the idmapping and the open of a bind-mount source need the host's
- * privileges: the container's init runs inside its user namespace, where a
- * source below a directory only host root may enter is EACCES and a tree
- * of the host's mount namespace cannot be given attributes.  So the runtime
- * does these steps (the plan's ops up to CELL_MOP_ATTACH) before it clones
- * the init, which inherits the detached trees and attaches them.
+ * With a new user namespace, both the idmapping and the open of a
+ * bind-mount source need the host's privileges: the init runs inside that
+ * namespace, where a source below a directory only host root may enter is
+ * EACCES.  So the runtime does these steps (the plan's ops up to
+ * CELL_MOP_ATTACH) itself, in the init's mount namespace, once the id maps
+ * are written and before it lets the init go; the detached trees go over
+ * the sync socket and the init attaches them.  Without a user namespace
+ * the init, host root, does it all itself.
+ *
+ * Also here: cell_rootfs_prepare(), what the runtime opens before the
+ * clone (the journal of host mounts, host_mounts.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,8 +90,8 @@ int cell_mount_idmap_resolve(const struct cell_mount *m, size_t index, const str
         return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct cell_id_mapping *maps, size_t n,
-                     struct cell_error *err)
+static int write_map(const char *proc_name, const char *file, const struct cell_id_mapping *maps,
+                     size_t n, struct cell_error *err)
 {
         _cleanup_free_ char *buf = xmalloc(n * 36 + 1);
         size_t len = 0;
@@ -94,46 +99,74 @@ static int write_map(pid_t pid, const char *file, const struct cell_id_mapping *
                 len += (size_t)sprintf(buf + len, "%u %u %u\n", maps[i].container_id,
                                        maps[i].host_id, maps[i].size);
         char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+        snprintf(path, sizeof(path), "/proc/%s/%s", proc_name, file);
         return cell_write_file(path, buf, len, err);
 }
 
-/* A child that only waits in its new user namespace until `hold` closes. */
-static pid_t clone_userns_holder(int *hold)
+/*
+ * A child that waits in a new user namespace until `hold` closes.  Its
+ * directory in our /proc is named by its pid as that procfs sees it, which
+ * is not what clone() returns when we are in a pid namespace of our own
+ * (the init, before its /proc is mounted): the child reads its /proc/self
+ * link and sends the name.
+ */
+static pid_t clone_userns_holder(int *hold, char name[16])
 {
-        int pipefd[2];
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        int down[2], up[2];
+        if (pipe2(down, O_CLOEXEC) < 0)
                 return -1;
+        if (pipe2(up, O_CLOEXEC) < 0) {
+                close(down[0]);
+                close(down[1]);
+                return -1;
+        }
         pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid == 0) {
-                char c;
-                close(pipefd[1]);
-                while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
-                        ;
+                char self[16], c;
+                ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+                if (n > 0 && write(up[1], self, (size_t)n) == n) {
+                        close(up[1]);
+                        while (read(down[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                }
                 _exit(0);
         }
-        close(pipefd[0]);
-        if (pid < 0) {
-                int saved = errno;
-                close(pipefd[1]);
-                errno = saved;
-                return -1;
+        int saved = errno;
+        close(down[0]);
+        close(up[1]);
+        ssize_t n = -1;
+        if (pid > 0)
+                while ((n = read(up[0], name, 15)) < 0 && errno == EINTR)
+                        ;
+        close(up[0]);
+        if (pid > 0 && n > 0) {
+                name[n] = '\0';
+                *hold = down[1];
+                return pid;
         }
-        *hold = pipefd[1];
-        return pid;
+        close(down[1]);
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                saved = EPROTO;
+        }
+        errno = saved;
+        return -1;
 }
 
 int cell_mount_idmap_userns(const struct cell_mount_idmap *map, struct cell_error *err)
 {
         int hold = -1;
-        pid_t pid = clone_userns_holder(&hold);
+        char name[16];
+        pid_t pid = clone_userns_holder(&hold, name);
         if (pid < 0)
                 return cell_error_errno(err, "create a user namespace for the idmapping");
         int fd = -1;
-        if (write_map(pid, "uid_map", map->uid, map->n_uid, err) == 0 &&
-            write_map(pid, "gid_map", map->gid, map->n_gid, err) == 0) {
+        if (write_map(name, "uid_map", map->uid, map->n_uid, err) == 0 &&
+            write_map(name, "gid_map", map->gid, map->n_gid, err) == 0) {
                 char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+                snprintf(path, sizeof(path), "/proc/%s/ns/user", name);
                 fd = open(path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                         cell_error_errno(err, "open %s", path);
@@ -145,7 +178,7 @@ int cell_mount_idmap_userns(const struct cell_mount_idmap *map, struct cell_erro
         return fd;
 }
 
-/* The runtime's side: the ops before the attach, for one mount; *fd -1 if not ours. */
+/* The runtime's side: the ops before the attach, for one mount; *fd -1 if not a bind. */
 static int open_source(const struct cell_spec *spec, size_t index, const char *bundle, int *fd,
                        struct cell_error *err)
 {
@@ -154,8 +187,7 @@ static int open_source(const struct cell_spec *spec, size_t index, const char *b
         *fd = -1;
         if (cell_mount_plan_build(m, false, &plan, err) < 0)
                 return cell_error_prefix(err, "mounts[%zu]", index);
-        bool userns = spec->linux.namespaces[CELL_NS_USER].enabled;
-        if (!plan.bind || !(userns || plan.idmapped))
+        if (!plan.bind)
                 return 0;
         _cleanup_free_ char *source =
                 m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", bundle, m->source);
@@ -163,49 +195,84 @@ static int open_source(const struct cell_spec *spec, size_t index, const char *b
         return *fd < 0 ? -1 : 0;
 }
 
-static int open_sources(const struct cell_spec *spec, const char *bundle, int **fds_out,
+static int open_sources(const struct cell_spec *spec, const char *bundle, int *fds,
                         struct cell_error *err)
 {
-        int *fds = NULL;
-        for (size_t i = 0; i < spec->n_mounts; i++) {
-                int fd;
-                if (open_source(spec, i, bundle, &fd, err) < 0) {
-                        *fds_out = fds;
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                if (open_source(spec, i, bundle, &fds[i], err) < 0)
                         return -1;
-                }
-                if (fd < 0)
-                        continue;
-                if (!fds) {
-                        fds = xmalloc(spec->n_mounts * sizeof(*fds));
-                        for (size_t k = 0; k < spec->n_mounts; k++)
-                                fds[k] = -1;
-                }
-                fds[i] = fd;
+        return 0;
+}
+
+bool cell_rootfs_sources_needed(const struct cell_spec *spec)
+{
+        const struct cell_namespace *user = &spec->linux.namespaces[CELL_NS_USER];
+        if (!user->enabled || user->path)
+                return false;
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct cell_mount *m = &spec->mounts[i];
+                if (m->bind || (m->type && !strcmp(m->type, "bind")))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * In the init's mount namespace, a copy of ours made at clone: every mount
+ * there is locked as the kernel locks a namespace handed to a less
+ * privileged user namespace (flags such as a host's read-only, and the
+ * submounts of an rbind), and a clone of it stays so.  Cloned from our own
+ * namespace instead, the trees would reach the container unlocked: its
+ * root could remount a host read-only mount read-write.
+ */
+int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, pid_t init_pid,
+                             int **fds_out, struct cell_error *err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", init_pid);
+        _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int home = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0 || home < 0 || cwd < 0)
+                return cell_error_errno(err, "open the mount namespaces for the bind sources");
+        if (setns(target, CLONE_NEWNS) < 0)
+                return cell_error_errno(err, "enter the container's mount namespace %s", path);
+        int *fds = xmalloc(spec->n_mounts * sizeof(*fds));
+        for (size_t k = 0; k < spec->n_mounts; k++)
+                fds[k] = -1;
+        int r = open_sources(spec, bundle, fds, err);
+        if (setns(home, CLONE_NEWNS) < 0 || fchdir(cwd) < 0) {
+                cell_error_errno(err, "return to the runtime's mount namespace");
+                r = -1;
+        }
+        if (r < 0) {
+                cell_rootfs_close_sources(fds, spec->n_mounts);
+                return -1;
         }
         *fds_out = fds;
         return 0;
 }
 
-int cell_rootfs_prepare(const struct cell_spec *spec, const char *bundle, int state_dirfd,
+int cell_rootfs_prepare(const struct cell_spec *spec, int state_dirfd,
                         struct cell_rootfs_prepared *prep, struct cell_error *err)
 {
         *prep = (struct cell_rootfs_prepared)CELL_ROOTFS_PREPARED_INIT;
         if (!spec->linux.namespaces[CELL_NS_MOUNT].enabled && spec->n_mounts > 0 &&
             (prep->journal_fd = cell_host_mounts_journal_open(state_dirfd, err)) < 0)
                 return -1;
-        if (open_sources(spec, bundle, &prep->mount_fds, err) < 0) {
-                cell_rootfs_prepared_release(prep, spec->n_mounts);
-                return -1;
-        }
         return 0;
+}
+
+void cell_rootfs_close_sources(int *fds, size_t n)
+{
+        for (size_t i = 0; fds && i < n; i++)
+                cell_closep(&fds[i]);
+        free(fds);
 }
 
 void cell_rootfs_prepared_release(struct cell_rootfs_prepared *prep, size_t n_mounts)
 {
-        if (prep->mount_fds)
-                for (size_t i = 0; i < n_mounts; i++)
-                        cell_closep(&prep->mount_fds[i]);
-        free(prep->mount_fds);
+        cell_rootfs_close_sources(prep->mount_fds, n_mounts);
         cell_closep(&prep->journal_fd);
         *prep = (struct cell_rootfs_prepared)CELL_ROOTFS_PREPARED_INIT;
 }

@@ -53,6 +53,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cgroup/cgroup.h"
 #include "oci/spec.h"
@@ -77,21 +78,18 @@ int cell_rootfs_pivot(const struct cell_spec *spec, const char *rootfs, bool no_
 int cell_rootfs_finalize(const struct cell_spec *spec, struct cell_error *err);
 
 /*
- * What the runtime prepares, with the host's privileges, before it clones
- * the init (which inherits the fds, all close-on-exec):
+ * What the init gets from the runtime for its mounts:
  *
- *   mount_fds   per `mounts` entry a detached mount tree, or -1; NULL when
- *               no entry needs one.  Bind mounts with a user namespace (the
- *               init could not open a source below a directory only host
- *               root may enter) and idmapped mounts (mount_idmap.c).
- *               cell_rootfs_mount_all() takes the fds it uses.
  *   journal_fd  without a mount namespace, the journal of the mounts the
  *               init makes in the host's mount namespace (host_mounts.c),
- *               in the state directory; else -1.
+ *               in the state directory; else -1.  cell_rootfs_prepare()
+ *               opens it before the clone, which inherits it.
+ *   mount_fds   NULL, or per `mounts` entry a detached mount tree or -1:
+ *               with a new user namespace, the bind mounts' sources, made
+ *               by cell_rootfs_open_sources() and sent to the init.
+ *               cell_rootfs_mount_all() takes the fds it uses.
  *
- * With a mount namespace and neither a user namespace nor idmapped mounts,
- * this makes no syscall.  Relative sources are relative to `bundle`.
- * Errors name mounts[i].  Release with cell_rootfs_prepared_release().
+ * Release with cell_rootfs_prepared_release().
  */
 struct cell_rootfs_prepared {
         int *mount_fds;
@@ -102,12 +100,30 @@ struct cell_rootfs_prepared {
                 NULL, -1                                                                           \
         }
 
-int cell_rootfs_prepare(const struct cell_spec *spec, const char *bundle, int state_dirfd,
+/* Before the clone; no syscall with a mount namespace.  Errors name the journal. */
+int cell_rootfs_prepare(const struct cell_spec *spec, int state_dirfd,
                         struct cell_rootfs_prepared *prep, struct cell_error *err);
 /* Close what is still open in `prep` (n_mounts: spec->n_mounts) and reset it. */
 void cell_rootfs_prepared_release(struct cell_rootfs_prepared *prep, size_t n_mounts);
 /* The fds in `prep`, for a list of fds to keep: writes at most n_mounts + 1. */
 int cell_rootfs_prepared_fds(const struct cell_rootfs_prepared *prep, size_t n_mounts, int *out);
+
+/*
+ * Whether the runtime opens the bind-mount sources for the init: a new
+ * user namespace (not one joined by path) and at least one bind mount.
+ */
+bool cell_rootfs_sources_needed(const struct cell_spec *spec);
+/*
+ * In the mount namespace of `init_pid` (still waiting for SYNC_GO) with
+ * the runtime's privileges, run each bind mount's ops before the attach
+ * (open_tree clone, idmap, options).  *fds: spec->n_mounts entries, -1 for
+ * the other mounts; free with cell_rootfs_close_sources().  Relative
+ * sources are relative to `bundle`.  Errors name mounts[i]; the runtime is
+ * back in its own mount namespace on return.
+ */
+int cell_rootfs_open_sources(const struct cell_spec *spec, const char *bundle, pid_t init_pid,
+                             int **fds, struct cell_error *err);
+void cell_rootfs_close_sources(int *fds, size_t n);
 
 /*
  * Undo the mounts a container without a mount namespace made in the host's

@@ -396,6 +396,28 @@ def test_bind_source_only_host_root_reaches(cell, bundle, testdir, lock):
     assert "ro" in opts(mount_at(info, "/mnt/x"))
 
 
+def test_bind_source_keeps_host_locks_in_userns(cell, bundle, testdir):
+    """The runtime opening bind sources for the init must not hand it
+    unlocked trees: a host mount that is read-only stays so in a user
+    namespace, whatever the container's root (CAP_SYS_ADMIN there) tries."""
+    b = userns_bundle(bundle)
+    src = os.path.join(testdir, "ro")
+    os.makedirs(src)
+    subprocess.check_call(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", src])
+    try:
+        os.makedirs(os.path.join(b.rootfs, "mnt", "x"))
+        b.add_mount("/mnt/x", "bind", src, ["rbind"])
+        caps = ["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE"]
+        b.process["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
+        b.set_args("/bin/sh", "-c", "mount -o remount,rw,bind /mnt/x && echo REMOUNTED; "
+                   "touch /mnt/x/f && echo WRITTEN; true")
+        p = cell.run_bundle(b)
+        assert p.returncode == 0, p.stderr
+        assert "REMOUNTED" not in p.stdout and "WRITTEN" not in p.stdout, p.stdout
+    finally:
+        subprocess.call(["umount", "-l", src])
+
+
 def idmap_unsupported():
     if runtime_name() == "runc":
         pytest.skip("runc 1.1 has no idmapped mounts (it ignores the option)")
