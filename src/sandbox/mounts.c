@@ -23,6 +23,11 @@
  * nodev, ... of a host mount seen from a user namespace) are kept without a
  * statfs() round trip and a remount can never EPERM because of them; and
  * the mount is never visible in the container with the wrong flags.
+ * With a new user namespace the runtime makes the detached copy (and its
+ * idmapping) with its own privileges in our mount namespace and hands it
+ * over (ctx->mount_fds, see mount_idmap.c); we only attach it.  Without a
+ * mount namespace each destination is written to the host-mount journal
+ * just before it is mounted on (host_mounts.c).
  */
 #include "sandbox/mounts.h"
 
