@@ -245,13 +245,24 @@ static int spawn_init(struct cell_launch *l, struct cell_init_config *cfg, struc
         return 0;
 }
 
+/*
+ * The status hooks see is runc 1.1.5's, checked on it: "creating" for
+ * prestart, createRuntime and createContainer (the runtime-spec's word for
+ * the state until create has finished; the brief's "created" for prestart
+ * is not what runc sends), "created" for startContainer, "stopped" for
+ * poststop.  poststart is the one difference: runc hands it "created" (its
+ * state is read before the start is recorded) where we send "running", the
+ * state the runtime-spec has the container in once its process was
+ * started; no client we know of reads poststart's status.
+ */
 static int run_runtime_hooks(struct cell_launch *l, struct cell_error *err)
 {
         static const enum cell_hook_kind kinds[] = {CELL_HOOK_PRESTART, CELL_HOOK_CREATE_RUNTIME};
+        const struct cell_hook_context ctx = {.cwd = l->bundle};
         l->rec.pid = l->pid;
         _cleanup_free_ char *state = cell_state_record_json(&l->rec, CELL_STATUS_CREATING, l->pid);
         for (size_t i = 0; i < CELL_ARRAY_SIZE(kinds); i++) {
-                if (cell_hooks_run(l->spec, kinds[i], state, err) < 0) {
+                if (cell_hooks_run(l->spec, kinds[i], state, &ctx, err) < 0) {
                         l->hook_failed = true;
                         return -1;
                 }
@@ -538,7 +549,7 @@ void cell_launch_abort(struct cell_launch *l)
         if (l->hook_failed && l->spec->hooks[CELL_HOOK_POSTSTOP].n > 0) {
                 _cleanup_free_ char *state =
                         cell_state_record_json(&l->rec, CELL_STATUS_STOPPED, 0);
-                cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, l->id);
+                cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, NULL, l->id);
         }
         if (l->dir_created && cell_state_remove_held(l->rt->root, l->id, l->dirfd, &err) < 0)
                 cell_warn("%s", err.msg);

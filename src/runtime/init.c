@@ -165,7 +165,11 @@ static int run_container_hooks(const struct cell_init_config *cfg, enum cell_hoo
         if (!has_hooks(cfg->spec, kind))
                 return 0;
         _cleanup_free_ char *state = init_state_json(cfg, status);
-        return cell_hooks_run(cfg->spec, kind, state, err);
+        /* runc's init runs them with process.env as its environment, and
+         * createContainer in the rootfs (startContainer: after pivot, "/"). */
+        const struct cell_hook_context ctx = {
+                .env = cfg->env, .cwd = kind == CELL_HOOK_CREATE_CONTAINER ? cfg->rootfs : NULL};
+        return cell_hooks_run(cfg->spec, kind, state, &ctx, err);
 }
 
 static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *err)

@@ -311,7 +311,10 @@ static void run_saved_hooks(int dirfd, const struct cell_state_record *rec,
         }
         if (spec->hooks[kind].n > 0) {
                 _cleanup_free_ char *state = cell_state_record_json(rec, status, rec->pid);
-                cell_hooks_run_warn(spec, kind, state, rec->id);
+                /* poststart in the bundle, poststop where we are (runc). */
+                const struct cell_hook_context ctx = {
+                        .cwd = kind == CELL_HOOK_POSTSTART ? rec->bundle : NULL};
+                cell_hooks_run_warn(spec, kind, state, &ctx, rec->id);
         }
         cell_spec_free(saved);
 }
