@@ -45,8 +45,14 @@ static int parse_namespace(json_object *v, const struct oci_path *path, struct c
         _cleanup_free_ char *type = NULL;
         _cleanup_free_ char *ns_path = NULL;
         if (oci_expect_object(v, path, err) < 0 ||
-            oci_field_string(v, path, "type", true, &type, err) < 0 ||
-            oci_field_abs_path(v, path, "path", false, &ns_path, err) < 0)
+            oci_field_string(v, path, "type", true, &type, err) < 0)
+                return -1;
+        /* "path": "" is no path, as for runc (Go's zero value): a new
+         * namespace.  Any other path must be absolute. */
+        json_object *p = oci_member(v, "path");
+        bool empty =
+                p && json_object_is_type(p, json_type_string) && json_object_get_string_len(p) == 0;
+        if (!empty && oci_field_abs_path(v, path, "path", false, &ns_path, err) < 0)
                 return -1;
         int t = cell_ns_type_from_name(type);
         if (t < 0)
