@@ -369,7 +369,8 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         if (cell_cgroup_enter_self(cfg->cgroup, cfg->placed_by_clone, err) < 0)
                 return;
         if (join_namespaces(cfg, err) < 0 || become_root_in_userns(spec, err) < 0 ||
-            unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0)
+            unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0 ||
+            cell_sandbox_loopback_up(spec, err) < 0)
                 return;
         /* The exec fifo is reopened through our own /proc/<pid>/fd after
          * pivot_root, whether or not the container mounts a /proc. */

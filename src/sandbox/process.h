@@ -9,6 +9,9 @@
  *
  *   cell_sandbox_apply_time_offsets()  right after unshare(CLONE_NEWTIME)
  *   cell_sandbox_set_hostname()        in the new UTS namespace
+ *   cell_sandbox_loopback_up()         `lo` up in a new network namespace (as
+ *                                      runc); nothing for a joined or the
+ *                                      host's one (sandbox/network.c)
  *   cell_sandbox_apply_sysctl()        after pivot_root (container's /proc)
  *   cell_sandbox_apply_oom_score_adj()
  *   cell_sandbox_apply_rlimits()       error names the rlimit:
@@ -28,6 +31,7 @@
 
 int cell_sandbox_apply_time_offsets(const struct cell_linux *linux_cfg, struct cell_error *err);
 int cell_sandbox_set_hostname(const struct cell_spec *spec, struct cell_error *err);
+int cell_sandbox_loopback_up(const struct cell_spec *spec, struct cell_error *err);
 int cell_sandbox_apply_sysctl(const struct cell_linux *linux_cfg, struct cell_error *err);
 int cell_sandbox_apply_oom_score_adj(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_rlimits(const struct cell_process *process, struct cell_error *err);
