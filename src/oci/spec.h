@@ -373,8 +373,12 @@ void cell_resources_release(struct cell_resources *resources);
 
 void cell_spec_free(struct cell_spec *spec);
 
-/* The default config.json (`cell spec`), as runc spec prints it. Caller frees. */
-char *cell_spec_default_json(bool rootless);
+/*
+ * The default config.json (`cell spec`), as runc spec prints it.  `cgroup_ns`
+ * adds a cgroup namespace, which runc does only on a pure cgroup v2 host
+ * (the caller knows the host).  Caller frees.
+ */
+char *cell_spec_default_json(bool rootless, bool cgroup_ns);
 
 /* Capability name ("CAP_SYS_ADMIN") <-> number; -1 / NULL when unknown. */
 int cell_cap_from_name(const char *name);

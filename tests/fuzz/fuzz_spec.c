@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         (void)argc;
         (void)argv;
         for (int rootless = 0; rootless <= 1; rootless++) {
-                char *json = cell_spec_default_json(rootless);
+                char *json = cell_spec_default_json(rootless, false);
                 struct cell_spec *spec = NULL;
                 struct cell_error err = {0};
                 FUZZ_ASSERT(cell_spec_parse(json, strlen(json), &spec, &err) == 0);

@@ -180,13 +180,12 @@ static void check_default_common(const struct cell_spec *s)
         CHECK(s->linux.namespaces[CELL_NS_MOUNT].enabled);
         CHECK(s->linux.namespaces[CELL_NS_UTS].enabled);
         CHECK(s->linux.namespaces[CELL_NS_IPC].enabled);
-        CHECK(s->linux.namespaces[CELL_NS_CGROUP].enabled);
         CHECK(!s->linux.namespaces[CELL_NS_TIME].enabled);
 }
 
 static void test_default_spec_roundtrip(void)
 {
-        char *json = cell_spec_default_json(false);
+        char *json = cell_spec_default_json(false, false);
         struct cell_error err = {0};
         struct cell_spec *s = NULL;
         CHECK(strstr(json, "\n  \"ociVersion\": \"1.2.0\"") != NULL);
@@ -200,6 +199,7 @@ static void test_default_spec_roundtrip(void)
         check_default_common(s);
         CHECK(s->linux.namespaces[CELL_NS_NET].enabled);
         CHECK(!s->linux.namespaces[CELL_NS_USER].enabled);
+        CHECK(!s->linux.namespaces[CELL_NS_CGROUP].enabled);
         CHECK_INT_EQ(s->linux.n_uid_mappings, 0);
         CHECK_STR_EQ(s->mounts[2].data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
         CHECK_STR_EQ(s->mounts[5].type, "sysfs");
@@ -215,7 +215,7 @@ static void test_default_spec_roundtrip(void)
 
 static void test_default_spec_rootless(void)
 {
-        char *json = cell_spec_default_json(true);
+        char *json = cell_spec_default_json(true, true);
         struct cell_error err = {0};
         struct cell_spec *s = NULL;
         CHECK(cell_spec_parse(json, strlen(json), &s, &err) == 0);
@@ -228,6 +228,7 @@ static void test_default_spec_rootless(void)
         check_default_common(s);
         CHECK(!s->linux.namespaces[CELL_NS_NET].enabled);
         CHECK(s->linux.namespaces[CELL_NS_USER].enabled);
+        CHECK(s->linux.namespaces[CELL_NS_CGROUP].enabled); /* asked for: a v2 host */
         CHECK_INT_EQ(s->linux.n_uid_mappings, 1);
         CHECK_INT_EQ(s->linux.uid_mappings[0].container_id, 0);
         CHECK_INT_EQ(s->linux.uid_mappings[0].host_id, geteuid());
@@ -1112,7 +1113,7 @@ static void test_load(void)
         CHECK(cell_spec_load(dir, &s, &err) < 0);
         CHECK_CONTAINS(err.msg, path);
 
-        char *json = cell_spec_default_json(false);
+        char *json = cell_spec_default_json(false, false);
         FILE *f = fopen(path, "w");
         CHECK(f != NULL);
         if (f) {
