@@ -13,8 +13,12 @@
 
 #define F(x) "linux.resources." x
 
+/*
+ * `swap_optional`: the swap write is one we implied (see below), skipped
+ * where the kernel has no swap accounting (no memory.memsw.* files).
+ */
 static void add_swap_and_limit(struct cell_cg_plan *p, size_t dir, int64_t limit, int64_t swap,
-                               const struct cell_cg_current *cur)
+                               bool swap_optional, const struct cell_cg_current *cur)
 {
         /*
          * The kernel keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes
@@ -24,15 +28,19 @@ static void add_swap_and_limit(struct cell_cg_plan *p, size_t dir, int64_t limit
         uint64_t cur_limit =
                 cur && cur->memory_limit >= 0 ? (uint64_t)cur->memory_limit : UINT64_MAX;
         bool swap_first = swap == -1 || (swap > 0 && cur_limit < (uint64_t)swap);
-        if (swap && swap_first)
+        if (swap && swap_first) {
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
                                  "memory.memsw.limit_in_bytes", "%" PRId64, swap);
+                p->writes[p->n - 1].optional = swap_optional;
+        }
         if (limit)
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.limit"), "memory.limit_in_bytes",
                                  "%" PRId64, limit);
-        if (swap && !swap_first)
+        if (swap && !swap_first) {
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
                                  "memory.memsw.limit_in_bytes", "%" PRId64, swap);
+                p->writes[p->n - 1].optional = swap_optional;
+        }
 }
 
 static int check_before_update(const struct cell_resources *r, const struct cell_cg_current *cur,
@@ -55,14 +63,11 @@ int cell_cg_v1_memory(struct cell_cg_plan *p, size_t dir, const struct cell_reso
         if (check_before_update(r, cur, err) < 0)
                 return -1;
         int64_t limit = m->has_limit ? m->limit : 0, swap = m->has_swap ? m->swap : 0;
-        /* Unlimited memory means unlimited memory+swap, where swap accounting exists. */
+        /* Unlimited memory means unlimited memory+swap, where swap accounting
+         * exists (runc).  It is a raise: memsw before the limit, or the
+         * kernel refuses a limit above a memsw limit already in place. */
         bool implied_swap = limit == -1 && swap == 0;
-        add_swap_and_limit(p, dir, limit, implied_swap ? 0 : swap, cur);
-        if (implied_swap) {
-                cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
-                                 "memory.memsw.limit_in_bytes", "-1");
-                p->writes[p->n - 1].optional = true;
-        }
+        add_swap_and_limit(p, dir, limit, implied_swap ? -1 : swap, implied_swap, cur);
         if (m->has_reservation && m->reservation)
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.reservation"),
                                  "memory.soft_limit_in_bytes", "%" PRId64, m->reservation);

@@ -601,6 +601,31 @@ def test_update_every_flag(cell, bundle, cgdirs):
     assert read(dirs["pids"], "pids.max") == "max"
 
 
+UNLIMITED_V1 = str(0x7FFFFFFFFFFFF000)  # what a v1 limit of -1 reads back as (4 KiB pages)
+
+
+def test_update_memory_unlimited_with_swap_limit(cell, bundle, cgdirs):
+    """`update --memory -1` with a swap limit in place (runc): memory+swap
+    go unlimited too, written before the memory limit, which the kernel
+    keeps <= memsw at every step; then the limits come back down, the
+    memory limit first."""
+    b = bundle()
+    resources(b)["memory"] = {"limit": 64 * MiB, "swap": 128 * MiB}
+    cid, pid = start_sleeper(cell, b)
+    mem = cgdirs.of(pid)["memory"]
+    if not os.path.exists(os.path.join(mem, "memory.memsw.limit_in_bytes")):
+        pytest.skip("no swap accounting (memory.memsw.*) on this host's v1 memory controller")
+    assert read(mem, "memory.memsw.limit_in_bytes") == str(128 * MiB)
+    p = cell.run("update", "--memory", "-1", cid)
+    assert p.returncode == 0, p.stderr
+    assert read(mem, "memory.limit_in_bytes") == UNLIMITED_V1
+    assert read(mem, "memory.memsw.limit_in_bytes") == UNLIMITED_V1
+    p = cell.run("update", "--memory", "32m", "--memory-swap", "48m", cid)
+    assert p.returncode == 0, p.stderr
+    assert read(mem, "memory.limit_in_bytes") == str(32 * MiB)
+    assert read(mem, "memory.memsw.limit_in_bytes") == str(48 * MiB)
+
+
 def test_update_bad_values(cell, bundle, cgdirs):
     b = bundle()
     cid, pid = start_sleeper(cell, b)

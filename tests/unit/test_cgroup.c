@@ -360,6 +360,16 @@ static void test_plan_hybrid(void)
         CHECK_STR_EQ(up_text, "memory|memory.memsw.limit_in_bytes|629145600\n"
                               "memory|memory.limit_in_bytes|314572800\n");
         cell_cg_plan_release(&plan);
+        /* update --memory -1: memsw -1 too (where it exists), before the limit */
+        struct cell_resources unl = {.present = true};
+        unl.memory.has_limit = true;
+        unl.memory.limit = -1;
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &unl, &cur, &plan, &err), 0);
+        _cleanup_free_ char *unl_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(unl_text, "memory|memory.memsw.limit_in_bytes|-1\n"
+                               "memory|memory.limit_in_bytes|-1\n");
+        CHECK(plan.n == 2 && plan.writes[0].optional && !plan.writes[1].optional);
+        cell_cg_plan_release(&plan);
         /* checkBeforeUpdate */
         up.memory.has_check_before_update = up.memory.check_before_update = true;
         cur.memory_usage = 400 << 20;
