@@ -16,8 +16,40 @@
  * the parent has cgroup.clone_children), and the kernel refuses to move a
  * process into it (ENOSPC).  runc copies the parent's values; so do we, but
  * only for the values the spec does not set itself (the resource plan writes
- * those right after), to keep it to two reads and two writes at most.
+ * those right after).  The parent is read either way: a value the spec sets
+ * must lie within the parent's, which must then not be empty.
  */
+static bool cpuset_empty(const char *value)
+{
+        return value[strspn(value, " \n")] == '\0';
+}
+
+/*
+ * `file` of `dir`, filled first when empty: a directory someone else
+ * created (a pre-made parent in cgroupsPath) may never have been given
+ * cpus or mems.  As runc's ensureParent, each empty ancestor gets the value
+ * of the nearest one that has it, top down (a child's set must lie within
+ * its parent's).  The hierarchy's root is never empty, which ends the walk.
+ */
+static int cpuset_filled(const char *dir, const char *file, char **value, struct cell_error *err)
+{
+        if (cell_cg_read(dir, file, value, err) < 0)
+                return -1;
+        if (!cpuset_empty(*value))
+                return 0;
+        free(*value);
+        *value = NULL;
+        _cleanup_free_ char *parent = xstrdup(dir);
+        char *slash = strrchr(parent, '/');
+        if (!slash || slash == parent)
+                return cell_error_set(err, ENOSPC, "%s/%s: empty, and no parent to take it from",
+                                      dir, file);
+        *slash = '\0';
+        if (cpuset_filled(parent, file, value, err) < 0)
+                return -1;
+        return cell_cg_write(dir, file, *value, err);
+}
+
 static int cpuset_copy_from_parent(const char *path, const struct cell_resources *r,
                                    struct cell_error *err)
 {
@@ -26,10 +58,10 @@ static int cpuset_copy_from_parent(const char *path, const struct cell_resources
         _cleanup_free_ char *parent = xstrdup(path);
         *strrchr(parent, '/') = '\0';
         for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
-                if (from_spec[i] && from_spec[i][0])
-                        continue;
                 _cleanup_free_ char *value = NULL;
-                if (cell_cg_read(parent, files[i], &value, err) < 0 ||
+                if (cpuset_filled(parent, files[i], &value, err) < 0)
+                        return -1;
+                if (!(from_spec[i] && from_spec[i][0]) &&
                     cell_cg_write(path, files[i], value, err) < 0)
                         return -1;
         }

@@ -848,6 +848,48 @@ def test_absolute_nested_cgroups_path(cell, bundle, cgdirs):
                 os.rmdir(os.path.join(m, parent))
 
 
+@pytest.mark.parametrize("spec_cpus", [False, True])
+def test_cpuset_under_empty_precreated_parents(cell, bundle, cgdirs, spec_cpus):
+    """v1 cpuset directories made by someone else start with empty
+    cpuset.cpus/mems, where no process can go (ENOSPC).  As runc: each empty
+    ancestor gets the values of the nearest one that has them."""
+    root = "/sys/fs/cgroup/cpuset"
+    if not os.path.exists(os.path.join(root, "cpuset.cpus")):
+        pytest.skip("no v1 cpuset hierarchy on this host")
+    top = "cell-it-" + uuid.uuid4().hex[:16]
+    cell.unique_ids.append(top)
+    made = [os.path.join(root, top), os.path.join(root, top, "mid")]
+    for d in made:
+        os.mkdir(d)
+        if read(d, "cgroup.clone_children") == "1":
+            pytest.skip("cgroup.clone_children fills new cpusets here")
+        assert read(d, "cpuset.cpus") == ""
+    b = bundle("/probe", "sleep", "1000")
+    cid = cell.new_id()
+    b.linux["cgroupsPath"] = "/%s/mid/%s" % (top, cid)
+    cpu = str(os.cpu_count() - 1)
+    if spec_cpus:
+        resources(b)["cpu"] = {"cpus": cpu}
+    try:
+        cell.create(b, cid)
+        cell.start(cid)
+        d = cgdirs.of(cell.state(cid)["pid"])["cpuset"]
+        assert d == os.path.join(made[1], cid)
+        assert read(d, "cpuset.cpus") == (cpu if spec_cpus else read(root, "cpuset.cpus"))
+        for x in made + [d]:
+            if x != d:
+                assert read(x, "cpuset.cpus") == read(root, "cpuset.cpus"), x
+            assert read(x, "cpuset.mems") == read(root, "cpuset.mems"), x
+        cell.delete(cid, force=True)
+    finally:
+        cell.delete(cid, force=True, check=False)
+        for m, _, _ in cgroup_mounts():
+            for sub in ("mid", ""):
+                path = os.path.join(m, top, sub).rstrip("/")
+                if os.path.isdir(path):
+                    os.rmdir(path)
+
+
 def test_relative_cgroups_path(cell, bundle, cgdirs):
     rel = "cell-rel-%s/inner" % uuid.uuid4().hex[:16]
     cell.unique_ids.append(rel.split("/")[0])
