@@ -175,6 +175,10 @@ struct cell_cg_write {
         char *file, *value;
         char *alt_file, *alt_value; /* written instead when `file` does not exist; may be NULL */
         bool optional;              /* a missing file is no error (nothing to do there) */
+        /* Refused with EINVAL: write the next one, then this one again (two
+         * values the kernel checks against each other, as cpu.rt_period_us
+         * against cpu.rt_runtime_us, whose order depends on the live values). */
+        bool swap_on_einval;
 };
 
 struct cell_cg_plan {

@@ -101,11 +101,17 @@ int cell_cg_v1_cpu(struct cell_cg_plan *p, size_t dir, const struct cell_resourc
         (void)cur;
         (void)err;
         const __typeof__(r->cpu) *c = &r->cpu;
-        /* Real-time budgets first: a task with an RT policy cannot join a group without one. */
-        if (c->has_realtime_period && c->realtime_period)
+        /* Real-time budgets first: a task with an RT policy cannot join a group without one.
+         * The kernel keeps runtime <= period: a period below the live runtime
+         * is refused until the runtime has shrunk (runc: period first, on
+         * EINVAL runtime then period). */
+        bool rt_runtime = c->has_realtime_runtime && c->realtime_runtime;
+        if (c->has_realtime_period && c->realtime_period) {
                 cell_cg_plan_add(p, dir, CELL_CG_CPU, F("cpu.realtimePeriod"), "cpu.rt_period_us",
                                  "%" PRIu64, c->realtime_period);
-        if (c->has_realtime_runtime && c->realtime_runtime)
+                p->writes[p->n - 1].swap_on_einval = rt_runtime;
+        }
+        if (rt_runtime)
                 cell_cg_plan_add(p, dir, CELL_CG_CPU, F("cpu.realtimeRuntime"), "cpu.rt_runtime_us",
                                  "%" PRId64, c->realtime_runtime);
         if (c->has_shares && c->shares)

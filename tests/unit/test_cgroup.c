@@ -370,6 +370,17 @@ static void test_plan_hybrid(void)
                                "memory|memory.limit_in_bytes|-1\n");
         CHECK(plan.n == 2 && plan.writes[0].optional && !plan.writes[1].optional);
         cell_cg_plan_release(&plan);
+        /* rt period and runtime: period first, the other order on EINVAL */
+        struct cell_resources rt = {.present = true};
+        rt.cpu.has_realtime_period = rt.cpu.has_realtime_runtime = true;
+        rt.cpu.realtime_period = 10000;
+        rt.cpu.realtime_runtime = 2000;
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &rt, &cur, &plan, &err), 0);
+        _cleanup_free_ char *rt_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(rt_text, "cpu|cpu.rt_period_us|10000\n"
+                              "cpu|cpu.rt_runtime_us|2000\n");
+        CHECK(plan.n == 2 && plan.writes[0].swap_on_einval && !plan.writes[1].swap_on_einval);
+        cell_cg_plan_release(&plan);
         /* checkBeforeUpdate */
         up.memory.has_check_before_update = up.memory.check_before_update = true;
         cur.memory_usage = 400 << 20;
