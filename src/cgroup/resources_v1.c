@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cgroup/internal.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 #define F(x) "linux.resources." x
@@ -233,18 +234,40 @@ int cell_cg_v1_blkio(struct cell_cg_plan *p, size_t dir, const struct cell_resou
         return 0;
 }
 
-/* "2MB" -> hugetlb.2MB.<suffix>; a page size with a '/' would escape the directory. */
+/*
+ * A page size as the kernel names them in hugetlb.<size>.* and as runc
+ * takes them (verbatim into the file name): a whole number and one of KB,
+ * MB, GB, TB, PB, as "2MB" or "1GB" (runc formats /sys/kernel/mm/hugepages'
+ * sizes the same way).  "2MiB", "2M" or "2048kB" name no file.
+ */
+static bool hugetlb_size_name(const char *s)
+{
+        static const char *const units[] = {"KB", "MB", "GB", "TB", "PB"};
+        size_t digits = strspn(s, "0123456789");
+        if (digits == 0 || s[0] == '0')
+                return false;
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(units); i++)
+                if (strcmp(s + digits, units[i]) == 0)
+                        return true;
+        return false;
+}
+
+#define HUGETLB_SIZE_HINT                                                                          \
+        "is not a huge page size as the kernel names them, such as \"2MB\" or \"1GB\""
+
+/* "2MB" -> hugetlb.2MB.<suffix>. */
 static int add_hugetlb(struct cell_cg_plan *p, size_t dir, const struct cell_resources *r,
                        const char *suffix, struct cell_error *err)
 {
         for (size_t i = 0; i < r->n_hugepage_limits; i++) {
                 const struct cell_hugepage_limit *h = &r->hugepage_limits[i];
-                if (!h->page_size || !h->page_size[0] || strchr(h->page_size, '/'))
+                const char *size = h->page_size ? h->page_size : "";
+                if (!hugetlb_size_name(size))
                         return cell_error_set(err, EINVAL,
-                                              F("hugepageLimits") ": bad page size '%s'",
-                                              h->page_size ? h->page_size : "");
+                                              F("hugepageLimits[%zu].pageSize") ": \"%s\" %s", i,
+                                              size, HUGETLB_SIZE_HINT);
                 char file[64];
-                snprintf(file, sizeof(file), "hugetlb.%s.%s", h->page_size, suffix);
+                snprintf(file, sizeof(file), "hugetlb.%s.%s", size, suffix);
                 cell_cg_plan_add(p, dir, CELL_CG_HUGETLB, F("hugepageLimits"), file, "%" PRIu64,
                                  h->limit);
         }

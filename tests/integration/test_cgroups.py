@@ -395,6 +395,42 @@ def test_hugetlb_limit_in_v2_tree(cell, bundle, cgdirs, two_huge_pages):
     assert hugetlb["2MB"]["failcnt"] >= 1
 
 
+@pytest.mark.parametrize("size", ["2MiB", "2M", "2048kB", "2mb", ""])
+def test_hugetlb_page_size_not_a_kernel_name(cell, bundle, cgdirs, size):
+    """runc takes pageSize verbatim as the kernel's name (hugetlb.2MB.*):
+    another spelling is refused, and the error names the very key."""
+    b = bundle("/bin/true")
+    resources(b)["hugepageLimits"] = [{"pageSize": "2MB", "limit": 2 * MiB},
+                                      {"pageSize": size, "limit": 2 * MiB}]
+    cid = cell.new_id()
+    p = cell.create(b, cid, check=False)
+    assert p.returncode != 0
+    assert cell.run("list", "-q").stdout == ""
+    if is_cell():
+        assert "linux.resources.hugepageLimits[1].pageSize" in p.stderr, p.stderr
+        assert '"%s"' % size in p.stderr and "2MB" in p.stderr, p.stderr
+
+
+def test_hugetlb_kernel_page_size_names(cell, bundle, cgdirs):
+    """Every size the host offers, spelled as the kernel (and runc) do,
+    lands in its hugetlb.<size>.* file.  (runc 1.1 cannot set hugetlb
+    limits on a hybrid host at all.)"""
+    cell_only()
+    sizes = {"2048kB": "2MB", "1048576kB": "1GB"}
+    offered = [sizes[d.split("-")[1]] for d in os.listdir("/sys/kernel/mm/hugepages")
+               if d.split("-")[1] in sizes]
+    if not offered:
+        pytest.skip("no 2MB or 1GB huge pages on this host")
+    b = bundle()
+    resources(b)["hugepageLimits"] = [{"pageSize": s, "limit": 0} for s in offered]
+    cid, pid = start_sleeper(cell, b)
+    dirs = cgdirs.of(pid)
+    v1_hugetlb = any("hugetlb" in o for _, t, o in cgroup_mounts() if t == "cgroup")
+    d = dirs["hugetlb"] if v1_hugetlb else dirs["unified"]
+    for s in offered:
+        assert read(d, "hugetlb.%s.%s" % (s, "limit_in_bytes" if v1_hugetlb else "max")) == "0"
+
+
 # ---- blkio -----------------------------------------------------------------------
 
 def whole_disk(path):
