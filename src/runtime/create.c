@@ -43,7 +43,7 @@ static int load_config(struct cell_launch *l, struct cell_error *err)
         if (!l->bundle)
                 return cell_error_errno(err, "bundle %s", bundle);
         _cleanup_free_ char *path = cell_path_join(l->bundle, "config.json");
-        if (cell_read_file(path, &l->config_text, &l->config_len, err) < 0)
+        if (cell_read_input("config.json", path, false, &l->config_text, &l->config_len, err) < 0)
                 return -1;
         if (cell_spec_parse(l->config_text, l->config_len, &l->spec, err) < 0)
                 return cell_error_prefix(err, "%s", path);

@@ -172,7 +172,7 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
         _cleanup_free_ char *path = cell_path_join(x->rec.bundle, "config.json");
         _cleanup_free_ char *text = NULL;
         size_t len;
-        if (cell_read_file(path, &text, &len, err) < 0 ||
+        if (cell_read_input("config.json", path, false, &text, &len, err) < 0 ||
             cell_spec_parse(text, len, &x->spec, err) < 0)
                 return cell_error_prefix(err, "container config");
         return 0;

@@ -10,13 +10,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-static int read_process_file(const char *path, char **text, size_t *len, struct cell_error *err)
-{
-        if (strcmp(path, "-") != 0)
-                return cell_read_file(path, text, len, err);
-        return cell_read_file("/dev/stdin", text, len, err);
-}
-
 static int parse_id(const char *s, const char *what, unsigned *out, struct cell_error *err)
 {
         char *end;
@@ -160,8 +153,8 @@ int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec 
         }
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        if (read_process_file(opts->process_file, &text, &len, err) < 0)
-                return cell_error_prefix(err, "--process");
+        if (cell_read_input("--process", opts->process_file, true, &text, &len, err) < 0)
+                return -1;
         if (cell_process_parse(text, len, file_process, err) < 0)
                 return cell_error_prefix(err, "--process %s", opts->process_file);
         *out = file_process;

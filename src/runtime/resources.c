@@ -132,11 +132,11 @@ static void merge_flags(struct cell_resources *dst, const struct cell_resources 
 /* The resources document of --resources FILE ("-": standard input). */
 static int load_resources(const char *file, struct cell_resources *out, struct cell_error *err)
 {
-        const char *name = strcmp(file, "-") == 0 ? "/dev/stdin" : file;
         _cleanup_free_ char *text = NULL;
         size_t len;
-        if (cell_read_file(name, &text, &len, err) < 0 ||
-            cell_resources_parse(text, len, out, err) < 0)
+        if (cell_read_input("--resources", file, true, &text, &len, err) < 0)
+                return -1;
+        if (cell_resources_parse(text, len, out, err) < 0)
                 return cell_error_prefix(err, "--resources %s", file);
         return 0;
 }
