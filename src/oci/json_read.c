@@ -69,12 +69,25 @@ int oci_expect_array(json_object *v, const struct oci_path *path, size_t *len,
         return 0;
 }
 
-int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err)
+int oci_get_cstring(json_object *v, const struct oci_path *path, const char **out,
+                    struct cell_error *err)
 {
         if (!json_object_is_type(v, json_type_string))
                 return oci_error(err, path, "must be a string");
+        const char *s = json_object_get_string(v);
+        if (strlen(s) != (size_t)json_object_get_string_len(v))
+                return oci_error(err, path, "contains a NUL byte");
+        *out = s;
+        return 0;
+}
+
+int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err)
+{
+        const char *s;
+        if (oci_get_cstring(v, path, &s, err) < 0)
+                return -1;
         free(*out);
-        *out = xstrndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        *out = xstrdup(s);
         return 0;
 }
 
@@ -87,9 +100,9 @@ int oci_get_bool(json_object *v, const struct oci_path *path, bool *out, struct 
 }
 
 /*
- * json-c stores integers above INT64_MAX as uint64 and saturates anything
- * beyond UINT64_MAX / below INT64_MIN, so only the int64/uint64 boundary can
- * be told apart here; values past 64 bits saturate (as RLIM_INFINITY does).
+ * json-c stores integers above INT64_MAX as uint64.  It would saturate
+ * anything beyond UINT64_MAX / below INT64_MIN, but tokenize() (spec.c)
+ * refuses such literals, so every integer seen here is exact.
  */
 int oci_get_int64(json_object *v, const struct oci_path *path, int64_t *out, struct cell_error *err)
 {
@@ -151,11 +164,11 @@ int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_
         *out = xcalloc(len + 1, sizeof(char *));
         *n = len;
         for (size_t i = 0; i < len; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(path, i), "must be a string");
-                (*out)[i] =
-                        xstrndup(json_object_get_string(e), (size_t)json_object_get_string_len(e));
+                const char *s;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(path, i), &s, err) <
+                    0)
+                        return -1;
+                (*out)[i] = xstrdup(s);
         }
         return 0;
 }
@@ -170,11 +183,11 @@ int oci_get_key_values(json_object *v, const struct oci_path *path, struct cell_
         *out = xcalloc((size_t)json_object_object_length(v) + 1, sizeof(**out));
         json_object_object_foreach(v, key, val)
         {
-                if (!json_object_is_type(val, json_type_string))
-                        return oci_error(err, OCI_KEY(path, key), "must be a string");
+                const char *s;
+                if (oci_get_cstring(val, OCI_KEY(path, key), &s, err) < 0)
+                        return -1;
                 (*out)[*n].key = xstrdup(key);
-                (*out)[*n].value = xstrndup(json_object_get_string(val),
-                                            (size_t)json_object_get_string_len(val));
+                (*out)[*n].value = xstrdup(s);
                 (*n)++;
         }
         return 0;

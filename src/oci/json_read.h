@@ -51,7 +51,18 @@ int oci_expect_object(json_object *v, const struct oci_path *path, struct cell_e
 int oci_expect_array(json_object *v, const struct oci_path *path, size_t *len,
                      struct cell_error *err);
 
-/* Value readers: 0 on success, -1 (err set) on a wrong type or range. */
+/*
+ * Value readers: 0 on success, -1 (err set) on a wrong type or range.
+ *
+ * Every string reader refuses a string with a NUL inside ("\u0000" is valid
+ * JSON and json-c keeps it): C would silently cut the string there, so
+ * "/dev/mqueue\u0000/../../x" would mount at /dev/mqueue and an env entry
+ * "TERM=x\u0000LD_PRELOAD=/x" become "TERM=x".  Error: "<path>: contains a
+ * NUL byte".  Object keys with a NUL are refused when the text is tokenized.
+ */
+/* The text of a string value, borrowed from `v`. */
+int oci_get_cstring(json_object *v, const struct oci_path *path, const char **out,
+                    struct cell_error *err);
 int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err);
 int oci_get_bool(json_object *v, const struct oci_path *path, bool *out, struct cell_error *err);
 int oci_get_int64(json_object *v, const struct oci_path *path, int64_t *out,

@@ -179,11 +179,11 @@ static int parse_personality_flags(json_object *v, const struct oci_path *path,
         if (oci_expect_array(v, path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                const char *name = json_object_get_string(e);
+                const char *name;
                 size_t j = 0;
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(path, i), "must be a string");
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(path, i), &name,
+                                    err) < 0)
+                        return -1;
                 while (j < CELL_ARRAY_SIZE(personality_flags) &&
                        strcmp(personality_flags[j].name, name) != 0)
                         j++;

@@ -145,11 +145,10 @@ static int parse_cap_set(json_object *caps, const struct oci_path *path, const c
         if (oci_expect_array(v, set_path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
                 const struct oci_path *e_path = OCI_INDEX(set_path, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, e_path, "must be a string");
-                const char *name = json_object_get_string(e);
+                const char *name;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), e_path, &name, err) < 0)
+                        return -1;
                 int cap = cell_cap_from_name(name);
                 if (cap < 0)
                         return oci_error(err, e_path, "unknown capability \"%s\"", name);
@@ -261,15 +260,14 @@ static int parse_sched_flags(json_object *obj, const struct oci_path *path,
         if (oci_expect_array(v, flags_path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(flags_path, i), "must be a string");
-                int flag = lookup(sched_flags, CELL_ARRAY_SIZE(sched_flags),
-                                  json_object_get_string(e));
+                const char *name;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(flags_path, i),
+                                    &name, err) < 0)
+                        return -1;
+                int flag = lookup(sched_flags, CELL_ARRAY_SIZE(sched_flags), name);
                 if (flag < 0)
                         return oci_error(err, OCI_INDEX(flags_path, i),
-                                         "unknown scheduler flag \"%s\"",
-                                         json_object_get_string(e));
+                                         "unknown scheduler flag \"%s\"", name);
                 s->flags |= (uint64_t)flag;
         }
         return 0;
