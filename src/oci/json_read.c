@@ -153,6 +153,25 @@ int oci_get_uint32(json_object *v, const struct oci_path *path, uint32_t *out,
         return 0;
 }
 
+int oci_get_id(json_object *v, const struct oci_path *path, const char *kind, uint32_t *out,
+               struct cell_error *err)
+{
+        if (!json_object_is_type(v, json_type_int))
+                return oci_error(err, path, "must be an integer");
+        int64_t i = json_object_get_int64(v);
+        if (i < 0 || i > (int64_t)CELL_ID_MAX) {
+                /* i is INT64_MAX for anything above it: print the uint64. */
+                if (i < 0)
+                        return oci_error(err, path,
+                                         "%" PRId64 " is not a valid %s id (0..%" PRIu32 ")", i,
+                                         kind, CELL_ID_MAX);
+                return oci_error(err, path, "%" PRIu64 " is not a valid %s id (0..%" PRIu32 ")",
+                                 json_object_get_uint64(v), kind, CELL_ID_MAX);
+        }
+        *out = (uint32_t)i;
+        return 0;
+}
+
 int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_t *n,
                  struct cell_error *err)
 {
@@ -265,6 +284,16 @@ int oci_field_uint32(json_object *obj, const struct oci_path *parent, const char
         if (r <= 0)
                 return r;
         return oci_get_uint32(v, OCI_KEY(parent, key), out, err) < 0 ? -1 : 1;
+}
+
+int oci_field_id(json_object *obj, const struct oci_path *parent, const char *key, const char *kind,
+                 bool required, uint32_t *out, struct cell_error *err)
+{
+        json_object *v;
+        int r = field_lookup(obj, parent, key, required, &v, err);
+        if (r <= 0)
+                return r;
+        return oci_get_id(v, OCI_KEY(parent, key), kind, out, err) < 0 ? -1 : 1;
 }
 
 int oci_field_int_range(json_object *obj, const struct oci_path *parent, const char *key,

@@ -74,6 +74,16 @@ int oci_get_int_range(json_object *v, const struct oci_path *path, int64_t min, 
                       int64_t *out, struct cell_error *err);
 int oci_get_uint32(json_object *v, const struct oci_path *path, uint32_t *out,
                    struct cell_error *err);
+/*
+ * A user or group id the kernel can set: 0..CELL_ID_MAX.  4294967295 is
+ * (uid_t)-1, which setresuid(2)/setresgid(2)/chown(2) read as "leave
+ * unchanged": a process.user.uid of 4294967295 would run as root.  `kind`
+ * ("user", "group") words the error: "process.user.uid: 4294967295 is not a
+ * valid user id (0..4294967294)".
+ */
+#define CELL_ID_MAX UINT32_C(4294967294)
+int oci_get_id(json_object *v, const struct oci_path *path, const char *kind, uint32_t *out,
+               struct cell_error *err);
 /* An array of strings; `*out` is NULL-terminated and has `*n` entries. */
 int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_t *n,
                  struct cell_error *err);
@@ -94,6 +104,8 @@ int oci_field_uint64(json_object *obj, const struct oci_path *parent, const char
                      bool required, uint64_t *out, struct cell_error *err);
 int oci_field_uint32(json_object *obj, const struct oci_path *parent, const char *key,
                      bool required, uint32_t *out, struct cell_error *err);
+int oci_field_id(json_object *obj, const struct oci_path *parent, const char *key, const char *kind,
+                 bool required, uint32_t *out, struct cell_error *err);
 int oci_field_int_range(json_object *obj, const struct oci_path *parent, const char *key,
                         int64_t min, int64_t max, int64_t *out, struct cell_error *err);
 int oci_field_strv(json_object *obj, const struct oci_path *parent, const char *key, char ***out,

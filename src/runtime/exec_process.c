@@ -15,8 +15,11 @@ static int parse_id(const char *s, const char *what, unsigned *out, struct cell_
         char *end;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
-        if (!*s || *end || errno || v > 0xfffffffeUL || s[0] == '-')
+        /* 4294967295 is (uid_t)-1, "unchanged" to setresuid(2): it would stay root. */
+        if (!*s || *end || errno || s[0] == '-')
                 return cell_error_set(err, 0, "%s \"%s\": must be a decimal id", what, s);
+        if (v > 0xfffffffeUL)
+                return cell_error_set(err, 0, "%s \"%s\": not a valid id (0..4294967294)", what, s);
         *out = (unsigned)v;
         return 0;
 }
@@ -126,8 +129,11 @@ static int edit_process(const struct cell_exec_opts *o, struct cell_process *p,
                 free(p->cwd);
                 p->cwd = xstrdup(o->cwd);
         }
-        for (size_t i = 0; o->env && o->env[i]; i++)
+        for (size_t i = 0; o->env && o->env[i]; i++) {
+                if (cell_process_env_check(o->env[i], err) < 0)
+                        return cell_error_prefix(err, "--env");
                 set_env(p, o->env[i]);
+        }
         if (o->user && set_user(p, o->user, err) < 0)
                 return -1;
         if (o->additional_gids && set_additional_gids(p, o->additional_gids, err) < 0)

@@ -32,16 +32,20 @@ const char *cell_status_name(enum cell_status status)
 int cell_container_id_validate(const char *id, struct cell_error *err)
 {
         size_t len = strlen(id);
-        bool ok = len > 0 && len <= 1024 &&
-                  ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
-                   (id[0] >= '0' && id[0] <= '9'));
+        if (len > CELL_CONTAINER_ID_MAX)
+                return cell_error_set(err, 0,
+                                      "invalid container id \"%.32s...\": %zu bytes long, "
+                                      "at most %d are allowed",
+                                      id, len, CELL_CONTAINER_ID_MAX);
+        bool ok = len > 0 && ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+                              (id[0] >= '0' && id[0] <= '9'));
         for (size_t i = 1; ok && i < len; i++)
                 ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-",
                             id[i]) != NULL;
         if (!ok)
                 return cell_error_set(err, 0,
                                       "invalid container id \"%s\": must match "
-                                      "[A-Za-z0-9][A-Za-z0-9_.+-]* (at most 1024 bytes)",
+                                      "[A-Za-z0-9][A-Za-z0-9_.+-]*",
                                       id);
         return 0;
 }

@@ -236,6 +236,39 @@ int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err)
         return 0;
 }
 
+char *cell_path_clean(const char *path)
+{
+        size_t len = strlen(path);
+        char *out = xmalloc(len + 2);
+        size_t n = 0; /* out[0..n) is the cleaned prefix, without trailing '/' */
+        const char *p = path;
+
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                const char *start = p;
+                while (*p && *p != '/')
+                        p++;
+                size_t clen = (size_t)(p - start);
+                if (clen == 0 || (clen == 1 && start[0] == '.'))
+                        continue;
+                if (clen == 2 && start[0] == '.' && start[1] == '.') {
+                        while (n > 0 && out[n - 1] != '/')
+                                n--;
+                        if (n > 0)
+                                n--; /* drop the '/' too; at "/" this stays 0 */
+                        continue;
+                }
+                out[n++] = '/';
+                memcpy(out + n, start, clen);
+                n += clen;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = '\0';
+        return out;
+}
+
 char *cell_path_join(const char *a, const char *b)
 {
         size_t la = strlen(a);

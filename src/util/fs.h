@@ -76,6 +76,15 @@ int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err);
 /* rm -rf of `name` inside `dirfd` (does not cross mount points). */
 int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err);
 
+/*
+ * Lexically clean an absolute container path: collapse "//", drop ".",
+ * resolve ".." against the preceding component without going above "/"
+ * (like runc's CleanPath).  A relative path is taken as relative to "/".
+ * Always returns an absolute path without a trailing slash ("/" for the
+ * root).  Caller frees.
+ */
+char *cell_path_clean(const char *path);
+
 /* Join two path components with exactly one '/'.  Caller frees. */
 char *cell_path_join(const char *a, const char *b);
 

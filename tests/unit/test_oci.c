@@ -250,7 +250,7 @@ static void test_full_process(void)
         struct cell_spec *s = parse_ok(
                 "{" BASE ",'process':{'terminal':true,'consoleSize':{'height':24,'width':80},"
                 "'user':{'uid':1000,'gid':100,'umask':18,'additionalGids':[5,6]},"
-                "'args':['/bin/app','-x'],'env':['A=1','NOEQUALS'],'cwd':'/work',"
+                "'args':['/bin/app','-x'],'env':['A=1','EMPTY='],'cwd':'/work',"
                 "'capabilities':{'bounding':['CAP_SYS_ADMIN','CAP_CHOWN'],'effective':['CAP_KILL'],"
                 "'inheritable':[],'permitted':['CAP_NET_RAW'],'ambient':['CAP_NET_RAW']},"
                 "'rlimits':[{'type':'RLIMIT_CORE','soft':0,'hard':18446744073709551615},"
@@ -275,7 +275,7 @@ static void test_full_process(void)
         CHECK_INT_EQ(p->additional_gids[1], 6);
         CHECK_INT_EQ(p->n_args, 2);
         CHECK_STR_EQ(p->args[1], "-x");
-        CHECK_STR_EQ(p->env[1], "NOEQUALS");
+        CHECK_STR_EQ(p->env[1], "EMPTY=");
         CHECK(p->env[2] == NULL);
         CHECK_STR_EQ(p->cwd, "/work");
         CHECK_INT_EQ(p->caps.bounding, CAP(21) | CAP(0));
@@ -917,11 +917,11 @@ static const struct bad_doc bad_docs[] = {
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'uid':1.5}}}", "process.user.uid",
          "must be an integer"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'uid':-1}}}", "process.user.uid",
-         "out of range"},
+         "-1 is not a valid user id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'gid':4294967296}}}",
-         "process.user.gid", "out of range"},
+         "process.user.gid", "4294967296 is not a valid group id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'additionalGids':[1,-2]}}}",
-         "process.user.additionalGids[1]", "out of range"},
+         "process.user.additionalGids[1]", "-2 is not a valid group id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'capabilities':{'bounding':"
          "['CAP_KILL','CAP_FOO']}}}",
          "process.capabilities.bounding[1]", "unknown capability \"CAP_FOO\""},
