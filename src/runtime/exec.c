@@ -350,6 +350,8 @@ int cell_container_exec(const struct cell_runtime *rt, const char *id,
                              .pidfd = -1,
                              .pty_master = -1};
         sigset_t all, old;
+        if (cell_container_id_validate(id, err) < 0)
+                return -1; /* not worth repeating in a prefix */
         cell_sigset_fill(&all);
         /* Blocked before the clone so that no signal for the process is lost. */
         if (!opts->detach)
