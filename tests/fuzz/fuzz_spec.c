@@ -36,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == 0) {
                 FUZZ_ASSERT(spec);
                 fuzz_walk_spec(spec);
+                if (spec->has_process)
+                        fuzz_check_rlimits_exact(&spec->process, data, size);
                 cell_spec_free(spec);
         }
         return 0;
