@@ -44,6 +44,10 @@ static size_t skip_space(const char *text, size_t i, size_t len)
 /* The string starting at text[i] == '"': the index of its closing quote. */
 static size_t string_end(const char *text, size_t i, size_t len, bool *has_nul)
 {
+        /* Most strings have no escape: two memchr()s instead of a byte loop. */
+        const char *quote = memchr(text + i + 1, '"', len - i - 1);
+        if (quote && !memchr(text + i + 1, '\\', (size_t)(quote - text) - i - 1))
+                return (size_t)(quote - text);
         for (i++; i < len && text[i] != '"'; i++) {
                 if (text[i] != '\\')
                         continue;
