@@ -32,6 +32,14 @@ static void test_id_validate(void)
         memset(long_id, 'a', sizeof(long_id) - 1);
         long_id[sizeof(long_id) - 1] = '\0';
         CHECK(cell_container_id_validate(long_id, &err) < 0);
+        /* Up to NAME_MAX: the id names the state directory. */
+        long_id[CELL_CONTAINER_ID_MAX] = '\0';
+        CHECK(cell_container_id_validate(long_id, &err) == 0);
+        long_id[CELL_CONTAINER_ID_MAX] = 'a';
+        long_id[CELL_CONTAINER_ID_MAX + 1] = '\0';
+        CHECK(cell_container_id_validate(long_id, &err) < 0);
+        CHECK_CONTAINS(err.msg, "256 bytes long, at most 255 are allowed");
+        CHECK(strlen(err.msg) < 128); /* the id is not echoed whole */
 }
 
 static void test_time_rfc3339_matches_gmtime(void)
@@ -270,6 +278,15 @@ static void test_exec_process_errors(void)
                  "--cap \"CAP_NOPE\""},
                 {{.args = args, .additional_gids = (char *[]){(char *)"-1", NULL}},
                  "--additional-gids \"-1\""},
+                {{.args = args, .user = "4294967295"}, "--user \"4294967295\": not a valid id"},
+                {{.args = args, .user = "0:4294967295"}, "--user \"4294967295\": not a valid id"},
+                {{.args = args, .additional_gids = (char *[]){(char *)"4294967295", NULL}},
+                 "--additional-gids \"4294967295\": not a valid id"},
+                {{.args = args, .env = (char *[]){(char *)"NOEQUALS", NULL}},
+                 "--env: \"NOEQUALS\": missing '='"},
+                {{.args = args, .env = (char *[]){(char *)"=x", NULL}},
+                 "--env: \"=x\": empty variable name"},
+                {{.process_file = "/dev/zero"}, "--process /dev/zero: not a regular file"},
                 {{.args = NULL}, "a command or --process is required"},
                 {{.process_file = "/nonexistent/process.json"}, "--process"},
         };
