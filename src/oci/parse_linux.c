@@ -80,6 +80,10 @@ static int parse_namespaces(json_object *v, const struct oci_path *path, struct 
         return 0;
 }
 
+/* The kernel's device numbers: 12-bit major, 20-bit minor (MINORBITS). */
+#define KERNEL_MAJOR_MAX 4095
+#define KERNEL_MINOR_MAX 1048575
+
 const struct cell_default_device cell_default_devices[] = {
         {"/dev/null", 1, 3, true},   {"/dev/zero", 1, 5, true},    {"/dev/full", 1, 7, true},
         {"/dev/random", 1, 8, true}, {"/dev/urandom", 1, 9, true}, {"/dev/tty", 5, 0, true},
@@ -167,8 +171,10 @@ static int parse_device(json_object *v, const struct oci_path *path, struct cell
         free(d->path);
         d->path = clean;
         need_numbers = d->type != 'p';
-        if (oci_field_int_range(v, path, "major", 0, UINT32_MAX, &d->major, err) < 0 ||
-            oci_field_int_range(v, path, "minor", 0, UINT32_MAX, &d->minor, err) < 0)
+        /* mknod(2) takes a 32-bit dev: a bigger number would alias another
+         * device (major 4104 is made as 8, a disk). */
+        if (oci_field_int_range(v, path, "major", 0, KERNEL_MAJOR_MAX, &d->major, err) < 0 ||
+            oci_field_int_range(v, path, "minor", 0, KERNEL_MINOR_MAX, &d->minor, err) < 0)
                 return -1;
         if (need_numbers && !oci_member(v, "major"))
                 return oci_error(err, OCI_KEY(path, "major"), "required for device type '%c'",

@@ -520,7 +520,8 @@ def hostile_seeds():
         {"path": "/dev//zero", "type": "c", "major": 1, "minor": 5, "fileMode": 0o4666},
         {"path": "/dev/../dev/tty", "type": "c", "major": 5, "minor": 0, "fileMode": 0o20666},
         {"path": "/dev/x", "type": "c", "major": 1, "minor": 3, "fileMode": 0o7777,
-         "uid": 4294967295, "gid": -1}]}))
+         "uid": 4294967295, "gid": -1},
+        {"path": "/dev/alias", "type": "b", "major": 4104, "minor": 1048576}]}))
     write("spec", "hostile-mappings.json", dict(MINIMAL, linux={
         "namespaces": [{"type": "user"}],
         "uidMappings": [{"containerID": 4294967295, "hostID": 0, "size": 1}],

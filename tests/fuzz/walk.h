@@ -77,6 +77,7 @@ static inline void fuzz_check_device(const struct cell_device *d)
         FUZZ_ASSERT(strcmp(clean, d->path) == 0);
         free(clean);
         FUZZ_ASSERT(!d->has_file_mode || (d->file_mode & ~(mode_t)0777) == 0);
+        FUZZ_ASSERT(d->major >= 0 && d->major <= 4095 && d->minor >= 0 && d->minor <= 1048575);
         FUZZ_ASSERT(!d->has_uid || d->uid != (uid_t)-1);
         FUZZ_ASSERT(!d->has_gid || d->gid != (gid_t)-1);
         for (size_t i = 0; i < cell_n_default_devices; i++) {

@@ -607,6 +607,24 @@ def test_default_device_not_replaced(cell, bundle, path):
     assert_refused(p, "linux.devices[0]", name)
 
 
+@pytest.mark.parametrize("major,minor", [(4097, 3), (1, 0x100003)])
+def test_device_numbers_not_aliased(cell, bundle, major, minor):
+    """mknod(2) takes a 32-bit dev_t: major 4097 would be made as 1 (and
+    major 4104 as 8, a disk).  The node is the one the config names, or
+    the config is refused."""
+    if not is_cell():
+        pytest.skip("%s makes the truncated (aliased) device" % runtime_name())
+    b = bundle()
+    put(b.config, [{"path": "/dev/alias", "type": "c", "major": major, "minor": minor}],
+        "linux", "devices")
+    b.set_args("/probe", "dev")
+    p = cell.run_bundle(b)
+    if p.returncode == 0:
+        node = json.loads(p.stdout.splitlines()[-1])["dev"]["/dev/alias"]
+        assert (node["major"], node["minor"]) == (major, minor)
+    assert_refused(p, "linux.devices[0].m")
+
+
 VERBS_WITH_ID = [("create", "--bundle", "{bundle}"), ("run", "--bundle", "{bundle}"),
                  ("start",), ("state",), ("kill",), ("delete",), ("delete", "--force"),
                  ("pause",), ("resume",), ("ps",), ("events", "--stats"),

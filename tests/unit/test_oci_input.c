@@ -88,6 +88,11 @@ static const struct bad bad_docs[] = {
         {"{" BASE ",'linux':{'devices':[{'path':'/dev/x','type':'c','major':1,'minor':3,"
          "'fileMode':1073742262}]}}",
          "linux.devices[0].fileMode: 010000000666 is not a file mode"},
+        /* Numbers mknod(2) would truncate into another device. */
+        {"{" BASE ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':4104,'minor':0}]}}",
+         "linux.devices[0].major: 4104 is out of range (0..4095)"},
+        {"{" BASE ",'linux':{'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1048579}]}}",
+         "linux.devices[0].minor: 1048579 is out of range (0..1048575)"},
         /* A default device replaced by another node. */
         {"{" BASE ",'linux':{'devices':[{'path':'/dev/null','type':'b','major':8,'minor':0}]}}",
          "linux.devices[0]: /dev/null must be the character device 1:3"},
