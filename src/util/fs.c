@@ -123,7 +123,8 @@ static int read_fd_bounded(int fd, const char *label, bool regular, size_t max, 
                 return cell_error_set(err, 0, "%s: not a regular file", label);
         if (regular && (uint64_t)st.st_size > max)
                 return cell_error_set(err, 0, "%s: larger than %zu bytes", label, max);
-        size_t cap = regular && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+        /* Room for the whole file, its NUL and the read() that sees EOF. */
+        size_t cap = regular && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096, len = 0;
         _cleanup_free_ char *buf = xmalloc(cap);
         for (;;) {
                 if (len + 1 >= cap) {
