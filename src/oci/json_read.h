@@ -79,7 +79,9 @@ int oci_get_uint32(json_object *v, const struct oci_path *path, uint32_t *out,
  * (uid_t)-1, which setresuid(2)/setresgid(2)/chown(2) read as "leave
  * unchanged": a process.user.uid of 4294967295 would run as root.  `kind`
  * ("user", "group") words the error: "process.user.uid: 4294967295 is not a
- * valid user id (0..4294967294)".
+ * valid user id (0..4294967294)".  runc 1.1 is stricter for process.user
+ * (0..2147483647, "uids and gids must be in range"); cell allows every id
+ * the kernel can set, as user namespaces may map ids above 2^31.
  */
 #define CELL_ID_MAX UINT32_C(4294967294)
 int oci_get_id(json_object *v, const struct oci_path *path, const char *kind, uint32_t *out,
