@@ -68,50 +68,11 @@ static int cpuset_copy_from_parent(const char *path, const struct cell_resources
         return 0;
 }
 
-static int mkdir_one(const char *path, bool cpuset, const struct cell_resources *r, bool *created,
-                     struct cell_error *err)
-{
-        *created = false;
-        if (mkdir(path, 0755) < 0)
-                return errno == EEXIST ? 0 : -1;
-        *created = true;
-        if (cpuset && cpuset_copy_from_parent(path, r, err) < 0) {
-                rmdir(path);
-                return -2;
-        }
-        return 0;
-}
-
-/* mkdir each missing component below the mount point, top down. */
-static int mkdir_parents(struct cell_cgroup_dir *d, bool cpuset, struct cell_error *err)
-{
-        _cleanup_free_ char *copy = xstrdup(d->path);
-        for (char *p = copy + strlen(d->mount_point) + 1; (p = strchr(p, '/')); p++) {
-                *p = '\0';
-                bool created;
-                int r = mkdir_one(copy, cpuset, NULL, &created, err);
-                if (r == -1)
-                        return cell_error_errno(err, "mkdir %s", copy);
-                if (r < 0)
-                        return -1;
-                *p = '/';
-        }
-        return 0;
-}
-
-static int v1_create(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+static int v1_create(struct cell_cgroup_dir *d, const struct cell_resources *r,
                      struct cell_error *err)
 {
         bool cpuset = d->controllers & CELL_CG_BIT(CELL_CG_CPUSET);
-        int ret = mkdir_one(d->path, cpuset, r, created, err);
-        if (ret == -1 && errno == ENOENT) {
-                if (mkdir_parents(d, cpuset, err) < 0)
-                        return -1;
-                ret = mkdir_one(d->path, cpuset, r, created, err);
-        }
-        if (ret == -1)
-                return cell_error_errno(err, "mkdir %s", d->path);
-        return ret < 0 ? -1 : 0;
+        return cell_cg_mkdir(d, cpuset ? cpuset_copy_from_parent : NULL, r, err);
 }
 
 static int v1_enable(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err)
@@ -167,12 +128,6 @@ static int v1_freeze(struct cell_cgroup_dir *d, bool frozen, struct cell_error *
         return cell_error_set(err, ETIMEDOUT, "freeze %s", d->path);
 }
 
-static int v1_kill_all(struct cell_cgroup_dir *d)
-{
-        (void)d;
-        return 0;
-}
-
 const struct cell_cgroup_driver cell_cg_driver_v1 = {
         .name = "v1",
         .create = v1_create,
@@ -180,5 +135,4 @@ const struct cell_cgroup_driver cell_cg_driver_v1 = {
         .enter = v1_enter,
         .enter_self = v1_enter_self,
         .freeze = v1_freeze,
-        .kill_all = v1_kill_all,
 };

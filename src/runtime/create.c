@@ -19,6 +19,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/launch.h"
+#include "runtime/owner.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
@@ -350,6 +351,7 @@ static void fill_record(struct cell_launch *l)
         rec->rootfs = xstrdup(l->rootfs);
         rec->created = cell_time_rfc3339();
         rec->cgroup = cell_cgroup_to_string(l->cgroup);
+        cell_owner_choose(l->spec, rec);
         rec->n_annotations = l->spec->n_annotations;
         rec->annotations = xcalloc(rec->n_annotations, sizeof(*rec->annotations));
         for (size_t i = 0; i < rec->n_annotations; i++) {
@@ -378,6 +380,9 @@ static int make_container_state(struct cell_launch *l, struct cell_error *err)
         if (cell_cgroup_realize(l->cgroup, l->id, l->spec, err) < 0)
                 return -1;
         l->cgroup_made = true;
+        /* Now saying which directories cell made (saved with the init's pid). */
+        free(l->rec.cgroup);
+        l->rec.cgroup = cell_cgroup_to_string(l->cgroup);
         /* Keep the config for the poststart/poststop hooks, whatever becomes
          * of the bundle by then. */
         if ((l->spec->hooks[CELL_HOOK_POSTSTART].n > 0 ||
@@ -464,6 +469,11 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 return -1;
         if (l->pid != first && record_init(l, err) < 0) /* it hopped */
                 return -1;
+        /* Without a pid namespace of its own: which namespace its processes
+         * are in, now that the init made them all (one more write). */
+        int changed = cell_owner_record(&l->rec, err);
+        if (changed < 0 || (changed && cell_state_write(l->dirfd, &l->rec, err) < 0))
+                return -1;
         /* Only now: a create that fails must leave no pid file behind (the
          * state directory goes with cell_launch_abort). */
         if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
@@ -525,6 +535,17 @@ void cell_launch_close_fds(struct cell_launch *l, bool keep_dir)
                         close(steal_fd(l->ns_fds[t]));
 }
 
+/* The init is gone: what is left of the container's own processes goes with the cgroup. */
+static int destroy_cgroup(struct cell_launch *l, struct cell_error *err)
+{
+        struct cell_owner owner;
+        l->rec.pid = 0;
+        if (cell_owner_load(&l->rec, &owner, err) < 0)
+                return -1;
+        struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+        return cell_cgroup_destroy(l->cgroup, &filter, err);
+}
+
 void cell_launch_abort(struct cell_launch *l)
 {
         struct cell_error err;
@@ -542,7 +563,7 @@ void cell_launch_abort(struct cell_launch *l)
          * cell_state_open: else a delete and a create of the same id could
          * slip in, and we would remove the new container). */
         cell_launch_close_fds(l, true);
-        if (l->cgroup_made && cell_cgroup_destroy(l->cgroup, &err) < 0)
+        if (l->cgroup_made && destroy_cgroup(l, &err) < 0)
                 cell_warn("%s", err.msg);
         /* A failed prestart/createRuntime/createContainer hook continues the
          * lifecycle with the poststop hooks (runtime-spec, step 12). */

@@ -14,6 +14,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/owner.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -355,6 +356,17 @@ static int load_cgroup(const struct cell_state_record *rec, struct cell_cgroup *
         return cell_cgroup_from_string(rec->cgroup, cg, err);
 }
 
+/* kill --all: every process in the cgroup that is the container's (runtime/owner.h). */
+static int signal_own(struct cell_cgroup *cg, const struct cell_state_record *rec, int sig,
+                      struct cell_error *err)
+{
+        struct cell_owner owner;
+        if (cell_owner_load(rec, &owner, err) < 0)
+                return -1;
+        struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+        return cell_cgroup_signal_all(cg, sig, &filter, err);
+}
+
 int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, bool all,
                         struct cell_error *err)
 {
@@ -367,7 +379,7 @@ int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, 
         struct cell_cgroup *cg = NULL;
         if (all && load_cgroup(&rec, &cg, err) < 0) {
                 r = -1;
-        } else if (all && cg && cell_cgroup_signal_all(cg, sig, err) < 0) {
+        } else if (all && cg && signal_own(cg, &rec, sig, err) < 0) {
                 r = -1;
         } else if (status == CELL_STATUS_STOPPED || status == CELL_STATUS_CREATING) {
                 if (!all)
@@ -398,7 +410,14 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
         if (!cgroup && load_cgroup(rec, &loaded, err) < 0)
                 return -1;
         struct cell_cgroup *cg = cgroup ? cgroup : loaded;
-        int r = cg ? cell_cgroup_destroy(cg, err) : 0;
+        struct cell_owner owner;
+        int r = 0;
+        if (cg) {
+                r = cell_owner_load(rec, &owner, err);
+                struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+                if (r == 0)
+                        r = cell_cgroup_destroy(cg, &filter, err);
+        }
         cell_cgroup_free(loaded);
         if (r < 0)
                 return -1;

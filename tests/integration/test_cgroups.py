@@ -922,7 +922,7 @@ def test_absolute_nested_cgroups_path(cell, bundle, cgdirs):
         assert cgdirs.remaining() == []
     finally:
         cell.delete(cid, force=True, check=False)
-        for m, _, _ in cgroup_mounts():  # runc leaves the parents; so does cell
+        for m, _, _ in cgroup_mounts():  # runc leaves the parents it made; cell does not
             if os.path.isdir(os.path.join(m, parent)):
                 os.rmdir(os.path.join(m, parent))
 
@@ -1008,6 +1008,194 @@ def test_cgroup_manager_disabled_creates_none(cell, bundle, cgdirs):
     cell.kill(cid, "KILL", all=True)
     wait_gone([pid])
     cell.delete(cid)
+
+
+# ---- a cgroup that is not only the container's (issue: teardown kills others) ------
+
+def alive(pid):
+    return not gone(pid)
+
+
+class SharedCgroup:
+    """A cgroup directory the test makes (not the runtime) on every
+    hierarchy, or only on those named; `add_sleep` puts a `sleep` of the
+    host in it, a process that belongs to no container."""
+
+    def __init__(self, cell, only=None):
+        self.name = "cell-shared-" + uuid.uuid4().hex[:16]
+        cell.unique_ids.append(self.name)
+        self.dirs = []
+        self.sleep = None
+        for mount, _, opts in cgroup_mounts():
+            if only and not (set(only) & opts):
+                continue
+            d = os.path.join(mount, self.name)
+            os.mkdir(d)
+            self.dirs.append(d)
+            if "cpuset" in opts:  # empty in a new v1 cpuset: no process may join
+                for f in ("cpuset.cpus", "cpuset.mems"):
+                    with open(os.path.join(mount, f)) as src:
+                        value = src.read()
+                    with open(os.path.join(d, f), "w") as dst:
+                        dst.write(value)
+
+    @property
+    def path(self):
+        return "/" + self.name
+
+    def add_sleep(self):
+        self.sleep = subprocess.Popen(["sleep", "1000"])
+        for d in self.dirs:
+            with open(os.path.join(d, "cgroup.procs"), "w") as f:
+                f.write(str(self.sleep.pid))
+        return self.sleep.pid
+
+    def all_exist(self):
+        return all(os.path.isdir(d) for d in self.dirs)
+
+    def close(self):
+        for d in self.dirs:
+            state = os.path.join(d, "freezer.state")
+            if os.path.exists(state):
+                with open(state, "w") as f:
+                    f.write("THAWED")
+        if self.sleep:
+            self.sleep.kill()
+            self.sleep.wait()
+        for top in (m for m, _, _ in cgroup_mounts()):
+            d = os.path.join(top, self.name)
+            deadline = time.monotonic() + 5
+            while os.path.isdir(d) and time.monotonic() < deadline:
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    time.sleep(0.05)
+
+
+@pytest.fixture
+def test_cgroup(cell):
+    made = []
+
+    def make(only=None):
+        made.append(SharedCgroup(cell, only))
+        return made[-1]
+    yield make
+    cell.force_cleanup()
+    for c in made:
+        c.close()
+
+
+def runc_kills_whole_cgroup(pidns, how=None):
+    """runc 1.1 (libcontainer destroy()) SIGKILLs every process in the
+    cgroup when the container has no pid namespace of its own, and its
+    kill --all signals every process in the cgroup."""
+    if is_cell():
+        return
+    if not pidns:
+        pytest.skip("runc 1.1 kills every process of the cgroup without a pid namespace")
+    if how == "kill-all":
+        pytest.skip("runc 1.1 kill --all signals every process of the cgroup")
+
+
+def assert_not_empty_warning(p):
+    assert "cgroup" in p.stderr and "is not empty" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("pidns", [True, False])
+@pytest.mark.parametrize("how", ["run", "delete-force", "kill-all"])
+def test_foreign_process_in_cgroups_path_survives(cell, bundle, test_cgroup, how, pidns):
+    """A cgroupsPath naming a cgroup that already holds a process (a parent
+    such as /kubepods): the container's end, and kill --all, leave that
+    process alive and the directory, which the runtime did not make, in place."""
+    runc_kills_whole_cgroup(pidns, how)
+    shared = test_cgroup()
+    foreign = shared.add_sleep()
+    b = bundle()
+    if not pidns:
+        b.remove_namespace("pid")
+    b.linux["cgroupsPath"] = shared.path
+    if how == "run":
+        b.set_args("/bin/sh", "-c", "/probe sleep 1000 & exit 3")
+        p = cell.run_bundle(b)
+        assert p.returncode == 3, p.stderr
+        assert_not_empty_warning(p)
+    else:
+        b.set_args("/bin/sh", "-c", SHELL_WITH_CHILDREN)
+        p = cell.create(b, check=False)
+        assert p.returncode == 0, p.stderr
+        assert_not_empty_warning(p)
+        cid = cell.ids[-1]
+        cell.start(cid)
+        if how == "kill-all":
+            cell.kill(cid, "KILL", all=True)
+            cell.wait_status(cid, "stopped")
+            assert alive(foreign), "kill --all killed a process that is not the container's"
+            cell.delete(cid)
+        else:
+            cell.delete(cid, force=True)
+    time.sleep(0.2)  # a SIGKILL sent is not yet a process gone
+    assert alive(foreign), "the container's end killed a process that is not the container's"
+    assert shared.all_exist(), "a cgroup the runtime did not make was removed"
+
+
+@pytest.mark.parametrize("pidns", [True, False])
+@pytest.mark.parametrize("how", ["run", "delete", "delete-force"])
+def test_second_container_sharing_cgroups_path(cell, bundle, cgdirs, how, pidns):
+    """Two containers given the same cgroupsPath: the end of the second
+    leaves the first running; the first, whose runtime made the directory,
+    removes it at its own end."""
+    runc_kills_whole_cgroup(pidns)
+    path = "/cell-pair-" + uuid.uuid4().hex[:16]
+    cell.unique_ids.append(path[1:])
+    b1 = bundle()
+    b1.linux["cgroupsPath"] = path
+    if not pidns:
+        b1.remove_namespace("pid")
+    first, pid1 = start_sleeper(cell, b1, "/bin/sh", "-c", SHELL_WITH_CHILDREN)
+    dirs = cgdirs.of(pid1)
+    b2 = bundle()
+    b2.linux["cgroupsPath"] = path
+    if not pidns:
+        b2.remove_namespace("pid")
+    if how == "run":
+        b2.set_args("/bin/sh", "-c", "/probe sleep 1000 & exit 0")
+        p = cell.run_bundle(b2)
+        assert p.returncode == 0, p.stderr
+        assert_not_empty_warning(p)
+    else:
+        b2.set_args("/bin/sh", "-c", "/probe sleep 1000 & exit 0" if how == "delete"
+                    else SHELL_WITH_CHILDREN)
+        p = cell.create(b2, check=False)
+        assert p.returncode == 0, p.stderr
+        assert_not_empty_warning(p)
+        second = cell.ids[-1]
+        cell.start(second)
+        if how == "delete":
+            cell.wait_status(second, "stopped")
+        cell.delete(second, force=how == "delete-force")
+    time.sleep(0.2)
+    assert cell.state(first)["status"] == "running"
+    assert alive(pid1), "the second container's end killed the first one's init"
+    assert all(os.path.isdir(d) for d in dirs.values())
+    cell.delete(first, force=True)
+    assert cgdirs.remaining() == []
+
+
+def test_made_parents_removed_existing_parent_kept(cell, bundle, cgdirs, test_cgroup):
+    """cell removes each directory level it made, and no other: with a
+    parent that existed, the levels below it go and the parent stays."""
+    cell_only()  # runc 1.1 leaves every parent it made
+    parent = test_cgroup()
+    b = bundle()
+    b.linux["cgroupsPath"] = "%s/made/%s" % (parent.path, uuid.uuid4().hex[:8])
+    cid, pid = start_sleeper(cell, b)
+    dirs = cgdirs.of(pid)
+    assert all(parent.path + "/made/" in d for d in dirs.values()), dirs
+    cell.delete(cid, force=True)
+    assert cgdirs.remaining() == []
+    for d in parent.dirs:
+        assert os.path.isdir(d), "a parent the runtime did not make was removed"
+        assert not os.path.exists(os.path.join(d, "made")), "a parent it made is left"
 
 
 # ---- cell check --------------------------------------------------------------------

@@ -95,14 +95,14 @@ static void test_live_lifecycle(void)
         struct cell_cgroup *restored = NULL;
         CHECK_INT_EQ(cell_cgroup_from_string(saved, &restored, &err), 0);
         /* destroy kills the still-running child */
-        CHECK_INT_EQ(cell_cgroup_destroy(restored, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(restored, NULL, &err), 0);
         int status = 0;
         CHECK_INT_EQ(waitpid(child, &status, 0), child);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         for (size_t i = 0; i < cg->n_dirs; i++)
                 CHECK(!dir_exists(cg->dirs[i].path));
         /* idempotent */
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         cell_cgroup_free(restored);
         cell_cgroup_free(cg);
         free(spec);
@@ -200,7 +200,7 @@ static void test_live_resources(void)
 
         /* a paused container is still deletable */
         CHECK_INT_EQ(cell_cgroup_freeze(cg, true, &err), 0);
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         int status = 0;
         CHECK_INT_EQ(waitpid(child, &status, 0), child);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -300,7 +300,8 @@ static void test_live_ebpf(void)
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += 5;
-        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, &err), 0);
+        size_t others = 0;
+        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, NULL, &others, &err), 0);
         CHECK(!dir_exists(dir));
 }
 
@@ -331,7 +332,7 @@ static void test_live_hugetlb_on_v2(void)
                 CHECK_INT_EQ(cell_cgroup_stats(cg, &st, &err), 0);
                 CHECK(st.n_hugetlb >= 1);
                 cell_cgroup_stats_release(&st);
-                CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+                CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
                 check_gone(cg);
                 cell_cgroup_free(cg);
         } else {
@@ -394,7 +395,7 @@ static void test_live_enter_self(void)
                 close(ready[i]);
                 close(done[i]);
         }
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         check_gone(cg);
         cell_cgroup_free(cg);
         free(spec);
@@ -408,7 +409,7 @@ static void test_live_disabled(void)
         CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_DISABLED, "x", spec, &cg, &err), 0);
         CHECK_INT_EQ(cell_cgroup_clone_fd(cg), -1);
         CHECK_INT_EQ(cell_cgroup_enter(cg, getpid(), false, &err), 0);
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         cell_cgroup_free(cg);
         CHECK(cell_cgroup_create(CELL_CGROUP_MANAGER_SYSTEMD, "x", spec, &cg, &err) < 0);
         CHECK_CONTAINS(err.msg, "systemd");
