@@ -5,6 +5,7 @@
  * every directory it holds.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -129,6 +130,15 @@ static void rollback(struct cell_cgroup *cg)
                         cell_cg_rmdir_levels(cg->dirs[i].path, cg->dirs[i].made);
 }
 
+/* Directory levels below the mount point: 2 for <mount>/a/b. */
+static int depth(const struct cell_cgroup_dir *d)
+{
+        int n = 0;
+        for (const char *p = d->path + strlen(d->mount_point); *p; p++)
+                n += *p == '/' && p[1] != '\0';
+        return n;
+}
+
 static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct cell_error *err)
 {
         bool v2 = d->driver == &cell_cg_driver_v2;
@@ -137,6 +147,34 @@ static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct c
                 return -1;
         /* v1 FREEZING: frozen tasks in it, or an ancestor freezing */
         *frozen = v2 ? strstr(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
+        return 0;
+}
+
+/*
+ * Whether a frozen state can have come with the directory: it, or a parent
+ * it sits in, existed before (a frozen parent freezes what is below it).
+ * Directories cell made all the way up from a root, which cannot be
+ * frozen, need no read.
+ */
+static bool may_be_frozen(const struct cell_cgroup_dir *d)
+{
+        if (d->driver == &cell_cg_driver_v1 && !(d->controllers & CELL_CG_BIT(CELL_CG_FREEZER)))
+                return false;
+        return d->made < depth(d);
+}
+
+int cell_cgroup_check_thawed(const struct cell_cgroup *cg, struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                const struct cell_cgroup_dir *d = &cg->dirs[i];
+                bool frozen = false;
+                if (!may_be_frozen(d))
+                        continue;
+                if (is_frozen_dir(d, &frozen, err) < 0)
+                        return -1;
+                if (frozen)
+                        return cell_error_set(err, 0, "cgroup %s is frozen", d->path);
+        }
         return 0;
 }
 
@@ -170,7 +208,9 @@ static int create_dirs(struct cell_cgroup *cg, const struct cell_resources *r,
                         return -1;
                 }
         }
-        if (cell_cg_apply_resources(cg, r, err) < 0) {
+        /* Before any process is placed: one placed into a frozen cgroup
+         * stops there, and create would wait for it forever. */
+        if (cell_cgroup_check_thawed(cg, err) < 0 || cell_cg_apply_resources(cg, r, err) < 0) {
                 rollback(cg);
                 return -1;
         }
@@ -302,6 +342,30 @@ int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_erro
         return d ? is_frozen_dir(d, frozen, err) : 0;
 }
 
+int cell_cgroup_evict(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                      struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct cell_cgroup_dir *d = &cg->dirs[i];
+                if (!may_be_frozen(d))
+                        continue;
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                if (cell_cg_collect_pids(d->path, true, &pids, &n, err) < 0)
+                        return -1;
+                for (size_t k = 0; k < n; k++) {
+                        char buf[24];
+                        snprintf(buf, sizeof(buf), "%d", (int)pids[k]);
+                        if (owner && !owner->owns(pids[k], owner->data))
+                                continue;
+                        if (cell_cg_write(d->mount_point, "cgroup.procs", buf, err) < 0 &&
+                            err->errnum != ESRCH)
+                                return -1;
+                }
+        }
+        return 0;
+}
+
 /* Remove the directory levels cell made; `*busy` when one still holds processes. */
 static int remove_made(struct cell_cgroup_dir *d, bool *busy, struct cell_error *err)
 {
@@ -389,7 +453,10 @@ int cell_cgroup_destroy(struct cell_cgroup *cg, const struct cell_cgroup_owner *
         }
         if (!busy)
                 return 0;
-        cell_cgroup_freeze(cg, false, NULL);
+        /* Frozen by `pause`; a directory cell joined may be frozen by its owner. */
+        const struct cell_cgroup_dir *freezer = cell_cg_dir_for(cg, CELL_CG_FREEZER);
+        if (freezer && freezer->made != 0)
+                cell_cgroup_freeze(cg, false, NULL);
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += DESTROY_TIMEOUT_SEC;

@@ -72,7 +72,9 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
  * but only that of the realized handle says which ones cell made (save it
  * again).  realize creates them and applies the resources; on failure it
  * removes what it created (a directory that existed before is joined and
- * left alone).  It warns (cell_warn) when an existing directory already holds
+ * left alone).  It fails when the cgroup is frozen (a process placed there
+ * would stop before it could report: "cgroup /sys/fs/cgroup/freezer/x is
+ * frozen"), and warns (cell_warn) when an existing directory already holds
  * processes: they are not the container's, and nothing cell does to the
  * container's processes reaches them.
  */
@@ -159,8 +161,9 @@ int cell_cgroup_pids(struct cell_cgroup *cg, pid_t **pids, size_t *n, struct cel
 
 /*
  * The end of the container's cgroup: SIGKILL what is left of the
- * container's own processes (`owner`, as in cell_cgroup_signal_all; the
- * cgroup is thawed first), wait until they are gone, and remove the
+ * container's own processes (`owner`, as in cell_cgroup_signal_all; a
+ * freezer cgroup cell made is thawed first, one it joined is not: its
+ * owner froze it), wait until they are gone, and remove the
  * directories cell made on every hierarchy (the levels it created, leaf
  * up).  A directory that existed before create is left in place, and so is
  * one that still holds processes that are not the container's (with a
@@ -180,9 +183,20 @@ void cell_cgroup_free(struct cell_cgroup *cg);
 int cell_cgroup_freeze(struct cell_cgroup *cg, bool frozen, struct cell_error *err);
 /* Whether the container's cgroup is frozen (for the state "paused"). */
 int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_error *err);
-/* Fails with "cgroup DIR is frozen" when a directory of the handle is (v1 freezer, v2
- * cgroup.freeze). */
+/*
+ * Fails with "cgroup DIR is frozen" when a directory of the handle is (v1
+ * freezer.state FROZEN or FREEZING, v2 cgroup.events "frozen 1"; a frozen
+ * parent freezes it too).  Directories cell made from a root up are not read.
+ */
 int cell_cgroup_check_thawed(const struct cell_cgroup *cg, struct cell_error *err);
+/*
+ * Move the container's processes (`owner`, NULL: all) out of a cgroup that
+ * someone else froze, to the root of its hierarchy, which cannot be frozen:
+ * a frozen process acts on SIGKILL only once thawed, and thawing a cgroup
+ * cell did not freeze is not cell's to do.
+ */
+int cell_cgroup_evict(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                      struct cell_error *err);
 
 /*
  * Apply `r` to a live cgroup (`update`): only the fields set in `r` are

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,6 +285,43 @@ static int take_pty(struct cell_launch *l, int master, struct cell_error *err)
         return r < 0 ? cell_error_prefix(err, "--console-socket %s", l->opts->console_socket) : 0;
 }
 
+/* How often serve_init looks whether the init can still answer. */
+#define SERVE_CHECK_MS 250
+
+static int set_recv_timeout(int fd, int ms, struct cell_error *err)
+{
+        struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                return cell_error_errno(err, "set a timeout on the sync socket");
+        return 0;
+}
+
+/*
+ * The init said nothing for a while: fine while it works (hooks, a slow
+ * rootfs), not when it never will.  A cgroup frozen after create looked
+ * (cell_cgroup_realize refuses a frozen one) has stopped it; a foreground
+ * `run` was asked to stop (its signals are blocked for the container's sake,
+ * and the container is not running yet).
+ */
+static int check_init_stuck(struct cell_launch *l, struct cell_error *err)
+{
+        if (cell_cgroup_check_thawed(l->cgroup, err) < 0) {
+                l->init_frozen = true;
+                return -1;
+        }
+        if (!l->foreground)
+                return 0;
+        sigset_t stop;
+        sigemptyset(&stop);
+        for (const int *s = (const int[]){SIGTERM, SIGINT, SIGHUP, SIGQUIT, 0}; *s; s++)
+                sigaddset(&stop, *s);
+        int sig = sigtimedwait(&stop, NULL, &(struct timespec){0, 0});
+        if (sig > 0)
+                return cell_error_set(err, EINTR, "interrupted by signal %d (%s)", sig,
+                                      strsignal(sig));
+        return 0;
+}
+
 /* Serve the init's requests until it reports READY (see runtime/sync.h). */
 static int serve_init(struct cell_launch *l, struct cell_error *err)
 {
@@ -291,6 +329,12 @@ static int serve_init(struct cell_launch *l, struct cell_error *err)
                 struct cell_sync_msg m;
                 int fd = -1;
                 int r = cell_sync_recv(l->sync_fd, &m, &fd, err);
+                if (r < 0 && (err->errnum == EAGAIN || err->errnum == EWOULDBLOCK)) {
+                        cell_error_clear(err);
+                        if (check_init_stuck(l, err) < 0)
+                                return -1;
+                        continue;
+                }
                 if (r < 0)
                         return -1;
                 if (r == 0)
@@ -462,15 +506,26 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;
+        /* The namespace that tells its processes from others', read now
+         * while the init surely lives when the clone made it (one open and
+         * an ioctl, for a container without a pid namespace of its own). */
+        const struct cell_state_record *rec = &l->rec;
+        l->rec.pid = l->pid;
+        if (rec->has_own_ns && (clone_flags(l->spec) & (uint64_t)cell_ns_clone_flag(rec->own_ns)) &&
+            cell_owner_record(&l->rec, err) < 0)
+                return -1;
         /* Recorded while the init sets itself up, on the other CPU; others
          * see the state only once create lets go of the directory's lock. */
         pid_t first = l->pid;
-        if (record_init(l, err) < 0 || serve_init(l, err) < 0)
+        if (set_recv_timeout(l->sync_fd, SERVE_CHECK_MS, err) < 0 || record_init(l, err) < 0 ||
+            serve_init(l, err) < 0)
+                return -1;
+        /* A foreground run waits on, for the exec, for as long as it takes. */
+        if (l->foreground && set_recv_timeout(l->sync_fd, 0, err) < 0)
                 return -1;
         if (l->pid != first && record_init(l, err) < 0) /* it hopped */
                 return -1;
-        /* Without a pid namespace of its own: which namespace its processes
-         * are in, now that the init made them all (one more write). */
+        /* Else now that the init made them all (one more write). */
         int changed = cell_owner_record(&l->rec, err);
         if (changed < 0 || (changed && cell_state_write(l->dirfd, &l->rec, err) < 0))
                 return -1;
@@ -546,10 +601,26 @@ static int destroy_cgroup(struct cell_launch *l, struct cell_error *err)
         return cell_cgroup_destroy(l->cgroup, &filter, err);
 }
 
+/* Out of the cgroup frozen under it, so that the init (and what it started) can die. */
+static void evict_frozen(struct cell_launch *l)
+{
+        struct cell_error err;
+        struct cell_owner owner;
+        cell_error_clear(&err);
+        if (cell_owner_load(&l->rec, &owner, &err) == 0) {
+                struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+                if (cell_cgroup_evict(l->cgroup, &filter, &err) == 0)
+                        return;
+        }
+        cell_warn("%s", err.msg);
+}
+
 void cell_launch_abort(struct cell_launch *l)
 {
         struct cell_error err;
         cell_error_clear(&err);
+        if (l->init_frozen)
+                evict_frozen(l);
         if (l->pid > 0) {
                 /* Our child, not reaped yet: its pid cannot have been reused,
                  * and kill() needs no pidfd support (valgrind 3.19 has none). */

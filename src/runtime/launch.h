@@ -52,6 +52,7 @@ struct cell_launch {
         int pidfd;
         int pty_master;   /* foreground run with a terminal: for the relay */
         bool hook_failed; /* a create hook failed: abort runs the poststop hooks */
+        bool init_frozen; /* its cgroup was frozen under it: abort moves it out first */
         struct cell_state_record rec;
 };
 

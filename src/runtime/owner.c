@@ -49,11 +49,11 @@ static int ns_identity(pid_t pid, int ns, uint64_t *id, uint64_t *ino, struct ce
 
 int cell_owner_record(struct cell_state_record *rec, struct cell_error *err)
 {
-        if (!rec->has_own_ns || rec->own_ns == CELL_NS_PID)
+        if (!rec->has_own_ns || rec->own_ns == CELL_NS_PID || rec->own_ns_ino)
                 return 0;
         if (ns_identity(rec->pid, rec->own_ns, &rec->own_ns_id, &rec->own_ns_ino, err) < 0)
                 return cell_error_prefix(err, "namespace of container \"%s\"", rec->id);
-        return 1;
+        return rec->own_ns_ino != 0;
 }
 
 /* Whether the init is pid 1 of a pid namespace below ours ("NSpid: 4242 1"). */
@@ -132,7 +132,16 @@ static bool owns(pid_t pid, void *data)
         if (!o->ns_id && !o->ns_ino)
                 return false;
         uint64_t id, ino;
-        if (ns_identity(pid, o->ns, &id, &ino, NULL) < 0 || ino != o->ns_ino)
+        if (ns_identity(pid, o->ns, &id, &ino, NULL) < 0)
+                return false;
+        /* Still listed in cgroup.procs, but past exit_task_namespaces():
+         * exiting, whoever's it was.  Counted as ours so that teardown
+         * waits the moment it takes to leave, instead of taking it for
+         * someone else's and leaving the directory; a SIGKILL cannot
+         * change what happens to it. */
+        if (!ino)
+                return true;
+        if (ino != o->ns_ino)
                 return false;
         return !o->ns_id || !id || id == o->ns_id;
 }

@@ -40,9 +40,13 @@ struct cell_owner {
 void cell_owner_choose(const struct cell_spec *spec, struct cell_state_record *rec);
 
 /*
- * Record the identity of rec->own_ns from the init's /proc/<pid>/ns, once
- * the init has made all its namespaces; nothing to do for a pid namespace
- * (see above).  Returns 1 when the record changed and must be saved.
+ * Record the identity of rec->own_ns from the init's /proc/<pid>/ns once it
+ * is in that namespace: right after the clone when the clone made it, else
+ * once the init reports READY.  Nothing to do for a pid namespace (see
+ * above) or when it is recorded already.  Returns 1 when the record changed
+ * and must be saved.  (A foreground init that made the namespace itself and
+ * exits right after READY may be gone before it is read: its orphans are
+ * then not found.)
  */
 int cell_owner_record(struct cell_state_record *rec, struct cell_error *err);
 

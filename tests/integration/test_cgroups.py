@@ -1177,8 +1177,8 @@ def test_second_container_sharing_cgroups_path(cell, bundle, cgdirs, how, pidns)
     assert cell.state(first)["status"] == "running"
     assert alive(pid1), "the second container's end killed the first one's init"
     assert all(os.path.isdir(d) for d in dirs.values())
-    cell.delete(first, force=True)
-    assert cgdirs.remaining() == []
+    p = cell.delete(first, force=True)
+    assert cgdirs.remaining() == [], p.stderr
 
 
 def test_made_parents_removed_existing_parent_kept(cell, bundle, cgdirs, test_cgroup):
@@ -1196,6 +1196,76 @@ def test_made_parents_removed_existing_parent_kept(cell, bundle, cgdirs, test_cg
     for d in parent.dirs:
         assert os.path.isdir(d), "a parent the runtime did not make was removed"
         assert not os.path.exists(os.path.join(d, "made")), "a parent it made is left"
+
+
+@pytest.mark.parametrize("verb", ["create", "run"])
+def test_frozen_cgroup_refused(cell, bundle, test_cgroup, verb):
+    """A cgroupsPath whose (v1) freezer cgroup is FROZEN: the init would stop
+    on joining it, and create wait for it forever.  The runtime fails at
+    once, naming the frozen cgroup, and leaves nothing behind."""
+    frozen = test_cgroup(only={"freezer"})
+    assert frozen.dirs, "no v1 freezer hierarchy on this host"
+    with open(os.path.join(frozen.dirs[0], "freezer.state"), "w") as f:
+        f.write("FROZEN")
+    b = bundle("/probe", "sleep", "1000")
+    b.linux["cgroupsPath"] = frozen.path
+    b.save()
+    cid = cell.new_id()
+    try:
+        p = cell.run(verb, "--bundle", b.path, cid, timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("%s into a frozen cgroup hung" % verb)
+    assert p.returncode != 0
+    assert "frozen" in p.stderr, p.stderr
+    if is_cell():
+        assert "cgroup %s is frozen" % frozen.dirs[0] in p.stderr, p.stderr
+    assert cell.run("state", cid).returncode != 0
+    assert not os.path.exists(os.path.join(cell.root, cid))
+    for top, _, _ in cgroup_mounts():
+        d = os.path.join(top, frozen.name)
+        assert os.path.isdir(d) == (d in frozen.dirs), d
+    with open(os.path.join(frozen.dirs[0], "freezer.state")) as f:
+        assert f.read().strip() == "FROZEN", "the runtime thawed a cgroup it did not freeze"
+    with open(os.path.join(frozen.dirs[0], "cgroup.procs")) as f:
+        assert f.read().strip() == "", "a process was left in the frozen cgroup"
+
+
+def test_cgroup_frozen_while_creating(cell, bundle, test_cgroup, testdir):
+    """The cgroup is frozen after create looked (here: during a slow
+    createContainer hook, which the init runs): create notices, fails
+    naming the cgroup, and ends the init without thawing someone else's
+    cgroup."""
+    cell_only()  # runc 1.1 waits for the init for as long as it takes
+    frozen = test_cgroup(only={"freezer"})
+    started = os.path.join(testdir, "hook-started")
+    b = bundle("/probe", "sleep", "1000")
+    b.linux["cgroupsPath"] = frozen.path
+    b.add_hook("createContainer", "/bin/sh", ["sh", "-c", "touch %s; exec sleep 20" % started])
+    b.save()
+    cid = cell.new_id()
+    proc = cell.popen("create", "--bundle", b.path, cid)
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(started) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.path.exists(started), "the createContainer hook did not run"
+        with open(os.path.join(frozen.dirs[0], "freezer.state"), "w") as f:
+            f.write("FROZEN")
+        rc = proc.wait(timeout=10)
+        assert rc != 0
+        assert "cgroup %s is frozen" % frozen.dirs[0] in proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert cell.run("state", cid).returncode != 0
+    assert not os.path.exists(os.path.join(cell.root, cid))
+    with open(os.path.join(frozen.dirs[0], "freezer.state")) as f:
+        assert f.read().strip() == "FROZEN", "the runtime thawed a cgroup it did not freeze"
+    with open(os.path.join(frozen.dirs[0], "cgroup.procs")) as f:
+        assert f.read().strip() == "", "a process was left in the frozen cgroup"
 
 
 # ---- cell check --------------------------------------------------------------------
