@@ -383,7 +383,7 @@ CGROUP_DIRS = [("blkio", False), ("cpu,cpuacct", False), ("cpuset", False),
 
 
 def cgroup_state_seeds():
-    def handle(mode, dirs, path="/cell/c1"):
+    def handle(mode, dirs, path="/cell/c1", made=None):
         out = []
         for key, v2 in dirs:
             mount = "/sys/fs/cgroup/" + (("unified" if mode == "hybrid" else "") if v2
@@ -391,8 +391,14 @@ def cgroup_state_seeds():
             d = {"key": key, "mount": mount.rstrip("/"), "path": mount.rstrip("/") + path}
             if v2:
                 d["v2"] = True
+            if made is not None:  # levels of path cell made (absent: unknown)
+                d["made"] = made
             out.append(d)
         return json.dumps({"mode": mode, "dirs": out}, separators=(",", ":"))
+
+    def made_entry(value):
+        return '{"mode":"v1","dirs":[{"key":"pids","mount":"/m","path":"/m/a/b","made":%s}]}' \
+            % value
 
     seeds = {
         "hybrid": handle("hybrid", CGROUP_DIRS),
@@ -407,6 +413,16 @@ def cgroup_state_seeds():
         "escaped": '{"mode":"v1","dirs":[{"key":"pi\\u0000ds","mount":"/\\"m","path":"/x\\n"}]}',
         "truncated": handle("hybrid", CGROUP_DIRS)[:150],
         "empty": "",
+        # what a realized handle saves: the levels cell made, per hierarchy
+        "made-hybrid": handle("hybrid", CGROUP_DIRS, made=2),
+        "made-joined": handle("v1", CGROUP_DIRS[:-1], path="/kubepods", made=0),
+        "made-mixed": '{"mode":"hybrid","dirs":[{"key":"pids","mount":"/m","path":"/m/a/b",'
+                      '"made":1},{"key":"","mount":"/u","path":"/u/a/b","v2":true}]}',
+        "made-negative": made_entry("-1"),
+        "made-huge": made_entry("99999999999999999999"),
+        "made-string": made_entry('"2"'),
+        "made-float": made_entry("1.5"),
+        "made-null": made_entry("null"),
     }
     for name, data in seeds.items():
         write("cgroup_state", name, data)
@@ -439,6 +455,14 @@ def state_seeds():
         "annotation-types": json.dumps(dict(good, annotations={"n": 5, "b": True,
                                                                "o": {"x": 1}})),
         "bad-cgroup": json.dumps(dict(good, cgroup='{"mode":"v1","dirs":[{"key":"x"}]}')),
+        # the namespace that tells the container's processes from others in its cgroup
+        "own-pidns": json.dumps(dict(good, ownNs={"type": "pid"})),
+        "own-mntns": json.dumps(dict(good, ownNs={"type": "mnt", "id": 21578,
+                                                  "ino": 4026532247})),
+        "own-ns-unknown": json.dumps(dict(good, ownNs={"type": "user", "id": -1, "ino": "x"})),
+        "own-ns-types": json.dumps(dict(good, ownNs={"type": 5, "id": 1e30,
+                                                     "ino": 18446744073709551616})),
+        "own-ns-not-object": json.dumps(dict(good, ownNs="mnt")),
         "array": "[]",
         "empty": "",
         "zeros": b"\0" * 64,
