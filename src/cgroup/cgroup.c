@@ -59,7 +59,7 @@ static unsigned v1_controllers(const struct cell_cg_host *host)
 }
 
 static void add_dir(struct cell_cgroup *cg, const struct cell_cg_mount *m, char *path,
-                    unsigned controllers)
+                    unsigned controllers, int named_levels)
 {
         cg->dirs = xreallocarray(cg->dirs, cg->n_dirs + 1, sizeof(*cg->dirs));
         cg->dirs[cg->n_dirs++] = (struct cell_cgroup_dir){
@@ -70,17 +70,29 @@ static void add_dir(struct cell_cgroup *cg, const struct cell_cg_mount *m, char 
                 .controllers = controllers,
                 .fd = -1,
                 .made = CELL_CG_MADE_UNKNOWN,
+                .named_levels = named_levels,
         };
+}
+
+/* Directory levels of a cleaned path: 2 for "/a/b". */
+static int path_levels(const char *path)
+{
+        int n = 0;
+        for (const char *p = path; *p; p++)
+                n += *p == '/' && p[1] != '\0';
+        return n;
 }
 
 /* Fill `cg->dirs` with the container's directory on every hierarchy it joins. */
 static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, const char *id,
                      const char *cgroups_path, struct cell_error *err)
 {
-        _cleanup_free_ char *own = NULL;
+        _cleanup_free_ char *own = NULL, *named = NULL;
         bool relative = !cgroups_path || cgroups_path[0] != '/';
         if (relative && cell_read_file("/proc/self/cgroup", &own, NULL, err) < 0)
                 return -1;
+        if (relative) /* as cell_cg_derive_path cleans it */
+                named = cell_cg_clean_path(cgroups_path && cgroups_path[0] ? cgroups_path : id);
         unsigned v1_mask = v1_controllers(host);
         for (size_t i = 0; i < host->n_mounts; i++) {
                 const struct cell_cg_mount *m = &host->mounts[i];
@@ -93,7 +105,8 @@ static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, co
                     0)
                         return -1;
                 char *path = xasprintf("%s%s", m->mount_point, inner);
-                add_dir(cg, m, path, m->v2 ? cell_cg_v2_share(v1_mask) : m->controllers);
+                add_dir(cg, m, path, m->v2 ? cell_cg_v2_share(v1_mask) : m->controllers,
+                        named ? path_levels(named) : 0);
         }
         return 0;
 }
@@ -130,15 +143,6 @@ static void rollback(struct cell_cgroup *cg)
                         cell_cg_rmdir_levels(cg->dirs[i].path, cg->dirs[i].made);
 }
 
-/* Directory levels below the mount point: 2 for <mount>/a/b. */
-static int depth(const struct cell_cgroup_dir *d)
-{
-        int n = 0;
-        for (const char *p = d->path + strlen(d->mount_point); *p; p++)
-                n += *p == '/' && p[1] != '\0';
-        return n;
-}
-
 static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct cell_error *err)
 {
         bool v2 = d->driver == &cell_cg_driver_v2;
@@ -153,14 +157,16 @@ static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct c
 /*
  * Whether a frozen state can have come with the directory: it, or a parent
  * it sits in, existed before (a frozen parent freezes what is below it).
- * Directories cell made all the way up from a root, which cannot be
- * frozen, need no read.
+ * No read when cell made every level up to a root, which cannot be frozen,
+ * or up to its own cgroup, which is not while cell runs (the default path).
  */
 static bool may_be_frozen(const struct cell_cgroup_dir *d)
 {
         if (d->driver == &cell_cg_driver_v1 && !(d->controllers & CELL_CG_BIT(CELL_CG_FREEZER)))
                 return false;
-        return d->made < depth(d);
+        int named =
+                d->named_levels ? d->named_levels : path_levels(d->path + strlen(d->mount_point));
+        return d->made < named;
 }
 
 int cell_cgroup_check_thawed(const struct cell_cgroup *cg, struct cell_error *err)

@@ -148,6 +148,10 @@ struct cell_cgroup_dir {
          * leaf is removed, as those did, but nothing it holds is killed
          * unless the container owns it. */
         int made;
+        /* Relative cgroupsPath: how many levels of `path` it names, below
+         * cell's own cgroup (or its parent on v2); the levels above hold
+         * cell itself, so they are not frozen.  0: absolute, all named. */
+        int named_levels;
 };
 
 #define CELL_CG_MADE_UNKNOWN (-1)

@@ -93,6 +93,7 @@ static int load_dir(struct cell_cgroup *cg, json_object *o, struct cell_error *e
                 .controllers = v2 ? 0 : cell_cg_controller_mask(key, false),
                 .fd = -1,
                 .made = made,
+                .named_levels = 0,
         };
         return 0;
 }

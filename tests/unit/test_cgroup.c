@@ -172,11 +172,11 @@ static void test_serialize_round_trip(void)
         struct cell_cgroup_dir dirs[] = {
                 {&cell_cg_driver_v1, "cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/a/web",
                  "/sys/fs/cgroup/cpu,cpuacct",
-                 CELL_CG_BIT(CELL_CG_CPU) | CELL_CG_BIT(CELL_CG_CPUACCT), -1, 2},
+                 CELL_CG_BIT(CELL_CG_CPU) | CELL_CG_BIT(CELL_CG_CPUACCT), -1, 2, 0},
                 {&cell_cg_driver_v1, "name=systemd", "/sys/fs/cgroup/systemd/web",
-                 "/sys/fs/cgroup/systemd", 0, -1, 0},
+                 "/sys/fs/cgroup/systemd", 0, -1, 0, 0},
                 {&cell_cg_driver_v2, "", "/sys/fs/cgroup/unified/web", "/sys/fs/cgroup/unified", 0,
-                 -1, CELL_CG_MADE_UNKNOWN},
+                 -1, CELL_CG_MADE_UNKNOWN, 0},
         };
         cg.dirs = dirs;
         cg.n_dirs = CELL_ARRAY_SIZE(dirs);
@@ -253,22 +253,24 @@ static void test_convert(void)
 
 /* A handle laid out like this host: v1 hierarchies, hugetlb on the v2 tree. */
 static struct cell_cgroup_dir hybrid_dirs[] = {
-        {&cell_cg_driver_v1, "cpu", "/cg/cpu/x", "/cg/cpu", 1u << CELL_CG_CPU, -1, 0},
+        {&cell_cg_driver_v1, "cpu", "/cg/cpu/x", "/cg/cpu", 1u << CELL_CG_CPU, -1, 0, 0},
         {&cell_cg_driver_v1, "cpuacct", "/cg/cpuacct/x", "/cg/cpuacct", 1u << CELL_CG_CPUACCT, -1,
+         0, 0},
+        {&cell_cg_driver_v1, "cpuset", "/cg/cpuset/x", "/cg/cpuset", 1u << CELL_CG_CPUSET, -1, 0,
          0},
-        {&cell_cg_driver_v1, "cpuset", "/cg/cpuset/x", "/cg/cpuset", 1u << CELL_CG_CPUSET, -1, 0},
-        {&cell_cg_driver_v1, "memory", "/cg/memory/x", "/cg/memory", 1u << CELL_CG_MEMORY, -1, 0},
+        {&cell_cg_driver_v1, "memory", "/cg/memory/x", "/cg/memory", 1u << CELL_CG_MEMORY, -1, 0,
+         0},
         {&cell_cg_driver_v1, "devices", "/cg/devices/x", "/cg/devices", 1u << CELL_CG_DEVICES, -1,
-         0},
-        {&cell_cg_driver_v1, "blkio", "/cg/blkio/x", "/cg/blkio", 1u << CELL_CG_BLKIO, -1, 0},
-        {&cell_cg_driver_v1, "pids", "/cg/pids/x", "/cg/pids", 1u << CELL_CG_PIDS, -1, 0},
+         0, 0},
+        {&cell_cg_driver_v1, "blkio", "/cg/blkio/x", "/cg/blkio", 1u << CELL_CG_BLKIO, -1, 0, 0},
+        {&cell_cg_driver_v1, "pids", "/cg/pids/x", "/cg/pids", 1u << CELL_CG_PIDS, -1, 0, 0},
         {&cell_cg_driver_v1, "net_cls", "/cg/net_cls/x", "/cg/net_cls", 1u << CELL_CG_NET_CLS, -1,
-         0},
-        {&cell_cg_driver_v2, "", "/cg/unified/x", "/cg/unified", 1u << CELL_CG_HUGETLB, -1, 0},
+         0, 0},
+        {&cell_cg_driver_v2, "", "/cg/unified/x", "/cg/unified", 1u << CELL_CG_HUGETLB, -1, 0, 0},
 };
 
 static struct cell_cgroup_dir v2_dirs[] = {
-        {&cell_cg_driver_v2, "", "/cg/x", "/cg", (1u << CELL_CG__COUNT) - 1, -1, 0},
+        {&cell_cg_driver_v2, "", "/cg/x", "/cg", (1u << CELL_CG__COUNT) - 1, -1, 0, 0},
 };
 
 /* Writes of `plan` as "dir|file|value" lines, for exact comparison. */
