@@ -64,6 +64,40 @@ int cell_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct cell_erro
         return 0;
 }
 
+/*
+ * One top-down pass of cell_cg_mkdir: 0 done, -1 failed (what it made is
+ * removed), 1 a parent that existed vanished meanwhile (removed by the
+ * teardown of whoever made it; nothing made yet): try again.
+ */
+static int mkdir_pass(struct cell_cgroup_dir *d, cell_cg_init_fn init,
+                      const struct cell_resources *r, struct cell_error *err)
+{
+        _cleanup_free_ char *level = xstrdup(d->path);
+        for (char *p = level + strlen(d->mount_point) + 1;; p++) {
+                char *slash = strchr(p, '/');
+                if (slash)
+                        *slash = '\0';
+                if (mkdir(level, 0755) == 0) {
+                        d->made++;
+                        if (init && init(level, slash ? NULL : r, err) < 0)
+                                break;
+                } else if (errno == ENOENT && d->made == 0) {
+                        return 1;
+                } else if (errno != EEXIST) {
+                        cell_error_errno(err, "mkdir %s", level);
+                        *strrchr(level, '/') = '\0'; /* not made: its parent was */
+                        break;
+                }
+                if (!slash)
+                        return 0;
+                *slash = '/';
+                p = slash;
+        }
+        cell_cg_rmdir_levels(level, d->made);
+        d->made = 0;
+        return -1;
+}
+
 int cell_cg_mkdir(struct cell_cgroup_dir *d, cell_cg_init_fn init, const struct cell_resources *r,
                   struct cell_error *err)
 {
@@ -82,30 +116,12 @@ int cell_cg_mkdir(struct cell_cgroup_dir *d, cell_cg_init_fn init, const struct 
                 return 0;
         if (errno != ENOENT)
                 return cell_error_errno(err, "mkdir %s", d->path);
-        _cleanup_free_ char *level = xstrdup(d->path);
-        for (char *p = level + strlen(d->mount_point) + 1;; p++) {
-                char *slash = strchr(p, '/');
-                if (slash)
-                        *slash = '\0';
-                int r_mk = mkdir(level, 0755);
-                if (r_mk < 0 && errno != EEXIST) {
-                        cell_error_errno(err, "mkdir %s", level);
-                        break;
-                }
-                if (r_mk == 0) {
-                        d->made++;
-                        if (init && init(level, slash ? NULL : r, err) < 0)
-                                break;
-                }
-                if (!slash)
-                        return 0;
-                *slash = '/';
-                p = slash;
+        for (int attempt = 0; attempt < 3; attempt++) {
+                int r_pass = mkdir_pass(d, init, r, err);
+                if (r_pass <= 0)
+                        return r_pass;
         }
-        /* `level` is the deepest directory tried: remove what was made, up. */
-        cell_cg_rmdir_levels(level, d->made);
-        d->made = 0;
-        return -1;
+        return cell_error_set(err, ENOENT, "mkdir %s: a parent keeps vanishing", d->path);
 }
 
 void cell_cg_rmdir_levels(const char *path, int levels)
