@@ -125,7 +125,7 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
         struct cell_launch l;
         cell_launch_init(&l);
         int r = cell_launch_create(&l, rt, id, opts, true, err);
-        if (r == 0 && cell_spawn_await_exec(l.sync_fd, &l.pid, &l.pidfd, err) < 0) {
+        if (r == 0 && cell_spawn_await_exec(l.sync_fd, &l.pid, &l.pidfd, NULL, err) < 0) {
                 cell_error_prefix(err, "start container \"%s\"", id);
                 cell_launch_abort(&l);
                 r = -1;

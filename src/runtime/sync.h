@@ -41,6 +41,7 @@ enum cell_sync_type {
         CELL_SYNC_ERROR,
         CELL_SYNC_PID,         /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
         CELL_SYNC_HOOK_FAILED, /* a createContainer hook failed; SYNC_ERROR follows */
+        CELL_SYNC_SECCOMP,     /* exec: a seccomp listener fd attached, for listenerPath */
 };
 
 struct cell_sync_msg {

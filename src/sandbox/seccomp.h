@@ -69,6 +69,16 @@ int cell_seccomp_prepare_cached(const struct cell_seccomp *seccomp, const char *
  * NULL (the listener fd is then closed); the fd is O_CLOEXEC.
  */
 int cell_seccomp_load(struct cell_seccomp_filter *filter, int *notify_fd, struct cell_error *err);
+/*
+ * The loadable form of `filter` (not NULL), for a loader that is not this
+ * library (cell-dmz, runtime/dmz.h): the seccomp(2) flags it is loaded with
+ * and its BPF program of `*n_insns` 8-byte instructions, valid while
+ * `filter` is.
+ */
+void cell_seccomp_filter_program(const struct cell_seccomp_filter *filter, unsigned *flags,
+                                 const void **insns, size_t *n_insns);
+/* Whether loading `filter` (may be NULL) yields a NOTIFY listener fd. */
+bool cell_seccomp_has_listener(const struct cell_seccomp_filter *filter);
 /* NULL is fine. */
 void cell_seccomp_filter_free(struct cell_seccomp_filter *filter);
 

@@ -15,7 +15,9 @@
  *
  *   argv[0]  path of the user's program (already resolved by the init)
  *   argv[1]  the init's sync socket, as a decimal fd number; "h" after it
- *            asks for a hop into the pid namespace first (see hop())
+ *            asks for a hop into the pid namespace first (see hop()), and
+ *            "s<program fd>,<socket fd>" for a seccomp filter to load last
+ *            (see load_filter())
  *   argv[2…] the user's argv
  *
  * The sync socket is made close-on-exec, so a successful execve() closes
@@ -43,6 +45,8 @@
 #define NR_ioctl 16
 #define NR_prctl 157
 #define NR_exit_group 231
+#define NR_seccomp 317
+#define NR_pread64 17
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
         long r;
@@ -70,6 +74,8 @@ __asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n"
 #define NR_ioctl 29
 #define NR_prctl 167
 #define NR_exit_group 94
+#define NR_seccomp 277
+#define NR_pread64 67
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
         register long x8 __asm__("x8") = n;
@@ -108,6 +114,11 @@ static const char *errno_text(long e)
         case 12: return "cannot allocate memory";
         case 26: return "text file busy";
         case 1: return "operation not permitted";
+        case 9: return "bad file descriptor";
+        case 22: return "invalid argument";
+        case 32: return "broken pipe";
+        case 38: return "function not implemented";
+        case 111: return "connection refused";
         default: return "exec failed";
         }
 }
@@ -142,14 +153,19 @@ struct cmsg_fd {
 
 static struct sync_msg m;
 
-static void send_msg(long sock, size_t len, int passed_fd)
+static long send_bytes(long sock, void *data, size_t len, int passed_fd)
 {
-        struct iov iov = {&m, len};
+        struct iov iov = {data, len};
         struct cmsg_fd c = {sizeof(size_t) + 3 * sizeof(int), 1 /* SOL_SOCKET */,
                             1 /* SCM_RIGHTS */, passed_fd, 0};
         struct msg_hdr h = {0, 0, &iov, 1, passed_fd >= 0 ? &c : 0,
                             passed_fd >= 0 ? sizeof(c) : 0, 0};
-        sys6(NR_sendmsg, sock, (long)&h, 0x4000 /* MSG_NOSIGNAL */, 0, 0, 0);
+        return sys6(NR_sendmsg, sock, (long)&h, 0x4000 /* MSG_NOSIGNAL */, 0, 0, 0);
+}
+
+static void send_msg(long sock, size_t len, int passed_fd)
+{
+        send_bytes(sock, &m, len, passed_fd);
 }
 
 static __attribute__((noreturn)) void fail(long fd, long e, const char *what, const char *path)
@@ -167,8 +183,68 @@ static __attribute__((noreturn)) void fail(long fd, long e, const char *what, co
                 sys6(NR_exit_group, e == 13 ? 126 : 127, 0, 0, 0, 0, 0);
 }
 
+/*
+ * The seccomp filter, when the runtime passes one ("s<program fd>,<socket
+ * fd>", cell_dmz_exec): the program file holds this header, the BPF
+ * instructions (8 bytes each) and `msg_len` bytes of message.  It is read
+ * in full before anything else; the filter is loaded as the very last
+ * step before the execve of the user's program, so that nothing of the
+ * runtime's own meets it, and its NOTIFY listener fd (if it has one) goes
+ * out at once, with the message, on the socket: an agent must hold it
+ * before the user's program makes a notified call.  sendmsg (refused as a
+ * NOTIFY target when the profile is compiled) and the execve are the only
+ * calls under the filter.  Loading needs no_new_privs here: without it
+ * the kernel wants CAP_SYS_ADMIN, which this process does not have (the
+ * runtime loads such a filter itself, runtime/procsetup.h).
+ */
+struct filter_header {
+        unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+        unsigned int n_insns;
+        unsigned int msg_len;
+        unsigned int reserved;
+};
+#define FILTER_MAX (16 + 4096 * 8 + 65536) /* BPF_MAXINSNS instructions, CELL_DMZ_MSG_MAX */
+static unsigned long filter[FILTER_MAX / sizeof(unsigned long)];
+static long filter_socket = -1;
+
+static void read_filter(long fd, long program, long sock, const char *path)
+{
+        long n = sys6(NR_pread64, program, (long)filter, sizeof(filter), 0, 0, 0);
+        const struct filter_header *h = (const struct filter_header *)filter;
+        if (n < 0)
+                fail(fd, -n, "read the seccomp filter for", path);
+        if ((unsigned long)n < sizeof(*h) ||
+            (unsigned long)n != sizeof(*h) + (unsigned long)h->n_insns * 8 + h->msg_len)
+                fail(fd, 22, "read the seccomp filter for", path);
+        sys6(NR_close, program, 0, 0, 0, 0, 0);
+        if (sock != fd)
+                sys6(NR_fcntl, sock, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */, 0, 0, 0);
+        filter_socket = sock;
+}
+
+static void load_filter(long fd, const char *path)
+{
+        const struct filter_header *h = (const struct filter_header *)filter;
+        struct {
+                unsigned short len;
+                const void *insns;
+        } prog = {(unsigned short)h->n_insns, h + 1};
+        long r = sys6(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, h->flags, (long)&prog, 0, 0, 0);
+        if (r < 0)
+                fail(fd, -r, "load the seccomp filter (linux.seccomp) for", path);
+        if (!(h->flags & 8 /* SECCOMP_FILTER_FLAG_NEW_LISTENER */))
+                return;
+        char *msg = (char *)(h + 1) + (unsigned long)h->n_insns * 8;
+        long s = send_bytes(filter_socket, msg, h->msg_len, (int)r);
+        if (s < 0)
+                fail(fd, -s, "hand the seccomp listener fd (linux.seccomp.listenerPath) on for",
+                     path);
+}
+
 static __attribute__((noreturn)) void exec_user(char **argv, char **envp, long fd)
 {
+        if (filter_socket >= 0)
+                load_filter(fd, argv[0]);
         long e = -sys6(NR_execve, (long)argv[0], (long)(argv + 2), (long)envp, 0, 0, 0);
         fail(fd, e, "exec", argv[0]);
 }
@@ -222,6 +298,14 @@ static __attribute__((noreturn)) void hop(char **argv, char **envp, long fd, int
                 sys6(NR_exit_group, 0, 0, 0, 0, 0, 0);
 }
 
+/* The decimal number at `s` into `*out`; returns the first character after it. */
+static const char *number(const char *s, long *out)
+{
+        for (*out = 0; *s >= '0' && *s <= '9'; s++)
+                *out = *out * 10 + (*s - '0');
+        return s;
+}
+
 __attribute__((noreturn)) void dmz_main(long *sp);
 
 void dmz_main(long *sp)
@@ -229,23 +313,30 @@ void dmz_main(long *sp)
         long argc = sp[0];
         char **argv = (char **)(sp + 1);
         char **envp = argv + argc + 1;
-        long fd = -1;
+        long fd = -1, program = -1, sock = -1;
         const char *mode = "";
         if (argc >= 2) {
-                for (mode = argv[1], fd = 0; *mode >= '0' && *mode <= '9'; mode++)
-                        fd = fd * 10 + (*mode - '0');
+                mode = number(argv[1], &fd);
                 sys6(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */, 0, 0, 0);
         }
         if (argc < 3)
                 for (;;)
                         sys6(NR_exit_group, 127, 0, 0, 0, 0, 0);
-        if (mode[0] == 'h') {
-                int tty = 0, kill = 0;
-                for (const char *c = mode + 1; *c; c++) {
-                        tty |= *c == 't';
-                        kill |= *c == 'k';
+        int hopping = 0, tty = 0, kill = 0;
+        for (const char *c = mode; *c;) {
+                char k = *c++;
+                hopping |= k == 'h';
+                tty |= k == 't';
+                kill |= k == 'k';
+                if (k == 's') {
+                        c = number(c, &program);
+                        if (*c == ',')
+                                c = number(c + 1, &sock);
                 }
-                hop(argv, envp, fd, tty, kill);
         }
+        if (program >= 0 && sock >= 0)
+                read_filter(fd, program, sock, argv[0]);
+        if (hopping)
+                hop(argv, envp, fd, tty, kill);
         exec_user(argv, envp, fd);
 }
