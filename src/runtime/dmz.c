@@ -57,7 +57,8 @@ int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *m
         struct dmz_filter_header h = {flags, (uint32_t)n, (uint32_t)msg_len, 0};
         struct iovec iov[3] = {{&h, sizeof(h)}, {(void *)insns, n * 8}, {(void *)msg, msg_len}};
         size_t total = sizeof(h) + n * 8 + msg_len;
-        _cleanup_close_ int fd = memfd_create("cell-seccomp", MFD_CLOEXEC);
+        /* Not close-on-exec: cell-dmz, the next program, reads and closes it. */
+        _cleanup_close_ int fd = memfd_create("cell-seccomp", 0);
         if (fd < 0)
                 return cell_error_errno(err, "linux.seccomp: memfd_create");
         if (writev(fd, iov, 3) != (ssize_t)total)
@@ -82,8 +83,8 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
         if (filter) {
                 snprintf(fdbuf + len, sizeof(fdbuf) - (size_t)len, "s%d,%d", filter->program_fd,
                          filter->socket_fd);
-                fcntl(filter->program_fd, F_SETFD, 0);
-                fcntl(filter->socket_fd, F_SETFD, 0);
+                if (filter->socket_fd != sync_fd)
+                        fcntl(filter->socket_fd, F_SETFD, 0);
         }
         args[0] = (char *)path;
         args[1] = fdbuf;
@@ -94,10 +95,8 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
         syscall(SYS_execveat, dmz_fd, "", args, envp, AT_EMPTY_PATH);
         int saved = errno;
         fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
-        if (filter) {
-                fcntl(filter->program_fd, F_SETFD, FD_CLOEXEC);
+        if (filter && filter->socket_fd != sync_fd)
                 fcntl(filter->socket_fd, F_SETFD, FD_CLOEXEC);
-        }
         free(args);
         errno = saved;
         return -1;

@@ -71,12 +71,14 @@ int cell_dmz_protect_if_needed(char *const argv[], const struct cell_spec *spec,
  * does not have: the caller loads such a filter itself, before it drops
  * its capabilities).  With a NOTIFY rule, cell-dmz sends the listener fd
  * right after loading, with the message given to cell_dmz_filter_open(),
- * in one sendmsg on `socket_fd`.  Both fds are the caller's (O_CLOEXEC;
- * cell_dmz_exec clears that for the exec only, cell-dmz sets it again
- * before loading); `socket_fd` may be the sync socket.
+ * in one sendmsg on `socket_fd`: the sync socket, or one that is
+ * O_CLOEXEC (cell_dmz_exec clears that for the exec only, cell-dmz sets it
+ * again before loading).
  *
  * cell_dmz_filter_open() writes `filter`'s program and `msg` (at most
- * CELL_DMZ_MSG_MAX bytes) into a new O_CLOEXEC memfd for `program_fd`.
+ * CELL_DMZ_MSG_MAX bytes) into a new memfd for `program_fd`, which is not
+ * O_CLOEXEC (cell-dmz closes it): make it right before cell_dmz_exec(),
+ * with no other exec in between.
  */
 #define CELL_DMZ_MSG_MAX 65536
 struct cell_dmz_filter {
