@@ -153,8 +153,8 @@ struct cell_process {
         struct cell_rlimit *rlimits;
         size_t n_rlimits;
         bool no_new_privileges;
-        char *apparmor_profile; /* accepted, not applied (no AppArmor on target hosts) */
-        char *selinux_label;
+        char *apparmor_profile; /* applied at exec, refused without AppArmor (sandbox/lsm.h) */
+        char *selinux_label;    /* likewise, SELinux */
         bool has_oom_score_adj;
         int oom_score_adj;
         struct cell_io_priority io_priority;

@@ -131,6 +131,8 @@ struct cell_exec_opts {
         char **additional_gids; /* NULL-terminated decimal gids */
         char **caps;            /* NULL-terminated names to add */
         bool no_new_privs;
+        const char *apparmor;      /* --apparmor: process.apparmorProfile */
+        const char *process_label; /* --process-label: process.selinuxLabel */
 };
 
 /*

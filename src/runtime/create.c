@@ -490,6 +490,7 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .dmz_fd = l->dmz_fd,
                 .env = l->env,
                 .seccomp = l->seccomp,
+                .lsm = &l->lsm,
                 .cgroup = l->cgroup,
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
@@ -558,6 +559,10 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
                 return -1;
         if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
                 return -1;
+        const struct cell_process *p = &l->spec->process;
+        if (cell_lsm_exec_attr("", "process.apparmorProfile", p->apparmor_profile,
+                               "process.selinuxLabel", p->selinux_label, &l->lsm, err) < 0)
+                return cell_error_prefix(err, "create container \"%s\"", id);
         /* Before anything exists: this may re-execute the whole command.  A
          * created init waits for start for as long as it takes, and any
          * process later let into its pid namespace (another container of
@@ -652,6 +657,7 @@ void cell_launch_release(struct cell_launch *l)
 {
         cell_launch_close_fds(l, false);
         cell_seccomp_filter_free(l->seccomp);
+        cell_lsm_attr_release(&l->lsm);
         cell_cgroup_free(l->cgroup);
         cell_spec_free(l->spec);
         cell_strv_free(l->env);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sandbox/lsm.h"
 #include "sandbox/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -67,12 +69,14 @@ int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *m
 }
 
 int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd,
-                  unsigned flags, const struct cell_dmz_filter *filter)
+                  unsigned flags, const struct cell_dmz_filter *filter,
+                  const struct cell_lsm_attr *attr)
 {
         size_t n = 0;
         while (argv[n])
                 n++;
-        char **args = calloc(n + 3, sizeof(char *));
+        bool with_attr = attr && attr->path;
+        char **args = calloc(n + 5, sizeof(char *));
         if (!args)
                 return -1;
         char fdbuf[48];
@@ -88,8 +92,14 @@ int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const 
         }
         args[0] = (char *)path;
         args[1] = fdbuf;
+        size_t first = 2;
+        if (with_attr) {
+                strcat(fdbuf, "a");
+                args[first++] = attr->path;
+                args[first++] = attr->value;
+        }
         for (size_t i = 0; i < n; i++)
-                args[i + 2] = argv[i];
+                args[first + i] = argv[i];
         /* cell-dmz needs the socket across this exec and marks it CLOEXEC again. */
         fcntl(sync_fd, F_SETFD, 0);
         syscall(SYS_execveat, dmz_fd, "", args, envp, AT_EMPTY_PATH);

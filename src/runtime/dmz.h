@@ -12,12 +12,12 @@
  * against any write, shrink or grow; the caller owns it.
  *
  * cell_dmz_exec() replaces the calling process: cell-dmz runs `path` with
- * `argv` and `envp`; a failure of that final execve is reported over
- * `sync_fd` as SYNC_ERROR.  With CELL_DMZ_HOP, cell-dmz first forks the
- * process into the pid namespace the caller joined with setns(), sending
- * the runtime SYNC_PID for it (runtime/spawn.h), so that no clone of cell
- * ever runs in that namespace.  It returns only when cell-dmz itself could not
- * be executed (-1, errno set).
+ * `argv` and `envp`, first writing `attr` (may be NULL or empty; see
+ * sandbox/lsm.h) and loading `filter` (may be NULL; see below); a failure of that final execve is
+ * reported over `sync_fd` as SYNC_ERROR.  With CELL_DMZ_HOP, cell-dmz first forks the process into
+ * the pid namespace the caller joined with setns(), sending the runtime SYNC_PID for it
+ * (runtime/spawn.h), so that no clone of cell ever runs in that namespace.  It returns only when
+ * cell-dmz itself could not be executed (-1, errno set).
  *
  * cell_dmz_protect_self() closes the other way to the binary: every process
  * cell clones into a container (the init until it execs cell-dmz, an exec'd
@@ -86,6 +86,7 @@ struct cell_dmz_filter {
         int socket_fd;
 };
 struct cell_seccomp_filter;
+struct cell_lsm_attr;
 int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *msg, size_t msg_len,
                          struct cell_error *err);
 
@@ -95,7 +96,8 @@ enum {
         CELL_DMZ_PDEATHSIG = 4, /* with HOP: SIGKILL the process when the runtime dies */
 };
 int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd,
-                  unsigned flags, const struct cell_dmz_filter *filter);
+                  unsigned flags, const struct cell_dmz_filter *filter,
+                  const struct cell_lsm_attr *attr);
 int cell_dmz_protect_self(char *const argv[], struct cell_error *err);
 
 /* Whether this binary is read-only or sealed already (no re-exec needed). */

@@ -40,6 +40,7 @@ struct exec_run {
         struct cell_process *process;
         struct cell_cgroup *cgroup;
         struct cell_seccomp_filter *seccomp;
+        struct cell_lsm_attr lsm; /* apparmorProfile / selinuxLabel, --apparmor / --process-label */
         bool placed_by_clone;
         int init_pidfd;
         int ns_flags; /* namespaces to join, CLONE_NEWPID excepted */
@@ -60,6 +61,7 @@ static void exec_run_release(struct exec_run *x)
         cell_spec_free(x->spec);
         cell_cgroup_free(x->cgroup);
         cell_seccomp_filter_free(x->seccomp);
+        cell_lsm_attr_release(&x->lsm);
         cell_state_record_release(&x->rec);
 }
 
@@ -153,7 +155,7 @@ static int exec_child_run(struct exec_run *x, struct cell_error *err)
                                        (x->opts->detach ? 0 : CELL_DMZ_PDEATHSIG)
                              : 0;
         cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync, dmz,
-                      with_filter ? &filter : NULL);
+                      with_filter ? &filter : NULL, &x->lsm);
         return cell_error_errno(err, "exec cell-dmz for \"%s\"", p->args[0]);
 }
 
@@ -213,6 +215,12 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
 {
         const struct cell_exec_opts *o = x->opts;
         if (cell_exec_build_process(o, x->spec, &x->file_process, &x->process, err) < 0)
+                return -1;
+        const struct cell_process *p = x->process;
+        if (cell_lsm_exec_attr("", o->apparmor ? "--apparmor" : "process.apparmorProfile",
+                               p->apparmor_profile,
+                               o->process_label ? "--process-label" : "process.selinuxLabel",
+                               p->selinux_label, &x->lsm, err) < 0)
                 return -1;
         /* A container sharing the host's pid namespace has no hop: its
          * processes could see ours, so then cell runs from a read-only view. */

@@ -145,6 +145,19 @@ static int edit_process(const struct cell_exec_opts *o, struct cell_process *p,
         return 0;
 }
 
+/* The confinement flags apply with --process too: never dropped silently. */
+static void set_confinement(const struct cell_exec_opts *o, struct cell_process *p)
+{
+        if (o->apparmor) {
+                free(p->apparmor_profile);
+                p->apparmor_profile = xstrdup(o->apparmor);
+        }
+        if (o->process_label) {
+                free(p->selinux_label);
+                p->selinux_label = xstrdup(o->process_label);
+        }
+}
+
 int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec *spec,
                             struct cell_process *file_process, struct cell_process **out,
                             struct cell_error *err)
@@ -155,6 +168,7 @@ int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec 
                                               "exec: the container has no process "
                                               "object to start from; pass --process");
                 *out = &spec->process;
+                set_confinement(opts, &spec->process);
                 return edit_process(opts, &spec->process, err);
         }
         _cleanup_free_ char *text = NULL;
@@ -163,6 +177,7 @@ int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec 
                 return -1;
         if (cell_process_parse(text, len, file_process, err) < 0)
                 return cell_error_prefix(err, "--process %s", opts->process_file);
+        set_confinement(opts, file_process);
         *out = file_process;
         return 0;
 }

@@ -377,7 +377,7 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
             (with_filter = dmz_filter(cfg, listener, &filter, err)) < 0)
                 return;
         cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0,
-                      with_filter ? &filter : NULL);
+                      with_filter ? &filter : NULL, cfg->lsm);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 

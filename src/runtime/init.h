@@ -17,6 +17,7 @@
 
 #include "oci/spec.h"
 #include "cgroup/cgroup.h"
+#include "sandbox/lsm.h"
 #include "sandbox/seccomp.h"
 
 struct cell_init_config {
@@ -34,6 +35,7 @@ struct cell_init_config {
         int ns_fds[CELL_NS__COUNT]; /* namespaces to join (setns), -1 = none */
         char **env;                 /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */
+        const struct cell_lsm_attr *lsm;     /* AppArmor/SELinux for the exec, may be empty */
         struct cell_cgroup *cgroup;          /* joined by the init itself */
         bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */
 };

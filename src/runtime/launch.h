@@ -23,6 +23,7 @@
 #include "oci/spec.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
+#include "sandbox/lsm.h"
 #include "sandbox/seccomp.h"
 
 struct cell_launch {
@@ -43,6 +44,7 @@ struct cell_launch {
         struct cell_cgroup *cgroup;
         bool cgroup_made; /* realized: ours to destroy on abort (else only planned) */
         struct cell_seccomp_filter *seccomp;
+        struct cell_lsm_attr lsm; /* process.apparmorProfile / selinuxLabel */
         int ns_fds[CELL_NS__COUNT];
         int fifo_fd;
         int dmz_fd;

@@ -626,6 +626,62 @@ def test_cgroup_seen_inside(cell, container):
     assert info["cgroup"] == info["ops"][0]["data"]
 
 
+# ---- --apparmor, --process-label ------------------------------------------------------
+
+@pytest.mark.parametrize("flag,field,lsm", [("--apparmor", "apparmorProfile", "AppArmor"),
+                                            ("--process-label", "selinuxLabel", "SELinux")])
+@pytest.mark.parametrize("with_process_file", [False, True])
+def test_confinement_flags_refused_without_their_lsm(cell, container, testdir, flag, field, lsm,
+                                                    with_process_file):
+    """exec --apparmor / --process-label on a host without the module: the
+    process does not run (unconfined), the error names the flag, and the
+    container is untouched."""
+    from test_process import LSM_FIELDS
+    value, host_has, _ = LSM_FIELDS[field]
+    if host_has():
+        pytest.skip("this host has %s" % lsm)
+    if with_process_file and not is_cell():
+        pytest.skip("runc 1.1 ignores %s with --process: the confinement is dropped" % flag)
+    cid, _ = container()
+    args = [flag, value]
+    if with_process_file:
+        path = os.path.join(testdir, "process.json")
+        with open(path, "w") as f:
+            json.dump({"args": ["/bin/touch", "/tmp/ran"], "cwd": "/",
+                       "user": {"uid": 0, "gid": 0}}, f)
+        args += ["--process", path, cid]
+    else:
+        args += [cid, "/bin/touch", "/tmp/ran"]
+    p = cell.run("exec", *args, timeout=20)
+    assert p.returncode != 0, "exec %s %r ran on a host without %s" % (flag, value, lsm)
+    if is_cell():
+        assert '%s "%s": %s is not enabled on this host' % (flag, value, lsm) in p.stderr, \
+            p.stderr
+    check = cell.run("exec", cid, "/bin/sh", "-c", "test ! -e /tmp/ran", timeout=20)
+    assert check.returncode == 0, "the refused process ran"
+    assert cell.state(cid)["status"] == "running"
+
+
+@pytest.mark.parametrize("field,lsm", [("apparmorProfile", "AppArmor"),
+                                       ("selinuxLabel", "SELinux")])
+def test_confinement_in_process_file_refused(cell, container, testdir, field, lsm):
+    from test_process import LSM_FIELDS
+    value, host_has, _ = LSM_FIELDS[field]
+    if host_has():
+        pytest.skip("this host has %s" % lsm)
+    cid, _ = container()
+    path = os.path.join(testdir, "process.json")
+    with open(path, "w") as f:
+        json.dump({"args": ["/bin/touch", "/tmp/ran"], "cwd": "/", field: value,
+                   "user": {"uid": 0, "gid": 0}}, f)
+    p = cell.run("exec", "--process", path, cid, timeout=20)
+    assert p.returncode != 0
+    if is_cell():
+        assert 'process.%s "%s": %s is not enabled' % (field, value, lsm) in p.stderr, p.stderr
+    check = cell.run("exec", cid, "/bin/sh", "-c", "test ! -e /tmp/ran", timeout=20)
+    assert check.returncode == 0, "the refused process ran"
+
+
 # ---- seccomp, rlimits --------------------------------------------------------------------
 
 def test_seccomp_profile(cell, container, bundle):

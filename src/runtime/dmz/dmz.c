@@ -17,8 +17,10 @@
  *   argv[1]  the init's sync socket, as a decimal fd number; "h" after it
  *            asks for a hop into the pid namespace first (see hop()), and
  *            "s<program fd>,<socket fd>" for a seccomp filter to load last
- *            (see load_filter())
- *   argv[2…] the user's argv
+ *            (see load_filter()), "a" for an LSM attribute to write first
+ *            (see write_attr())
+ *   argv[2…] the user's argv; with "a", argv[2] and argv[3] are the
+ *            attribute's path and value, and the user's argv follows
  *
  * The sync socket is made close-on-exec, so a successful execve() closes
  * it and the runtime reads EOF; a failure is sent over it in the layout of
@@ -47,6 +49,9 @@
 #define NR_exit_group 231
 #define NR_seccomp 317
 #define NR_pread64 17
+#define NR_openat 257
+#define NR_fstatfs 138
+#define NR_write 1
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
         long r;
@@ -76,6 +81,9 @@ __asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n"
 #define NR_exit_group 94
 #define NR_seccomp 277
 #define NR_pread64 67
+#define NR_openat 56
+#define NR_fstatfs 44
+#define NR_write 64
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
         register long x8 __asm__("x8") = n;
@@ -102,6 +110,7 @@ struct sync_msg {
         char msg[MSG_MAX];
 };
 
+/* clang-format off */
 static const char *errno_text(long e)
 {
         switch (e) {
@@ -119,9 +128,11 @@ static const char *errno_text(long e)
         case 32: return "broken pipe";
         case 38: return "function not implemented";
         case 111: return "connection refused";
+        case 18: return "not on procfs";
         default: return "exec failed";
         }
 }
+/* clang-format on */
 
 static size_t append(char *buf, size_t at, const char *s)
 {
@@ -158,8 +169,8 @@ static long send_bytes(long sock, void *data, size_t len, int passed_fd)
         struct iov iov = {data, len};
         struct cmsg_fd c = {sizeof(size_t) + 3 * sizeof(int), 1 /* SOL_SOCKET */,
                             1 /* SCM_RIGHTS */, passed_fd, 0};
-        struct msg_hdr h = {0, 0, &iov, 1, passed_fd >= 0 ? &c : 0,
-                            passed_fd >= 0 ? sizeof(c) : 0, 0};
+        struct msg_hdr h = {0, 0, &iov, 1, passed_fd >= 0 ? &c : 0, passed_fd >= 0 ? sizeof(c) : 0,
+                            0};
         return sys6(NR_sendmsg, sock, (long)&h, 0x4000 /* MSG_NOSIGNAL */, 0, 0, 0);
 }
 
@@ -241,11 +252,44 @@ static void load_filter(long fd, const char *path)
                      path);
 }
 
+/*
+ * "a": process.apparmorProfile or selinuxLabel (sandbox/lsm.h).  The
+ * kernel applies the attribute at our next execve, the user's program's,
+ * so the transition happens there and not at the exec of this memfd.  The
+ * file must be on procfs: were something mounted over the container's
+ * /proc (CVE-2019-16884), the write would confine nothing.
+ */
+static const char *attr_path, *attr_value;
+
+static void write_attr(long fd)
+{
+        long a = sys6(NR_openat, -100 /* AT_FDCWD */, (long)attr_path,
+                      01 | 02000000 /* O_WRONLY | O_CLOEXEC */, 0, 0, 0);
+        if (a < 0)
+                fail(fd, -a, "confine the process (LSM): open", attr_path);
+        long statfs[16]; /* f_type first, a long on LP64 */
+        long r = sys6(NR_fstatfs, a, (long)statfs, 0, 0, 0, 0);
+        if (r < 0 || statfs[0] != 0x9fa0 /* PROC_SUPER_MAGIC */)
+                fail(fd, r < 0 ? -r : 18, "confine the process (LSM): open", attr_path);
+        size_t n = 0;
+        while (attr_value[n])
+                n++;
+        r = sys6(NR_write, a, (long)attr_value, (long)n, 0, 0, 0);
+        if (r != (long)n)
+                fail(fd, r < 0 ? -r : 5 /* EIO */, "confine the process (LSM): write", attr_path);
+        sys6(NR_close, a, 0, 0, 0, 0, 0);
+}
+
+/* The user's argv: after argv[1], or after the attribute's two entries. */
+static char **user_args;
+
 static __attribute__((noreturn)) void exec_user(char **argv, char **envp, long fd)
 {
+        if (attr_path)
+                write_attr(fd);
         if (filter_socket >= 0)
                 load_filter(fd, argv[0]);
-        long e = -sys6(NR_execve, (long)argv[0], (long)(argv + 2), (long)envp, 0, 0, 0);
+        long e = -sys6(NR_execve, (long)argv[0], (long)user_args, (long)envp, 0, 0, 0);
         fail(fd, e, "exec", argv[0]);
 }
 
@@ -273,8 +317,8 @@ static __attribute__((noreturn)) void hop(char **argv, char **envp, long fd, int
         long r = sys6(NR_pipe2, (long)order, 02000000 /* O_CLOEXEC */, 0, 0, 0, 0);
         if (r < 0)
                 fail(fd, -r, "pipe for", argv[0]);
-        long pid = sys6(NR_clone, 0x8000 | 0x1000 /* CLONE_PARENT | CLONE_PIDFD */, 0,
-                        (long)&pidfd, 0, 0, 0);
+        long pid = sys6(NR_clone, 0x8000 | 0x1000 /* CLONE_PARENT | CLONE_PIDFD */, 0, (long)&pidfd,
+                        0, 0, 0);
         if (pid < 0)
                 fail(fd, -pid, "clone into the container's pid namespace for", argv[0]);
         if (pid == 0) {
@@ -323,8 +367,14 @@ void dmz_main(long *sp)
                 for (;;)
                         sys6(NR_exit_group, 127, 0, 0, 0, 0, 0);
         int hopping = 0, tty = 0, kill = 0;
+        user_args = argv + 2;
         for (const char *c = mode; *c;) {
                 char k = *c++;
+                if (k == 'a' && argc >= 5) {
+                        attr_path = argv[2];
+                        attr_value = argv[3];
+                        user_args = argv + 4;
+                }
                 hopping |= k == 'h';
                 tty |= k == 't';
                 kill |= k == 'k';
