@@ -14,14 +14,22 @@
  *   prestart+createRuntime hooks
  *   SYNC_HOOKS_DONE ----------------->
  *                                       createContainer hooks, pivot_root,
- *                                       terminal, rlimits, exec lookup
+ *                                       terminal, rlimits, exec lookup;
+ *                                       seccomp without noNewPrivileges
+ *                                       (its listener fd to listenerPath),
+ *                                       identity
  *                              <------  SYNC_PTY + fd    (process.terminal)
  *                              <------  SYNC_READY
  *   create: exit                        wait on exec.fifo (start)
  *   run: -                              (no wait)
- *                                       startContainer hooks, identity,
- *                                       seccomp, execve
+ *                                       startContainer hooks, exec cell-dmz:
+ *                                       LSM label, seccomp with
+ *                                       noNewPrivileges (listener fd),
+ *                                       execve
  *                              <------  EOF (exec done: the socket is CLOEXEC)
+ *
+ * `exec` talks the same way, without hooks, and sends a seccomp listener fd
+ * as SYNC_SECCOMP for the runtime to forward to listenerPath.
  *
  * Any failure in the child is sent as SYNC_ERROR with the message, after
  * which the child exits; the parent then tears everything down.

@@ -8,10 +8,12 @@
  * cell_seccomp_prepare() compiles the filter (before the container's init
  * drops privileges, so parse errors surface at create); it returns NULL in
  * `*out` when the spec has no seccomp object.  cell_seccomp_load() loads it
- * as the very last step before execve, so the runtime's own syscalls are
- * never filtered.  With a listenerPath and a NOTIFY rule, load returns the
- * notify fd in `*notify_fd` (else -1) for the caller to send to the listener
- * together with the container-process state (cell_seccomp_send_listener).
+ * in the calling process; where that happens, as late as the kernel allows,
+ * is the runtime's choice (runtime/procsetup.h: with noNewPrivileges cell-dmz
+ * loads the exported program itself, cell_seccomp_filter_program()).  With a
+ * listenerPath and a NOTIFY rule, load returns the notify fd in `*notify_fd`
+ * (else -1) for the caller to send to the listener at once, together with
+ * the container-process state (cell_seccomp_state_json).
  *
  * Compiling means: libseccomp builds the rules and exports them as a raw BPF
  * program, which the filter object holds.  Loading is one seccomp(2) call
@@ -100,12 +102,11 @@ int cell_seccomp_state_json(const char *container_state_json, pid_t pid, const c
  * message.  A missing or refusing listener is an immediate error.
  * `notify_fd` stays open: the caller closes it after sending.
  *
- * listenerPath is a host path, so this runs in the runtime process (host
- * mount namespace), not in the container's init after pivot_root: the init
- * loads the filter, passes the notify fd to its parent over the sync socket
- * (cell_socket_send_fd; NOTIFY on write/sendmsg is refused so this cannot
- * block), and the parent sends it on before `create` returns, so an absent
- * listener fails create, as runc does.
+ * listenerPath is a host path, so this runs in the host's mount namespace:
+ * `exec` forwards the fd its process sends over the sync socket (NOTIFY on
+ * write/sendmsg is refused so that cannot block).  The container's init
+ * connects before pivot_root instead (an absent listener fails create, as
+ * with runc) and sends on that socket itself.
  */
 int cell_seccomp_send_listener(const char *listener_path, const char *state_json, int notify_fd,
                                struct cell_error *err);
