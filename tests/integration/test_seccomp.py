@@ -152,11 +152,12 @@ def test_notify_run_completes_and_agent_gets_fd(cell, bundle, agent, nnp):
     assert agent.notifications > 0
 
 
-def test_notify_state_is_creating(cell, bundle, agent):
+@pytest.mark.parametrize("nnp", [False, True])
+def test_notify_state_is_creating(cell, bundle, agent, nnp):
     """The container-process state sent with the listener fd is the one of
     a container being created, as runc sends it (status "creating")."""
     b = bundle("/bin/true")
-    b.process["noNewPrivileges"] = False
+    b.process["noNewPrivileges"] = nnp
     b.linux["seccomp"] = notify_profile(agent.path)
     p = cell.run_bundle(b, timeout=20)
     assert p.returncode == 0, p.stderr
