@@ -39,11 +39,6 @@ int cell_dmz_open(struct cell_error *err)
         return steal_fd(fd);
 }
 
-/* The layout cell-dmz reads (struct filter_header in dmz/dmz.c). */
-struct dmz_filter_header {
-        uint32_t flags, n_insns, msg_len, reserved;
-};
-
 int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *msg, size_t msg_len,
                          struct cell_error *err)
 {
@@ -56,8 +51,9 @@ int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *m
                                       "linux.seccomp.listenerPath: the state to send is %zu bytes, "
                                       "more than %d",
                                       msg_len, CELL_DMZ_MSG_MAX);
-        struct dmz_filter_header h = {flags, (uint32_t)n, (uint32_t)msg_len, 0};
-        struct iovec iov[3] = {{&h, sizeof(h)}, {(void *)insns, n * 8}, {(void *)msg, msg_len}};
+        /* The layout cell-dmz reads: struct filter_header in dmz/dmz.c. */
+        uint32_t h[3] = {flags, (uint32_t)n, (uint32_t)msg_len};
+        struct iovec iov[3] = {{h, sizeof(h)}, {(void *)insns, n * 8}, {(void *)msg, msg_len}};
         size_t total = sizeof(h) + n * 8 + msg_len;
         /* Not close-on-exec: cell-dmz, the next program, reads and closes it. */
         _cleanup_close_ int fd = memfd_create("cell-seccomp", 0);

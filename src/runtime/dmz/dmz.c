@@ -212,10 +212,9 @@ struct filter_header {
         unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
         unsigned int n_insns;
         unsigned int msg_len;
-        unsigned int reserved;
 };
-#define FILTER_MAX (16 + 4096 * 8 + 65536) /* BPF_MAXINSNS instructions, CELL_DMZ_MSG_MAX */
-static unsigned long filter[FILTER_MAX / sizeof(unsigned long)];
+#define FILTER_MAX (12 + 4096 * 8 + 65536) /* BPF_MAXINSNS instructions, CELL_DMZ_MSG_MAX */
+static unsigned long filter[(FILTER_MAX + sizeof(long) - 1) / sizeof(long)];
 static long filter_socket = -1;
 
 static void read_filter(long fd, long program, long sock, const char *path)
