@@ -146,14 +146,17 @@ class Load:
             stderr = err.read().decode(errors="replace")
         name = {"create --bundle": "create", "run --detach --bundle": "run --detach",
                 "list --format json": "list"}.get(verb, verb)
+        # exec's own errors exit 255 (as runc's), so that they differ from
+        # its process's exit status; every other verb's exit 1.
+        own_error_rc = 255 if name == "exec" else 1
         with self.lock:
             self.commands += 1
             if rc == 0:
                 self.latency.setdefault(name, []).append(elapsed)
-            elif rc == 1 and stderr.strip() and stderr.strip().endswith(":"):
+            elif rc == own_error_rc and stderr.strip() and stderr.strip().endswith(":"):
                 self.problems.append("%s: an error without its reason: %r" %
                                      (" ".join(argv), stderr))
-            elif rc == 1 and stderr.strip():
+            elif rc == own_error_rc and stderr.strip():
                 key = "%s: %s" % (name, mask(stderr.strip().splitlines()[-1], self.ids))
                 self.failures[key] = self.failures.get(key, 0) + 1
             elif rc == 128 + 9 and name == "exec" and not stderr.strip():

@@ -5,6 +5,7 @@
  * every directory it holds.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 /* How long destroy waits for killed processes to leave the cgroup. */
@@ -57,7 +59,7 @@ static unsigned v1_controllers(const struct cell_cg_host *host)
 }
 
 static void add_dir(struct cell_cgroup *cg, const struct cell_cg_mount *m, char *path,
-                    unsigned controllers)
+                    unsigned controllers, int named_levels)
 {
         cg->dirs = xreallocarray(cg->dirs, cg->n_dirs + 1, sizeof(*cg->dirs));
         cg->dirs[cg->n_dirs++] = (struct cell_cgroup_dir){
@@ -67,17 +69,30 @@ static void add_dir(struct cell_cgroup *cg, const struct cell_cg_mount *m, char 
                 .mount_point = xstrdup(m->mount_point),
                 .controllers = controllers,
                 .fd = -1,
+                .made = CELL_CG_MADE_UNKNOWN,
+                .named_levels = named_levels,
         };
+}
+
+/* Directory levels of a cleaned path: 2 for "/a/b". */
+static int path_levels(const char *path)
+{
+        int n = 0;
+        for (const char *p = path; *p; p++)
+                n += *p == '/' && p[1] != '\0';
+        return n;
 }
 
 /* Fill `cg->dirs` with the container's directory on every hierarchy it joins. */
 static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, const char *id,
                      const char *cgroups_path, struct cell_error *err)
 {
-        _cleanup_free_ char *own = NULL;
+        _cleanup_free_ char *own = NULL, *named = NULL;
         bool relative = !cgroups_path || cgroups_path[0] != '/';
         if (relative && cell_read_file("/proc/self/cgroup", &own, NULL, err) < 0)
                 return -1;
+        if (relative) /* as cell_cg_derive_path cleans it */
+                named = cell_cg_clean_path(cgroups_path && cgroups_path[0] ? cgroups_path : id);
         unsigned v1_mask = v1_controllers(host);
         for (size_t i = 0; i < host->n_mounts; i++) {
                 const struct cell_cg_mount *m = &host->mounts[i];
@@ -90,7 +105,8 @@ static int plan_dirs(struct cell_cgroup *cg, const struct cell_cg_host *host, co
                     0)
                         return -1;
                 char *path = xasprintf("%s%s", m->mount_point, inner);
-                add_dir(cg, m, path, m->v2 ? cell_cg_v2_share(v1_mask) : m->controllers);
+                add_dir(cg, m, path, m->v2 ? cell_cg_v2_share(v1_mask) : m->controllers,
+                        named ? path_levels(named) : 0);
         }
         return 0;
 }
@@ -120,28 +136,91 @@ ssize_t cell_cgroup_hierarchies(const struct cell_cgroup *cg, struct cell_cgroup
         return (ssize_t)host->n_mounts;
 }
 
-static void rollback(struct cell_cgroup *cg, const bool *created)
+static void rollback(struct cell_cgroup *cg)
 {
         for (size_t i = 0; i < cg->n_dirs; i++)
-                if (created[i])
-                        rmdir(cg->dirs[i].path);
+                if (cg->dirs[i].made > 0)
+                        cell_cg_rmdir_levels(cg->dirs[i].path, cg->dirs[i].made);
+}
+
+static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct cell_error *err)
+{
+        bool v2 = d->driver == &cell_cg_driver_v2;
+        _cleanup_free_ char *text = NULL;
+        if (cell_cg_read(d->path, v2 ? "cgroup.events" : "freezer.state", &text, err) < 0)
+                return -1;
+        /* v1 FREEZING: frozen tasks in it, or an ancestor freezing */
+        *frozen = v2 ? strstr(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
+        return 0;
+}
+
+/*
+ * Whether a frozen state can have come with the directory: it, or a parent
+ * it sits in, existed before (a frozen parent freezes what is below it).
+ * No read when cell made every level up to a root, which cannot be frozen,
+ * or up to its own cgroup, which is not while cell runs (the default path).
+ */
+static bool may_be_frozen(const struct cell_cgroup_dir *d)
+{
+        if (d->driver == &cell_cg_driver_v1 && !(d->controllers & CELL_CG_BIT(CELL_CG_FREEZER)))
+                return false;
+        int named =
+                d->named_levels ? d->named_levels : path_levels(d->path + strlen(d->mount_point));
+        return d->made < named;
+}
+
+int cell_cgroup_check_thawed(const struct cell_cgroup *cg, struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                const struct cell_cgroup_dir *d = &cg->dirs[i];
+                bool frozen = false;
+                if (!may_be_frozen(d))
+                        continue;
+                if (is_frozen_dir(d, &frozen, err) < 0)
+                        return -1;
+                if (frozen)
+                        return cell_error_set(err, 0, "cgroup %s is frozen", d->path);
+        }
+        return 0;
+}
+
+/* The directory whose cgroup.procs lists the container's processes. */
+static const struct cell_cgroup_dir *procs_dir(const struct cell_cgroup *cg)
+{
+        const struct cell_cgroup_dir *d = cell_cg_dir_for(cg, CELL_CG_FREEZER);
+        return d ? d : cg->n_dirs ? &cg->dirs[0] : NULL;
+}
+
+/* runc warns too ("container's cgroup is not empty"); 1.2 refuses. */
+static void warn_not_empty(const struct cell_cgroup *cg)
+{
+        const struct cell_cgroup_dir *d = procs_dir(cg);
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (!d || d->made != 0 || cell_cg_collect_pids(d->path, true, &pids, &n, NULL) < 0 || !n)
+                return;
+        cell_warn("container's cgroup %s is not empty: %zu process(es) found; they are not the "
+                  "container's, and cell leaves them alone",
+                  d->path, n);
 }
 
 static int create_dirs(struct cell_cgroup *cg, const struct cell_resources *r,
                        struct cell_error *err)
 {
-        _cleanup_free_ bool *created = xcalloc(cg->n_dirs ? cg->n_dirs : 1, sizeof(bool));
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct cell_cgroup_dir *d = &cg->dirs[i];
-                if (d->driver->create(d, r, &created[i], err) < 0) {
-                        rollback(cg, created);
+                if (d->driver->create(d, r, err) < 0) {
+                        rollback(cg);
                         return -1;
                 }
         }
-        if (cell_cg_apply_resources(cg, r, err) < 0) {
-                rollback(cg, created);
+        /* Before any process is placed: one placed into a frozen cgroup
+         * stops there, and create would wait for it forever. */
+        if (cell_cgroup_check_thawed(cg, err) < 0 || cell_cg_apply_resources(cg, r, err) < 0) {
+                rollback(cg);
                 return -1;
         }
+        warn_not_empty(cg);
         return 0;
 }
 
@@ -231,60 +310,20 @@ int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct 
         return 0;
 }
 
-/* The directory whose cgroup.procs lists the container's processes. */
-static const struct cell_cgroup_dir *procs_dir(const struct cell_cgroup *cg)
-{
-        const struct cell_cgroup_dir *d = cell_cg_dir_for(cg, CELL_CG_FREEZER);
-        return d ? d : cg->n_dirs ? &cg->dirs[0] : NULL;
-}
-
-static void collect_pids(const char *path, pid_t **pids, size_t *n, struct cell_error *err,
-                         int *ret)
-{
-        _cleanup_free_ pid_t *own = NULL;
-        size_t n_own;
-        if (cell_cg_read_pids(path, &own, &n_own, err) < 0) {
-                *ret = -1;
-                return;
-        }
-        *pids = xreallocarray(*pids, *n + n_own + 1, sizeof(**pids));
-        memcpy(*pids + *n, own, n_own * sizeof(*own));
-        *n += n_own;
-        _cleanup_closedir_ DIR *d = opendir(path);
-        struct dirent *de;
-        while (d && *ret == 0 && (de = readdir(d))) {
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *child = xasprintf("%s/%s", path, de->d_name);
-                collect_pids(child, pids, n, err, ret);
-        }
-}
-
 int cell_cgroup_pids(struct cell_cgroup *cg, pid_t **pids, size_t *n, struct cell_error *err)
 {
         *pids = NULL;
         *n = 0;
         const struct cell_cgroup_dir *d = procs_dir(cg);
-        int ret = 0;
-        if (d)
-                collect_pids(d->path, pids, n, err, &ret);
-        if (ret < 0) {
-                free(*pids);
-                *pids = NULL;
-                *n = 0;
-        }
-        return ret;
+        return d ? cell_cg_collect_pids(d->path, true, pids, n, err) : 0;
 }
 
-int cell_cgroup_signal_all(struct cell_cgroup *cg, int sig, struct cell_error *err)
+int cell_cgroup_signal_all(struct cell_cgroup *cg, int sig, const struct cell_cgroup_owner *owner,
+                           struct cell_error *err)
 {
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n;
-        if (cell_cgroup_pids(cg, &pids, &n, err) < 0)
+        const struct cell_cgroup_dir *d = procs_dir(cg);
+        if (d && cell_cg_signal_listed(d->path, true, sig, owner, NULL, NULL, err) < 0)
                 return -1;
-        for (size_t i = 0; i < n; i++)
-                if (kill(pids[i], sig) < 0 && errno != ESRCH)
-                        return cell_error_errno(err, "kill %d", (int)pids[i]);
         /* A frozen task acts on SIGKILL only once thawed. */
         if (sig == SIGKILL)
                 return cell_cgroup_freeze(cg, false, err);
@@ -306,51 +345,130 @@ int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_erro
 {
         *frozen = false;
         struct cell_cgroup_dir *d = cell_cg_dir_for(cg, CELL_CG_FREEZER);
-        if (!d)
-                return 0;
-        bool v2 = d->driver == &cell_cg_driver_v2;
-        _cleanup_free_ char *text = NULL;
-        if (cell_cg_read(d->path, v2 ? "cgroup.events" : "freezer.state", &text, err) < 0)
-                return -1;
-        *frozen = v2 ? strstr(text, "frozen 1") != NULL : !strncmp(text, "FROZEN", 6);
+        return d ? is_frozen_dir(d, frozen, err) : 0;
+}
+
+int cell_cgroup_evict(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                      struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct cell_cgroup_dir *d = &cg->dirs[i];
+                if (!may_be_frozen(d))
+                        continue;
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                if (cell_cg_collect_pids(d->path, true, &pids, &n, err) < 0)
+                        return -1;
+                for (size_t k = 0; k < n; k++) {
+                        char buf[24];
+                        snprintf(buf, sizeof(buf), "%d", (int)pids[k]);
+                        if (owner && !owner->owns(pids[k], owner->data))
+                                continue;
+                        if (cell_cg_write(d->mount_point, "cgroup.procs", buf, err) < 0 &&
+                            err->errnum != ESRCH)
+                                return -1;
+                }
+        }
         return 0;
 }
 
-/* Thaw and kill everything in the cgroup, all hierarchies at once where possible. */
-static void kill_everything(struct cell_cgroup *cg)
+/* Remove the directory levels cell made; `*busy` when one still holds processes. */
+static int remove_made(struct cell_cgroup_dir *d, bool *busy, struct cell_error *err)
 {
-        cell_cgroup_freeze(cg, false, NULL);
-        struct cell_cgroup_dir *v2 = cell_cg_dir_v2(cg);
-        if (v2 && v2->driver->kill_all(v2) == 1)
-                return;
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n;
-        if (cell_cgroup_pids(cg, &pids, &n, NULL) == 0)
-                for (size_t i = 0; i < n; i++)
-                        kill(pids[i], SIGKILL);
+        if (d->made == 0)
+                return 0; /* joined: someone else's */
+        int levels = d->made == CELL_CG_MADE_UNKNOWN ? 1 : d->made;
+        if (rmdir(d->path) < 0 && errno != ENOENT) {
+                if (errno != EBUSY)
+                        return cell_error_errno(err, "rmdir %s", d->path);
+                *busy = true;
+                return 0;
+        }
+        _cleanup_free_ char *parent = xstrdup(d->path);
+        *strrchr(parent, '/') = '\0';
+        cell_cg_rmdir_levels(parent, levels - 1);
+        return 0;
 }
 
-int cell_cgroup_destroy(struct cell_cgroup *cg, struct cell_error *err)
+/*
+ * SIGKILL the container's processes until none is listed: in a directory
+ * cell did not make, no rmdir waits for them, yet whoever looks next (the
+ * teardown of another container sharing it) must not find them there.
+ */
+static int kill_owned(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                      const struct timespec *deadline, struct cell_error *err)
 {
+        const struct cell_cgroup_dir *d = procs_dir(cg);
+        long sleep_ns = 1000000;
+        for (;;) {
+                size_t owned = 0;
+                if (!d ||
+                    cell_cg_signal_listed(d->path, true, SIGKILL, owner, &owned, NULL, err) < 0)
+                        return d ? -1 : 0;
+                if (!owned)
+                        return 0;
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec >= deadline->tv_sec)
+                        return cell_error_set(err, EBUSY,
+                                              "%s: %zu process(es) still running after SIGKILL",
+                                              d->path, owned);
+                nanosleep(&(struct timespec){0, sleep_ns}, NULL);
+                if (sleep_ns < 20000000)
+                        sleep_ns *= 2;
+        }
+}
+
+/* The slow way, once the container's processes are gone. */
+static int remove_busy(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                       const struct timespec *deadline, struct cell_error *err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct cell_cgroup_dir *d = &cg->dirs[i];
+                if (d->made == 0)
+                        continue;
+                size_t others = 0;
+                int r = cell_cg_remove_dir(d->path, deadline, owner, &others, err);
+                if (r < 0)
+                        return cell_error_prefix(err, "remove cgroup");
+                if (r == 1) {
+                        cell_warn("cgroup %s left in place: it holds %zu process(es) that are "
+                                  "not the container's",
+                                  d->path, others);
+                        continue;
+                }
+                bool busy = false;
+                if (remove_made(d, &busy, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int cell_cgroup_destroy(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                        struct cell_error *err)
+{
+        /* The usual case costs one rmdir per hierarchy: the container is
+         * gone and the directories are cell's.  A directory joined must be
+         * looked into: the container's processes there are not in the way
+         * of any rmdir, yet they must go. */
         bool busy = false;
         for (size_t i = 0; i < cg->n_dirs; i++) {
-                const char *path = cg->dirs[i].path;
-                if (rmdir(path) < 0 && errno != ENOENT) {
-                        if (errno != EBUSY)
-                                return cell_error_errno(err, "rmdir %s", path);
-                        busy = true;
-                }
+                busy |= cg->dirs[i].made == 0;
+                if (remove_made(&cg->dirs[i], &busy, err) < 0)
+                        return -1;
         }
         if (!busy)
                 return 0;
-        kill_everything(cg);
+        /* Frozen by `pause`; a directory cell joined may be frozen by its owner. */
+        const struct cell_cgroup_dir *freezer = cell_cg_dir_for(cg, CELL_CG_FREEZER);
+        if (freezer && freezer->made != 0)
+                cell_cgroup_freeze(cg, false, NULL);
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += DESTROY_TIMEOUT_SEC;
-        for (size_t i = 0; i < cg->n_dirs; i++)
-                if (cell_cg_remove_dir(cg->dirs[i].path, &deadline, err) < 0)
-                        return cell_error_prefix(err, "remove cgroup");
-        return 0;
+        if (kill_owned(cg, owner, &deadline, err) < 0)
+                return cell_error_prefix(err, "remove cgroup");
+        return remove_busy(cg, owner, &deadline, err);
 }
 
 void cell_cgroup_free(struct cell_cgroup *cg)

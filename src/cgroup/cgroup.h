@@ -68,9 +68,15 @@ int cell_cgroup_create(enum cell_cgroup_manager manager, const char *id,
  * cgroup will be before making it (the runtime saves the handle in the
  * container's state first, so that a create killed half-way leaves nothing
  * `delete --force` cannot find).  plan computes every directory and creates
- * nothing; cell_cgroup_to_string() of the plan is already final.  realize
- * creates them and applies the resources; on failure it removes what it
- * created (a directory that existed before is joined and left alone).
+ * nothing; cell_cgroup_to_string() of the plan names every directory,
+ * but only that of the realized handle says which ones cell made (save it
+ * again).  realize creates them and applies the resources; on failure it
+ * removes what it created (a directory that existed before is joined and
+ * left alone).  It fails when the cgroup is frozen (a process placed there
+ * would stop before it could report: "cgroup /sys/fs/cgroup/freezer/x is
+ * frozen"), and warns (cell_warn) when an existing directory already holds
+ * processes: they are not the container's, and nothing cell does to the
+ * container's processes reaches them.
  */
 int cell_cgroup_plan(enum cell_cgroup_manager manager, const char *id, const struct cell_spec *spec,
                      struct cell_cgroup **out, struct cell_error *err);
@@ -131,18 +137,40 @@ ssize_t cell_cgroup_hierarchies(const struct cell_cgroup *cg, struct cell_cgroup
 char *cell_cgroup_to_string(const struct cell_cgroup *cg);
 int cell_cgroup_from_string(const char *s, struct cell_cgroup **out, struct cell_error *err);
 
-/* Send `sig` to every process in the container's cgroup (kill --all). */
-int cell_cgroup_signal_all(struct cell_cgroup *cg, int sig, struct cell_error *err);
+/*
+ * Which of the processes listed in the container's cgroup are the
+ * container's own.  A cgroup may be shared: processes were there before
+ * create (a parent such as /kubepods given as cgroupsPath), or another
+ * container was given the same path; cell never signals those.  `owns` is
+ * called with the pid of a live process (the caller holds a pidfd of it).
+ */
+struct cell_cgroup_owner {
+        bool (*owns)(pid_t pid, void *data);
+        void *data;
+};
+
+/*
+ * Send `sig` to every process in the container's cgroup that `owner` says
+ * is the container's (kill --all); `owner` NULL: every process there.
+ */
+int cell_cgroup_signal_all(struct cell_cgroup *cg, int sig, const struct cell_cgroup_owner *owner,
+                           struct cell_error *err);
 
 /* Pids in the container's cgroup.  `*pids` is malloc'd; caller frees. */
 int cell_cgroup_pids(struct cell_cgroup *cg, pid_t **pids, size_t *n, struct cell_error *err);
 
 /*
- * Kill whatever is left (thawing a frozen cgroup first), wait until it is
- * empty, and remove the cgroup on every hierarchy.  Idempotent: a missing
- * cgroup is not an error.
+ * The end of the container's cgroup: SIGKILL what is left of the
+ * container's own processes (`owner`, as in cell_cgroup_signal_all; a
+ * freezer cgroup cell made is thawed first, one it joined is not: its
+ * owner froze it), wait until they are gone, and remove the
+ * directories cell made on every hierarchy (the levels it created, leaf
+ * up).  A directory that existed before create is left in place, and so is
+ * one that still holds processes that are not the container's (with a
+ * warning).  Idempotent: a missing cgroup is not an error.
  */
-int cell_cgroup_destroy(struct cell_cgroup *cg, struct cell_error *err);
+int cell_cgroup_destroy(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                        struct cell_error *err);
 
 void cell_cgroup_free(struct cell_cgroup *cg);
 
@@ -155,6 +183,20 @@ void cell_cgroup_free(struct cell_cgroup *cg);
 int cell_cgroup_freeze(struct cell_cgroup *cg, bool frozen, struct cell_error *err);
 /* Whether the container's cgroup is frozen (for the state "paused"). */
 int cell_cgroup_is_frozen(struct cell_cgroup *cg, bool *frozen, struct cell_error *err);
+/*
+ * Fails with "cgroup DIR is frozen" when a directory of the handle is (v1
+ * freezer.state FROZEN or FREEZING, v2 cgroup.events "frozen 1"; a frozen
+ * parent freezes it too).  Directories cell made from a root up are not read.
+ */
+int cell_cgroup_check_thawed(const struct cell_cgroup *cg, struct cell_error *err);
+/*
+ * Move the container's processes (`owner`, NULL: all) out of a cgroup that
+ * someone else froze, to the root of its hierarchy, which cannot be frozen:
+ * a frozen process acts on SIGKILL only once thawed, and thawing a cgroup
+ * cell did not freeze is not cell's to do.
+ */
+int cell_cgroup_evict(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
+                      struct cell_error *err);
 
 /*
  * Apply `r` to a live cgroup (`update`): only the fields set in `r` are

@@ -119,8 +119,8 @@ struct cell_cgroup_dir;
 /* Per-hierarchy-kind operations (v1.c, v2.c). */
 struct cell_cgroup_driver {
         const char *name; /* "v1", "v2" */
-        /* mkdir the directory (and missing parents); `*created` when it did not exist. */
-        int (*create)(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+        /* mkdir the directory and missing parents (cell_cg_mkdir: sets `made`). */
+        int (*create)(struct cell_cgroup_dir *d, const struct cell_resources *r,
                       struct cell_error *err);
         /* Make the controllers of `mask` usable in the directory (v2: subtree_control). */
         int (*enable)(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err);
@@ -129,9 +129,6 @@ struct cell_cgroup_driver {
         int (*enter_self)(struct cell_cgroup_dir *d, struct cell_error *err);
         /* Freeze or thaw, waiting until the kernel reports the new state. */
         int (*freeze)(struct cell_cgroup_dir *d, bool frozen, struct cell_error *err);
-        /* Kill everything below the directory at once if the kernel can (v2 cgroup.kill); 1 = done.
-         */
-        int (*kill_all)(struct cell_cgroup_dir *d);
 };
 
 extern const struct cell_cgroup_driver cell_cg_driver_v1;
@@ -144,7 +141,20 @@ struct cell_cgroup_dir {
         char *mount_point;    /* of its hierarchy */
         unsigned controllers; /* controllers this directory is used for */
         int fd;               /* v2: O_DIRECTORY fd (clone3); else -1 */
+        /* How many levels of `path`, from the leaf up, cell created: 0 when
+         * it joined an existing directory (someone else's: never removed),
+         * 2 for "a/b" when neither existed.  CELL_CG_MADE_UNKNOWN in a handle
+         * saved before its directories were made, or by an older cell: the
+         * leaf is removed, as those did, but nothing it holds is killed
+         * unless the container owns it. */
+        int made;
+        /* Relative cgroupsPath: how many levels of `path` it names, below
+         * cell's own cgroup (or its parent on v2); the levels above hold
+         * cell itself, so they are not frozen.  0: absolute, all named. */
+        int named_levels;
 };
+
+#define CELL_CG_MADE_UNKNOWN (-1)
 
 struct cell_cgroup {
         enum cell_cgroup_mode mode;
@@ -159,6 +169,9 @@ struct cell_cgroup_dir *cell_cg_dir_v2(const struct cell_cgroup *cg);
 
 /* Read the pids of <dir>/cgroup.procs.  A missing directory gives 0 pids. */
 int cell_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct cell_error *err);
+/* The same for `path` and, with `recursive`, every directory below it.  `*pids` is malloc'd. */
+int cell_cg_collect_pids(const char *path, bool recursive, pid_t **pids, size_t *n,
+                         struct cell_error *err);
 
 /* Write `value` to <dir>/<file>; the error names the full path. */
 int cell_cg_write(const char *dir, const char *file, const char *value, struct cell_error *err);
@@ -175,6 +188,10 @@ struct cell_cg_write {
         char *file, *value;
         char *alt_file, *alt_value; /* written instead when `file` does not exist; may be NULL */
         bool optional;              /* a missing file is no error (nothing to do there) */
+        /* Refused with EINVAL: write the next one, then this one again (two
+         * values the kernel checks against each other, as cpu.rt_period_us
+         * against cpu.rt_runtime_us, whose order depends on the live values). */
+        bool swap_on_einval;
 };
 
 struct cell_cg_plan {
@@ -257,7 +274,37 @@ size_t cell_cg_device_rules(const struct cell_resources *r, struct cell_device_r
 int cell_cg_apply_resources(struct cell_cgroup *cg, const struct cell_resources *r,
                             struct cell_error *err);
 
-/* Remove one cgroup directory: kill what is inside (and below), wait, rmdir. */
-int cell_cg_remove_dir(const char *path, const struct timespec *deadline, struct cell_error *err);
+/*
+ * mkdir d->path and every missing parent below the mount point, top down,
+ * setting d->made.  `init` (may be NULL) runs on each new directory with
+ * `r` for the leaf and NULL for a parent (v1 cpuset: copy the parent's
+ * values); on failure every directory made here is removed again.
+ */
+typedef int (*cell_cg_init_fn)(const char *path, const struct cell_resources *r,
+                               struct cell_error *err);
+int cell_cg_mkdir(struct cell_cgroup_dir *d, cell_cg_init_fn init, const struct cell_resources *r,
+                  struct cell_error *err);
+/* rmdir `path` and then its parents, `levels` directories in all; stops at the first that fails. */
+void cell_cg_rmdir_levels(const char *path, int levels);
+
+/*
+ * Send `sig` to every process listed in <path>/cgroup.procs (and below
+ * with `recursive`) that `owner` says is the container's (all of them when
+ * `owner` is NULL), through a pidfd so that a pid reused meanwhile is not
+ * hit.  `*owned` and `*others` (may be NULL) count the processes.
+ */
+int cell_cg_signal_listed(const char *path, bool recursive, int sig,
+                          const struct cell_cgroup_owner *owner, size_t *owned, size_t *others,
+                          struct cell_error *err);
+
+/*
+ * Remove one cgroup directory cell made, and the directories below it:
+ * SIGKILL the container's processes in them, wait (until `deadline`), rmdir.
+ * Returns 0 when it is gone, 1 when it is left in place because it holds
+ * processes that are not the container's (`*others` of them), -1 on error.
+ */
+int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
+                       const struct cell_cgroup_owner *owner, size_t *others,
+                       struct cell_error *err);
 
 #endif

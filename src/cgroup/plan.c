@@ -136,6 +136,29 @@ static int write_one(const struct cell_cgroup *cg, const struct cell_cg_write *w
         return 0;
 }
 
+/*
+ * Writes i and i+1, in the other order when the kernel refuses i with
+ * EINVAL (runc's way with the real-time period and runtime).  Returns how
+ * many writes were done, or -1.
+ */
+static int write_pair(const struct cell_cgroup *cg, const struct cell_cg_plan *plan, size_t i,
+                      int *fd, const struct cell_cg_write **last, struct cell_error *err)
+{
+        struct cell_error first;
+        cell_error_clear(&first);
+        if (write_one(cg, &plan->writes[i], fd, last, &first) == 0)
+                return 1;
+        if (first.errnum != EINVAL) {
+                if (err)
+                        *err = first;
+                return -1;
+        }
+        if (write_one(cg, &plan->writes[i + 1], fd, last, err) < 0 ||
+            write_one(cg, &plan->writes[i], fd, last, err) < 0)
+                return -1;
+        return 2;
+}
+
 int cell_cg_plan_execute(struct cell_cgroup *cg, const struct cell_cg_plan *plan,
                          struct cell_error *err)
 {
@@ -143,9 +166,15 @@ int cell_cg_plan_execute(struct cell_cgroup *cg, const struct cell_cg_plan *plan
                 return -1;
         _cleanup_close_ int fd = -1;
         const struct cell_cg_write *last = NULL;
-        for (size_t i = 0; i < plan->n; i++) {
-                if (write_one(cg, &plan->writes[i], &fd, &last, err) < 0)
+        for (size_t i = 0; i < plan->n;) {
+                int done = 1;
+                if (plan->writes[i].swap_on_einval && i + 1 < plan->n)
+                        done = write_pair(cg, plan, i, &fd, &last, err);
+                else if (write_one(cg, &plan->writes[i], &fd, &last, err) < 0)
+                        done = -1;
+                if (done < 0)
                         return -1;
+                i += (size_t)done;
         }
         return 0;
 }

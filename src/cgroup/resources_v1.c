@@ -9,12 +9,17 @@
 #include <string.h>
 
 #include "cgroup/internal.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 #define F(x) "linux.resources." x
 
+/*
+ * `swap_optional`: the swap write is one we implied (see below), skipped
+ * where the kernel has no swap accounting (no memory.memsw.* files).
+ */
 static void add_swap_and_limit(struct cell_cg_plan *p, size_t dir, int64_t limit, int64_t swap,
-                               const struct cell_cg_current *cur)
+                               bool swap_optional, const struct cell_cg_current *cur)
 {
         /*
          * The kernel keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes
@@ -24,15 +29,19 @@ static void add_swap_and_limit(struct cell_cg_plan *p, size_t dir, int64_t limit
         uint64_t cur_limit =
                 cur && cur->memory_limit >= 0 ? (uint64_t)cur->memory_limit : UINT64_MAX;
         bool swap_first = swap == -1 || (swap > 0 && cur_limit < (uint64_t)swap);
-        if (swap && swap_first)
+        if (swap && swap_first) {
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
                                  "memory.memsw.limit_in_bytes", "%" PRId64, swap);
+                p->writes[p->n - 1].optional = swap_optional;
+        }
         if (limit)
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.limit"), "memory.limit_in_bytes",
                                  "%" PRId64, limit);
-        if (swap && !swap_first)
+        if (swap && !swap_first) {
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
                                  "memory.memsw.limit_in_bytes", "%" PRId64, swap);
+                p->writes[p->n - 1].optional = swap_optional;
+        }
 }
 
 static int check_before_update(const struct cell_resources *r, const struct cell_cg_current *cur,
@@ -55,14 +64,11 @@ int cell_cg_v1_memory(struct cell_cg_plan *p, size_t dir, const struct cell_reso
         if (check_before_update(r, cur, err) < 0)
                 return -1;
         int64_t limit = m->has_limit ? m->limit : 0, swap = m->has_swap ? m->swap : 0;
-        /* Unlimited memory means unlimited memory+swap, where swap accounting exists. */
+        /* Unlimited memory means unlimited memory+swap, where swap accounting
+         * exists (runc).  It is a raise: memsw before the limit, or the
+         * kernel refuses a limit above a memsw limit already in place. */
         bool implied_swap = limit == -1 && swap == 0;
-        add_swap_and_limit(p, dir, limit, implied_swap ? 0 : swap, cur);
-        if (implied_swap) {
-                cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.swap"),
-                                 "memory.memsw.limit_in_bytes", "-1");
-                p->writes[p->n - 1].optional = true;
-        }
+        add_swap_and_limit(p, dir, limit, implied_swap ? -1 : swap, implied_swap, cur);
         if (m->has_reservation && m->reservation)
                 cell_cg_plan_add(p, dir, CELL_CG_MEMORY, F("memory.reservation"),
                                  "memory.soft_limit_in_bytes", "%" PRId64, m->reservation);
@@ -96,11 +102,17 @@ int cell_cg_v1_cpu(struct cell_cg_plan *p, size_t dir, const struct cell_resourc
         (void)cur;
         (void)err;
         const __typeof__(r->cpu) *c = &r->cpu;
-        /* Real-time budgets first: a task with an RT policy cannot join a group without one. */
-        if (c->has_realtime_period && c->realtime_period)
+        /* Real-time budgets first: a task with an RT policy cannot join a group without one.
+         * The kernel keeps runtime <= period: a period below the live runtime
+         * is refused until the runtime has shrunk (runc: period first, on
+         * EINVAL runtime then period). */
+        bool rt_runtime = c->has_realtime_runtime && c->realtime_runtime;
+        if (c->has_realtime_period && c->realtime_period) {
                 cell_cg_plan_add(p, dir, CELL_CG_CPU, F("cpu.realtimePeriod"), "cpu.rt_period_us",
                                  "%" PRIu64, c->realtime_period);
-        if (c->has_realtime_runtime && c->realtime_runtime)
+                p->writes[p->n - 1].swap_on_einval = rt_runtime;
+        }
+        if (rt_runtime)
                 cell_cg_plan_add(p, dir, CELL_CG_CPU, F("cpu.realtimeRuntime"), "cpu.rt_runtime_us",
                                  "%" PRId64, c->realtime_runtime);
         if (c->has_shares && c->shares)
@@ -222,18 +234,40 @@ int cell_cg_v1_blkio(struct cell_cg_plan *p, size_t dir, const struct cell_resou
         return 0;
 }
 
-/* "2MB" -> hugetlb.2MB.<suffix>; a page size with a '/' would escape the directory. */
+/*
+ * A page size as the kernel names them in hugetlb.<size>.* and as runc
+ * takes them (verbatim into the file name): a whole number and one of KB,
+ * MB, GB, TB, PB, as "2MB" or "1GB" (runc formats /sys/kernel/mm/hugepages'
+ * sizes the same way).  "2MiB", "2M" or "2048kB" name no file.
+ */
+static bool hugetlb_size_name(const char *s)
+{
+        static const char *const units[] = {"KB", "MB", "GB", "TB", "PB"};
+        size_t digits = strspn(s, "0123456789");
+        if (digits == 0 || s[0] == '0')
+                return false;
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(units); i++)
+                if (strcmp(s + digits, units[i]) == 0)
+                        return true;
+        return false;
+}
+
+#define HUGETLB_SIZE_HINT                                                                          \
+        "is not a huge page size as the kernel names them, such as \"2MB\" or \"1GB\""
+
+/* "2MB" -> hugetlb.2MB.<suffix>. */
 static int add_hugetlb(struct cell_cg_plan *p, size_t dir, const struct cell_resources *r,
                        const char *suffix, struct cell_error *err)
 {
         for (size_t i = 0; i < r->n_hugepage_limits; i++) {
                 const struct cell_hugepage_limit *h = &r->hugepage_limits[i];
-                if (!h->page_size || !h->page_size[0] || strchr(h->page_size, '/'))
+                const char *size = h->page_size ? h->page_size : "";
+                if (!hugetlb_size_name(size))
                         return cell_error_set(err, EINVAL,
-                                              F("hugepageLimits") ": bad page size '%s'",
-                                              h->page_size ? h->page_size : "");
+                                              F("hugepageLimits[%zu].pageSize") ": \"%s\" %s", i,
+                                              size, HUGETLB_SIZE_HINT);
                 char file[64];
-                snprintf(file, sizeof(file), "hugetlb.%s.%s", h->page_size, suffix);
+                snprintf(file, sizeof(file), "hugetlb.%s.%s", size, suffix);
                 cell_cg_plan_add(p, dir, CELL_CG_HUGETLB, F("hugepageLimits"), file, "%" PRIu64,
                                  h->limit);
         }

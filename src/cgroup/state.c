@@ -4,7 +4,11 @@
  * a later process finds every directory without the spec:
  *
  *   {"mode":"hybrid","dirs":[{"key":"memory","mount":"/sys/fs/cgroup/memory",
- *     "path":"/sys/fs/cgroup/memory/x"}, ..., {"key":"","v2":true,...}]}
+ *     "path":"/sys/fs/cgroup/memory/x","made":1}, ..., {"key":"","v2":true,...}]}
+ *
+ * "made": how many levels of "path", leaf up, cell created (0: it joined a
+ * directory that existed).  Absent in a plan saved before the directories
+ * were made and in state of older builds: unknown (CELL_CG_MADE_UNKNOWN).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +40,8 @@ char *cell_cgroup_to_string(const struct cell_cgroup *cg)
                 json_object_object_add(o, "path", json_object_new_string(d->path));
                 if (d->driver == &cell_cg_driver_v2)
                         json_object_object_add(o, "v2", json_object_new_boolean(1));
+                if (d->made != CELL_CG_MADE_UNKNOWN)
+                        json_object_object_add(o, "made", json_object_new_int(d->made));
                 json_object_array_add(dirs, o);
         }
         json_object_object_add(root, "dirs", dirs);
@@ -65,8 +71,17 @@ static int load_dir(struct cell_cgroup *cg, json_object *o, struct cell_error *e
 {
         const char *key = get_string(o, "key"), *mount = get_string(o, "mount");
         const char *path = get_string(o, "path");
-        json_object *v2_flag;
+        json_object *v2_flag, *made_v;
         bool v2 = json_object_object_get_ex(o, "v2", &v2_flag) && json_object_get_boolean(v2_flag);
+        int made = CELL_CG_MADE_UNKNOWN;
+        if (json_object_object_get_ex(o, "made", &made_v)) {
+                if (!json_object_is_type(made_v, json_type_int))
+                        return cell_error_set(err, 0, "cgroup state: \"made\" is not a number");
+                int64_t m = json_object_get_int64(made_v);
+                if (m < 0 || m > 4096)
+                        return cell_error_set(err, 0, "cgroup state: \"made\" out of range");
+                made = (int)m;
+        }
         if (!key || !mount || !path || path[0] != '/')
                 return cell_error_set(err, 0, "cgroup state: bad directory entry");
         cg->dirs = xreallocarray(cg->dirs, cg->n_dirs + 1, sizeof(*cg->dirs));
@@ -77,6 +92,8 @@ static int load_dir(struct cell_cgroup *cg, json_object *o, struct cell_error *e
                 .mount_point = xstrdup(mount),
                 .controllers = v2 ? 0 : cell_cg_controller_mask(key, false),
                 .fd = -1,
+                .made = made,
+                .named_levels = 0,
         };
         return 0;
 }

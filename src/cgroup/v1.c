@@ -16,8 +16,40 @@
  * the parent has cgroup.clone_children), and the kernel refuses to move a
  * process into it (ENOSPC).  runc copies the parent's values; so do we, but
  * only for the values the spec does not set itself (the resource plan writes
- * those right after), to keep it to two reads and two writes at most.
+ * those right after).  The parent is read either way: a value the spec sets
+ * must lie within the parent's, which must then not be empty.
  */
+static bool cpuset_empty(const char *value)
+{
+        return value[strspn(value, " \n")] == '\0';
+}
+
+/*
+ * `file` of `dir`, filled first when empty: a directory someone else
+ * created (a pre-made parent in cgroupsPath) may never have been given
+ * cpus or mems.  As runc's ensureParent, each empty ancestor gets the value
+ * of the nearest one that has it, top down (a child's set must lie within
+ * its parent's).  The hierarchy's root is never empty, which ends the walk.
+ */
+static int cpuset_filled(const char *dir, const char *file, char **value, struct cell_error *err)
+{
+        if (cell_cg_read(dir, file, value, err) < 0)
+                return -1;
+        if (!cpuset_empty(*value))
+                return 0;
+        free(*value);
+        *value = NULL;
+        _cleanup_free_ char *parent = xstrdup(dir);
+        char *slash = strrchr(parent, '/');
+        if (!slash || slash == parent)
+                return cell_error_set(err, ENOSPC, "%s/%s: empty, and no parent to take it from",
+                                      dir, file);
+        *slash = '\0';
+        if (cpuset_filled(parent, file, value, err) < 0)
+                return -1;
+        return cell_cg_write(dir, file, *value, err);
+}
+
 static int cpuset_copy_from_parent(const char *path, const struct cell_resources *r,
                                    struct cell_error *err)
 {
@@ -26,60 +58,21 @@ static int cpuset_copy_from_parent(const char *path, const struct cell_resources
         _cleanup_free_ char *parent = xstrdup(path);
         *strrchr(parent, '/') = '\0';
         for (size_t i = 0; i < CELL_ARRAY_SIZE(files); i++) {
-                if (from_spec[i] && from_spec[i][0])
-                        continue;
                 _cleanup_free_ char *value = NULL;
-                if (cell_cg_read(parent, files[i], &value, err) < 0 ||
+                if (cpuset_filled(parent, files[i], &value, err) < 0)
+                        return -1;
+                if (!(from_spec[i] && from_spec[i][0]) &&
                     cell_cg_write(path, files[i], value, err) < 0)
                         return -1;
         }
         return 0;
 }
 
-static int mkdir_one(const char *path, bool cpuset, const struct cell_resources *r, bool *created,
-                     struct cell_error *err)
-{
-        *created = false;
-        if (mkdir(path, 0755) < 0)
-                return errno == EEXIST ? 0 : -1;
-        *created = true;
-        if (cpuset && cpuset_copy_from_parent(path, r, err) < 0) {
-                rmdir(path);
-                return -2;
-        }
-        return 0;
-}
-
-/* mkdir each missing component below the mount point, top down. */
-static int mkdir_parents(struct cell_cgroup_dir *d, bool cpuset, struct cell_error *err)
-{
-        _cleanup_free_ char *copy = xstrdup(d->path);
-        for (char *p = copy + strlen(d->mount_point) + 1; (p = strchr(p, '/')); p++) {
-                *p = '\0';
-                bool created;
-                int r = mkdir_one(copy, cpuset, NULL, &created, err);
-                if (r == -1)
-                        return cell_error_errno(err, "mkdir %s", copy);
-                if (r < 0)
-                        return -1;
-                *p = '/';
-        }
-        return 0;
-}
-
-static int v1_create(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+static int v1_create(struct cell_cgroup_dir *d, const struct cell_resources *r,
                      struct cell_error *err)
 {
         bool cpuset = d->controllers & CELL_CG_BIT(CELL_CG_CPUSET);
-        int ret = mkdir_one(d->path, cpuset, r, created, err);
-        if (ret == -1 && errno == ENOENT) {
-                if (mkdir_parents(d, cpuset, err) < 0)
-                        return -1;
-                ret = mkdir_one(d->path, cpuset, r, created, err);
-        }
-        if (ret == -1)
-                return cell_error_errno(err, "mkdir %s", d->path);
-        return ret < 0 ? -1 : 0;
+        return cell_cg_mkdir(d, cpuset ? cpuset_copy_from_parent : NULL, r, err);
 }
 
 static int v1_enable(struct cell_cgroup_dir *d, unsigned mask, struct cell_error *err)
@@ -135,12 +128,6 @@ static int v1_freeze(struct cell_cgroup_dir *d, bool frozen, struct cell_error *
         return cell_error_set(err, ETIMEDOUT, "freeze %s", d->path);
 }
 
-static int v1_kill_all(struct cell_cgroup_dir *d)
-{
-        (void)d;
-        return 0;
-}
-
 const struct cell_cgroup_driver cell_cg_driver_v1 = {
         .name = "v1",
         .create = v1_create,
@@ -148,5 +135,4 @@ const struct cell_cgroup_driver cell_cg_driver_v1 = {
         .enter = v1_enter,
         .enter_self = v1_enter_self,
         .freeze = v1_freeze,
-        .kill_all = v1_kill_all,
 };

@@ -13,26 +13,18 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-static int v2_create(struct cell_cgroup_dir *d, const struct cell_resources *r, bool *created,
+static int v2_create(struct cell_cgroup_dir *d, const struct cell_resources *r,
                      struct cell_error *err)
 {
         (void)r;
-        *created = false;
-        if (mkdir(d->path, 0755) == 0) {
-                *created = true;
-        } else if (errno == ENOENT) {
-                if (cell_mkdir_p(d->path, 0755, err) < 0)
-                        return -1;
-                *created = true;
-        } else if (errno != EEXIST) {
-                return cell_error_errno(err, "mkdir %s", d->path);
-        }
+        if (cell_cg_mkdir(d, NULL, NULL, err) < 0)
+                return -1;
         /* For clone3(CLONE_INTO_CGROUP) and for writes relative to it. */
         d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (d->fd < 0) {
                 cell_error_errno(err, "open %s", d->path);
-                if (*created)
-                        rmdir(d->path);
+                cell_cg_rmdir_levels(d->path, d->made);
+                d->made = 0;
                 return -1;
         }
         return 0;
@@ -124,12 +116,6 @@ static int v2_freeze(struct cell_cgroup_dir *d, bool frozen, struct cell_error *
         return cell_error_set(err, ETIMEDOUT, "%s %s", frozen ? "freeze" : "thaw", d->path);
 }
 
-/* cgroup.kill (Linux 5.14) SIGKILLs the whole subtree, frozen or not, in one write. */
-static int v2_kill_all(struct cell_cgroup_dir *d)
-{
-        return cell_cg_write(d->path, "cgroup.kill", "1", NULL) == 0;
-}
-
 const struct cell_cgroup_driver cell_cg_driver_v2 = {
         .name = "v2",
         .create = v2_create,
@@ -137,5 +123,4 @@ const struct cell_cgroup_driver cell_cg_driver_v2 = {
         .enter = v2_enter,
         .enter_self = v2_enter_self,
         .freeze = v2_freeze,
-        .kill_all = v2_kill_all,
 };

@@ -2,6 +2,14 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 
+/*
+ * exec's own failures (no such container, a paused or stopped one, a
+ * command that cannot be run, a --pid-file that cannot be written) exit
+ * 255, as runc's do: with 1 a caller could not tell them from the process
+ * exiting 1.  Usage errors stay 1, as runc's.
+ */
+#define EXEC_FAILED 255
+
 static int exec_main(struct cli_context *ctx, int argc, char **argv)
 {
         struct cli_exec_args args;
@@ -12,8 +20,10 @@ static int exec_main(struct cli_context *ctx, int argc, char **argv)
                 status = cli_fail(&err);
         else if (args.help)
                 status = cli_verb_help(ctx);
-        else if (cell_container_exec(&ctx->rt, args.id, &args.opts, &status, &err) < 0)
-                status = cli_fail(&err);
+        else if (cell_container_exec(&ctx->rt, args.id, &args.opts, &status, &err) < 0) {
+                cli_fail(&err);
+                status = EXEC_FAILED;
+        }
         cli_exec_args_release(&args);
         return status;
 }
@@ -27,7 +37,8 @@ const struct cli_verb cli_verb_exec = {
                  "\n"
                  "Run a process in the container ID, in all of its namespaces and its\n"
                  "cgroup, under its seccomp profile.  In the foreground, forward signals,\n"
-                 "wait and exit with the process' status (128+N after signal N).\n"
+                 "wait and exit with the process' status (128+N after signal N); exit\n"
+                 "255 when the process could not be run.\n"
                  "\n"
                  "Options:\n"
                  "  -p, --process FILE        runtime-spec process object (- for stdin)\n"

@@ -26,9 +26,9 @@ static const struct option exec_options[] = {
         {"additional-gids", required_argument, NULL, 'g'},
         {"cap", required_argument, NULL, 'c'},
         {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
-        /* runc's, for AppArmor/SELinux/cgroup sub-paths: accepted, not applied */
-        {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
-        {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
+        {"apparmor", required_argument, NULL, OPT_APPARMOR},
+        {"process-label", required_argument, NULL, OPT_PROCESS_LABEL},
+        /* runc's, for cgroup sub-paths: accepted, not applied */
         {"cgroup", required_argument, NULL, OPT_IGNORED_ARG},
         {"ignore-paused", no_argument, NULL, OPT_NO_SUBREAPER},
         {"help", no_argument, NULL, 'h'},
@@ -81,6 +81,12 @@ static int handle_exec(int opt, const char *arg, void *data, struct cell_error *
                 return 0;
         case OPT_NO_NEW_PRIVS:
                 o->no_new_privs = true;
+                return 0;
+        case OPT_APPARMOR:
+                o->apparmor = arg;
+                return 0;
+        case OPT_PROCESS_LABEL:
+                o->process_label = arg;
                 return 0;
         case OPT_IGNORED_ARG:
         case OPT_NO_SUBREAPER:

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "cgroup/cgroup.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -26,6 +27,18 @@ static int write_new_config(const char *bundle, const char *json, struct cell_er
         return 0;
 }
 
+/*
+ * runc adds a cgroup namespace to its spec only on a pure cgroup v2 host;
+ * doing it on v1 or hybrid hosts too made configs that merge runc's spec
+ * with ours fail with "duplicate namespace".  A host whose layout cannot
+ * be read gets none, as on v1.
+ */
+static bool host_is_cgroup_v2(void)
+{
+        enum cell_cgroup_mode mode;
+        return cell_cgroup_detect(&mode, NULL) == 0 && mode == CELL_CGROUP_MODE_V2;
+}
+
 static int spec_main(struct cli_context *ctx, int argc, char **argv)
 {
         struct cli_spec_args args;
@@ -35,7 +48,7 @@ static int spec_main(struct cli_context *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (args.help)
                 return cli_verb_help(ctx);
-        _cleanup_free_ char *json = cell_spec_default_json(args.rootless);
+        _cleanup_free_ char *json = cell_spec_default_json(args.rootless, host_is_cgroup_v2());
         if (write_new_config(args.bundle, json, &err) < 0)
                 return cli_fail(&err);
         return 0;

@@ -146,22 +146,25 @@ static json_object *id_mapping(unsigned host_id)
         return maps;
 }
 
-static json_object *default_namespaces(bool rootless)
+static json_object *default_namespaces(bool rootless, bool cgroup_ns)
 {
-        static const char *const normal[] = {"pid",   "network", "ipc", "uts",
-                                             "mount", "cgroup",  NULL};
-        static const char *const rootless_ns[] = {"pid",    "ipc",  "uts", "mount",
-                                                  "cgroup", "user", NULL};
+        static const char *const normal[] = {"pid", "network", "ipc", "uts", "mount", NULL};
+        static const char *const rootless_ns[] = {"pid", "ipc", "uts", "mount", "user", NULL};
         json_object *a = json_object_new_array();
         for (const char *const *t = rootless ? rootless_ns : normal; *t; t++) {
                 json_object *ns = json_object_new_object();
                 add(ns, "type", json_object_new_string(*t));
                 json_object_array_add(a, ns);
         }
+        if (cgroup_ns) {
+                json_object *ns = json_object_new_object();
+                add(ns, "type", json_object_new_string("cgroup"));
+                json_object_array_add(a, ns);
+        }
         return a;
 }
 
-static json_object *default_linux(bool rootless)
+static json_object *default_linux(bool rootless, bool cgroup_ns)
 {
         json_object *l = json_object_new_object();
         if (rootless) {
@@ -176,13 +179,13 @@ static json_object *default_linux(bool rootless)
                 add(res, "devices", devs);
                 add(l, "resources", res);
         }
-        add(l, "namespaces", default_namespaces(rootless));
+        add(l, "namespaces", default_namespaces(rootless, cgroup_ns));
         add(l, "maskedPaths", string_array(masked_paths));
         add(l, "readonlyPaths", string_array(readonly_paths));
         return l;
 }
 
-char *cell_spec_default_json(bool rootless)
+char *cell_spec_default_json(bool rootless, bool cgroup_ns)
 {
         json_object *doc = json_object_new_object(), *root = json_object_new_object();
         add(doc, "ociVersion", json_object_new_string(DEFAULT_OCI_VERSION));
@@ -192,7 +195,7 @@ char *cell_spec_default_json(bool rootless)
         add(doc, "root", root);
         add(doc, "hostname", json_object_new_string("cell"));
         add(doc, "mounts", default_mounts_array(rootless));
-        add(doc, "linux", default_linux(rootless));
+        add(doc, "linux", default_linux(rootless, cgroup_ns));
         char *text = xstrdup(json_object_to_json_string_ext(
                 doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                              JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -69,12 +69,25 @@ int oci_expect_array(json_object *v, const struct oci_path *path, size_t *len,
         return 0;
 }
 
-int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err)
+int oci_get_cstring(json_object *v, const struct oci_path *path, const char **out,
+                    struct cell_error *err)
 {
         if (!json_object_is_type(v, json_type_string))
                 return oci_error(err, path, "must be a string");
+        const char *s = json_object_get_string(v);
+        if (strlen(s) != (size_t)json_object_get_string_len(v))
+                return oci_error(err, path, "contains a NUL byte");
+        *out = s;
+        return 0;
+}
+
+int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err)
+{
+        const char *s;
+        if (oci_get_cstring(v, path, &s, err) < 0)
+                return -1;
         free(*out);
-        *out = xstrndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        *out = xstrdup(s);
         return 0;
 }
 
@@ -87,9 +100,9 @@ int oci_get_bool(json_object *v, const struct oci_path *path, bool *out, struct 
 }
 
 /*
- * json-c stores integers above INT64_MAX as uint64 and saturates anything
- * beyond UINT64_MAX / below INT64_MIN, so only the int64/uint64 boundary can
- * be told apart here; values past 64 bits saturate (as RLIM_INFINITY does).
+ * json-c stores integers above INT64_MAX as uint64.  It would saturate
+ * anything beyond UINT64_MAX / below INT64_MIN, but tokenize() (spec.c)
+ * refuses such literals, so every integer seen here is exact.
  */
 int oci_get_int64(json_object *v, const struct oci_path *path, int64_t *out, struct cell_error *err)
 {
@@ -140,6 +153,25 @@ int oci_get_uint32(json_object *v, const struct oci_path *path, uint32_t *out,
         return 0;
 }
 
+int oci_get_id(json_object *v, const struct oci_path *path, const char *kind, uint32_t *out,
+               struct cell_error *err)
+{
+        if (!json_object_is_type(v, json_type_int))
+                return oci_error(err, path, "must be an integer");
+        int64_t i = json_object_get_int64(v);
+        if (i < 0 || i > (int64_t)CELL_ID_MAX) {
+                /* i is INT64_MAX for anything above it: print the uint64. */
+                if (i < 0)
+                        return oci_error(err, path,
+                                         "%" PRId64 " is not a valid %s id (0..%" PRIu32 ")", i,
+                                         kind, CELL_ID_MAX);
+                return oci_error(err, path, "%" PRIu64 " is not a valid %s id (0..%" PRIu32 ")",
+                                 json_object_get_uint64(v), kind, CELL_ID_MAX);
+        }
+        *out = (uint32_t)i;
+        return 0;
+}
+
 int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_t *n,
                  struct cell_error *err)
 {
@@ -151,11 +183,11 @@ int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_
         *out = xcalloc(len + 1, sizeof(char *));
         *n = len;
         for (size_t i = 0; i < len; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(path, i), "must be a string");
-                (*out)[i] =
-                        xstrndup(json_object_get_string(e), (size_t)json_object_get_string_len(e));
+                const char *s;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(path, i), &s, err) <
+                    0)
+                        return -1;
+                (*out)[i] = xstrdup(s);
         }
         return 0;
 }
@@ -170,11 +202,11 @@ int oci_get_key_values(json_object *v, const struct oci_path *path, struct cell_
         *out = xcalloc((size_t)json_object_object_length(v) + 1, sizeof(**out));
         json_object_object_foreach(v, key, val)
         {
-                if (!json_object_is_type(val, json_type_string))
-                        return oci_error(err, OCI_KEY(path, key), "must be a string");
+                const char *s;
+                if (oci_get_cstring(val, OCI_KEY(path, key), &s, err) < 0)
+                        return -1;
                 (*out)[*n].key = xstrdup(key);
-                (*out)[*n].value = xstrndup(json_object_get_string(val),
-                                            (size_t)json_object_get_string_len(val));
+                (*out)[*n].value = xstrdup(s);
                 (*n)++;
         }
         return 0;
@@ -252,6 +284,16 @@ int oci_field_uint32(json_object *obj, const struct oci_path *parent, const char
         if (r <= 0)
                 return r;
         return oci_get_uint32(v, OCI_KEY(parent, key), out, err) < 0 ? -1 : 1;
+}
+
+int oci_field_id(json_object *obj, const struct oci_path *parent, const char *key, const char *kind,
+                 bool required, uint32_t *out, struct cell_error *err)
+{
+        json_object *v;
+        int r = field_lookup(obj, parent, key, required, &v, err);
+        if (r <= 0)
+                return r;
+        return oci_get_id(v, OCI_KEY(parent, key), kind, out, err) < 0 ? -1 : 1;
 }
 
 int oci_field_int_range(json_object *obj, const struct oci_path *parent, const char *key,

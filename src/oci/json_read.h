@@ -51,7 +51,18 @@ int oci_expect_object(json_object *v, const struct oci_path *path, struct cell_e
 int oci_expect_array(json_object *v, const struct oci_path *path, size_t *len,
                      struct cell_error *err);
 
-/* Value readers: 0 on success, -1 (err set) on a wrong type or range. */
+/*
+ * Value readers: 0 on success, -1 (err set) on a wrong type or range.
+ *
+ * Every string reader refuses a string with a NUL inside ("\u0000" is valid
+ * JSON and json-c keeps it): C would silently cut the string there, so
+ * "/dev/mqueue\u0000/../../x" would mount at /dev/mqueue and an env entry
+ * "TERM=x\u0000LD_PRELOAD=/x" become "TERM=x".  Error: "<path>: contains a
+ * NUL byte".  Object keys with a NUL are refused when the text is tokenized.
+ */
+/* The text of a string value, borrowed from `v`. */
+int oci_get_cstring(json_object *v, const struct oci_path *path, const char **out,
+                    struct cell_error *err);
 int oci_get_string(json_object *v, const struct oci_path *path, char **out, struct cell_error *err);
 int oci_get_bool(json_object *v, const struct oci_path *path, bool *out, struct cell_error *err);
 int oci_get_int64(json_object *v, const struct oci_path *path, int64_t *out,
@@ -63,6 +74,18 @@ int oci_get_int_range(json_object *v, const struct oci_path *path, int64_t min, 
                       int64_t *out, struct cell_error *err);
 int oci_get_uint32(json_object *v, const struct oci_path *path, uint32_t *out,
                    struct cell_error *err);
+/*
+ * A user or group id the kernel can set: 0..CELL_ID_MAX.  4294967295 is
+ * (uid_t)-1, which setresuid(2)/setresgid(2)/chown(2) read as "leave
+ * unchanged": a process.user.uid of 4294967295 would run as root.  `kind`
+ * ("user", "group") words the error: "process.user.uid: 4294967295 is not a
+ * valid user id (0..4294967294)".  runc 1.1 is stricter for process.user
+ * (0..2147483647, "uids and gids must be in range"); cell allows every id
+ * the kernel can set, as user namespaces may map ids above 2^31.
+ */
+#define CELL_ID_MAX UINT32_C(4294967294)
+int oci_get_id(json_object *v, const struct oci_path *path, const char *kind, uint32_t *out,
+               struct cell_error *err);
 /* An array of strings; `*out` is NULL-terminated and has `*n` entries. */
 int oci_get_strv(json_object *v, const struct oci_path *path, char ***out, size_t *n,
                  struct cell_error *err);
@@ -83,6 +106,8 @@ int oci_field_uint64(json_object *obj, const struct oci_path *parent, const char
                      bool required, uint64_t *out, struct cell_error *err);
 int oci_field_uint32(json_object *obj, const struct oci_path *parent, const char *key,
                      bool required, uint32_t *out, struct cell_error *err);
+int oci_field_id(json_object *obj, const struct oci_path *parent, const char *key, const char *kind,
+                 bool required, uint32_t *out, struct cell_error *err);
 int oci_field_int_range(json_object *obj, const struct oci_path *parent, const char *key,
                         int64_t min, int64_t max, int64_t *out, struct cell_error *err);
 int oci_field_strv(json_object *obj, const struct oci_path *parent, const char *key, char ***out,

@@ -4,12 +4,15 @@
  * read-only paths, rootfs propagation, personality and time offsets.
  * linux.resources and linux.seccomp have their own files.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 
 #include "oci/parse.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 static const struct {
@@ -45,8 +48,14 @@ static int parse_namespace(json_object *v, const struct oci_path *path, struct c
         _cleanup_free_ char *type = NULL;
         _cleanup_free_ char *ns_path = NULL;
         if (oci_expect_object(v, path, err) < 0 ||
-            oci_field_string(v, path, "type", true, &type, err) < 0 ||
-            oci_field_abs_path(v, path, "path", false, &ns_path, err) < 0)
+            oci_field_string(v, path, "type", true, &type, err) < 0)
+                return -1;
+        /* "path": "" is no path, as for runc (Go's zero value): a new
+         * namespace.  Any other path must be absolute. */
+        json_object *p = oci_member(v, "path");
+        bool empty =
+                p && json_object_is_type(p, json_type_string) && json_object_get_string_len(p) == 0;
+        if (!empty && oci_field_abs_path(v, path, "path", false, &ns_path, err) < 0)
                 return -1;
         int t = cell_ns_type_from_name(type);
         if (t < 0)
@@ -71,6 +80,69 @@ static int parse_namespaces(json_object *v, const struct oci_path *path, struct 
         return 0;
 }
 
+/* The kernel's device numbers: 12-bit major, 20-bit minor (MINORBITS). */
+#define KERNEL_MAJOR_MAX 4095
+#define KERNEL_MINOR_MAX 1048575
+
+const struct cell_default_device cell_default_devices[] = {
+        {"/dev/null", 1, 3, true},   {"/dev/zero", 1, 5, true},    {"/dev/full", 1, 7, true},
+        {"/dev/random", 1, 8, true}, {"/dev/urandom", 1, 9, true}, {"/dev/tty", 5, 0, true},
+        {"/dev/ptmx", 5, 2, false},
+};
+const size_t cell_n_default_devices = CELL_ARRAY_SIZE(cell_default_devices);
+
+/*
+ * runc lets linux.devices replace a default device with any node; cell
+ * refuses a different one: /dev/null with the numbers of a disk would turn
+ * every "> /dev/null" in the container into a write to that disk, behind
+ * the back of anyone reading the config for "/dev/sda".  The same device
+ * (as podman lists /dev/null for --device /dev/null) is fine.
+ */
+static int check_default_device(const struct cell_device *d, const struct oci_path *path,
+                                struct cell_error *err)
+{
+        for (size_t i = 0; i < cell_n_default_devices; i++) {
+                const struct cell_default_device *def = &cell_default_devices[i];
+                if (strcmp(d->path, def->path) != 0)
+                        continue;
+                if ((d->type == 'c' || d->type == 'u') && d->major == def->major &&
+                    d->minor == def->minor)
+                        return 0;
+                return oci_error(err, path,
+                                 "%s must be the character device %u:%u it is by default, "
+                                 "got %c %" PRId64 ":%" PRId64,
+                                 def->path, def->major, def->minor, d->type, d->major, d->minor);
+        }
+        return 0;
+}
+
+/*
+ * fileMode: the permission bits only.  runc passes setuid, setgid and sticky
+ * bits on to mknod(2); a device node has no use for them and a setuid or
+ * setgid node in the container is at best confusing, so they are refused
+ * rather than silently dropped (the author asked for something cell will
+ * not do).  File-type bits (S_IFCHR...), which some clients copy from
+ * stat(2), are ignored as runc ignores them: `type` says what is made.
+ */
+static int parse_file_mode(json_object *v, const struct oci_path *path, struct cell_device *d,
+                           struct cell_error *err)
+{
+        uint32_t mode;
+        int r = oci_field_uint32(v, path, "fileMode", false, &mode, err);
+        if (r <= 0)
+                return r;
+        if (mode & ~(uint32_t)(S_IFMT | 07777))
+                return oci_error(err, OCI_KEY(path, "fileMode"), "%#o is not a file mode", mode);
+        if (mode & 07000)
+                return oci_error(err, OCI_KEY(path, "fileMode"),
+                                 "%#o has setuid, setgid or sticky bits (only the permission "
+                                 "bits 0777 are allowed)",
+                                 mode);
+        d->has_file_mode = true;
+        d->file_mode = mode & 0777;
+        return 0;
+}
+
 static int parse_device_type(json_object *v, const struct oci_path *path, struct cell_device *d,
                              struct cell_error *err)
 {
@@ -88,15 +160,21 @@ static int parse_device(json_object *v, const struct oci_path *path, struct cell
                         struct cell_error *err)
 {
         bool need_numbers;
-        uint32_t mode, id;
+        uint32_t id;
         int r;
         if (oci_expect_object(v, path, err) < 0 ||
             oci_field_abs_path(v, path, "path", true, &d->path, err) < 0 ||
             parse_device_type(v, path, d, err) < 0)
                 return -1;
+        /* "/dev//null" and "/dev/../dev/null" are /dev/null too. */
+        char *clean = cell_path_clean(d->path);
+        free(d->path);
+        d->path = clean;
         need_numbers = d->type != 'p';
-        if (oci_field_int_range(v, path, "major", 0, UINT32_MAX, &d->major, err) < 0 ||
-            oci_field_int_range(v, path, "minor", 0, UINT32_MAX, &d->minor, err) < 0)
+        /* mknod(2) takes a 32-bit dev: a bigger number would alias another
+         * device (major 4104 is made as 8, a disk). */
+        if (oci_field_int_range(v, path, "major", 0, KERNEL_MAJOR_MAX, &d->major, err) < 0 ||
+            oci_field_int_range(v, path, "minor", 0, KERNEL_MINOR_MAX, &d->minor, err) < 0)
                 return -1;
         if (need_numbers && !oci_member(v, "major"))
                 return oci_error(err, OCI_KEY(path, "major"), "required for device type '%c'",
@@ -104,19 +182,17 @@ static int parse_device(json_object *v, const struct oci_path *path, struct cell
         if (need_numbers && !oci_member(v, "minor"))
                 return oci_error(err, OCI_KEY(path, "minor"), "required for device type '%c'",
                                  d->type);
-        if ((r = oci_field_uint32(v, path, "fileMode", false, &mode, err)) < 0)
+        if (parse_file_mode(v, path, d, err) < 0)
                 return -1;
-        d->has_file_mode = r > 0;
-        d->file_mode = mode;
-        if ((r = oci_field_uint32(v, path, "uid", false, &id, err)) < 0)
+        if ((r = oci_field_id(v, path, "uid", "user", false, &id, err)) < 0)
                 return -1;
         d->has_uid = r > 0;
         d->uid = id;
-        if ((r = oci_field_uint32(v, path, "gid", false, &id, err)) < 0)
+        if ((r = oci_field_id(v, path, "gid", "group", false, &id, err)) < 0)
                 return -1;
         d->has_gid = r > 0;
         d->gid = id;
-        return 0;
+        return check_default_device(d, path, err);
 }
 
 static int parse_devices(json_object *v, const struct oci_path *path, struct cell_linux *l,
@@ -173,11 +249,11 @@ static int parse_personality_flags(json_object *v, const struct oci_path *path,
         if (oci_expect_array(v, path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                const char *name = json_object_get_string(e);
+                const char *name;
                 size_t j = 0;
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(path, i), "must be a string");
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(path, i), &name,
+                                    err) < 0)
+                        return -1;
                 while (j < CELL_ARRAY_SIZE(personality_flags) &&
                        strcmp(personality_flags[j].name, name) != 0)
                         j++;

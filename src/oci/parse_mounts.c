@@ -8,6 +8,7 @@
  * absolute path", so we report the error with its JSON path instead of
  * guessing what a relative destination means.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "oci/parse.h"
@@ -187,6 +188,29 @@ void oci_mount_apply_option(struct cell_mount *m, const char *option)
         }
 }
 
+/*
+ * The kernel refuses (EINVAL, at write time, in the container's set-up) a
+ * range that is empty, includes (u32)-1 or wraps: say which entry here.
+ */
+static int check_mapping(const struct cell_id_mapping *map, const struct oci_path *path,
+                         struct cell_error *err)
+{
+        uint64_t last = (uint64_t)CELL_ID_MAX + 1;
+        if (map->size == 0)
+                return oci_error(err, OCI_KEY(path, "size"), "must not be 0");
+        if ((uint64_t)map->container_id + map->size > last)
+                return oci_error(err, path,
+                                 "containerID %" PRIu32 " + size %" PRIu32
+                                 " goes past the last valid id %" PRIu32,
+                                 map->container_id, map->size, CELL_ID_MAX);
+        if ((uint64_t)map->host_id + map->size > last)
+                return oci_error(err, path,
+                                 "hostID %" PRIu32 " + size %" PRIu32
+                                 " goes past the last valid id %" PRIu32,
+                                 map->host_id, map->size, CELL_ID_MAX);
+        return 0;
+}
+
 int oci_parse_id_mappings(json_object *v, const struct oci_path *path, struct cell_id_mapping **out,
                           size_t *n, struct cell_error *err)
 {
@@ -202,7 +226,8 @@ int oci_parse_id_mappings(json_object *v, const struct oci_path *path, struct ce
                 if (oci_expect_object(e, e_path, err) < 0 ||
                     oci_field_uint32(e, e_path, "containerID", true, &map->container_id, err) < 0 ||
                     oci_field_uint32(e, e_path, "hostID", true, &map->host_id, err) < 0 ||
-                    oci_field_uint32(e, e_path, "size", true, &map->size, err) < 0)
+                    oci_field_uint32(e, e_path, "size", true, &map->size, err) < 0 ||
+                    check_mapping(map, e_path, err) < 0)
                         return -1;
         }
         return 0;

@@ -100,8 +100,8 @@ static int parse_user(json_object *obj, const struct oci_path *path, struct cell
         if (!user)
                 return 0;
         if (oci_expect_object(user, user_path, err) < 0 ||
-            oci_field_uint32(user, user_path, "uid", false, &uid, err) < 0 ||
-            oci_field_uint32(user, user_path, "gid", false, &gid, err) < 0)
+            oci_field_id(user, user_path, "uid", "user", false, &uid, err) < 0 ||
+            oci_field_id(user, user_path, "gid", "group", false, &gid, err) < 0)
                 return -1;
         p->uid = uid;
         p->gid = gid;
@@ -121,8 +121,8 @@ static int parse_user(json_object *obj, const struct oci_path *path, struct cell
         p->n_additional_gids = n;
         for (size_t i = 0; i < n; i++) {
                 uint32_t g;
-                if (oci_get_uint32(json_object_array_get_idx(gids, i), OCI_INDEX(gids_path, i), &g,
-                                   err) < 0)
+                if (oci_get_id(json_object_array_get_idx(gids, i), OCI_INDEX(gids_path, i), "group",
+                               &g, err) < 0)
                         return -1;
                 p->additional_gids[i] = g;
         }
@@ -145,11 +145,10 @@ static int parse_cap_set(json_object *caps, const struct oci_path *path, const c
         if (oci_expect_array(v, set_path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
                 const struct oci_path *e_path = OCI_INDEX(set_path, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, e_path, "must be a string");
-                const char *name = json_object_get_string(e);
+                const char *name;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), e_path, &name, err) < 0)
+                        return -1;
                 int cap = cell_cap_from_name(name);
                 if (cap < 0)
                         return oci_error(err, e_path, "unknown capability \"%s\"", name);
@@ -261,15 +260,14 @@ static int parse_sched_flags(json_object *obj, const struct oci_path *path,
         if (oci_expect_array(v, flags_path, &n, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                if (!json_object_is_type(e, json_type_string))
-                        return oci_error(err, OCI_INDEX(flags_path, i), "must be a string");
-                int flag = lookup(sched_flags, CELL_ARRAY_SIZE(sched_flags),
-                                  json_object_get_string(e));
+                const char *name;
+                if (oci_get_cstring(json_object_array_get_idx(v, i), OCI_INDEX(flags_path, i),
+                                    &name, err) < 0)
+                        return -1;
+                int flag = lookup(sched_flags, CELL_ARRAY_SIZE(sched_flags), name);
                 if (flag < 0)
                         return oci_error(err, OCI_INDEX(flags_path, i),
-                                         "unknown scheduler flag \"%s\"",
-                                         json_object_get_string(e));
+                                         "unknown scheduler flag \"%s\"", name);
                 s->flags |= (uint64_t)flag;
         }
         return 0;
@@ -333,6 +331,30 @@ static int parse_security(json_object *obj, const struct oci_path *path, struct 
         return 0;
 }
 
+int cell_process_env_check(const char *entry, struct cell_error *err)
+{
+        const char *eq = strchr(entry, '=');
+        if (!eq)
+                return cell_error_set(err, 0, "\"%s\": missing '=' (want NAME=value)", entry);
+        if (eq == entry)
+                return cell_error_set(err, 0, "\"%s\": empty variable name", entry);
+        return 0;
+}
+
+static int parse_env(json_object *obj, const struct oci_path *path, struct cell_process *p,
+                     struct cell_error *err)
+{
+        const struct oci_path *env_path = OCI_KEY(path, "env");
+        if (oci_field_strv(obj, path, "env", &p->env, &p->n_env, err) < 0)
+                return -1;
+        for (size_t i = 0; i < p->n_env; i++) {
+                struct cell_error why;
+                if (cell_process_env_check(p->env[i], &why) < 0)
+                        return oci_error(err, OCI_INDEX(env_path, i), "%s", why.msg);
+        }
+        return 0;
+}
+
 int oci_parse_process(json_object *v, const struct oci_path *path, struct cell_process *p,
                       struct cell_error *err)
 {
@@ -341,7 +363,7 @@ int oci_parse_process(json_object *v, const struct oci_path *path, struct cell_p
         if (oci_field_bool(v, path, "terminal", &p->terminal, err) < 0 ||
             parse_console_size(v, path, p, err) < 0 || parse_args(v, path, p, err) < 0 ||
             oci_field_string(v, path, "commandLine", false, &p->command_line, err) < 0 ||
-            oci_field_strv(v, path, "env", &p->env, &p->n_env, err) < 0 ||
+            parse_env(v, path, p, err) < 0 ||
             oci_field_abs_path(v, path, "cwd", true, &p->cwd, err) < 0 ||
             parse_user(v, path, p, err) < 0 || parse_capabilities(v, path, p, err) < 0 ||
             parse_rlimits(v, path, p, err) < 0 || parse_security(v, path, p, err) < 0 ||

@@ -62,16 +62,16 @@ struct cell_mount {
         char **options;    /* as written, for messages and features */
         size_t n_options;
 
-        unsigned long flags;        /* MS_* to set (MS_RDONLY, MS_NOSUID, ...) */
-        unsigned long clear_flags;  /* MS_* explicitly cleared ("rw", "suid", ...) */
-        unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
-        bool bind;                  /* "bind" or "rbind" */
-        bool recursive;             /* "rbind" (attr_set/attr_clr always apply recursively) */
-        uint64_t attr_set;          /* MOUNT_ATTR_* from r* options (rro, rnosuid, ...) */
+        unsigned long flags;       /* MS_* to set (MS_RDONLY, MS_NOSUID, ...) */
+        unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
+        unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
+        bool bind;                 /* "bind" or "rbind" */
+        bool recursive;            /* "rbind" (attr_set/attr_clr always apply recursively) */
+        uint64_t attr_set;         /* MOUNT_ATTR_* from r* options (rro, rnosuid, ...) */
         uint64_t attr_clr;
-        bool idmap;                 /* "idmap"/"ridmap" (parsed; the runtime decides) */
-        bool copy_up;               /* "tmpcopyup" */
-        char *data;                 /* comma-joined filesystem options ("mode=755,size=65536k") */
+        bool idmap;   /* "idmap"/"ridmap" (parsed; the runtime decides) */
+        bool copy_up; /* "tmpcopyup" */
+        char *data;   /* comma-joined filesystem options ("mode=755,size=65536k") */
 
         struct cell_id_mapping *uid_mappings; /* mount idmapping (rarely used) */
         size_t n_uid_mappings;
@@ -89,6 +89,20 @@ struct cell_device {
         uid_t uid;
         gid_t gid;
 };
+
+/*
+ * The devices every container with a /dev of its own gets (runc's list):
+ * character devices, 0666 root:root.  `made` is false for /dev/ptmx, which
+ * cell makes a symlink to pts/ptmx.  A linux.devices entry at one of these
+ * paths must be that same device (see parse_linux.c).
+ */
+struct cell_default_device {
+        const char *path;
+        unsigned major, minor;
+        bool made;
+};
+extern const struct cell_default_device cell_default_devices[];
+extern const size_t cell_n_default_devices;
 
 struct cell_rlimit {
         int resource; /* RLIMIT_* */
@@ -139,8 +153,8 @@ struct cell_process {
         struct cell_rlimit *rlimits;
         size_t n_rlimits;
         bool no_new_privileges;
-        char *apparmor_profile; /* accepted, not applied (no AppArmor on target hosts) */
-        char *selinux_label;
+        char *apparmor_profile; /* applied at exec, refused without AppArmor (sandbox/lsm.h) */
+        char *selinux_label;    /* likewise, SELinux */
         bool has_oom_score_adj;
         int oom_score_adj;
         struct cell_io_priority io_priority;
@@ -161,7 +175,7 @@ enum cell_hook_kind {
 const char *cell_hook_kind_name(enum cell_hook_kind kind);
 
 struct cell_hook {
-        char *path; /* absolute */
+        char *path;  /* absolute */
         char **args; /* may be NULL */
         size_t n_args;
         char **env; /* may be NULL */
@@ -177,7 +191,7 @@ struct cell_hook_list {
 /* linux.resources.* — consumed by src/cgroup/. Unset numbers: has_* false. */
 struct cell_device_rule {
         bool allow;
-        char type; /* 'a', 'c', 'b' */
+        char type;            /* 'a', 'c', 'b' */
         int64_t major, minor; /* -1 = wildcard */
         char access[4];       /* subset of "rwm" */
 };
@@ -362,6 +376,14 @@ int cell_process_parse(const char *json, size_t len, struct cell_process *out,
 void cell_process_release(struct cell_process *process);
 
 /*
+ * Check one environment entry: "NAME=value" with a non-empty NAME.  runc
+ * refuses the others when the process starts ("invalid environment
+ * variable"); cell refuses them while parsing, before anything is made.
+ * Returns -1 with the reason ("missing '='", "empty variable name").
+ */
+int cell_process_env_check(const char *entry, struct cell_error *err);
+
+/*
  * Parse a bare linux.resources object (`update --resources FILE`, as podman
  * and containerd pass it); error paths are rooted at "resources".  `out` is
  * filled in place (has_* flags mark what the document set); release with
@@ -373,8 +395,12 @@ void cell_resources_release(struct cell_resources *resources);
 
 void cell_spec_free(struct cell_spec *spec);
 
-/* The default config.json (`cell spec`), as runc spec prints it. Caller frees. */
-char *cell_spec_default_json(bool rootless);
+/*
+ * The default config.json (`cell spec`), as runc spec prints it.  `cgroup_ns`
+ * adds a cgroup namespace, which runc does only on a pure cgroup v2 host
+ * (the caller knows the host).  Caller frees.
+ */
+char *cell_spec_default_json(bool rootless, bool cgroup_ns);
 
 /* Capability name ("CAP_SYS_ADMIN") <-> number; -1 / NULL when unknown. */
 int cell_cap_from_name(const char *name);

@@ -83,7 +83,18 @@ void cell_container_state_release(struct cell_container_state *state);
 /* The state as runtime-spec JSON (pretty when `pretty`).  Caller frees. */
 char *cell_container_state_json(const struct cell_container_state *state, bool pretty);
 
-/* Reject ids that are not [A-Za-z0-9][A-Za-z0-9_.+-]* (and at most 1024 bytes). */
+/*
+ * The longest container id: the id names the state directory (and, without
+ * linux.cgroupsPath, the cgroup), one path component, NAME_MAX bytes.
+ */
+#define CELL_CONTAINER_ID_MAX 255
+
+/*
+ * Reject ids that are not [A-Za-z0-9][A-Za-z0-9_.+-]* of at most
+ * CELL_CONTAINER_ID_MAX bytes (runc: ^[\w+-\.]+$ without "." and "..";
+ * cell also wants a letter or digit first).  Every verb that takes an id
+ * calls this before touching anything.  A long id is not echoed whole.
+ */
 int cell_container_id_validate(const char *id, struct cell_error *err);
 
 int cell_container_create(const struct cell_runtime *rt, const char *id,
@@ -120,6 +131,8 @@ struct cell_exec_opts {
         char **additional_gids; /* NULL-terminated decimal gids */
         char **caps;            /* NULL-terminated names to add */
         bool no_new_privs;
+        const char *apparmor;      /* --apparmor: process.apparmorProfile */
+        const char *process_label; /* --process-label: process.selinuxLabel */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/launch.h"
+#include "runtime/owner.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
@@ -44,7 +46,7 @@ static int load_config(struct cell_launch *l, struct cell_error *err)
         if (!l->bundle)
                 return cell_error_errno(err, "bundle %s", bundle);
         _cleanup_free_ char *path = cell_path_join(l->bundle, "config.json");
-        if (cell_read_file(path, &l->config_text, &l->config_len, err) < 0)
+        if (cell_read_input("config.json", path, false, &l->config_text, &l->config_len, err) < 0)
                 return -1;
         if (cell_spec_parse(l->config_text, l->config_len, &l->spec, err) < 0)
                 return cell_error_prefix(err, "%s", path);
@@ -246,13 +248,24 @@ static int spawn_init(struct cell_launch *l, struct cell_init_config *cfg, struc
         return 0;
 }
 
+/*
+ * The status hooks see is runc 1.1.5's, checked on it: "creating" for
+ * prestart, createRuntime and createContainer (the runtime-spec's word for
+ * the state until create has finished; the brief's "created" for prestart
+ * is not what runc sends), "created" for startContainer, "stopped" for
+ * poststop.  poststart is the one difference: runc hands it "created" (its
+ * state is read before the start is recorded) where we send "running", the
+ * state the runtime-spec has the container in once its process was
+ * started; no client we know of reads poststart's status.
+ */
 static int run_runtime_hooks(struct cell_launch *l, struct cell_error *err)
 {
         static const enum cell_hook_kind kinds[] = {CELL_HOOK_PRESTART, CELL_HOOK_CREATE_RUNTIME};
+        const struct cell_hook_context ctx = {.cwd = l->bundle};
         l->rec.pid = l->pid;
         _cleanup_free_ char *state = cell_state_record_json(&l->rec, CELL_STATUS_CREATING, l->pid);
         for (size_t i = 0; i < CELL_ARRAY_SIZE(kinds); i++) {
-                if (cell_hooks_run(l->spec, kinds[i], state, err) < 0) {
+                if (cell_hooks_run(l->spec, kinds[i], state, &ctx, err) < 0) {
                         l->hook_failed = true;
                         return -1;
                 }
@@ -273,6 +286,43 @@ static int take_pty(struct cell_launch *l, int master, struct cell_error *err)
         return r < 0 ? cell_error_prefix(err, "--console-socket %s", l->opts->console_socket) : 0;
 }
 
+/* How often serve_init looks whether the init can still answer. */
+#define SERVE_CHECK_MS 250
+
+static int set_recv_timeout(int fd, int ms, struct cell_error *err)
+{
+        struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                return cell_error_errno(err, "set a timeout on the sync socket");
+        return 0;
+}
+
+/*
+ * The init said nothing for a while: fine while it works (hooks, a slow
+ * rootfs), not when it never will.  A cgroup frozen after create looked
+ * (cell_cgroup_realize refuses a frozen one) has stopped it; a foreground
+ * `run` was asked to stop (its signals are blocked for the container's sake,
+ * and the container is not running yet).
+ */
+static int check_init_stuck(struct cell_launch *l, struct cell_error *err)
+{
+        if (cell_cgroup_check_thawed(l->cgroup, err) < 0) {
+                l->init_frozen = true;
+                return -1;
+        }
+        if (!l->foreground)
+                return 0;
+        sigset_t stop;
+        sigemptyset(&stop);
+        for (const int *s = (const int[]){SIGTERM, SIGINT, SIGHUP, SIGQUIT, 0}; *s; s++)
+                sigaddset(&stop, *s);
+        int sig = sigtimedwait(&stop, NULL, &(struct timespec){0, 0});
+        if (sig > 0)
+                return cell_error_set(err, EINTR, "interrupted by signal %d (%s)", sig,
+                                      strsignal(sig));
+        return 0;
+}
+
 /* Serve the init's requests until it reports READY (see runtime/sync.h). */
 static int serve_init(struct cell_launch *l, struct cell_error *err)
 {
@@ -280,6 +330,12 @@ static int serve_init(struct cell_launch *l, struct cell_error *err)
                 struct cell_sync_msg m;
                 int fd = -1;
                 int r = cell_sync_recv(l->sync_fd, &m, &fd, err);
+                if (r < 0 && (err->errnum == EAGAIN || err->errnum == EWOULDBLOCK)) {
+                        cell_error_clear(err);
+                        if (check_init_stuck(l, err) < 0)
+                                return -1;
+                        continue;
+                }
                 if (r < 0)
                         return -1;
                 if (r == 0)
@@ -340,6 +396,7 @@ static void fill_record(struct cell_launch *l)
         rec->rootfs = xstrdup(l->rootfs);
         rec->created = cell_time_rfc3339();
         rec->cgroup = cell_cgroup_to_string(l->cgroup);
+        cell_owner_choose(l->spec, rec);
         rec->n_annotations = l->spec->n_annotations;
         rec->annotations = xcalloc(rec->n_annotations, sizeof(*rec->annotations));
         for (size_t i = 0; i < rec->n_annotations; i++) {
@@ -368,6 +425,9 @@ static int make_container_state(struct cell_launch *l, struct cell_error *err)
         if (cell_cgroup_realize(l->cgroup, l->id, l->spec, err) < 0)
                 return -1;
         l->cgroup_made = true;
+        /* Now saying which directories cell made (saved with the init's pid). */
+        free(l->rec.cgroup);
+        l->rec.cgroup = cell_cgroup_to_string(l->cgroup);
         /* Keep the config for the poststart/poststop hooks, whatever becomes
          * of the bundle by then. */
         if ((l->spec->hooks[CELL_HOOK_POSTSTART].n > 0 ||
@@ -450,6 +510,7 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 .dmz_fd = l->dmz_fd,
                 .env = l->env,
                 .seccomp = l->seccomp,
+                .lsm = &l->lsm,
                 .cgroup = l->cgroup,
         };
         memcpy(cfg.ns_fds, l->ns_fds, sizeof(cfg.ns_fds));
@@ -475,12 +536,28 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;
+        /* The namespace that tells its processes from others', read now
+         * while the init surely lives when the clone made it (one open and
+         * an ioctl, for a container without a pid namespace of its own). */
+        const struct cell_state_record *rec = &l->rec;
+        l->rec.pid = l->pid;
+        if (rec->has_own_ns && (clone_flags(l->spec) & (uint64_t)cell_ns_clone_flag(rec->own_ns)) &&
+            cell_owner_record(&l->rec, err) < 0)
+                return -1;
         /* Recorded while the init sets itself up, on the other CPU; others
          * see the state only once create lets go of the directory's lock. */
         pid_t first = l->pid;
-        if (record_init(l, err) < 0 || serve_init(l, err) < 0)
+        if (set_recv_timeout(l->sync_fd, SERVE_CHECK_MS, err) < 0 || record_init(l, err) < 0 ||
+            serve_init(l, err) < 0)
+                return -1;
+        /* A foreground run waits on, for the exec, for as long as it takes. */
+        if (l->foreground && set_recv_timeout(l->sync_fd, 0, err) < 0)
                 return -1;
         if (l->pid != first && record_init(l, err) < 0) /* it hopped */
+                return -1;
+        /* Else now that the init made them all (one more write). */
+        int changed = cell_owner_record(&l->rec, err);
+        if (changed < 0 || (changed && cell_state_write(l->dirfd, &l->rec, err) < 0))
                 return -1;
         /* Only now: a create that fails must leave no pid file behind (the
          * state directory goes with cell_launch_abort). */
@@ -511,6 +588,10 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
                 return -1;
         if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
                 return -1;
+        const struct cell_process *p = &l->spec->process;
+        if (cell_lsm_exec_attr("", "process.apparmorProfile", p->apparmor_profile,
+                               "process.selinuxLabel", p->selinux_label, &l->lsm, err) < 0)
+                return cell_error_prefix(err, "create container \"%s\"", id);
         /* Before anything exists: this may re-execute the whole command.  A
          * created init waits for start for as long as it takes, and any
          * process later let into its pid namespace (another container of
@@ -543,10 +624,37 @@ void cell_launch_close_fds(struct cell_launch *l, bool keep_dir)
                         close(steal_fd(l->ns_fds[t]));
 }
 
+/* The init is gone: what is left of the container's own processes goes with the cgroup. */
+static int destroy_cgroup(struct cell_launch *l, struct cell_error *err)
+{
+        struct cell_owner owner;
+        l->rec.pid = 0;
+        if (cell_owner_load(&l->rec, &owner, err) < 0)
+                return -1;
+        struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+        return cell_cgroup_destroy(l->cgroup, &filter, err);
+}
+
+/* Out of the cgroup frozen under it, so that the init (and what it started) can die. */
+static void evict_frozen(struct cell_launch *l)
+{
+        struct cell_error err;
+        struct cell_owner owner;
+        cell_error_clear(&err);
+        if (cell_owner_load(&l->rec, &owner, &err) == 0) {
+                struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+                if (cell_cgroup_evict(l->cgroup, &filter, &err) == 0)
+                        return;
+        }
+        cell_warn("%s", err.msg);
+}
+
 void cell_launch_abort(struct cell_launch *l)
 {
         struct cell_error err;
         cell_error_clear(&err);
+        if (l->init_frozen)
+                evict_frozen(l);
         if (l->pid > 0) {
                 /* Our child, not reaped yet: its pid cannot have been reused,
                  * and kill() needs no pidfd support (valgrind 3.19 has none). */
@@ -560,14 +668,14 @@ void cell_launch_abort(struct cell_launch *l)
          * cell_state_open: else a delete and a create of the same id could
          * slip in, and we would remove the new container). */
         cell_launch_close_fds(l, true);
-        if (l->cgroup_made && cell_cgroup_destroy(l->cgroup, &err) < 0)
+        if (l->cgroup_made && destroy_cgroup(l, &err) < 0)
                 cell_warn("%s", err.msg);
         /* A failed prestart/createRuntime/createContainer hook continues the
          * lifecycle with the poststop hooks (runtime-spec, step 12). */
         if (l->hook_failed && l->spec->hooks[CELL_HOOK_POSTSTOP].n > 0) {
                 _cleanup_free_ char *state =
                         cell_state_record_json(&l->rec, CELL_STATUS_STOPPED, 0);
-                cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, l->id);
+                cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, NULL, l->id);
         }
         if (l->dir_created && cell_state_remove_held(l->rt->root, l->id, l->dirfd, &err) < 0)
                 cell_warn("%s", err.msg);
@@ -578,6 +686,7 @@ void cell_launch_release(struct cell_launch *l)
 {
         cell_launch_close_fds(l, false);
         cell_seccomp_filter_free(l->seccomp);
+        cell_lsm_attr_release(&l->lsm);
         cell_cgroup_free(l->cgroup);
         cell_spec_free(l->spec);
         cell_strv_free(l->env);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -13,8 +14,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "sandbox/lsm.h"
+#include "sandbox/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
@@ -35,28 +39,70 @@ int cell_dmz_open(struct cell_error *err)
         return steal_fd(fd);
 }
 
+int cell_dmz_filter_open(const struct cell_seccomp_filter *filter, const void *msg, size_t msg_len,
+                         struct cell_error *err)
+{
+        const void *insns;
+        size_t n;
+        unsigned flags;
+        cell_seccomp_filter_program(filter, &flags, &insns, &n);
+        if (msg_len > CELL_DMZ_MSG_MAX)
+                return cell_error_set(err, E2BIG,
+                                      "linux.seccomp.listenerPath: the state to send is %zu bytes, "
+                                      "more than %d",
+                                      msg_len, CELL_DMZ_MSG_MAX);
+        /* The layout cell-dmz reads: struct filter_header in dmz/dmz.c. */
+        uint32_t h[3] = {flags, (uint32_t)n, (uint32_t)msg_len};
+        struct iovec iov[3] = {{h, sizeof(h)}, {(void *)insns, n * 8}, {(void *)msg, msg_len}};
+        size_t total = sizeof(h) + n * 8 + msg_len;
+        /* Not close-on-exec: cell-dmz, the next program, reads and closes it. */
+        _cleanup_close_ int fd = memfd_create("cell-seccomp", 0);
+        if (fd < 0)
+                return cell_error_errno(err, "linux.seccomp: memfd_create");
+        if (writev(fd, iov, 3) != (ssize_t)total)
+                return cell_error_errno(err, "linux.seccomp: write the filter for cell-dmz");
+        return steal_fd(fd);
+}
+
 int cell_dmz_exec(int dmz_fd, const char *path, char *const argv[], char *const envp[], int sync_fd,
-                  unsigned flags)
+                  unsigned flags, const struct cell_dmz_filter *filter,
+                  const struct cell_lsm_attr *attr)
 {
         size_t n = 0;
         while (argv[n])
                 n++;
-        char **args = calloc(n + 3, sizeof(char *));
+        bool with_attr = attr && attr->path;
+        char **args = calloc(n + 5, sizeof(char *));
         if (!args)
                 return -1;
-        char fdbuf[16];
-        snprintf(fdbuf, sizeof(fdbuf), "%d%s%s%s", sync_fd, (flags & CELL_DMZ_HOP) ? "h" : "",
-                 (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_TTY) ? "t" : "",
-                 (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_PDEATHSIG) ? "k" : "");
+        char fdbuf[48];
+        int len = snprintf(fdbuf, sizeof(fdbuf), "%d%s%s%s", sync_fd,
+                           (flags & CELL_DMZ_HOP) ? "h" : "",
+                           (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_TTY) ? "t" : "",
+                           (flags & CELL_DMZ_HOP) && (flags & CELL_DMZ_PDEATHSIG) ? "k" : "");
+        if (filter) {
+                snprintf(fdbuf + len, sizeof(fdbuf) - (size_t)len, "s%d,%d", filter->program_fd,
+                         filter->socket_fd);
+                if (filter->socket_fd != sync_fd)
+                        fcntl(filter->socket_fd, F_SETFD, 0);
+        }
         args[0] = (char *)path;
         args[1] = fdbuf;
+        size_t first = 2;
+        if (with_attr) {
+                strcat(fdbuf, "a");
+                args[first++] = attr->path;
+                args[first++] = attr->value;
+        }
         for (size_t i = 0; i < n; i++)
-                args[i + 2] = argv[i];
+                args[first + i] = argv[i];
         /* cell-dmz needs the socket across this exec and marks it CLOEXEC again. */
         fcntl(sync_fd, F_SETFD, 0);
         syscall(SYS_execveat, dmz_fd, "", args, envp, AT_EMPTY_PATH);
         int saved = errno;
         fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+        if (filter && filter->socket_fd != sync_fd)
+                fcntl(filter->socket_fd, F_SETFD, FD_CLOEXEC);
         free(args);
         errno = saved;
         return -1;

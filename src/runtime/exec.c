@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -33,11 +34,13 @@
 struct exec_run {
         const struct cell_exec_opts *opts;
         struct cell_state_record rec;
+        enum cell_status status;
         struct cell_spec *spec;
         struct cell_process file_process;
         struct cell_process *process;
         struct cell_cgroup *cgroup;
         struct cell_seccomp_filter *seccomp;
+        struct cell_lsm_attr lsm; /* apparmorProfile / selinuxLabel, --apparmor / --process-label */
         bool placed_by_clone;
         int init_pidfd;
         int ns_flags; /* namespaces to join, CLONE_NEWPID excepted */
@@ -58,10 +61,28 @@ static void exec_run_release(struct exec_run *x)
         cell_spec_free(x->spec);
         cell_cgroup_free(x->cgroup);
         cell_seccomp_filter_free(x->seccomp);
+        cell_lsm_attr_release(&x->lsm);
         cell_state_record_release(&x->rec);
 }
 
 /* ---- the child: runs inside the container ---------------------------- */
+
+/*
+ * Without noNewPrivileges, the filter is loaded here, before the
+ * credential change (runtime/procsetup.h), and its listener fd goes to the
+ * runtime at once (SYNC_SECCOMP), which sends it to listenerPath.
+ */
+static int load_privileged_seccomp(struct exec_run *x, struct cell_error *err)
+{
+        int notify_fd = -1;
+        if (cell_proc_load_privileged_seccomp(x->process, x->seccomp, &notify_fd, err) < 0)
+                return -1;
+        if (notify_fd < 0)
+                return 0;
+        int r = cell_sync_send_fd(x->child_sync, CELL_SYNC_SECCOMP, notify_fd, err);
+        close(notify_fd);
+        return r;
+}
 
 /*
  * Join everything of the container but its pid namespace, which setns()
@@ -69,7 +90,9 @@ static void exec_run_release(struct exec_run *x)
  * sealed memfd at the end, forks the process into it (CELL_DMZ_HOP), so no
  * clone of cell is ever visible to the container's processes, whatever
  * capabilities they hold (CVE-2019-5736, ptrace): no read-only re-exec of
- * cell is needed.  We still drop to the process' identity first.
+ * cell is needed.  We still drop to the process' identity first.  The cwd
+ * is entered before that, as the init does, and before the seccomp filter
+ * (openat2, which a profile need not allow).
  */
 static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *err)
 {
@@ -86,11 +109,10 @@ static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *e
         if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
             (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return cell_error_errno(err, "become root in the user namespace");
-        int notify_fd = -1;
-        if (cell_proc_set_identity(p, x->seccomp, &notify_fd, err) < 0)
+        bool setgroups_allowed = cell_sandbox_setgroups_allowed();
+        if (cell_proc_enter_cwd(p->cwd, err) < 0 || load_privileged_seccomp(x, err) < 0 ||
+            cell_sandbox_apply_identity(p, setgroups_allowed, err) < 0)
                 return -1;
-        if (notify_fd >= 0)
-                close(notify_fd); /* listeners serve the init's filter only */
         /* The credential change cleared the parent-death signal. */
         if (!x->opts->detach)
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -102,6 +124,17 @@ static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *e
         return 0;
 }
 
+/*
+ * With noNewPrivileges, cell-dmz loads the filter last and sends the
+ * listener fd over the sync socket as SYNC_SECCOMP, after its SYNC_PID.
+ */
+static int dmz_filter(struct exec_run *x, struct cell_dmz_filter *out, struct cell_error *err)
+{
+        struct cell_sync_msg m = {.type = CELL_SYNC_SECCOMP};
+        return cell_proc_dmz_filter(x->process, x->seccomp, x->child_sync, &m,
+                                    offsetof(struct cell_sync_msg, msg) + 1, out, err);
+}
+
 /* The steps after entering; returns only on failure. */
 static int exec_child_run(struct exec_run *x, struct cell_error *err)
 {
@@ -109,21 +142,20 @@ static int exec_child_run(struct exec_run *x, struct cell_error *err)
         bool pidns = x->spec->linux.namespaces[CELL_NS_PID].enabled;
         if (cell_sync_expect(x->child_sync, CELL_SYNC_GO, err) < 0 ||
             exec_child_enter(x, pidns, err) < 0 ||
-            cell_proc_send_terminal(p, x->child_sync, !pidns, err) < 0 ||
-            cell_proc_enter_cwd(p->cwd, err) < 0)
+            cell_proc_send_terminal(p, x->child_sync, !pidns, err) < 0)
                 return -1;
         char *exe = cell_proc_find_executable(p->args[0], p->env, err);
-        int notify_fd = -1;
+        struct cell_dmz_filter filter;
+        int with_filter;
         if (!exe || cell_sync_send(x->child_sync, CELL_SYNC_READY, err) < 0 ||
             cell_sync_expect(x->child_sync, CELL_SYNC_START, err) < 0 ||
-            cell_proc_load_late_seccomp(p, x->seccomp, &notify_fd, err) < 0)
+            (with_filter = dmz_filter(x, &filter, err)) < 0)
                 return -1;
-        if (notify_fd >= 0)
-                close(notify_fd);
         unsigned dmz = pidns ? CELL_DMZ_HOP | (p->terminal ? CELL_DMZ_TTY : 0) |
                                        (x->opts->detach ? 0 : CELL_DMZ_PDEATHSIG)
                              : 0;
-        cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync, dmz);
+        cell_dmz_exec(x->dmz_fd, exe, p->args, p->env, x->child_sync, dmz,
+                      with_filter ? &filter : NULL, &x->lsm);
         return cell_error_errno(err, "exec cell-dmz for \"%s\"", p->args[0]);
 }
 
@@ -159,6 +191,7 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
         enum cell_status status;
         if (cell_state_status_checked(dirfd, &x->rec, &status, err) < 0)
                 return -1;
+        x->status = status;
         if (status == CELL_STATUS_PAUSED || status == CELL_STATUS_STOPPED ||
             status == CELL_STATUS_CREATING)
                 return cell_error_set(err, 0, "cannot exec in a %s container",
@@ -172,7 +205,7 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
         _cleanup_free_ char *path = cell_path_join(x->rec.bundle, "config.json");
         _cleanup_free_ char *text = NULL;
         size_t len;
-        if (cell_read_file(path, &text, &len, err) < 0 ||
+        if (cell_read_input("config.json", path, false, &text, &len, err) < 0 ||
             cell_spec_parse(text, len, &x->spec, err) < 0)
                 return cell_error_prefix(err, "container config");
         return 0;
@@ -182,6 +215,12 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
 {
         const struct cell_exec_opts *o = x->opts;
         if (cell_exec_build_process(o, x->spec, &x->file_process, &x->process, err) < 0)
+                return -1;
+        const struct cell_process *p = x->process;
+        if (cell_lsm_exec_attr("", o->apparmor ? "--apparmor" : "process.apparmorProfile",
+                               p->apparmor_profile,
+                               o->process_label ? "--process-label" : "process.selinuxLabel",
+                               p->selinux_label, &x->lsm, err) < 0)
                 return -1;
         /* A container sharing the host's pid namespace has no hop: its
          * processes could see ours, so then cell runs from a read-only view. */
@@ -234,6 +273,26 @@ static int spawn(struct exec_run *x, struct cell_error *err)
         return 0;
 }
 
+/*
+ * A seccomp listener fd from the process (SYNC_SECCOMP): every exec'd
+ * process has a filter of its own, so listenerPath gets each one with the
+ * container-process state, as runc sends it (the container's state, the
+ * process' pid).
+ */
+static int forward_listener(void *ctx, pid_t pid, int fd, struct cell_error *err)
+{
+        struct exec_run *x = ctx;
+        _cleanup_close_ int owned = fd;
+        const struct cell_seccomp *s = &x->spec->linux.seccomp;
+        _cleanup_free_ char *container = cell_state_record_json(&x->rec, x->status, x->rec.pid);
+        _cleanup_free_ char *msg = NULL;
+        if (!s->listener_path)
+                return cell_error_set(err, 0, "a seccomp listener fd without listenerPath");
+        if (cell_seccomp_state_json(container, pid, s->listener_metadata, &msg, err) < 0)
+                return -1;
+        return cell_seccomp_send_listener(s->listener_path, msg, owned, err);
+}
+
 /* A SYNC_PTY: hand the pty master on, or keep it for the relay. */
 static int take_pty(struct exec_run *x, int fd, struct cell_error *err)
 {
@@ -271,6 +330,9 @@ static int serve_child(struct exec_run *x, struct cell_error *err)
                                 return -1;
                 } else if (m.type == CELL_SYNC_PTY && fd >= 0) {
                         if (take_pty(x, fd, err) < 0)
+                                return -1;
+                } else if (m.type == CELL_SYNC_SECCOMP && fd >= 0) {
+                        if (forward_listener(x, x->pid, fd, err) < 0)
                                 return -1;
                 } else {
                         if (fd >= 0)
@@ -324,7 +386,8 @@ static int exec_in(struct exec_run *x, const struct cell_runtime *rt, const char
         if (load_container(x, rt, id, err) < 0 || prepare(x, rt, err) < 0 || spawn(x, err) < 0)
                 return -1;
         if (cell_sync_send(x->sync_fd, CELL_SYNC_GO, err) < 0 || serve_child(x, err) < 0 ||
-            cell_spawn_start(x->sync_fd, &x->pid, &x->pidfd, err) < 0 ||
+            cell_spawn_start(x->sync_fd, &x->pid, &x->pidfd,
+                             &(struct cell_spawn_listener){forward_listener, x}, err) < 0 ||
             (x->opts->pid_file && cell_write_pid_file(x->opts->pid_file, x->pid, err) < 0)) {
                 kill_child(x);
                 return explain_failure(x, err);
@@ -350,6 +413,8 @@ int cell_container_exec(const struct cell_runtime *rt, const char *id,
                              .pidfd = -1,
                              .pty_master = -1};
         sigset_t all, old;
+        if (cell_container_id_validate(id, err) < 0)
+                return -1; /* not worth repeating in a prefix */
         cell_sigset_fill(&all);
         /* Blocked before the clone so that no signal for the process is lost. */
         if (!opts->detach)

@@ -10,20 +10,16 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-static int read_process_file(const char *path, char **text, size_t *len, struct cell_error *err)
-{
-        if (strcmp(path, "-") != 0)
-                return cell_read_file(path, text, len, err);
-        return cell_read_file("/dev/stdin", text, len, err);
-}
-
 static int parse_id(const char *s, const char *what, unsigned *out, struct cell_error *err)
 {
         char *end;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
-        if (!*s || *end || errno || v > 0xfffffffeUL || s[0] == '-')
+        /* 4294967295 is (uid_t)-1, "unchanged" to setresuid(2): it would stay root. */
+        if (!*s || *end || errno || s[0] == '-')
                 return cell_error_set(err, 0, "%s \"%s\": must be a decimal id", what, s);
+        if (v > 0xfffffffeUL)
+                return cell_error_set(err, 0, "%s \"%s\": not a valid id (0..4294967294)", what, s);
         *out = (unsigned)v;
         return 0;
 }
@@ -133,8 +129,11 @@ static int edit_process(const struct cell_exec_opts *o, struct cell_process *p,
                 free(p->cwd);
                 p->cwd = xstrdup(o->cwd);
         }
-        for (size_t i = 0; o->env && o->env[i]; i++)
+        for (size_t i = 0; o->env && o->env[i]; i++) {
+                if (cell_process_env_check(o->env[i], err) < 0)
+                        return cell_error_prefix(err, "--env");
                 set_env(p, o->env[i]);
+        }
         if (o->user && set_user(p, o->user, err) < 0)
                 return -1;
         if (o->additional_gids && set_additional_gids(p, o->additional_gids, err) < 0)
@@ -144,6 +143,19 @@ static int edit_process(const struct cell_exec_opts *o, struct cell_process *p,
         if (o->no_new_privs)
                 p->no_new_privileges = true;
         return 0;
+}
+
+/* The confinement flags apply with --process too: never dropped silently. */
+static void set_confinement(const struct cell_exec_opts *o, struct cell_process *p)
+{
+        if (o->apparmor) {
+                free(p->apparmor_profile);
+                p->apparmor_profile = xstrdup(o->apparmor);
+        }
+        if (o->process_label) {
+                free(p->selinux_label);
+                p->selinux_label = xstrdup(o->process_label);
+        }
 }
 
 int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec *spec,
@@ -156,14 +168,16 @@ int cell_exec_build_process(const struct cell_exec_opts *opts, struct cell_spec 
                                               "exec: the container has no process "
                                               "object to start from; pass --process");
                 *out = &spec->process;
+                set_confinement(opts, &spec->process);
                 return edit_process(opts, &spec->process, err);
         }
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        if (read_process_file(opts->process_file, &text, &len, err) < 0)
-                return cell_error_prefix(err, "--process");
+        if (cell_read_input("--process", opts->process_file, true, &text, &len, err) < 0)
+                return -1;
         if (cell_process_parse(text, len, file_process, err) < 0)
                 return cell_error_prefix(err, "--process %s", opts->process_file);
+        set_confinement(opts, file_process);
         *out = file_process;
         return 0;
 }

@@ -12,6 +12,8 @@
  * additionalGids, capabilities added to the bounding, effective and
  * permitted sets (and ambient when the spec has inheritable ones), and
  * noNewPrivileges when asked; `*out` then points at spec->process.
+ * --apparmor and --process-label set apparmorProfile and selinuxLabel in
+ * either case.
  * Errors name the option: `--user "x": must be UID[:GID]`.
  */
 

@@ -5,6 +5,7 @@
 #include <seccomp.h>
 
 #include "oci/spec.h"
+#include "sandbox/lsm.h"
 #include "sandbox/seccomp.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -101,8 +102,11 @@ static json_object *linux_features(void)
         json_object_object_add(o, "capabilities", string_array(nth_capability));
         json_object_object_add(o, "cgroup", cgroup_features());
         json_object_object_add(o, "seccomp", seccomp_features());
-        json_object_object_add(o, "apparmor", enabled(false));
-        json_object_object_add(o, "selinux", enabled(false));
+        /* Whether this host has them: cell refuses the fields otherwise
+         * (sandbox/lsm.h).  runc reports its build's support instead. */
+        unsigned lsm = cell_lsm_enabled("");
+        json_object_object_add(o, "apparmor", enabled(lsm & CELL_LSM_APPARMOR));
+        json_object_object_add(o, "selinux", enabled(lsm & CELL_LSM_SELINUX));
         json_object_object_add(o, "intelRdt", enabled(false));
         json_object *mount_extensions = json_object_new_object();
         json_object_object_add(mount_extensions, "idmap", enabled(true));

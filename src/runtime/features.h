@@ -16,7 +16,8 @@
  *   linux.seccomp       actions, operators, architectures and flags from
  *                       src/sandbox/seccomp.c; supportedFlags are the known
  *                       flags the running kernel accepts (as runc reports)
- *   linux.apparmor, selinux, intelRdt, mountExtensions.idmap: disabled
+ *   linux.apparmor, selinux  enabled when this host has them (sandbox/lsm.h)
+ *   linux.intelRdt, mountExtensions.idmap: disabled
  *   annotations         io.github.seccomp.libseccomp.version
  *
  * Returns pretty-printed JSON without a trailing newline; the caller frees.

@@ -19,11 +19,20 @@
 #include "util/signals.h"
 #include "util/xalloc.h"
 
+extern char **environ;
+
 /* argv/envp for execve, always NULL-terminated whatever the spec arrays hold. */
 struct hook_exec {
         const char *path;
         char **argv;
-        char **envp;
+        char *const *envp;
+        const char *cwd; /* NULL: stay where we are */
+};
+
+/* What the child reports when it could not become the hook. */
+struct hook_failure {
+        int errnum;
+        int in_chdir; /* 1: chdir(cwd) failed, 0: execve() did */
 };
 
 static char **make_vector(char **items, size_t n, const char *fallback)
@@ -58,10 +67,11 @@ static int state_pipe(const char *state_json, struct cell_error *err)
         return steal_fd(rd);
 }
 
-/* In the child: never returns.  Reports an execve() failure through `errfd`. */
+/* In the child: never returns.  Reports a chdir() or execve() failure through `errfd`. */
 static void __attribute__((noreturn))
 hook_child(const struct hook_exec *ex, int stdin_fd, int errfd)
 {
+        struct hook_failure f = {.in_chdir = 1};
         if (errfd <= STDIN_FILENO)
                 errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
         if (stdin_fd == STDIN_FILENO)
@@ -70,21 +80,27 @@ hook_child(const struct hook_exec *ex, int stdin_fd, int errfd)
                 dup2(stdin_fd, STDIN_FILENO);
         /* A hook starts like any program: no blocked or ignored signals. */
         cell_signals_reset();
-        execve(ex->path, ex->argv, ex->envp);
-        int e = errno;
-        (void)!write(errfd, &e, sizeof(e));
+        if (!ex->cwd || chdir(ex->cwd) == 0) {
+                f.in_chdir = 0;
+                execve(ex->path, ex->argv, ex->envp);
+        }
+        f.errnum = errno;
+        (void)!write(errfd, &f, sizeof(f));
         _exit(127);
 }
 
 /* Go-style (runc) errno text: "no such file or directory". */
-static int exec_error(int errnum, struct cell_error *err)
+static int exec_error(const struct hook_failure *f, const char *cwd, struct cell_error *err)
 {
         char text[256];
-        snprintf(text, sizeof(text), "%s", cell_strerror(errnum));
+        snprintf(text, sizeof(text), "%s", cell_strerror(f->errnum));
         text[0] = (char)tolower((unsigned char)text[0]);
-        cell_error_set(err, 0, "exec: %s", text);
+        if (f->in_chdir)
+                cell_error_set(err, 0, "chdir %s: %s", cwd, text);
+        else
+                cell_error_set(err, 0, "exec: %s", text);
         if (err)
-                err->errnum = errnum;
+                err->errnum = f->errnum;
         return -1;
 }
 
@@ -150,12 +166,17 @@ static int wait_hook(pid_t pid, int timeout_s, struct cell_error *err)
         return status_error(status, err);
 }
 
-static int run_hook(const struct cell_hook *hook, const char *state_json, struct cell_error *err)
+static int run_hook(const struct cell_hook *hook, const char *state_json,
+                    const struct cell_hook_context *ctx, struct cell_error *err)
 {
         _cleanup_free_ char **argv =
                 make_vector(hook->args, hook->args ? hook->n_args : 0, hook->path);
-        _cleanup_free_ char **envp = make_vector(hook->env, hook->env ? hook->n_env : 0, NULL);
+        _cleanup_free_ char **envp = hook->env ? make_vector(hook->env, hook->n_env, NULL) : NULL;
         struct hook_exec ex = {.path = hook->path, .argv = argv, .envp = envp};
+        if (!envp)
+                ex.envp = ctx && ctx->env ? ctx->env : environ;
+        if (ctx)
+                ex.cwd = ctx->cwd;
         _cleanup_close_ int stdin_fd = state_pipe(state_json, err);
         if (stdin_fd < 0)
                 return -1;
@@ -173,26 +194,26 @@ static int run_hook(const struct cell_hook *hook, const char *state_json, struct
         cell_closep(&err_wr);
         err_wr = -1;
         /* EOF means execve() succeeded (the CLOEXEC write end vanished). */
-        int child_errno = 0;
+        struct hook_failure failure;
         ssize_t n;
         do
-                n = read(err_rd, &child_errno, sizeof(child_errno));
+                n = read(err_rd, &failure, sizeof(failure));
         while (n < 0 && errno == EINTR);
-        if (n == (ssize_t)sizeof(child_errno)) {
+        if (n == (ssize_t)sizeof(failure)) {
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
-                return exec_error(child_errno, err);
+                return exec_error(&failure, ex.cwd, err);
         }
         return wait_hook(pid, hook->timeout, err);
 }
 
 int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind, const char *state_json,
-                   struct cell_error *err)
+                   const struct cell_hook_context *ctx, struct cell_error *err)
 {
         const struct cell_hook_list *list = &spec->hooks[kind];
         for (size_t i = 0; i < list->n; i++) {
                 const struct cell_hook *hook = &list->items[i];
-                if (run_hook(hook, state_json, err) < 0)
+                if (run_hook(hook, state_json, ctx, err) < 0)
                         return cell_error_prefix(err, "%s hook #%zu (%s)",
                                                  cell_hook_kind_name(kind), i, hook->path);
         }
@@ -200,14 +221,14 @@ int cell_hooks_run(const struct cell_spec *spec, enum cell_hook_kind kind, const
 }
 
 int cell_hooks_run_warn(const struct cell_spec *spec, enum cell_hook_kind kind,
-                        const char *state_json, const char *id)
+                        const char *state_json, const struct cell_hook_context *ctx, const char *id)
 {
         const struct cell_hook_list *list = &spec->hooks[kind];
         int failed = 0;
         for (size_t i = 0; i < list->n; i++) {
                 struct cell_error err;
                 cell_error_clear(&err);
-                if (run_hook(&list->items[i], state_json, &err) == 0)
+                if (run_hook(&list->items[i], state_json, ctx, &err) == 0)
                         continue;
                 cell_warn("container \"%s\": %s hook #%zu (%s): %s", id, cell_hook_kind_name(kind),
                           i, list->items[i].path, err.msg);

@@ -165,7 +165,11 @@ static int run_container_hooks(const struct cell_init_config *cfg, enum cell_hoo
         if (!has_hooks(cfg->spec, kind))
                 return 0;
         _cleanup_free_ char *state = init_state_json(cfg, status);
-        return cell_hooks_run(cfg->spec, kind, state, err);
+        /* runc's init runs them with process.env as its environment, and
+         * createContainer in the rootfs (startContainer: after pivot, "/"). */
+        const struct cell_hook_context ctx = {
+                .env = cfg->env, .cwd = kind == CELL_HOOK_CREATE_CONTAINER ? cfg->rootfs : NULL};
+        return cell_hooks_run(cfg->spec, kind, state, &ctx, err);
 }
 
 static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *err)
@@ -263,20 +267,43 @@ static int connect_seccomp_listener(const struct cell_init_config *cfg, int *soc
         return *sock < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
 }
 
+/*
+ * What goes with the listener fd: the container-process state, with the
+ * container's status "creating" as runc sends it (the filter belongs to the
+ * process being set up; with noNewPrivileges cell-dmz sends it at start).
+ */
+static int seccomp_listener_message(const struct cell_init_config *cfg, char **msg,
+                                    struct cell_error *err)
+{
+        _cleanup_free_ char *container = init_state_json(cfg, CELL_STATUS_CREATING);
+        return cell_seccomp_state_json(container, host_pid,
+                                       cfg->spec->linux.seccomp.listener_metadata, msg, err);
+}
+
 static int send_seccomp_listener(const struct cell_init_config *cfg, int sock, int notify_fd,
                                  struct cell_error *err)
 {
         if (sock < 0 || notify_fd < 0)
                 return 0;
-        const struct cell_spec *spec = cfg->spec;
-        _cleanup_free_ char *container = init_state_json(cfg, CELL_STATUS_CREATED);
         _cleanup_free_ char *msg = NULL;
-        if (cell_seccomp_state_json(container, host_pid, spec->linux.seccomp.listener_metadata,
-                                    &msg, err) < 0)
+        if (seccomp_listener_message(cfg, &msg, err) < 0)
                 return -1;
         int r = cell_socket_send_fd(sock, notify_fd, msg, strlen(msg), err);
         close(notify_fd);
         return r < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
+}
+
+/* With noNewPrivileges, the filter for cell-dmz to load (runtime/procsetup.h). */
+static int dmz_filter(const struct cell_init_config *cfg, int listener, struct cell_dmz_filter *out,
+                      struct cell_error *err)
+{
+        _cleanup_free_ char *msg = NULL;
+        if (cfg->seccomp && cfg->spec->process.no_new_privileges &&
+            cell_seccomp_has_listener(cfg->seccomp) && seccomp_listener_message(cfg, &msg, err) < 0)
+                return -1;
+        return cell_proc_dmz_filter(&cfg->spec->process, cfg->seccomp,
+                                    listener >= 0 ? listener : cfg->sync_fd, msg,
+                                    msg ? strlen(msg) : 0, out, err);
 }
 
 /*
@@ -319,18 +346,22 @@ static int join_pid_ns(const struct cell_init_config *cfg, struct cell_error *er
  * created init waits for start in reach of whatever the container's pid
  * namespace will hold (an exec'd process, a pod neighbour), and one with
  * CAP_SYS_PTRACE could attach to a process still holding our capabilities.
+ * The seccomp filter comes as late as that allows (runtime/procsetup.h):
+ * right before the credential change without noNewPrivileges, with its
+ * listener fd handed on at once; else loaded by cell-dmz right before it
+ * execs the user's program.
  */
 static void finish_init(const struct cell_init_config *cfg, int procfd, int listener,
                         const char *exe, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
+        bool setgroups_allowed = cell_sandbox_setgroups_allowed();
         int notify_fd = -1;
         if (join_pid_ns(cfg, err) < 0 ||
-            cell_proc_set_identity(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
-            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
-                return;
-        notify_fd = -1; /* sent and closed, if there was one */
-        if (hop_into_pid_ns(cfg, &procfd, err) < 0)
+            cell_proc_load_privileged_seccomp(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
+            send_seccomp_listener(cfg, listener, notify_fd, err) < 0 ||
+            cell_sandbox_apply_identity(&spec->process, setgroups_allowed, err) < 0 ||
+            hop_into_pid_ns(cfg, &procfd, err) < 0)
                 return;
         /* The credential change cleared the parent-death signal.  In create
          * the parent exits after READY: we must outlive it. */
@@ -340,11 +371,13 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
                 return;
         if (procfd >= 0)
                 close(procfd);
+        struct cell_dmz_filter filter;
+        int with_filter;
         if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0 ||
-            cell_proc_load_late_seccomp(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
-            send_seccomp_listener(cfg, listener, notify_fd, err) < 0)
+            (with_filter = dmz_filter(cfg, listener, &filter, err)) < 0)
                 return;
-        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0);
+        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0,
+                      with_filter ? &filter : NULL, cfg->lsm);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
 
@@ -396,7 +429,8 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
         if (cell_cgroup_enter_self(cfg->cgroup, cfg->placed_by_clone, err) < 0)
                 return;
         if (join_namespaces(cfg, err) < 0 || become_root_in_userns(spec, err) < 0 ||
-            unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0)
+            unshare_late_namespaces(cfg, err) < 0 || cell_sandbox_set_hostname(spec, err) < 0 ||
+            cell_sandbox_loopback_up(spec, err) < 0)
                 return;
         /* The exec fifo is reopened through our own /proc/<pid>/fd after
          * pivot_root, whether or not the container mounts a /proc. */

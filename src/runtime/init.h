@@ -17,6 +17,7 @@
 
 #include "oci/spec.h"
 #include "cgroup/cgroup.h"
+#include "sandbox/lsm.h"
 #include "sandbox/rootfs.h"
 #include "sandbox/seccomp.h"
 
@@ -36,6 +37,7 @@ struct cell_init_config {
         struct cell_rootfs_prepared *rootfs_prep; /* what the runtime opened (sandbox/rootfs.h) */
         char **env; /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
         struct cell_seccomp_filter *seccomp; /* may be NULL */
+        const struct cell_lsm_attr *lsm;     /* AppArmor/SELinux for the exec, may be empty */
         struct cell_cgroup *cgroup;          /* joined by the init itself */
         bool placed_by_clone;                /* clone3 placed us in the v2 cgroup */
 };

@@ -23,6 +23,7 @@
 #include "oci/spec.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
+#include "sandbox/lsm.h"
 #include "sandbox/seccomp.h"
 
 struct cell_launch {
@@ -43,6 +44,7 @@ struct cell_launch {
         struct cell_cgroup *cgroup;
         bool cgroup_made; /* realized: ours to destroy on abort (else only planned) */
         struct cell_seccomp_filter *seccomp;
+        struct cell_lsm_attr lsm; /* process.apparmorProfile / selinuxLabel */
         int ns_fds[CELL_NS__COUNT];
         int fifo_fd;
         int dmz_fd;
@@ -52,6 +54,7 @@ struct cell_launch {
         int pidfd;
         int pty_master;   /* foreground run with a terminal: for the relay */
         bool hook_failed; /* a create hook failed: abort runs the poststop hooks */
+        bool init_frozen; /* its cgroup was frozen under it: abort moves it out first */
         struct cell_state_record rec;
 };
 

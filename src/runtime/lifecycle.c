@@ -14,6 +14,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/owner.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -32,16 +33,20 @@ const char *cell_status_name(enum cell_status status)
 int cell_container_id_validate(const char *id, struct cell_error *err)
 {
         size_t len = strlen(id);
-        bool ok = len > 0 && len <= 1024 &&
-                  ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
-                   (id[0] >= '0' && id[0] <= '9'));
+        if (len > CELL_CONTAINER_ID_MAX)
+                return cell_error_set(err, 0,
+                                      "invalid container id \"%.32s...\": %zu bytes long, "
+                                      "at most %d are allowed",
+                                      id, len, CELL_CONTAINER_ID_MAX);
+        bool ok = len > 0 && ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+                              (id[0] >= '0' && id[0] <= '9'));
         for (size_t i = 1; ok && i < len; i++)
                 ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-",
                             id[i]) != NULL;
         if (!ok)
                 return cell_error_set(err, 0,
                                       "invalid container id \"%s\": must match "
-                                      "[A-Za-z0-9][A-Za-z0-9_.+-]* (at most 1024 bytes)",
+                                      "[A-Za-z0-9][A-Za-z0-9_.+-]*",
                                       id);
         return 0;
 }
@@ -311,7 +316,10 @@ static void run_saved_hooks(int dirfd, const struct cell_state_record *rec,
         }
         if (spec->hooks[kind].n > 0) {
                 _cleanup_free_ char *state = cell_state_record_json(rec, status, rec->pid);
-                cell_hooks_run_warn(spec, kind, state, rec->id);
+                /* poststart in the bundle, poststop where we are (runc). */
+                const struct cell_hook_context ctx = {
+                        .cwd = kind == CELL_HOOK_POSTSTART ? rec->bundle : NULL};
+                cell_hooks_run_warn(spec, kind, state, &ctx, rec->id);
         }
         cell_spec_free(saved);
 }
@@ -348,6 +356,17 @@ static int load_cgroup(const struct cell_state_record *rec, struct cell_cgroup *
         return cell_cgroup_from_string(rec->cgroup, cg, err);
 }
 
+/* kill --all: every process in the cgroup that is the container's (runtime/owner.h). */
+static int signal_own(struct cell_cgroup *cg, const struct cell_state_record *rec, int sig,
+                      struct cell_error *err)
+{
+        struct cell_owner owner;
+        if (cell_owner_load(rec, &owner, err) < 0)
+                return -1;
+        struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+        return cell_cgroup_signal_all(cg, sig, &filter, err);
+}
+
 int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, bool all,
                         struct cell_error *err)
 {
@@ -360,7 +379,7 @@ int cell_container_kill(const struct cell_runtime *rt, const char *id, int sig, 
         struct cell_cgroup *cg = NULL;
         if (all && load_cgroup(&rec, &cg, err) < 0) {
                 r = -1;
-        } else if (all && cg && cell_cgroup_signal_all(cg, sig, err) < 0) {
+        } else if (all && cg && signal_own(cg, &rec, sig, err) < 0) {
                 r = -1;
         } else if (status == CELL_STATUS_STOPPED || status == CELL_STATUS_CREATING) {
                 if (!all)
@@ -391,7 +410,14 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
         if (!cgroup && load_cgroup(rec, &loaded, err) < 0)
                 return -1;
         struct cell_cgroup *cg = cgroup ? cgroup : loaded;
-        int r = cg ? cell_cgroup_destroy(cg, err) : 0;
+        struct cell_owner owner;
+        int r = 0;
+        if (cg) {
+                r = cell_owner_load(rec, &owner, err);
+                struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+                if (r == 0)
+                        r = cell_cgroup_destroy(cg, &filter, err);
+        }
         cell_cgroup_free(loaded);
         if (r < 0)
                 return -1;

@@ -86,21 +86,25 @@ int cell_proc_enter_cwd(const char *cwd, struct cell_error *err)
         return 0;
 }
 
-int cell_proc_set_identity(const struct cell_process *p, struct cell_seccomp_filter *seccomp,
-                           int *notify_fd, struct cell_error *err)
+int cell_proc_load_privileged_seccomp(const struct cell_process *p,
+                                      struct cell_seccomp_filter *seccomp, int *notify_fd,
+                                      struct cell_error *err)
 {
         *notify_fd = -1;
-        if (seccomp && !p->no_new_privileges && cell_seccomp_load(seccomp, notify_fd, err) < 0)
-                return -1;
-        return cell_sandbox_apply_identity(p, err);
+        if (!seccomp || p->no_new_privileges)
+                return 0;
+        return cell_seccomp_load(seccomp, notify_fd, err);
 }
 
-int cell_proc_load_late_seccomp(const struct cell_process *p, struct cell_seccomp_filter *seccomp,
-                                int *notify_fd, struct cell_error *err)
+int cell_proc_dmz_filter(const struct cell_process *p, struct cell_seccomp_filter *seccomp,
+                         int socket_fd, const void *msg, size_t msg_len,
+                         struct cell_dmz_filter *out, struct cell_error *err)
 {
         if (!seccomp || !p->no_new_privileges)
                 return 0;
-        return cell_seccomp_load(seccomp, notify_fd, err);
+        out->socket_fd = socket_fd;
+        out->program_fd = cell_dmz_filter_open(seccomp, msg, msg_len, err);
+        return out->program_fd < 0 ? -1 : 1;
 }
 
 static int compare_int(const void *a, const void *b)

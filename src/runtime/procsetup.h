@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "oci/spec.h"
+#include "runtime/dmz.h"
 #include "sandbox/seccomp.h"
 #include "util/error.h"
 
@@ -53,23 +54,34 @@ int cell_proc_enter_cwd(const char *cwd, struct cell_error *err);
 char *cell_proc_find_executable(const char *name, char *const *env, struct cell_error *err);
 
 /*
- * Become process.user with its capability sets.  Without noNewPrivileges
- * the seccomp filter (may be NULL) is loaded first, while CAP_SYS_ADMIN is
- * still held; `*notify_fd` then receives its NOTIFY listener fd, else -1.
- * This comes before the process is visible to, or waits in reach of, the
- * container's own processes: one with CAP_SYS_PTRACE could otherwise
- * attach to a process holding all of the runtime's capabilities.
+ * The seccomp filter (may be NULL) comes after every system call of the
+ * runtime's that the kernel lets it follow:
+ *
+ *  - With process.noNewPrivileges, cell-dmz loads it as the very last step
+ *    before its execve of the user's program, and hands the NOTIFY
+ *    listener fd on right after (runtime/dmz.h).  cell_proc_dmz_filter()
+ *    prepares that: it returns 1 with `*out` filled (the fds are the
+ *    caller's to close, `msg` is what goes with the listener fd on
+ *    `socket_fd`), 0 when there is nothing for cell-dmz to load.
+ *
+ *  - Without, the kernel wants CAP_SYS_ADMIN to load a filter, and cell-dmz
+ *    never has it (it runs with the user's credentials); nor may the
+ *    runtime keep it past the credential change, which must come before
+ *    the process is visible to the container's processes (one with
+ *    CAP_SYS_PTRACE could take over a process holding more than its
+ *    capabilities).  So cell_proc_load_privileged_seccomp() loads it right
+ *    before cell_sandbox_apply_identity(), as runc does, and the caller
+ *    hands `*notify_fd` (else -1) on at once, before any system call a
+ *    NOTIFY rule could hold until an agent has the fd.  Whatever the
+ *    runtime does after that (credential change, hop into a joined pid
+ *    namespace, the wait for start, the exec of cell-dmz) the profile must
+ *    allow.  With noNewPrivileges this does nothing.
  */
-int cell_proc_set_identity(const struct cell_process *process, struct cell_seccomp_filter *seccomp,
-                           int *notify_fd, struct cell_error *err);
-
-/*
- * With noNewPrivileges, the filter is loaded here instead, as late as
- * possible (right before the exec), so the runtime's own last steps are
- * not filtered; without, this does nothing.
- */
-int cell_proc_load_late_seccomp(const struct cell_process *process,
-                                struct cell_seccomp_filter *seccomp, int *notify_fd,
-                                struct cell_error *err);
+int cell_proc_load_privileged_seccomp(const struct cell_process *process,
+                                      struct cell_seccomp_filter *seccomp, int *notify_fd,
+                                      struct cell_error *err);
+int cell_proc_dmz_filter(const struct cell_process *process, struct cell_seccomp_filter *seccomp,
+                         int socket_fd, const void *msg, size_t msg_len,
+                         struct cell_dmz_filter *out, struct cell_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/container.h"
+#include "runtime/owner.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -132,11 +133,11 @@ static void merge_flags(struct cell_resources *dst, const struct cell_resources 
 /* The resources document of --resources FILE ("-": standard input). */
 static int load_resources(const char *file, struct cell_resources *out, struct cell_error *err)
 {
-        const char *name = strcmp(file, "-") == 0 ? "/dev/stdin" : file;
         _cleanup_free_ char *text = NULL;
         size_t len;
-        if (cell_read_file(name, &text, &len, err) < 0 ||
-            cell_resources_parse(text, len, out, err) < 0)
+        if (cell_read_input("--resources", file, true, &text, &len, err) < 0)
+                return -1;
+        if (cell_resources_parse(text, len, out, err) < 0)
                 return cell_error_prefix(err, "--resources %s", file);
         return 0;
 }
@@ -164,14 +165,38 @@ int cell_container_update(const struct cell_runtime *rt, const char *id,
         return ret;
 }
 
+/* Keep the container's own among the pids its cgroup lists (runtime/owner.h). */
+static int keep_own(const struct cell_state_record *rec, pid_t *pids, size_t *n,
+                    struct cell_error *err)
+{
+        struct cell_owner owner;
+        if (cell_owner_load(rec, &owner, err) < 0)
+                return -1;
+        struct cell_cgroup_owner filter = cell_owner_filter(&owner);
+        size_t kept = 0;
+        for (size_t i = 0; i < *n; i++)
+                if (filter.owns(pids[i], filter.data))
+                        pids[kept++] = pids[i];
+        *n = kept;
+        return 0;
+}
+
 /*
- * Without a cgroup (--cgroup-manager disabled) the cgroup lists nothing;
- * the init is then the one process known to be the container's.
+ * The container's processes in its cgroup, which may hold others' (a
+ * cgroupsPath shared).  Without a cgroup (--cgroup-manager disabled) the
+ * cgroup lists nothing; the init is then the one process known to be the
+ * container's.
  */
 static int live_pids(struct live *c, pid_t **pids, size_t *n, struct cell_error *err)
 {
         if (cell_cgroup_pids(c->cg, pids, n, err) < 0)
                 return -1;
+        if (keep_own(&c->rec, *pids, n, err) < 0) {
+                free(*pids);
+                *pids = NULL;
+                *n = 0;
+                return -1;
+        }
         if (*n == 0 && c->status != CELL_STATUS_STOPPED && c->rec.pid > 0) {
                 *pids = xreallocarray(*pids, 1, sizeof(**pids));
                 (*pids)[0] = c->rec.pid;

@@ -125,7 +125,7 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
         struct cell_launch l;
         cell_launch_init(&l);
         int r = cell_launch_create(&l, rt, id, opts, true, err);
-        if (r == 0 && cell_spawn_await_exec(l.sync_fd, &l.pid, &l.pidfd, err) < 0) {
+        if (r == 0 && cell_spawn_await_exec(l.sync_fd, &l.pid, &l.pidfd, NULL, err) < 0) {
                 cell_error_prefix(err, "start container \"%s\"", id);
                 cell_launch_abort(&l);
                 r = -1;
@@ -135,7 +135,8 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                 flock(l.dirfd, LOCK_UN);
                 _cleanup_free_ char *state =
                         cell_state_record_json(&l.rec, CELL_STATUS_RUNNING, l.pid);
-                cell_hooks_run_warn(l.spec, CELL_HOOK_POSTSTART, state, id);
+                const struct cell_hook_context ctx = {.cwd = l.bundle};
+                cell_hooks_run_warn(l.spec, CELL_HOOK_POSTSTART, state, &ctx, id);
                 int status = 0;
                 r = cell_wait_foreground(l.pid, l.pidfd, l.pty_master, &all, &status, err);
                 *exit_status = cell_exit_code(status);

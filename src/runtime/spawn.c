@@ -71,14 +71,16 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
         return (pid_t)pid;
 }
 
-int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err)
+int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd,
+                     const struct cell_spawn_listener *listener, struct cell_error *err)
 {
         if (cell_sync_send(sync_fd, CELL_SYNC_START, err) < 0)
                 return -1;
-        return cell_spawn_await_exec(sync_fd, pid, pidfd, err);
+        return cell_spawn_await_exec(sync_fd, pid, pidfd, listener, err);
 }
 
-int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err)
+int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd,
+                          const struct cell_spawn_listener *listener, struct cell_error *err)
 {
         for (;;) {
                 struct cell_sync_msg m;
@@ -88,6 +90,11 @@ int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd, struct cell_error
                         return r; /* EOF: exec'd */
                 if (m.type == CELL_SYNC_PID) {
                         if (cell_spawn_take_hop(&m, fd, pid, pidfd, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (m.type == CELL_SYNC_SECCOMP && fd >= 0 && listener) {
+                        if (listener->forward(listener->ctx, *pid, fd, err) < 0)
                                 return -1;
                         continue;
                 }
@@ -115,9 +122,13 @@ int cell_spawn_hop(int sync_fd, struct cell_error *err)
         if (pipe2(order, O_CLOEXEC) < 0)
                 return cell_error_errno(err, "pipe");
         long pid = syscall(SYS_clone3, &args, sizeof(args));
-        /* The container's seccomp filter may already be loaded, and Docker's
-         * makes clone3 fail with ENOSYS so that callers fall back to clone. */
-        if (pid < 0 && errno == ENOSYS)
+        /* Without noNewPrivileges the container's seccomp filter is loaded
+         * before we drop our capabilities, which comes before this hop makes
+         * us visible (runtime/procsetup.h).  Docker's makes clone3 fail with
+         * ENOSYS so that callers fall back to clone; an allow-list without
+         * clone3 answers with its default errno, EPERM most often, which
+         * clone3 with these flags has no other reason to return. */
+        if (pid < 0 && (errno == ENOSYS || errno == EPERM))
                 pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PIDFD, 0, &pidfd, 0, 0);
         if (pid == 0) {
                 close(order[1]);

@@ -30,15 +30,27 @@ pid_t cell_spawn_clone(uint64_t flags, int pidns_fd, int cgroup_fd, bool *placed
                        struct cell_error *err);
 
 /*
+ * What to do with a seccomp listener fd a child sends (SYNC_SECCOMP): the
+ * callee owns `fd`; `pid` is the child's as known then.  NULL refuses it.
+ */
+struct cell_spawn_listener {
+        int (*forward)(void *ctx, pid_t pid, int fd, struct cell_error *err);
+        void *ctx;
+};
+
+/*
  * Release a child that waits for SYNC_START, then wait until it has exec'd:
  * its sync socket is close-on-exec, so EOF means the exec happened, and a
  * SYNC_ERROR carries the reason it did not.  A SYNC_PID on the way (the
- * child hopped, through cell-dmz) hands `*pid`/`*pidfd` over to it.
+ * child hopped, through cell-dmz) hands `*pid`/`*pidfd` over to it; a
+ * SYNC_SECCOMP goes to `listener` (may be NULL).
  */
-int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err);
+int cell_spawn_start(int sync_fd, pid_t *pid, int *pidfd,
+                     const struct cell_spawn_listener *listener, struct cell_error *err);
 
 /* The same for a child that was not told to wait for SYNC_START. */
-int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd, struct cell_error *err);
+int cell_spawn_await_exec(int sync_fd, pid_t *pid, int *pidfd,
+                          const struct cell_spawn_listener *listener, struct cell_error *err);
 
 /*
  * In a child that has already setns()'d into the container's pid namespace

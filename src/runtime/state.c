@@ -148,6 +148,18 @@ static json_object *raw_json(const char *text)
         return o;
 }
 
+/* "ownNs": {"type":"mnt","id":4099,"ino":4026532290} (id and ino once known). */
+static json_object *own_ns_to_json(const struct cell_state_record *rec)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "type", json_object_new_string(cell_ns_proc_name(rec->own_ns)));
+        if (rec->own_ns_id)
+                json_object_object_add(o, "id", json_object_new_uint64(rec->own_ns_id));
+        if (rec->own_ns_ino)
+                json_object_object_add(o, "ino", json_object_new_uint64(rec->own_ns_ino));
+        return o;
+}
+
 static json_object *record_to_json(const struct cell_state_record *rec)
 {
         json_object *o = json_object_new_object();
@@ -162,6 +174,8 @@ static json_object *record_to_json(const struct cell_state_record *rec)
                 json_object_object_add(o, "cgroup",
                                        rec->cgroup_not_json ? json_object_new_string(rec->cgroup)
                                                             : raw_json(rec->cgroup));
+        if (rec->has_own_ns)
+                json_object_object_add(o, "ownNs", own_ns_to_json(rec));
         json_object *ann = json_object_new_object();
         for (size_t i = 0; i < rec->n_annotations; i++)
                 json_object_object_add(ann, rec->annotations[i].key,
@@ -259,6 +273,29 @@ static void read_cgroup(json_object *o, struct cell_state_record *rec)
         json_object_put(parsed);
 }
 
+/* A damaged "ownNs" leaves it unset: the container's processes are then
+ * told from others as for state of older builds (runtime/owner.h). */
+static void read_own_ns(json_object *o, struct cell_state_record *rec)
+{
+        json_object *v, *id, *ino;
+        if (!json_object_object_get_ex(o, "ownNs", &v) || !json_object_is_type(v, json_type_object))
+                return;
+        json_object *type;
+        if (!json_object_object_get_ex(v, "type", &type) ||
+            !json_object_is_type(type, json_type_string))
+                return;
+        for (int t = 0; t < CELL_NS__COUNT; t++) {
+                if (strcmp(json_object_get_string(type), cell_ns_proc_name(t)) != 0)
+                        continue;
+                rec->has_own_ns = true;
+                rec->own_ns = t;
+        }
+        if (json_object_object_get_ex(v, "id", &id) && json_object_is_type(id, json_type_int))
+                rec->own_ns_id = json_object_get_uint64(id);
+        if (json_object_object_get_ex(v, "ino", &ino) && json_object_is_type(ino, json_type_int))
+                rec->own_ns_ino = json_object_get_uint64(ino);
+}
+
 int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error *err)
 {
         _cleanup_free_ char *text = NULL;
@@ -277,6 +314,7 @@ int cell_state_read(int dirfd, struct cell_state_record *rec, struct cell_error 
         rec->rootfs = dup_string(o, "rootfs");
         rec->created = dup_string(o, "created");
         read_cgroup(o, rec);
+        read_own_ns(o, rec);
         if (json_object_object_get_ex(o, "pid", &v))
                 rec->pid = json_object_get_int(v);
         if (json_object_object_get_ex(o, "pidStart", &v))

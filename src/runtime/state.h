@@ -23,6 +23,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime/container.h"
@@ -41,6 +42,12 @@ struct cell_state_record {
         bool cgroup_not_json;
         struct cell_key_value *annotations;
         size_t n_annotations;
+        /* The namespace the container created that tells its processes from
+         * others in its cgroup (runtime/owner.h); not set in state of older
+         * builds.  Its identity is recorded for all but a pid namespace. */
+        bool has_own_ns;
+        enum cell_ns_type own_ns;
+        uint64_t own_ns_id, own_ns_ino; /* NS_GET_ID and inode number; 0 = unknown */
 };
 
 void cell_state_record_release(struct cell_state_record *rec);

@@ -16,14 +16,22 @@
  *   prestart+createRuntime hooks
  *   SYNC_HOOKS_DONE ----------------->
  *                                       createContainer hooks, pivot_root,
- *                                       terminal, rlimits, exec lookup
+ *                                       terminal, rlimits, exec lookup;
+ *                                       seccomp without noNewPrivileges
+ *                                       (its listener fd to listenerPath),
+ *                                       identity
  *                              <------  SYNC_PTY + fd    (process.terminal)
  *                              <------  SYNC_READY
  *   create: exit                        wait on exec.fifo (start)
  *   run: -                              (no wait)
- *                                       startContainer hooks, identity,
- *                                       seccomp, execve
+ *                                       startContainer hooks, exec cell-dmz:
+ *                                       LSM label, seccomp with
+ *                                       noNewPrivileges (listener fd),
+ *                                       execve
  *                              <------  EOF (exec done: the socket is CLOEXEC)
+ *
+ * `exec` talks the same way, without hooks, and sends a seccomp listener fd
+ * as SYNC_SECCOMP for the runtime to forward to listenerPath.
  *
  * Any failure in the child is sent as SYNC_ERROR with the message, after
  * which the child exits; the parent then tears everything down.
@@ -43,6 +51,7 @@ enum cell_sync_type {
         CELL_SYNC_ERROR,
         CELL_SYNC_PID,         /* a pidfd attached, the pid in `errnum` (runtime/spawn.h) */
         CELL_SYNC_HOOK_FAILED, /* a createContainer hook failed; SYNC_ERROR follows */
+        CELL_SYNC_SECCOMP,     /* exec: a seccomp listener fd attached, for listenerPath */
         CELL_SYNC_MOUNT_FD,    /* a mount tree attached, for mounts[`errnum`] */
 };
 

@@ -4,8 +4,10 @@
  * /dev/shm are known).  Like runc:
  *
  * - /dev bound from elsewhere: left exactly as it is.
- * - /dev mounted by the spec (normally a tmpfs): the default devices (null,
- *   zero, full, random, urandom, tty; 0666 root:root), linux.devices, the
+ * - /dev mounted by the spec (normally a tmpfs): the default devices
+ *   (cell_default_devices: null, zero, full, random, urandom, tty; 0666
+ *   root:root; linux.devices may list them, but only as the same device),
+ *   linux.devices, the
  *   fd/stdin/stdout/stderr (and core, when /proc is mounted) symlinks,
  *   ptmx -> pts/ptmx when a devpts is mounted on /dev/pts, and an empty
  *   /dev/shm (1777) when nothing is mounted there.
@@ -36,15 +38,6 @@ struct node {
         bool has_uid, has_gid;
         uid_t uid;
         gid_t gid;
-};
-
-static const struct node default_nodes[] = {
-        {"/dev/null", 'c', 1, 3, 0666, false, false, 0, 0},
-        {"/dev/zero", 'c', 1, 5, 0666, false, false, 0, 0},
-        {"/dev/full", 'c', 1, 7, 0666, false, false, 0, 0},
-        {"/dev/random", 'c', 1, 8, 0666, false, false, 0, 0},
-        {"/dev/urandom", 'c', 1, 9, 0666, false, false, 0, 0},
-        {"/dev/tty", 'c', 5, 0, 0666, false, false, 0, 0},
 };
 
 static int bind_host_node(int parentfd, const char *name, const struct node *n)
@@ -159,12 +152,19 @@ static int populate_dev(const struct cell_rootfs_ctx *ctx, struct cell_error *er
         if (devfd < 0)
                 return cell_error_errno(err, "open /dev");
         const struct cell_linux *lx = &ctx->spec->linux;
-        for (size_t i = 0; i < CELL_ARRAY_SIZE(default_nodes); i++) {
-                const struct node *n = &default_nodes[i];
-                if (listed_in_spec(lx, n->path))
+        for (size_t i = 0; i < cell_n_default_devices; i++) {
+                const struct cell_default_device *def = &cell_default_devices[i];
+                const struct node n = {
+                        .path = def->path,
+                        .type = 'c',
+                        .major = def->major,
+                        .minor = def->minor,
+                        .mode = 0666,
+                };
+                if (!def->made || listed_in_spec(lx, n.path))
                         continue;
-                if (make_node_at(ctx, devfd, n->path + strlen("/dev/"), n) < 0)
-                        return cell_error_errno(err, "device \"%s\"", n->path);
+                if (make_node_at(ctx, devfd, n.path + strlen("/dev/"), &n) < 0)
+                        return cell_error_errno(err, "device \"%s\"", n.path);
         }
         if (make_links(ctx, devfd, err) < 0)
                 return -1;

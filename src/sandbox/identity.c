@@ -19,7 +19,7 @@
  * mapping made without newgidmap) setgroups() always fails with EPERM.
  * A kernel without the file predates the knob and always allows it.
  */
-static bool setgroups_allowed(void)
+bool cell_sandbox_setgroups_allowed(void)
 {
         _cleanup_free_ char *content = NULL;
         struct cell_error ignored;
@@ -28,9 +28,10 @@ static bool setgroups_allowed(void)
         return strncmp(content, "deny", 4) != 0;
 }
 
-static int apply_groups(const struct cell_process *process, struct cell_error *err)
+static int apply_groups(const struct cell_process *process, bool setgroups_allowed,
+                        struct cell_error *err)
 {
-        if (!setgroups_allowed()) {
+        if (!setgroups_allowed) {
                 if (process->n_additional_gids > 0)
                         return cell_error_set(err, EPERM,
                                               "process.user.additionalGids: cannot set "
@@ -65,10 +66,11 @@ static int apply_uid_gid(const struct cell_process *process, struct cell_error *
         return 0;
 }
 
-int cell_sandbox_apply_identity(const struct cell_process *process, struct cell_error *err)
+int cell_sandbox_apply_identity(const struct cell_process *process, bool setgroups_allowed,
+                                struct cell_error *err)
 {
         /* Groups first: setgroups() needs CAP_SETGID, which setresuid may take. */
-        if (apply_groups(process, err) < 0)
+        if (apply_groups(process, setgroups_allowed, err) < 0)
                 return -1;
         if (apply_uid_gid(process, err) < 0)
                 return -1;

@@ -15,39 +15,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-char *cell_path_clean(const char *path)
-{
-        size_t len = strlen(path);
-        char *out = xmalloc(len + 2);
-        size_t n = 0; /* out[0..n) is the cleaned prefix, without trailing '/' */
-        const char *p = path;
-
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                const char *start = p;
-                while (*p && *p != '/')
-                        p++;
-                size_t clen = (size_t)(p - start);
-                if (clen == 0 || (clen == 1 && start[0] == '.'))
-                        continue;
-                if (clen == 2 && start[0] == '.' && start[1] == '.') {
-                        while (n > 0 && out[n - 1] != '/')
-                                n--;
-                        if (n > 0)
-                                n--; /* drop the '/' too; at "/" this stays 0 */
-                        continue;
-                }
-                out[n++] = '/';
-                memcpy(out + n, start, clen);
-                n += clen;
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = '\0';
-        return out;
-}
-
 static int openat2_flags(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
         struct open_how how = {

@@ -20,14 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/*
- * Lexically clean an absolute container path: collapse "//", drop ".",
- * resolve ".." against the preceding component without going above "/"
- * (like runc's CleanPath).  A relative path is taken as relative to "/".
- * Always returns an absolute path without a trailing slash ("/" for the
- * root).  Caller frees.
- */
-char *cell_path_clean(const char *path);
+#include "util/fs.h" /* cell_path_clean */
 
 /*
  * openat2(rootfd, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT |

@@ -9,31 +9,48 @@
  *
  *   cell_sandbox_apply_time_offsets()  right after unshare(CLONE_NEWTIME)
  *   cell_sandbox_set_hostname()        in the new UTS namespace
+ *   cell_sandbox_loopback_up()         `lo` up in a new network namespace (as
+ *                                      runc); nothing for a joined or the
+ *                                      host's one (sandbox/network.c)
  *   cell_sandbox_apply_sysctl()        after pivot_root (container's /proc)
  *   cell_sandbox_apply_oom_score_adj()
  *   cell_sandbox_apply_rlimits()       error names the rlimit:
  *                                      "process.rlimits: RLIMIT_NOFILE: ..."
  *   cell_sandbox_apply_sched()         ioPriority + scheduler
  *   cell_sandbox_apply_personality()
+ *   cell_sandbox_setgroups_allowed()   read before the seccomp filter is
+ *                                      loaded (an openat a NOTIFY profile may
+ *                                      catch); its answer goes to:
  *   cell_sandbox_apply_identity()      additionalGids, gid, uid (keeping the
  *                                      capabilities across setuid), then the
  *                                      five capability sets, umask and
- *                                      noNewPrivileges; last before seccomp.
+ *                                      noNewPrivileges.  Only system calls
+ *                                      that change credentials: it may run
+ *                                      under the seccomp filter.
  *
  * All return < 0 and fill `err`.
  */
+
+#include <stdbool.h>
 
 #include "oci/spec.h"
 #include "util/error.h"
 
 int cell_sandbox_apply_time_offsets(const struct cell_linux *linux_cfg, struct cell_error *err);
 int cell_sandbox_set_hostname(const struct cell_spec *spec, struct cell_error *err);
+int cell_sandbox_loopback_up(const struct cell_spec *spec, struct cell_error *err);
 int cell_sandbox_apply_sysctl(const struct cell_linux *linux_cfg, struct cell_error *err);
 int cell_sandbox_apply_oom_score_adj(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_rlimits(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_sched(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_personality(const struct cell_linux *linux_cfg, struct cell_error *err);
-int cell_sandbox_apply_identity(const struct cell_process *process, struct cell_error *err);
+/*
+ * Whether setgroups(2) may be called in our user namespace: false when
+ * /proc/self/setgroups says "deny"; true when the file is missing.
+ */
+bool cell_sandbox_setgroups_allowed(void);
+int cell_sandbox_apply_identity(const struct cell_process *process, bool setgroups_allowed,
+                                struct cell_error *err);
 
 /* Apply the five capability sets (bounding, ambient, then capset()). */
 int cell_caps_apply(const struct cell_caps *caps, struct cell_error *err);

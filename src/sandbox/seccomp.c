@@ -521,6 +521,19 @@ int cell_seccomp_load(struct cell_seccomp_filter *filter, int *notify_fd, struct
         return 0;
 }
 
+void cell_seccomp_filter_program(const struct cell_seccomp_filter *filter, unsigned *flags,
+                                 const void **insns, size_t *n_insns)
+{
+        *flags = filter->flags;
+        *insns = filter->insns;
+        *n_insns = filter->n_insns;
+}
+
+bool cell_seccomp_has_listener(const struct cell_seccomp_filter *filter)
+{
+        return filter && (filter->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+}
+
 void cell_seccomp_filter_free(struct cell_seccomp_filter *filter)
 {
         if (!filter)

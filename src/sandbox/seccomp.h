@@ -8,10 +8,12 @@
  * cell_seccomp_prepare() compiles the filter (before the container's init
  * drops privileges, so parse errors surface at create); it returns NULL in
  * `*out` when the spec has no seccomp object.  cell_seccomp_load() loads it
- * as the very last step before execve, so the runtime's own syscalls are
- * never filtered.  With a listenerPath and a NOTIFY rule, load returns the
- * notify fd in `*notify_fd` (else -1) for the caller to send to the listener
- * together with the container-process state (cell_seccomp_send_listener).
+ * in the calling process; where that happens, as late as the kernel allows,
+ * is the runtime's choice (runtime/procsetup.h: with noNewPrivileges cell-dmz
+ * loads the exported program itself, cell_seccomp_filter_program()).  With a
+ * listenerPath and a NOTIFY rule, load returns the notify fd in `*notify_fd`
+ * (else -1) for the caller to send to the listener at once, together with
+ * the container-process state (cell_seccomp_state_json).
  *
  * Compiling means: libseccomp builds the rules and exports them as a raw BPF
  * program, which the filter object holds.  Loading is one seccomp(2) call
@@ -69,6 +71,16 @@ int cell_seccomp_prepare_cached(const struct cell_seccomp *seccomp, const char *
  * NULL (the listener fd is then closed); the fd is O_CLOEXEC.
  */
 int cell_seccomp_load(struct cell_seccomp_filter *filter, int *notify_fd, struct cell_error *err);
+/*
+ * The loadable form of `filter` (not NULL), for a loader that is not this
+ * library (cell-dmz, runtime/dmz.h): the seccomp(2) flags it is loaded with
+ * and its BPF program of `*n_insns` 8-byte instructions, valid while
+ * `filter` is.
+ */
+void cell_seccomp_filter_program(const struct cell_seccomp_filter *filter, unsigned *flags,
+                                 const void **insns, size_t *n_insns);
+/* Whether loading `filter` (may be NULL) yields a NOTIFY listener fd. */
+bool cell_seccomp_has_listener(const struct cell_seccomp_filter *filter);
 /* NULL is fine. */
 void cell_seccomp_filter_free(struct cell_seccomp_filter *filter);
 
@@ -90,12 +102,11 @@ int cell_seccomp_state_json(const char *container_state_json, pid_t pid, const c
  * message.  A missing or refusing listener is an immediate error.
  * `notify_fd` stays open: the caller closes it after sending.
  *
- * listenerPath is a host path, so this runs in the runtime process (host
- * mount namespace), not in the container's init after pivot_root: the init
- * loads the filter, passes the notify fd to its parent over the sync socket
- * (cell_socket_send_fd; NOTIFY on write/sendmsg is refused so this cannot
- * block), and the parent sends it on before `create` returns, so an absent
- * listener fails create, as runc does.
+ * listenerPath is a host path, so this runs in the host's mount namespace:
+ * `exec` forwards the fd its process sends over the sync socket (NOTIFY on
+ * write/sendmsg is refused so that cannot block).  The container's init
+ * connects before pivot_root instead (an absent listener fails create, as
+ * with runc) and sends on that socket itself.
  */
 int cell_seccomp_send_listener(const char *listener_path, const char *state_json, int notify_fd,
                                struct cell_error *err);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,28 +108,40 @@ int cell_write_file_atomic(int dirfd, const char *name, const char *data, size_t
         return 0;
 }
 
-int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
-                      struct cell_error *err)
+/*
+ * Read `fd` to EOF into a NUL-terminated buffer, refusing more than `max`
+ * bytes.  `regular` demands a regular file whose size is checked before
+ * reading (a sparse file of 1 TB fails at once).  Errors are "<label>: ...".
+ */
+static int read_fd_bounded(int fd, const char *label, bool regular, size_t max, char **out,
+                           size_t *len_out, struct cell_error *err)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return cell_error_errno(err, "open %s", name);
-        size_t cap = 4096, len = 0;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return cell_error_errno(err, "stat %s", label);
+        if (regular && !S_ISREG(st.st_mode))
+                return cell_error_set(err, 0, "%s: not a regular file", label);
+        if (regular && (uint64_t)st.st_size > max)
+                return cell_error_set(err, 0, "%s: larger than %zu bytes", label, max);
+        /* Room for the whole file, its NUL and the read() that sees EOF. */
+        size_t cap = regular && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096, len = 0;
         _cleanup_free_ char *buf = xmalloc(cap);
         for (;;) {
                 if (len + 1 >= cap) {
-                        cap *= 2;
+                        cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
                         buf = xrealloc(buf, cap);
                 }
                 ssize_t n = read(fd, buf + len, cap - len - 1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return cell_error_errno(err, "read %s", name);
+                        return cell_error_errno(err, "read %s", label);
                 }
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                if (len > max)
+                        return cell_error_set(err, 0, "%s: larger than %zu bytes", label, max);
         }
         buf[len] = '\0';
         if (len_out)
@@ -137,9 +150,37 @@ int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
         return 0;
 }
 
+/* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused. */
+#define READ_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
+                      struct cell_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, READ_OPEN_FLAGS);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", name);
+        return read_fd_bounded(fd, name, true, CELL_READ_FILE_MAX, out, len_out, err);
+}
+
 int cell_read_file(const char *path, char **out, size_t *len_out, struct cell_error *err)
 {
         return cell_read_file_at(AT_FDCWD, path, out, len_out, err);
+}
+
+int cell_read_input(const char *what, const char *path, bool allow_stdin, char **out,
+                    size_t *len_out, struct cell_error *err)
+{
+        _cleanup_free_ char *label = xasprintf("%s %s", what, path);
+        if (allow_stdin && strcmp(path, "-") == 0) {
+                free(label);
+                label = xasprintf("%s - (standard input)", what);
+                return read_fd_bounded(STDIN_FILENO, label, false, CELL_INPUT_MAX, out, len_out,
+                                       err);
+        }
+        _cleanup_close_ int fd = open(path, READ_OPEN_FLAGS);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", label);
+        return read_fd_bounded(fd, label, true, CELL_INPUT_MAX, out, len_out, err);
 }
 
 int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err)
@@ -194,6 +235,39 @@ int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err)
         if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return cell_error_errno(err, "rmdir %s", name);
         return 0;
+}
+
+char *cell_path_clean(const char *path)
+{
+        size_t len = strlen(path);
+        char *out = xmalloc(len + 2);
+        size_t n = 0; /* out[0..n) is the cleaned prefix, without trailing '/' */
+        const char *p = path;
+
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                const char *start = p;
+                while (*p && *p != '/')
+                        p++;
+                size_t clen = (size_t)(p - start);
+                if (clen == 0 || (clen == 1 && start[0] == '.'))
+                        continue;
+                if (clen == 2 && start[0] == '.' && start[1] == '.') {
+                        while (n > 0 && out[n - 1] != '/')
+                                n--;
+                        if (n > 0)
+                                n--; /* drop the '/' too; at "/" this stays 0 */
+                        continue;
+                }
+                out[n++] = '/';
+                memcpy(out + n, start, clen);
+                n += clen;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = '\0';
+        return out;
 }
 
 char *cell_path_join(const char *a, const char *b)

@@ -40,17 +40,50 @@ int cell_write_file_atomic(int dirfd, const char *name, const char *data, size_t
 
 /*
  * Read a whole file into a NUL-terminated buffer the caller frees.
- * `*len_out` (optional) receives the length without the NUL.
+ * `*len_out` (optional) receives the length without the NUL.  The file must
+ * be a regular file (every /proc, /sys and state file is) of at most
+ * CELL_READ_FILE_MAX bytes: a device such as /dev/zero, a FIFO or a huge
+ * sparse file is refused ("<path>: not a regular file", "<path>: larger than
+ * N bytes") instead of eating memory until the allocator aborts.
  */
+#define CELL_READ_FILE_MAX ((size_t)64 << 20)
 int cell_read_file(const char *path, char **out, size_t *len_out, struct cell_error *err);
 int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
                       struct cell_error *err);
+
+/*
+ * The largest document a user hands to cell: config.json, exec --process,
+ * update --resources.  A podman config.json is 10-30 KB and a seccomp
+ * profile inside it ~100 KB; 4 MiB leaves a wide margin and keeps a hostile
+ * file from costing more than a bounded amount of memory (json-c needs a
+ * few times the text's size).
+ */
+#define CELL_INPUT_MAX ((size_t)4 << 20)
+
+/*
+ * Read a user-supplied document as cell_read_file() does, capped at
+ * CELL_INPUT_MAX.  `what` names it in errors: "config.json /b/config.json:
+ * not a regular file", "--process /dev/zero: not a regular file".  When
+ * `allow_stdin` and `path` is "-", standard input (fd 0, of any type) is
+ * read instead, with the same cap.
+ */
+int cell_read_input(const char *what, const char *path, bool allow_stdin, char **out,
+                    size_t *len_out, struct cell_error *err);
 
 /* mkdir -p with `mode` for created components. */
 int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err);
 
 /* rm -rf of `name` inside `dirfd` (does not cross mount points). */
 int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err);
+
+/*
+ * Lexically clean an absolute container path: collapse "//", drop ".",
+ * resolve ".." against the preceding component without going above "/"
+ * (like runc's CleanPath).  A relative path is taken as relative to "/".
+ * Always returns an absolute path without a trailing slash ("/" for the
+ * root).  Caller frees.
+ */
+char *cell_path_clean(const char *path);
 
 /* Join two path components with exactly one '/'.  Caller frees. */
 char *cell_path_join(const char *a, const char *b);

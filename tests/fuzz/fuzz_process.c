@@ -15,8 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cell_error err = {0};
         int rc = cell_process_parse((const char *)data, size, &process, &err);
         fuzz_check_result(rc, &err);
-        if (rc == 0)
+        if (rc == 0) {
                 fuzz_walk_process(&process);
+                fuzz_check_rlimits_exact(&process, data, size);
+        }
         cell_process_release(&process);
         return 0;
 }

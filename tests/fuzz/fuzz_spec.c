@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         (void)argc;
         (void)argv;
         for (int rootless = 0; rootless <= 1; rootless++) {
-                char *json = cell_spec_default_json(rootless);
+                char *json = cell_spec_default_json(rootless, false);
                 struct cell_spec *spec = NULL;
                 struct cell_error err = {0};
                 FUZZ_ASSERT(cell_spec_parse(json, strlen(json), &spec, &err) == 0);
@@ -36,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == 0) {
                 FUZZ_ASSERT(spec);
                 fuzz_walk_spec(spec);
+                if (spec->has_process)
+                        fuzz_check_rlimits_exact(&spec->process, data, size);
                 cell_spec_free(spec);
         }
         return 0;

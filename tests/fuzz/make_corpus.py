@@ -383,7 +383,7 @@ CGROUP_DIRS = [("blkio", False), ("cpu,cpuacct", False), ("cpuset", False),
 
 
 def cgroup_state_seeds():
-    def handle(mode, dirs, path="/cell/c1"):
+    def handle(mode, dirs, path="/cell/c1", made=None):
         out = []
         for key, v2 in dirs:
             mount = "/sys/fs/cgroup/" + (("unified" if mode == "hybrid" else "") if v2
@@ -391,8 +391,14 @@ def cgroup_state_seeds():
             d = {"key": key, "mount": mount.rstrip("/"), "path": mount.rstrip("/") + path}
             if v2:
                 d["v2"] = True
+            if made is not None:  # levels of path cell made (absent: unknown)
+                d["made"] = made
             out.append(d)
         return json.dumps({"mode": mode, "dirs": out}, separators=(",", ":"))
+
+    def made_entry(value):
+        return '{"mode":"v1","dirs":[{"key":"pids","mount":"/m","path":"/m/a/b","made":%s}]}' \
+            % value
 
     seeds = {
         "hybrid": handle("hybrid", CGROUP_DIRS),
@@ -407,6 +413,16 @@ def cgroup_state_seeds():
         "escaped": '{"mode":"v1","dirs":[{"key":"pi\\u0000ds","mount":"/\\"m","path":"/x\\n"}]}',
         "truncated": handle("hybrid", CGROUP_DIRS)[:150],
         "empty": "",
+        # what a realized handle saves: the levels cell made, per hierarchy
+        "made-hybrid": handle("hybrid", CGROUP_DIRS, made=2),
+        "made-joined": handle("v1", CGROUP_DIRS[:-1], path="/kubepods", made=0),
+        "made-mixed": '{"mode":"hybrid","dirs":[{"key":"pids","mount":"/m","path":"/m/a/b",'
+                      '"made":1},{"key":"","mount":"/u","path":"/u/a/b","v2":true}]}',
+        "made-negative": made_entry("-1"),
+        "made-huge": made_entry("99999999999999999999"),
+        "made-string": made_entry('"2"'),
+        "made-float": made_entry("1.5"),
+        "made-null": made_entry("null"),
     }
     for name, data in seeds.items():
         write("cgroup_state", name, data)
@@ -439,6 +455,14 @@ def state_seeds():
         "annotation-types": json.dumps(dict(good, annotations={"n": 5, "b": True,
                                                                "o": {"x": 1}})),
         "bad-cgroup": json.dumps(dict(good, cgroup='{"mode":"v1","dirs":[{"key":"x"}]}')),
+        # the namespace that tells the container's processes from others in its cgroup
+        "own-pidns": json.dumps(dict(good, ownNs={"type": "pid"})),
+        "own-mntns": json.dumps(dict(good, ownNs={"type": "mnt", "id": 21578,
+                                                  "ino": 4026532247})),
+        "own-ns-unknown": json.dumps(dict(good, ownNs={"type": "user", "id": -1, "ino": "x"})),
+        "own-ns-types": json.dumps(dict(good, ownNs={"type": 5, "id": 1e30,
+                                                     "ino": 18446744073709551616})),
+        "own-ns-not-object": json.dumps(dict(good, ownNs="mnt")),
         "array": "[]",
         "empty": "",
         "zeros": b"\0" * 64,
@@ -482,6 +506,88 @@ def resources_seeds():
         write("resources", name, data)
 
 
+def raw_spec(process_extra="", top_extra=""):
+    """A spec as text, for what json.dumps cannot write (huge numbers, duplicate keys)."""
+    return ('{"ociVersion":"1.2.0","root":{"path":"r"},"process":{"args":["a"],"cwd":"/"%s}%s}'
+            % (process_extra, top_extra))
+
+
+def hostile_seeds():
+    """The shapes of the security issue: NUL bytes inside strings and keys,
+    integers json-c would saturate, (uid_t)-1, env without '=', device modes
+    and default devices, deep nesting, duplicate keys, long arrays."""
+    proc = dict(MINIMAL["process"])
+    spec = {
+        "nul-env": dict(proc, env=["PATH=/bin", "TERM=x\u0000LD_PRELOAD=/x"]),
+        "nul-arg": dict(proc, args=["/bin/sh\u0000", "-c"]),
+        "nul-cwd": dict(proc, cwd="/tmp\u0000/../etc"),
+        "uid-minus-one": dict(proc, user={"uid": 4294967295, "gid": 4294967295,
+                                           "additionalGids": [4294967295]}),
+        "uid-negative": dict(proc, user={"uid": -1, "gid": -4294967297}),
+        "uid-string": dict(proc, user={"uid": "0", "gid": "4294967295"}),
+        "uid-largest": dict(proc, user={"uid": 4294967294, "gid": 4294967294}),
+        "env-no-equals": dict(proc, env=["NOEQUALS", "=empty", "A="]),
+        "env-long": dict(proc, env=["V%d=%s" % (i, "x" * (i % 7)) for i in range(600)]),
+    }
+    for name, process in spec.items():
+        write("spec", "hostile-" + name + ".json", dict(MINIMAL, process=process))
+        write("process", "hostile-" + name + ".json", process)
+    write("spec", "hostile-nul-mount.json", dict(MINIMAL, mounts=[
+        {"destination": "/dev/mqueue\u0000/../../x", "type": "mqueue", "source": "mqueue"}]))
+    write("spec", "hostile-nul-keys.json", dict(MINIMAL, annotations={
+        "a\u0000b": "c", "ok": "escaped \\u0000 is not a NUL"}, hostname="h\u0000x"))
+    write("spec", "hostile-nul-linux.json", dict(MINIMAL, linux={
+        "maskedPaths": ["/proc/kcore\u0000x"], "sysctl": {"kernel.domainname": "x\u0000"},
+        "namespaces": [{"type": "uts\u0000x"}]}))
+    write("spec", "hostile-devices.json", dict(MINIMAL, linux={"devices": [
+        {"path": "/dev/null", "type": "b", "major": 8, "minor": 0},
+        {"path": "/dev//zero", "type": "c", "major": 1, "minor": 5, "fileMode": 0o4666},
+        {"path": "/dev/../dev/tty", "type": "c", "major": 5, "minor": 0, "fileMode": 0o20666},
+        {"path": "/dev/x", "type": "c", "major": 1, "minor": 3, "fileMode": 0o7777,
+         "uid": 4294967295, "gid": -1},
+        {"path": "/dev/alias", "type": "b", "major": 4104, "minor": 1048576}]}))
+    write("spec", "hostile-mappings.json", dict(MINIMAL, linux={
+        "namespaces": [{"type": "user"}],
+        "uidMappings": [{"containerID": 4294967295, "hostID": 0, "size": 1}],
+        "gidMappings": [{"containerID": 1, "hostID": 0, "size": 4294967295},
+                        {"containerID": 0, "hostID": 0, "size": 0}]}))
+    rlimit = '"rlimits":[{"type":"RLIMIT_CORE","soft":%s,"hard":%s}]'
+    raw = {
+        "rlimit-2-64": raw_spec("," + rlimit % ("0", "18446744073709551616")),
+        "rlimit-max": raw_spec("," + rlimit % ("18446744073709551615", "18446744073709551615")),
+        "rlimit-1e400": raw_spec("," + rlimit % ("1e400", "1E400")),
+        "rlimit-minus-2-63": raw_spec("," + rlimit % ("-9223372036854775809", "1")),
+        "rlimit-long-digits": raw_spec("," + rlimit % ("0", "9" * 400)),
+        "duplicate-process-keys": raw_spec(',"cwd":"/x","user":{"uid":0,"uid":4294967295}'),
+        "deep-annotations": raw_spec("", ',"annotations":' + '{"a":' * 70 + '""' + "}" * 70),
+        "deep-array": raw_spec(',"env":' + "[" * 70 + "]" * 70),
+    }
+    for name, text in raw.items():
+        write("spec", "hostile-" + name + ".json", text)
+    resources = {
+        "nul-unified": '{"unified":{"pids.max":"1\\u0000","memory.high\\u0000x":"1"}}',
+        "limit-2-64": '{"memory":{"limit":18446744073709551616},"pids":{"limit":-1}}',
+        "limit-1e400": '{"memory":{"limit":1e400,"swap":-1e400},"cpu":{"shares":"1024"}}',
+        "negative-unsigned": '{"cpu":{"shares":-1,"quota":-9223372036854775809,"period":-1}}',
+        "duplicate-keys": '{"pids":{"limit":1},"pids":{"limit":-1,"limit":10}}',
+        "nul-cpus": '{"cpu":{"cpus":"0-1\\u0000,2","mems":"0"}}',
+    }
+    for name, text in resources.items():
+        write("resources", "hostile-" + name + ".json", text)
+    cli = {
+        "exec-user-minus-one": ["exec", "--user", "4294967295:4294967295", "c1", "id"],
+        "exec-gids-minus-one": ["exec", "--additional-gids", "4294967295", "c1", "id"],
+        "exec-env-no-equals": ["exec", "--env", "NOEQUALS", "--env", "=x", "c1", "env"],
+        "exec-process-stdin": ["exec", "--process", "-", "c1"],
+        "exec-process-zero": ["exec", "--process", "/dev/zero", "c1"],
+        "update-resources-stdin": ["update", "--resources", "-", "c1"],
+        "state-long-id": ["state", "x" * 1024],
+        "create-long-id": ["create", "--bundle", "/b", "y" * 256],
+    }
+    for name, argv in cli.items():
+        write("cli", "hostile-" + name, b"\0".join(a.encode() for a in argv))
+
+
 def arena_seeds():
     """Programs of 4-byte operations (fuzz_arena.c): op, slot, two size bytes."""
     import random
@@ -508,6 +614,7 @@ def main():
         name = "".join(c if c.isalnum() or c in "+-" else "_" for c in s) or "empty"
         write("signal", name, s)
     cgroup_state_seeds()
+    hostile_seeds()
     for i, u in enumerate(UNITS):
         write("units", "%02d" % i, u)
 

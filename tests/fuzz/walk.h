@@ -8,11 +8,16 @@
  * (pointer, count) pair is read in full, so ASan reports a dangling,
  * short or unterminated result.  Also checks the invariants spec.h promises
  * (process.args non-empty, cwd absolute, hook paths absolute, mount
- * destinations absolute).
+ * destinations absolute) and those of the security issue: no uid/gid is
+ * (uid_t)-1, every env entry is NAME=value, device modes are permission
+ * bits, device paths are clean and a default device stays itself, id
+ * mappings stay below (u32)-1, and an rlimit of UINT64_MAX was written as
+ * such (json-c did not saturate a bigger number into it).
  */
 
 #include "fuzz.h"
 #include "oci/spec.h"
+#include "util/fs.h"
 
 static inline void fuzz_walk_key_values(const struct cell_key_value *kv, size_t n)
 {
@@ -28,15 +33,59 @@ static inline void fuzz_walk_process(const struct cell_process *p)
         FUZZ_ASSERT(p->n_args > 0 && p->args && p->args[0]);
         fuzz_touch_vector(p->args, p->n_args);
         fuzz_touch_vector(p->env, p->n_env);
+        for (size_t i = 0; i < p->n_env; i++)
+                FUZZ_ASSERT(p->env[i][0] != '=' && strchr(p->env[i], '='));
         FUZZ_ASSERT(p->cwd && p->cwd[0] == '/');
         fuzz_touch(p->command_line);
+        FUZZ_ASSERT(p->uid != (uid_t)-1 && p->gid != (gid_t)-1);
         fuzz_read(p->additional_gids, p->n_additional_gids * sizeof(*p->additional_gids));
+        for (size_t i = 0; i < p->n_additional_gids; i++)
+                FUZZ_ASSERT(p->additional_gids[i] != (gid_t)-1);
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 FUZZ_ASSERT(p->rlimits[i].resource >= 0);
                 fuzz_touch(p->rlimits[i].name);
         }
         fuzz_touch(p->apparmor_profile);
         fuzz_touch(p->selinux_label);
+}
+
+/* UINT64_MAX only where the input says 18446744073709551615 (no saturation). */
+static inline void fuzz_check_rlimits_exact(const struct cell_process *p, const uint8_t *data,
+                                            size_t size)
+{
+        static const char max[] = "18446744073709551615";
+        for (size_t i = 0; i < p->n_rlimits; i++)
+                if (p->rlimits[i].soft == UINT64_MAX || p->rlimits[i].hard == UINT64_MAX)
+                        FUZZ_ASSERT(memmem(data, size, max, sizeof(max) - 1));
+}
+
+static inline void fuzz_check_mappings(const struct cell_id_mapping *m, size_t n)
+{
+        fuzz_read(m, n * sizeof(*m));
+        for (size_t i = 0; i < n; i++) {
+                FUZZ_ASSERT(m[i].size > 0);
+                FUZZ_ASSERT((uint64_t)m[i].container_id + m[i].size <= UINT32_MAX);
+                FUZZ_ASSERT((uint64_t)m[i].host_id + m[i].size <= UINT32_MAX);
+        }
+}
+
+static inline void fuzz_check_device(const struct cell_device *d)
+{
+        FUZZ_ASSERT(d->path);
+        fuzz_touch(d->path);
+        char *clean = cell_path_clean(d->path);
+        FUZZ_ASSERT(strcmp(clean, d->path) == 0);
+        free(clean);
+        FUZZ_ASSERT(!d->has_file_mode || (d->file_mode & ~(mode_t)0777) == 0);
+        FUZZ_ASSERT(d->major >= 0 && d->major <= 4095 && d->minor >= 0 && d->minor <= 1048575);
+        FUZZ_ASSERT(!d->has_uid || d->uid != (uid_t)-1);
+        FUZZ_ASSERT(!d->has_gid || d->gid != (gid_t)-1);
+        for (size_t i = 0; i < cell_n_default_devices; i++) {
+                const struct cell_default_device *def = &cell_default_devices[i];
+                if (strcmp(def->path, d->path) == 0)
+                        FUZZ_ASSERT((d->type == 'c' || d->type == 'u') && d->major == def->major &&
+                                    d->minor == def->minor);
+        }
 }
 
 static inline void fuzz_walk_mounts(const struct cell_mount *m, size_t n)
@@ -47,8 +96,8 @@ static inline void fuzz_walk_mounts(const struct cell_mount *m, size_t n)
                 fuzz_touch(m[i].source);
                 fuzz_touch_vector(m[i].options, m[i].n_options);
                 fuzz_touch(m[i].data);
-                fuzz_read(m[i].uid_mappings, m[i].n_uid_mappings * sizeof(*m[i].uid_mappings));
-                fuzz_read(m[i].gid_mappings, m[i].n_gid_mappings * sizeof(*m[i].gid_mappings));
+                fuzz_check_mappings(m[i].uid_mappings, m[i].n_uid_mappings);
+                fuzz_check_mappings(m[i].gid_mappings, m[i].n_gid_mappings);
         }
 }
 
@@ -115,12 +164,10 @@ static inline void fuzz_walk_linux(const struct cell_linux *l)
 {
         for (int t = 0; t < CELL_NS__COUNT; t++)
                 fuzz_touch(l->namespaces[t].path);
-        fuzz_read(l->uid_mappings, l->n_uid_mappings * sizeof(*l->uid_mappings));
-        fuzz_read(l->gid_mappings, l->n_gid_mappings * sizeof(*l->gid_mappings));
-        for (size_t i = 0; i < l->n_devices; i++) {
-                FUZZ_ASSERT(l->devices[i].path);
-                fuzz_touch(l->devices[i].path);
-        }
+        fuzz_check_mappings(l->uid_mappings, l->n_uid_mappings);
+        fuzz_check_mappings(l->gid_mappings, l->n_gid_mappings);
+        for (size_t i = 0; i < l->n_devices; i++)
+                fuzz_check_device(&l->devices[i]);
         fuzz_touch(l->cgroups_path);
         fuzz_walk_resources(&l->resources);
         fuzz_walk_key_values(l->sysctl, l->n_sysctl);

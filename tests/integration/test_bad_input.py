@@ -7,7 +7,9 @@ no container listed, and (checked by the no_residue fixture) no mount,
 cgroup or process.
 """
 
+import json
 import os
+import resource
 
 import pytest
 
@@ -190,6 +192,48 @@ CASES = [
     ("time-offsets-without-timens", lambda b, c: put(b.config, {"monotonic": {"secs": 1}},
                                                      "linux", "timeOffsets"),
      "timeOffsets", False),
+    # (uid_t)-1 is "unchanged" to setresuid(2): the process would stay root.
+    # runc refuses ids above 2^31-1.
+    ("uid-4294967295", lambda b, c: put(b.config, 4294967295, "process", "user", "uid"),
+     "process.user.uid", True),
+    ("gid-4294967295", lambda b, c: put(b.config, 4294967295, "process", "user", "gid"),
+     "process.user.gid", True),
+    ("additional-gid-4294967295", lambda b, c: put(b.config, [4294967295], "process", "user",
+                                                   "additionalGids"),
+     "process.user.additionalGids[0]", True),
+    # A NUL inside a JSON string: C would cut the string there.
+    ("env-nul", lambda b, c: b.add_env("TERM=x\0LD_PRELOAD=/x"), "process.env[2]", True),
+    ("args-nul", lambda b, c: put(b.config, ["/probe", "exit\0x", "0"], "process", "args"),
+     "process.args[1]", False),
+    ("cwd-nul", lambda b, c: put(b.config, "/tmp\0/x", "process", "cwd"), "process.cwd", False),
+    ("root-nul", lambda b, c: put(b.config, "rootfs\0x", "root", "path"), "root.path", False),
+    ("mount-dest-nul", lambda b, c: b.add_mount("/dev/mqueue\0/../../x", "tmpfs", "tmpfs"),
+     "destination", True),
+    ("masked-nul", lambda b, c: put(b.config, ["/proc/kcore\0x"], "linux", "maskedPaths"),
+     "linux.maskedPaths[0]", False),
+    ("hostname-nul", lambda b, c: put(b.config, "h\0x", "hostname"), "hostname", False),
+    ("hook-env-nul", lambda b, c: hook(b, "prestart", path="/bin/true", env=["A=1\0B=2"]),
+     "hooks.prestart[0].env[0]", False),
+    ("annotation-nul", lambda b, c: put(b.config, {"a": "b\0c"}, "annotations"),
+     "annotations.a", False),
+    ("annotation-key-nul", lambda b, c: put(b.config, {"a\0b": "c"}, "annotations"),
+     "NUL byte", False),
+    # Environment entries runc refuses when the process starts.
+    ("env-no-equals", lambda b, c: b.add_env("NOEQUALS"), "process.env[2]", True),
+    ("env-empty-name", lambda b, c: b.add_env("=x"), "process.env[2]", True),
+    # json-c saturates integers beyond 64 bits: 2^64 would be "unlimited".
+    ("rlimit-2-64", lambda b, c: put(b.config, [{"type": "RLIMIT_CORE", "soft": 0,
+                                                 "hard": 2 ** 64}], "process", "rlimits"),
+     "18446744073709551616", True),
+    ("rlimit-huge", lambda b, c: put(b.config, [{"type": "RLIMIT_CORE", "soft": 10 ** 30,
+                                                 "hard": 10 ** 30}], "process", "rlimits"),
+     "1000000000000000000000000000000", True),
+    ("device-setuid", lambda b, c: put(b.config, [{"path": "/dev/xx", "type": "c", "major": 1,
+                                                   "minor": 3, "fileMode": 0o4666}],
+                                       "linux", "devices"), "linux.devices[0].fileMode", False),
+    ("device-null-replaced", lambda b, c: put(b.config, [{"path": "/dev//null", "type": "c",
+                                                          "major": 1, "minor": 5}],
+                                              "linux", "devices"), "/dev/null", False),
 ]
 
 IDS = [c[0] for c in CASES]
@@ -391,3 +435,231 @@ def test_exec_missing_message_for_podman(cell, bundle):
     p = cell.run_bundle(b)
     assert p.returncode == 1
     assert "permission denied" in p.stderr.lower()
+
+
+# ---- hostile input: ids, endless files, NUL bytes, devices -----------------------------
+
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def bounded_memory():
+    """A cell that reads an endless file must not take the machine with it:
+    RLIMIT_AS, or for an ASan build (which maps terabytes of shadow) ASan's
+    own cap on one allocation."""
+    if "ASAN_OPTIONS" not in os.environ:
+        return {"preexec_fn": limit_memory}
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] += ":max_allocation_size_mb=512"
+    return {"env": env}
+
+
+def assert_refused(p, *needles):
+    """Exit 1 with a message (not a signal, not a hang) naming `needles`;
+    exec exits 255 for its own errors, as runc's does (runc exits 255 from
+    some other verbs too)."""
+    want = 255 if "exec" in p.args[1:5] else 1
+    assert p.returncode == want or (not is_cell() and p.returncode > 0), \
+        "exit %d\nstderr: %s" % (p.returncode, p.stderr)
+    if is_cell():
+        for n in needles:
+            assert n in p.stderr, "message does not name %r: %s" % (n, p.stderr)
+
+
+@pytest.mark.parametrize("how", ["config", "exec-process"])
+def test_uid_minus_one_never_root(cell, bundle, testdir, how):
+    """uid/gid 4294967295 is (uid_t)-1, which setresuid(2) reads as
+    "unchanged": the process must be refused, never run as root."""
+    user = {"uid": 4294967295, "gid": 4294967295}
+    if how == "config":
+        b = bundle("/probe", "ids")
+        b.process["user"] = user
+        cid = cell.new_id()
+        p = cell.run_bundle(b, cid=cid)
+        if p.returncode == 0:
+            assert json.loads(p.stdout.splitlines()[-1])["uid"] != [0, 0, 0]
+        assert_refused(p, "process.user.uid", "4294967295")
+        assert_nothing_left(cell, cid)
+        return
+    b = bundle("/probe", "sleep", "100")
+    cid = cell.create(b)
+    try:
+        proc = dict(b.process, args=["/probe", "ids"], user=user)
+        path = os.path.join(testdir, "process.json")
+        with open(path, "w") as f:
+            json.dump(proc, f)
+        p = cell.run("exec", "--process", path, cid)
+        if p.returncode == 0:
+            assert json.loads(p.stdout.splitlines()[-1])["uid"] != [0, 0, 0]
+        assert_refused(p, "user.uid", "4294967295")
+        p = cell.run("exec", "--user", "4294967295:4294967295", cid, "/probe", "ids")
+        assert_refused(p, "--user", "4294967295")
+    finally:
+        cell.delete(cid, force=True)
+
+
+def endless(testdir, kind):
+    """A path that never ends when read, or is too big to read."""
+    path = os.path.join(testdir, "endless-" + kind)
+    if kind in ("zero", "urandom"):
+        os.symlink("/dev/" + kind, path)
+    elif kind == "sparse":
+        with open(path, "w") as f:
+            f.truncate(64 << 30)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    return path
+
+
+KINDS = ["zero", "urandom", "sparse", "fifo"]
+WHY = {"zero": "not a regular file", "urandom": "not a regular file",
+       "sparse": "larger than", "fifo": "not a regular file"}
+
+
+def skip_runc_differences(kind, verb=""):
+    if is_cell():
+        return
+    if kind == "fifo":
+        pytest.skip("%s waits for a writer on a FIFO" % runtime_name())
+    if kind == "stdin" and verb.startswith("exec"):
+        pytest.skip("%s has no exec --process -" % runtime_name())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_config_endless(cell, bundle, testdir, kind):
+    skip_runc_differences(kind)
+    b = bundle()
+    os.unlink(b.file("config.json"))
+    os.rename(endless(testdir, kind), b.file("config.json"))
+    cid = cell.new_id()
+    p = cell.run("create", "--bundle", b.path, cid, timeout=20, **bounded_memory())
+    assert_refused(p, "config.json", WHY[kind])
+    assert_nothing_left(cell, cid)
+
+
+@pytest.mark.parametrize("verb", ["exec --process", "update --resources"])
+@pytest.mark.parametrize("kind", KINDS + ["stdin"])
+def test_documents_endless(cell, bundle, testdir, verb, kind):
+    """exec --process FILE and update --resources FILE: refused with the
+    file named; "-" (standard input) is read up to the same cap."""
+    skip_runc_differences(kind, verb)
+    b = bundle("/probe", "sleep", "100")
+    cid = cell.create(b)
+    try:
+        path = "-" if kind == "stdin" else endless(testdir, kind)
+        args = verb.split() + [path, cid]
+        with open("/dev/zero", "rb") as zero:
+            p = cell.run(*args, timeout=20, **bounded_memory(), stdin=zero)
+        assert_refused(p, verb.split()[1] + " " + path,
+                       "larger than" if kind == "stdin" else WHY[kind])
+        assert cell.state(cid)["status"] == "created"
+    finally:
+        cell.delete(cid, force=True)
+
+
+def test_exec_hostile_process(cell, bundle, testdir):
+    """exec --process and --env go through the same checks as config.json."""
+    b = bundle("/probe", "sleep", "100")
+    cid = cell.create(b)
+    try:
+        path = os.path.join(testdir, "process.json")
+        for env, needle in ((["PATH=/bin", "TERM=x\0LD_PRELOAD=/x"], "env[1]"),
+                            (["PATH=/bin", "NOEQUALS"], "env[1]")):
+            with open(path, "w") as f:
+                json.dump(dict(b.process, args=["/probe", "env"], env=env), f)
+            assert_refused(cell.run("exec", "--process", path, cid), needle)
+        p = cell.run("exec", "--env", "NOEQUALS", cid, "/probe", "env")
+        assert_refused(p, "--env", "NOEQUALS")
+    finally:
+        cell.delete(cid, force=True)
+
+
+@pytest.mark.parametrize("mode", [0o4666, 0o2666, 0o1666])
+def test_no_setuid_device_node(cell, bundle, mode):
+    """A linux.devices fileMode with setuid/setgid/sticky bits: no such
+    node ever appears in the container."""
+    if not is_cell():
+        pytest.skip("%s passes the setgid and sticky bits to mknod" % runtime_name())
+    b = bundle()
+    put(b.config, [{"path": "/dev/xx", "type": "c", "major": 1, "minor": 3,
+                    "fileMode": mode}], "linux", "devices")
+    b.set_args("/probe", "dev")
+    p = cell.run_bundle(b)
+    if p.returncode == 0:
+        node = json.loads(p.stdout.splitlines()[-1])["dev"]["/dev/xx"]
+        assert node["mode"] & 0o7000 == 0, "device node with mode %o" % node["mode"]
+    assert_refused(p, "linux.devices[0].fileMode")
+
+
+@pytest.mark.parametrize("path", ["/dev/null", "/dev/./null", "/dev/zero", "/dev/tty"])
+def test_default_device_not_replaced(cell, bundle, path):
+    """/dev/null (and the other default devices) listed in linux.devices with
+    other numbers: the container never sees a /dev/null that is not 1:3."""
+    defaults = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/tty": (5, 0)}
+    name = os.path.normpath(path)
+    if not is_cell():
+        pytest.skip("%s lets linux.devices replace a default device" % runtime_name())
+    b = bundle()
+    put(b.config, [{"path": path, "type": "c", "major": 1, "minor": 7}], "linux", "devices")
+    b.set_args("/probe", "dev")
+    p = cell.run_bundle(b)
+    if p.returncode == 0:
+        node = json.loads(p.stdout.splitlines()[-1])["dev"][name]
+        assert (node["major"], node["minor"]) == defaults[name]
+    assert_refused(p, "linux.devices[0]", name)
+
+
+@pytest.mark.parametrize("major,minor", [(4097, 3), (1, 0x100003)])
+def test_device_numbers_not_aliased(cell, bundle, major, minor):
+    """mknod(2) takes a 32-bit dev_t: major 4097 would be made as 1 (and
+    major 4104 as 8, a disk).  The node is the one the config names, or
+    the config is refused."""
+    if not is_cell():
+        pytest.skip("%s makes the truncated (aliased) device" % runtime_name())
+    b = bundle()
+    put(b.config, [{"path": "/dev/alias", "type": "c", "major": major, "minor": minor}],
+        "linux", "devices")
+    b.set_args("/probe", "dev")
+    p = cell.run_bundle(b)
+    if p.returncode == 0:
+        node = json.loads(p.stdout.splitlines()[-1])["dev"]["/dev/alias"]
+        assert (node["major"], node["minor"]) == (major, minor)
+    assert_refused(p, "linux.devices[0].m")
+
+
+VERBS_WITH_ID = [("create", "--bundle", "{bundle}"), ("run", "--bundle", "{bundle}"),
+                 ("start",), ("state",), ("kill",), ("delete",), ("delete", "--force"),
+                 ("pause",), ("resume",), ("ps",), ("events", "--stats"),
+                 ("update", "--pids-limit", "10"), ("exec",)]
+
+
+@pytest.mark.parametrize("length", [256, 300, 1024])
+def test_long_id_every_verb(cell, bundle, length):
+    """An id too long to name a directory: every verb says so up front."""
+    if not is_cell():
+        pytest.skip("%s checks no length; verbs fail with ENAMETOOLONG" % runtime_name())
+    b = bundle("/probe", "exit", "0")
+    cid = "x" * length
+    cell.ids.append(cid)
+    for verb in VERBS_WITH_ID:
+        args = [a.format(bundle=b.path) for a in verb] + [cid]
+        if verb[0] == "exec":
+            args.append("/probe")
+        p = cell.run(*args, timeout=20)
+        want = 255 if verb[0] == "exec" else 1  # exec's own errors: 255, as runc's
+        assert p.returncode == want, "%s: exit %d: %s" % (verb, p.returncode, p.stderr)
+        if is_cell():
+            assert "invalid container id" in p.stderr, "%s: %s" % (verb, p.stderr)
+            assert cid not in p.stderr, "the whole id echoed back"
+    assert_nothing_left(cell, cid)
+
+
+def test_longest_id_works(cell, bundle):
+    b = bundle("/probe", "sleep", "100")
+    cid = "y" * 255
+    cell.create(b, cid)
+    try:
+        assert cell.state(cid)["status"] == "created"
+    finally:
+        cell.delete(cid, force=True)
+    assert_nothing_left(cell, cid)

@@ -5,6 +5,7 @@ where the container's cgroups are."""
 
 import json
 import os
+import subprocess
 import uuid
 
 import pytest
@@ -119,6 +120,29 @@ def test_spec_rootless(cell, testdir):
     assert uid[0]["containerID"] == 0 and uid[0]["hostID"] == os.geteuid()
     assert gid[0]["containerID"] == 0 and gid[0]["hostID"] == os.getegid()
     assert "resources" not in cfg["linux"] or "devices" not in cfg["linux"]["resources"]
+
+
+def test_spec_cgroup_namespace_as_runc(cell, bundle, testdir):
+    """runc's spec has a cgroup namespace only on a pure cgroup v2 host; a
+    client that adds its own (as it does to runc's spec) must not get
+    "duplicate namespace"."""
+    d = os.path.join(testdir, "specdir")
+    os.makedirs(d)
+    cell.run("spec", "--bundle", d, check=True)
+    with open(os.path.join(d, "config.json")) as f:
+        cfg = json.load(f)
+    fstype = subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    types = [n["type"] for n in cfg["linux"]["namespaces"]]
+    assert ("cgroup" in types) == (fstype == "cgroup2fs"), (fstype, types)
+    if "cgroup" not in types:
+        cfg["linux"]["namespaces"].append({"type": "cgroup"})
+    b = bundle()
+    b.config = cfg
+    b.config["root"]["path"] = b.rootfs
+    b.process["terminal"] = False
+    info = cell.probe(b, "ns")
+    assert info["ns"]["cgroup"] != os.readlink("/proc/self/ns/cgroup")
 
 
 def test_spec_output_runs(cell, bundle, testdir):

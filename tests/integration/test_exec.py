@@ -323,9 +323,7 @@ def test_cwd(cell, container, cwd):
 def test_cwd_relative_refused(cell, container):
     cid, _ = container()
     p = cell.run("exec", "--cwd", "tmp", cid, "/probe", "cwd")
-    assert p.returncode != 0
-    if is_cell():
-        assert p.returncode == 1
+    assert p.returncode == 255  # exec's own failure, as runc: not the process' 1
     assert "absolute" in p.stderr
     assert "{" not in p.stdout
 
@@ -626,6 +624,62 @@ def test_cgroup_seen_inside(cell, container):
     info = exec_probe(cell, cid, "cgroup", "read", "/proc/1/cgroup")
     assert info["ops"][0]["ok"]
     assert info["cgroup"] == info["ops"][0]["data"]
+
+
+# ---- --apparmor, --process-label ------------------------------------------------------
+
+@pytest.mark.parametrize("flag,field,lsm", [("--apparmor", "apparmorProfile", "AppArmor"),
+                                            ("--process-label", "selinuxLabel", "SELinux")])
+@pytest.mark.parametrize("with_process_file", [False, True])
+def test_confinement_flags_refused_without_their_lsm(cell, container, testdir, flag, field, lsm,
+                                                    with_process_file):
+    """exec --apparmor / --process-label on a host without the module: the
+    process does not run (unconfined), the error names the flag, and the
+    container is untouched."""
+    from test_process import LSM_FIELDS
+    value, host_has, _ = LSM_FIELDS[field]
+    if host_has():
+        pytest.skip("this host has %s" % lsm)
+    if with_process_file and not is_cell():
+        pytest.skip("runc 1.1 ignores %s with --process: the confinement is dropped" % flag)
+    cid, _ = container()
+    args = [flag, value]
+    if with_process_file:
+        path = os.path.join(testdir, "process.json")
+        with open(path, "w") as f:
+            json.dump({"args": ["/bin/touch", "/tmp/ran"], "cwd": "/",
+                       "user": {"uid": 0, "gid": 0}}, f)
+        args += ["--process", path, cid]
+    else:
+        args += [cid, "/bin/touch", "/tmp/ran"]
+    p = cell.run("exec", *args, timeout=20)
+    assert p.returncode != 0, "exec %s %r ran on a host without %s" % (flag, value, lsm)
+    if is_cell():
+        assert '%s "%s": %s is not enabled on this host' % (flag, value, lsm) in p.stderr, \
+            p.stderr
+    check = cell.run("exec", cid, "/bin/sh", "-c", "test ! -e /tmp/ran", timeout=20)
+    assert check.returncode == 0, "the refused process ran"
+    assert cell.state(cid)["status"] == "running"
+
+
+@pytest.mark.parametrize("field,lsm", [("apparmorProfile", "AppArmor"),
+                                       ("selinuxLabel", "SELinux")])
+def test_confinement_in_process_file_refused(cell, container, testdir, field, lsm):
+    from test_process import LSM_FIELDS
+    value, host_has, _ = LSM_FIELDS[field]
+    if host_has():
+        pytest.skip("this host has %s" % lsm)
+    cid, _ = container()
+    path = os.path.join(testdir, "process.json")
+    with open(path, "w") as f:
+        json.dump({"args": ["/bin/touch", "/tmp/ran"], "cwd": "/", field: value,
+                   "user": {"uid": 0, "gid": 0}}, f)
+    p = cell.run("exec", "--process", path, cid, timeout=20)
+    assert p.returncode != 0
+    if is_cell():
+        assert 'process.%s "%s": %s is not enabled' % (field, value, lsm) in p.stderr, p.stderr
+    check = cell.run("exec", cid, "/bin/sh", "-c", "test ! -e /tmp/ran", timeout=20)
+    assert check.returncode == 0, "the refused process ran"
 
 
 # ---- seccomp, rlimits --------------------------------------------------------------------
@@ -935,9 +989,7 @@ def test_sigkill_of_caller_kills_process(cell, container):
 
 def test_unknown_container(cell):
     p = cell.run("exec", "no-such-container", "/probe")
-    assert p.returncode != 0
-    if is_cell():
-        assert p.returncode == 1
+    assert p.returncode == 255  # exec's own failure, as runc: not the process' 1
     assert "does not exist" in p.stderr
 
 
@@ -945,9 +997,7 @@ def test_stopped_container(cell, container, bundle):
     cid, _ = container(bundle("/probe", "exit", "0"))
     cell.wait_status(cid, "stopped")
     p = cell.run("exec", cid, "/probe")
-    assert p.returncode != 0
-    if is_cell():
-        assert p.returncode == 1
+    assert p.returncode == 255  # exec's own failure, as runc: not the process' 1
     assert "stopped" in p.stderr
     assert "{" not in p.stdout
 
@@ -971,9 +1021,7 @@ def test_paused_container(cell, container):
     try:
         assert cell.state(cid)["status"] == "paused"
         p = cell.run("exec", cid, "/probe", timeout=10)
-        assert p.returncode != 0
-        if is_cell():
-            assert p.returncode == 1
+        assert p.returncode == 255  # exec's own failure, as runc: not the process' 1
         assert "paused" in p.stderr
         assert "{" not in p.stdout
     finally:
@@ -989,9 +1037,7 @@ def test_paused_container(cell, container):
 def test_missing_command(cell, container, cmd, message):
     cid, _ = container()
     p = cell.run("exec", cid, cmd)
-    assert p.returncode != 0
-    if is_cell():
-        assert p.returncode == 1
+    assert p.returncode == 255  # exec's own failure, as runc: not the process' 1
     assert message in p.stderr.lower()
     # The container is unaffected.
     assert cell.state(cid)["status"] == "running"
@@ -1004,6 +1050,19 @@ def test_missing_command_detached(cell, container, testdir):
     assert p.returncode != 0
     assert "no such file or directory" in p.stderr.lower()
     assert not os.path.exists(pidfile)
+
+
+def test_pid_file_in_missing_directory(cell, container, testdir):
+    """exec's own failure exits 255 (runc), the process' own 1 stays 1: a
+    caller tells "could not run" from "ran and failed" by it."""
+    cid, _ = container()
+    pidfile = os.path.join(testdir, "no-such-dir", "pid")
+    p = cell.run("exec", "-d", "--pid-file", pidfile, cid, "/probe", "sleep", "100")
+    assert p.returncode == 255, p.stderr
+    assert "no-such-dir" in p.stderr
+    assert not os.path.exists(pidfile)
+    p = cell.run("exec", cid, "/bin/sh", "-c", "exit 1")
+    assert p.returncode == 1, p.stderr
 
 
 def test_no_command(cell, container):

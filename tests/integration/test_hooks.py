@@ -19,7 +19,7 @@ RECORDER = r'''#!/usr/bin/python3
 import json, os, sys
 kind, out = sys.argv[1], sys.argv[2]
 raw = sys.stdin.read()
-rec = {"kind": kind, "raw": raw, "argv": sys.argv, "env": dict(os.environ),
+rec = {"kind": kind, "raw": raw, "argv": sys.argv, "env": dict(os.environ), "cwd": os.getcwd(),
        "ns": {n: os.readlink("/proc/self/ns/" + n) for n in ("mnt", "net", "pid", "uts")}}
 try:
     pid = json.loads(raw).get("pid")
@@ -139,6 +139,65 @@ def test_hook_env_and_args(cell, bundle, hooks):
     assert rec["env"].get("FOO") == "bar"
     assert "HOST_ONLY" not in rec["env"]
     assert rec["argv"] == [hooks.recorder, "prestart", hooks.dir]
+
+
+def test_hook_without_env_inherits_like_runc(cell, bundle, hooks):
+    """A hook without `env` gets the environment its runner has, as with runc
+    (and crun): the runtime's own for prestart, createRuntime, poststart and
+    poststop; process.env for createContainer and startContainer, which the
+    container's init runs.  (A near-empty environment breaks hooks that need
+    PATH or the caller's settings, nvidia's and podman's among them.)"""
+    b = bundle("/probe", "sleep", "100")
+    b.add_env("HOOK_PROCESS_MARK=from-process-env")
+    hooks.install(b, ["prestart", "createRuntime", "createContainer", "poststart", "poststop"])
+    b.add_hook("startContainer", "/bin/busybox",
+               ["sh", "-c", "env > /hooklog/startContainer.env"])
+    env = dict(os.environ, HOOK_RUNTIME_MARK="from-the-runtime")
+    cid = cell.new_id()
+    b.save()
+    for args in (("create", "--bundle", b.path, cid), ("start", cid)):
+        p = cell.run(*args, env=env)
+        assert p.returncode == 0, p.stderr
+    cell.kill(cid, "KILL")
+    cell.wait_status(cid, "stopped")
+    assert cell.run("delete", cid, env=env).returncode == 0
+    recs = hooks.records()
+    for kind in ("prestart", "createRuntime", "poststart", "poststop"):
+        assert recs[kind]["env"].get("HOOK_RUNTIME_MARK") == "from-the-runtime", kind
+        assert recs[kind]["env"].get("PATH") == os.environ["PATH"], kind
+    cc_env = recs["createContainer"]["env"]
+    assert cc_env.get("HOOK_PROCESS_MARK") == "from-process-env"
+    assert "HOOK_RUNTIME_MARK" not in cc_env
+    with open(os.path.join(hooks.dir, "startContainer.env")) as f:
+        sc_env = f.read().splitlines()
+    assert "HOOK_PROCESS_MARK=from-process-env" in sc_env
+    assert not [e for e in sc_env if e.startswith("HOOK_RUNTIME_MARK=")]
+
+
+def test_hook_working_directory(cell, bundle, hooks, tmp_path):
+    """As runc: prestart, createRuntime and poststart run in the bundle,
+    createContainer in the root filesystem, startContainer in the
+    container's "/", poststop in the caller's directory."""
+    b = bundle("/probe", "sleep", "100")
+    hooks.install(b, ["prestart", "createRuntime", "createContainer", "poststart", "poststop"])
+    b.add_hook("startContainer", "/bin/busybox", ["sh", "-c", "pwd > /hooklog/startContainer.cwd"])
+    caller = str(tmp_path)
+    cid = cell.new_id()
+    b.save()
+    for args in (("create", "--bundle", b.path, cid), ("start", cid)):
+        p = cell.run(*args, cwd=caller)
+        assert p.returncode == 0, p.stderr
+    cell.kill(cid, "KILL")
+    cell.wait_status(cid, "stopped")
+    assert cell.run("delete", cid, cwd=caller).returncode == 0
+    recs = hooks.records()
+    real = os.path.realpath
+    for kind in ("prestart", "createRuntime", "poststart"):
+        assert real(recs[kind]["cwd"]) == real(b.path), kind
+    assert real(recs["createContainer"]["cwd"]) == real(b.file("rootfs"))
+    assert real(recs["poststop"]["cwd"]) == real(caller)
+    with open(os.path.join(hooks.dir, "startContainer.cwd")) as f:
+        assert f.read() == "/\n"
 
 
 def test_hook_argv0(cell, bundle, hooks):

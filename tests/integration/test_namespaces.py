@@ -267,6 +267,49 @@ def test_join_network_namespace_sees_its_interfaces(cell, bundle):
         helper.close()
 
 
+def test_empty_namespace_path_is_a_new_namespace(cell, bundle):
+    """`"path": ""` is no path (runc reads it as Go's zero value): each
+    namespace is created, none joined or refused."""
+    b = bundle()
+    for entry in b.linux["namespaces"]:
+        entry["path"] = ""
+    info = cell.probe(b, "ns")
+    for t in b.namespaces():
+        name = NS_FILE[t]
+        assert info["ns"][name] != host_ns(name), "%s namespace not new" % t
+
+
+LOOPBACK_CHECK = ("ip -o link show lo; nc -l -p 7777 > /tmp/got & L=$!; ok=0; "
+                  "for i in $(seq 20); do "
+                  "echo ping | nc 127.0.0.1 7777 && { ok=1; break; }; sleep 0.1; done; "
+                  "[ $ok = 1 ] || kill $L; wait; echo got: $(cat /tmp/got)")
+
+
+def test_new_network_namespace_has_loopback_up(cell, bundle):
+    """As runc: a new network namespace gets `lo` up, so 127.0.0.1 works."""
+    b = bundle("/bin/sh", "-c", LOOPBACK_CHECK)
+    b.set_namespace("network")
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    link = p.stdout.splitlines()[0]
+    assert "lo:" in link and ",UP" in link, p.stdout
+    assert "got: ping" in p.stdout, p.stdout
+
+
+def test_joined_network_namespace_loopback_left_alone(cell, bundle):
+    """A namespace joined by path is its owner's to configure: lo stays down."""
+    helper = Sleeper(["unshare", "--net", "sleep", "100"])
+    try:
+        helper.wait_ns("net", host_ns("net"))
+        b = bundle("/bin/sh", "-c", "ip -o link show lo")
+        b.set_namespace("network", "/proc/%d/ns/net" % helper.pid)
+        p = cell.run_bundle(b)
+        assert p.returncode == 0, p.stderr
+        assert "lo:" in p.stdout and ",UP" not in p.stdout, p.stdout
+    finally:
+        helper.close()
+
+
 def test_join_nonexistent_namespace_path(cell, bundle):
     b = bundle()
     b.set_namespace("network", "/proc/999999999/ns/net")

@@ -336,6 +336,51 @@ def test_oom_score_adj_negative(cell, bundle):
         assert cell.run("list", "-q").stdout == ""
 
 
+# ---- apparmorProfile, selinuxLabel -------------------------------------------------
+
+def host_has_apparmor():
+    try:
+        with open("/sys/module/apparmor/parameters/enabled") as f:
+            return os.path.isdir("/sys/kernel/security/apparmor") and f.read().startswith("Y")
+    except OSError:
+        return False
+
+
+def host_has_selinux():
+    with open("/proc/self/mountinfo") as f:
+        return any(" - selinuxfs " in line for line in f)
+
+
+LSM_FIELDS = {
+    "apparmorProfile": ("cell-test-profile", host_has_apparmor, "AppArmor"),
+    "selinuxLabel": ("system_u:system_r:container_t:s0:c1,c2", host_has_selinux, "SELinux"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(LSM_FIELDS))
+@pytest.mark.parametrize("verb", ["run", "create"])
+def test_confinement_refused_without_its_lsm(cell, bundle, testdir, field, verb):
+    """A process confined by a module the host does not have must not run
+    unconfined: run and create fail, naming the field, before the process
+    runs or anything of the container is left (no_residue)."""
+    value, host_has, lsm = LSM_FIELDS[field]
+    if host_has():
+        pytest.skip("this host has %s" % lsm)
+    marker = os.path.join(testdir, "ran")
+    b = bundle("/bin/sh", "-c", "touch /ran-dir/ran")
+    b.process[field] = value
+    b.add_mount("/ran-dir", type="bind", source=testdir, options=["rbind"])
+    if verb == "run":
+        p = cell.run_bundle(b, timeout=20)
+    else:
+        p = cell.create(b, check=False, timeout=20)
+    assert p.returncode != 0, "%s ran with %s %r on a host without %s" % (verb, field, value, lsm)
+    assert not os.path.exists(marker)
+    if is_cell():
+        assert 'process.%s "%s": %s is not enabled on this host' % (field, value, lsm) \
+            in p.stderr, p.stderr
+
+
 # ---- ioPriority, scheduler, personality -------------------------------------------
 
 @pytest.mark.parametrize("klass,num,prio", [("IOPRIO_CLASS_BE", 2, 3), ("IOPRIO_CLASS_RT", 1, 0),

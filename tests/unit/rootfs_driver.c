@@ -599,7 +599,7 @@ static void inside_default_spec(void)
 
 static struct cell_spec *parse_default_spec(bool rootless)
 {
-        _cleanup_free_ char *json = cell_spec_default_json(rootless);
+        _cleanup_free_ char *json = cell_spec_default_json(rootless, false);
         struct cell_spec *spec = NULL;
         struct cell_error err;
         if (cell_spec_parse(json, strlen(json), &spec, &err) < 0) {

@@ -172,11 +172,11 @@ static void test_serialize_round_trip(void)
         struct cell_cgroup_dir dirs[] = {
                 {&cell_cg_driver_v1, "cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/a/web",
                  "/sys/fs/cgroup/cpu,cpuacct",
-                 CELL_CG_BIT(CELL_CG_CPU) | CELL_CG_BIT(CELL_CG_CPUACCT), -1},
+                 CELL_CG_BIT(CELL_CG_CPU) | CELL_CG_BIT(CELL_CG_CPUACCT), -1, 2, 0},
                 {&cell_cg_driver_v1, "name=systemd", "/sys/fs/cgroup/systemd/web",
-                 "/sys/fs/cgroup/systemd", 0, -1},
+                 "/sys/fs/cgroup/systemd", 0, -1, 0, 0},
                 {&cell_cg_driver_v2, "", "/sys/fs/cgroup/unified/web", "/sys/fs/cgroup/unified", 0,
-                 -1},
+                 -1, CELL_CG_MADE_UNKNOWN, 0},
         };
         cg.dirs = dirs;
         cg.n_dirs = CELL_ARRAY_SIZE(dirs);
@@ -196,6 +196,7 @@ static void test_serialize_round_trip(void)
                 CHECK_STR_EQ(back->dirs[i].mount_point, dirs[i].mount_point);
                 CHECK(back->dirs[i].driver == dirs[i].driver);
                 CHECK_INT_EQ(back->dirs[i].fd, -1);
+                CHECK_INT_EQ(back->dirs[i].made, dirs[i].made);
         }
         CHECK_INT_EQ(back->dirs[0].controllers, dirs[0].controllers);
         CHECK(back->dirs[2].controllers & CELL_CG_BIT(CELL_CG_HUGETLB));
@@ -207,6 +208,17 @@ static void test_serialize_round_trip(void)
         CHECK(cell_cgroup_from_string("{\"mode\":1}", &back, &err) < 0);
         CHECK(cell_cgroup_from_string("not json", &back, &err) < 0);
         CHECK(back == NULL);
+        /* "made" says which directories delete may remove: nothing but a small count */
+        static const char *const bad_made[] = {"-1", "\"1\"", "1.5", "99999", "true"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(bad_made); i++) {
+                _cleanup_free_ char *text =
+                        xasprintf("{\"mode\":\"v1\",\"dirs\":[{\"key\":\"pids\",\"mount\":\"/m\","
+                                  "\"path\":\"/m/x\",\"made\":%s}]}",
+                                  bad_made[i]);
+                CHECK(cell_cgroup_from_string(text, &back, &err) < 0);
+                CHECK_CONTAINS(err.msg, "made");
+                CHECK(back == NULL);
+        }
 }
 
 static void test_convert(void)
@@ -241,19 +253,24 @@ static void test_convert(void)
 
 /* A handle laid out like this host: v1 hierarchies, hugetlb on the v2 tree. */
 static struct cell_cgroup_dir hybrid_dirs[] = {
-        {&cell_cg_driver_v1, "cpu", "/cg/cpu/x", "/cg/cpu", 1u << CELL_CG_CPU, -1},
-        {&cell_cg_driver_v1, "cpuacct", "/cg/cpuacct/x", "/cg/cpuacct", 1u << CELL_CG_CPUACCT, -1},
-        {&cell_cg_driver_v1, "cpuset", "/cg/cpuset/x", "/cg/cpuset", 1u << CELL_CG_CPUSET, -1},
-        {&cell_cg_driver_v1, "memory", "/cg/memory/x", "/cg/memory", 1u << CELL_CG_MEMORY, -1},
-        {&cell_cg_driver_v1, "devices", "/cg/devices/x", "/cg/devices", 1u << CELL_CG_DEVICES, -1},
-        {&cell_cg_driver_v1, "blkio", "/cg/blkio/x", "/cg/blkio", 1u << CELL_CG_BLKIO, -1},
-        {&cell_cg_driver_v1, "pids", "/cg/pids/x", "/cg/pids", 1u << CELL_CG_PIDS, -1},
-        {&cell_cg_driver_v1, "net_cls", "/cg/net_cls/x", "/cg/net_cls", 1u << CELL_CG_NET_CLS, -1},
-        {&cell_cg_driver_v2, "", "/cg/unified/x", "/cg/unified", 1u << CELL_CG_HUGETLB, -1},
+        {&cell_cg_driver_v1, "cpu", "/cg/cpu/x", "/cg/cpu", 1u << CELL_CG_CPU, -1, 0, 0},
+        {&cell_cg_driver_v1, "cpuacct", "/cg/cpuacct/x", "/cg/cpuacct", 1u << CELL_CG_CPUACCT, -1,
+         0, 0},
+        {&cell_cg_driver_v1, "cpuset", "/cg/cpuset/x", "/cg/cpuset", 1u << CELL_CG_CPUSET, -1, 0,
+         0},
+        {&cell_cg_driver_v1, "memory", "/cg/memory/x", "/cg/memory", 1u << CELL_CG_MEMORY, -1, 0,
+         0},
+        {&cell_cg_driver_v1, "devices", "/cg/devices/x", "/cg/devices", 1u << CELL_CG_DEVICES, -1,
+         0, 0},
+        {&cell_cg_driver_v1, "blkio", "/cg/blkio/x", "/cg/blkio", 1u << CELL_CG_BLKIO, -1, 0, 0},
+        {&cell_cg_driver_v1, "pids", "/cg/pids/x", "/cg/pids", 1u << CELL_CG_PIDS, -1, 0, 0},
+        {&cell_cg_driver_v1, "net_cls", "/cg/net_cls/x", "/cg/net_cls", 1u << CELL_CG_NET_CLS, -1,
+         0, 0},
+        {&cell_cg_driver_v2, "", "/cg/unified/x", "/cg/unified", 1u << CELL_CG_HUGETLB, -1, 0, 0},
 };
 
 static struct cell_cgroup_dir v2_dirs[] = {
-        {&cell_cg_driver_v2, "", "/cg/x", "/cg", (1u << CELL_CG__COUNT) - 1, -1},
+        {&cell_cg_driver_v2, "", "/cg/x", "/cg", (1u << CELL_CG__COUNT) - 1, -1, 0, 0},
 };
 
 /* Writes of `plan` as "dir|file|value" lines, for exact comparison. */
@@ -359,6 +376,27 @@ static void test_plan_hybrid(void)
         _cleanup_free_ char *up_text = plan_text(&cg, &plan);
         CHECK_STR_EQ(up_text, "memory|memory.memsw.limit_in_bytes|629145600\n"
                               "memory|memory.limit_in_bytes|314572800\n");
+        cell_cg_plan_release(&plan);
+        /* update --memory -1: memsw -1 too (where it exists), before the limit */
+        struct cell_resources unl = {.present = true};
+        unl.memory.has_limit = true;
+        unl.memory.limit = -1;
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &unl, &cur, &plan, &err), 0);
+        _cleanup_free_ char *unl_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(unl_text, "memory|memory.memsw.limit_in_bytes|-1\n"
+                               "memory|memory.limit_in_bytes|-1\n");
+        CHECK(plan.n == 2 && plan.writes[0].optional && !plan.writes[1].optional);
+        cell_cg_plan_release(&plan);
+        /* rt period and runtime: period first, the other order on EINVAL */
+        struct cell_resources rt = {.present = true};
+        rt.cpu.has_realtime_period = rt.cpu.has_realtime_runtime = true;
+        rt.cpu.realtime_period = 10000;
+        rt.cpu.realtime_runtime = 2000;
+        CHECK_INT_EQ(cell_cg_plan_build(&cg, &rt, &cur, &plan, &err), 0);
+        _cleanup_free_ char *rt_text = plan_text(&cg, &plan);
+        CHECK_STR_EQ(rt_text, "cpu|cpu.rt_period_us|10000\n"
+                              "cpu|cpu.rt_runtime_us|2000\n");
+        CHECK(plan.n == 2 && plan.writes[0].swap_on_einval && !plan.writes[1].swap_on_einval);
         cell_cg_plan_release(&plan);
         /* checkBeforeUpdate */
         up.memory.has_check_before_update = up.memory.check_before_update = true;

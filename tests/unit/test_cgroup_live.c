@@ -95,14 +95,14 @@ static void test_live_lifecycle(void)
         struct cell_cgroup *restored = NULL;
         CHECK_INT_EQ(cell_cgroup_from_string(saved, &restored, &err), 0);
         /* destroy kills the still-running child */
-        CHECK_INT_EQ(cell_cgroup_destroy(restored, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(restored, NULL, &err), 0);
         int status = 0;
         CHECK_INT_EQ(waitpid(child, &status, 0), child);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         for (size_t i = 0; i < cg->n_dirs; i++)
                 CHECK(!dir_exists(cg->dirs[i].path));
         /* idempotent */
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         cell_cgroup_free(restored);
         cell_cgroup_free(cg);
         free(spec);
@@ -200,7 +200,7 @@ static void test_live_resources(void)
 
         /* a paused container is still deletable */
         CHECK_INT_EQ(cell_cgroup_freeze(cg, true, &err), 0);
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         int status = 0;
         CHECK_INT_EQ(waitpid(child, &status, 0), child);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -300,7 +300,8 @@ static void test_live_ebpf(void)
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += 5;
-        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, &err), 0);
+        size_t others = 0;
+        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, NULL, &others, &err), 0);
         CHECK(!dir_exists(dir));
 }
 
@@ -331,7 +332,7 @@ static void test_live_hugetlb_on_v2(void)
                 CHECK_INT_EQ(cell_cgroup_stats(cg, &st, &err), 0);
                 CHECK(st.n_hugetlb >= 1);
                 cell_cgroup_stats_release(&st);
-                CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+                CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
                 check_gone(cg);
                 cell_cgroup_free(cg);
         } else {
@@ -394,9 +395,98 @@ static void test_live_enter_self(void)
                 close(ready[i]);
                 close(done[i]);
         }
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         check_gone(cg);
         cell_cgroup_free(cg);
+        free(spec);
+}
+
+static bool owns_nothing(pid_t pid, void *data)
+{
+        (void)pid;
+        (void)data;
+        return false;
+}
+
+/* Every hierarchy's directory of `cg` at <mount>/<top>, and whether each exists. */
+static bool tops_exist(const struct cell_cgroup *cg, const char *top, bool want)
+{
+        bool ok = true;
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                _cleanup_free_ char *d = xasprintf("%s/%s", cg->dirs[i].mount_point, top);
+                ok = ok && dir_exists(d) == want;
+        }
+        return ok;
+}
+
+/*
+ * The levels cell made are recorded, and destroy removes those and no
+ * other; a second handle on the same path joins (made 0), and its destroy
+ * leaves the directory and a process that is not its own alone.
+ */
+static void test_live_made_levels(void)
+{
+        struct cell_spec *spec = empty_spec();
+        struct cell_error err = {0};
+        _cleanup_free_ char *top = xasprintf("cell-unit-made-%d", (int)getpid());
+        _cleanup_free_ char *path = xasprintf("/%s/a/b", top);
+        spec->linux.cgroups_path = path;
+        struct cell_cgroup *cg = NULL, *joined = NULL;
+        CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, "m", spec, &cg, &err), 0);
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                CHECK_INT_EQ(cg->dirs[i].made, 3);
+        _cleanup_free_ char *saved = cell_cgroup_to_string(cg);
+        CHECK_CONTAINS(saved, "\"made\":3");
+        CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, "j", spec, &joined, &err), 0);
+        pid_t other = fork_sleeper();
+        CHECK_INT_EQ(cell_cgroup_enter(cg, other, false, &err), 0);
+        for (size_t i = 0; joined && i < joined->n_dirs; i++)
+                CHECK_INT_EQ(joined->dirs[i].made, 0);
+        struct cell_cgroup_owner none = {.owns = owns_nothing};
+        CHECK_INT_EQ(cell_cgroup_destroy(joined, &none, &err), 0);
+        CHECK(kill(other, 0) == 0);
+        CHECK(tops_exist(cg, top, true));
+        /* the maker's destroy with an owner that owns nothing leaves it, with the process */
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, &none, &err), 0);
+        CHECK(kill(other, 0) == 0);
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                CHECK(dir_exists(cg->dirs[i].path));
+        /* owning everything: killed, and all three levels removed */
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
+        int status = 0;
+        CHECK_INT_EQ(waitpid(other, &status, 0), other);
+        CHECK(tops_exist(cg, top, false));
+        cell_cgroup_free(joined);
+        cell_cgroup_free(cg);
+        free(spec);
+}
+
+/* A pre-existing frozen freezer cgroup is refused before anything joins it; what was made goes. */
+static void test_live_frozen_refused(void)
+{
+        struct cell_spec *spec = empty_spec();
+        struct cell_error err = {0};
+        _cleanup_free_ char *top = xasprintf("cell-unit-frozen-%d", (int)getpid());
+        _cleanup_free_ char *path = xasprintf("/%s", top);
+        _cleanup_free_ char *freezer = xasprintf("/sys/fs/cgroup/freezer/%s", top);
+        spec->linux.cgroups_path = path;
+        CHECK_INT_EQ(mkdir(freezer, 0755), 0);
+        CHECK_INT_EQ(cell_cg_write(freezer, "freezer.state", "FROZEN", &err), 0);
+        struct cell_cgroup *cg = NULL;
+        CHECK(cell_cgroup_create(CELL_CGROUP_MANAGER_CGROUPFS, "f", spec, &cg, &err) < 0);
+        _cleanup_free_ char *want = xasprintf("cgroup %s is frozen", freezer);
+        CHECK_CONTAINS(err.msg, want);
+        CHECK(cg == NULL);
+        const struct cell_cg_host *host;
+        CHECK_INT_EQ(cell_cg_host_get(&host, &err), 0);
+        for (size_t i = 0; i < host->n_mounts; i++) {
+                _cleanup_free_ char *d = xasprintf("%s/%s", host->mounts[i].mount_point, top);
+                CHECK(dir_exists(d) == !strcmp(d, freezer));
+        }
+        cell_cg_write(freezer, "freezer.state", "THAWED", NULL);
+        rmdir(freezer);
         free(spec);
 }
 
@@ -408,7 +498,7 @@ static void test_live_disabled(void)
         CHECK_INT_EQ(cell_cgroup_create(CELL_CGROUP_MANAGER_DISABLED, "x", spec, &cg, &err), 0);
         CHECK_INT_EQ(cell_cgroup_clone_fd(cg), -1);
         CHECK_INT_EQ(cell_cgroup_enter(cg, getpid(), false, &err), 0);
-        CHECK_INT_EQ(cell_cgroup_destroy(cg, &err), 0);
+        CHECK_INT_EQ(cell_cgroup_destroy(cg, NULL, &err), 0);
         cell_cgroup_free(cg);
         CHECK(cell_cgroup_create(CELL_CGROUP_MANAGER_SYSTEMD, "x", spec, &cg, &err) < 0);
         CHECK_CONTAINS(err.msg, "systemd");
@@ -418,4 +508,5 @@ static void test_live_disabled(void)
 UNIT_MAIN(UNIT_TEST(test_live_lifecycle), UNIT_TEST(test_live_enter_self),
           UNIT_TEST(test_live_resources), UNIT_TEST(test_live_unsupported_rolls_back),
           UNIT_TEST(test_live_ebpf), UNIT_TEST(test_live_hugetlb_on_v2),
-          UNIT_TEST(test_host_report), UNIT_TEST(test_live_disabled))
+          UNIT_TEST(test_host_report), UNIT_TEST(test_live_made_levels),
+          UNIT_TEST(test_live_frozen_refused), UNIT_TEST(test_live_disabled))

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,7 +47,8 @@ static char *read_back(const char *path)
  * Run the hooks in a child whose stdout is a file, so what the hook prints
  * can be compared.  Returns the output; `*rc` gets cell_hooks_run's result.
  */
-static char *run_capturing(const struct cell_spec *spec, enum cell_hook_kind kind, int *rc)
+static char *run_capturing_in(const struct cell_spec *spec, enum cell_hook_kind kind,
+                              const struct cell_hook_context *ctx, int *rc)
 {
         _cleanup_free_ char *out = tmp_path("stdout");
         fflush(NULL);
@@ -56,12 +58,17 @@ static char *run_capturing(const struct cell_spec *spec, enum cell_hook_kind kin
                 if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
                         _exit(99);
                 struct cell_error err = {0};
-                _exit(cell_hooks_run(spec, kind, state, &err) == 0 ? 0 : 1);
+                _exit(cell_hooks_run(spec, kind, state, ctx, &err) == 0 ? 0 : 1);
         }
         int status = 0;
         waitpid(pid, &status, 0);
         *rc = WIFEXITED(status) ? WEXITSTATUS(status) : 100;
         return read_back(out);
+}
+
+static char *run_capturing(const struct cell_spec *spec, enum cell_hook_kind kind, int *rc)
+{
+        return run_capturing_in(spec, kind, NULL, rc);
 }
 
 static void test_state_on_stdin(void)
@@ -71,7 +78,7 @@ static void test_state_on_stdin(void)
         struct cell_hook hook = {.path = "/bin/sh", .args = args, .n_args = 5};
         struct cell_spec spec = spec_with(CELL_HOOK_PRESTART, &hook, 1);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, state, &err), 0);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, state, NULL, &err), 0);
         _cleanup_free_ char *got = read_back(out);
         CHECK_STR_EQ(got, state);
 }
@@ -89,15 +96,42 @@ static void test_env_exact(void)
         CHECK_STR_EQ(got, "A=1\nB=two words\n");
 }
 
-/* No args: argv is [path]; no env: the environment is empty. */
-static void test_defaults_empty_env(void)
+/* No args: argv is [path]; no env: the runtime's environment (runc's). */
+static void test_defaults_runtime_env(void)
 {
+        setenv("CELL_UNIT_HOOK_MARK", "from the runtime", 1);
         struct cell_hook hook = {.path = "/usr/bin/env"};
         struct cell_spec spec = spec_with(CELL_HOOK_POSTSTART, &hook, 1);
         int rc = -1;
         _cleanup_free_ char *got = run_capturing(&spec, CELL_HOOK_POSTSTART, &rc);
+        unsetenv("CELL_UNIT_HOOK_MARK");
         CHECK_INT_EQ(rc, 0);
-        CHECK_STR_EQ(got, "");
+        CHECK(got && strstr(got, "CELL_UNIT_HOOK_MARK=from the runtime\n"));
+}
+
+/* No env: the context's environment; the context's directory. */
+static void test_context_env_and_cwd(void)
+{
+        char *args[] = {"sh", "-c", "echo \"$CTX\"; pwd", NULL};
+        char *ctx_env[] = {"CTX=given", NULL};
+        struct cell_hook hook = {.path = "/bin/sh", .args = args, .n_args = 3};
+        struct cell_spec spec = spec_with(CELL_HOOK_CREATE_CONTAINER, &hook, 1);
+        const struct cell_hook_context ctx = {.env = ctx_env, .cwd = "/proc"};
+        int rc = -1;
+        _cleanup_free_ char *got = run_capturing_in(&spec, CELL_HOOK_CREATE_CONTAINER, &ctx, &rc);
+        CHECK_INT_EQ(rc, 0);
+        CHECK_STR_EQ(got, "given\n/proc\n");
+}
+
+/* A directory that cannot be entered fails the hook, naming it. */
+static void test_context_bad_cwd(void)
+{
+        struct cell_hook hook = {.path = "/bin/true"};
+        struct cell_spec spec = spec_with(CELL_HOOK_PRESTART, &hook, 1);
+        const struct cell_hook_context ctx = {.cwd = "/nonexistent-hook-dir"};
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, state, &ctx, &err), -1);
+        CHECK(strstr(err.msg, "chdir /nonexistent-hook-dir: no such file or directory"));
 }
 
 static void test_args_passed(void)
@@ -125,7 +159,7 @@ static void test_exit_status_stops(void)
         };
         struct cell_spec spec = spec_with(CELL_HOOK_PRESTART, hooks, 3);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, state, &err), -1);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, state, NULL, &err), -1);
         CHECK_STR_EQ(err.msg, "prestart hook #1 (/bin/sh): exited with status 3");
         CHECK(access(marker, F_OK) < 0 && errno == ENOENT);
 }
@@ -136,7 +170,7 @@ static void test_killed_by_signal(void)
         struct cell_hook hook = {.path = "/bin/sh", .args = args, .n_args = 3};
         struct cell_spec spec = spec_with(CELL_HOOK_CREATE_CONTAINER, &hook, 1);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_CREATE_CONTAINER, state, &err), -1);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_CREATE_CONTAINER, state, NULL, &err), -1);
         CHECK_STR_EQ(err.msg, "createContainer hook #0 (/bin/sh): killed by signal 15 (SIGTERM)");
 }
 
@@ -154,7 +188,7 @@ static void test_timeout(void)
         struct cell_spec spec = spec_with(CELL_HOOK_CREATE_RUNTIME, &hook, 1);
         struct cell_error err = {0};
         double start = now_s();
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_CREATE_RUNTIME, state, &err), -1);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_CREATE_RUNTIME, state, NULL, &err), -1);
         double elapsed = now_s() - start;
         CHECK(elapsed >= 0.9 && elapsed < 2.5);
         CHECK_STR_EQ(err.msg, "createRuntime hook #0 (/bin/sleep): timed out after 1s");
@@ -167,7 +201,7 @@ static void test_missing_executable(void)
         struct cell_hook hook = {.path = "/nonexistent/cell-hook"};
         struct cell_spec spec = spec_with(CELL_HOOK_START_CONTAINER, &hook, 1);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_START_CONTAINER, state, &err), -1);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_START_CONTAINER, state, NULL, &err), -1);
         CHECK_STR_EQ(err.msg, "startContainer hook #0 (/nonexistent/cell-hook): exec: no such "
                               "file or directory");
         CHECK_INT_EQ(err.errnum, ENOENT);
@@ -184,7 +218,7 @@ static void test_large_state_unread(void)
         struct cell_hook hook = {.path = "/bin/true", .args = args, .n_args = 1, .timeout = 5};
         struct cell_spec spec = spec_with(CELL_HOOK_PRESTART, &hook, 1);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, big, &err), 0);
+        CHECK_INT_EQ(cell_hooks_run(&spec, CELL_HOOK_PRESTART, big, NULL, &err), 0);
         if (err.msg[0])
                 fprintf(stderr, "  error: %s\n", err.msg);
 }
@@ -217,7 +251,8 @@ static void test_cleanup(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_setup), UNIT_TEST(test_state_on_stdin), UNIT_TEST(test_env_exact),
-          UNIT_TEST(test_defaults_empty_env), UNIT_TEST(test_args_passed),
+          UNIT_TEST(test_defaults_runtime_env), UNIT_TEST(test_context_env_and_cwd),
+          UNIT_TEST(test_context_bad_cwd), UNIT_TEST(test_args_passed),
           UNIT_TEST(test_exit_status_stops), UNIT_TEST(test_killed_by_signal),
           UNIT_TEST(test_timeout), UNIT_TEST(test_missing_executable),
           UNIT_TEST(test_large_state_unread), UNIT_TEST(test_no_fd_leak), UNIT_TEST(test_cleanup))

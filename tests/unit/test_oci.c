@@ -180,13 +180,12 @@ static void check_default_common(const struct cell_spec *s)
         CHECK(s->linux.namespaces[CELL_NS_MOUNT].enabled);
         CHECK(s->linux.namespaces[CELL_NS_UTS].enabled);
         CHECK(s->linux.namespaces[CELL_NS_IPC].enabled);
-        CHECK(s->linux.namespaces[CELL_NS_CGROUP].enabled);
         CHECK(!s->linux.namespaces[CELL_NS_TIME].enabled);
 }
 
 static void test_default_spec_roundtrip(void)
 {
-        char *json = cell_spec_default_json(false);
+        char *json = cell_spec_default_json(false, false);
         struct cell_error err = {0};
         struct cell_spec *s = NULL;
         CHECK(strstr(json, "\n  \"ociVersion\": \"1.2.0\"") != NULL);
@@ -200,6 +199,7 @@ static void test_default_spec_roundtrip(void)
         check_default_common(s);
         CHECK(s->linux.namespaces[CELL_NS_NET].enabled);
         CHECK(!s->linux.namespaces[CELL_NS_USER].enabled);
+        CHECK(!s->linux.namespaces[CELL_NS_CGROUP].enabled);
         CHECK_INT_EQ(s->linux.n_uid_mappings, 0);
         CHECK_STR_EQ(s->mounts[2].data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
         CHECK_STR_EQ(s->mounts[5].type, "sysfs");
@@ -215,7 +215,7 @@ static void test_default_spec_roundtrip(void)
 
 static void test_default_spec_rootless(void)
 {
-        char *json = cell_spec_default_json(true);
+        char *json = cell_spec_default_json(true, true);
         struct cell_error err = {0};
         struct cell_spec *s = NULL;
         CHECK(cell_spec_parse(json, strlen(json), &s, &err) == 0);
@@ -228,6 +228,7 @@ static void test_default_spec_rootless(void)
         check_default_common(s);
         CHECK(!s->linux.namespaces[CELL_NS_NET].enabled);
         CHECK(s->linux.namespaces[CELL_NS_USER].enabled);
+        CHECK(s->linux.namespaces[CELL_NS_CGROUP].enabled); /* asked for: a v2 host */
         CHECK_INT_EQ(s->linux.n_uid_mappings, 1);
         CHECK_INT_EQ(s->linux.uid_mappings[0].container_id, 0);
         CHECK_INT_EQ(s->linux.uid_mappings[0].host_id, geteuid());
@@ -249,7 +250,7 @@ static void test_full_process(void)
         struct cell_spec *s = parse_ok(
                 "{" BASE ",'process':{'terminal':true,'consoleSize':{'height':24,'width':80},"
                 "'user':{'uid':1000,'gid':100,'umask':18,'additionalGids':[5,6]},"
-                "'args':['/bin/app','-x'],'env':['A=1','NOEQUALS'],'cwd':'/work',"
+                "'args':['/bin/app','-x'],'env':['A=1','EMPTY='],'cwd':'/work',"
                 "'capabilities':{'bounding':['CAP_SYS_ADMIN','CAP_CHOWN'],'effective':['CAP_KILL'],"
                 "'inheritable':[],'permitted':['CAP_NET_RAW'],'ambient':['CAP_NET_RAW']},"
                 "'rlimits':[{'type':'RLIMIT_CORE','soft':0,'hard':18446744073709551615},"
@@ -274,7 +275,7 @@ static void test_full_process(void)
         CHECK_INT_EQ(p->additional_gids[1], 6);
         CHECK_INT_EQ(p->n_args, 2);
         CHECK_STR_EQ(p->args[1], "-x");
-        CHECK_STR_EQ(p->env[1], "NOEQUALS");
+        CHECK_STR_EQ(p->env[1], "EMPTY=");
         CHECK(p->env[2] == NULL);
         CHECK_STR_EQ(p->cwd, "/work");
         CHECK_INT_EQ(p->caps.bounding, CAP(21) | CAP(0));
@@ -916,11 +917,11 @@ static const struct bad_doc bad_docs[] = {
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'uid':1.5}}}", "process.user.uid",
          "must be an integer"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'uid':-1}}}", "process.user.uid",
-         "out of range"},
+         "-1 is not a valid user id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'gid':4294967296}}}",
-         "process.user.gid", "out of range"},
+         "process.user.gid", "4294967296 is not a valid group id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'user':{'additionalGids':[1,-2]}}}",
-         "process.user.additionalGids[1]", "out of range"},
+         "process.user.additionalGids[1]", "-2 is not a valid group id"},
         {"{" BASE ",'process':{'cwd':'/','args':['sh'],'capabilities':{'bounding':"
          "['CAP_KILL','CAP_FOO']}}}",
          "process.capabilities.bounding[1]", "unknown capability \"CAP_FOO\""},
@@ -1112,7 +1113,7 @@ static void test_load(void)
         CHECK(cell_spec_load(dir, &s, &err) < 0);
         CHECK_CONTAINS(err.msg, path);
 
-        char *json = cell_spec_default_json(false);
+        char *json = cell_spec_default_json(false, false);
         FILE *f = fopen(path, "w");
         CHECK(f != NULL);
         if (f) {

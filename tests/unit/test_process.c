@@ -143,7 +143,7 @@ static void caps_as_user(void)
                 .permitted = BIT(CAP_CHOWN) | BIT(CAP_KILL),
         };
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, &err), 0);
+        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, cell_sandbox_setgroups_allowed(), &err), 0);
         if (err.msg[0])
                 fprintf(stderr, "  error: %s\n", err.msg);
         CHECK_INT_EQ(status_hex("CapEff"), 0x21);
@@ -178,7 +178,7 @@ static void caps_ambient(void)
                                     .inheritable = nbs,
                                     .ambient = nbs};
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, &err), 0);
+        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, cell_sandbox_setgroups_allowed(), &err), 0);
         if (err.msg[0])
                 fprintf(stderr, "  error: %s\n", err.msg);
         CHECK_INT_EQ(status_hex("CapAmb"), nbs);
@@ -197,7 +197,7 @@ static void caps_absent(void)
 {
         struct cell_process p = base_process();
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, &err), 0);
+        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, cell_sandbox_setgroups_allowed(), &err), 0);
         CHECK_INT_EQ(status_hex("CapEff"), 0);
         CHECK_INT_EQ(status_hex("CapPrm"), 0);
         CHECK_INT_EQ(status_hex("CapBnd"), 0);
@@ -221,7 +221,7 @@ static void identity_groups_umask_nnp(void)
         p.umask = 027;
         p.no_new_privileges = true;
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, &err), 0);
+        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, cell_sandbox_setgroups_allowed(), &err), 0);
         CHECK(getuid() == 1234 && geteuid() == 1234);
         CHECK(getgid() == 5678 && getegid() == 5678);
         gid_t groups[8];
@@ -241,7 +241,7 @@ static void identity_defaults(void)
         struct cell_process p = base_process();
         umask(0077);
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, &err), 0);
+        CHECK_INT_EQ(cell_sandbox_apply_identity(&p, cell_sandbox_setgroups_allowed(), &err), 0);
         CHECK_INT_EQ(umask(0), 0022);
         CHECK_INT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
         CHECK_INT_EQ(getgroups(0, NULL), 0);

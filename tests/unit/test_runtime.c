@@ -11,6 +11,7 @@
 
 #include "runtime/container.h"
 #include "runtime/exec_process.h"
+#include "runtime/owner.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "unit.h"
@@ -32,6 +33,14 @@ static void test_id_validate(void)
         memset(long_id, 'a', sizeof(long_id) - 1);
         long_id[sizeof(long_id) - 1] = '\0';
         CHECK(cell_container_id_validate(long_id, &err) < 0);
+        /* Up to NAME_MAX: the id names the state directory. */
+        long_id[CELL_CONTAINER_ID_MAX] = '\0';
+        CHECK(cell_container_id_validate(long_id, &err) == 0);
+        long_id[CELL_CONTAINER_ID_MAX] = 'a';
+        long_id[CELL_CONTAINER_ID_MAX + 1] = '\0';
+        CHECK(cell_container_id_validate(long_id, &err) < 0);
+        CHECK_CONTAINS(err.msg, "256 bytes long, at most 255 are allowed");
+        CHECK(strlen(err.msg) < 128); /* the id is not echoed whole */
 }
 
 static void test_time_rfc3339_matches_gmtime(void)
@@ -126,6 +135,99 @@ static void test_state_roundtrip_in_place(void)
         CHECK(access(tmp, F_OK) < 0);
         struct cell_error ignored;
         cell_remove_tree_at(AT_FDCWD, dir, &ignored);
+}
+
+/* "ownNs" survives a rewrite; state without it (older builds) or with a damaged one reads unset. */
+static void test_state_own_ns(void)
+{
+        _cleanup_free_ char *dir = make_dir();
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct cell_error err;
+        struct cell_state_record rec = {.oci_version = (char *)"1.2.0",
+                                        .id = (char *)"c1",
+                                        .bundle = (char *)"/b",
+                                        .rootfs = (char *)"/b/rootfs",
+                                        .created = (char *)"2026-01-01T00:00:00Z",
+                                        .has_own_ns = true,
+                                        .own_ns = CELL_NS_MOUNT,
+                                        .own_ns_id = 21578,
+                                        .own_ns_ino = 4026532247ULL};
+        CHECK(cell_state_write(dfd, &rec, &err) == 0);
+        struct cell_state_record got;
+        CHECK(cell_state_read(dfd, &got, &err) == 0);
+        CHECK(got.has_own_ns && got.own_ns == CELL_NS_MOUNT);
+        CHECK(got.own_ns_id == 21578 && got.own_ns_ino == 4026532247ULL);
+        cell_state_record_release(&got);
+        rec.own_ns = CELL_NS_PID;
+        rec.own_ns_id = rec.own_ns_ino = 0;
+        CHECK(cell_state_write(dfd, &rec, &err) == 0);
+        CHECK(cell_state_read(dfd, &got, &err) == 0);
+        CHECK(got.has_own_ns && got.own_ns == CELL_NS_PID && !got.own_ns_id && !got.own_ns_ino);
+        cell_state_record_release(&got);
+        static const char *const unset[] = {
+                "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\"}",
+                "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\",\"ownNs\":\"mnt\"}",
+                "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                "\"ownNs\":{\"type\":\"nope\",\"id\":1}}",
+        };
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(unset); i++) {
+                CHECK(cell_write_file_at(dfd, "state.json", unset[i], strlen(unset[i]), &err) == 0);
+                CHECK(cell_state_read(dfd, &got, &err) == 0);
+                CHECK(!got.has_own_ns);
+                cell_state_record_release(&got);
+        }
+        struct cell_error ignored;
+        cell_remove_tree_at(AT_FDCWD, dir, &ignored);
+}
+
+/*
+ * The namespace that tells the container's processes from others: one it
+ * creates, never one it joins by path (a pod's, shared), a pid namespace first.
+ */
+static void test_owner_choose(void)
+{
+        struct cell_spec spec;
+        struct cell_state_record rec;
+        memset(&spec, 0, sizeof(spec));
+        memset(&rec, 0, sizeof(rec));
+        struct cell_namespace *ns = spec.linux.namespaces;
+        cell_owner_choose(&spec, &rec);
+        CHECK(!rec.has_own_ns);
+        ns[CELL_NS_NET].enabled = ns[CELL_NS_MOUNT].enabled = ns[CELL_NS_PID].enabled = true;
+        cell_owner_choose(&spec, &rec);
+        CHECK(rec.has_own_ns && rec.own_ns == CELL_NS_PID);
+        ns[CELL_NS_PID].path = (char *)"/proc/1/ns/pid";
+        cell_owner_choose(&spec, &rec);
+        CHECK(rec.has_own_ns && rec.own_ns == CELL_NS_MOUNT);
+        ns[CELL_NS_MOUNT].enabled = false;
+        cell_owner_choose(&spec, &rec);
+        CHECK(rec.has_own_ns && rec.own_ns == CELL_NS_NET);
+        ns[CELL_NS_NET].path = (char *)"/run/netns/pod";
+        cell_owner_choose(&spec, &rec);
+        CHECK(!rec.has_own_ns);
+}
+
+/* Processes in the recorded namespace are the container's; others are not. */
+static void test_owner_owns_by_namespace(void)
+{
+        struct cell_state_record rec;
+        memset(&rec, 0, sizeof(rec));
+        rec.id = (char *)"c1";
+        rec.pid = getpid();
+        rec.pid_start = cell_proc_start_time(getpid());
+        rec.has_own_ns = true;
+        rec.own_ns = CELL_NS_MOUNT;
+        struct cell_error err;
+        CHECK_INT_EQ(cell_owner_record(&rec, &err), 1);
+        CHECK(rec.own_ns_ino != 0);
+        struct cell_owner o;
+        CHECK_INT_EQ(cell_owner_load(&rec, &o, &err), 0);
+        struct cell_cgroup_owner f = cell_owner_filter(&o);
+        CHECK(f.owns(getpid(), f.data));
+        rec.own_ns_ino += 1; /* another namespace */
+        rec.own_ns_id = 0;
+        CHECK_INT_EQ(cell_owner_load(&rec, &o, &err), 0);
+        CHECK(!f.owns(getpid(), f.data));
 }
 
 static void test_state_open_errors(void)
@@ -270,6 +372,15 @@ static void test_exec_process_errors(void)
                  "--cap \"CAP_NOPE\""},
                 {{.args = args, .additional_gids = (char *[]){(char *)"-1", NULL}},
                  "--additional-gids \"-1\""},
+                {{.args = args, .user = "4294967295"}, "--user \"4294967295\": not a valid id"},
+                {{.args = args, .user = "0:4294967295"}, "--user \"4294967295\": not a valid id"},
+                {{.args = args, .additional_gids = (char *[]){(char *)"4294967295", NULL}},
+                 "--additional-gids \"4294967295\": not a valid id"},
+                {{.args = args, .env = (char *[]){(char *)"NOEQUALS", NULL}},
+                 "--env: \"NOEQUALS\": missing '='"},
+                {{.args = args, .env = (char *[]){(char *)"=x", NULL}},
+                 "--env: \"=x\": empty variable name"},
+                {{.process_file = "/dev/zero"}, "--process /dev/zero: not a regular file"},
                 {{.args = NULL}, "a command or --process is required"},
                 {{.process_file = "/nonexistent/process.json"}, "--process"},
         };
@@ -332,8 +443,9 @@ static void test_sync_recv_short_text(void)
 }
 
 UNIT_MAIN(UNIT_TEST(test_id_validate), UNIT_TEST(test_time_rfc3339_matches_gmtime),
-          UNIT_TEST(test_state_roundtrip_in_place), UNIT_TEST(test_state_open_errors),
-          UNIT_TEST(test_state_remove_held), UNIT_TEST(test_status_of_dead_pid),
-          UNIT_TEST(test_state_json), UNIT_TEST(test_exec_process_overrides),
-          UNIT_TEST(test_exec_process_errors), UNIT_TEST(test_exec_process_file),
-          UNIT_TEST(test_sync_recv_short_text))
+          UNIT_TEST(test_state_roundtrip_in_place), UNIT_TEST(test_state_own_ns),
+          UNIT_TEST(test_owner_choose), UNIT_TEST(test_owner_owns_by_namespace),
+          UNIT_TEST(test_state_open_errors), UNIT_TEST(test_state_remove_held),
+          UNIT_TEST(test_status_of_dead_pid), UNIT_TEST(test_state_json),
+          UNIT_TEST(test_exec_process_overrides), UNIT_TEST(test_exec_process_errors),
+          UNIT_TEST(test_exec_process_file), UNIT_TEST(test_sync_recv_short_text))

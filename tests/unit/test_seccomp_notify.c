@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <sys/prctl.h>
+
+#include "runtime/dmz.h"
+#include "runtime/sync.h"
 #include "seccomp_test.h"
 #include "unit.h"
 #include "util/fs.h"
@@ -274,4 +278,76 @@ static void test_cache(void)
         CHECK_INT_EQ(cell_remove_tree_at(AT_FDCWD, base, &err), 0);
 }
 
-UNIT_MAIN(UNIT_TEST(test_notify_listener), UNIT_TEST(test_listener_absent), UNIT_TEST(test_cache))
+/*
+ * With noNewPrivileges, cell-dmz loads the filter as its very last step
+ * and hands the listener fd on at once with the message given to it
+ * (runtime/dmz.h): the program it execs runs filtered, with neither the
+ * program file nor the listener socket among its fds.
+ */
+static void test_dmz_loads_the_filter_last(void)
+{
+        struct cell_seccomp s = profile("SCMP_ACT_ALLOW");
+        s.listener_path = xstrdup("/unused");
+        /* A call neither the shell nor grep nor ls makes (dash calls getppid). */
+        rule(&s, "SCMP_ACT_NOTIFY", "mknodat");
+        struct cell_seccomp_filter *filter = NULL;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_seccomp_prepare(&s, &filter, &err), 0);
+        int dmz = cell_dmz_open(&err), sync[2], listener[2], out[2];
+        CHECK(dmz >= 0);
+        CHECK_INT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync), 0);
+        CHECK_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, listener), 0);
+        CHECK_INT_EQ(pipe2(out, O_CLOEXEC), 0);
+        struct cell_dmz_filter f = {cell_dmz_filter_open(filter, "state", 5, &err), listener[1]};
+        CHECK(f.program_fd >= 0);
+        fflush(NULL);
+        pid_t child = fork();
+        if (child == 0) {
+                dup2(out[1], 1);
+                prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                char *argv[] = {(char *)"sh", (char *)"-c",
+                                (char *)"grep ^Seccomp: /proc/self/status; ls /proc/self/fd", NULL};
+                char *envp[] = {NULL};
+                if (f.program_fd >= 0)
+                        cell_dmz_exec(dmz, "/bin/sh", argv, envp, sync[1], 0, &f, NULL);
+                _exit(99);
+        }
+        close(sync[1]);
+        close(listener[1]);
+        close(out[1]);
+        close(f.program_fd);
+        char msg[16] = {0};
+        size_t len = 0;
+        _cleanup_close_ int notify_fd =
+                cell_socket_recv_fd(listener[0], msg, sizeof(msg) - 1, &len, &err);
+        CHECK(notify_fd >= 0);
+        CHECK_STR_EQ(msg, "state");
+        char link[64] = {0}, proc[32];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", notify_fd);
+        CHECK(readlink(proc, link, sizeof(link) - 1) > 0);
+        CHECK_STR_EQ(link, "anon_inode:seccomp notify");
+        char text[1024] = {0};
+        size_t got = 0;
+        ssize_t n;
+        while ((n = read(out[0], text + got, sizeof(text) - 1 - got)) > 0)
+                got += (size_t)n;
+        CHECK(strncmp(text, "Seccomp:\t2\n", 11) == 0);
+        char program[16], socket_fd[16];
+        snprintf(program, sizeof(program), "\n%d\n", f.program_fd);
+        snprintf(socket_fd, sizeof(socket_fd), "\n%d\n", f.socket_fd);
+        CHECK(strstr(text, program) == NULL && strstr(text, socket_fd) == NULL);
+        struct cell_sync_msg m;
+        CHECK_INT_EQ(cell_sync_recv(sync[0], &m, NULL, &err), 0); /* EOF: exec'd */
+        int status = -1;
+        waitpid(child, &status, 0);
+        CHECK(exited_ok(status));
+        close(sync[0]);
+        close(listener[0]);
+        close(out[0]);
+        close(dmz);
+        cell_seccomp_filter_free(filter);
+        profile_release(&s);
+}
+
+UNIT_MAIN(UNIT_TEST(test_notify_listener), UNIT_TEST(test_dmz_loads_the_filter_last),
+          UNIT_TEST(test_listener_absent), UNIT_TEST(test_cache))
