@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/ioprio.h>
+#include <linux/magic.h>
 #include <linux/sched/types.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -70,6 +72,30 @@ static char *sysctl_path(const char *key)
         return xasprintf("/proc/sys/%s", rel);
 }
 
+/*
+ * Write one sysctl through the container's /proc, which must be procfs: an
+ * image whose /proc is a plain directory (no proc mount in the spec), or
+ * whose /proc/sys leads elsewhere, would otherwise take the value into a
+ * file of its own, or of a bind mount, while the sysctl silently stays as
+ * it was.  No file is created, and none is truncated before the check
+ * (a sysctl takes its value from one write(2) and needs no O_TRUNC).
+ */
+static int write_sysctl(const char *path, const char *value, struct cell_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", path);
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return cell_error_errno(err, "statfs %s", path);
+        if (sfs.f_type != PROC_SUPER_MAGIC)
+                return cell_error_set(err, 0, "%s is not on procfs (is procfs mounted on /proc?)",
+                                      path);
+        if (cell_write_all(fd, value, strlen(value)) < 0)
+                return cell_error_errno(err, "write %s", path);
+        return 0;
+}
+
 int cell_sandbox_apply_sysctl(const struct cell_linux *linux_cfg, struct cell_error *err)
 {
         for (size_t i = 0; i < linux_cfg->n_sysctl; i++) {
@@ -78,8 +104,7 @@ int cell_sandbox_apply_sysctl(const struct cell_linux *linux_cfg, struct cell_er
                 if (!path)
                         return cell_error_set(err, EINVAL, "linux.sysctl: invalid key \"%s\"",
                                               kv->key);
-                const char *value = kv->value ? kv->value : "";
-                if (cell_write_file(path, value, strlen(value), err) < 0)
+                if (write_sysctl(path, kv->value ? kv->value : "", err) < 0)
                         return cell_error_prefix(err, "linux.sysctl: %s", kv->key);
         }
         return 0;

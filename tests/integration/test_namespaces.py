@@ -553,6 +553,43 @@ def test_sysctl_net_without_netns_refused(cell, bundle):
         assert f.read() == host_value
 
 
+@pytest.mark.parametrize("how", ["no-proc-mount", "sys-symlink"])
+def test_sysctl_only_through_procfs(cell, bundle, testdir, how):
+    """A sysctl goes to the kernel or fails: with no procfs at /proc (the
+    spec mounts none) the image's own /proc/sys file, or with /proc/sys a
+    symlink of the image's, a file elsewhere, would silently take the value
+    while the sysctl stays as it was."""
+    if how == "no-proc-mount" and runtime_name() == "runc":
+        pytest.skip("runc 1.1.5 writes the value into the image's file and starts")
+    b = bundle()
+    key_path = ("sys", "net", "ipv4", "ip_forward")
+    if how == "no-proc-mount":
+        b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+        target = os.path.join(b.rootfs, "proc", *key_path)
+    else:
+        # Only procfs itself could hold such a symlink: bind a plain
+        # directory of the image over /proc instead of procfs.
+        fake = os.path.join(b.rootfs, "fakeproc")
+        os.makedirs(os.path.join(fake, *key_path[:-1]))
+        target = os.path.join(fake, *key_path)
+        b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+        b.add_mount("/proc", type="bind", source=fake, options=["rbind"])
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w") as f:
+        f.write("untouched\n")
+    b.linux["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    p = cell.run_bundle(b)
+    if how == "sys-symlink" and p.returncode != 0 and is_cell():
+        # cell refuses a bind onto /proc that is not procfs (runc's rule).
+        assert "/proc" in p.stderr
+    else:
+        assert p.returncode != 0, "sysctl written into a file of the image: %s" % p.stdout
+        if is_cell():
+            assert "net.ipv4.ip_forward" in p.stderr and "procfs" in p.stderr, p.stderr
+    with open(target) as f:
+        assert f.read() == "untouched\n"
+
+
 # ---- cgroup namespace --------------------------------------------------------------
 
 def test_cgroup_namespace_root(cell, bundle):
