@@ -42,6 +42,7 @@ struct exec_run {
         struct cell_seccomp_filter *seccomp;
         struct cell_lsm_attr lsm; /* apparmorProfile / selinuxLabel, --apparmor / --process-label */
         bool placed_by_clone;
+        pid_t runtime; /* the `cell exec` process, the child's parent */
         int init_pidfd;
         int ns_flags; /* namespaces to join, CLONE_NEWPID excepted */
         int dmz_fd, sync_fd, child_sync;
@@ -166,7 +167,13 @@ static __attribute__((noreturn)) void exec_child(struct exec_run *x)
         prctl(PR_SET_DUMPABLE, 0); /* first: see cell_init_main() */
         cell_proc_scrub_environ();
         cell_signals_reset();
+        /* Die with the runtime until in the container.  The runtime sends
+         * GO before it waits, so a runtime killed before this line leaves
+         * no EOF to stop us: then we stop here, before going on to join
+         * the container (teardown would not know us for the container's). */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != x->runtime)
+                _exit(1);
         /* The preserved range 3..3+N-1 passes on as it is: fds of the
          * caller came through execve, so they are not close-on-exec; a
          * hole in that range may hold one of ours, always O_CLOEXEC, which
@@ -262,6 +269,7 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
 
 static int spawn(struct exec_run *x, struct cell_error *err)
 {
+        x->runtime = getpid();
         pid_t pid = cell_spawn_clone(0, -1, cell_cgroup_clone_fd(x->cgroup), &x->placed_by_clone,
                                      &x->pidfd, err);
         if (pid == 0)
