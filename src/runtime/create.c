@@ -538,7 +538,7 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 return -1;
         /* The namespace that tells its processes from others', read now
          * while the init surely lives when the clone made it (one open and
-         * an ioctl, for a container without a pid namespace of its own). */
+         * an ioctl, saved by record_init()). */
         const struct cell_state_record *rec = &l->rec;
         l->rec.pid = l->pid;
         if (rec->has_own_ns && (clone_flags(l->spec) & (uint64_t)cell_ns_clone_flag(rec->own_ns)) &&
@@ -553,7 +553,9 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         /* A foreground run waits on, for the exec, for as long as it takes. */
         if (l->foreground && set_recv_timeout(l->sync_fd, 0, err) < 0)
                 return -1;
-        if (l->pid != first && record_init(l, err) < 0) /* it hopped */
+        /* It hopped: into the pid namespace it made, which is recorded in
+         * the same write. */
+        if (l->pid != first && (cell_owner_record(&l->rec, err) < 0 || record_init(l, err) < 0))
                 return -1;
         /* Else now that the init made them all (one more write). */
         int changed = cell_owner_record(&l->rec, err);

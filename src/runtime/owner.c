@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,12 @@ void cell_owner_choose(const struct cell_spec *spec, struct cell_state_record *r
         }
 }
 
-/* Identity of namespace `ns` of `pid`: 0 when the process is gone. */
-static int ns_identity(pid_t pid, int ns, uint64_t *id, uint64_t *ino, struct cell_error *err)
+/* Identity of /proc/<pid>/ns/<name>: 0 when the process is gone. */
+static int ns_file_identity(pid_t pid, const char *name, uint64_t *id, uint64_t *ino,
+                            struct cell_error *err)
 {
         char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, cell_ns_proc_name(ns));
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
         *id = *ino = 0;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
@@ -47,9 +49,15 @@ static int ns_identity(pid_t pid, int ns, uint64_t *id, uint64_t *ino, struct ce
         return 0;
 }
 
+/* Identity of namespace `ns` of `pid`: 0 when the process is gone. */
+static int ns_identity(pid_t pid, int ns, uint64_t *id, uint64_t *ino, struct cell_error *err)
+{
+        return ns_file_identity(pid, cell_ns_proc_name(ns), id, ino, err);
+}
+
 int cell_owner_record(struct cell_state_record *rec, struct cell_error *err)
 {
-        if (!rec->has_own_ns || rec->own_ns == CELL_NS_PID || rec->own_ns_ino)
+        if (!rec->has_own_ns || rec->own_ns_ino)
                 return 0;
         if (ns_identity(rec->pid, rec->own_ns, &rec->own_ns_id, &rec->own_ns_ino, err) < 0)
                 return cell_error_prefix(err, "namespace of container \"%s\"", rec->id);
@@ -86,7 +94,12 @@ int cell_owner_load(const struct cell_state_record *rec, struct cell_owner *o,
                 o->ns = CELL_NS_PID; /* state of an older cell */
         if (o->ns < 0)
                 return 0;
-        if (o->ns != CELL_NS_PID && (rec->own_ns_id || rec->own_ns_ino)) {
+        /* A pid namespace from the record only once its init is gone, and
+         * only by the id that is never reused: what can be left of it then
+         * are processes that joined it for their children (in_container()). */
+        bool recorded =
+                o->ns == CELL_NS_PID ? !alive && rec->own_ns_id : rec->own_ns_id || rec->own_ns_ino;
+        if (recorded) {
                 o->ns_id = rec->own_ns_id;
                 o->ns_ino = rec->own_ns_ino;
                 return 0;
@@ -124,9 +137,24 @@ static bool descends_from_init(const struct cell_owner *o, pid_t pid)
         return false;
 }
 
-static bool owns(pid_t pid, void *data)
+static bool same_ns(const struct cell_owner *o, uint64_t id, uint64_t ino)
 {
-        const struct cell_owner *o = data;
+        return ino == o->ns_ino && (!o->ns_id || !id || id == o->ns_id);
+}
+
+/*
+ * Whether `pid` is in the namespace that tells the container's processes.
+ * For a pid namespace, a process whose children go into it counts too
+ * (pid_for_children): it joined it by setns(), which takes CAP_SYS_ADMIN
+ * over the container, and all it makes from then on is the container's.
+ * That is the `cell exec` child between joining the container's
+ * namespaces and the hop into its pid namespace (runtime/exec.c): when its
+ * runtime is killed there, and a credential change cleared its
+ * parent-death signal, it is in the cgroup until it sees the sync socket
+ * close.  A neighbour that merely shares the cgroupsPath is never in it.
+ */
+static bool in_container(const struct cell_owner *o, pid_t pid)
+{
         if (o->ns < 0)
                 return descends_from_init(o, pid);
         if (!o->ns_id && !o->ns_ino)
@@ -135,15 +163,56 @@ static bool owns(pid_t pid, void *data)
         if (ns_identity(pid, o->ns, &id, &ino, NULL) < 0)
                 return false;
         /* Still listed in cgroup.procs, but past exit_task_namespaces():
-         * exiting, whoever's it was.  Counted as ours so that teardown
-         * waits the moment it takes to leave, instead of taking it for
-         * someone else's and leaving the directory; a SIGKILL cannot
-         * change what happens to it. */
-        if (!ino)
+         * exiting (see leaving()). */
+        if (!ino || same_ns(o, id, ino))
                 return true;
-        if (ino != o->ns_ino)
+        return o->ns == CELL_NS_PID &&
+               ns_file_identity(pid, "pid_for_children", &id, &ino, NULL) == 0 && ino &&
+               same_ns(o, id, ino);
+}
+
+/*
+ * Whether `pid`, whoever's it is, is on its way out: SIGKILL pending
+ * (SigPnd or ShdPnd of /proc/<pid>/status) or past
+ * exit_signals() (PF_EXITING in the flags of /proc/<pid>/stat).  Counted
+ * as the container's so that teardown waits the moment it takes to leave
+ * the cgroup instead of taking it for someone else's and leaving the
+ * directory; a SIGKILL cannot change what happens to it, nor can any other
+ * signal of `kill --all`.  It is how the half-made child of a `cell exec`
+ * (or the init of a `cell create`) that was killed before it joined the
+ * container's namespaces leaves: its parent-death SIGKILL can wait out a
+ * cgroup v1 write in D state (an RCU grace period, tens of ms) first.
+ */
+static bool leaving(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_free_ char *stat_text = NULL, *status = NULL;
+        if (cell_read_file(path, &stat_text, NULL, NULL) < 0)
                 return false;
-        return !o->ns_id || !id || id == o->ns_id;
+        const char *p = strrchr(stat_text, ')'); /* comm may hold anything */
+        unsigned long flags = 0;
+        /* state ppid pgrp session tty_nr tpgid flags */
+        if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+            (flags & 0x4 /* PF_EXITING */))
+                return true;
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        if (cell_read_file(path, &status, NULL, NULL) < 0)
+                return false;
+        static const char *const keys[] = {"\nSigPnd:", "\nShdPnd:"};
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(keys); i++) {
+                const char *line = strstr(status, keys[i]);
+                unsigned long long pending = 0;
+                if (line && sscanf(line + strlen(keys[i]), " %llx", &pending) == 1 &&
+                    (pending & (1ULL << (SIGKILL - 1))))
+                        return true;
+        }
+        return false;
+}
+
+static bool owns(pid_t pid, void *data)
+{
+        return in_container(data, pid) || leaving(pid);
 }
 
 struct cell_cgroup_owner cell_owner_filter(struct cell_owner *o)

@@ -11,8 +11,11 @@
  * one it joined by path, which others share): every process of the
  * container is in it, exec'd ones included, and no one else is.
  *
- *   - its own pid namespace: the processes in it.  Killing the init kills
- *     them all (the kernel), so once the init is gone there are none.
+ *   - its own pid namespace: the processes in it, and those whose children
+ *     go into it (pid_for_children: they joined it by setns(), as the child
+ *     of `exec` does before its hop into it).  Killing the init kills the
+ *     former (the kernel); its id, recorded at create, still finds the
+ *     latter once the init is gone.
  *   - else the first other namespace it created (mount, ipc, uts, network,
  *     cgroup), identified by the 64-bit id the kernel never reuses
  *     (NS_GET_ID, Linux 6.18; the inode number before that), recorded at
@@ -42,9 +45,9 @@ void cell_owner_choose(const struct cell_spec *spec, struct cell_state_record *r
 /*
  * Record the identity of rec->own_ns from the init's /proc/<pid>/ns once it
  * is in that namespace: right after the clone when the clone made it, else
- * once the init reports READY.  Nothing to do for a pid namespace (see
- * above) or when it is recorded already.  Returns 1 when the record changed
- * and must be saved.  (A foreground init that made the namespace itself and
+ * once the init reports READY (a pid namespace: once the init hopped into
+ * it).  Nothing to do when it is recorded already.  Returns 1 when the
+ * record changed and must be saved.  (A foreground init that made the namespace itself and
  * exits right after READY may be gone before it is read: its orphans are
  * then not found.)
  */

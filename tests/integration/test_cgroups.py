@@ -16,6 +16,7 @@ count, hugetlb, dread, open) provide the effects.
 import json
 import os
 import subprocess
+import sys
 import time
 import uuid
 
@@ -884,6 +885,47 @@ def test_delete_force_running(cell, bundle, cgdirs):
     cell.delete(cid, force=True)
     wait_gone(pids)
     assert cgdirs.remaining() == []
+
+
+# A process of the host that joins the cgroup directories argv[1] (":"
+# separated) and then the pid namespace of pid argv[2] for its children, as
+# the child of `exec` does before its hop into the container (and nsenter).
+PID_NS_JOINER = r"""
+import ctypes, os, sys, time
+for d in sys.argv[1].split(":"):
+    with open(os.path.join(d, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+fd = os.open("/proc/%s/ns/pid" % sys.argv[2], os.O_RDONLY)
+if ctypes.CDLL(None, use_errno=True).setns(fd, 0x20000000) != 0:  # CLONE_NEWPID
+    sys.exit("setns: errno %d" % ctypes.get_errno())
+print("joined", flush=True)
+time.sleep(1000)
+"""
+
+
+def test_delete_force_process_entering_pid_namespace(cell, bundle, cgdirs):
+    """A process in the container's cgroup whose children go into the
+    container's pid namespace (setns), though it is not in it itself, is
+    the container's: what a `cell exec` killed before its hop leaves.
+    delete --force kills it and removes the cgroups, instead of taking it
+    for a neighbour's and leaving every directory behind."""
+    if not is_cell():
+        pytest.skip("runc 1.1 kills only the init of a container with a pid namespace")
+    b = bundle()
+    cid, pid = start_sleeper(cell, b)
+    dirs = sorted(set(cgdirs.of(pid).values()))
+    joiner = subprocess.Popen([sys.executable, "-c", PID_NS_JOINER, ":".join(dirs), str(pid)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert joiner.stdout.readline() == "joined\n"
+        p = cell.delete(cid, force=True, check=False)
+        assert p.returncode == 0, p.stderr
+        assert "not empty" not in p.stderr, p.stderr
+        assert joiner.wait(timeout=10) == -9, "the joined process was not killed"
+        assert cgdirs.remaining() == []
+    finally:
+        joiner.kill()
+        joiner.wait()
 
 
 # ---- where the cgroups are ---------------------------------------------------------
