@@ -565,6 +565,9 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
          * state directory goes with cell_launch_abort). */
         if (l->opts->pid_file && cell_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
                 return -1;
+        /* A created init may outlive us now (runtime/init.c: finish_init). */
+        if (!l->foreground && cell_sync_send(l->sync_fd, CELL_SYNC_SAVED, err) < 0)
+                return -1;
         return 0;
 }
 

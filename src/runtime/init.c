@@ -364,10 +364,15 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
             hop_into_pid_ns(cfg, &procfd, err) < 0)
                 return;
         /* The credential change cleared the parent-death signal.  In create
-         * the parent exits after READY: we must outlive it. */
+         * the parent exits after READY: we must outlive it, but only once
+         * the state it saved names us (SAVED).  A create killed before that
+         * leaves a state through which delete --force cannot tell us from
+         * another's process in the cgroup: its EOF ends us then. */
         prctl(PR_SET_PDEATHSIG, cfg->foreground ? SIGKILL : 0);
         if (cell_sync_send(cfg->sync_fd, CELL_SYNC_READY, err) < 0 ||
-            wait_for_start(cfg, procfd, err) < 0)
+            (!cfg->foreground && cell_sync_expect(cfg->sync_fd, CELL_SYNC_SAVED, err) < 0))
+                return;
+        if (wait_for_start(cfg, procfd, err) < 0)
                 return;
         if (procfd >= 0)
                 close(procfd);

@@ -22,7 +22,9 @@
  *                                       identity
  *                              <------  SYNC_PTY + fd    (process.terminal)
  *                              <------  SYNC_READY
- *   create: exit                        wait on exec.fifo (start)
+ *   create: save state (final),
+ *   SYNC_SAVED --------------------->  (EOF instead: exit)
+ *   exit                                wait on exec.fifo (start)
  *   run: -                              (no wait)
  *                                       startContainer hooks, exec cell-dmz:
  *                                       LSM label, seccomp with
@@ -53,6 +55,7 @@ enum cell_sync_type {
         CELL_SYNC_HOOK_FAILED, /* a createContainer hook failed; SYNC_ERROR follows */
         CELL_SYNC_SECCOMP,     /* exec: a seccomp listener fd attached, for listenerPath */
         CELL_SYNC_MOUNT_FD,    /* a mount tree attached, for mounts[`errnum`] */
+        CELL_SYNC_SAVED,       /* create: the state names the init; it may outlive us */
 };
 
 struct cell_sync_msg {
