@@ -136,11 +136,18 @@ ssize_t cell_cgroup_hierarchies(const struct cell_cgroup *cg, struct cell_cgroup
         return (ssize_t)host->n_mounts;
 }
 
+/* Undo create_dirs(): the levels made go, and so does the v2 fd, which a
+ * create failing for want of fds (EMFILE) needs back to remove its state. */
 static void rollback(struct cell_cgroup *cg)
 {
-        for (size_t i = 0; i < cg->n_dirs; i++)
-                if (cg->dirs[i].made > 0)
-                        cell_cg_rmdir_levels(cg->dirs[i].path, cg->dirs[i].made);
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct cell_cgroup_dir *d = &cg->dirs[i];
+                if (d->made > 0)
+                        cell_cg_rmdir_levels(d->path, d->made);
+                d->made = 0;
+                if (d->fd >= 0)
+                        close(steal_fd(d->fd));
+        }
 }
 
 static int is_frozen_dir(const struct cell_cgroup_dir *d, bool *frozen, struct cell_error *err)
