@@ -147,7 +147,8 @@ static void collect_pids(const char *path, bool recursive, pid_t **pids, size_t 
                 return;
         }
         *pids = xreallocarray(*pids, *n + n_own + 1, sizeof(**pids));
-        memcpy(*pids + *n, own, n_own * sizeof(*own));
+        if (n_own) /* an empty cgroup reads as no array at all */
+                memcpy(*pids + *n, own, n_own * sizeof(*own));
         *n += n_own;
         _cleanup_closedir_ DIR *d = recursive ? opendir(path) : NULL;
         struct dirent *de;

@@ -167,8 +167,8 @@ static void test_state_own_ns(void)
         static const char *const unset[] = {
                 "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\"}",
                 "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\",\"ownNs\":\"mnt\"}",
-                "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
-                "\"ownNs\":{\"type\":\"nope\",\"id\":1}}",
+                ("{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"bundle\":\"/b\","
+                 "\"ownNs\":{\"type\":\"nope\",\"id\":1}}"),
         };
         for (size_t i = 0; i < CELL_ARRAY_SIZE(unset); i++) {
                 CHECK(cell_write_file_at(dfd, "state.json", unset[i], strlen(unset[i]), &err) == 0);
