@@ -111,6 +111,21 @@ int cell_cgroup_enter(struct cell_cgroup *cg, pid_t pid, bool placed_by_clone,
  */
 int cell_cgroup_enter_self(struct cell_cgroup *cg, bool placed_by_clone, struct cell_error *err);
 
+/*
+ * runc's `exec --cgroup`: point the handle at existing sub-cgroups of the
+ * container's, so that cell_cgroup_enter*() place the exec'd process there.
+ * `args` (NULL-terminated, may be NULL) are "PATH", then the only one, for
+ * every hierarchy, or "CONTROLLER[,CONTROLLER...]:PATH" for the hierarchies
+ * holding those controllers (v1; cgroup2 has no controller key).  PATH is
+ * relative to the container's directory.  Refused, in runc's words: a
+ * ".." component ("../x is not a sub cgroup path"), a controller no
+ * hierarchy of the container holds or one named twice, a malformed
+ * argument; and a directory that does not exist ("sub-cgroup <dir>: No
+ * such file or directory").  Creates nothing.  On failure the handle may
+ * be partly changed: free it.  Only for a handle that is not saved again.
+ */
+int cell_cgroup_descend(struct cell_cgroup *cg, char *const *args, struct cell_error *err);
+
 /* One hierarchy as the container's "cgroup" mount shows it (sandbox/mount_cgroup.c). */
 struct cell_cgroup_hierarchy {
         const char *mount_point; /* on the host: "/sys/fs/cgroup/cpu,cpuacct" */

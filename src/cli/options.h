@@ -110,7 +110,7 @@ int cli_parse_spec(int argc, char **argv, struct cli_spec_args *out, struct cell
 struct cli_exec_args {
         struct cell_exec_opts opts;
         const char *id;
-        size_t n_env, n_gids, n_caps;
+        size_t n_env, n_gids, n_caps, n_cgroups;
         bool help;
 };
 int cli_parse_exec(int argc, char **argv, struct cli_exec_args *out, struct cell_error *err);

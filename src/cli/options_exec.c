@@ -28,9 +28,8 @@ static const struct option exec_options[] = {
         {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
         {"apparmor", required_argument, NULL, OPT_APPARMOR},
         {"process-label", required_argument, NULL, OPT_PROCESS_LABEL},
-        /* runc's, for cgroup sub-paths: accepted, not applied */
-        {"cgroup", required_argument, NULL, OPT_IGNORED_ARG},
-        {"ignore-paused", no_argument, NULL, OPT_NO_SUBREAPER},
+        {"cgroup", required_argument, NULL, OPT_EXEC_CGROUP},
+        {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -88,8 +87,11 @@ static int handle_exec(int opt, const char *arg, void *data, struct cell_error *
         case OPT_PROCESS_LABEL:
                 o->process_label = arg;
                 return 0;
-        case OPT_IGNORED_ARG:
-        case OPT_NO_SUBREAPER:
+        case OPT_EXEC_CGROUP:
+                strv_push(&o->cgroups, &a->n_cgroups, arg);
+                return 0;
+        case OPT_IGNORE_PAUSED:
+                o->ignore_paused = true;
                 return 0;
         }
         return cell_error_set(err, 0, "unhandled option %d", opt);
@@ -119,4 +121,5 @@ void cli_exec_args_release(struct cli_exec_args *a)
         free(a->opts.env);
         free(a->opts.additional_gids);
         free(a->opts.caps);
+        free(a->opts.cgroups);
 }

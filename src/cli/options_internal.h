@@ -36,6 +36,8 @@ enum {
         OPT_CAP,
         OPT_NO_NEW_PRIVS,
         OPT_IGNORED_ARG,
+        OPT_EXEC_CGROUP,
+        OPT_IGNORE_PAUSED,
         OPT_APPARMOR,
         OPT_PROCESS_LABEL,
         OPT_MEMORY_SWAP,

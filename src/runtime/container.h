@@ -133,6 +133,10 @@ struct cell_exec_opts {
         bool no_new_privs;
         const char *apparmor;      /* --apparmor: process.apparmorProfile */
         const char *process_label; /* --process-label: process.selinuxLabel */
+        /* NULL-terminated --cgroup "[CONTROLLER[,CONTROLLER...]:]PATH": existing
+         * sub-cgroups of the container's cgroup to run the process in */
+        char **cgroups;
+        bool ignore_paused; /* --ignore-paused: exec in a paused container */
 };
 
 /*
@@ -140,8 +144,10 @@ struct cell_exec_opts {
  * a pidfd), its cgroup, its seccomp profile; apply the process' user,
  * capabilities, rlimits, cwd, env and terminal.  In the foreground it
  * forwards signals, relays a terminal, waits and stores the process' exit
- * status (128+N after signal N).  A paused or stopped container is an
- * error.
+ * status (128+N after signal N).  A stopped container is an error, and
+ * so is a paused one unless `ignore_paused` (the process then starts
+ * frozen, and exec returns once the container is resumed), in runc's
+ * words.  `cgroups` are checked as runc checks them (runtime/exec.c).
  */
 int cell_container_exec(const struct cell_runtime *rt, const char *id,
                         const struct cell_exec_opts *opts, int *exit_status,

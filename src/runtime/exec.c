@@ -199,8 +199,12 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
         if (cell_state_status_checked(dirfd, &x->rec, &status, err) < 0)
                 return -1;
         x->status = status;
-        if (status == CELL_STATUS_PAUSED || status == CELL_STATUS_STOPPED ||
-            status == CELL_STATUS_CREATING)
+        /* runc's words; a paused container's new process starts frozen. */
+        if (status == CELL_STATUS_PAUSED && !x->opts->ignore_paused)
+                return cell_error_set(err, 0,
+                                      "cannot exec in a paused container (use --ignore-paused "
+                                      "to override)");
+        if (status == CELL_STATUS_STOPPED || status == CELL_STATUS_CREATING)
                 return cell_error_set(err, 0, "cannot exec in a %s container",
                                       cell_status_name(status));
         x->init_pidfd = (int)syscall(SYS_pidfd_open, x->rec.pid, 0);
@@ -239,6 +243,8 @@ static int prepare(struct exec_run *x, const struct cell_runtime *rt, struct cel
         if (!x->process->terminal && o->console_socket)
                 return cell_error_set(err, 0, "--console-socket given without a terminal");
         if (x->rec.cgroup && cell_cgroup_from_string(x->rec.cgroup, &x->cgroup, err) < 0)
+                return -1;
+        if (o->cgroups && cell_cgroup_descend(x->cgroup, o->cgroups, err) < 0)
                 return -1;
         _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
         if (cell_seccomp_prepare_cached(&x->spec->linux.seccomp, cache, &x->seccomp, err) < 0)

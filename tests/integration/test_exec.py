@@ -1100,3 +1100,113 @@ def test_pid_file_relative(cell, container, testdir):
         pid = int(f.read())
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         assert f.read().startswith(b"/probe\0sleep")
+
+
+def _cgroup_of(pid, controller):
+    """The cgroup of `pid` on the v1 hierarchy holding `controller`."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            if controller in ctrls.split(","):
+                return path
+    return None
+
+
+@pytest.fixture
+def sub_cgroup():
+    """sub_cgroup(init_pid, controller, name) -> host directory made below
+    the container's cgroup on that v1 hierarchy; removed at teardown."""
+    made = []
+
+    def make(pid, controller, name):
+        path = _cgroup_of(pid, controller)
+        if path is None or not os.path.isdir("/sys/fs/cgroup/" + controller):
+            pytest.skip("no v1 %s hierarchy" % controller)
+        d = "/sys/fs/cgroup/%s%s/%s" % (controller, path, name)
+        os.mkdir(d)
+        made.append(d)
+        return path
+
+    yield make
+    for d in reversed(made):
+        for _ in range(100):
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def test_exec_cgroup_sub_path(cell, container, sub_cgroup):
+    """runc's `exec --cgroup CONTROLLER:PATH`: the process runs in the
+    existing sub-cgroup of the container's, on that hierarchy only."""
+    cid, pid = container()
+    base = sub_cgroup(pid, "pids", "sub")
+    p = cell.run("exec", "--cgroup", "pids:sub", cid, "/bin/cat", "/proc/self/cgroup")
+    assert p.returncode == 0, p.stderr
+    seen = dict((ln.split(":", 2)[1], ln.split(":", 2)[2]) for ln in p.stdout.splitlines())
+    pids = [v for k, v in seen.items() if "pids" in k.split(",")]
+    # Inside a cgroup namespace the path is relative to the container's.
+    assert pids and (pids[0] == base + "/sub" or pids[0] == "/sub"), p.stdout
+    memory = [v for k, v in seen.items() if "memory" in k.split(",")]
+    assert memory and not memory[0].endswith("/sub"), p.stdout
+    # Without --cgroup the process stays in the container's own.
+    p = cell.run("exec", cid, "/bin/cat", "/proc/self/cgroup")
+    assert p.returncode == 0, p.stderr
+    assert "/sub" not in p.stdout
+
+
+@pytest.mark.parametrize("arg,message", [
+    ("pids:../escape", "is not a sub cgroup path"),
+    ("pids:sub/../../escape", "is not a sub cgroup path"),
+    ("pids:no-such-sub", "no-such-sub"),
+    ("no-such-controller:sub", "unknown controller no-such-controller"),
+    ("pids:a:b", "invalid --cgroup argument"),
+])
+def test_exec_cgroup_refused(cell, container, sub_cgroup, arg, message):
+    """A path leaving the container's cgroup, a missing sub-cgroup, an
+    unknown controller: exec fails as runc's does, runs nothing and leaves
+    nothing behind."""
+    cid, pid = container()
+    sub_cgroup(pid, "pids", "sub")
+    p = cell.run("exec", "--cgroup", arg, cid, "/bin/sh", "-c", "echo ran")
+    assert p.returncode == 255, p.stderr
+    assert message in p.stderr
+    assert "ran" not in p.stdout
+    assert not os.path.exists("/sys/fs/cgroup/pids/escape")
+
+
+def test_exec_cgroup_without_controller_needs_one_argument(cell, container):
+    cid, _ = container()
+    p = cell.run("exec", "--cgroup", "a", "--cgroup", "b", cid, "/bin/true")
+    assert p.returncode != 0
+    assert "missing <controller>: prefix" in p.stderr
+
+
+def test_exec_ignore_paused(cell, container, testdir):
+    """runc's --ignore-paused: exec in a paused container is allowed; the
+    process starts frozen and runs once the container is resumed.  Without
+    the flag exec refuses, in runc's words."""
+    cid, _ = container()
+    cell.run("pause", cid, check=True)
+    try:
+        p = cell.run("exec", "-d", cid, "/bin/true", timeout=10)
+        assert p.returncode == 255
+        assert "cannot exec in a paused container (use --ignore-paused to override)" in p.stderr
+        proc = cell.popen("exec", "-d", "--ignore-paused", cid, "/bin/sh", "-c",
+                          "echo ran > /tmp/ignore-paused", stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        # Still starting (frozen), or done: never refused.
+        rc = proc.poll()
+        assert rc in (None, 0), proc.stderr.read()
+    finally:
+        cell.run("resume", cid, check=True)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    for _ in range(100):
+        p = cell.run("exec", cid, "/bin/cat", "/tmp/ignore-paused")
+        if p.returncode == 0:
+            break
+        time.sleep(0.1)
+    assert p.stdout.strip() == "ran", p.stderr
