@@ -263,8 +263,8 @@ static int connect_seccomp_listener(const struct cell_init_config *cfg, int *soc
         *sock = -1;
         if (!cfg->seccomp || !s->listener_path)
                 return 0;
-        *sock = cell_socket_connect_unix(s->listener_path, err);
-        return *sock < 0 ? cell_error_prefix(err, "linux.seccomp.listenerPath") : 0;
+        *sock = cell_seccomp_connect_listener(s->listener_path, err);
+        return *sock < 0 ? -1 : 0;
 }
 
 /*

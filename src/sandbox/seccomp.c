@@ -310,7 +310,8 @@ static bool is_notify(const char *action)
  * Between load and execve the container's init still has to hand the
  * listener fd on (write/sendmsg on its sync socket); a NOTIFY on those
  * would block it forever on a listener that has no fd yet.  runc refuses
- * NOTIFY on write for the same reason.  Returns 1 when NOTIFY is used.
+ * NOTIFY on write for the same reason.  The texts are runc's.  Returns 1
+ * when NOTIFY is used.
  */
 static int check_notify(const struct cell_seccomp *seccomp, struct cell_error *err)
 {
@@ -319,7 +320,7 @@ static int check_notify(const struct cell_seccomp *seccomp, struct cell_error *e
         if (is_notify(seccomp->default_action))
                 return cell_error_set(err, 0,
                                       "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY "
-                                      "cannot be the default action");
+                                      "cannot be used as default action");
         for (size_t i = 0; i < seccomp->n_syscalls; i++) {
                 const struct cell_seccomp_rule *rule = &seccomp->syscalls[i];
                 if (!is_notify(rule->action))
@@ -331,12 +332,13 @@ static int check_notify(const struct cell_seccomp *seccomp, struct cell_error *e
                                         return cell_error_set(
                                                 err, 0,
                                                 "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY "
-                                                "cannot be used for '%s'",
+                                                "cannot be used for the %s syscall",
                                                 i, handoff[k]);
         }
         if (used && (!seccomp->listener_path || !seccomp->listener_path[0]))
                 return cell_error_set(err, 0,
-                                      "linux.seccomp: SCMP_ACT_NOTIFY requires listenerPath");
+                                      "linux.seccomp: SCMP_ACT_NOTIFY is used but "
+                                      "listenerPath is not set");
         return used ? 1 : 0;
 }
 

@@ -112,6 +112,14 @@ int cell_seccomp_send_listener(const char *listener_path, const char *state_json
                                struct cell_error *err);
 
 /*
+ * Connect to listenerPath; returns the socket (the caller closes it).  A
+ * listener that is not there fails at once, in runc's words: "failed to
+ * connect with seccomp agent specified in the seccomp profile
+ * (linux.seccomp.listenerPath): connect to PATH: No such file or directory".
+ */
+int cell_seccomp_connect_listener(const char *listener_path, struct cell_error *err);
+
+/*
  * What this build knows, for `cell features`: the i-th name of the actions,
  * operators, architectures and flags tables, NULL past the end.
  */

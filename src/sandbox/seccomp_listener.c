@@ -48,12 +48,23 @@ int cell_seccomp_state_json(const char *container_state_json, pid_t pid, const c
  * such as seccomp-agent read one message).  A listener that is not there
  * is a connect error (ENOENT/ECONNREFUSED), never a wait.
  */
+int cell_seccomp_connect_listener(const char *listener_path, struct cell_error *err)
+{
+        int sock = cell_socket_connect_unix(listener_path, err);
+        /* runc's words, which clients match on. */
+        if (sock < 0)
+                return cell_error_prefix(err,
+                                         "failed to connect with seccomp agent specified in the "
+                                         "seccomp profile (linux.seccomp.listenerPath)");
+        return sock;
+}
+
 int cell_seccomp_send_listener(const char *listener_path, const char *state_json, int notify_fd,
                                struct cell_error *err)
 {
-        _cleanup_close_ int sock = cell_socket_connect_unix(listener_path, err);
+        _cleanup_close_ int sock = cell_seccomp_connect_listener(listener_path, err);
         if (sock < 0)
-                return cell_error_prefix(err, "linux.seccomp.listenerPath");
+                return -1;
         if (cell_socket_send_fd(sock, notify_fd, state_json, strlen(state_json), err) < 0)
                 return cell_error_prefix(err, "linux.seccomp.listenerPath: send to %s",
                                          listener_path);

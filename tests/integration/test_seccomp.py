@@ -236,3 +236,38 @@ def test_allow_list_with_exec(cell, bundle, nnp, missing):
         assert "done" in p.stdout
     finally:
         cell.delete(cid, force=True, check=False)
+
+
+# ---- errors talking to the agent, in runc's words -----------------------------------------
+
+@pytest.mark.parametrize("nnp", [False, True])
+def test_missing_listener_socket(cell, bundle, testdir, nnp):
+    """No agent at listenerPath: run fails with runc's "failed to connect
+    with seccomp agent specified in the seccomp profile", naming the path,
+    and leaves nothing behind."""
+    listener = os.path.join(testdir, "no-agent.sock")
+    b = bundle("/bin/sh", "-c", "echo ran")
+    b.process["noNewPrivileges"] = nnp
+    # NOTIFY on a call no runtime makes: with no agent to answer, runc
+    # 1.1.5 would otherwise hang on its own openat/read/close.
+    b.linux["seccomp"] = dict(notify_profile(listener),
+                              syscalls=[{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}])
+    p = cell.run_bundle(b, timeout=20)
+    assert p.returncode != 0
+    assert "ran" not in p.stdout
+    assert "failed to connect with seccomp agent specified in the seccomp profile" in p.stderr
+    assert listener in p.stderr
+
+
+def test_notify_on_write_refused(cell, bundle, agent):
+    """SCMP_ACT_NOTIFY on write would block the runtime's own writes before
+    the agent has the fd: refused, in runc's words, before anything runs."""
+    b = bundle("/bin/sh", "-c", "echo ran")
+    b.linux["seccomp"] = dict(notify_profile(agent.path),
+                              syscalls=[{"names": ["getpid", "write"],
+                                         "action": "SCMP_ACT_NOTIFY"}])
+    p = cell.run_bundle(b, timeout=20)
+    assert p.returncode != 0
+    assert "ran" not in p.stdout
+    assert "SCMP_ACT_NOTIFY cannot be used for the write syscall" in p.stderr
+    assert agent.received() == []

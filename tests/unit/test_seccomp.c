@@ -226,16 +226,17 @@ static void test_validation_errors(void)
 {
         struct cell_seccomp s = profile("SCMP_ACT_ALLOW");
         rule(&s, "SCMP_ACT_NOTIFY", "getppid");
-        expect_prepare_error(&s, "linux.seccomp: SCMP_ACT_NOTIFY requires listenerPath");
+        expect_prepare_error(&s,
+                             "linux.seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set");
 
         s = profile("SCMP_ACT_ALLOW");
         s.listener_path = xstrdup("/run/listener.sock");
         rule(&s, "SCMP_ACT_NOTIFY", "write");
-        expect_prepare_error(&s, "SCMP_ACT_NOTIFY cannot be used for 'write'");
+        expect_prepare_error(&s, "SCMP_ACT_NOTIFY cannot be used for the write syscall");
 
         s = profile("SCMP_ACT_NOTIFY");
         s.listener_path = xstrdup("/run/listener.sock");
-        expect_prepare_error(&s, "cannot be the default action");
+        expect_prepare_error(&s, "cannot be used as default action");
 
         s = profile("SCMP_ACT_BOGUS");
         expect_prepare_error(&s, "linux.seccomp.defaultAction: unknown seccomp action");
