@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sandbox/seccomp_cache.h"
+#include "sandbox/seccomp_enosys.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -385,6 +386,28 @@ static bool use_binary_tree(const struct cell_seccomp *seccomp)
         return names > BINARY_TREE_MIN_SYSCALLS;
 }
 
+/* runc's -ENOSYS stub (sandbox/seccomp_enosys.h) in front of libseccomp's program. */
+static int prepend_enosys_stub(scmp_filter_ctx ctx, const struct cell_seccomp *seccomp,
+                               uint32_t default_action, struct cell_seccomp_filter *filter,
+                               struct cell_error *err)
+{
+        _cleanup_free_ struct sock_filter *stub = NULL;
+        size_t n;
+        if (cell_seccomp_enosys_stub(ctx, seccomp, default_action, &stub, &n, err) < 0)
+                return -1;
+        if (!n)
+                return 0;
+        if (n + filter->n_insns > BPF_MAXINSNS)
+                return cell_error_set(err, E2BIG,
+                                      "linux.seccomp: BPF program of %zu instructions is too long",
+                                      n + filter->n_insns);
+        filter->insns = xreallocarray(filter->insns, n + filter->n_insns, sizeof(*stub));
+        memmove(filter->insns + n, filter->insns, filter->n_insns * sizeof(*stub));
+        memcpy(filter->insns, stub, n * sizeof(*stub));
+        filter->n_insns += n;
+        return 0;
+}
+
 static int compile(const struct cell_seccomp *seccomp, struct cell_seccomp_filter *filter,
                    struct cell_error *err)
 {
@@ -407,6 +430,8 @@ static int compile(const struct cell_seccomp *seccomp, struct cell_seccomp_filte
                 rc = add_rule(ctx, &seccomp->syscalls[i], i, default_action, err);
         if (rc == 0)
                 rc = export_program(ctx, filter, err);
+        if (rc == 0)
+                rc = prepend_enosys_stub(ctx, seccomp, default_action, filter, err);
         seccomp_release(ctx);
         return rc;
 }

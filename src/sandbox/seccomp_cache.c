@@ -71,14 +71,18 @@ static void put_rule(struct cell_seccomp_cache_key *key, size_t *cap,
 /*
  * The generated program depends on the libseccomp that generates it (its
  * syscall tables and code generator) and on the native architecture it
- * adds implicitly, so both are part of the key.
+ * adds implicitly, so both are part of the key, and on what cell adds to
+ * it: PROGRAM_VERSION changes whenever that does (2: runc's -ENOSYS stub).
  */
+#define PROGRAM_VERSION 2
+
 void cell_seccomp_cache_key_build(const struct cell_seccomp *seccomp,
                                   struct cell_seccomp_cache_key *key)
 {
         size_t cap = 0;
         const struct scmp_version *version = seccomp_version();
         *key = (struct cell_seccomp_cache_key){0};
+        put_u64(key, &cap, PROGRAM_VERSION);
         put_u64(key, &cap, version->major);
         put_u64(key, &cap, version->minor);
         put_u64(key, &cap, version->micro);

@@ -271,3 +271,44 @@ def test_notify_on_write_refused(cell, bundle, agent):
     assert "ran" not in p.stdout
     assert "SCMP_ACT_NOTIFY cannot be used for the write syscall" in p.stderr
     assert agent.received() == []
+
+
+# ---- numbers above the profile's highest: ENOSYS (runc's -ENOSYS stub) --------------------
+
+GETPGRP_X86_64 = 111
+NOT_YET_A_SYSCALL = 1000  # above every x86_64 syscall, so above every one a profile names
+
+
+def syscall_errnos(cell, bundle, seccomp, *numbers, nnp=False):
+    words = []
+    for nr in numbers:
+        words += ["syscall", str(nr)]
+    b = bundle("/probe")
+    b.process["noNewPrivileges"] = nnp
+    b.linux["seccomp"] = seccomp
+    info = cell.probe(b, *words)
+    return {int(o["path"]): o["errno"] for o in info["ops"] if o["op"] == "syscall"}
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86_64 syscall numbers")
+@pytest.mark.parametrize("nnp", [False, True])
+def test_number_above_profile_is_enosys(cell, bundle, nnp):
+    """An EPERM-default allow-list: a number above the highest one it names
+    fails with ENOSYS (libc then falls back, as from clone3 or faccessat2
+    on an older kernel); an unlisted number below stays EPERM."""
+    seccomp = allow_list_without("getpgrp")
+    assert seccomp["defaultAction"] == "SCMP_ACT_ERRNO"
+    errnos = syscall_errnos(cell, bundle, seccomp, NOT_YET_A_SYSCALL, GETPGRP_X86_64, nnp=nnp)
+    assert errnos == {NOT_YET_A_SYSCALL: "ENOSYS", GETPGRP_X86_64: "EPERM"}
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86_64 syscall numbers")
+def test_allow_default_has_no_enosys_stub(cell, bundle):
+    """With an ALLOW default nothing changes: an unknown number reaches the
+    kernel, which answers ENOSYS itself, and a listed ERRNO rule still wins."""
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+               "syscalls": [{"names": ["getpgrp"], "action": "SCMP_ACT_ERRNO"}]}
+    b = bundle("/probe")
+    b.linux["seccomp"] = seccomp
+    info = cell.probe(b, "syscall", str(NOT_YET_A_SYSCALL), "syscall", str(GETPGRP_X86_64))
+    assert [o["errno"] for o in info["ops"]] == ["ENOSYS", "EPERM"]

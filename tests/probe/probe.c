@@ -1751,6 +1751,20 @@ static void op_open(const char *path)
         first_member = saved_first;
 }
 
+/* syscall(NR) with zero arguments, as an op: what a seccomp filter answers
+ * for a number (ENOSYS above a profile's highest, its errno below). */
+static void op_syscall(const char *nr)
+{
+        size_t start = out_len;
+        int saved_first = first_member;
+        op_begin("syscall", nr);
+        errno = 0;
+        long r = syscall(strtol(nr, NULL, 0), 0, 0, 0, 0, 0, 0);
+        op_result(r >= 0, errno);
+        op_end(start);
+        first_member = saved_first;
+}
+
 /* ---- resource exercises (cgroup tests) ------------------------------------ */
 
 static double now_ms(clockid_t clock)
@@ -1937,7 +1951,7 @@ static const struct exercise {
         void (*fn)(const char *arg);
 } exercises[] = {
         {"hog", do_hog},         {"forks", do_forks}, {"burn", do_burn}, {"count", do_count},
-        {"hugetlb", do_hugetlb}, {"dread", do_dread}, {"open", op_open},
+        {"hugetlb", do_hugetlb}, {"dread", do_dread}, {"open", op_open}, {"syscall", op_syscall},
 };
 
 /* A resource exercise word at argv[i]: returns the index of its argument, or -1. */

@@ -272,6 +272,56 @@ static void test_architectures(void)
         CHECK(exited_ok(probe(&s, 0, 0, EPERM)));
 }
 
+/* ---- runc's -ENOSYS stub ---- */
+
+#if defined(__x86_64__)
+#define X32_BIT 0x40000000L
+
+static bool fails_with(long nr, int e)
+{
+        errno = 0;
+        return syscall(nr) == -1 && errno == e;
+}
+
+/* `data`: the first number above the profile's highest on x86_64 (x32 has
+ * numbers of its own, kexec_load is 0x40000000 + 528 there). */
+static int enosys_above_highest(void *data)
+{
+        long first = (long)data;
+        bool ok = fails_with(first, ENOSYS) && fails_with(1000, ENOSYS) &&
+                  fails_with(SYS_getpgrp, EPERM) && fails_with(X32_BIT | 1000, ENOSYS) &&
+                  fails_with(X32_BIT | SYS_getpgrp, EPERM);
+        return ok ? CHILD_OK : CHILD_WRONG;
+}
+
+static struct cell_seccomp enosys_profile(const char *default_action)
+{
+        struct cell_seccomp s = profile(default_action);
+        s.architectures = strv_append(NULL, &s.n_architectures, "SCMP_ARCH_X86_64");
+        s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_X86");
+        s.architectures = strv_append(s.architectures, &s.n_architectures, "SCMP_ARCH_X32");
+        rule(&s, "SCMP_ACT_ALLOW", "exit_group");
+        rule(&s, "SCMP_ACT_ALLOW", "exit");
+        return s;
+}
+
+/* Highest listed: exit_group, 231 (x86_64) and 0x40000000 + 231 (x32). */
+static void test_enosys_above_highest(void)
+{
+        struct cell_seccomp s = enosys_profile("SCMP_ACT_ERRNO");
+        CHECK(exited_ok(run_profile(&s, enosys_above_highest, (void *)232L)));
+        /* The binary tree program gets the same stub; every rule's names
+         * count, even a rule equal to the default (kexec_load, 246). */
+        s = enosys_profile("SCMP_ACT_ERRNO");
+        add_filler(&s);
+        CHECK(exited_ok(run_profile(&s, enosys_above_highest, (void *)247L)));
+}
+
+#define X86_64_TESTS UNIT_TEST(test_enosys_above_highest),
+#else
+#define X86_64_TESTS
+#endif
+
 /* ---- privilege at load ---- */
 
 static int load_as_nobody(void *data)
@@ -399,7 +449,7 @@ static void test_feature_names(void)
         CHECK_STR_EQ(cell_seccomp_nth_action(0), "SCMP_ACT_ALLOW");
 }
 
-UNIT_MAIN(UNIT_TEST(test_errno_default_eperm), UNIT_TEST(test_errno_ret_honored),
+UNIT_MAIN(X86_64_TESTS UNIT_TEST(test_errno_default_eperm), UNIT_TEST(test_errno_ret_honored),
           UNIT_TEST(test_default_errno_ret), UNIT_TEST(test_kill_process),
           UNIT_TEST(test_kill_thread), UNIT_TEST(test_trap), UNIT_TEST(test_log_allows),
           UNIT_TEST(test_trace_without_tracer), UNIT_TEST(test_operators),
