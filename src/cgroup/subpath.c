@@ -92,7 +92,7 @@ static bool named_before(char *const *args, size_t before, const char *name, siz
 /*
  * "CTRL[,CTRL...]:PATH" (args[a]): the directory of every controller named.
  * `done[i]` is 1 + the argument that moved dirs[i]: co-mounted controllers
- * ("cpu,cpuacct") share a directory, which takes one path.
+ * ("cpu,cpuacct") share a directory, which can take only one path.
  */
 static int descend_controllers(struct cell_cgroup *cg, char *const *args, size_t a, size_t *done,
                                struct cell_error *err)
@@ -119,7 +119,7 @@ static int descend_controllers(struct cell_cgroup *cg, char *const *args, size_t
                         return cell_error_set(err, EINVAL,
                                               "unknown controller %.*s in SubCgroupPaths", (int)n,
                                               p);
-                if (done[i] && done[i] != a + 1)
+                if (done[i] && strcmp(strchr(args[done[i] - 1], ':'), colon) != 0)
                         return cell_error_set(err, EINVAL,
                                               "invalid --cgroup argument: %s (controller %.*s "
                                               "shares hierarchy %s with another argument)",

@@ -569,8 +569,95 @@ static void test_ebpf_build(void)
         free(insns);
 }
 
-UNIT_MAIN(UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path), UNIT_TEST(test_derive_path),
-          UNIT_TEST(test_own_path), UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
+/* A handle over fake hierarchies below `root`: pids, cpu,cpuacct, cgroup2. */
+static struct cell_cgroup *fake_handle(const char *root)
+{
+        char paths[3][PATH_MAX];
+        const char *keys[] = {"pids", "cpu,cpuacct", ""};
+        struct cell_cgroup_dir dirs[3];
+        for (int i = 0; i < 3; i++) {
+                snprintf(paths[i], PATH_MAX, "%s/%s/c", root, keys[i][0] ? keys[i] : "unified");
+                dirs[i] = (struct cell_cgroup_dir){.driver = keys[i][0] ? &cell_cg_driver_v1
+                                                                        : &cell_cg_driver_v2,
+                                                   .key = (char *)keys[i],
+                                                   .path = paths[i],
+                                                   .mount_point = (char *)root,
+                                                   .fd = -1};
+        }
+        struct cell_cgroup cg = {CELL_CGROUP_MODE_HYBRID, dirs, 3};
+        _cleanup_free_ char *s = cell_cgroup_to_string(&cg);
+        struct cell_cgroup *out = NULL;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cgroup_from_string(s, &out, &err), 0);
+        return out;
+}
+
+static void expect_descend(const char *root, char **args, const char *message)
+{
+        struct cell_cgroup *cg = fake_handle(root);
+        struct cell_error err = {0};
+        int rc = cell_cgroup_descend(cg, args, &err);
+        if (message) {
+                CHECK(rc < 0);
+                CHECK_CONTAINS(err.msg, message);
+        } else {
+                CHECK_INT_EQ(rc, 0);
+        }
+        cell_cgroup_free(cg);
+}
+
+/* exec --cgroup: runc's rules for the arguments, existing directories only. */
+static void test_descend(void)
+{
+        char root[] = "/tmp/cell-unit-sub-XXXXXX";
+        CHECK(mkdtemp(root) != NULL);
+        const char *made[] = {"pids",        "pids/c",        "pids/c/sub",
+                              "cpu,cpuacct", "cpu,cpuacct/c", "cpu,cpuacct/c/sub",
+                              "unified",     "unified/c"};
+        char path[PATH_MAX];
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(made); i++) {
+                snprintf(path, sizeof(path), "%s/%s", root, made[i]);
+                CHECK_INT_EQ(mkdir(path, 0755), 0);
+        }
+        struct cell_cgroup *cg = fake_handle(root);
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_cgroup_descend(cg, (char *[]){"pids,cpuacct:./sub/", NULL}, &err), 0);
+        snprintf(path, sizeof(path), "%s/pids/c/sub", root);
+        CHECK_STR_EQ(cg->dirs[0].path, path);
+        snprintf(path, sizeof(path), "%s/cpu,cpuacct/c/sub", root);
+        CHECK_STR_EQ(cg->dirs[1].path, path);
+        snprintf(path, sizeof(path), "%s/unified/c", root);
+        CHECK_STR_EQ(cg->dirs[2].path, path);
+        cell_cgroup_free(cg);
+
+        expect_descend(root, (char *[]){"pids:sub", "cpu:sub", NULL}, NULL);
+        expect_descend(root, (char *[]){"pids:..", NULL}, ".. is not a sub cgroup path");
+        expect_descend(root, (char *[]){"pids:sub/../x", NULL}, "is not a sub cgroup path");
+        expect_descend(root, (char *[]){"pids:none", NULL}, "No such file or directory");
+        expect_descend(root, (char *[]){"memory:sub", NULL}, "unknown controller memory");
+        expect_descend(root, (char *[]){"pids:sub", "pids:sub", NULL},
+                       "controller pids specified multiple times");
+        expect_descend(root, (char *[]){"pids,pids:sub", NULL},
+                       "controller pids specified multiple times");
+        expect_descend(root, (char *[]){",pids:sub", NULL}, "(empty <controller> prefix)");
+        expect_descend(root, (char *[]){"pids:a:b", NULL}, "invalid --cgroup argument: pids:a:b");
+        expect_descend(root, (char *[]){"sub", "pids:sub", NULL}, "(missing <controller>: prefix)");
+        /* One path for every hierarchy: cgroup2 has no "sub" here. */
+        expect_descend(root, (char *[]){"sub", NULL}, "unified/c/sub");
+        expect_descend(root, (char *[]){"cpu:sub", "cpuacct:sub", NULL}, NULL);
+        expect_descend(root, (char *[]){"cpu:sub", "cpuacct:.", NULL},
+                       "shares hierarchy cpu,cpuacct");
+        expect_descend(root, NULL, NULL);
+        for (size_t i = CELL_ARRAY_SIZE(made); i-- > 0;) {
+                snprintf(path, sizeof(path), "%s/%s", root, made[i]);
+                rmdir(path);
+        }
+        rmdir(root);
+}
+
+UNIT_MAIN(UNIT_TEST(test_descend), UNIT_TEST(test_parse_mountinfo), UNIT_TEST(test_clean_path),
+          UNIT_TEST(test_derive_path), UNIT_TEST(test_own_path),
+          UNIT_TEST(test_serialize_round_trip), UNIT_TEST(test_convert),
           UNIT_TEST(test_plan_hybrid), UNIT_TEST(test_plan_v2),
           UNIT_TEST(test_plan_missing_controller), UNIT_TEST(test_plan_execute_alt),
           UNIT_TEST(test_ebpf_build))
