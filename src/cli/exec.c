@@ -53,5 +53,9 @@ const struct cli_verb cli_verb_exec = {
                  "  -g, --additional-gids G   add a supplementary group (repeatable)\n"
                  "  -c, --cap CAP             add a capability (repeatable)\n"
                  "  --no-new-privs            set no_new_privs\n"
+                 "  --cgroup [CTRL[,CTRL]:]PATH  run in this existing sub-cgroup of the\n"
+                 "                            container's (repeatable, one per controller)\n"
+                 "  --ignore-paused           allow exec in a paused container (the process\n"
+                 "                            starts once it is resumed)\n"
                  "  -h, --help                show this help\n",
 };
