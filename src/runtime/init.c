@@ -190,7 +190,8 @@ static int setup_rootfs(const struct cell_init_config *cfg, struct cell_error *e
                 cell_sync_send(cfg->sync_fd, CELL_SYNC_HOOK_FAILED, NULL);
                 return -1;
         }
-        if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0)
+        if (cell_rootfs_pivot(spec, cfg->rootfs, cfg->no_pivot, err) < 0 ||
+            cell_proc_make_cwd(spec->process.cwd, err) < 0)
                 return -1;
         /* Before finalize: readonlyPaths usually makes /proc/sys read-only. */
         if (cell_sandbox_apply_sysctl(&spec->linux, err) < 0)
@@ -217,7 +218,8 @@ static int apply_process_attributes(const struct cell_init_config *cfg, struct c
         const struct cell_spec *spec = cfg->spec;
         if (cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
             cell_sandbox_apply_sched(&spec->process, err) < 0 ||
-            cell_sandbox_apply_personality(&spec->linux, err) < 0)
+            cell_sandbox_apply_personality(&spec->linux, err) < 0 ||
+            cell_proc_give_stdio(spec->process.uid, err) < 0)
                 return -1;
         /* A fresh session keyring keeps the host's keys out of reach; kernels
          * or user namespaces without keyring support are not an error. */
@@ -352,7 +354,7 @@ static int join_pid_ns(const struct cell_init_config *cfg, struct cell_error *er
  * execs the user's program.
  */
 static void finish_init(const struct cell_init_config *cfg, int procfd, int listener,
-                        const char *exe, struct cell_error *err)
+                        const char *exe, char **env, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
         bool setgroups_allowed = cell_sandbox_setgroups_allowed();
@@ -381,7 +383,7 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
         if (run_container_hooks(cfg, CELL_HOOK_START_CONTAINER, CELL_STATUS_CREATED, err) < 0 ||
             (with_filter = dmz_filter(cfg, listener, &filter, err)) < 0)
                 return;
-        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, cfg->env, cfg->sync_fd, 0,
+        cell_dmz_exec(cfg->dmz_fd, exe, spec->process.args, env, cfg->sync_fd, 0,
                       with_filter ? &filter : NULL, cfg->lsm);
         cell_error_errno(err, "exec cell-dmz for \"%s\"", spec->process.args[0]);
 }
@@ -467,7 +469,8 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
                 return;
         _cleanup_free_ char *exe = find_executable(cfg, err);
         if (exe)
-                finish_init(cfg, steal_fd(procfd), listener, exe, err);
+                finish_init(cfg, steal_fd(procfd), listener, exe,
+                            cell_proc_env_with_home(cfg->env, spec->process.uid), err);
 }
 
 /*

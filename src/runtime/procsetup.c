@@ -7,11 +7,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "runtime/sync.h"
+#include "sandbox/paths.h"
 #include "sandbox/process.h"
 #include "sandbox/terminal.h"
 #include "util/cleanup.h"
@@ -83,6 +86,60 @@ int cell_proc_enter_cwd(const char *cwd, struct cell_error *err)
                 return cell_error_errno(err, "process.cwd: %s", cwd);
         if (fchdir(fd) < 0)
                 return cell_error_errno(err, "process.cwd: chdir %s", cwd);
+        return 0;
+}
+
+int cell_proc_make_cwd(const char *cwd, struct cell_error *err)
+{
+        /* After pivot_root our cwd is the container's "/": the root to resolve in. */
+        _cleanup_free_ char *clean = cell_path_clean(cwd);
+        _cleanup_close_ int fd = cell_path_create_in_root(AT_FDCWD, clean, CELL_PATH_DIR);
+        if (fd < 0)
+                return cell_error_errno(err, "process.cwd: create %s", cwd);
+        return 0;
+}
+
+char **cell_proc_env_with_home(char **env, uid_t uid)
+{
+        size_t n = 0, at = SIZE_MAX;
+        for (; env && env[n]; n++)
+                if (!strncmp(env[n], "HOME=", 5)) {
+                        if (env[n][5])
+                                return env;
+                        at = n;
+                }
+        _cleanup_free_ char *home = cell_sandbox_home_of(uid);
+        char **out = xcalloc(n + 2, sizeof(char *));
+        if (n)
+                memcpy(out, env, n * sizeof(char *));
+        out[at == SIZE_MAX ? n : at] = xasprintf("HOME=%s", home);
+        return out;
+}
+
+/* /dev/null is never given away, whichever image it comes from. */
+static bool is_dev_null(const struct stat *st)
+{
+        return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
+}
+
+int cell_proc_give_stdio(uid_t uid, struct cell_error *err)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                struct stat st;
+                if (fstat(fd, &st) < 0) {
+                        if (errno == EBADF)
+                                continue;
+                        return cell_error_errno(err, "stat fd %d", fd);
+                }
+                if (is_dev_null(&st) || st.st_uid == uid)
+                        continue;
+                /* As runc: an owner or group outside our user namespace
+                 * (EPERM, EINVAL) or a read-only file system leave it as it is. */
+                if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL &&
+                    errno != EROFS)
+                        return cell_error_errno(err, "process.user.uid: chown fd %d to %u", fd,
+                                                (unsigned)uid);
+        }
         return 0;
 }
 

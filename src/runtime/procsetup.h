@@ -46,6 +46,32 @@ int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, boo
 int cell_proc_enter_cwd(const char *cwd, struct cell_error *err);
 
 /*
+ * Create process.cwd when it does not exist (mode 0755 less the umask,
+ * missing parents too, never outside the root), as runc does: after
+ * pivot_root, while our cwd is the container's "/", and before
+ * root.readonly applies.  Nothing but one openat2 when it exists.
+ */
+int cell_proc_make_cwd(const char *cwd, struct cell_error *err);
+
+/*
+ * The environment with HOME: `env` itself when it has a non-empty HOME,
+ * else a new array (the caller's; its HOME string too, the others stay
+ * `env`'s) with HOME from the container's /etc/passwd for `uid`
+ * (cell_sandbox_home_of) replacing an empty HOME or appended.  Call in the
+ * container's root, before the seccomp filter.
+ */
+char **cell_proc_env_with_home(char **env, uid_t uid);
+
+/*
+ * Give fds 0-2 to `uid` (the group stays), as runc's fixStdioPermissions,
+ * so that the process can reopen its pipes and terminal through
+ * /proc/self/fd: before the credential change.  /dev/null and fds already
+ * `uid`'s are left alone, so is an fd the kernel will not chown (EPERM,
+ * EINVAL in a user namespace, EROFS).  Up to three fstat and fchown.
+ */
+int cell_proc_give_stdio(uid_t uid, struct cell_error *err);
+
+/*
  * Resolve process.args[0] the way execvp would, with PATH taken from the
  * container's environment `env`.  Returns a malloc'd path, or NULL with
  * `err` in the wording clients map to exit codes ("executable file not

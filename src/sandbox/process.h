@@ -52,6 +52,22 @@ bool cell_sandbox_setgroups_allowed(void);
 int cell_sandbox_apply_identity(const struct cell_process *process, bool setgroups_allowed,
                                 struct cell_error *err);
 
+/*
+ * The home directory of `uid` in the passwd(5) text `text` (`len` bytes,
+ * not necessarily NUL-terminated, any content): the sixth field of the
+ * first line whose third field is `uid` in plain decimal; lines with fewer
+ * fields are skipped.  A malloc'd copy, or NULL when no line matches.
+ */
+char *cell_passwd_home(const char *text, size_t len, uid_t uid);
+/*
+ * HOME for `uid` as runc sets it: its home in /etc/passwd under the current
+ * root (the container's: call after pivot_root or setns), else "/".  The
+ * file is image content: opened without magic links and without blocking
+ * (a FIFO), read only when regular and at most 4 MiB; any failure gives
+ * "/".  One openat2, fstat and read for a small file.  Malloc'd.
+ */
+char *cell_sandbox_home_of(uid_t uid);
+
 /* Apply the five capability sets (bounding, ambient, then capset()). */
 int cell_caps_apply(const struct cell_caps *caps, struct cell_error *err);
 

@@ -162,6 +162,12 @@ int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
         return read_fd_bounded(fd, name, true, CELL_READ_FILE_MAX, out, len_out, err);
 }
 
+int cell_read_fd(int fd, const char *label, size_t max, char **out, size_t *len_out,
+                 struct cell_error *err)
+{
+        return read_fd_bounded(fd, label, true, max, out, len_out, err);
+}
+
 int cell_read_file(const char *path, char **out, size_t *len_out, struct cell_error *err)
 {
         return cell_read_file_at(AT_FDCWD, path, out, len_out, err);

@@ -4,6 +4,7 @@ oomScoreAdj, ioPriority, scheduler, personality, and the file descriptors
 the container process gets."""
 
 import os
+import stat
 import subprocess
 
 import pytest
@@ -125,6 +126,120 @@ def test_cwd_cannot_escape_via_proc_fd(cell, bundle, fd):
     info = json.loads(p.stdout.splitlines()[-1])
     assert info["cwd"].startswith("/") and "unreachable" not in info["cwd"], info["cwd"]
     assert info["cwd"] != "ENOENT"
+
+
+def home_of(env):
+    homes = [e for e in env if e.startswith("HOME=")]
+    assert len(homes) <= 1, env
+    return homes[0][5:] if homes else None
+
+
+@pytest.mark.parametrize("uid,home", [(0, "/root"), (1000, "/home/test"), (4242, "/")])
+def test_home_from_passwd(cell, bundle, uid, home):
+    """Without HOME in process.env, the process gets the one of its uid in
+    the container's /etc/passwd, "/" for a uid it does not list (runc)."""
+    b = bundle()
+    b.process["user"] = {"uid": uid, "gid": uid}
+    info = cell.probe(b, "env")
+    assert home_of(info["env"]) == home
+    assert set(info["env"]) - set(b.process["env"]) == {"HOME=" + home}
+
+
+def test_home_without_passwd(cell, bundle):
+    b = bundle()
+    os.unlink(os.path.join(b.rootfs, "etc", "passwd"))
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    assert home_of(cell.probe(b, "env")["env"]) == "/"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "proc-magic-link", "garbage"])
+def test_home_from_hostile_passwd(cell, bundle, testdir, kind):
+    """/etc/passwd is image content: a FIFO, a link to /dev/zero or to a
+    host file through /proc, long lines and lines with missing fields
+    neither hang nor fail the start, nor lead outside the rootfs.  (runc
+    blocks on the FIFO and refuses a line over 64 KiB: cell only.)"""
+    if not is_cell():
+        pytest.skip("runc reads /etc/passwd with no such bounds")
+    b = bundle()
+    passwd = os.path.join(b.rootfs, "etc", "passwd")
+    os.unlink(passwd)
+    host = os.path.join(testdir, "host-passwd")
+    with open(host, "w") as f:
+        f.write("host:x:1000:1000::/host-only:/bin/sh\n")
+    want = "/"
+    if kind == "fifo":
+        os.mkfifo(passwd)
+    elif kind == "dev-zero":
+        os.symlink("/dev/zero", passwd)
+    elif kind == "proc-magic-link":
+        os.symlink("/proc/1/root" + host, passwd)
+        b.remove_namespace("pid")
+    else:
+        with open(passwd, "w") as f:
+            f.write("a" * 200000 + "\n\n:::\nshort:x:1000\nbad:x:01000:1:x:/zero-padded:\n"
+                    "nul:x:1000\0:1::/nul:\nok:x:1000:1000:\u00e9:/home/ok:/bin/sh\n"
+                    "dup:x:1000:1000::/second:/bin/sh")
+        want = "/home/ok"
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    assert home_of(cell.probe(b, "env", timeout=20)["env"]) == want
+
+
+@pytest.mark.parametrize("value", ["/home/x", ""])
+def test_home_from_env_wins(cell, bundle, value):
+    """HOME in process.env is kept; an empty one is replaced, as runc."""
+    b = bundle()
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.add_env("HOME=" + value)
+    assert home_of(cell.probe(b, "env")["env"]) == (value or "/home/test")
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_cwd_created_when_missing(cell, bundle, readonly):
+    """A process.cwd that does not exist is made (with its parents), also
+    under a read-only root, as runc: root's, not group or world writable."""
+    b = bundle()
+    b.config["root"]["readonly"] = readonly
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.process["cwd"] = "/new/sub"
+    assert cell.probe(b, "cwd")["cwd"] == "/new/sub"
+    for d in ("new", "new/sub"):
+        st = os.stat(os.path.join(b.rootfs, d))
+        assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0, d
+        assert stat.S_IMODE(st.st_mode) & 0o022 == 0, oct(st.st_mode)
+
+
+def test_cwd_created_inside_rootfs(cell, bundle, testdir):
+    """A missing cwd below a dangling image symlink to a host path is never
+    made on the host: cell makes it inside the rootfs, runc refuses it."""
+    b = bundle("/probe", "cwd")
+    host_dir = os.path.join(testdir, "host-side")
+    os.symlink(host_dir, os.path.join(b.rootfs, "link"))
+    b.process["cwd"] = "/link/sub"
+    p = cell.run_bundle(b)
+    assert not os.path.exists(host_dir)
+    if is_cell():
+        assert p.returncode == 0, p.stderr
+        assert '"cwd":"%s/sub"' % host_dir in p.stdout
+        assert os.path.isdir(os.path.join(b.rootfs, host_dir.lstrip("/"), "sub"))
+
+
+def test_stdio_given_to_the_process_uid(cell, bundle):
+    """The pipes the process gets as stdout and stderr become its uid's (the
+    group stays), so it can reopen them through /proc/self/fd; a /dev/null
+    stdin is never chowned (runc's fixStdioPermissions)."""
+    b = bundle("/bin/sh", "-c", "echo reopened >/proc/self/fd/1 && echo err >/proc/self/fd/2 && "
+               "stat -L -c '%u:%g' /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2")
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.save()
+    null_before = os.stat("/dev/null")
+    p = cell.popen("run", "--bundle", b.path, cell.new_id())
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    lines = out.decode().split()
+    assert lines[0] == "reopened" and err.decode().strip() == "err", (out, err)
+    assert lines[2].startswith("1000:") and lines[3].startswith("1000:"), lines
+    null_after = os.stat("/dev/null")
+    assert (null_after.st_uid, null_after.st_gid) == (null_before.st_uid, null_before.st_gid)
 
 
 # ---- user ----------------------------------------------------------------------
