@@ -189,6 +189,33 @@ def test_env_add_and_override(cell, container, bundle):
     assert len([e for e in env if e.startswith("PATH=")]) == 1
 
 
+@pytest.mark.parametrize("opts,home", [
+    ((), "/root"),
+    (("-u", "1000"), "/home/test"),
+    (("-u", "4242:4242"), "/"),
+    (("-u", "1000", "--env", "HOME=/x"), "/x"),
+])
+def test_env_home_from_passwd(cell, container, opts, home):
+    """Without HOME in the container's env, the exec'd process gets the one
+    of its uid in the container's /etc/passwd ("/" when unlisted); --env
+    HOME wins (runc)."""
+    cid, _ = container()
+    env = exec_probe(cell, cid, "env", opts=opts)["env"]
+    assert [e for e in env if e.startswith("HOME=")] == ["HOME=" + home]
+
+
+def test_stdio_given_to_the_user(cell, container):
+    """exec -u UID: the stdout and stderr pipes are the process uid's, so it
+    can reopen them through /proc/self/fd (runc's fixStdioPermissions)."""
+    cid, _ = container()
+    p = cell.popen("exec", "-u", "1000", cid, "/bin/sh", "-c",
+                   "echo out >/proc/self/fd/1 && echo err >/proc/self/fd/2 && "
+                   "stat -L -c %u /proc/self/fd/1 /proc/self/fd/2")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert out.decode().split() == ["out", "1000", "1000"] and err.decode().strip() == "err"
+
+
 def test_env_long_option(cell, container):
     cid, _ = container()
     info = exec_probe(cell, cid, "env", opts=("--env", "A=1", "--env", "A=2"))
@@ -334,6 +361,24 @@ def test_cwd_missing(cell, container):
     assert p.returncode != 0
     assert "no such file or directory" in p.stderr.lower()
     assert "{" not in p.stdout
+
+
+def test_user_0_cwd_only_cap_dac_override_enters(cell, container, bundle):
+    """A cwd of mode 0700 owned by another user: root without
+    CAP_DAC_OVERRIDE (the default capabilities) could not enter it, so it is
+    entered before the capabilities are dropped, as runc does."""
+    b = bundle("/probe", "sleep", "1000")
+    private = os.path.join(b.rootfs, "private")
+    os.mkdir(private, 0o700)
+    os.chown(private, 1000, 1000)
+    b.process["cwd"] = "/private"
+    cid, _ = container(b)
+    for opts in (("--user", "0"), ("--user", "0:0", "--cwd", "/private")):
+        info = exec_probe(cell, cid, "cwd", "status", opts=opts)
+        assert info["cwd"] == "/private"
+        assert int(info["status"]["CapEff"], 16) & (1 << 1) == 0  # no CAP_DAC_OVERRIDE
+    info = exec_probe(cell, cid, "cwd", opts=("--user", "1000"))
+    assert info["cwd"] == "/private"
 
 
 # ---- --process -----------------------------------------------------------------------

@@ -122,6 +122,25 @@ def test_console_socket_probe_sees_tty(cell, bundle, console):
         cell.delete(cid, force=True)
 
 
+def test_console_pty_given_to_the_user(cell, bundle, console):
+    """With terminal: true the pty is the process uid's, its group kept (the
+    devpts gid), so the process can reopen it (runc's fixStdioPermissions)."""
+    b = bundle("/bin/sh", "-c", "echo reopened >/proc/self/fd/1; "
+               "stat -L -c 'owner=%u:%g' /proc/self/fd/0; sleep 0.5")
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    cid = cell.new_id()
+    master = create_with_console(cell, b, console, cid)
+    try:
+        cell.start(cid)
+        out = read_until(master, "owner=")
+        out += read_until(master, "\n")
+        assert "reopened" in out, out
+        assert "owner=1000:5" in out, out
+    finally:
+        os.close(master)
+        cell.delete(cid, force=True)
+
+
 def test_console_master_is_a_pty(cell, bundle, console):
     b = bundle("/probe", "sleep", "100")
     cid = cell.new_id()
