@@ -354,7 +354,7 @@ static int join_pid_ns(const struct cell_init_config *cfg, struct cell_error *er
  * execs the user's program.
  */
 static void finish_init(const struct cell_init_config *cfg, int procfd, int listener,
-                        const char *exe, char **env, struct cell_error *err)
+                        const char *exe, char **env, bool cwd_later, struct cell_error *err)
 {
         const struct cell_spec *spec = cfg->spec;
         bool setgroups_allowed = cell_sandbox_setgroups_allowed();
@@ -363,6 +363,7 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
             cell_proc_load_privileged_seccomp(&spec->process, cfg->seccomp, &notify_fd, err) < 0 ||
             send_seccomp_listener(cfg, listener, notify_fd, err) < 0 ||
             cell_sandbox_apply_identity(&spec->process, setgroups_allowed, err) < 0 ||
+            (cwd_later && cell_proc_enter_cwd(spec->process.cwd, false, err) < 0) ||
             hop_into_pid_ns(cfg, &procfd, err) < 0)
                 return;
         /* The credential change cleared the parent-death signal.  In create
@@ -462,15 +463,16 @@ static void run_init(const struct cell_init_config *cfg, struct cell_error *err)
          * namespace joined by path, which has no /proc/self for us yet. */
         if (cell_sandbox_apply_oom_score_adj(&spec->process, err) < 0)
                 return;
+        int cwd_later = -1;
         if (setup_rootfs(cfg, err) < 0 ||
             cell_proc_send_terminal(&spec->process, cfg->sync_fd, true, err) < 0 ||
             apply_process_attributes(cfg, err) < 0 ||
-            cell_proc_enter_cwd(spec->process.cwd, err) < 0)
+            (cwd_later = cell_proc_enter_cwd(spec->process.cwd, true, err)) < 0)
                 return;
         _cleanup_free_ char *exe = find_executable(cfg, err);
         if (exe)
                 finish_init(cfg, steal_fd(procfd), listener, exe,
-                            cell_proc_env_with_home(cfg->env, spec->process.uid), err);
+                            cell_proc_env_with_home(cfg->env, spec->process.uid), cwd_later, err);
 }
 
 /*

@@ -77,16 +77,16 @@ int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, boo
         return r;
 }
 
-int cell_proc_enter_cwd(const char *cwd, struct cell_error *err)
+int cell_proc_enter_cwd(const char *cwd, bool may_defer, struct cell_error *err)
 {
         struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
                                .resolve = RESOLVE_NO_MAGICLINKS};
         _cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
-        if (fd < 0)
-                return cell_error_errno(err, "process.cwd: %s", cwd);
-        if (fchdir(fd) < 0)
-                return cell_error_errno(err, "process.cwd: chdir %s", cwd);
-        return 0;
+        if (fd >= 0 && fchdir(fd) == 0)
+                return 0;
+        if (may_defer && (errno == EACCES || errno == EPERM))
+                return 1;
+        return cell_error_errno(err, fd < 0 ? "process.cwd: %s" : "process.cwd: chdir %s", cwd);
 }
 
 int cell_proc_make_cwd(const char *cwd, struct cell_error *err)

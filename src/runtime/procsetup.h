@@ -42,8 +42,14 @@ int cell_proc_send_terminal(const struct cell_process *process, int sync_fd, boo
  * chdir into process.cwd without following magic links, so a cwd such as
  * /proc/self/fd/N can never reach a host directory through an fd
  * (CVE-2024-21626).  The root must already be the container's.
+ *
+ * As runc, first while still privileged (root without CAP_DAC_OVERRIDE in
+ * its process capabilities may need it to enter); with `may_defer`, a
+ * permission error returns 1 instead, and the caller calls again without
+ * it after the credential change: the user's own groups may let it in
+ * where root of a user namespace is refused (an owner it does not map).
  */
-int cell_proc_enter_cwd(const char *cwd, struct cell_error *err);
+int cell_proc_enter_cwd(const char *cwd, bool may_defer, struct cell_error *err);
 
 /*
  * Create process.cwd when it does not exist (mode 0755 less the umask,

@@ -381,6 +381,29 @@ def test_user_0_cwd_only_cap_dac_override_enters(cell, container, bundle):
     assert info["cwd"] == "/private"
 
 
+def test_cwd_only_the_user_enters(cell, container, bundle):
+    """In a user namespace, a cwd whose owner it does not map is closed to
+    its root, but open to the process through its group: entered again
+    after the switch to the user, as runc does (init and exec)."""
+    b = bundle("/probe", "cwd", "sleep", "1000")
+    b.set_namespace("user")
+    b.linux["uidMappings"] = MAPPING
+    b.linux["gidMappings"] = MAPPING
+    group_only = os.path.join(b.rootfs, "group-only")
+    os.mkdir(group_only)
+    os.chown(group_only, 0, MAPPING[0]["hostID"] + 2000)  # owner: host root, unmapped
+    os.chmod(group_only, 0o070)
+    b.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [2000]}
+    b.process["cwd"] = "/group-only"
+    cid, _ = container(b)
+    info = exec_probe(cell, cid, "cwd", "ids")
+    assert info["cwd"] == "/group-only" and info["uid"][0] == 1000
+    b.set_args("/probe", "cwd")
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    assert '"cwd":"/group-only"' in p.stdout
+
+
 # ---- --process -----------------------------------------------------------------------
 
 def process_json(cell, args):
