@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -105,13 +105,20 @@ static const char *passwd_field(const char *line, size_t len, int n, size_t *fie
         return p;
 }
 
+/* The uid field is decimal digits only; leading zeros count, as for libc. */
 static bool passwd_uid_is(const char *line, size_t len, uid_t uid)
 {
         size_t n;
         const char *f = passwd_field(line, len, 2, &n);
-        char want[16];
-        int w = snprintf(want, sizeof(want), "%u", (unsigned)uid);
-        return f && n == (size_t)w && !memcmp(f, want, n);
+        if (!f || n == 0)
+                return false;
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (f[i] < '0' || f[i] > '9' || v > UINT32_MAX)
+                        return false;
+                v = v * 10 + (uint64_t)(f[i] - '0');
+        }
+        return v == uid;
 }
 
 char *cell_passwd_home(const char *text, size_t len, uid_t uid)

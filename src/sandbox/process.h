@@ -55,7 +55,8 @@ int cell_sandbox_apply_identity(const struct cell_process *process, bool setgrou
 /*
  * The home directory of `uid` in the passwd(5) text `text` (`len` bytes,
  * not necessarily NUL-terminated, any content): the sixth field of the
- * first line whose third field is `uid` in plain decimal; lines with fewer
+ * first line whose third field is `uid` in decimal digits (leading zeros
+ * allowed, as libc reads them); lines with fewer
  * fields are skipped.  A malloc'd copy, or NULL when no line matches.
  */
 char *cell_passwd_home(const char *text, size_t len, uid_t uid);

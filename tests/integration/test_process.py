@@ -176,7 +176,7 @@ def test_home_from_hostile_passwd(cell, bundle, testdir, kind):
         b.remove_namespace("pid")
     else:
         with open(passwd, "w") as f:
-            f.write("a" * 200000 + "\n\n:::\nshort:x:1000\nbad:x:01000:1:x:/zero-padded:\n"
+            f.write("a" * 200000 + "\n\n:::\nshort:x:1000\nbad:x: 1000:1:x:/spaced:\nsign:x:+1000:1:x:/signed:\n"
                     "nul:x:1000\0:1::/nul:\nok:x:1000:1000:\u00e9:/home/ok:/bin/sh\n"
                     "dup:x:1000:1000::/second:/bin/sh")
         want = "/home/ok"

@@ -378,8 +378,47 @@ static void test_time_offsets(void)
         in_child(time_offsets);
 }
 
-UNIT_MAIN(UNIT_TEST(test_rlimits), UNIT_TEST(test_rlimit_eperm_message),
-          UNIT_TEST(test_caps_as_user), UNIT_TEST(test_caps_ambient), UNIT_TEST(test_caps_absent),
-          UNIT_TEST(test_identity), UNIT_TEST(test_identity_defaults),
-          UNIT_TEST(test_hostname_and_sysctl), UNIT_TEST(test_oom_score_adj),
-          UNIT_TEST(test_personality), UNIT_TEST(test_sched), UNIT_TEST(test_time_offsets))
+static void check_home(const char *text, size_t len, uid_t uid, const char *want)
+{
+        _cleanup_free_ char *home = cell_passwd_home(text, len, uid);
+        if (!want)
+                CHECK(home == NULL);
+        else
+                CHECK_STR_EQ(home, want);
+}
+
+/* The parser sees image content: any bytes, lines cut anywhere. */
+static void test_passwd_home(void)
+{
+        static const char text[] = "root:x:0:0:root:/root:/bin/sh\n"
+                                   "short:x:7\n"
+                                   "pad:x:0200:1::/padded:\n"
+                                   "big:x:4294967396:1::/wraps:\n"
+                                   "sign:x:+300:1::/signed:\n"
+                                   "nul:x:100\0:1::/nul:\n"
+                                   "nohome:x:5:5\n"
+                                   "empty:x:6:6:::\n"
+                                   "last:x:100:100::/home/last";
+        size_t len = sizeof(text) - 1;
+        check_home(text, len, 0, "/root");
+        check_home(text, len, 100, "/home/last");
+        check_home(text, len, 7, NULL);
+        check_home(text, len, 5, NULL);
+        check_home(text, len, 6, "");
+        check_home(text, len, 42, NULL);
+        check_home(text, len, 200, "/padded");
+        check_home(text, len, 100 + 0, "/home/last"); /* 4294967396 does not wrap to 100 */
+        check_home(text, len, 300, NULL);
+        /* Cut inside the last line: its home field is cut too. */
+        check_home(text, len - 5, 100, "/home");
+        check_home(text, strlen("root:x:0:0:root:/ro"), 0, "/ro");
+        check_home("", 0, 0, NULL);
+        check_home("\n\n:::::\n", 9, 0, NULL);
+}
+
+UNIT_MAIN(UNIT_TEST(test_passwd_home), UNIT_TEST(test_rlimits),
+          UNIT_TEST(test_rlimit_eperm_message), UNIT_TEST(test_caps_as_user),
+          UNIT_TEST(test_caps_ambient), UNIT_TEST(test_caps_absent), UNIT_TEST(test_identity),
+          UNIT_TEST(test_identity_defaults), UNIT_TEST(test_hostname_and_sysctl),
+          UNIT_TEST(test_oom_score_adj), UNIT_TEST(test_personality), UNIT_TEST(test_sched),
+          UNIT_TEST(test_time_offsets))
