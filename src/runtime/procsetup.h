@@ -71,7 +71,9 @@ char **cell_proc_env_with_home(char **env, uid_t uid);
 /*
  * Give fds 0-2 to `uid` (the group stays), as runc's fixStdioPermissions,
  * so that the process can reopen its pipes and terminal through
- * /proc/self/fd: before the credential change.  /dev/null and fds already
+ * /proc/self/fd: before the credential change.  Whatever they are: a file
+ * the caller of a detached `run` passed as stdout becomes `uid`'s, as
+ * with runc.  /dev/null and fds already
  * `uid`'s are left alone, so is an fd the kernel will not chown (EPERM,
  * EINVAL in a user namespace, EROFS).  Up to three fstat and fchown.
  */
