@@ -112,7 +112,7 @@ static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *e
                 return cell_error_errno(err, "become root in the user namespace");
         bool setgroups_allowed = cell_sandbox_setgroups_allowed();
         int cwd_later = cell_proc_enter_cwd(p->cwd, true, err);
-        if (cwd_later < 0 || cell_proc_give_stdio(p->uid, err) < 0)
+        if (cwd_later < 0 || cell_proc_give_stdio(p->uid, false, err) < 0)
                 return -1;
         x->process->env = cell_proc_env_with_home(p->env, p->uid);
         if (load_privileged_seccomp(x, err) < 0 ||

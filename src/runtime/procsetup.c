@@ -116,13 +116,23 @@ char **cell_proc_env_with_home(char **env, uid_t uid)
         return out;
 }
 
-/* /dev/null is never given away, whichever image it comes from. */
-static bool is_dev_null(const struct stat *st)
+/*
+ * Pipes and sockets carry nothing but this process' stdio.  A character
+ * device is given only when it is the pty cell made for the process: the
+ * caller's own terminal (a foreground `run` passes its stdio on, where
+ * runc relays through pipes) must never become a container user's, nor
+ * /dev/null.  Nor a caller's file: runc chowns those in a detached run,
+ * which hands a host file to a container uid for good.
+ */
+static bool stdio_to_give(const struct stat *st, bool own_pty)
 {
-        return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
+        if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))
+                return true;
+        return own_pty && S_ISCHR(st->st_mode) &&
+               !(major(st->st_rdev) == 1 && minor(st->st_rdev) == 3);
 }
 
-int cell_proc_give_stdio(uid_t uid, struct cell_error *err)
+int cell_proc_give_stdio(uid_t uid, bool own_pty, struct cell_error *err)
 {
         for (int fd = 0; fd < 3; fd++) {
                 struct stat st;
@@ -131,7 +141,7 @@ int cell_proc_give_stdio(uid_t uid, struct cell_error *err)
                                 continue;
                         return cell_error_errno(err, "stat fd %d", fd);
                 }
-                if (is_dev_null(&st) || st.st_uid == uid)
+                if (!stdio_to_give(&st, own_pty) || st.st_uid == uid)
                         continue;
                 /* As runc: an owner or group outside our user namespace
                  * (EPERM, EINVAL) or a read-only file system leave it as it is. */

@@ -71,13 +71,15 @@ char **cell_proc_env_with_home(char **env, uid_t uid);
 /*
  * Give fds 0-2 to `uid` (the group stays), as runc's fixStdioPermissions,
  * so that the process can reopen its pipes and terminal through
- * /proc/self/fd: before the credential change.  Whatever they are: a file
- * the caller of a detached `run` passed as stdout becomes `uid`'s, as
- * with runc.  /dev/null and fds already
- * `uid`'s are left alone, so is an fd the kernel will not chown (EPERM,
- * EINVAL in a user namespace, EROFS).  Up to three fstat and fchown.
+ * /proc/self/fd: before the credential change.  Only pipes and sockets,
+ * and with `own_pty` (fds 0-2 are the pty cell_proc_send_terminal made)
+ * that pty; never /dev/null, a caller's terminal or file (runc chowns
+ * whatever a detached run passes, handing a host file to a container uid).
+ * Fds already `uid`'s are left alone, so is an fd the kernel will not
+ * chown (EPERM, EINVAL in a user namespace, EROFS).  Up to three fstat and
+ * fchown.
  */
-int cell_proc_give_stdio(uid_t uid, struct cell_error *err);
+int cell_proc_give_stdio(uid_t uid, bool own_pty, struct cell_error *err);
 
 /*
  * Resolve process.args[0] the way execvp would, with PATH taken from the

@@ -242,6 +242,29 @@ def test_stdio_given_to_the_process_uid(cell, bundle):
     assert (null_after.st_uid, null_after.st_gid) == (null_before.st_uid, null_before.st_gid)
 
 
+def test_stdio_of_the_caller_kept(cell, bundle, testdir):
+    """The caller's own terminal (stdin of a foreground run) and a file it
+    passes as stdout stay the caller's: neither becomes a container user's
+    on the host (runc relays a foreground run through pipes; it does chown
+    a detached run's file, so that case is cell's only)."""
+    b = bundle("/bin/sh", "-c", "echo done")
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.save()
+    master, slave = os.openpty()
+    out_path = os.path.join(testdir, "out")
+    try:
+        with open(out_path, "w") as out:
+            p = cell.popen("run", "--bundle", b.path, cell.new_id(), stdin=slave,
+                           stdout=out if is_cell() else subprocess.PIPE)
+            p.communicate(timeout=30)
+        assert p.returncode == 0
+        assert os.fstat(slave).st_uid == 0
+        assert os.stat(out_path).st_uid == 0
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 # ---- user ----------------------------------------------------------------------
 
 def test_user_root_defaults(cell, bundle):
