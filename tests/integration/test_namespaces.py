@@ -280,7 +280,7 @@ def test_empty_namespace_path_is_a_new_namespace(cell, bundle):
 
 
 LOOPBACK_CHECK = ("ip -o link show lo; nc -l -p 7777 > /tmp/got & L=$!; ok=0; "
-                  "for i in $(seq 20); do "
+                  "for i in $(seq 150); do "
                   "echo ping | nc 127.0.0.1 7777 && { ok=1; break; }; sleep 0.1; done; "
                   "[ $ok = 1 ] || kill $L; wait; echo got: $(cat /tmp/got)")
 
