@@ -6,12 +6,10 @@
 #include "cli/cell-version.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-/* The runtime-spec version cell implements (`cell --version`, `state`). */
-#define CELL_SPEC_VERSION "1.2.0"
 
 /* In the order `cell --help` lists them. */
 static const struct cli_verb *const verbs[] = {
@@ -126,7 +124,7 @@ int main(int argc, char **argv)
                 return 0;
         }
         if (g.version) {
-                printf("cell version %s\nspec: %s\n", CELL_VERSION, CELL_SPEC_VERSION);
+                printf("cell version %s\nspec: %s\n", CELL_VERSION, CELL_OCI_VERSION);
                 return 0;
         }
         if (setup_logging(&g) != 0)

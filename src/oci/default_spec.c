@@ -11,8 +11,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-#define DEFAULT_OCI_VERSION "1.2.0"
-
 struct default_mount {
         const char *destination, *type, *source;
         const char *options[8]; /* NULL-terminated */
@@ -188,7 +186,7 @@ static json_object *default_linux(bool rootless, bool cgroup_ns)
 char *cell_spec_default_json(bool rootless, bool cgroup_ns)
 {
         json_object *doc = json_object_new_object(), *root = json_object_new_object();
-        add(doc, "ociVersion", json_object_new_string(DEFAULT_OCI_VERSION));
+        add(doc, "ociVersion", json_object_new_string(CELL_OCI_VERSION));
         add(doc, "process", default_process());
         add(root, "path", json_object_new_string("rootfs"));
         add(root, "readonly", json_object_new_boolean(1));

@@ -33,6 +33,15 @@ int oci_parse_linux(json_object *v, const struct oci_path *path, struct cell_lin
                     struct cell_error *err);
 void oci_linux_release(struct cell_linux *linux_);
 
+/* linux.memoryPolicy, linux.netDevices, linux.intelRdt (parse_host_resources.c). */
+int oci_parse_memory_policy(json_object *v, const struct oci_path *path,
+                            struct cell_memory_policy *out, struct cell_error *err);
+int oci_parse_net_devices(json_object *v, const struct oci_path *path, struct cell_linux *out,
+                          struct cell_error *err);
+int oci_parse_intel_rdt(json_object *v, const struct oci_path *path, struct cell_intel_rdt *out,
+                        struct cell_error *err);
+void oci_host_resources_release(struct cell_linux *linux_);
+
 int oci_parse_resources(json_object *v, const struct oci_path *path, struct cell_resources *out,
                         struct cell_error *err);
 void oci_resources_release(struct cell_resources *res);

@@ -357,7 +357,11 @@ int oci_parse_linux(json_object *v, const struct oci_path *path, struct cell_lin
             oci_field_string(v, path, "mountLabel", false, &l->mount_label, err) < 0 ||
             OCI_PARSE_MEMBER(v, path, "seccomp", oci_parse_seccomp, &l->seccomp, err) < 0 ||
             OCI_PARSE_MEMBER(v, path, "personality", parse_personality, l, err) < 0 ||
-            OCI_PARSE_MEMBER(v, path, "timeOffsets", parse_time_offsets, l, err) < 0)
+            OCI_PARSE_MEMBER(v, path, "timeOffsets", parse_time_offsets, l, err) < 0 ||
+            OCI_PARSE_MEMBER(v, path, "memoryPolicy", oci_parse_memory_policy, &l->memory_policy,
+                             err) < 0 ||
+            OCI_PARSE_MEMBER(v, path, "netDevices", oci_parse_net_devices, l, err) < 0 ||
+            OCI_PARSE_MEMBER(v, path, "intelRdt", oci_parse_intel_rdt, &l->intel_rdt, err) < 0)
                 return -1;
         return 0;
 }
@@ -378,5 +382,6 @@ void oci_linux_release(struct cell_linux *l)
         oci_strv_free(l->readonly_paths, l->n_readonly_paths);
         free(l->mount_label);
         oci_seccomp_release(&l->seccomp);
+        oci_host_resources_release(l);
         memset(l, 0, sizeof(*l));
 }

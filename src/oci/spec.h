@@ -20,6 +20,10 @@
 
 #include "util/error.h"
 
+/* The runtime-spec version cell implements: `cell spec` writes it, `cell
+ * features` reports it as ociVersionMax, `cell --version` prints it. */
+#define CELL_OCI_VERSION "1.3.0"
+
 /* gcc's gnu11 dialect predefines `linux` as 1; struct cell_spec has a field of that name. */
 #undef linux
 
@@ -315,6 +319,43 @@ struct cell_seccomp {
         size_t n_syscalls;
 };
 
+/*
+ * linux.memoryPolicy (runtime-spec 1.3): the NUMA policy set_mempolicy(2)
+ * gives the container process.  `mode` and `flags` are the kernel's MPOL_*
+ * values; `nodemask` has a bit per node of `nodes` ("0-1,3"), `maxnode` is
+ * the highest node + 1 (0: no nodes).
+ */
+#define CELL_MEMPOLICY_MAX_NODES 1024
+struct cell_memory_policy {
+        bool set;
+        int mode;
+        unsigned flags;
+        unsigned long maxnode;
+        unsigned long nodemask[CELL_MEMPOLICY_MAX_NODES / (8 * sizeof(unsigned long))];
+};
+
+/* The names the parser accepts, in the kernel's order; NULL past the end. */
+const char *cell_mempolicy_nth_mode(size_t i);
+const char *cell_mempolicy_nth_flag(size_t i);
+
+/* linux.netDevices (1.3): the host interface `host_name` moved into the
+ * container's new network namespace and named `name` there. */
+struct cell_net_device {
+        char *host_name;
+        char *name; /* never NULL: host_name when the config gives none */
+};
+
+/* linux.intelRdt: a resctrl group for the container (runtime/intelrdt.h). */
+struct cell_intel_rdt {
+        bool set;
+        char *clos_id;         /* NULL: the container's id */
+        char *l3_cache_schema; /* "L3:0=ff;1=ff", NULL when unset */
+        char *mem_bw_schema;   /* "MB:0=70;1=70", NULL when unset */
+        char **schemata;       /* whole schemata lines, NULL-terminated */
+        size_t n_schemata;
+        bool enable_monitoring;
+};
+
 struct cell_linux {
         struct cell_namespace namespaces[CELL_NS__COUNT];
         struct cell_id_mapping *uid_mappings;
@@ -339,6 +380,10 @@ struct cell_linux {
         bool has_time_offsets;
         int64_t monotonic_secs, boottime_secs;
         uint32_t monotonic_nanosecs, boottime_nanosecs;
+        struct cell_memory_policy memory_policy;
+        struct cell_net_device *net_devices;
+        size_t n_net_devices;
+        struct cell_intel_rdt intel_rdt;
 };
 
 struct cell_spec {

@@ -95,6 +95,14 @@ static json_object *cgroup_features(void)
         return o;
 }
 
+static json_object *memory_policy_features(void)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "modes", string_array(cell_mempolicy_nth_mode));
+        json_object_object_add(o, "flags", string_array(cell_mempolicy_nth_flag));
+        return o;
+}
+
 static json_object *linux_features(void)
 {
         json_object *o = json_object_new_object();
@@ -111,6 +119,8 @@ static json_object *linux_features(void)
         json_object *mount_extensions = json_object_new_object();
         json_object_object_add(mount_extensions, "idmap", enabled(true));
         json_object_object_add(o, "mountExtensions", mount_extensions);
+        json_object_object_add(o, "memoryPolicy", memory_policy_features());
+        json_object_object_add(o, "netDevices", enabled(true));
         return o;
 }
 
@@ -128,7 +138,7 @@ char *cell_features_json(void)
 {
         json_object *root = json_object_new_object();
         json_object_object_add(root, "ociVersionMin", json_object_new_string("1.0.0"));
-        json_object_object_add(root, "ociVersionMax", json_object_new_string("1.2.0"));
+        json_object_object_add(root, "ociVersionMax", json_object_new_string(CELL_OCI_VERSION));
         json_object_object_add(root, "hooks", string_array(nth_hook));
         json_object_object_add(root, "mountOptions", string_array(nth_mount_option));
         json_object_object_add(root, "linux", linux_features());

@@ -6,7 +6,7 @@
  * The runtime-spec features document (features.md, features-linux.md) that
  * `cell features` prints: exactly what this build implements, nothing more.
  *
- *   ociVersionMin/Max   "1.0.0" .. "1.2.0"
+ *   ociVersionMin/Max   "1.0.0" .. CELL_OCI_VERSION ("1.3.0")
  *   hooks               the six hook kinds
  *   mountOptions        the options the oci parser accepts and the runtime
  *                       applies (not idmap/ridmap: no idmapped mounts yet)
@@ -16,8 +16,11 @@
  *   linux.seccomp       actions, operators, architectures and flags from
  *                       src/sandbox/seccomp.c; supportedFlags are the known
  *                       flags the running kernel accepts (as runc reports)
+ *   linux.memoryPolicy  the modes and flags of oci/parse_host_resources.c
+ *   linux.netDevices    enabled
  *   linux.apparmor, selinux  enabled when this host has them (sandbox/lsm.h)
- *   linux.intelRdt, mountExtensions.idmap: disabled
+ *   linux.intelRdt: disabled
+ *   mountExtensions.idmap: enabled (sandbox/mount_idmap.c)
  *   annotations         io.github.seccomp.libseccomp.version
  *
  * Returns pretty-printed JSON without a trailing newline; the caller frees.

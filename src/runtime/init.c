@@ -219,7 +219,8 @@ static int apply_process_attributes(const struct cell_init_config *cfg, struct c
         if (cell_sandbox_apply_rlimits(&spec->process, err) < 0 ||
             cell_sandbox_apply_sched(&spec->process, err) < 0 ||
             cell_sandbox_apply_personality(&spec->linux, err) < 0 ||
-            cell_proc_give_stdio(spec->process.uid, spec->process.terminal, err) < 0)
+            cell_proc_give_stdio(spec->process.uid, spec->process.terminal, err) < 0 ||
+            cell_sandbox_apply_memory_policy(&spec->linux, err) < 0)
                 return -1;
         /* A fresh session keyring keeps the host's keys out of reach; kernels
          * or user namespaces without keyring support are not an error. */

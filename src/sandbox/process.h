@@ -18,6 +18,8 @@
  *                                      "process.rlimits: RLIMIT_NOFILE: ..."
  *   cell_sandbox_apply_sched()         ioPriority + scheduler
  *   cell_sandbox_apply_personality()
+ *   cell_sandbox_apply_memory_policy() linux.memoryPolicy, set_mempolicy(2)
+ *                                      (sandbox/mempolicy.c); nothing unset
  *   cell_sandbox_setgroups_allowed()   read before the seccomp filter is
  *                                      loaded (an openat a NOTIFY profile may
  *                                      catch); its answer goes to:
@@ -44,6 +46,7 @@ int cell_sandbox_apply_oom_score_adj(const struct cell_process *process, struct 
 int cell_sandbox_apply_rlimits(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_sched(const struct cell_process *process, struct cell_error *err);
 int cell_sandbox_apply_personality(const struct cell_linux *linux_cfg, struct cell_error *err);
+int cell_sandbox_apply_memory_policy(const struct cell_linux *linux_cfg, struct cell_error *err);
 /*
  * Whether setgroups(2) may be called in our user namespace: false when
  * /proc/self/setgroups says "deny"; true when the file is missing.

@@ -664,6 +664,21 @@ static void sec_personality(void)
         putf("%d", personality(0xffffffff));
 }
 
+/* get_mempolicy(2): the mode (with its MPOL_F_* flags) and the node mask. */
+static void sec_mempolicy(void)
+{
+        int mode = -1;
+        unsigned long mask[16] = {0};
+        long r = syscall(SYS_get_mempolicy, &mode, mask, 8 * sizeof(mask), NULL, 0UL);
+        key("mempolicy");
+        open_obj();
+        key("mode");
+        putf("%d", r == 0 ? mode : -1);
+        key("nodemask");
+        putf("%lu", r == 0 ? mask[0] : 0UL);
+        close_obj();
+}
+
 static void sec_sched(void)
 {
         /* The system calls: musl's wrappers are ENOSYS stubs. */
@@ -950,6 +965,7 @@ static const struct section {
         {"rlimits", sec_rlimits},
         {"oom", sec_oom},
         {"personality", sec_personality},
+        {"mempolicy", sec_mempolicy},
         {"sched", sec_sched},
         {"fds", sec_fds},
         {"mounts", sec_mounts},

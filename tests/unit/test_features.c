@@ -81,9 +81,9 @@ static void test_versions_and_hooks(void)
         json_object *o = features();
         struct cell_error err = {0};
         CHECK_STR_EQ(json_object_get_string(at(o, "ociVersionMin")), "1.0.0");
-        CHECK_STR_EQ(json_object_get_string(at(o, "ociVersionMax")), "1.2.0");
+        CHECK_STR_EQ(json_object_get_string(at(o, "ociVersionMax")), "1.3.0");
         CHECK_INT_EQ(parse_config("1.0.0", "ro", NULL, &err), 0);
-        CHECK_INT_EQ(parse_config("1.2.0", "ro", NULL, &err), 0);
+        CHECK_INT_EQ(parse_config("1.3.0", "ro", NULL, &err), 0);
         json_object *hooks = at(o, "hooks");
         CHECK_INT_EQ(length(hooks), 6);
         const char *names[] = {"prestart",       "createRuntime", "createContainer",

@@ -188,7 +188,7 @@ static void test_default_spec_roundtrip(void)
         char *json = cell_spec_default_json(false, false);
         struct cell_error err = {0};
         struct cell_spec *s = NULL;
-        CHECK(strstr(json, "\n  \"ociVersion\": \"1.2.0\"") != NULL);
+        CHECK(strstr(json, "\n  \"ociVersion\": \"1.3.0\"") != NULL);
         CHECK(cell_spec_parse(json, strlen(json), &s, &err) == 0);
         free(json);
         if (!s) {
@@ -1149,6 +1149,125 @@ static void test_load(void)
         rmdir(dir);
 }
 
+#define NETNS "'namespaces':[{'type':'network'}]"
+
+static void test_memory_policy(void)
+{
+        struct cell_spec *s = parse_ok(
+                "{" BASE ",'linux':{'memoryPolicy':{'mode':'MPOL_INTERLEAVE','nodes':'0-2,5,64',"
+                "'flags':['MPOL_F_STATIC_NODES']}}}");
+        CHECK(s != NULL);
+        if (s) {
+                const struct cell_memory_policy *m = &s->linux.memory_policy;
+                CHECK(m->set);
+                CHECK_INT_EQ(m->mode, 3);
+                CHECK_INT_EQ(m->flags, 1U << 15);
+                CHECK_INT_EQ(m->nodemask[0], 0x27);
+                CHECK_INT_EQ(m->nodemask[1], 1);
+                CHECK_INT_EQ(m->maxnode, 65);
+        }
+        cell_spec_free(s);
+        s = parse_ok("{" BASE ",'linux':{'memoryPolicy':{'mode':'MPOL_LOCAL'}}}");
+        CHECK(s && s->linux.memory_policy.set && s->linux.memory_policy.mode == 4 &&
+              s->linux.memory_policy.maxnode == 0);
+        cell_spec_free(s);
+        s = parse_ok("{" BASE ",'linux':{}}");
+        CHECK(s && !s->linux.memory_policy.set);
+        cell_spec_free(s);
+        CHECK_STR_EQ(cell_mempolicy_nth_mode(6), "MPOL_WEIGHTED_INTERLEAVE");
+        CHECK(cell_mempolicy_nth_mode(7) == NULL);
+        CHECK(cell_mempolicy_nth_flag(3) == NULL);
+
+#define MP(x) "{" BASE ",'linux':{'memoryPolicy':{" x "}}}"
+        expect_error(MP("'nodes':'0'"), "linux.memoryPolicy.mode", "required");
+        expect_error(MP("'mode':'bind','nodes':'0'"), "linux.memoryPolicy.mode", "unknown");
+        expect_error(MP("'mode':'MPOL_BIND'"), "linux.memoryPolicy.nodes", "required");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':''"), "linux.memoryPolicy.nodes", "required");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'1-0'"), "linux.memoryPolicy.nodes",
+                     "invalid node list");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'0,'"), "linux.memoryPolicy.nodes",
+                     "invalid node list");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'1024'"), "linux.memoryPolicy.nodes",
+                     "invalid node list");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':' 0'"), "linux.memoryPolicy.nodes",
+                     "invalid node list");
+        expect_error(MP("'mode':'MPOL_DEFAULT','nodes':'0'"), "linux.memoryPolicy.nodes",
+                     "takes no nodes");
+        expect_error(MP("'mode':'MPOL_PREFERRED','nodes':'0-1'"), "linux.memoryPolicy.nodes",
+                     "takes one node");
+        expect_error(MP("'mode':'MPOL_LOCAL','flags':['MPOL_F_STATIC_NODES']"),
+                     "linux.memoryPolicy.flags", "takes no flags");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'0','flags':['X']"),
+                     "linux.memoryPolicy.flags[0]", "unknown memory policy flag");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'0','flags':'MPOL_F_STATIC_NODES'"),
+                     "linux.memoryPolicy.flags", "array");
+        expect_error(MP("'mode':'MPOL_BIND','nodes':'0','flags':['MPOL_F_STATIC_NODES',"
+                        "'MPOL_F_RELATIVE_NODES']"),
+                     "linux.memoryPolicy.flags", "exclude each other");
+#undef MP
+}
+
+static void test_net_devices(void)
+{
+        struct cell_spec *s = parse_ok("{" BASE ",'linux':{" NETNS ",'netDevices':{'eth1':{'name':"
+                                       "'ctr0'},'dummy3':{}}}}");
+        CHECK(s != NULL);
+        if (s) {
+                CHECK_INT_EQ(s->linux.n_net_devices, 2);
+                CHECK_STR_EQ(s->linux.net_devices[0].host_name, "eth1");
+                CHECK_STR_EQ(s->linux.net_devices[0].name, "ctr0");
+                CHECK_STR_EQ(s->linux.net_devices[1].host_name, "dummy3");
+                CHECK_STR_EQ(s->linux.net_devices[1].name, "dummy3");
+        }
+        cell_spec_free(s);
+#define ND(ns, x) "{" BASE ",'linux':{" ns "'netDevices':{" x "}}}"
+        expect_error(ND("", "'eth1':{}"), "linux.netDevices.eth1", "new network namespace");
+        expect_error(ND("'namespaces':[{'type':'network','path':'/run/netns/x'}],", "'eth1':{}"),
+                     "linux.netDevices.eth1", "new network namespace");
+        expect_error(ND(NETNS ",", "'eth1':{'name':'a/b'}"), "linux.netDevices.eth1.name",
+                     "invalid interface name");
+        expect_error(ND(NETNS ",", "'eth1':{'name':'..'}"), "linux.netDevices.eth1.name",
+                     "invalid interface name");
+        expect_error(ND(NETNS ",", "'eth1':{'name':'0123456789abcdef'}"),
+                     "linux.netDevices.eth1.name", "1 to 15 bytes");
+        expect_error(ND(NETNS ",", "'a b':{}"), "linux.netDevices.a b", "invalid interface name");
+        expect_error(ND(NETNS ",", "'eth1':{'name':'x'},'eth2':{'name':'x'}"),
+                     "linux.netDevices.eth2.name", "already the name of eth1");
+        expect_error(ND(NETNS ",", "'eth1':{'name':1}"), "linux.netDevices.eth1.name",
+                     "must be a string");
+        expect_error("{" BASE ",'linux':{'netDevices':[]}}", "linux.netDevices", "object");
+#undef ND
+}
+
+static void test_intel_rdt(void)
+{
+        struct cell_spec *s = parse_ok(
+                "{" BASE ",'linux':{'intelRdt':{'closID':'grp','l3CacheSchema':'L3:0=f',"
+                "'memBwSchema':'MB:0=50','schemata':['L2:0=3'],'enableMonitoring':true}}}");
+        CHECK(s != NULL);
+        if (s) {
+                const struct cell_intel_rdt *r = &s->linux.intel_rdt;
+                CHECK(r->set && r->enable_monitoring);
+                CHECK_STR_EQ(r->clos_id, "grp");
+                CHECK_STR_EQ(r->l3_cache_schema, "L3:0=f");
+                CHECK_STR_EQ(r->mem_bw_schema, "MB:0=50");
+                CHECK_INT_EQ(r->n_schemata, 1);
+                CHECK_STR_EQ(r->schemata[0], "L2:0=3");
+        }
+        cell_spec_free(s);
+#define RDT(x) "{" BASE ",'linux':{'intelRdt':{" x "}}}"
+        expect_error(RDT("'closID':'../x'"), "linux.intelRdt.closID", "invalid resctrl group");
+        expect_error(RDT("'closID':'..'"), "linux.intelRdt.closID", "invalid resctrl group");
+        expect_error(RDT("'l3CacheSchema':'MB:0=1'"), "linux.intelRdt.l3CacheSchema",
+                     "must start with \"L3\"");
+        expect_error(RDT("'memBwSchema':'0=50'"), "linux.intelRdt.memBwSchema",
+                     "invalid schemata line");
+        expect_error(RDT("'schemata':['L3:0=f\\nMB:0=1']"), "linux.intelRdt.schemata[0]",
+                     "invalid schemata line");
+        expect_error(RDT("'enableMonitoring':1"), "linux.intelRdt.enableMonitoring", "boolean");
+#undef RDT
+}
+
 UNIT_MAIN(UNIT_TEST(test_minimal), UNIT_TEST(test_minimal_process), UNIT_TEST(test_null_is_absent),
           UNIT_TEST(test_versions), UNIT_TEST(test_default_spec_roundtrip),
           UNIT_TEST(test_default_spec_rootless), UNIT_TEST(test_full_process),
@@ -1159,4 +1278,5 @@ UNIT_MAIN(UNIT_TEST(test_minimal), UNIT_TEST(test_minimal_process), UNIT_TEST(te
           UNIT_TEST(test_resources), UNIT_TEST(test_seccomp), UNIT_TEST(test_hooks_and_annotations),
           UNIT_TEST(test_name_tables), UNIT_TEST(test_cap_unknown_to_kernel),
           UNIT_TEST(test_invalid_json), UNIT_TEST(test_invalid_documents),
-          UNIT_TEST(test_process_parse), UNIT_TEST(test_load))
+          UNIT_TEST(test_process_parse), UNIT_TEST(test_load), UNIT_TEST(test_memory_policy),
+          UNIT_TEST(test_net_devices), UNIT_TEST(test_intel_rdt))
