@@ -215,6 +215,12 @@ int oci_parse_net_devices(json_object *v, const struct oci_path *path, struct ce
                                 err, p,
                                 "moving a network device needs a new network namespace "
                                 "(linux.namespaces: {\"type\": \"network\"} without a path)");
+                /* The runtime moves devices right after the clone that makes
+                 * the namespace; with a user namespace joined by path the init
+                 * makes it later (runtime/create.c: clone_flags). */
+                if (l->namespaces[CELL_NS_USER].path)
+                        return oci_error(err, p,
+                                         "not supported with a user namespace joined by path");
                 for (size_t i = 0; i + 1 < l->n_net_devices; i++)
                         if (strcmp(l->net_devices[i].name, d->name) == 0)
                                 return oci_error(err, OCI_KEY(p, "name"),

@@ -23,6 +23,7 @@
 #include "runtime/owner.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
+#include "sandbox/netdev.h"
 #include "sandbox/terminal.h"
 #include "sandbox/rootfs.h"
 #include "util/cleanup.h"
@@ -532,6 +533,10 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                         return -1;
         }
         if (cell_rootfs_sources_needed(l->spec) && send_mount_sources(l, err) < 0)
+                return -1;
+        /* The init was cloned into its new network namespace: it cannot
+         * start before serve_init sees READY, by then the devices are in. */
+        if (cell_netdev_move_all(lx, l->pid, err) < 0)
                 return -1;
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
