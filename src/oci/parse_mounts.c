@@ -298,3 +298,21 @@ void oci_mounts_free(struct cell_mount *mounts, size_t n)
         }
         free(mounts);
 }
+
+void cell_spec_add_bind_mount(struct cell_spec *spec, const char *source, const char *destination,
+                              const char *const *options)
+{
+        spec->mounts = xreallocarray(spec->mounts, spec->n_mounts + 2, sizeof(*spec->mounts));
+        struct cell_mount *m = &spec->mounts[spec->n_mounts++];
+        memset(m, 0, 2 * sizeof(*m));
+        m->destination = xstrdup(destination);
+        m->source = xstrdup(source);
+        m->type = xstrdup("bind");
+        while (options[m->n_options])
+                m->n_options++;
+        m->options = xcalloc(m->n_options + 1, sizeof(char *));
+        for (size_t i = 0; i < m->n_options; i++) {
+                m->options[i] = xstrdup(options[i]);
+                oci_mount_apply_option(m, options[i]);
+        }
+}

@@ -409,6 +409,15 @@ struct cell_spec {
  */
 int cell_spec_parse(const char *json, size_t len, struct cell_spec **out, struct cell_error *err);
 
+/*
+ * Append a mount to spec->mounts as if config.json ended with
+ * {"destination", "source", "type": "bind", "options"} (`options`
+ * NULL-terminated, "bind" or "rbind" among them).  Used for mounts the
+ * runtime adds of its own (runtime/notify.h).
+ */
+void cell_spec_add_bind_mount(struct cell_spec *spec, const char *source, const char *destination,
+                              const char *const *options);
+
 /* Read <bundle>/config.json and parse it; errors name the file. */
 int cell_spec_load(const char *bundle, struct cell_spec **out, struct cell_error *err);
 

@@ -20,6 +20,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/launch.h"
+#include "runtime/notify.h"
 #include "runtime/owner.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
@@ -35,7 +36,7 @@ void cell_launch_init(struct cell_launch *l)
 {
         memset(l, 0, sizeof(*l));
         l->dirfd = l->fifo_fd = l->dmz_fd = l->sync_fd = l->child_sync = l->pidfd = l->pty_master =
-                -1;
+                l->notify_fd = -1;
         for (int i = 0; i < CELL_NS__COUNT; i++)
                 l->ns_fds[i] = -1;
 }
@@ -186,9 +187,13 @@ static void build_env(struct cell_launch *l, int n_listen)
 {
         const struct cell_process *p = &l->spec->process;
         size_t n = 0;
-        l->env = xcalloc(p->n_env + 3, sizeof(char *));
+        bool notify = cell_notify_host_socket() != NULL;
+        l->env = xcalloc(p->n_env + 4, sizeof(char *));
         for (size_t i = 0; i < p->n_env; i++)
-                l->env[n++] = xstrdup(p->env[i]);
+                if (!notify || strncmp(p->env[i], "NOTIFY_SOCKET=", 14) != 0)
+                        l->env[n++] = xstrdup(p->env[i]);
+        if (notify)
+                l->env[n++] = xstrdup("NOTIFY_SOCKET=" CELL_NOTIFY_SOCKET_IN_CONTAINER);
         if (n_listen > 0) {
                 l->env[n++] = xasprintf("LISTEN_FDS=%d", n_listen);
                 l->env[n++] = xstrdup("LISTEN_PID=1");
@@ -576,13 +581,30 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         return 0;
 }
 
+/* NOTIFY_SOCKET (runtime/notify.h): in the state directory, gone with it. */
+static int prepare_notify(struct cell_launch *l, struct cell_error *err)
+{
+        if (!cell_notify_host_socket())
+                return 0;
+        _cleanup_free_ char *root = realpath(l->rt->root, NULL);
+        if (!root)
+                return cell_error_errno(err, "state root %s", l->rt->root);
+        _cleanup_free_ char *dir = cell_path_join(root, l->id);
+        if (cell_notify_prepare(l->dirfd, dir, l->spec, err) < 0)
+                return -1;
+        /* A foreground init execs as soon as it is set up: listen already. */
+        if (l->foreground && (l->notify_fd = cell_notify_listen(l->dirfd, err)) < 0)
+                return -1;
+        return 0;
+}
+
 /* Everything that leaves something behind, which the caller undoes on failure. */
 static int build_container(struct cell_launch *l, struct cell_error *err)
 {
         int preserve = preserved_fd_count(l);
         build_env(l, preserve - l->opts->preserve_fds);
-        if (make_container_state(l, err) < 0 || prepare_fds(l, 3 + preserve, err) < 0 ||
-            start_init(l, preserve, err) < 0)
+        if (make_container_state(l, err) < 0 || prepare_notify(l, err) < 0 ||
+            prepare_fds(l, 3 + preserve, err) < 0 || start_init(l, preserve, err) < 0)
                 return -1;
         return 0;
 }
@@ -624,8 +646,8 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
 
 void cell_launch_close_fds(struct cell_launch *l, bool keep_dir)
 {
-        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,    &l->sync_fd,
-                      &l->child_sync, &l->pidfd,   &l->pty_master};
+        int *fds[] = {&l->dirfd,      &l->fifo_fd, &l->dmz_fd,     &l->sync_fd,
+                      &l->child_sync, &l->pidfd,   &l->pty_master, &l->notify_fd};
         for (size_t i = keep_dir ? 1 : 0; i < CELL_ARRAY_SIZE(fds); i++)
                 if (*fds[i] >= 0)
                         close(steal_fd(*fds[i]));

@@ -53,6 +53,7 @@ struct cell_launch {
         pid_t pid;
         int pidfd;
         int pty_master;   /* foreground run with a terminal: for the relay */
+        int notify_fd;    /* foreground run with NOTIFY_SOCKET: the container's socket */
         bool hook_failed; /* a create hook failed: abort runs the poststop hooks */
         bool init_frozen; /* its cgroup was frozen under it: abort moves it out first */
         struct cell_state_record rec;

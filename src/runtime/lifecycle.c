@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/notify.h"
 #include "runtime/owner.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -324,8 +326,20 @@ static void run_saved_hooks(int dirfd, const struct cell_state_record *rec,
         cell_spec_free(saved);
 }
 
+/* NOTIFY_SOCKET set, and the container made for it: listen before it runs. */
+static int listen_notify(int dirfd, int *sock, struct cell_error *err)
+{
+        if (!cell_notify_host_socket())
+                return 0;
+        *sock = cell_notify_listen(dirfd, err);
+        if (*sock < 0 && err->errnum == ENOENT)
+                return 0; /* created without NOTIFY_SOCKET: nothing to relay */
+        return *sock < 0 ? -1 : 0;
+}
+
 int cell_container_start(const struct cell_runtime *rt, const char *id, struct cell_error *err)
 {
+        _cleanup_close_ int notify = -1;
         _cleanup_close_ int dirfd = -1;
         struct cell_state_record rec;
         enum cell_status status;
@@ -337,12 +351,16 @@ int cell_container_start(const struct cell_runtime *rt, const char *id, struct c
         else if (status != CELL_STATUS_CREATED)
                 cell_error_set(err, 0, "cannot start an already %s container",
                                cell_status_name(status));
-        else if (release_init(dirfd, &rec, err) == 0)
+        else if (listen_notify(dirfd, &notify, err) == 0 && release_init(dirfd, &rec, err) == 0)
                 r = 0;
         if (r == 0) {
                 unlinkat(dirfd, "exec.fifo", 0);
                 run_saved_hooks(dirfd, &rec, NULL, CELL_HOOK_POSTSTART, CELL_STATUS_RUNNING);
         }
+        /* Unlocked: the wait may be long, and state/kill/delete must work. */
+        if (r == 0 && notify >= 0 && flock(dirfd, LOCK_UN) == 0 &&
+            cell_notify_relay(notify, rec.pid, cell_notify_host_socket(), err) < 0)
+                r = -1;
         cell_state_record_release(&rec);
         return r < 0 ? cell_error_prefix(err, "start container \"%s\"", id) : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/notify.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
 #include "sandbox/terminal.h"
@@ -137,6 +138,12 @@ static int run_foreground(const struct cell_runtime *rt, const char *id,
                         cell_state_record_json(&l.rec, CELL_STATUS_RUNNING, l.pid);
                 const struct cell_hook_context ctx = {.cwd = l.bundle};
                 cell_hooks_run_warn(l.spec, CELL_HOOK_POSTSTART, state, &ctx, id);
+                /* With a terminal the relay below must run now: the
+                 * container is not waited for READY then (its output would
+                 * stall meanwhile). */
+                if (l.notify_fd >= 0 && l.pty_master < 0 &&
+                    cell_notify_relay(l.notify_fd, l.pid, cell_notify_host_socket(), err) < 0)
+                        cell_warn("%s", err->msg);
                 int status = 0;
                 r = cell_wait_foreground(l.pid, l.pidfd, l.pty_master, &all, &status, err);
                 *exit_status = cell_exit_code(status);

@@ -5,7 +5,11 @@ relays it."""
 
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
+import threading
 import time
 import uuid
 
@@ -197,3 +201,118 @@ def test_net_device_created_then_deleted(cell, bundle, veth):
         time.sleep(0.05)  # the namespace is freed asynchronously (cleanup_net)
     assert not _link_exists(host_a)
     assert not _link_exists(host_b)
+
+
+# ---- NOTIFY_SOCKET (sd_notify) -------------------------------------------------
+
+class NotifyListener:
+    """The caller's sd_notify socket (what systemd or podman holds): records
+    every datagram; closes the fd a BARRIER=1 carries, as systemd does."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.messages = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.stop:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.sock, 4096, 4)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            for fd in fds:
+                os.close(fd)
+            self.messages.append(data.decode())
+
+    def env(self):
+        return dict(os.environ, NOTIFY_SOCKET=self.path)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    d = tempfile.mkdtemp(prefix="cn-")  # short: sun_path has 108 bytes
+    lst = NotifyListener(os.path.join(d, "host.sock"))
+    yield lst
+    lst.close()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def _ready_then_sleep(bundle):
+    return bundle("/probe", "notify", "READY=1", "sleep", "30")
+
+
+def test_notify_create_start_relays_ready(cell, bundle, listener):
+    b = _ready_then_sleep(bundle)
+    cid = cell.create(b, env=listener.env())
+    try:
+        p = cell.run("start", cid, env=listener.env(), timeout=20)
+        assert p.returncode == 0, p.stderr
+        pid = cell.state(cid)["pid"]
+        assert "READY=1\n" in listener.messages, listener.messages
+        assert "MAINPID=%d\n" % pid in listener.messages, listener.messages
+    finally:
+        cell.delete(cid, force=True)
+    assert not os.path.exists(os.path.join(cell.root, cid)), "state (notify socket) left"
+
+
+def test_notify_run_detached_relays_ready(cell, bundle, listener):
+    b = _ready_then_sleep(bundle)
+    cid = cell.new_id()
+    p = cell.run("run", "-d", "--bundle", b.path, cid, env=listener.env(), timeout=20)
+    try:
+        assert p.returncode == 0, p.stderr
+        assert "READY=1\n" in listener.messages, listener.messages
+        assert "MAINPID=%d\n" % cell.state(cid)["pid"] in listener.messages
+    finally:
+        cell.delete(cid, force=True)
+
+
+def test_notify_socket_inside(cell, bundle, listener):
+    """The container gets its own socket at /run/notify/notify.sock (runc's
+    place), a read-only bind of a directory of the runtime's."""
+    b = bundle()
+    b.process["env"].append("NOTIFY_SOCKET=/elsewhere")
+    info = cell.probe(b, "env", "mounts", "notify", "READY=1", env=listener.env())
+    assert "NOTIFY_SOCKET=/run/notify/notify.sock" in info["env"], info["env"]
+    assert "NOTIFY_SOCKET=/elsewhere" not in info["env"]
+    assert info["notify"]["errno"] is None, info["notify"]
+    m = [m for m in info["mounts"] if m["mountpoint"] == "/run/notify"]
+    assert m and "ro" in m[0]["options"].split(","), info["mounts"]
+    assert "READY=1\n" in listener.messages, listener.messages
+
+
+def test_notify_start_returns_when_container_exits_without_ready(cell, bundle, listener):
+    """Like runc, start waits for READY only while the container runs."""
+    b = bundle("/probe", "sleep", "1")
+    cid = cell.create(b, env=listener.env())
+    try:
+        p = cell.run("start", cid, env=listener.env(), timeout=20)
+        assert p.returncode == 0, p.stderr
+        assert cell.wait_status(cid, "stopped")
+        assert not any(m.startswith("READY") for m in listener.messages)
+    finally:
+        cell.delete(cid, force=True)
+
+
+def test_notify_other_messages_not_relayed(cell, bundle, listener):
+    b = bundle("/probe", "notify", "STATUS=warming up", "notify", "READY=1", "sleep", "30")
+    cid = cell.create(b, env=listener.env())
+    try:
+        p = cell.run("start", cid, env=listener.env(), timeout=20)
+        assert p.returncode == 0, p.stderr
+        assert "READY=1\n" in listener.messages
+        assert not any(m.startswith("STATUS") for m in listener.messages)
+    finally:
+        cell.delete(cid, force=True)

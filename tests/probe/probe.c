@@ -64,8 +64,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -1962,12 +1964,46 @@ static void do_dread(const char *path)
         close_obj();
 }
 
+/* sd_notify(3) by hand: send `msg` ("READY=1") to $NOTIFY_SOCKET. */
+static void do_notify(const char *msg)
+{
+        const char *path = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        int e = 0;
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (!path || strlen(path) >= sizeof(addr.sun_path))
+                e = EINVAL;
+        else if (fd < 0)
+                e = errno;
+        else {
+                strcpy(addr.sun_path, path);
+                if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                        e = errno;
+        }
+        if (fd >= 0)
+                close(fd);
+        key("notify");
+        open_obj();
+        key("socket");
+        if (path)
+                put_str(path);
+        else
+                puts_raw("null");
+        key("errno");
+        if (e)
+                put_str(errno_name(e));
+        else
+                puts_raw("null");
+        close_obj();
+}
+
 static const struct exercise {
         const char *name;
         void (*fn)(const char *arg);
 } exercises[] = {
         {"hog", do_hog},         {"forks", do_forks}, {"burn", do_burn}, {"count", do_count},
         {"hugetlb", do_hugetlb}, {"dread", do_dread}, {"open", op_open}, {"syscall", op_syscall},
+        {"notify", do_notify},
 };
 
 /* A resource exercise word at argv[i]: returns the index of its argument, or -1. */
