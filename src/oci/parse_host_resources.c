@@ -266,9 +266,8 @@ int oci_parse_intel_rdt(json_object *v, const struct oci_path *path, struct cell
         r->set = true;
         if (r->clos_id && check_clos_id(r->clos_id, OCI_KEY(path, "closID"), err) < 0)
                 return -1;
-        if (r->l3_cache_schema && r->l3_cache_schema[0] &&
-            check_schema_line(r->l3_cache_schema, OCI_KEY(path, "l3CacheSchema"), "L3", err) < 0)
-                return -1;
+        /* l3CacheSchema only SHOULD be one L3: line: older configs put an
+         * MB: line in it too (runtime/intelrdt.h says which one wins). */
         if (r->mem_bw_schema && r->mem_bw_schema[0] &&
             check_schema_line(r->mem_bw_schema, OCI_KEY(path, "memBwSchema"), "MB", err) < 0)
                 return -1;

@@ -19,6 +19,7 @@
 #include "runtime/dmz.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/intelrdt.h"
 #include "runtime/launch.h"
 #include "runtime/notify.h"
 #include "runtime/owner.h"
@@ -123,6 +124,8 @@ static int validate_launch(struct cell_launch *l, struct cell_error *err)
                                       "hostname: requires a UTS namespace in "
                                       "linux.namespaces");
         if (validate_sysctl(spec, err) < 0)
+                return -1;
+        if (spec->linux.intel_rdt.set && cell_intelrdt_check(CELL_RESCTRL_ROOT, err) < 0)
                 return -1;
         if (l->opts->preserve_fds < 0)
                 return cell_error_set(err, 0, "--preserve-fds: must not be negative");
@@ -541,7 +544,9 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
                 return -1;
         /* The init was cloned into its new network namespace: it cannot
          * start before serve_init sees READY, by then the devices are in. */
-        if (cell_netdev_move_all(lx, l->pid, err) < 0)
+        if (cell_netdev_move_all(lx, l->pid, err) < 0 ||
+            cell_intelrdt_apply(CELL_RESCTRL_ROOT, &lx->intel_rdt, l->id, l->pid, l->dirfd, err) <
+                    0)
                 return -1;
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
@@ -709,6 +714,8 @@ void cell_launch_abort(struct cell_launch *l)
                         cell_state_record_json(&l->rec, CELL_STATUS_STOPPED, 0);
                 cell_hooks_run_warn(l->spec, CELL_HOOK_POSTSTOP, state, NULL, l->id);
         }
+        if (l->dir_created && cell_intelrdt_remove(l->dirfd, &err) < 0)
+                cell_warn("%s", err.msg);
         if (l->dir_created && cell_state_remove_held(l->rt->root, l->id, l->dirfd, &err) < 0)
                 cell_warn("%s", err.msg);
         l->dir_created = false;

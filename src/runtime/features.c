@@ -115,7 +115,10 @@ static json_object *linux_features(void)
         unsigned lsm = cell_lsm_enabled("");
         json_object_object_add(o, "apparmor", enabled(lsm & CELL_LSM_APPARMOR));
         json_object_object_add(o, "selinux", enabled(lsm & CELL_LSM_SELINUX));
-        json_object_object_add(o, "intelRdt", enabled(false));
+        json_object *rdt = enabled(true);
+        json_object_object_add(rdt, "schemata", json_object_new_boolean(true));
+        json_object_object_add(rdt, "monitoring", json_object_new_boolean(true));
+        json_object_object_add(o, "intelRdt", rdt);
         json_object *mount_extensions = json_object_new_object();
         json_object_object_add(mount_extensions, "idmap", enabled(true));
         json_object_object_add(o, "mountExtensions", mount_extensions);

@@ -18,8 +18,8 @@
  *                       flags the running kernel accepts (as runc reports)
  *   linux.memoryPolicy  the modes and flags of oci/parse_host_resources.c
  *   linux.netDevices    enabled
+ *   linux.intelRdt      enabled, schemata and monitoring (runtime/intelrdt.h)
  *   linux.apparmor, selinux  enabled when this host has them (sandbox/lsm.h)
- *   linux.intelRdt: disabled
  *   mountExtensions.idmap: enabled (sandbox/mount_idmap.c)
  *   annotations         io.github.seccomp.libseccomp.version
  *

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/hooks.h"
+#include "runtime/intelrdt.h"
 #include "runtime/launch.h"
 #include "runtime/notify.h"
 #include "runtime/owner.h"
@@ -438,6 +439,8 @@ int cell_container_teardown(const struct cell_runtime *rt, const char *id, int d
         }
         cell_cgroup_free(loaded);
         if (r < 0)
+                return -1;
+        if (dirfd >= 0 && cell_intelrdt_remove(dirfd, err) < 0)
                 return -1;
         run_saved_hooks(dirfd, rec, spec, CELL_HOOK_POSTSTOP, CELL_STATUS_STOPPED);
         return dirfd >= 0 ? cell_state_remove_held(rt->root, id, dirfd, err)

@@ -316,3 +316,34 @@ def test_notify_other_messages_not_relayed(cell, bundle, listener):
         assert not any(m.startswith("STATUS") for m in listener.messages)
     finally:
         cell.delete(cid, force=True)
+
+
+# ---- linux.intelRdt ------------------------------------------------------------
+
+@pytest.mark.parametrize("rdt", [
+    {"closID": "cell-test", "l3CacheSchema": "L3:0=f"},
+    {"schemata": ["L3:0=f", "MB:0=50"]},
+    {"enableMonitoring": True},
+])
+def test_intel_rdt_without_resctrl_fails_cleanly(cell, bundle, rdt):
+    """This host has no resctrl: create must refuse (the spec's MUST), say
+    why, and leave nothing (the no_residue fixture checks)."""
+    if os.path.exists("/sys/fs/resctrl/schemata"):
+        pytest.skip("resctrl is mounted here")
+    b = bundle()
+    b.linux["intelRdt"] = rdt
+    cid = cell.new_id()
+    p = cell.create(b, cid, check=False)
+    assert p.returncode != 0, p.stdout
+    assert cell.run("state", cid).returncode != 0, "a container was left"
+    if is_cell():
+        assert "linux.intelRdt: resctrl is not" in p.stderr, p.stderr
+
+
+def test_intel_rdt_invalid_clos_id(cell, bundle):
+    b = bundle()
+    b.linux["intelRdt"] = {"closID": "../escape"}
+    p = cell.run_bundle(b)
+    assert p.returncode != 0, p.stdout
+    if is_cell():
+        assert "linux.intelRdt.closID" in p.stderr, p.stderr

@@ -134,7 +134,16 @@ static void test_linux_sections(void)
         unsigned lsm = cell_lsm_enabled("");
         CHECK(is_true(o, "linux.apparmor.enabled") == !!(lsm & CELL_LSM_APPARMOR));
         CHECK(is_true(o, "linux.selinux.enabled") == !!(lsm & CELL_LSM_SELINUX));
-        CHECK(is_false(o, "linux.intelRdt.enabled"));
+        /* runtime-spec 1.3: implemented, so advertised (runtime/intelrdt.h). */
+        CHECK(is_true(o, "linux.intelRdt.enabled") && is_true(o, "linux.intelRdt.schemata") &&
+              is_true(o, "linux.intelRdt.monitoring"));
+        CHECK(is_true(o, "linux.netDevices.enabled"));
+        json_object *modes = at(o, "linux.memoryPolicy.modes");
+        json_object *flags = at(o, "linux.memoryPolicy.flags");
+        CHECK_INT_EQ(length(modes), 7);
+        CHECK_INT_EQ(length(flags), 3);
+        CHECK(has_string(modes, "MPOL_WEIGHTED_INTERLEAVE") && has_string(modes, "MPOL_LOCAL"));
+        CHECK(has_string(flags, "MPOL_F_NUMA_BALANCING"));
         json_object *annotations = at(o, "annotations"), *version = NULL;
         CHECK(json_object_object_get_ex(annotations, "io.github.seccomp.libseccomp.version",
                                         &version));

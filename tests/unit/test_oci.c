@@ -1258,8 +1258,10 @@ static void test_intel_rdt(void)
 #define RDT(x) "{" BASE ",'linux':{'intelRdt':{" x "}}}"
         expect_error(RDT("'closID':'../x'"), "linux.intelRdt.closID", "invalid resctrl group");
         expect_error(RDT("'closID':'..'"), "linux.intelRdt.closID", "invalid resctrl group");
-        expect_error(RDT("'l3CacheSchema':'MB:0=1'"), "linux.intelRdt.l3CacheSchema",
-                     "must start with \"L3\"");
+        expect_error(RDT("'memBwSchema':'L3:0=1'"), "linux.intelRdt.memBwSchema",
+                     "must start with \"MB\"");
+        expect_error(RDT("'memBwSchema':'MB:0=1\\nL3:0=f'"), "linux.intelRdt.memBwSchema",
+                     "invalid schemata line");
         expect_error(RDT("'memBwSchema':'0=50'"), "linux.intelRdt.memBwSchema",
                      "invalid schemata line");
         expect_error(RDT("'schemata':['L3:0=f\\nMB:0=1']"), "linux.intelRdt.schemata[0]",
