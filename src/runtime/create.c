@@ -542,8 +542,8 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         }
         if (cell_rootfs_sources_needed(l->spec) && send_mount_sources(l, err) < 0)
                 return -1;
-        /* The init was cloned into its new network namespace: it cannot
-         * start before serve_init sees READY, by then the devices are in. */
+        /* The init was cloned into its new network namespace, where it
+         * waits for SYNC_GO (cell_init_awaits_go) until the devices are in. */
         if (cell_netdev_move_all(lx, l->pid, err) < 0 ||
             cell_intelrdt_apply(CELL_RESCTRL_ROOT, &lx->intel_rdt, l->id, l->pid, l->dirfd, err) <
                     0)

@@ -392,7 +392,7 @@ static void finish_init(const struct cell_init_config *cfg, int procfd, int list
 
 bool cell_init_awaits_go(const struct cell_spec *spec)
 {
-        return ns_new(spec, CELL_NS_USER);
+        return ns_new(spec, CELL_NS_USER) || spec->linux.n_net_devices > 0;
 }
 
 /* SYNC_GO, after the mount trees the runtime opened for us (sandbox/rootfs.h). */

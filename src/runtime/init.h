@@ -44,7 +44,8 @@ struct cell_init_config {
 
 /*
  * Whether the init waits for SYNC_GO before it starts: only when the parent
- * has the uid/gid maps of a new user namespace to write first.
+ * has the uid/gid maps of a new user namespace to write first, or network
+ * devices to move into its new network namespace (sandbox/netdev.h).
  */
 bool cell_init_awaits_go(const struct cell_spec *spec);
 

@@ -24,7 +24,8 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-#define NL_BUF 8192
+/* A dump message is at most 32 KiB (the kernel sizes it to the reader). */
+#define NL_BUF 32768
 
 struct nl_request {
         union {
@@ -82,7 +83,11 @@ static int nl_socket(struct cell_error *err)
 static int nl_talk(int fd, struct nl_request *r, void (*each)(struct nlmsghdr *, void *), void *ctx)
 {
         _cleanup_free_ char *buf = xmalloc(NL_BUF);
-        r->hdr.nlmsg_flags |= NLM_F_ACK;
+        /* A dump ends with NLMSG_DONE, which carries its error; the other
+         * requests end with the ACK they ask for.  NLM_F_DUMP is two bits,
+         * one of them NLM_F_EXCL's. */
+        if ((r->hdr.nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+                r->hdr.nlmsg_flags |= NLM_F_ACK;
         if (send(fd, r->buf, r->hdr.nlmsg_len, 0) < 0)
                 return -1;
         for (;;) {
@@ -91,8 +96,13 @@ static int nl_talk(int fd, struct nl_request *r, void (*each)(struct nlmsghdr *,
                         return -1;
                 for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
                      h = NLMSG_NEXT(h, n)) {
-                        if (h->nlmsg_type == NLMSG_DONE)
-                                return 0;
+                        if (h->nlmsg_type == NLMSG_DONE) {
+                                int e = h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))
+                                                ? *(int *)NLMSG_DATA(h)
+                                                : 0;
+                                errno = -e;
+                                return e < 0 ? -1 : 0;
+                        }
                         if (h->nlmsg_type == NLMSG_ERROR) {
                                 int e = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
                                 errno = -e;
