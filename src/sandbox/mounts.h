@@ -29,7 +29,9 @@ struct cell_rootfs_ctx {
         int pidns_fd;       /* the pid namespace joined by path, or -1 */
         int *mount_fds; /* per mounts[] entry, a tree the runtime opened (taken), or -1; or NULL */
         int journal_fd; /* no mount namespace: the host-mount journal (host_mounts.c), or -1 */
-        char *rootfs_real;           /* with journal_fd: the rootfs' canonical host path (owned) */
+        char *rootfs_real;         /* with journal_fd: the rootfs' canonical host path (owned) */
+        uint64_t *host_premounted; /* with journal_fd: IDs of mounts below it before ours (owned) */
+        size_t n_host_premounted;
         struct cell_path_id root_id; /* what rootfd names: no mount may go there */
         bool userns;                 /* container has a user namespace: no mknod */
         bool netns;                  /* container has its own network namespace */
@@ -137,6 +139,8 @@ int cell_host_mounts_begin(struct cell_rootfs_ctx *ctx, struct cell_error *err);
 /* Record the destination `dstfd` before mounting on it (nothing without a journal). */
 int cell_host_mounts_record(struct cell_rootfs_ctx *ctx, int dstfd, const char *destination,
                             struct cell_error *err);
+/* Every mount made: record their mount IDs and seal the journal (nothing without one). */
+int cell_host_mounts_seal(struct cell_rootfs_ctx *ctx, struct cell_error *err);
 
 /* MS_* flags (and clear flags) -> MOUNT_ATTR_* set/clear masks for mount_setattr(). */
 void cell_mount_flags_to_attr(unsigned long flags, unsigned long clear_flags, uint64_t *attr_set,

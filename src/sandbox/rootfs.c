@@ -99,7 +99,7 @@ static int mount_entries(struct cell_rootfs_ctx *ctx, struct cell_error *err)
                 if (cell_mount_execute(ctx, &ctx->spec->mounts[i], i, err) < 0)
                         return -1;
         if (!has_mount_ns(ctx->spec))
-                return 0;
+                return cell_host_mounts_seal(ctx, err);
         return cell_rootfs_setup_dev(ctx, err);
 }
 
@@ -150,6 +150,7 @@ int cell_rootfs_mount_all(const struct cell_spec *spec, const char *rootfs,
         umask(old_umask);
         cell_closep(&ctx.rootfd);
         free(ctx.rootfs_real);
+        free(ctx.host_premounted);
         return r;
 }
 

@@ -646,6 +646,49 @@ def test_mounts_without_mount_namespace_removed_after_sigkill(cell, bundle, test
     assert host_mount_points_below(rootfs) == []
 
 
+def test_mounts_without_mount_namespace_moved_by_the_container(cell, bundle, testdir):
+    """The container may rename the directory above one of its mounts (it
+    shares the host's mount table, where the mount moves along) and put a
+    directory in its place: delete must still remove that mount from the
+    host's table, not look for it at the journal's path only."""
+    skip_on_runc_leaving_mounts()
+    b = no_mountns_bundle(bundle, testdir)
+    b.set_args("/bin/sh", "-c", "mv /mnt /moved && mkdir -p /mnt/src && "
+               "cat /moved/src/f")
+    p = cell.run_bundle(b)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "hello\n"
+    rootfs = os.path.realpath(b.rootfs)
+    left = host_mount_points_below(rootfs)
+    for point in sorted(left, reverse=True):
+        subprocess.run(["umount", "-l", point])
+    assert left == []
+
+
+def test_mounts_without_mount_namespace_delete_spares_other_mounts(cell, bundle, testdir):
+    """A symlink the container puts where one of its mount points was must
+    not steer delete onto a mount the host had below the rootfs before the
+    container was created."""
+    skip_on_runc_leaving_mounts()
+    b = no_mountns_bundle(bundle, testdir)
+    rootfs = os.path.realpath(b.rootfs)
+    hosts = os.path.join(rootfs, "src")
+    os.makedirs(hosts)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "hosts-own", hosts], check=True)
+    try:
+        b.set_args("/bin/sh", "-c", "mv /mnt /moved && ln -s / /mnt && cat /moved/src/f")
+        p = cell.run_bundle(b)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == "hello\n"
+        left = host_mount_points_below(rootfs)
+    finally:
+        for point in sorted(host_mount_points_below(rootfs), reverse=True):
+            if point != hosts:
+                subprocess.run(["umount", "-l", point])
+        subprocess.run(["umount", "-l", hosts])
+    assert left == [hosts]
+
+
 # ---- /dev --------------------------------------------------------------------------
 
 DEFAULT_DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/full": (1, 7),
