@@ -12,6 +12,7 @@ names, inside the rootfs.
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -79,3 +80,38 @@ def test_destination_through_symlink(cell, bundle, testdir, kind, mtype):
         assert os.listdir(src) == ["planted"]
     # The container's view of host_dir is inside the rootfs.
     assert os.path.isdir(os.path.join(b.rootfs, host_dir.lstrip("/")))
+
+
+def test_no_mount_namespace_delete_not_steered_to_a_host_mount(cell, bundle, testdir):
+    """Without a mount namespace the container's mounts are in the host's
+    mount table, and the container can move them (renaming a directory
+    above one) and put a symlink where one was.  Removing the container
+    must never unmount what the link now leads to: here a mount the host
+    had below the rootfs before the container was created."""
+    b = bundle()
+    b.remove_namespace("mount")
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] == "/proc"]
+    b.linux.pop("maskedPaths", None)
+    b.linux.pop("readonlyPaths", None)
+    src = os.path.join(testdir, "src")
+    os.makedirs(src)
+    b.add_mount("/mnt/src", "bind", src, ["rbind"])
+    rootfs = os.path.realpath(b.rootfs)
+    hosts = os.path.join(rootfs, "src")
+    os.makedirs(hosts)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "hosts-own", hosts], check=True)
+    try:
+        b.set_args("/bin/sh", "-c", "mv /mnt /moved && ln -s / /mnt")
+        p = cell.run_bundle(b)
+        survived = hosts in host_mountpoints()
+    finally:
+        # runc leaves the container's own mounts behind (and a bind of the
+        # rootfs onto itself): clear everything at or below the rootfs.
+        for _ in range(20):
+            left = sorted(x for x in host_mountpoints() if x == rootfs or x.startswith(rootfs + "/"))
+            if not left:
+                break
+            for point in [left[0]] + left[:0:-1]:
+                subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
+    # Refused outright (no mounts without a mount namespace) is safe too.
+    assert survived, p.stderr
