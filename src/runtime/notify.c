@@ -57,10 +57,14 @@ int cell_notify_listen(int dirfd, struct cell_error *err)
         if (sock < 0)
                 return cell_error_errno(err, "NOTIFY_SOCKET: socket");
         unlinkat(dir, NOTIFY_SOCK, 0); /* from a start that failed */
-        if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        /* Born 0777: a chmod by name afterwards would follow whatever a
+         * container that can write there (CAP_SYS_ADMIN remounts the
+         * directory rw) swapped in for the socket. */
+        mode_t old_umask = umask(0);
+        int r = bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+        umask(old_umask);
+        if (r < 0)
                 return cell_error_errno(err, "NOTIFY_SOCKET: bind %s/%s", NOTIFY_DIR, NOTIFY_SOCK);
-        if (fchmodat(dir, NOTIFY_SOCK, 0777, 0) < 0)
-                return cell_error_errno(err, "NOTIFY_SOCKET: chmod %s/%s", NOTIFY_DIR, NOTIFY_SOCK);
         return steal_fd(sock);
 }
 

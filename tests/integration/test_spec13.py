@@ -305,6 +305,16 @@ def test_notify_socket_inside(cell, bundle, listener):
     assert "READY=1\n" in listener.messages, listener.messages
 
 
+def test_notify_socket_open_to_any_container_user(cell, bundle, listener):
+    """The socket is made writable for every uid as it is bound (no chmod
+    by name afterwards, which would follow a link the container swapped
+    in): a process running as a non-root user can still send READY."""
+    b = bundle()
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    info = cell.probe(b, "notify", "READY=1", env=listener.env())
+    assert info["notify"]["errno"] is None, info["notify"]
+    assert "READY=1\n" in listener.messages, listener.messages
+
 def test_notify_start_returns_when_container_exits_without_ready(cell, bundle, listener):
     """Like runc, start waits for READY only while the container runs."""
     b = bundle("/probe", "sleep", "1")
