@@ -95,9 +95,44 @@ static int load_privileged_seccomp(struct exec_run *x, struct cell_error *err)
  * is entered before that, as the init does, and before the seccomp filter
  * (openat2, which a profile need not allow).
  */
+/*
+ * A container without a mount namespace shares ours: joining its
+ * namespaces leaves us at the host's "/", where the init chrooted into
+ * the rootfs.  Its root is taken from /proc/<pid>/root (the host's /proc
+ * here), checked to be the init's still by its pidfd; -1 with `err`, or
+ * an O_PATH fd, or -2 with a mount namespace (setns sets the root).
+ */
+static int open_init_root(const struct exec_run *x, struct cell_error *err)
+{
+        if (x->spec->linux.namespaces[CELL_NS_MOUNT].enabled)
+                return -2;
+        char path[48];
+        snprintf(path, sizeof(path), "/proc/%d/root", (int)x->rec.pid);
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syscall(SYS_pidfd_send_signal, x->init_pidfd, 0, NULL, 0) < 0) {
+                cell_error_errno(err, "open the root of the container's init (%s)", path);
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static int enter_init_root(int rootfd, struct cell_error *err)
+{
+        if (rootfd == -2)
+                return 0;
+        if (fchdir(rootfd) < 0 || chroot(".") < 0)
+                return cell_error_errno(err, "enter the root of the container's init");
+        return 0;
+}
+
 static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *err)
 {
         const struct cell_process *p = x->process;
+        _cleanup_close_ int rootfd = open_init_root(x, err);
+        if (rootfd == -1)
+                return -1;
         /* The oom score is written while /proc is still one that knows us. */
         if (cell_cgroup_enter_self(x->cgroup, x->placed_by_clone, err) < 0 ||
             cell_sandbox_apply_oom_score_adj(p, err) < 0 ||
@@ -107,6 +142,8 @@ static int exec_child_enter(struct exec_run *x, bool pidns, struct cell_error *e
         if (flags && setns(x->init_pidfd, flags) < 0)
                 return cell_error_errno(err, "join the namespaces of pid %d", x->rec.pid);
         close(x->init_pidfd);
+        if (enter_init_root(rootfd, err) < 0)
+                return -1;
         if (x->spec->linux.namespaces[CELL_NS_USER].enabled &&
             (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return cell_error_errno(err, "become root in the user namespace");

@@ -689,6 +689,36 @@ def test_mounts_without_mount_namespace_delete_spares_other_mounts(cell, bundle,
     assert left == [hosts]
 
 
+@pytest.mark.parametrize("mounts", ["none", "some"])
+def test_exec_without_mount_namespace_stays_in_the_rootfs(cell, bundle, testdir, mounts):
+    """Joining the namespaces of a container that shares the host's mount
+    namespace changes no root: exec must enter the init's root (the
+    rootfs), never run the process on the host's file system, in the
+    created state and once started."""
+    b = no_mountns_bundle(bundle, testdir)
+    if mounts == "none":
+        b.config["mounts"] = []
+    b.set_args("/bin/sleep", "100")
+    with open(os.path.join(b.rootfs, "marker"), "w") as f:
+        f.write("inside\n")
+    host_only = os.path.join(testdir, "host-only")
+    with open(host_only, "w") as f:
+        f.write("host\n")
+    cid = cell.new_id()
+    cell.create(b, cid)
+    try:
+        script = "cat /marker; cat %s; pwd" % host_only
+        created = cell.run("exec", cid, "/bin/sh", "-c", script)
+        cell.run("start", cid, check=True)
+        running = cell.run("exec", "--cwd", "/etc", cid, "/bin/sh", "-c", script)
+    finally:
+        cell.kill(cid, "KILL")
+        cell.wait_status(cid, "stopped")
+        cell.delete(cid)
+    assert created.stdout == "inside\n/\n", created.stdout + created.stderr
+    assert running.stdout == "inside\n/etc\n", running.stdout + running.stderr
+
+
 # ---- /dev --------------------------------------------------------------------------
 
 DEFAULT_DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/full": (1, 7),
