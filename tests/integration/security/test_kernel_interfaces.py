@@ -8,6 +8,7 @@ configuration each write fails with EROFS (read-only mounts; a masked
 sysrq-trigger may give EACCES) and each masked file reads as empty or not
 at all; the host's values stay what they were."""
 
+import json
 import os
 
 import pytest
@@ -92,3 +93,47 @@ def test_cgroupfs_read_only(cell, bundle):
         assert not r["ok"], r
         assert r["errno"] in ("EROFS", "ENOENT"), r
     assert any(op(info, "write", p)["errno"] == "EROFS" for p in paths), info["ops"]
+
+
+@pytest.mark.parametrize("where", ["/proc", "/sys"])
+def test_image_symlink_in_place_of_proc_or_sys(cell, bundle, where):
+    """CVE-2019-16884 / CVE-2019-19921 family: the image makes /proc (or
+    /sys) a symlink to a directory of its own, so that procfs or sysfs lands
+    there while the masks, the read-only paths and the LSM's /proc/self/attr
+    writes go by the name.  The runtime refuses such a destination (runc:
+    "must be mounted on ordinary directory"), or else the kernel interfaces
+    behind the name stay masked and read-only."""
+    b = bundle()
+    fake = os.path.join(b.rootfs, "fake" + where.strip("/"))
+    os.makedirs(os.path.join(fake, "sys", "kernel") if where == "/proc" else fake)
+    real = os.path.join(b.rootfs, where.strip("/"))
+    if os.path.isdir(real) and not os.path.islink(real):
+        os.rmdir(real)
+    os.symlink("/fake" + where.strip("/"), real)
+    if where == "/proc":
+        path = "/proc/sys/kernel/core_pattern"
+        words = ["write", path, "write", "/proc/sysrq-trigger", "read", "/proc/kcore"]
+    else:
+        path = "/sys/kernel/profiling"
+        words = ["write", path, "ls", "/sys/firmware"]
+    before = read_host(path)
+    b.set_args("/probe", *words)
+    try:
+        p = cell.run_bundle(b)
+    finally:
+        if where == "/proc" and read_host(path) != before:  # never leave it hijacked
+            with open(path, "w") as f:
+                f.write(before)
+    assert read_host(path) == before
+    if p.returncode != 0:
+        return  # refused: nothing of the container ran
+    info = json.loads([ln for ln in p.stdout.splitlines() if ln.startswith("{")][-1])
+    r = op(info, "write", path)
+    assert not r["ok"] and r["errno"] == "EROFS", r
+    if where == "/proc":
+        r = op(info, "write", "/proc/sysrq-trigger")
+        assert not r["ok"], r
+        r = op(info, "read", "/proc/kcore")
+        assert (r["ok"] and r["data"] == "") or r["errno"] in ("EACCES", "EPERM"), r
+    else:
+        assert op(info, "ls", "/sys/firmware")["entries"] == []
