@@ -206,6 +206,9 @@ int cell_cg_signal_listed(const char *path, bool recursive, int sig,
         return 0;
 }
 
+/* How long processes that are not the container's may keep a directory cell made. */
+#define FOREIGN_GRACE_SEC 1
+
 static bool past(const struct timespec *deadline)
 {
         struct timespec now;
@@ -243,13 +246,20 @@ static int remove_children(const char *path, const struct timespec *deadline,
  * growing sleep (1 ms up to 20 ms) until the deadline.  A killed process
  * leaves cgroup.procs only once it has exited, so the first retries usually
  * find it still there.  Once none of the container's is left, processes
- * that are someone else's keep the directory, and it stays.
+ * that are someone else's keep the directory, and it stays; but only after
+ * FOREIGN_GRACE_SEC: a directory cell made held no process before create,
+ * and one that cannot be told apart may be the init of a create killed
+ * before it recorded the init's pid, which exits by itself once it reads
+ * EOF on its sync socket (runtime/init.c) — a moment later under load.
  */
 int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
                        const struct cell_cgroup_owner *owner, size_t *others,
                        struct cell_error *err)
 {
         long sleep_ns = 1000000;
+        struct timespec grace;
+        clock_gettime(CLOCK_MONOTONIC, &grace);
+        grace.tv_sec += FOREIGN_GRACE_SEC;
         for (;;) {
                 if (rmdir(path) == 0 || errno == ENOENT)
                         return 0;
@@ -264,7 +274,7 @@ int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
                 if (left < 0 ||
                     cell_cg_signal_listed(path, false, SIGKILL, owner, &owned, &here, err) < 0)
                         return -1;
-                if ((left || here) && !owned) {
+                if ((left || here) && !owned && past(&grace)) {
                         *others += below + here;
                         return 1;
                 }
