@@ -21,6 +21,8 @@
 
 /* How long destroy waits for killed processes to leave the cgroup. */
 #define DESTROY_TIMEOUT_SEC 5
+/* How long processes that are not the container's may keep a directory cell made. */
+#define FOREIGN_GRACE_SEC 1
 
 struct cell_cgroup_dir *cell_cg_dir_for(const struct cell_cgroup *cg, enum cell_cg_controller c)
 {
@@ -426,16 +428,27 @@ static int kill_owned(struct cell_cgroup *cg, const struct cell_cgroup_owner *ow
         }
 }
 
-/* The slow way, once the container's processes are gone. */
+/*
+ * The slow way, once the container's processes are gone.  Processes that
+ * are not the container's keep a directory cell made, but only after
+ * FOREIGN_GRACE_SEC for all of them together: such a directory held no
+ * process before create, and one that cannot be told apart may be the init
+ * of a create killed before it recorded the init's pid, which exits by
+ * itself once it reads EOF on its sync socket (runtime/init.c), a moment
+ * later under load.
+ */
 static int remove_busy(struct cell_cgroup *cg, const struct cell_cgroup_owner *owner,
                        const struct timespec *deadline, struct cell_error *err)
 {
+        struct timespec grace;
+        clock_gettime(CLOCK_MONOTONIC, &grace);
+        grace.tv_sec += FOREIGN_GRACE_SEC;
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct cell_cgroup_dir *d = &cg->dirs[i];
                 if (d->made == 0)
                         continue;
                 size_t others = 0;
-                int r = cell_cg_remove_dir(d->path, deadline, owner, &others, err);
+                int r = cell_cg_remove_dir(d->path, deadline, &grace, owner, &others, err);
                 if (r < 0)
                         return cell_error_prefix(err, "remove cgroup");
                 if (r == 1) {

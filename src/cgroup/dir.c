@@ -206,9 +206,6 @@ int cell_cg_signal_listed(const char *path, bool recursive, int sig,
         return 0;
 }
 
-/* How long processes that are not the container's may keep a directory cell made. */
-#define FOREIGN_GRACE_SEC 1
-
 static bool past(const struct timespec *deadline)
 {
         struct timespec now;
@@ -219,8 +216,8 @@ static bool past(const struct timespec *deadline)
 
 /* 0: every child removed; 1: one is left in place (it holds others' processes). */
 static int remove_children(const char *path, const struct timespec *deadline,
-                           const struct cell_cgroup_owner *owner, size_t *others,
-                           struct cell_error *err)
+                           const struct timespec *grace, const struct cell_cgroup_owner *owner,
+                           size_t *others, struct cell_error *err)
 {
         _cleanup_closedir_ DIR *d = opendir(path);
         if (!d)
@@ -231,7 +228,7 @@ static int remove_children(const char *path, const struct timespec *deadline,
                 if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
                 _cleanup_free_ char *child = xasprintf("%s/%s", path, de->d_name);
-                int r = cell_cg_remove_dir(child, deadline, owner, others, err);
+                int r = cell_cg_remove_dir(child, deadline, grace, owner, others, err);
                 if (r < 0)
                         return -1;
                 left |= r;
@@ -246,20 +243,14 @@ static int remove_children(const char *path, const struct timespec *deadline,
  * growing sleep (1 ms up to 20 ms) until the deadline.  A killed process
  * leaves cgroup.procs only once it has exited, so the first retries usually
  * find it still there.  Once none of the container's is left, processes
- * that are someone else's keep the directory, and it stays; but only after
- * FOREIGN_GRACE_SEC: a directory cell made held no process before create,
- * and one that cannot be told apart may be the init of a create killed
- * before it recorded the init's pid, which exits by itself once it reads
- * EOF on its sync socket (runtime/init.c) — a moment later under load.
+ * that are someone else's keep the directory, and it stays, once `grace`
+ * has passed (see cgroup.c: cell_cgroup_destroy).
  */
 int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
-                       const struct cell_cgroup_owner *owner, size_t *others,
-                       struct cell_error *err)
+                       const struct timespec *grace, const struct cell_cgroup_owner *owner,
+                       size_t *others, struct cell_error *err)
 {
         long sleep_ns = 1000000;
-        struct timespec grace;
-        clock_gettime(CLOCK_MONOTONIC, &grace);
-        grace.tv_sec += FOREIGN_GRACE_SEC;
         for (;;) {
                 if (rmdir(path) == 0 || errno == ENOENT)
                         return 0;
@@ -270,11 +261,11 @@ int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
                                               "rmdir %s: processes still running after SIGKILL",
                                               path);
                 size_t owned = 0, below = 0, here = 0;
-                int left = remove_children(path, deadline, owner, &below, err);
+                int left = remove_children(path, deadline, grace, owner, &below, err);
                 if (left < 0 ||
                     cell_cg_signal_listed(path, false, SIGKILL, owner, &owned, &here, err) < 0)
                         return -1;
-                if ((left || here) && !owned && past(&grace)) {
+                if ((left || here) && !owned && (!grace || past(grace))) {
                         *others += below + here;
                         return 1;
                 }

@@ -300,11 +300,13 @@ int cell_cg_signal_listed(const char *path, bool recursive, int sig,
 /*
  * Remove one cgroup directory cell made, and the directories below it:
  * SIGKILL the container's processes in them, wait (until `deadline`), rmdir.
- * Returns 0 when it is gone, 1 when it is left in place because it holds
- * processes that are not the container's (`*others` of them), -1 on error.
+ * Processes that are not the container's are waited for until `grace`
+ * (NULL: not at all) before the directory is given up.  Returns 0 when it
+ * is gone, 1 when it is left in place because it holds processes that are
+ * not the container's (`*others` of them), -1 on error.
  */
 int cell_cg_remove_dir(const char *path, const struct timespec *deadline,
-                       const struct cell_cgroup_owner *owner, size_t *others,
-                       struct cell_error *err);
+                       const struct timespec *grace, const struct cell_cgroup_owner *owner,
+                       size_t *others, struct cell_error *err);
 
 #endif

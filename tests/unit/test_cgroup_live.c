@@ -301,7 +301,7 @@ static void test_live_ebpf(void)
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += 5;
         size_t others = 0;
-        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, NULL, &others, &err), 0);
+        CHECK_INT_EQ(cell_cg_remove_dir(dir, &deadline, NULL, NULL, &others, &err), 0);
         CHECK(!dir_exists(dir));
 }
 
