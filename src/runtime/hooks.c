@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -144,7 +145,9 @@ static int wait_exit(pid_t pid, int timeout_s)
                         continue;
                 }
                 struct pollfd p = {.fd = pidfd, .events = POLLIN};
-                int r = poll(&p, 1, left < 0 ? -1 : (int)left);
+                /* A timeout of years would not fit poll's int milliseconds:
+                 * wait in steps of at most INT_MAX ms, the deadline decides. */
+                int r = poll(&p, 1, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left);
                 if (r > 0)
                         return 1;
                 if (r < 0 && errno != EINTR)
