@@ -503,7 +503,8 @@ static int send_mount_sources(struct cell_launch *l, struct cell_error *err)
         return r;
 }
 
-static int start_init(struct cell_launch *l, int preserve, struct cell_error *err)
+/* Clone the init with the mount sources prepared for it (sandbox/rootfs.h). */
+static int clone_init(struct cell_launch *l, int preserve, struct cell_error *err)
 {
         struct cell_init_config cfg = {
                 .spec = l->spec,
@@ -533,6 +534,16 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         if (r < 0)
                 return -1;
         close(steal_fd(l->child_sync));
+        return 0;
+}
+
+/*
+ * What the runtime does to the init from outside before it may go on: id
+ * maps, bind sources opened with the host's privileges, network devices,
+ * the resctrl group; then SYNC_GO when the init waits for it.
+ */
+static int prepare_from_outside(struct cell_launch *l, struct cell_error *err)
+{
         const struct cell_linux *lx = &l->spec->linux;
         if (lx->namespaces[CELL_NS_USER].enabled && !lx->namespaces[CELL_NS_USER].path) {
                 if (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) <
@@ -551,6 +562,16 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         /* Only the maps are worth waiting for (runtime/init.c: run_init). */
         if (cell_init_awaits_go(l->spec) && cell_sync_send(l->sync_fd, CELL_SYNC_GO, err) < 0)
                 return -1;
+        return 0;
+}
+
+/*
+ * Record the init in the state while it sets itself up, serve it until
+ * READY, and record what it made (runtime/owner.h); then the pid file, and
+ * SYNC_SAVED, after which a created init may outlive us.
+ */
+static int record_and_serve(struct cell_launch *l, struct cell_error *err)
+{
         /* The namespace that tells its processes from others', read now
          * while the init surely lives when the clone made it (one open and
          * an ioctl, saved by record_init()). */
@@ -584,6 +605,13 @@ static int start_init(struct cell_launch *l, int preserve, struct cell_error *er
         if (!l->foreground && cell_sync_send(l->sync_fd, CELL_SYNC_SAVED, err) < 0)
                 return -1;
         return 0;
+}
+
+static int start_init(struct cell_launch *l, int preserve, struct cell_error *err)
+{
+        if (clone_init(l, preserve, err) < 0 || prepare_from_outside(l, err) < 0)
+                return -1;
+        return record_and_serve(l, err);
 }
 
 /* NOTIFY_SOCKET (runtime/notify.h): in the state directory, gone with it. */
