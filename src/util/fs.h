@@ -50,7 +50,9 @@ int cell_write_file_atomic(int dirfd, const char *name, const char *data, size_t
 int cell_read_file(const char *path, char **out, size_t *len_out, struct cell_error *err);
 int cell_read_file_at(int dirfd, const char *name, char **out, size_t *len_out,
                       struct cell_error *err);
-/* The same for an fd the caller opened (O_NONBLOCK, please), at most `max` bytes; `label` names it.
+/*
+ * The same for an fd the caller opened (with O_NONBLOCK, so that a FIFO
+ * cannot block), at most `max` bytes; `label` names it in errors.
  */
 int cell_read_fd(int fd, const char *label, size_t max, char **out, size_t *len_out,
                  struct cell_error *err);
