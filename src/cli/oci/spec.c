@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "cgroup/cgroup.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
@@ -58,7 +58,7 @@ const struct cli_verb cli_verb_spec = {
         .name = "spec",
         .run = spec_main,
         .summary = "write a default config.json",
-        .usage = "Usage: cell spec [OPTIONS]\n"
+        .usage = "Usage: cell-oci spec [OPTIONS]\n"
                  "\n"
                  "Write a default config.json (runtime-spec 1.x) into the bundle directory,\n"
                  "which must not hold one already.  The bundle needs a rootfs/ next to it.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int create_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,10 +20,10 @@ const struct cli_verb cli_verb_create = {
         .name = "create",
         .run = create_main,
         .summary = "create a container from a bundle",
-        .usage = "Usage: cell create [OPTIONS] ID\n"
+        .usage = "Usage: cell-oci create [OPTIONS] ID\n"
                  "\n"
                  "Create the container ID from the bundle: its namespaces, root filesystem\n"
-                 "and init process, which waits for `cell start ID` to run process.args.\n"
+                 "and init process, which waits for `cell-oci start ID` to run process.args.\n"
                  "\n"
                  "Options:\n"
                  "  -b, --bundle DIR          bundle directory (default: the current one)\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int start_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,7 +20,7 @@ const struct cli_verb cli_verb_start = {
         .name = "start",
         .run = start_main,
         .summary = "run the user process of a created container",
-        .usage = "Usage: cell start ID\n"
+        .usage = "Usage: cell-oci start ID\n"
                  "\n"
                  "Start the created container ID: its init executes process.args.\n"
                  "\n"

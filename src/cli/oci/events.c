@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 /* One JSON line on stdout, flushed: a reader acts on each event as it comes. */
 static int print_event(const char *json, void *data)
@@ -32,7 +32,7 @@ const struct cli_verb cli_verb_events = {
         .name = "events",
         .run = events_main,
         .summary = "print a container's resource statistics and OOM events",
-        .usage = "Usage: cell events [OPTIONS] ID\n"
+        .usage = "Usage: cell-oci events [OPTIONS] ID\n"
                  "\n"
                  "Print JSON lines as runc does: "
                  "{\"type\":\"stats\",\"id\":ID,\"data\":{\"cpu\":..,\n"

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "runtime/hostcheck.h"
 #include "util/cleanup.h"
 
@@ -29,7 +29,7 @@ const struct cli_verb cli_verb_check = {
         .name = "check",
         .run = check_main,
         .summary = "describe what of the host decides container start-up cost",
-        .usage = "Usage: cell check\n"
+        .usage = "Usage: cell-oci check\n"
                  "\n"
                  "Print the host's cgroup mode (v1, v2, hybrid or none), every cgroup\n"
                  "hierarchy with its mount point and controllers, the controllers this host\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef CELL_CLI_OPTIONS_INTERNAL_H
-#define CELL_CLI_OPTIONS_INTERNAL_H
+#ifndef CELL_CLI_OCI_OPTIONS_INTERNAL_H
+#define CELL_CLI_OCI_OPTIONS_INTERNAL_H
 
 /*
  * Shared by the option parsers of src/cli/options*.c (split by verb family:

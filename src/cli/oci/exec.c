@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 /*
  * exec's own failures (no such container, a paused or stopped one, a
@@ -32,8 +32,8 @@ const struct cli_verb cli_verb_exec = {
         .name = "exec",
         .run = exec_main,
         .summary = "run a new process inside a running container",
-        .usage = "Usage: cell exec [OPTIONS] ID COMMAND [ARG...]\n"
-                 "       cell exec [OPTIONS] --process FILE ID\n"
+        .usage = "Usage: cell-oci exec [OPTIONS] ID COMMAND [ARG...]\n"
+                 "       cell-oci exec [OPTIONS] --process FILE ID\n"
                  "\n"
                  "Run a process in the container ID, in all of its namespaces and its\n"
                  "cgroup, under its seccomp profile.  In the foreground, forward signals,\n"

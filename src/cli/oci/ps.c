@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "util/cleanup.h"
 
 /* A JSON array of pids, as containerd's go-runc decodes it. */
@@ -43,7 +43,7 @@ const struct cli_verb cli_verb_ps = {
         .name = "ps",
         .run = ps_main,
         .summary = "list the processes of a container",
-        .usage = "Usage: cell ps [OPTIONS] ID [PS-ARGS...]\n"
+        .usage = "Usage: cell-oci ps [OPTIONS] ID [PS-ARGS...]\n"
                  "\n"
                  "List the processes in the container's cgroup: as ps(1) shows them\n"
                  "(PS-ARGS, default -ef, go to ps), or as a JSON array of host pids.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int run_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -21,7 +21,7 @@ const struct cli_verb cli_verb_run = {
         .name = "run",
         .run = run_main,
         .summary = "create and start a container; wait for it unless --detach",
-        .usage = "Usage: cell run [OPTIONS] ID\n"
+        .usage = "Usage: cell-oci run [OPTIONS] ID\n"
                  "\n"
                  "Create and start the container ID.  In the foreground, forward signals to\n"
                  "it, wait, delete it and exit with its status (128+N after signal N).\n"

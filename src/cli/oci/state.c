@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "util/cleanup.h"
 
 static int state_main(struct cli_context *ctx, int argc, char **argv)
@@ -27,7 +27,7 @@ const struct cli_verb cli_verb_state = {
         .name = "state",
         .run = state_main,
         .summary = "print the state of a container as JSON",
-        .usage = "Usage: cell state ID\n"
+        .usage = "Usage: cell-oci state ID\n"
                  "\n"
                  "Print the runtime-spec state of the container ID (ociVersion, id, status,\n"
                  "pid, bundle, annotations, ...) as JSON.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int resume_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,7 +20,7 @@ const struct cli_verb cli_verb_resume = {
         .name = "resume",
         .run = resume_main,
         .summary = "thaw a paused container",
-        .usage = "Usage: cell resume ID\n"
+        .usage = "Usage: cell-oci resume ID\n"
                  "\n"
                  "Thaw every process of the paused container ID.\n"
                  "\n"

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -102,7 +102,7 @@ const struct cli_verb cli_verb_list = {
         .name = "list",
         .run = list_main,
         .summary = "list the containers under --root",
-        .usage = "Usage: cell list [OPTIONS]\n"
+        .usage = "Usage: cell-oci list [OPTIONS]\n"
                  "\n"
                  "List the containers under the state root: a table (ID, PID, STATUS, BUNDLE,\n"
                  "CREATED, OWNER), a JSON array of their states, or only their ids.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int delete_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,7 +20,7 @@ const struct cli_verb cli_verb_delete = {
         .name = "delete",
         .run = delete_main,
         .summary = "remove a stopped (or, with --force, any) container",
-        .usage = "Usage: cell delete [OPTIONS] ID\n"
+        .usage = "Usage: cell-oci delete [OPTIONS] ID\n"
                  "\n"
                  "Remove the container ID and everything it holds (state, cgroup).\n"
                  "\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int update_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -22,7 +22,7 @@ const struct cli_verb cli_verb_update = {
         .name = "update",
         .run = update_main,
         .summary = "change the resource limits of a container",
-        .usage = "Usage: cell update [OPTIONS] ID\n"
+        .usage = "Usage: cell-oci update [OPTIONS] ID\n"
                  "\n"
                  "Write new limits to the container's cgroup.  Only what is given changes.\n"
                  "A --resources document is a runtime-spec linux.resources object, e.g.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int pause_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,7 +20,7 @@ const struct cli_verb cli_verb_pause = {
         .name = "pause",
         .run = pause_main,
         .summary = "freeze every process of a running container",
-        .usage = "Usage: cell pause ID\n"
+        .usage = "Usage: cell-oci pause ID\n"
                  "\n"
                  "Freeze every process in the container's cgroup (the v1 freezer, or\n"
                  "cgroup.freeze on cgroup v2).  `state` then reports \"paused\".\n"

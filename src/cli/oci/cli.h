@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef CELL_CLI_CLI_H
-#define CELL_CLI_CLI_H
+#ifndef CELL_CLI_OCI_CLI_H
+#define CELL_CLI_OCI_CLI_H
 
 /*
- * The runc/crun-compatible command line: main.c parses the global options,
+ * The runc/crun-compatible command line (`cell-oci`, `cell oci`): main.c parses the global options,
  * opens the log and dispatches to one verb; each verb (one file) parses its
  * own options with src/cli/options.h, makes one library call and prints.
  *
@@ -41,5 +41,20 @@ int cli_fail(const struct cell_error *err);
 
 /* Print the verb's usage on stdout and return 0. */
 int cli_verb_help(const struct cli_context *ctx);
+
+/*
+ * The runtime CLI, from its global options on: argv[0] is the program's name
+ * ("cell-oci", or "oci" for `cell oci ...`).  `self_argv` is the process'
+ * whole argv, which the runtime re-executes (dmz.h).  Returns the exit status.
+ */
+int cli_oci_main(int argc, char **argv, char **self_argv);
+
+/*
+ * The whole text of `cell-oci --help` and of each verb's --help, for the
+ * generated cell-oci(8): calls `emit(name, summary, usage, data)` once for
+ * the global usage (name NULL) and once per verb, in --help's order.
+ */
+void cli_oci_foreach_usage(void (*emit)(const char *name, const char *summary, const char *usage, void *data),
+                           void *data);
 
 #endif

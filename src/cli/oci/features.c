@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 #include "runtime/features.h"
 #include "util/cleanup.h"
 
@@ -24,7 +24,7 @@ const struct cli_verb cli_verb_features = {
         .name = "features",
         .run = features_main,
         .summary = "print what this runtime supports as JSON",
-        .usage = "Usage: cell features\n"
+        .usage = "Usage: cell-oci features\n"
                  "\n"
                  "Print the runtime-spec features document: the namespaces, capabilities,\n"
                  "mount options, seccomp actions, ... that cell implements.\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/options.h"
-#include "cli/options_internal.h"
+#include "cli/oci/options.h"
+#include "cli/oci/options_internal.h"
 
 #include <errno.h>
 #include <stdint.h>

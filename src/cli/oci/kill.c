@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/oci/cli.h"
+#include "cli/oci/options.h"
 
 static int kill_main(struct cli_context *ctx, int argc, char **argv)
 {
@@ -20,7 +20,7 @@ const struct cli_verb cli_verb_kill = {
         .name = "kill",
         .run = kill_main,
         .summary = "send a signal to a container's init (or all its processes)",
-        .usage = "Usage: cell kill [OPTIONS] ID [SIGNAL]\n"
+        .usage = "Usage: cell-oci kill [OPTIONS] ID [SIGNAL]\n"
                  "\n"
                  "Send SIGNAL (default SIGTERM) to the container's init.  SIGNAL is a name,\n"
                  "with or without SIG and in any case (KILL, sigkill, RTMIN+3), or a number.\n"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/options.h"
+#include "cli/oci/options.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 

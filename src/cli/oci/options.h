@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef CELL_CLI_OPTIONS_H
-#define CELL_CLI_OPTIONS_H
+#ifndef CELL_CLI_OCI_OPTIONS_H
+#define CELL_CLI_OCI_OPTIONS_H
 
 /*
  * argv -> structs, for the global options and every verb.  The parsers open,
