@@ -160,6 +160,7 @@ const char *ecli_value(const struct ecli_args *a, const char *name); /* last giv
 /* Every value of a repeatable option in order, NULL-terminated (never NULL); n may be NULL. */
 const char *const *ecli_values(const struct ecli_args *a, const char *name, size_t *n);
 bool ecli_given(const struct ecli_args *a, const char *name); /* given on the command line at all */
+bool ecli_has_option(const struct ecli_verb *v, const char *name); /* whether v's table has --name */
 
 /*
  * ecli_value() as an integer in [min, max]; `def` when not given (and no
@@ -195,6 +196,8 @@ int ecli_main(int argc, char **argv);
 const struct ecli_verb *const *ecli_verbs(size_t *n);
 const struct ecli_verb *ecli_find_verb(const char *group, const char *name); /* group NULL: top level or alias */
 const char *ecli_group_summary(const char *group);
+/* "cell run", "cell volume ls" ("cell" for ecli_global_verb) into buf. */
+const char *ecli_verb_fullname(const struct ecli_verb *v, char *buf, size_t size);
 const char *ecli_topic_title(enum ecli_topic t);
 
 /* `cell VERB --help` text, and `cell --help`. */
