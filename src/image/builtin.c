@@ -70,9 +70,11 @@ static int list_applets(const char *busybox, char ***out, struct cell_error *err
         _cleanup_close_ int rfd = p[0];
         if (r != 0)
                 return cell_error_set(err, r, "run %s --list-full", busybox);
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        int rr = cell_read_fd(rfd, busybox, APPLETS_MAX, &text, &len, err);
+        _cleanup_free_ char *text = xmalloc(APPLETS_MAX + 1);
+        ssize_t len = cell_read_all(rfd, text, APPLETS_MAX);
+        int rr = len < 0 ? cell_error_errno(err, "%s --list-full: read", busybox) : 0;
+        if (rr == 0)
+                text[len] = '\0';
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;

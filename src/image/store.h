@@ -200,6 +200,14 @@ int cell_image_find(struct cell_store *s, const char *name_or_id, struct cell_im
                     struct cell_error *err);
 
 /*
+ * Which of `img`'s names the reference `query` designates, by the rules of
+ * cell_image_find() ("busybox" -> "localhost/busybox:latest" when that is
+ * the name `img` has).  NULL when `query` names no name of `img` (an id, an
+ * id prefix, a digest reference).  Caller frees.
+ */
+char *cell_image_matched_name(const struct cell_image *img, const char *query);
+
+/*
  * Record `img` (its names, plus `name` when not NULL, normalized as
  * references).  The manifest, config and layer blobs must be in the store.
  * An image with the same id is merged (names added, the rest replaced); a

@@ -380,6 +380,27 @@ static ssize_t find_index(const struct cell_image *imgs, size_t n, const char *q
         return -1;
 }
 
+char *cell_image_matched_name(const struct cell_image *img, const char *query)
+{
+        struct cell_ref ref;
+        struct cell_error ignored = {0};
+        if (strncmp(query, "sha256:", 7) == 0 || cell_ref_parse(query, &ref, &ignored) < 0)
+                return NULL;
+        char *found = NULL;
+        if (!ref.digest) {
+                /* One image at a time: which of its names the search reaches. */
+                for (size_t i = 0; i < img->n_names && !found; i++) {
+                        struct cell_image one = {.id = img->id, .names = &img->names[i], .n_names = 1};
+                        ssize_t k = cell_ref_has_domain(query) ? find_ref(&one, 1, &ref)
+                                                               : find_short(&one, 1, &ref);
+                        if (k == 0)
+                                found = xstrdup(img->names[i]);
+                }
+        }
+        cell_ref_release(&ref);
+        return found;
+}
+
 int cell_image_list(struct cell_store *s, struct cell_image **out, size_t *n,
                     struct cell_error *err)
 {
