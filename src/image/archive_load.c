@@ -629,7 +629,7 @@ static int legacy_config(struct load *l, struct pending_image *p, struct cell_er
         json_object_object_add(rootfs, "diff_ids", ids);
         json_object_object_add(config, "rootfs", rootfs);
         json_object_object_add(config, "history", history);
-        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = cell_blob_put(l->s, text, strlen(text), p->config_digest, err);
         json_object_put(p->config);
         p->config = config;
@@ -656,7 +656,7 @@ static int make_manifest(struct load *l, struct pending_image *p, struct cell_er
                                                                  p->layers[i].digest,
                                                                  p->layers[i].size));
         json_object_object_add(m, "layers", layers);
-        const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         char digest[CELL_DIGEST_MAX];
         int r = cell_blob_put(l->s, text, strlen(text), digest, err);
         json_object_put(m);
@@ -684,7 +684,7 @@ static int add_image(struct load *l, struct pending_image *p, struct cell_loaded
                 img.layers[i].size = p->layers[i].size;
                 size += p->layers[i].size;
         }
-        const char *config_text = json_object_to_json_string_ext(p->config, JSON_C_TO_STRING_PLAIN);
+        const char *config_text = json_object_to_json_string_ext(p->config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         img.size = size + (int64_t)strlen(config_text);
         img.created = xstrdup_or_null(json_string_at(p->config, "created"));
         img.names = p->names;

@@ -320,16 +320,6 @@ static void items_free(struct save_item *items, size_t n)
         free(items);
 }
 
-/* docker's short form of a name: docker.io/library/busybox:latest is busybox:latest. */
-static const char *docker_familiar(const char *name)
-{
-        if (strncmp(name, "docker.io/library/", 18) == 0)
-                return name + 18;
-        if (strncmp(name, "docker.io/", 10) == 0)
-                return name + 10;
-        return name;
-}
-
 /* ---- the two formats ----------------------------------------------------------------- */
 
 static int save_docker(struct sink *k, struct cell_store *s, struct save_item *items, size_t n,
@@ -350,8 +340,7 @@ static int save_docker(struct sink *k, struct cell_store *s, struct save_item *i
                 json_object_object_add(entry, "Config", json_object_new_string(config_name));
                 json_object *tags = json_object_new_array();
                 for (size_t t = 0; t < items[i].n_names; t++)
-                        json_object_array_add(tags, json_object_new_string(
-                                                            docker_familiar(items[i].names[t])));
+                        json_object_array_add(tags, json_object_new_string(items[i].names[t]));
                 json_object_object_add(entry, "RepoTags", tags);
                 json_object *layers = json_object_new_array();
                 json_object_object_add(entry, "Layers", layers);
@@ -367,7 +356,7 @@ static int save_docker(struct sink *k, struct cell_store *s, struct save_item *i
                         cell_error_prefix(err, "image %s", img->id);
         }
         if (r == 0) {
-                const char *text = json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PLAIN);
+                const char *text = json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = sink_file(k, "manifest.json", text, strlen(text), err);
         }
         json_object_put(manifest);
@@ -437,7 +426,7 @@ static int save_oci(struct sink *k, struct cell_store *s, struct save_item *item
                         cell_error_prefix(err, "image %s", items[i].img.id);
         }
         if (r == 0) {
-                const char *text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN);
+                const char *text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = sink_file(k, "index.json", text, strlen(text), err);
         }
         json_object_put(index);

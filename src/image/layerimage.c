@@ -237,7 +237,7 @@ static int add_layer_image(struct cell_store *s, const struct cell_image *base, 
                            const struct cell_layer_image_opts *o, char id_out[CELL_DIGEST_MAX],
                            struct cell_error *err)
 {
-        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         size_t config_len = strlen(text);
         char config_digest[CELL_DIGEST_MAX], manifest_digest[CELL_DIGEST_MAX];
         if (cell_blob_put(s, text, config_len, config_digest, err) < 0)
@@ -269,7 +269,7 @@ static int add_layer_image(struct cell_store *s, const struct cell_image *base, 
                 json_object_array_add(layers, archive_descriptor(l->media_type, l->digest, l->size));
         }
         json_object_object_add(m, "layers", layers);
-        text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN);
+        text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = cell_blob_put(s, text, strlen(text), manifest_digest, err);
         json_object_put(m);
         if (r == 0) {

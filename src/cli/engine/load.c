@@ -49,7 +49,7 @@ const struct ecli_verb ecli_verb_load = {
                        "the image for this machine's platform is taken. Prints one line "
                        "\"Loaded image: NAME\" for each name.",
         .options = options,
-        .max_args = 0,
+        .max_args = -1, /* none (ecli_parse.c) */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_load,
 };

@@ -45,7 +45,7 @@ const struct ecli_verb ecli_verb_save = {
                        "name; one given by id with all its names.",
         .options = options,
         .min_args = 1,
-        .max_args = -1,
+        .max_args = 0, /* no limit: ecli_parse.c reads -1 as "none" */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_save,
 };
