@@ -252,9 +252,23 @@ static int oci_index(struct load *l, const struct cell_descriptor *d, json_objec
         return r;
 }
 
+/* The name an index entry gives its image, or NULL. */
+static const char *annotated_name(json_object *annotations)
+{
+        const char *name = json_string_at(annotations, "io.containerd.image.name");
+        return name ? name : json_string_at(annotations, "org.opencontainers.image.ref.name");
+}
+
 static int oci_manifest(struct load *l, const struct cell_descriptor *d, json_object *annotations,
                         struct cell_error *err)
 {
+        /* Several index entries (names) for one manifest: one image. */
+        for (size_t i = 0; i < l->n; i++) {
+                if (l->imgs[i].manifest_digest && strcmp(l->imgs[i].manifest_digest, d->digest) == 0) {
+                        const char *name = annotated_name(annotations);
+                        return name ? pending_add_name(&l->imgs[i], name, "index.json", err) : 0;
+                }
+        }
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (oci_blob(l, d->digest, d->size, &text, &len, err) < 0)
@@ -290,9 +304,7 @@ static int oci_manifest(struct load *l, const struct cell_descriptor *d, json_ob
                 pl->size = m.entries[i].size;
                 pl->diff_id = xstrdup(json_object_get_string(json_object_array_get_idx(ids, i)));
         }
-        const char *name = json_string_at(annotations, "io.containerd.image.name");
-        if (!name)
-                name = json_string_at(annotations, "org.opencontainers.image.ref.name");
+        const char *name = annotated_name(annotations);
         if (r == 0 && name)
                 r = pending_add_name(p, name, "index.json", err);
         cell_manifest_release(&m);

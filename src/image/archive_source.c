@@ -73,7 +73,7 @@ struct dir_source {
 
 static int dir_open(struct dir_source *d, const char *name, int flags, struct cell_error *err)
 {
-        int fd = cell_path_open_in_root(d->dirfd, name, flags | O_NOCTTY);
+        int fd = cell_path_open_in_root(d->dirfd, name, flags);
         if (fd < 0)
                 return cell_error_errno(err, "%s", name);
         struct stat st;
@@ -97,7 +97,7 @@ static bool dir_exists(struct archive_source *src, const char *name)
 static int dir_read(struct archive_source *src, const char *name, size_t max, char **out,
                     size_t *len, struct cell_error *err)
 {
-        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK, err);
+        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
         if (fd < 0)
                 return -1;
         return cell_read_fd(fd, name, max, out, len, err);
@@ -143,7 +143,7 @@ static int dir_blob(struct archive_source *src, const char *name, const char *ex
                 snprintf(digest, 72, "%s", expected);
                 return 0;
         }
-        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK, err);
+        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
         if (fd < 0)
                 return -1;
         return copy_fd_to_blob(src->store, fd, name, expected, digest, err);
