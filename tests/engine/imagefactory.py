@@ -292,6 +292,53 @@ def multi_platform_layout(layout, per_platform, name):
     return layout
 
 
+def _read_json(path):
+    with open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
+def edit_manifest(layout, edit, index_entry=0):
+    """Replace the manifest of index.json's entry `index_entry` with
+    edit(manifest dict) -> bytes or dict, re-pointing index.json at the new
+    blob (so the layout stays consistent except for what `edit` did)."""
+    index_path = os.path.join(layout, "index.json")
+    index = _read_json(index_path)
+    entry = index["manifests"][index_entry]
+    new = edit(_read_json(blob_path(layout, entry["digest"])))
+    data = new if isinstance(new, bytes) else json.dumps(new, sort_keys=True).encode()
+    entry["digest"], entry["size"] = write_blob(layout, data), len(data)
+    with open(index_path, "w") as fh:
+        json.dump(index, fh)
+
+
+def edit_config(layout, edit, index_entry=0):
+    """Replace the image config with edit(config dict) -> bytes or dict (and the manifest to match)."""
+    def in_manifest(m):
+        new = edit(_read_json(blob_path(layout, m["config"]["digest"])))
+        data = new if isinstance(new, bytes) else json.dumps(new, sort_keys=True).encode()
+        m["config"]["digest"], m["config"]["size"] = write_blob(layout, data), len(data)
+        return m
+    edit_manifest(layout, in_manifest, index_entry)
+
+
+class RawLayer(Layer):
+    """A layer whose blob is `blob` as given (not necessarily a tar), said to be `media_type`."""
+
+    def __init__(self, blob, media_type=LAYER_TYPES["gzip"], diff_id=None):
+        super().__init__([], None)
+        self._blob = blob
+        self._raw_type = media_type
+        self._diff_id = diff_id or sha256(blob)
+
+    @property
+    def diff_id(self):
+        return self._diff_id
+
+    @property
+    def media_type(self):
+        return self._raw_type
+
+
 def tar_dir(src, path, compression=None):
     """A tar of directory `src`'s contents (names relative, sorted), optionally compressed."""
     buf = io.BytesIO()
