@@ -585,16 +585,27 @@ static int layer_blob_facts(struct load *l, struct pending_layer *pl, struct cel
         return 0;
 }
 
+/*
+ * Errors about a layer: the store's and the source's name the blob and the
+ * file; a docker archive's file name (abc/layer.tar) is worth adding.
+ */
+static int layer_fail(struct pending_image *p, struct pending_layer *pl, struct cell_error *err)
+{
+        if (strncmp(pl->name, "blobs/", 6) == 0)
+                return cell_error_prefix(err, "%s", p->what);
+        return cell_error_prefix(err, "%s: %s", p->what, pl->name);
+}
+
 static int unpack_layers(struct load *l, struct pending_image *p, struct cell_error *err)
 {
         for (size_t i = 0; i < p->n_layers; i++) {
                 struct pending_layer *pl = &p->layers[i];
                 if (l->src->ops->blob(l->src, pl->name, pl->expected, pl->digest, err) < 0 ||
                     layer_blob_facts(l, pl, err) < 0)
-                        return cell_error_prefix(err, "%s: layer %s", p->what, pl->name);
+                        return layer_fail(p, pl, err);
                 char diff_id[CELL_DIGEST_MAX];
                 if (cell_layer_unpack(l->s, pl->digest, pl->diff_id, diff_id, err) < 0)
-                        return cell_error_prefix(err, "%s: layer %s", p->what, pl->name);
+                        return layer_fail(p, pl, err);
                 if (!pl->diff_id)
                         pl->diff_id = xstrdup(diff_id);
         }

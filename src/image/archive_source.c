@@ -331,11 +331,10 @@ static int ingest_blob(struct tar_source *t, struct archive *a, struct tar_entry
         uint64_t resume = 0;
         if (cell_blob_writer_open(t->base.store, expected, &w, &resume, err) < 0)
                 return cell_error_prefix(err, "%s", e->name);
-        if (resume > 0) {
-                /* A stream cannot seek: start again. */
+        /* A stream cannot skip what an interrupted load already wrote: start again. */
+        if (resume > 0 && cell_blob_writer_restart(w, err) < 0) {
                 cell_blob_writer_abort(w, false);
-                if (cell_blob_writer_open(t->base.store, NULL, &w, &resume, err) < 0)
-                        return cell_error_prefix(err, "%s", e->name);
+                return cell_error_prefix(err, "%s", e->name);
         }
         const void *buf;
         size_t len;
