@@ -58,7 +58,7 @@ int cell_engine_ctr_run_process(struct cell_engine *e, struct cell_ctr *c,
                 return -1;
         if (!opts->detach && !opts->attach_stdin && stdin_from_dev_null(err) < 0)
                 return -1;
-        if (cell_engine_ctr_mark_running(e, c, 0, 0, err) < 0) {
+        if (cell_engine_ctr_mark_running(e, c, 0, opts->detach ? 0 : getpid(), err) < 0) {
                 struct cell_error ignored;
                 cell_engine_ctr_teardown(e, c, &ignored);
                 return -1;
