@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "engine/monitor_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+struct cell_log_writer {
+        int fd;
+        char pending[2][CELL_LOG_LINE_MAX];
+        size_t n_pending[2];
+};
+
+const char *cell_log_stream_name(enum cell_log_stream s)
+{
+        return s == CELL_LOG_STDERR ? "stderr" : "stdout";
+}
+
+void cell_log_format_time(const struct timespec *ts, char out[40])
+{
+        struct tm tm;
+        gmtime_r(&ts->tv_sec, &tm);
+        size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(out + n, 40 - n, ".%09ldZ", (long)ts->tv_nsec);
+}
+
+/* "+hh:mm" / "-hh:mm" / "Z" at `s`: the offset east of UTC in seconds, -1 on nonsense. */
+static int parse_offset(const char *s, long *off)
+{
+        if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0) {
+                *off = 0;
+                return 0;
+        }
+        int h, m;
+        char sign, tail;
+        if (sscanf(s, "%c%2d:%2d%c", &sign, &h, &m, &tail) != 3 || (sign != '+' && sign != '-') ||
+            h > 23 || m > 59)
+                return -1;
+        *off = (sign == '-' ? -1 : 1) * (h * 3600L + m * 60L);
+        return 0;
+}
+
+int cell_log_parse_time(const char *s, struct timespec *out)
+{
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!p)
+                return -1;
+        long nsec = 0;
+        if (*p == '.') {
+                long scale = 100000000;
+                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                        if (scale > 0)
+                                nsec += (*p - '0') * scale;
+        }
+        long off;
+        if (parse_offset(p, &off) < 0)
+                return -1;
+        out->tv_sec = timegm(&tm) - off;
+        out->tv_nsec = nsec;
+        return 0;
+}
+
+struct cell_log_writer *cell_log_writer_open(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (fd < 0)
+                return NULL;
+        struct cell_log_writer *w = calloc(1, sizeof(*w));
+        if (!w) {
+                close(fd);
+                errno = ENOMEM;
+                return NULL;
+        }
+        w->fd = fd;
+        return w;
+}
+
+/* One entry, written with one write(2) so that a reader never sees half of it. */
+static void write_entry(struct cell_log_writer *w, enum cell_log_stream s, const char *buf,
+                        size_t n)
+{
+        struct timespec now;
+        char stamp[40];
+        clock_gettime(CLOCK_REALTIME, &now);
+        cell_log_format_time(&now, stamp);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "log", json_object_new_string_len(buf, (int)n));
+        json_object_object_add(o, "stream", json_object_new_string(cell_log_stream_name(s)));
+        json_object_object_add(o, "time", json_object_new_string(stamp));
+        size_t len;
+        const char *text = json_object_to_json_string_length(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        char *line = malloc(len + 1);
+        if (line) {
+                memcpy(line, text, len);
+                line[len] = '\n';
+                /* A full disk loses the entry; the container must not stall for it. */
+                for (size_t off = 0; off < len + 1;) {
+                        ssize_t r = write(w->fd, line + off, len + 1 - off);
+                        if (r < 0 && errno == EINTR)
+                                continue;
+                        if (r <= 0)
+                                break;
+                        off += (size_t)r;
+                }
+                free(line);
+        }
+        json_object_put(o);
+}
+
+void cell_log_writer_feed(struct cell_log_writer *w, enum cell_log_stream s, const char *buf,
+                          size_t n)
+{
+        char *pend = w->pending[s];
+        size_t *np = &w->n_pending[s];
+        while (n > 0) {
+                const char *nl = memchr(buf, '\n', n);
+                size_t take = nl ? (size_t)(nl - buf) + 1 : n;
+                size_t room = CELL_LOG_LINE_MAX - *np;
+                if (take > room)
+                        take = room;
+                memcpy(pend + *np, buf, take);
+                *np += take;
+                buf += take;
+                n -= take;
+                if (pend[*np - 1] == '\n' || *np == CELL_LOG_LINE_MAX) {
+                        write_entry(w, s, pend, *np);
+                        *np = 0;
+                }
+        }
+}
+
+void cell_log_writer_flush(struct cell_log_writer *w)
+{
+        for (int s = CELL_LOG_STDOUT; s <= CELL_LOG_STDERR; s++) {
+                if (w->n_pending[s] > 0)
+                        write_entry(w, (enum cell_log_stream)s, w->pending[s], w->n_pending[s]);
+                w->n_pending[s] = 0;
+        }
+}
+
+void cell_log_writer_close(struct cell_log_writer *w)
+{
+        if (!w)
+                return;
+        cell_log_writer_flush(w);
+        close(w->fd);
+        free(w);
+}
