@@ -13,8 +13,8 @@
  * With a terminal there is one stream, "stdout", carrying the pty's bytes
  * as they are (\r\n included).
  *
- * Used by the holder program (cell-monitor), which links nothing but libc
- * and json-c, so this file includes nothing of cell's but its own header.
+ * Used by the holder program (cell-monitor), which links nothing but libc,
+ * so this file includes nothing of cell's but its own header.
  */
 
 #include <stddef.h>
@@ -40,6 +40,13 @@ void cell_log_writer_feed(struct cell_log_writer *w, enum cell_log_stream s, con
 void cell_log_writer_flush(struct cell_log_writer *w);
 /* Flush, close, free.  NULL is fine. */
 void cell_log_writer_close(struct cell_log_writer *w);
+
+/*
+ * `buf` as the inside of a JSON string (no quotes), as Go's encoder writes
+ * it: ", \ and control characters escaped, valid UTF-8 as it is, an invalid
+ * byte as \ufffd.  `out` holds 6 * n bytes; returns the length written.
+ */
+size_t cell_log_json_escape(const char *buf, size_t n, char *out);
 
 /* `ts` as RFC 3339 with nanoseconds in UTC ("...T21:30:00.123456789Z"); `out` holds 40 bytes. */
 void cell_log_format_time(const struct timespec *ts, char out[40]);
