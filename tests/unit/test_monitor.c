@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "engine/logs.h"
 #include "engine/monitor.h"
 #include "engine/monitor_log.h"
 #include "unit.h"
@@ -151,6 +152,93 @@ static void test_start_status(void)
         CHECK_INT_EQ(cell_monitor_start_status(EINVAL), 125);
 }
 
-UNIT_MAIN(UNIT_TEST(test_escape_roundtrip), UNIT_TEST(test_escape_invalid_utf8),
+static void test_logs_parse_time(void)
+{
+        struct timespec now = {.tv_sec = 1765143000, .tv_nsec = 0}, t;
+        struct cell_error err;
+        CHECK_INT_EQ(cell_logs_parse_time("10m", &now, &t, &err), 0);
+        CHECK(t.tv_sec == now.tv_sec - 600);
+        CHECK_INT_EQ(cell_logs_parse_time("1h30m", &now, &t, &err), 0);
+        CHECK(t.tv_sec == now.tv_sec - 5400);
+        CHECK_INT_EQ(cell_logs_parse_time("1.5h", &now, &t, &err), 0);
+        CHECK(t.tv_sec == now.tv_sec - 5400);
+        CHECK_INT_EQ(cell_logs_parse_time("500ms", &now, &t, &err), 0);
+        CHECK(t.tv_sec == now.tv_sec - 1 && t.tv_nsec == 500000000);
+        CHECK_INT_EQ(cell_logs_parse_time("2025-12-07T21:30:00Z", &now, &t, &err), 0);
+        CHECK(t.tv_sec == 1765143000);
+        CHECK_INT_EQ(cell_logs_parse_time("2025-12-07", &now, &t, &err), 0);
+        CHECK(t.tv_sec == 1765065600);
+        CHECK_INT_EQ(cell_logs_parse_time("1765143000", &now, &t, &err), 0);
+        CHECK(t.tv_sec == 1765143000);
+        CHECK_INT_EQ(cell_logs_parse_time("10 minutes", &now, &t, &err), -1);
+        CHECK_CONTAINS(err.msg, "invalid time \"10 minutes\"");
+        CHECK_INT_EQ(cell_logs_parse_time("m", &now, &t, &err), -1);
+        CHECK_INT_EQ(cell_logs_parse_time("", &now, &t, &err), -1);
+}
+
+static char *slurp_fd(int fd)
+{
+        lseek(fd, 0, SEEK_SET);
+        char *buf = calloc(1, 65536);
+        ssize_t n = read(fd, buf, 65535);
+        buf[n > 0 ? n : 0] = '\0';
+        return buf;
+}
+
+static void test_logs_print(void)
+{
+        char path[] = "/tmp/test_logs_XXXXXX";
+        int fd = mkstemp(path);
+        const char *text =
+                "{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":\"2025-12-07T21:00:00.000000001Z\"}\n"
+                "{\"log\":\"b\\n\",\"stream\":\"stderr\",\"time\":\"2025-12-07T21:01:00Z\"}\n"
+                "not json\n"
+                "{\"log\":\"c\\n\",\"stream\":\"stdout\",\"time\":\"2025-12-07T21:02:00Z\"}\n"
+                "{\"log\":\"partial";
+        CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+        close(fd);
+        char op[] = "/tmp/test_logs_out_XXXXXX", ep[] = "/tmp/test_logs_err_XXXXXX";
+        int out = mkstemp(op), errfd = mkstemp(ep);
+        struct cell_error err;
+        struct cell_logs_opts o = {.tail = -1, .follow_pidfd = -1};
+        CHECK_INT_EQ(cell_logs_print(path, &o, out, errfd, &err), 0);
+        char *so = slurp_fd(out), *se = slurp_fd(errfd);
+        CHECK_STR_EQ(so, "a\nc\n");
+        CHECK_STR_EQ(se, "b\n");
+        free(so);
+        free(se);
+        CHECK(ftruncate(out, 0) == 0 && ftruncate(errfd, 0) == 0);
+        lseek(out, 0, SEEK_SET);
+        lseek(errfd, 0, SEEK_SET);
+        o.tail = 1;
+        o.timestamps = true;
+        CHECK_INT_EQ(cell_logs_print(path, &o, out, errfd, &err), 0);
+        so = slurp_fd(out);
+        CHECK_STR_EQ(so, "2025-12-07T21:02:00Z c\n");
+        free(so);
+        CHECK(ftruncate(out, 0) == 0 && ftruncate(errfd, 0) == 0);
+        lseek(out, 0, SEEK_SET);
+        lseek(errfd, 0, SEEK_SET);
+        o = (struct cell_logs_opts){.tail = -1, .follow_pidfd = -1, .has_since = true,
+                                    .has_until = true};
+        cell_log_parse_time("2025-12-07T21:00:00.5Z", &o.since);
+        cell_log_parse_time("2025-12-07T21:02:00Z", &o.until);
+        CHECK_INT_EQ(cell_logs_print(path, &o, out, errfd, &err), 0);
+        so = slurp_fd(out);
+        se = slurp_fd(errfd);
+        CHECK_STR_EQ(so, "");
+        CHECK_STR_EQ(se, "b\n");
+        free(so);
+        free(se);
+        /* a container that never ran has no log: nothing, no error */
+        unlink(path);
+        CHECK_INT_EQ(cell_logs_print(path, &o, out, errfd, &err), 0);
+        close(out);
+        close(errfd);
+        unlink(op);
+        unlink(ep);
+}
+
+UNIT_MAIN(UNIT_TEST(test_logs_parse_time), UNIT_TEST(test_logs_print), UNIT_TEST(test_escape_roundtrip), UNIT_TEST(test_escape_invalid_utf8),
           UNIT_TEST(test_writer_lines), UNIT_TEST(test_time_format_parse),
           UNIT_TEST(test_restart_policy), UNIT_TEST(test_start_status))
