@@ -61,9 +61,9 @@ bool cell_monitor_should_restart(enum cell_monitor_restart policy, int restart_m
         }
 }
 
-int cell_monitor_start_status(int errnum)
+int cell_monitor_start_status(const struct cell_error *err)
 {
-        switch (errnum) {
+        switch (err->errnum) {
         case ENOENT:
         case ENOTDIR:
                 return 127;
@@ -74,7 +74,8 @@ int cell_monitor_start_status(int errnum)
         case ETXTBSY:
                 return 126;
         default:
-                return 125;
+                /* the runtime's own words for a command it looked for in $PATH */
+                return strstr(err->msg, "executable file not found") ? 127 : 125;
         }
 }
 
@@ -243,7 +244,7 @@ static pid_t create_and_start(const struct cell_runtime *rt, const char *id, con
          * start returns has no pid in the state any more, and is still ours to reap. */
         if (cell_container_create(rt, id, &co, err) < 0 ||
             cell_container_state(rt, id, &st, err) < 0 || cell_container_start(rt, id, err) < 0) {
-                *status = cell_monitor_start_status(err->errnum);
+                *status = cell_monitor_start_status(err);
                 cell_container_state_release(&st);
                 struct cell_error ignored;
                 cell_container_delete(rt, id, true, &ignored);
@@ -263,7 +264,7 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         int status = 125;
         pid_t pid = -1;
         if (cell_dmz_protect_self(rt->self_argv, &err) == 0 &&
-            (!cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
+            (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
                 pid = create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
                 cell_error_set(&err, 0, "start container %s failed", id);
@@ -314,7 +315,7 @@ struct phase_args {
         enum cell_monitor_restart restart;
         int restart_max, restart_count, status;
         pid_t monitor_pid;
-        bool auto_remove, record;
+        bool auto_remove, record, prepare;
 };
 
 static int parse_phase_args(int argc, char **argv, struct phase_args *p)
@@ -329,6 +330,7 @@ static int parse_phase_args(int argc, char **argv, struct phase_args *p)
                 {"monitor-pid", required_argument, NULL, 'p'},
                 {"rm", no_argument, NULL, 'R'},
                 {"no-record", no_argument, NULL, 'N'},
+                {"prepare", no_argument, NULL, 'P'},
                 {0},
         };
         memset(p, 0, sizeof(*p));
@@ -352,6 +354,7 @@ static int parse_phase_args(int argc, char **argv, struct phase_args *p)
                 case 'p': p->monitor_pid = (pid_t)atoi(optarg); break;
                 case 'R': p->auto_remove = true; break;
                 case 'N': p->record = false; break;
+                case 'P': p->prepare = true; break;
                 default: return -1;
                 }
         }
@@ -389,6 +392,7 @@ int cell_monitor_main(int argc, char **argv, const struct cell_runtime *rt,
                         return 125;
                 }
                 struct cell_monitor_start_record rec = {
+                        .prepare = p.prepare,
                         .monitor_pid = p.monitor_pid ? p.monitor_pid : getppid(),
                         .restart_count = p.restart_count,
                         .auto_remove = p.auto_remove,

@@ -63,8 +63,8 @@ enum cell_monitor_restart {
  */
 struct cell_monitor_callbacks {
         void *data;
-        /* Before each creation of the runtime container, restarts included:
-         * mount the rootfs, attach the network (idempotent). */
+        /* Before each restart (the caller of cell_monitor_run prepares the
+         * first start): mount the rootfs, attach the network. */
         int (*prepare)(void *data, struct cell_error *err);
         /* The container's process runs as host pid `pid`; `monitor_pid` is the
          * holder's pid (what `rm -f` must kill first), `restart_count` the
@@ -145,8 +145,11 @@ int cell_monitor_main(int argc, char **argv, const struct cell_runtime *rt,
 char *cell_monitor_holder_path(struct cell_error *err);
 char *cell_init_path(struct cell_error *err);
 
-/* A failed start's errno as docker's exit status: 127 ENOENT, 126 EACCES/ENOEXEC..., else 125. */
-int cell_monitor_start_status(int errnum);
+/*
+ * A failed start as docker's exit status: 127 for ENOENT (or the runtime's
+ * "executable file not found in $PATH"), 126 for EACCES, ENOEXEC..., else 125.
+ */
+int cell_monitor_start_status(const struct cell_error *err);
 
 /* Whether a container that exited with `exit_status` restarts (stopped_by_user: never). */
 bool cell_monitor_should_restart(enum cell_monitor_restart policy, int restart_max,

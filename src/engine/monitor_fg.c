@@ -368,7 +368,9 @@ static int run_loop(struct fg *f, pid_t *pid_out, int *exit_status, struct cell_
         const struct cell_monitor_opts *o = f->o;
         const struct cell_monitor_callbacks *cb = f->cb;
         for (int count = o->restart_count;; count++) {
-                if (cb && cb->prepare && cb->prepare(cb->data, err) < 0) {
+                /* The caller prepared the first start. */
+                if (count > o->restart_count && cb && cb->prepare &&
+                    cb->prepare(cb->data, err) < 0) {
                         *exit_status = 125;
                         return -1;
                 }

@@ -45,6 +45,7 @@ struct holder {
         const char *id, *bundle, *log_path, *restart;
         bool tty, auto_remove;
         int restart_max, restart_count;
+        int restarts; /* done by this holder */
         char **cell; /* CELL... (NULL-terminated) */
         int n_cell;
         int report; /* fd 3 until the first start reported, then -1 */
@@ -236,6 +237,8 @@ static int start(struct holder *h, pid_t *pid, char *line, size_t size)
         int n = 6;
         if (h->auto_remove)
                 extra[n++] = "--rm";
+        if (h->restarts > 0)
+                extra[n++] = "--prepare";
         if (h->tty) {
                 extra[n++] = "--console-socket";
                 extra[n++] = h->sock_path;
@@ -435,8 +438,9 @@ int main(int argc, char **argv)
                 int status = hold(&h, pid);
                 if (!exited(&h, status))
                         break;
+                backoff(h.restarts);
                 h.restart_count++;
-                backoff(h.restart_count - 1);
+                h.restarts++;
         }
         cell_log_writer_close(h.log);
         if (h.tty)

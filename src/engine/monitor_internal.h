@@ -27,6 +27,7 @@ int cell_monitor_verb_prefix(const struct cell_monitor_opts *o, struct cell_argv
 
 /* What the starter records through the callbacks (NULL: the caller records). */
 struct cell_monitor_start_record {
+        bool prepare; /* a restart: cb->prepare first */
         pid_t monitor_pid;
         int restart_count;
         bool auto_remove;

@@ -143,13 +143,21 @@ static void test_restart_policy(void)
         CHECK_STR_EQ(cell_monitor_restart_name(CELL_MONITOR_RESTART_ON_FAILURE), "on-failure");
 }
 
+static int status_of(int errnum, const char *msg)
+{
+        struct cell_error err;
+        cell_error_set(&err, errnum, "%s", msg);
+        return cell_monitor_start_status(&err);
+}
+
 static void test_start_status(void)
 {
-        CHECK_INT_EQ(cell_monitor_start_status(ENOENT), 127);
-        CHECK_INT_EQ(cell_monitor_start_status(EACCES), 126);
-        CHECK_INT_EQ(cell_monitor_start_status(ENOEXEC), 126);
-        CHECK_INT_EQ(cell_monitor_start_status(0), 125);
-        CHECK_INT_EQ(cell_monitor_start_status(EINVAL), 125);
+        CHECK_INT_EQ(status_of(ENOENT, "exec \"/x\": stat /x"), 127);
+        CHECK_INT_EQ(status_of(0, "exec: \"x\": executable file not found in $PATH"), 127);
+        CHECK_INT_EQ(status_of(EACCES, "exec \"/etc\""), 126);
+        CHECK_INT_EQ(status_of(ENOEXEC, "exec"), 126);
+        CHECK_INT_EQ(status_of(0, "bad config"), 125);
+        CHECK_INT_EQ(status_of(EINVAL, "mount"), 125);
 }
 
 static void test_logs_parse_time(void)
