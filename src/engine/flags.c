@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/monitor.h"
 #include "engine/plan.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
@@ -543,33 +544,6 @@ static int plan_resources(const struct cell_ctr_opts *o, struct cell_ctr_plan *p
         return 0;
 }
 
-static char *find_init_binary(struct cell_error *err)
-{
-        const char *env = getenv("CELL_INIT");
-        if (env && *env)
-                return access(env, X_OK) == 0 ? xstrdup(env)
-                                               : (cell_error_errno(err, "--init: %s", env), NULL);
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash) {
-                        *slash = '\0';
-                        char *candidate = xasprintf("%s/cell-init", self);
-                        if (access(candidate, X_OK) == 0)
-                                return candidate;
-                        free(candidate);
-                }
-        }
-        static const char *const places[] = {"/usr/libexec/cell/cell-init", "/usr/local/libexec/cell/cell-init", NULL};
-        for (const char *const *pl = places; *pl; pl++)
-                if (access(*pl, X_OK) == 0)
-                        return xstrdup(*pl);
-        cell_error_set(err, 0, "--init: cell-init not found next to cell, in /usr/libexec/cell, or in $CELL_INIT");
-        return NULL;
-}
-
 static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, const char *id,
                      struct cell_ctr_plan *p, struct cell_error *err)
 {
@@ -603,7 +577,7 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->stop_timeout = o->stop_timeout >= 0 ? o->stop_timeout : 10;
         if (o->init) {
                 p->init = true;
-                p->init_binary = find_init_binary(err);
+                p->init_binary = cell_init_path(err);
                 if (!p->init_binary)
                         return -1;
         }

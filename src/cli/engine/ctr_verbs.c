@@ -25,18 +25,11 @@
 int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_error *err)
 {
         /* The runtime must never re-execute an engine verb halfway (it would redo what was
-         * done): it gets our argv only once ctr_verbs_protect_binary() made a re-exec moot. */
+         * done): the monitor's starter re-executes itself instead (engine/monitor.h). */
         struct cell_engine_opts o = {.storage = ctx->g.storage, .runroot = ctx->g.runroot,
                                      .debug = ctx->g.debug,
                                      .self_argv = cell_dmz_self_protected() ? ctx->argv : NULL};
         return cell_engine_open(&o, e, err);
-}
-
-int ctr_verbs_protect_binary(struct ecli_ctx *ctx, struct cell_error *err)
-{
-        if (cell_dmz_self_protected())
-                return 0;
-        return cell_dmz_protect_self(ctx->argv, err);
 }
 
 int ctr_verbs_fail(const struct cell_error *err)

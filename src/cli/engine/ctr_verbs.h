@@ -17,16 +17,6 @@
 /* Open the engine context from the global options. */
 int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_error *err);
 
-/*
- * Re-execute this command from a read-only view of the binary (runtime/dmz.h,
- * CVE-2019-5736) before it does anything, when a container it starts could
- * reach the binary: every detached start, and a foreground run given extra
- * capabilities.  The runtime library itself would re-execute halfway, after
- * the engine made the container; the engine context therefore gives it no
- * argv.  Returns only on failure, or at once when already protected.
- */
-int ctr_verbs_protect_binary(struct ecli_ctx *ctx, struct cell_error *err);
-
 /* The options run and create share (their tables start with these). */
 #define CTR_VERBS_CREATE_OPTIONS                                                                          \
         {"name", 0, ECLI_VALUE, "NAME", "Assign a name to the container"},                                \

@@ -20,11 +20,7 @@ static void remove_quietly(struct cell_engine *e, struct cell_ctr *c)
 static int run_run(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
-        size_t n_caps;
-        ecli_values(a, "cap-add", &n_caps);
         bool detach = ecli_flag(a, "detach");
-        if ((detach || n_caps || ecli_flag(a, "privileged")) && ctr_verbs_protect_binary(ctx, &err) < 0)
-                return ecli_fail(&err);
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);

@@ -13,8 +13,6 @@ static const struct ecli_option options[] = {
 static int run_start(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
-        if (ctr_verbs_protect_binary(ctx, &err) < 0)
-                return ecli_fail(&err);
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);

@@ -21,8 +21,6 @@ static int stop_or_restart(struct ecli_ctx *ctx, const struct ecli_args *a, bool
         const char *s = ecli_value(a, "signal");
         if (s && cell_signal_parse(s, &sig, &err) < 0)
                 return ecli_fail(&err);
-        if (restart && ctr_verbs_protect_binary(ctx, &err) < 0)
-                return ecli_fail(&err);
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);
