@@ -399,6 +399,11 @@ static char *registry_errors_text(const char *body)
 char *cell_http_error_text(const struct cell_http_response *r)
 {
         char *t = r->body ? registry_errors_text(r->body) : NULL;
+        if (t && r->status >= 500) {
+                char *with_status = xasprintf("HTTP %ld: %s", r->status, t);
+                free(t);
+                return with_status;
+        }
         if (t)
                 return t;
         size_t n = r->body ? strcspn(r->body, "\r\n") : 0;

@@ -9,16 +9,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-bool cell_digest_valid(const char *digest)
-{
-        if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
-                return false;
-        for (const char *p = digest + 7; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-                        return false;
-        return true;
-}
-
 static const char *const layer_types[] = {
         "application/vnd.oci.image.layer.v1.tar",
         "application/vnd.oci.image.layer.v1.tar+gzip",

@@ -59,8 +59,8 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
                 ret = cell_error_set(err, r.status == 404 ? ENOENT : r.status == 401 ? EACCES : 0,
                                      "reading %s: %s", what, why);
         }
-        if (ret == 0 && cell_blob_put(p->s, r.body, r.len, digest, err) < 0)
-                ret = cell_error_prefix(err, "store %s", what);
+        if (ret == 0)
+                cell_sha256_digest(r.body, r.len, digest);
         if (ret == 0 && expected && strcmp(digest, expected) != 0)
                 ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest, expected);
         if (ret == 0 && !expected && r.docker_content_digest && cell_digest_valid(r.docker_content_digest) &&
@@ -69,6 +69,11 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
                                      r.docker_content_digest);
         if (ret == 0)
                 ret = cell_manifest_parse(r.body, r.len, r.content_type, what, out, err);
+        /* Kept only once it is known good: the image record points at it. */
+        if (ret == 0 && cell_blob_put(p->s, r.body, r.len, digest, err) < 0) {
+                cell_manifest_release(out);
+                ret = cell_error_prefix(err, "store %s", what);
+        }
         cell_http_response_release(&r);
         return ret;
 }
