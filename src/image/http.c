@@ -333,7 +333,7 @@ int cell_http_request(const struct cell_http_endpoint *ep, const char *method, c
         curl_easy_cleanup(c);
         curl_slist_free_all(list);
         if (resp->too_large)
-                return cell_error_set(err, EFBIG, "%s %s: response larger than %zu bytes", method, url,
+                return cell_error_set(err, 0, "%s %s: response larger than %zu bytes", method, url,
                                       max_body);
         if (rc != CURLE_OK)
                 return cell_error_set(err, 0, "%s %s: %s", method, url,

@@ -56,7 +56,7 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
                                    &r, err);
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
-                ret = cell_error_set(err, r.status == 404 ? ENOENT : r.status == 401 ? EACCES : 0,
+                ret = cell_error_set(err, 0,
                                      "reading %s: %s", what, why);
         }
         if (ret == 0)

@@ -398,6 +398,14 @@ class Registry:
 
 # ---- a proxy that counts and misbehaves ----
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A client that goes away mid-answer (a killed pull) is expected here."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 class Proxy:
     """Plain-http proxy on 127.0.0.1 in front of a plain Registry.
 
@@ -433,8 +441,7 @@ class Proxy:
             def do_HEAD(self):
                 proxy.handle(self, "HEAD")
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
