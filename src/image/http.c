@@ -410,6 +410,12 @@ char *cell_http_error_text(const struct cell_http_response *r)
         bool printable = n > 0 && n <= 200;
         for (size_t i = 0; printable && i < n; i++)
                 printable = isprint((unsigned char)r->body[i]);
+        /* A HEAD, or a server that says nothing: name the status as docker does. */
+        const char *name = r->status == 401 ? "unauthorized: authentication required" :
+                           r->status == 403 ? "denied: requested access to the resource is denied" :
+                           r->status == 404 ? "not found" : NULL;
+        if (name)
+                return xasprintf("%s (HTTP %ld)", name, r->status);
         if (printable)
                 return xasprintf("HTTP %ld: %.*s", r->status, (int)n, r->body);
         return xasprintf("HTTP %ld", r->status);
