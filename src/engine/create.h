@@ -55,7 +55,7 @@ struct cell_ctr_opts {
  * Create the container: the record, the rootfs mounted from `img`'s layers
  * with a writable upper, named volumes (created and filled from the image
  * on first use), hostname/hosts/resolv.conf, and bundle/config.json.  The
- * store must stay locked shared (cell_engine_store_locked) meanwhile.  On
+ * store must stay locked shared (cell_store_lock_shared) meanwhile.  On
  * success `out` holds the record (locked); on failure nothing is left.
  */
 int cell_engine_ctr_new(struct cell_engine *e, const struct cell_ctr_opts *opts,

@@ -82,9 +82,6 @@ char *cell_engine_now(void)
 
 void cell_engine_close(struct cell_engine *e)
 {
-        if (e->store && e->store_close)
-                e->store_close(e->store);
-        e->store = NULL;
         if (e->containers_dirfd >= 0)
                 close(e->containers_dirfd);
         e->containers_dirfd = -1;

@@ -11,8 +11,9 @@
  *   <runroot>/            the runtime library's state root for engine
  *                         containers (runtime/container.h, rt.root)
  *
- * The store is opened lazily (cell_engine_store): `ps`, `stop` or `rm`
- * never touch images, so they never wait for a garbage collection's lock.
+ * The context holds no image store: the verbs that need images open it
+ * (image/store.h) and hand what they found to engine/create.h, so `ps`,
+ * `stop` or `rm` never wait for a garbage collection's lock.
  */
 
 #include <stdbool.h>
@@ -20,18 +21,11 @@
 #include "runtime/container.h"
 #include "util/error.h"
 
-struct cell_store;
-
 struct cell_engine {
         char *storage;           /* absolute */
         char *runroot;           /* absolute */
         struct cell_runtime rt;  /* rt.root = runroot */
         int containers_dirfd;    /* <storage>/containers, O_PATH|O_DIRECTORY */
-        struct cell_store *store; /* NULL until cell_engine_store() */
-        bool store_locked;       /* LOCK_SH taken by cell_engine_store_locked() */
-        /* set with `store` (engine_store.c), so that engine.c, and a verb
-         * that never opens the store, do not link the store's code */
-        void (*store_close)(struct cell_store *s);
 };
 
 struct cell_engine_opts {
@@ -47,18 +41,11 @@ struct cell_engine_opts {
 /*
  * Open the engine: create <storage>, <storage>/containers, <storage>/volumes
  * and <runroot> when missing.  `*out` is filled; close with
- * cell_engine_close() (which also closes the store).
+ * cell_engine_close().
  */
 int cell_engine_open(const struct cell_engine_opts *opts, struct cell_engine *out,
                      struct cell_error *err);
 void cell_engine_close(struct cell_engine *e);
-
-/* The image store, opened on first use (owned by `e`). */
-int cell_engine_store(struct cell_engine *e, struct cell_store **out, struct cell_error *err);
-
-/* As cell_engine_store(), with the store's LOCK_SH held until close (run, create). */
-int cell_engine_store_locked(struct cell_engine *e, struct cell_store **out,
-                             struct cell_error *err);
 
 /* "<storage>/containers/<id>" and "<storage>/volumes"; caller frees. */
 char *cell_engine_container_dir(const struct cell_engine *e, const char *id);

@@ -5,9 +5,8 @@
 /*
  * Running a prepared container's process: the one place the engine's
  * verbs (run, start, restart) hand a container to whatever holds its stdio.
- * Until the monitor (engine/monitor.h) is merged, the foreground path is
- * the runtime library's own cell_container_run (it relays a terminal and
- * forwards signals); this file is the seam the monitor replaces.
+ * The monitor (engine/monitor.h) runs and holds it, in the foreground or
+ * detached; engine/monitor_engine.h keeps the record through its callbacks.
  */
 
 #include <stdbool.h>

@@ -337,8 +337,10 @@ static int fetch_token(struct cell_auth *a, const struct cell_http_endpoint *ep,
                 _cleanup_free_ char *why = cell_http_error_text(&r);
                 long status = r.status;
                 cell_http_response_release(&r);
-                return cell_error_set(err, EACCES, "%s: %s", status == 401 || status == 403 ?
-                                      "unauthorized" : "token server", why);
+                bool refused = status == 401 || status == 403;
+                if (refused && strncmp(why, "unauthorized", 12) == 0)
+                        return cell_error_set(err, 0, "%s", why);
+                return cell_error_set(err, 0, "%s: %s", refused ? "unauthorized" : "token server", why);
         }
         _cleanup_(json_object_putp) json_object *root = json_tokener_parse(r.body);
         cell_http_response_release(&r);

@@ -333,7 +333,7 @@ int cell_http_request(const struct cell_http_endpoint *ep, const char *method, c
         curl_easy_cleanup(c);
         curl_slist_free_all(list);
         if (resp->too_large)
-                return cell_error_set(err, EFBIG, "%s %s: response larger than %zu bytes", method, url,
+                return cell_error_set(err, 0, "%s %s: response larger than %zu bytes", method, url,
                                       max_body);
         if (rc != CURLE_OK)
                 return cell_error_set(err, 0, "%s %s: %s", method, url,
@@ -399,12 +399,23 @@ static char *registry_errors_text(const char *body)
 char *cell_http_error_text(const struct cell_http_response *r)
 {
         char *t = r->body ? registry_errors_text(r->body) : NULL;
+        if (t && r->status >= 500) {
+                char *with_status = xasprintf("HTTP %ld: %s", r->status, t);
+                free(t);
+                return with_status;
+        }
         if (t)
                 return t;
         size_t n = r->body ? strcspn(r->body, "\r\n") : 0;
         bool printable = n > 0 && n <= 200;
         for (size_t i = 0; printable && i < n; i++)
                 printable = isprint((unsigned char)r->body[i]);
+        /* A HEAD, or a server that says nothing: name the status as docker does. */
+        const char *name = r->status == 401 ? "unauthorized: authentication required" :
+                           r->status == 403 ? "denied: requested access to the resource is denied" :
+                           r->status == 404 ? "not found" : NULL;
+        if (name)
+                return xasprintf("%s (HTTP %ld)", name, r->status);
         if (printable)
                 return xasprintf("HTTP %ld: %.*s", r->status, (int)n, r->body);
         return xasprintf("HTTP %ld", r->status);

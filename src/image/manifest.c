@@ -9,16 +9,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-bool cell_digest_valid(const char *digest)
-{
-        if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
-                return false;
-        for (const char *p = digest + 7; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-                        return false;
-        return true;
-}
-
 static const char *const layer_types[] = {
         "application/vnd.oci.image.layer.v1.tar",
         "application/vnd.oci.image.layer.v1.tar+gzip",
@@ -242,7 +232,7 @@ int cell_platform_parse(const char *text, struct cell_platform *out, struct cell
         const char *slash2 = slash ? strchr(slash + 1, '/') : NULL;
         if (!slash || slash == text || slash[1] == '\0' || slash[1] == '/' ||
             (slash2 && (slash2[1] == '\0' || strchr(slash2 + 1, '/'))))
-                return cell_error_set(err, EINVAL, "invalid platform \"%s\": want os/arch[/variant]", text);
+                return cell_error_set(err, 0, "invalid platform \"%s\": want os/arch[/variant]", text);
         out->os = xstrndup(text, (size_t)(slash - text));
         out->arch = slash2 ? xstrndup(slash + 1, (size_t)(slash2 - slash - 1)) : xstrdup(slash + 1);
         out->variant = slash2 ? xstrdup(slash2 + 1) : NULL;
@@ -297,7 +287,7 @@ int cell_manifest_select(const struct cell_manifest *index, const struct cell_pl
                 have = joined;
         }
         _cleanup_free_ char *w = cell_platform_string(want);
-        cell_error_set(err, ENOENT, "no manifest for %s in %s (have: %s)", w, ref,
+        cell_error_set(err, 0, "no manifest for %s in %s (have: %s)", w, ref,
                        *have ? have : "none");
         free(have);
         return -1;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image/digest.h"
 #include "util/error.h"
 
 #define CELL_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -42,9 +43,6 @@ struct cell_manifest {
         struct cell_descriptor *entries; /* layers (bottom first), or an index's manifests */
         size_t n_entries;
 };
-
-/* True for "sha256:" followed by 64 lowercase hex digits. */
-bool cell_digest_valid(const char *digest);
 
 /*
  * Parse `body` (len bytes) served with `content_type` (may be NULL).

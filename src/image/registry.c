@@ -3,12 +3,19 @@
 #include "image/registry.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/registry_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 struct pull {
@@ -56,11 +63,11 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
                                    &r, err);
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
-                ret = cell_error_set(err, r.status == 404 ? ENOENT : r.status == 401 ? EACCES : 0,
+                ret = cell_error_set(err, 0,
                                      "reading %s: %s", what, why);
         }
-        if (ret == 0 && cell_blob_put(p->s, r.body, r.len, digest, err) < 0)
-                ret = cell_error_prefix(err, "store %s", what);
+        if (ret == 0)
+                cell_sha256_digest(r.body, r.len, digest);
         if (ret == 0 && expected && strcmp(digest, expected) != 0)
                 ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest, expected);
         if (ret == 0 && !expected && r.docker_content_digest && cell_digest_valid(r.docker_content_digest) &&
@@ -69,6 +76,11 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
                                      r.docker_content_digest);
         if (ret == 0)
                 ret = cell_manifest_parse(r.body, r.len, r.content_type, what, out, err);
+        /* Kept only once it is known good: the image record points at it. */
+        if (ret == 0 && cell_blob_put(p->s, r.body, r.len, digest, err) < 0) {
+                cell_manifest_release(out);
+                ret = cell_error_prefix(err, "store %s", what);
+        }
         cell_http_response_release(&r);
         return ret;
 }
@@ -132,15 +144,107 @@ static int read_config(struct pull *p, struct cell_error *err)
         return 0;
 }
 
+/*
+ * Layers are unpacked in parallel, one child process per layer and up to
+ * one per CPU (cell_layer_unpack is safe to run concurrently with itself):
+ * decompressing, hashing and writing files is the longest part of a pull
+ * of a big image.  A child reports a failure as its message on a pipe; it
+ * dies with its parent (PDEATHSIG), and what it leaves in tmp/ carries its
+ * own pid, which the store's next open removes.
+ */
+struct unpacker {
+        pid_t pid;
+        int fd;
+        size_t layer;
+};
+
+static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct cell_error *err)
+{
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return cell_error_errno(err, "pipe");
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return cell_error_errno(err, "fork");
+        }
+        if (pid == 0) {
+                close(fds[0]);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);
+                struct cell_error cerr = {0};
+                const char *digest = p->manifest.entries[layer].digest;
+                if (cell_layer_unpack(p->s, digest, p->diff_ids[layer], NULL, &cerr) < 0) {
+                        cell_error_prefix(&cerr, "layer %s", digest);
+                        cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        *u = (struct unpacker){.pid = pid, .fd = fds[0], .layer = layer};
+        return 0;
+}
+
+/* Wait for `u` to end; its failure goes to `err` unless one is there already. */
+static int unpack_finish(struct unpacker *u, struct cell_error *err)
+{
+        char msg[CELL_ERROR_MSG_MAX];
+        ssize_t n = cell_read_all(u->fd, msg, sizeof(msg) - 1);
+        close(u->fd);
+        int status = 0;
+        while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        msg[n > 0 ? n : 0] = '\0';
+        if (!cell_error_is_set(err))
+                cell_error_set(err, 0, "%s", n > 0 ? msg : "unpacking a layer: the unpacking process died");
+        return -1;
+}
+
 static int unpack_layers(struct pull *p, struct cell_error *err)
 {
-        for (size_t i = 0; i < p->manifest.n_entries; i++) {
-                char diff_id[72];
-                const char *digest = p->manifest.entries[i].digest;
-                if (cell_layer_unpack(p->s, digest, p->diff_ids[i], diff_id, err) < 0)
-                        return cell_error_prefix(err, "layer %s", digest);
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t max = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+        struct unpacker running[8];
+        size_t n_running = 0, next = 0;
+        int ret = 0;
+        while (next < p->manifest.n_entries || n_running > 0) {
+                while (ret == 0 && next < p->manifest.n_entries && n_running < max) {
+                        size_t layer = next++;
+                        if (cell_layer_exists(p->s, p->diff_ids[layer]))
+                                continue;
+                        if (unpack_start(p, layer, &running[n_running], err) < 0)
+                                ret = -1;
+                        else
+                                n_running++;
+                }
+                if (n_running == 0)
+                        break;
+                /* Whichever ends first: poll their pipes, which close at exit. */
+                struct pollfd pfd[8];
+                for (size_t i = 0; i < n_running; i++)
+                        pfd[i] = (struct pollfd){.fd = running[i].fd, .events = POLLIN};
+                if (poll(pfd, n_running, -1) < 0 && errno != EINTR)
+                        return cell_error_errno(err, "poll");
+                for (size_t i = 0; i < n_running;) {
+                        if (!pfd[i].revents) {
+                                i++;
+                                continue;
+                        }
+                        if (unpack_finish(&running[i], err) < 0)
+                                ret = -1;
+                        running[i] = running[--n_running];
+                        pfd[i] = pfd[n_running];
+                }
+                if (ret < 0)
+                        next = p->manifest.n_entries; /* let the running ones finish */
         }
-        return 0;
+        return ret;
 }
 
 static int add_image(struct pull *p, struct cell_image *out, struct cell_error *err)

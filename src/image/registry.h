@@ -73,7 +73,7 @@ int cell_registry_login(const char *registry, const char *user, const char *pass
                         const struct cell_pull_opts *o, struct cell_error *err);
 
 /* Remove the credentials for `registry` (NULL: all).  Not logged in:
- * "not logged into HOST", errnum ENOENT. */
+ * "not logged into HOST". */
 int cell_registry_logout(const char *registry, const char *authfile, struct cell_error *err);
 
 /* The registry host of `text`: "127.0.0.1:5000" for itself or for a

@@ -106,7 +106,7 @@ static int job_commit(struct job *j, struct cell_error *err)
         char digest[72];
         struct cell_blob_writer *w = steal_ptr(j->w);
         if (cell_blob_writer_commit(w, digest, err) < 0)
-                return cell_error_prefix(err, "blob %s", j->d->digest);
+                return -1; /* the store's message names the blob */
         cell_progress_update(j->f->progress, j->item, j->d->size);
         cell_progress_finish(j->f->progress, j->item, "done");
         return 0;
@@ -189,19 +189,19 @@ static enum job_next job_end(struct job *j, CURLcode rc, struct cell_error *err)
         }
         if (rc != CURLE_OK) {
                 job_discard_writer(j, true);
-                cell_error_set(err, EIO, "fetch blob %s: %s", j->d->digest,
+                cell_error_set(err, 0, "fetch blob %s: %s", j->d->digest,
                                j->curl_error[0] ? j->curl_error : curl_easy_strerror(rc));
                 return JOB_FAILED;
         }
         if (status != 200 && status != 206) {
                 _cleanup_free_ char *why = (j->resp.status = status, cell_http_error_text(&j->resp));
                 job_discard_writer(j, true);
-                cell_error_set(err, status == 404 ? ENOENT : 0, "fetch blob %s: %s", j->d->digest, why);
+                cell_error_set(err, 0, "fetch blob %s: %s", j->d->digest, why);
                 return JOB_FAILED;
         }
         if (j->offset + j->received != (uint64_t)j->d->size) {
                 job_discard_writer(j, false);
-                cell_error_set(err, EIO, "fetch blob %s: got %llu bytes, the manifest gives %lld",
+                cell_error_set(err, 0, "fetch blob %s: got %llu bytes, the manifest gives %lld",
                                j->d->digest, (unsigned long long)(j->offset + j->received),
                                (long long)j->d->size);
                 return JOB_FAILED;

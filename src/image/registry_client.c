@@ -17,7 +17,7 @@ static int credentials(const char *host, const struct cell_pull_opts *o, char **
         if (o->creds) {
                 const char *colon = strchr(o->creds, ':');
                 if (!colon || colon == o->creds)
-                        return cell_error_set(err, EINVAL, "--creds: want USER:PASSWORD");
+                        return cell_error_set(err, 0, "--creds: want USER:PASSWORD");
                 *user = xstrndup(o->creds, (size_t)(colon - o->creds));
                 *password = xstrdup(colon + 1);
                 return 0;
@@ -105,7 +105,7 @@ char *cell_registry_host(const char *text, struct cell_error *err)
         /* "host:port", "host/", "localhost": a host by itself. */
         size_t n = strcspn(t, "/");
         if (n == 0)
-                return cell_error_set(err, EINVAL, "invalid registry \"%s\"", text), NULL;
+                return cell_error_set(err, 0, "invalid registry \"%s\"", text), NULL;
         if (t[n] == '\0' || strcmp(t + n, "/") == 0 || strcmp(t + n, "/v1/") == 0 ||
             strcmp(t + n, "/v2/") == 0) {
                 _cleanup_free_ char *h = xstrndup(t, n);
@@ -134,9 +134,9 @@ static int verify_login(struct registry_client *c, struct cell_error *err)
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
                 if (r.status == 401 && strncmp(why, "unauthorized", 12) != 0)
-                        ret = cell_error_set(err, EACCES, "unauthorized: %s", why);
+                        ret = cell_error_set(err, 0, "unauthorized: %s", why);
                 else
-                        ret = cell_error_set(err, r.status == 401 ? EACCES : 0, "%s", why);
+                        ret = cell_error_set(err, 0, "%s", why);
         }
         cell_http_response_release(&r);
         return ret;
@@ -152,7 +152,7 @@ int cell_registry_login(const char *registry, const char *user, const char *pass
         if (!host)
                 return cell_error_prefix(err, "login");
         if (!user || !*user)
-                return cell_error_set(err, EINVAL, "login to %s: no user name given", host);
+                return cell_error_set(err, 0, "login to %s: no user name given", host);
         struct registry_client c;
         int ret = client_connect(&c, host, o, user, password ? password : "", err);
         if (ret == 0)
@@ -179,6 +179,6 @@ int cell_registry_logout(const char *registry, const char *authfile, struct cell
         if (r < 0)
                 return cell_error_prefix(err, "logout");
         if (r == 0 && host)
-                return cell_error_set(err, ENOENT, "not logged into %s", host);
+                return cell_error_set(err, 0, "not logged into %s", host);
         return 0;
 }

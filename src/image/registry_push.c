@@ -23,7 +23,7 @@ struct push {
 static int fail_status(const struct cell_http_response *r, const char *what, struct cell_error *err)
 {
         _cleanup_free_ char *why = cell_http_error_text(r);
-        return cell_error_set(err, r->status == 401 || r->status == 403 ? EACCES : 0, "%s: %s", what, why);
+        return cell_error_set(err, 0, "%s: %s", what, why);
 }
 
 static bool blob_present(struct push *p, const char *digest, struct cell_error *err, int *ret)

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "engine/monitor_engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/lifecycle.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static int on_prepare(void *data, struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        return cell_engine_ctr_prepare(me->e, me->c, err);
+}
+
+static void set_count(struct cell_ctr *c, int count)
+{
+        c->state.restart_count = count;
+}
+
+static int on_started(void *data, pid_t pid, pid_t monitor_pid, int restart_count,
+                      struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        if (cell_ctr_lock(me->e, me->c, err) < 0)
+                return -1;
+        int r = cell_engine_ctr_mark_running(me->e, me->c, pid, monitor_pid, err);
+        if (r == 0 && me->c->state.restart_count != restart_count) {
+                set_count(me->c, restart_count);
+                r = cell_ctr_save(me->e, me->c, err);
+        }
+        cell_ctr_unlock(me->c);
+        return r;
+}
+
+static int on_start_failed(void *data, int exit_status, const char *msg, struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        if (cell_ctr_lock(me->e, me->c, err) < 0)
+                return -1;
+        int r = cell_engine_ctr_mark_exited(me->e, me->c, exit_status, err);
+        if (r == 0) {
+                free(me->c->state.error);
+                me->c->state.error = xstrdup(msg);
+                r = cell_ctr_save(me->e, me->c, err);
+        }
+        cell_ctr_unlock(me->c);
+        struct cell_error e2;
+        if (cell_engine_ctr_teardown(me->e, me->c, &e2) < 0 && r == 0) {
+                *err = e2;
+                r = -1;
+        }
+        return r;
+}
+
+static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        int r = cell_engine_ctr_mark_exited(me->e, me->c, exit_status, err);
+        /* mark_exited re-read the record: `stop`/`kill` have said so by now */
+        *stopped_by_user = me->c->state.stopped_by_user;
+        struct cell_error e2;
+        if (cell_engine_ctr_teardown(me->e, me->c, &e2) < 0 && r == 0) {
+                *err = e2;
+                r = -1;
+        }
+        return r;
+}
+
+static int on_remove(void *data, struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        return cell_engine_ctr_remove(me->e, me->c, true, true, err);
+}
+
+struct cell_monitor_callbacks cell_monitor_engine_callbacks(struct cell_monitor_engine *me)
+{
+        return (struct cell_monitor_callbacks){
+                .data = me,
+                .prepare = on_prepare,
+                .started = on_started,
+                .start_failed = on_start_failed,
+                .exited = on_exited,
+                .remove = on_remove,
+        };
+}
+
+static enum cell_monitor_restart policy_of(enum cell_restart_policy p)
+{
+        switch (p) {
+        case CELL_RESTART_ON_FAILURE: return CELL_MONITOR_RESTART_ON_FAILURE;
+        case CELL_RESTART_ALWAYS: return CELL_MONITOR_RESTART_ALWAYS;
+        case CELL_RESTART_UNLESS_STOPPED: return CELL_MONITOR_RESTART_UNLESS_STOPPED;
+        default: return CELL_MONITOR_RESTART_NO;
+        }
+}
+
+void cell_monitor_engine_init(struct cell_monitor_engine *me, struct cell_engine *e,
+                              struct cell_ctr *c, struct cell_monitor_opts *o)
+{
+        memset(me, 0, sizeof(*me));
+        me->e = e;
+        me->c = c;
+        _cleanup_free_ char *dir = cell_engine_container_dir(e, c->id);
+        /* c's strings are replaced by each reload of the record: keep our own */
+        me->id = xstrdup(c->id);
+        me->bundle = cell_path_join(dir, "bundle");
+        me->log_path = cell_path_join(dir, "ctr.log");
+        memset(o, 0, sizeof(*o));
+        o->id = me->id;
+        o->bundle = me->bundle;
+        o->log_path = me->log_path;
+        o->rt = &e->rt;
+        o->storage = e->storage;
+        o->tty = c->tty;
+        o->open_stdin = c->open_stdin;
+        o->auto_remove = c->auto_remove;
+        o->restart = policy_of(c->restart_policy);
+        o->restart_max = c->restart_max;
+        o->restart_count = c->state.restart_count;
+}
+
+void cell_monitor_engine_release(struct cell_monitor_engine *me)
+{
+        free(me->id);
+        free(me->bundle);
+        free(me->log_path);
+        me->id = me->bundle = me->log_path = NULL;
+}
