@@ -241,3 +241,26 @@ def test_skopeo_copy_to_docker_archive(engine, tmp_path):
     assert engine.out("load", "-i", out) == "Loaded image: localhost/fromskopeo:3\n"
     assert names(engine) == {"localhost/fromskopeo:3": img.id}
     check_two_layer_rootfs(rootfs(engine, "localhost/fromskopeo:3", tmp_path))
+
+
+def test_docker_archive_with_symlinked_layer(engine, tmp_path):
+    """docker save stores a layer two images share once and links the other name to it."""
+    img = two_layer_image()
+    top_name = img.layers[1].diff_id[7:] + "/layer.tar"
+    files = {
+        img.id[7:] + ".json": img.config_bytes(),
+        "base/layer.tar": img.layers[0].tar(),
+        top_name: img.layers[1].tar(),
+        "linked/layer.tar": ("symlink", "../base/layer.tar"),
+        "manifest.json": json.dumps([{"Config": img.id[7:] + ".json", "RepoTags": ["localhost/ln:1"],
+                                      "Layers": ["linked/layer.tar", top_name]}]).encode(),
+    }
+    path = f._tar_files(str(tmp_path / "linked.tar"), files)
+    assert engine.out("load", "-i", path) == "Loaded image: localhost/ln:1\n"
+    check_two_layer_rootfs(rootfs(engine, "localhost/ln:1", tmp_path))
+    # a link that leads out of the archive is refused
+    files["linked/layer.tar"] = ("symlink", "../../../etc/passwd")
+    path = f._tar_files(str(tmp_path / "escape.tar"), files)
+    engine.run("rmi", "localhost/ln:1")
+    p = engine.run("load", "-i", path, check=False)
+    assert p.returncode == 125 and "linked/layer.tar" in p.stderr and "out of the archive" in p.stderr
