@@ -32,7 +32,7 @@
 /* One image a load added: its id ("sha256:<config digest hex>") and the names it got. */
 struct cell_loaded_image {
         char *id;
-        char **names;   /* fully qualified, as stored */
+        char **names; /* fully qualified, as stored */
         size_t n_names;
 };
 
@@ -56,9 +56,9 @@ int cell_archive_load(struct cell_store *s, const char *path, struct cell_load_r
                       struct cell_error *err);
 
 enum cell_archive_format {
-        CELL_ARCHIVE_DOCKER,    /* "docker-archive" */
-        CELL_ARCHIVE_OCI,       /* "oci-archive": an OCI layout in a tar */
-        CELL_ARCHIVE_OCI_DIR,   /* "oci-dir": an OCI layout directory */
+        CELL_ARCHIVE_DOCKER,  /* "docker-archive" */
+        CELL_ARCHIVE_OCI,     /* "oci-archive": an OCI layout in a tar */
+        CELL_ARCHIVE_OCI_DIR, /* "oci-dir": an OCI layout directory */
 };
 
 /* "docker-archive", "oci-archive", "oci-dir".  Error: 'unknown archive format "X"'. */

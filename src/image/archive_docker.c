@@ -94,8 +94,8 @@ static int docker_entry(struct load *l, json_object *entry, size_t i, struct cel
         if (!ids)
                 return -1;
         for (size_t k = 0; k < n; k++) {
-                _cleanup_free_ char *name = docker_path(json_object_array_get_idx(layers, k), what,
-                                                        err);
+                _cleanup_free_ char *name =
+                        docker_path(json_object_array_get_idx(layers, k), what, err);
                 if (!name)
                         return -1;
                 struct pending_layer *pl = archive_pending_layer_new(p, name);
@@ -183,8 +183,8 @@ int archive_load_legacy(struct load *l, struct cell_error *err)
                 {
                         const char *id = json_object_get_string(idv);
                         if (!json_object_is_type(idv, json_type_string))
-                                return cell_error_set(err, 0, "repositories: %s:%s has no id",
-                                                      repo, tag);
+                                return cell_error_set(err, 0, "repositories: %s:%s has no id", repo,
+                                                      tag);
                         _cleanup_free_ char *name = xasprintf("%s:%s", repo, tag);
                         struct pending_image *p = NULL;
                         for (size_t i = 0; i < l->n; i++) {
@@ -219,7 +219,8 @@ int archive_legacy_config(struct load *l, struct pending_image *p, struct cell_e
         json_object *history = json_object_new_array();
         for (size_t i = 0; i < p->n_layers; i++) {
                 json_object_array_add(ids, json_object_new_string(p->layers[i].diff_id));
-                json_object *v1 = json_object_array_get_idx(p->legacy, i), *h = json_object_new_object();
+                json_object *v1 = json_object_array_get_idx(p->legacy, i),
+                            *h = json_object_new_object();
                 const char *created = archive_json_string(v1, "created");
                 if (created)
                         json_object_object_add(h, "created", json_object_new_string(created));
@@ -229,9 +230,9 @@ int archive_legacy_config(struct load *l, struct pending_image *p, struct cell_e
                     json_object_is_type(cmd, json_type_array)) {
                         char *by = xstrdup("");
                         for (size_t k = 0; k < json_object_array_length(cmd); k++) {
-                                char *next = xasprintf("%s%s%s", by, k ? " " : "",
-                                                       json_object_get_string(
-                                                               json_object_array_get_idx(cmd, k)));
+                                char *next = xasprintf(
+                                        "%s%s%s", by, k ? " " : "",
+                                        json_object_get_string(json_object_array_get_idx(cmd, k)));
                                 free(by);
                                 by = next;
                         }
@@ -244,7 +245,8 @@ int archive_legacy_config(struct load *l, struct pending_image *p, struct cell_e
         json_object_object_add(rootfs, "diff_ids", ids);
         json_object_object_add(config, "rootfs", rootfs);
         json_object_object_add(config, "history", history);
-        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(
+                config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = cell_blob_put(l->s, text, strlen(text), p->config_digest, err);
         json_object_put(p->config);
         p->config = config;

@@ -73,7 +73,7 @@ struct pending_layer *archive_pending_layer_new(struct pending_image *p, const c
 
 /* Add `name` (as the archive spells it) to the image's names, normalized. */
 int archive_pending_add_name(struct pending_image *p, const char *name, const char *where,
-                            struct cell_error *err)
+                             struct cell_error *err)
 {
         struct cell_ref ref;
         if (cell_ref_parse(name, &ref, err) < 0)
@@ -94,7 +94,7 @@ int archive_pending_add_name(struct pending_image *p, const char *name, const ch
 /* ---- reading the archive's files ---------------------------------------------------- */
 
 int archive_parse_json(const char *text, size_t len, const char *what, json_object **out,
-                      struct cell_error *err)
+                       struct cell_error *err)
 {
         json_tokener *tok = json_tokener_new();
         if (!tok)
@@ -104,10 +104,11 @@ int archive_parse_json(const char *text, size_t len, const char *what, json_obje
         json_tokener_free(tok);
         if (!o || jerr != json_tokener_success) {
                 json_object_put(o);
-                return cell_error_set(err, 0, "%s: not JSON (%s)", what,
-                                      json_tokener_error_desc(jerr != json_tokener_success
-                                                                      ? jerr
-                                                                      : json_tokener_error_parse_eof));
+                return cell_error_set(
+                        err, 0, "%s: not JSON (%s)", what,
+                        json_tokener_error_desc(jerr != json_tokener_success
+                                                        ? jerr
+                                                        : json_tokener_error_parse_eof));
         }
         *out = o;
         return 0;
@@ -115,7 +116,7 @@ int archive_parse_json(const char *text, size_t len, const char *what, json_obje
 
 /* The archive's file `name`, parsed as JSON of type `type`. */
 int archive_read_json(struct load *l, const char *name, json_type type, json_object **out,
-                     struct cell_error *err)
+                      struct cell_error *err)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -136,14 +137,15 @@ int archive_read_json(struct load *l, const char *name, json_type type, json_obj
 const char *archive_json_string(json_object *o, const char *key)
 {
         json_object *v;
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        if (!o || !json_object_object_get_ex(o, key, &v) ||
+            !json_object_is_type(v, json_type_string))
                 return NULL;
         return json_object_get_string(v);
 }
 
 /* The config's rootfs.diff_ids, which must count `n_layers`. */
 json_object *archive_config_diff_ids(json_object *config, size_t n_layers, const char *what,
-                                    struct cell_error *err)
+                                     struct cell_error *err)
 {
         json_object *rootfs, *ids;
         if (!json_object_is_type(config, json_type_object) ||
@@ -234,22 +236,23 @@ static int make_manifest(struct load *l, struct pending_image *p, struct cell_er
 {
         _cleanup_free_ char *config_text = NULL;
         size_t config_len;
-        if (cell_blob_read(l->s, p->config_digest, CELL_ARCHIVE_META_MAX, &config_text,
-                           &config_len, err) < 0)
+        if (cell_blob_read(l->s, p->config_digest, CELL_ARCHIVE_META_MAX, &config_text, &config_len,
+                           err) < 0)
                 return -1;
         json_object *m = json_object_new_object();
         json_object_object_add(m, "schemaVersion", json_object_new_int(2));
         json_object_object_add(m, "mediaType", json_object_new_string(CELL_MT_OCI_MANIFEST));
-        json_object_object_add(m, "config",
-                               archive_descriptor(CELL_MT_OCI_CONFIG, p->config_digest,
-                                                  (int64_t)config_len));
+        json_object_object_add(
+                m, "config",
+                archive_descriptor(CELL_MT_OCI_CONFIG, p->config_digest, (int64_t)config_len));
         json_object *layers = json_object_new_array();
         for (size_t i = 0; i < p->n_layers; i++)
-                json_object_array_add(layers, archive_descriptor(p->layers[i].media_type,
-                                                                 p->layers[i].digest,
-                                                                 p->layers[i].size));
+                json_object_array_add(layers,
+                                      archive_descriptor(p->layers[i].media_type,
+                                                         p->layers[i].digest, p->layers[i].size));
         json_object_object_add(m, "layers", layers);
-        const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(
+                m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         char digest[CELL_DIGEST_MAX];
         int r = cell_blob_put(l->s, text, strlen(text), digest, err);
         json_object_put(m);
@@ -277,7 +280,8 @@ static int add_image(struct load *l, struct pending_image *p, struct cell_loaded
                 img.layers[i].size = p->layers[i].size;
                 size += p->layers[i].size;
         }
-        const char *config_text = json_object_to_json_string_ext(p->config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *config_text = json_object_to_json_string_ext(
+                p->config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         img.size = size + (int64_t)strlen(config_text);
         img.created = xstrdup_or_null(archive_json_string(p->config, "created"));
         img.names = p->names;
@@ -361,4 +365,3 @@ int cell_archive_load(struct cell_store *s, const char *path, struct cell_load_r
                 cell_error_prefix(err, "load %s", strcmp(path, "-") == 0 ? "standard input" : path);
         return r;
 }
-

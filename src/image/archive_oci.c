@@ -87,9 +87,11 @@ static int oci_manifest(struct load *l, const struct cell_descriptor *d, json_ob
 {
         /* Several index entries (names) for one manifest: one image. */
         for (size_t i = 0; i < l->n; i++) {
-                if (l->imgs[i].manifest_digest && strcmp(l->imgs[i].manifest_digest, d->digest) == 0) {
+                if (l->imgs[i].manifest_digest &&
+                    strcmp(l->imgs[i].manifest_digest, d->digest) == 0) {
                         const char *name = annotated_name(annotations);
-                        return name ? archive_pending_add_name(&l->imgs[i], name, "index.json", err) : 0;
+                        return name ? archive_pending_add_name(&l->imgs[i], name, "index.json", err)
+                                    : 0;
                 }
         }
         _cleanup_free_ char *text = NULL;
@@ -138,8 +140,8 @@ static bool platform_matches(const struct cell_descriptor *d, const struct cell_
 {
         if (!d->os || !d->arch)
                 return true; /* says nothing: take it */
-        struct cell_manifest one = {.is_index = true, .entries = (struct cell_descriptor *)d,
-                                    .n_entries = 1};
+        struct cell_manifest one = {
+                .is_index = true, .entries = (struct cell_descriptor *)d, .n_entries = 1};
         const struct cell_descriptor *pick;
         struct cell_error ignored;
         return cell_manifest_select(&one, want, "index.json", &pick, &ignored) == 0;
@@ -197,4 +199,3 @@ int archive_load_oci(struct load *l, struct cell_error *err)
         cell_manifest_release(&idx);
         return r;
 }
-

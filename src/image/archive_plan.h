@@ -26,23 +26,23 @@
 #include "util/error.h"
 
 struct pending_layer {
-        char *name;             /* the file in the archive */
-        char *expected;         /* the blob digest a manifest names, or NULL */
-        char *media_type;       /* NULL: told by the blob's magic */
-        char *diff_id;          /* from the config; NULL in an old docker archive */
+        char *name;       /* the file in the archive */
+        char *expected;   /* the blob digest a manifest names, or NULL */
+        char *media_type; /* NULL: told by the blob's magic */
+        char *diff_id;    /* from the config; NULL in an old docker archive */
         char digest[CELL_DIGEST_MAX];
         int64_t size;
 };
 
 struct pending_image {
-        char *what;             /* names the image in errors */
-        char **names;           /* fully qualified */
+        char *what;   /* names the image in errors */
+        char **names; /* fully qualified */
         size_t n_names;
-        char *manifest_digest;  /* NULL: made here (docker archives) */
+        char *manifest_digest; /* NULL: made here (docker archives) */
         char *manifest_media_type;
         char config_digest[CELL_DIGEST_MAX]; /* "": made after unpacking (old docker) */
-        json_object *config;    /* the config, or an old layout's top v1 json */
-        json_object *legacy;    /* old layout: each layer's v1 json, bottom first */
+        json_object *config;                 /* the config, or an old layout's top v1 json */
+        json_object *legacy;                 /* old layout: each layer's v1 json, bottom first */
         struct pending_layer *layers;
         size_t n_layers;
 };
@@ -52,7 +52,7 @@ struct load {
         struct archive_source *src;
         struct pending_image *imgs;
         size_t n;
-        struct cell_platform platform;  /* this machine's */
+        struct cell_platform platform; /* this machine's */
 };
 
 /* The loaders of each format: append to l->imgs. */

@@ -59,9 +59,9 @@ int cell_archive_format_parse(const char *name, enum cell_archive_format *out,
 /* ---- sinks: a tar, or a directory ---------------------------------------------------- */
 
 struct sink {
-        struct cell_tar_writer *tar;    /* NULL: a directory */
+        struct cell_tar_writer *tar; /* NULL: a directory */
         int dirfd;
-        char **done;                    /* names already written (blobs shared by images) */
+        char **done; /* names already written (blobs shared by images) */
         size_t n_done;
         char *buf;
 };
@@ -93,8 +93,8 @@ static int sink_file(struct sink *k, const char *name, const char *data, size_t 
 {
         if (k->tar)
                 return cell_tar_writer_add_file(k->tar, name, data, len, err);
-        _cleanup_close_ int fd = openat(k->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                        0644);
+        _cleanup_close_ int fd =
+                openat(k->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
                 return cell_error_errno(err, "create %s", name);
         if (cell_write_all(fd, data, len) < 0)
@@ -226,10 +226,10 @@ static int sink_layer_tar(struct sink *k, struct cell_store *s, const char *name
         unsigned char magic[4] = {0};
         if (fd < 0)
                 return -1;
-        bool compressed = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-                          ((magic[0] == 0x1f && magic[1] == 0x8b) ||
-                           (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
-                            magic[3] == 0xfd));
+        bool compressed =
+                pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+                ((magic[0] == 0x1f && magic[1] == 0x8b) ||
+                 (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd));
         if (!compressed)
                 return blob_stream(k, s, name, digest, err);
         uint64_t size = 0;
@@ -258,7 +258,7 @@ static int sink_layer_tar(struct sink *k, struct cell_store *s, const char *name
 
 struct save_item {
         struct cell_image img;
-        char **names;   /* the names to write */
+        char **names; /* the names to write */
         size_t n_names;
 };
 
@@ -356,7 +356,8 @@ static int save_docker(struct sink *k, struct cell_store *s, struct save_item *i
                         cell_error_prefix(err, "image %s", img->id);
         }
         if (r == 0) {
-                const char *text = json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                const char *text = json_object_to_json_string_ext(
+                        manifest, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = sink_file(k, "manifest.json", text, strlen(text), err);
         }
         json_object_put(manifest);
@@ -426,7 +427,8 @@ static int save_oci(struct sink *k, struct cell_store *s, struct save_item *item
                         cell_error_prefix(err, "image %s", items[i].img.id);
         }
         if (r == 0) {
-                const char *text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                const char *text = json_object_to_json_string_ext(
+                        index, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = sink_file(k, "index.json", text, strlen(text), err);
         }
         json_object_put(index);
@@ -467,8 +469,8 @@ static int save_tar_file(struct cell_store *s, enum cell_archive_format format,
                          struct cell_error *err)
 {
         _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b),
-                                             (int)getpid());
+        _cleanup_free_ char *tmp =
+                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return cell_error_errno(err, "create a temporary file beside %s", path);
@@ -489,8 +491,8 @@ static int save_dir(struct cell_store *s, struct save_item *items, size_t n, con
                     struct cell_error *err)
 {
         _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b),
-                                             (int)getpid());
+        _cleanup_free_ char *tmp =
+                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
         if (!mkdtemp(tmp))
                 return cell_error_errno(err, "create a temporary directory beside %s", path);
         struct sink k = {.dirfd = open(tmp, O_DIRECTORY | O_RDONLY | O_CLOEXEC)};

@@ -20,7 +20,8 @@
 char *archive_blob_name(const char *digest, struct cell_error *err)
 {
         if (!cell_digest_valid(digest)) {
-                cell_error_set(err, 0, "invalid or unsupported digest \"%s\" (want sha256:<64 hex>)",
+                cell_error_set(err, 0,
+                               "invalid or unsupported digest \"%s\" (want sha256:<64 hex>)",
                                digest ?: "");
                 return NULL;
         }
@@ -97,7 +98,8 @@ static bool dir_exists(struct archive_source *src, const char *name)
 static int dir_read(struct archive_source *src, const char *name, size_t max, char **out,
                     size_t *len, struct cell_error *err)
 {
-        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
+        _cleanup_close_ int fd =
+                dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
         if (fd < 0)
                 return -1;
         return cell_read_fd(fd, name, max, out, len, err);
@@ -143,7 +145,8 @@ static int dir_blob(struct archive_source *src, const char *name, const char *ex
                 snprintf(digest, 72, "%s", expected);
                 return 0;
         }
-        _cleanup_close_ int fd = dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
+        _cleanup_close_ int fd =
+                dir_open((struct dir_source *)src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, err);
         if (fd < 0)
                 return -1;
         return copy_fd_to_blob(src->store, fd, name, expected, digest, err);
@@ -170,10 +173,10 @@ enum tar_entry_kind { TAR_MEMORY, TAR_BLOB, TAR_LINK };
 struct tar_entry {
         char *name;
         enum tar_entry_kind kind;
-        char *data;             /* TAR_MEMORY */
+        char *data; /* TAR_MEMORY */
         size_t len;
-        char digest[72];        /* TAR_BLOB */
-        char *target;           /* TAR_LINK: the cleaned name it stands for; NULL if outside */
+        char digest[72]; /* TAR_BLOB */
+        char *target;    /* TAR_LINK: the cleaned name it stands for; NULL if outside */
 };
 
 struct tar_source {
@@ -290,7 +293,9 @@ static int archive_read_fail(struct archive *a, const char *what, struct cell_er
         const char *msg = archive_error_string(a);
         int e = archive_errno(a);
         return cell_error_set(err, 0, "%s: %s", what,
-                              msg ? msg : e > 0 ? cell_strerror(e) : "read failed");
+                              msg     ? msg
+                              : e > 0 ? cell_strerror(e)
+                                      : "read failed");
 }
 
 static int ingest_memory(struct archive *a, struct tar_entry *e, int64_t size,
@@ -362,11 +367,16 @@ static int ingest_blob(struct tar_source *t, struct archive *a, struct tar_entry
 static const char *type_name(mode_t type)
 {
         switch (type) {
-        case AE_IFCHR: return "a character device";
-        case AE_IFBLK: return "a block device";
-        case AE_IFIFO: return "a FIFO";
-        case AE_IFSOCK: return "a socket";
-        default: return "a file of unknown type";
+        case AE_IFCHR:
+                return "a character device";
+        case AE_IFBLK:
+                return "a block device";
+        case AE_IFIFO:
+                return "a FIFO";
+        case AE_IFSOCK:
+                return "a socket";
+        default:
+                return "a file of unknown type";
         }
 }
 
@@ -381,8 +391,8 @@ static char *link_target(const char *name, struct archive_entry *ae)
         if (!sym || sym[0] == '/')
                 return NULL;
         const char *slash = strrchr(name, '/');
-        _cleanup_free_ char *joined = slash ? xasprintf("%.*s/%s", (int)(slash - name), name, sym)
-                                            : xstrdup(sym);
+        _cleanup_free_ char *joined =
+                slash ? xasprintf("%.*s/%s", (int)(slash - name), name, sym) : xstrdup(sym);
         return archive_clean_name(joined, &ignored);
 }
 
@@ -397,8 +407,8 @@ static int ingest_entry(struct tar_source *t, struct archive *a, struct archive_
                 return 0;
         bool link = archive_entry_hardlink(ae) || type == AE_IFLNK;
         if (!link && type != AE_IFREG)
-                return cell_error_set(err, 0, "entry %s: %s has no place in an image archive",
-                                      name, type_name(type));
+                return cell_error_set(err, 0, "entry %s: %s has no place in an image archive", name,
+                                      type_name(type));
         t->entries = xreallocarray(t->entries, t->n + 1, sizeof(*t->entries));
         struct tar_entry *e = &t->entries[t->n++];
         memset(e, 0, sizeof(*e));
@@ -426,8 +436,7 @@ static int tar_ingest(struct tar_source *t, int fd, struct cell_error *err)
         } else {
                 struct archive_entry *ae;
                 int h;
-                while ((h = archive_read_next_header(a, &ae)) == ARCHIVE_OK ||
-                       h == ARCHIVE_WARN) {
+                while ((h = archive_read_next_header(a, &ae)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
                         if (ingest_entry(t, a, ae, err) < 0) {
                                 r = -1;
                                 break;
@@ -446,8 +455,8 @@ int archive_source_open(struct cell_store *s, const char *path, struct archive_s
                         struct cell_error *err)
 {
         bool is_stdin = strcmp(path, "-") == 0;
-        _cleanup_close_ int fd = is_stdin ? dup(0)
-                                          : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd =
+                is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return cell_error_errno(err, "%s", is_stdin ? "standard input" : path);
         struct stat st;

@@ -50,7 +50,7 @@ struct archive_source_ops {
 struct archive_source {
         const struct archive_source_ops *ops;
         struct cell_store *store;
-        char *label;    /* the archive as the user named it, for errors */
+        char *label; /* the archive as the user named it, for errors */
 };
 
 /*

@@ -79,8 +79,8 @@ static int key_values(json_object *config, const char *what, const char *arg, bo
                         val++;
                         end = strchr(val, '"');
                         if (!end)
-                                return cell_error_set(err, 0, "--change \"%s %s\": unbalanced quote",
-                                                      what, arg);
+                                return cell_error_set(
+                                        err, 0, "--change \"%s %s\": unbalanced quote", what, arg);
                 } else {
                         end = val + strcspn(val, " \t");
                 }
@@ -96,8 +96,8 @@ static int key_values(json_object *config, const char *what, const char *arg, bo
                         /* A later value of the same variable replaces the earlier. */
                         size_t klen = strlen(key);
                         for (size_t i = json_object_array_length(list); i-- > 0;) {
-                                const char *cur = json_object_get_string(
-                                        json_object_array_get_idx(list, i));
+                                const char *cur =
+                                        json_object_get_string(json_object_array_get_idx(list, i));
                                 if (cur && strncmp(cur, key, klen) == 0 && cur[klen] == '=')
                                         json_object_array_del_idx(list, i, 1);
                         }
@@ -130,7 +130,9 @@ int cell_image_config_change(json_object *config, const char *change, struct cel
                 return key_values(config, word, arg, word[0] == 'E', err);
         } else if (strcmp(word, "WORKDIR") == 0 || strcmp(word, "USER") == 0 ||
                    strcmp(word, "STOPSIGNAL") == 0) {
-                const char *key = word[0] == 'W' ? "WorkingDir" : word[0] == 'U' ? "User" : "StopSignal";
+                const char *key = word[0] == 'W'   ? "WorkingDir"
+                                  : word[0] == 'U' ? "User"
+                                                   : "StopSignal";
                 json_object_object_add(config, key, json_object_new_string(arg));
         } else if (strcmp(word, "EXPOSE") == 0 || strcmp(word, "VOLUME") == 0) {
                 json_object *set = object_at(config, word[0] == 'E' ? "ExposedPorts" : "Volumes");
@@ -237,7 +239,8 @@ static int add_layer_image(struct cell_store *s, const struct cell_image *base, 
                            const struct cell_layer_image_opts *o, char id_out[CELL_DIGEST_MAX],
                            struct cell_error *err)
 {
-        const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(
+                config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         size_t config_len = strlen(text);
         char config_digest[CELL_DIGEST_MAX], manifest_digest[CELL_DIGEST_MAX];
         if (cell_blob_put(s, text, config_len, config_digest, err) < 0)
@@ -249,8 +252,9 @@ static int add_layer_image(struct cell_store *s, const struct cell_image *base, 
         json_object *m = json_object_new_object(), *layers = json_object_new_array();
         json_object_object_add(m, "schemaVersion", json_object_new_int(2));
         json_object_object_add(m, "mediaType", json_object_new_string(CELL_MT_OCI_MANIFEST));
-        json_object_object_add(m, "config", archive_descriptor(CELL_MT_OCI_CONFIG, config_digest,
-                                                               (int64_t)config_len));
+        json_object_object_add(
+                m, "config",
+                archive_descriptor(CELL_MT_OCI_CONFIG, config_digest, (int64_t)config_len));
         img.size = (int64_t)config_len;
         for (size_t i = 0; i <= n; i++) {
                 struct cell_image_layer *l = &img.layers[i];
@@ -266,10 +270,12 @@ static int add_layer_image(struct cell_store *s, const struct cell_image *base, 
                         l->size = layer_size;
                 }
                 img.size += l->size;
-                json_object_array_add(layers, archive_descriptor(l->media_type, l->digest, l->size));
+                json_object_array_add(layers,
+                                      archive_descriptor(l->media_type, l->digest, l->size));
         }
         json_object_object_add(m, "layers", layers);
-        text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
         int r = cell_blob_put(s, text, strlen(text), manifest_digest, err);
         json_object_put(m);
         if (r == 0) {
@@ -321,7 +327,8 @@ int cell_image_commit(struct cell_store *s, const struct cell_image *base, const
                 cell_blob_writer_abort(w, false);
                 return -1;
         }
-        if (cell_blob_writer_commit(w, digest, err) < 0 || unpack_new_layer(s, digest, &size, err) < 0)
+        if (cell_blob_writer_commit(w, digest, err) < 0 ||
+            unpack_new_layer(s, digest, &size, err) < 0)
                 return -1;
         json_object *config;
         if (cell_image_config(s, base, &config, err) < 0)
@@ -334,8 +341,8 @@ int cell_image_commit(struct cell_store *s, const struct cell_image *base, const
 }
 
 /* The tar at `fd`, decompressed whatever its compression, into a new blob. */
-static int import_blob(struct cell_store *s, int fd, const char *label, char digest[CELL_DIGEST_MAX],
-                       struct cell_error *err)
+static int import_blob(struct cell_store *s, int fd, const char *label,
+                       char digest[CELL_DIGEST_MAX], struct cell_error *err)
 {
         struct archive *a = archive_read_new();
         if (!a)
@@ -357,7 +364,8 @@ static int import_blob(struct cell_store *s, int fd, const char *label, char dig
         while (r == 0 && (rc = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
                 r = cell_blob_writer_write(w, buf, len, err);
         if (r == 0 && rc != ARCHIVE_EOF)
-                r = cell_error_set(err, 0, "%s: %s", label, archive_error_string(a) ?: "read failed");
+                r = cell_error_set(err, 0, "%s: %s", label,
+                                   archive_error_string(a) ?: "read failed");
         archive_read_free(a);
         if (r < 0) {
                 cell_blob_writer_abort(w, false);
@@ -379,7 +387,8 @@ int cell_image_import(struct cell_store *s, const char *path, const struct cell_
                 return cell_error_set(err, EISDIR, "import %s: a directory, not a tar", label);
         char digest[CELL_DIGEST_MAX];
         int64_t size;
-        if (import_blob(s, fd, label, digest, err) < 0 || unpack_new_layer(s, digest, &size, err) < 0)
+        if (import_blob(s, fd, label, digest, err) < 0 ||
+            unpack_new_layer(s, digest, &size, err) < 0)
                 return cell_error_prefix(err, "import %s", label);
         json_object *config = new_config();
         _cleanup_free_ char *comment = xasprintf("Imported from %s", is_stdin ? "-" : path);

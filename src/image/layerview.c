@@ -41,8 +41,9 @@ int cell_layers_view(char *const *dirs, size_t n, struct cell_error *err)
                 add_kernel_log(fsfd, err);
                 return -1;
         }
-        int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV |
-                                                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+                                  MOUNT_ATTR_NOEXEC);
         if (mfd < 0)
                 return cell_error_errno(err, "fsmount overlay");
         return mfd;

@@ -22,9 +22,9 @@ struct cell_tar_writer {
         struct archive_entry_linkresolver *links;
         cell_tar_sink_fn sink;
         void *opaque;
-        struct cell_error sink_err;     /* what the sink said, when it failed */
-        uint64_t left;                  /* bytes the open entry still expects */
-        char *open_name;                /* the entry being written, for errors */
+        struct cell_error sink_err; /* what the sink said, when it failed */
+        uint64_t left;              /* bytes the open entry still expects */
+        char *open_name;            /* the entry being written, for errors */
 };
 
 int cell_tar_sink_fd(void *opaque, const void *buf, size_t len, struct cell_error *err)
@@ -196,7 +196,8 @@ static bool is_whiteout(const struct stat *st)
 
 static bool overlay_private_xattr(const char *name)
 {
-        return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+        return strncmp(name, "trusted.overlay.", 16) == 0 ||
+               strncmp(name, "user.overlay.", 13) == 0;
 }
 
 /*
@@ -393,8 +394,8 @@ static int add_dir_entries(struct tree_walk *t, const char *path, const char *re
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++) {
                 _cleanup_free_ char *child = cell_path_join(path, names[i]);
-                _cleanup_free_ char *child_rel = rel ? xasprintf("%s/%s", rel, names[i])
-                                                     : xstrdup(names[i]);
+                _cleanup_free_ char *child_rel =
+                        rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
                 r = add_path(t, child, child_rel, names[i], err);
         }
         free_names(names, n);

@@ -37,8 +37,9 @@ static char *container_command(const struct cell_ctr *c)
                     !json_object_is_type(v, json_type_array))
                         continue;
                 for (size_t i = 0; i < json_object_array_length(v); i++) {
-                        char *next = xasprintf("%s%s%s", out, *out ? " " : "",
-                                               json_object_get_string(json_object_array_get_idx(v, i)));
+                        char *next =
+                                xasprintf("%s%s%s", out, *out ? " " : "",
+                                          json_object_get_string(json_object_array_get_idx(v, i)));
                         free(out);
                         out = next;
                 }
@@ -47,7 +48,8 @@ static char *container_command(const struct cell_ctr *c)
 }
 
 static int commit_container(struct ecli_ctx *ctx, struct cell_engine *e, const struct cell_ctr *c,
-                            const struct ecli_args *a, char id[CELL_DIGEST_MAX], struct cell_error *err)
+                            const struct ecli_args *a, char id[CELL_DIGEST_MAX],
+                            struct cell_error *err)
 {
         struct cell_store *s;
         struct cell_image base;
@@ -106,10 +108,11 @@ const struct ecli_verb ecli_verb_commit = {
         .name = "commit",
         .usage = "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
         .summary = "Create a new image from a container's changes",
-        .description = "Stores the container's writable layer (files added, changed and deleted, "
-                       "deleted ones as OCI whiteouts) as a new layer on top of the container's image, "
-                       "with a history entry and the --change instructions applied to the config, and "
-                       "names the new image REPOSITORY[:TAG] when given. Prints the new image's id.",
+        .description =
+                "Stores the container's writable layer (files added, changed and deleted, "
+                "deleted ones as OCI whiteouts) as a new layer on top of the container's image, "
+                "with a history entry and the --change instructions applied to the config, and "
+                "names the new image REPOSITORY[:TAG] when given. Prints the new image's id.",
         .options = options,
         .min_args = 1,
         .max_args = 2,

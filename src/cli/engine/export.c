@@ -55,8 +55,8 @@ static int export_to_file(struct cell_engine *e, const struct cell_ctr *c, const
                           struct cell_error *err)
 {
         _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b),
-                                             (int)getpid());
+        _cleanup_free_ char *tmp =
+                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return cell_error_errno(err, "create a temporary file beside %s", path);
@@ -75,7 +75,8 @@ static int run_export(struct ecli_ctx *ctx, const struct ecli_args *a)
         struct cell_error err = {0};
         const char *output = ecli_value(a, "output");
         if (!output && isatty(STDOUT_FILENO))
-                return ecli_error("cowardly refusing to save to a terminal: use -o FILE or redirect");
+                return ecli_error(
+                        "cowardly refusing to save to a terminal: use -o FILE or redirect");
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);
@@ -96,10 +97,11 @@ const struct ecli_verb ecli_verb_export = {
         .name = "export",
         .usage = "[OPTIONS] CONTAINER",
         .summary = "Export a container's filesystem as a tar archive",
-        .description = "Writes the container's root filesystem as the container sees it (its image's "
-                       "layers under its own changes; not its volumes or tmpfs mounts) as one tar, to "
-                       "standard output or, with -o, to a file written under a temporary name and "
-                       "renamed when complete. `cell import` makes an image of it again.",
+        .description =
+                "Writes the container's root filesystem as the container sees it (its image's "
+                "layers under its own changes; not its volumes or tmpfs mounts) as one tar, to "
+                "standard output or, with -o, to a file written under a temporary name and "
+                "renamed when complete. `cell import` makes an image of it again.",
         .options = options,
         .min_args = 1,
         .max_args = 1,

@@ -36,9 +36,10 @@ const struct ecli_verb ecli_verb_import = {
         .name = "import",
         .usage = "[OPTIONS] FILE|- [REPOSITORY[:TAG]]",
         .summary = "Make an image of one layer from a tar of a root filesystem",
-        .description = "Reads a tar (plain, gzip, zstd, xz or bzip2; - for standard input), stores it "
-                       "as an uncompressed layer, and adds an image for this platform with that one "
-                       "layer, named REPOSITORY[:TAG] when given. Prints the image's id.",
+        .description =
+                "Reads a tar (plain, gzip, zstd, xz or bzip2; - for standard input), stores it "
+                "as an uncompressed layer, and adds an image for this platform with that one "
+                "layer, named REPOSITORY[:TAG] when given. Prints the image's id.",
         .options = options,
         .min_args = 1,
         .max_args = 2,

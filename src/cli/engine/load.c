@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `cell load [-i FILE] [-q]`: images from an archive (OCI layout, docker archive) into the store. */
+/* `cell load [-i FILE] [-q]`: images from an archive (OCI layout, docker archive) into the store.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,12 +44,13 @@ const struct ecli_verb ecli_verb_load = {
         .name = "load",
         .usage = "[OPTIONS]",
         .summary = "Load images from a tar archive or an OCI layout",
-        .description = "Reads an OCI image layout (a directory, or a tar of one) or a docker archive "
-                       "(as docker save and podman save write it, current and old layouts); the tar "
-                       "may be compressed. Every blob's digest is verified and every layer unpacked "
-                       "before any image is added, so a bad archive adds nothing. From an OCI index, "
-                       "the image for this machine's platform is taken. Prints one line "
-                       "\"Loaded image: NAME\" for each name.",
+        .description =
+                "Reads an OCI image layout (a directory, or a tar of one) or a docker archive "
+                "(as docker save and podman save write it, current and old layouts); the tar "
+                "may be compressed. Every blob's digest is verified and every layer unpacked "
+                "before any image is added, so a bad archive adds nothing. From an OCI index, "
+                "the image for this machine's platform is taken. Prints one line "
+                "\"Loaded image: NAME\" for each name.",
         .options = options,
         .max_args = -1, /* none (ecli_parse.c) */
         .topic = ECLI_TOPIC_IMAGE,

@@ -8,11 +8,14 @@
 #include "image/archive.h"
 
 static const struct ecli_option options[] = {
-        {"output", 'o', ECLI_VALUE, "FILE", "Write to a file (a directory for oci-dir) instead of "
-         "standard output", .complete = "file"},
-        {"format", 0, ECLI_VALUE, "FORMAT", "Archive format", .complete = "docker-archive|oci-archive|oci-dir",
-         .def = "docker-archive"},
-        {"quiet", 'q', ECLI_FLAG, NULL, "Print nothing but errors (accepted for podman compatibility)"},
+        {"output", 'o', ECLI_VALUE, "FILE",
+         "Write to a file (a directory for oci-dir) instead of "
+         "standard output",
+         .complete = "file"},
+        {"format", 0, ECLI_VALUE, "FORMAT", "Archive format",
+         .complete = "docker-archive|oci-archive|oci-dir", .def = "docker-archive"},
+        {"quiet", 'q', ECLI_FLAG, NULL,
+         "Print nothing but errors (accepted for podman compatibility)"},
         {0},
 };
 
@@ -24,7 +27,8 @@ static int run_save(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return ecli_fail(&err);
         const char *output = ecli_value(a, "output");
         if (!output && isatty(STDOUT_FILENO))
-                return ecli_error("cowardly refusing to save to a terminal: use -o FILE or redirect");
+                return ecli_error(
+                        "cowardly refusing to save to a terminal: use -o FILE or redirect");
         struct cell_store *s;
         if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
