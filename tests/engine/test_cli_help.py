@@ -199,3 +199,31 @@ def test_runtime_cli_under_both_names(engine_binary):
     assert p.returncode == 1
     p = subprocess.run([engine_binary, "oci", "--version"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and "spec: 1." in p.stdout
+
+
+def test_tables_are_well_formed(tables):
+    """What the parser cannot tell a verb's author: two options with one name
+    or letter (the first would shadow the second), a value without a name in
+    help, a summary help would print oddly."""
+    seen = set()
+    for v in tables["verbs"]:
+        key = " ".join(words(v))
+        assert key not in seen, "two verbs named %s" % key
+        seen.add(key)
+        assert re.fullmatch(r"[a-z_][a-z0-9-_]*", v["name"]), v["name"]
+        assert v["summary"] and not v["summary"].endswith("."), (key, v["summary"])
+        longs = [o["name"] for o in v["options"]]
+        shorts = [o["short"] for o in v["options"] if o["short"]]
+        assert len(longs) == len(set(longs)), (key, longs)
+        assert len(shorts) == len(set(shorts)), (key, shorts)
+        assert "help" not in longs, key
+        for o in v["options"]:
+            assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", o["name"]), (key, o["name"])
+            assert (o["metavar"] is None) == (o["kind"] == "flag"), (key, o["name"])
+            if o["complete"] and "|" not in o["complete"]:
+                assert o["complete"] in ("container", "image", "volume", "file", "dir", "signal"), (key, o)
+    aliases = [a for v in tables["verbs"] for a in (v["aliases"] or "").split()]
+    top = [v["name"] for v in tables["verbs"] if not v["group"]]
+    groups = {v["group"] for v in tables["verbs"] if v["group"]}
+    everything = aliases + top + sorted(groups)
+    assert len(everything) == len(set(everything)), "a word names two commands: %s" % everything
