@@ -130,7 +130,7 @@ def test_unknown_sub_verb_is_125_and_named(tables):
         pytest.skip("no management group (volume, image, ...) is registered in this build")
     p = cell(groups[0], "frobnicate")
     assert p.returncode == 125
-    assert '"frobnicate"' in p.stderr and groups[0] in p.stderr
+    assert '"frobnicate"' in p.stderr and '"cell %s"' % groups[0] in p.stderr
 
 
 def test_unknown_flag_is_125_and_names_flag_and_verb(tables):
@@ -199,6 +199,9 @@ def test_runtime_cli_under_both_names(engine_binary):
     assert p.returncode == 1
     p = subprocess.run([engine_binary, "oci", "--version"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and "spec: 1." in p.stdout
+    # the engine's global options do not reach the runtime: say where "oci" goes
+    p = subprocess.run([engine_binary, "--debug", "oci", "list"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 125 and "cell oci [OPTIONS] COMMAND" in p.stderr
 
 
 def test_tables_are_well_formed(tables):

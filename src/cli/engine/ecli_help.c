@@ -116,6 +116,31 @@ static void print_options(FILE *out, const struct ecli_option *opts, bool help_h
         fprintf(out, "  %-*s  %s\n", (int)width, help_has_h ? "-h, --help" : "    --help", "Print usage");
 }
 
+/*
+ * `text` with every line longer than `width` broken at spaces; the line
+ * breaks the author wrote are kept (lists, examples).
+ */
+static void print_wrapped(FILE *out, const char *text, size_t width)
+{
+        for (const char *line = text; *line;) {
+                size_t len = strcspn(line, "\n");
+                const char *p = line, *end = line + len;
+                while ((size_t)(end - p) > width) {
+                        const char *brk = p + width;
+                        while (brk > p && *brk != ' ')
+                                brk--;
+                        if (brk == p)
+                                brk = memchr(p + width, ' ', (size_t)(end - p - width));
+                        if (!brk)
+                                break;
+                        fprintf(out, "%.*s\n", (int)(brk - p), p);
+                        p = brk + 1;
+                }
+                fprintf(out, "%.*s\n", (int)(end - p), p);
+                line = *end ? end + 1 : end;
+        }
+}
+
 static bool has_short_h(const struct ecli_option *opts)
 {
         for (size_t i = 0; opts && opts[i].name; i++) {
@@ -132,9 +157,10 @@ void ecli_print_verb_help(FILE *out, const struct ecli_verb *v)
         else
                 fprintf(out, "Usage:  cell %s %s\n\n", v->name, v->usage ? v->usage : "");
         fprintf(out, "%s\n", v->summary);
-        if (v->description)
-                fprintf(out, "\n%s%s", v->description,
-                        v->description[strlen(v->description) - 1] == '\n' ? "" : "\n");
+        if (v->description) {
+                fputc('\n', out);
+                print_wrapped(out, v->description, 80);
+        }
         if (v->aliases) {
                 fprintf(out, "\nAliases:\n  cell %s%s%s", v->group ? v->group : "", v->group ? " " : "", v->name);
                 for (const char *p = v->aliases; *p;) {
