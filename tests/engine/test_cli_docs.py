@@ -115,6 +115,7 @@ def test_completes_verbs_groups_and_global_options(tables, engine_binary):
     assert "oci" in got
     assert not [w for w in got if w.startswith("__")]
     assert complete(engine_binary, "vers") == ["version"]
+    assert complete(engine_binary, "help", "vers") == ["version"]
     got = complete(engine_binary, "--")
     for o in tables["globals"]:
         assert "--" + o["name"] in got

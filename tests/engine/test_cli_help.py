@@ -224,7 +224,7 @@ def test_tables_are_well_formed(tables):
             assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", o["name"]), (key, o["name"])
             assert (o["metavar"] is None) == (o["kind"] == "flag"), (key, o["name"])
             if o["complete"] and "|" not in o["complete"]:
-                assert o["complete"] in ("container", "image", "volume", "file", "dir", "signal"), (key, o)
+                assert o["complete"] in ("container", "image", "volume", "file", "dir", "signal", "command"), (key, o)
     aliases = [a for v in tables["verbs"] for a in (v["aliases"] or "").split()]
     top = [v["name"] for v in tables["verbs"] if not v["group"]]
     groups = {v["group"] for v in tables["verbs"] if v["group"]}
