@@ -18,7 +18,7 @@ _cell_complete_kind() {
         compopt -o filenames 2>/dev/null
         ;;
     command)
-        COMPREPLY=($(compgen -P "$prefix" -W "$_cell_commands" -- "$cur"))
+        COMPREPLY=($(compgen -P "$prefix" -W "${_cell_commands// /$'\n'}" -- "$cur"))
         ;;
     *'|'*)
         COMPREPLY=($(compgen -P "$prefix" -W "${kind//|/$'\n'}" -- "$cur"))
