@@ -176,9 +176,9 @@ static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct
                 if (getppid() != parent)
                         _exit(1);
                 struct cell_error cerr = {0};
-                const char *digest = p->manifest.entries[layer].digest;
-                if (cell_layer_unpack(p->s, digest, p->diff_ids[layer], NULL, &cerr) < 0) {
-                        cell_error_prefix(&cerr, "layer %s", digest);
+                /* The store's message names the layer. */
+                if (cell_layer_unpack(p->s, p->manifest.entries[layer].digest, p->diff_ids[layer], NULL,
+                                      &cerr) < 0) {
                         cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
                         _exit(1);
                 }

@@ -163,8 +163,37 @@ def test_config_not_json(engine, proxy, workdir, registry):
     assert_failed(engine, p, "badcfg", cfg_digest, "not a JSON object")
 
 
-@pytest.mark.parametrize("kill_at", [64 << 10, 1 << 20, (5 << 20) // 2])
+def bad_layer_image(workdir, name, blob):
+    img = rh.OciImage(os.path.join(workdir, name), [{"x": b"x\n"}])
+    digest = img.put(blob)
+    mpath = os.path.join(img.path, "blobs", "sha256", img.manifest_digest[7:])
+    m = json.load(open(mpath))
+    m["layers"][0].update(digest=digest, size=len(blob))
+    img.layers = m["layers"]
+    img.manifest_digest = img.put(json.dumps(m).encode())
+    return img, digest
+
+
+@pytest.mark.parametrize("kind", ["not-gzip", "dot-dot", "truncated"])
+def test_bad_layer(engine, proxy, workdir, registry, kind):
+    import gzip
+    if kind == "not-gzip":
+        blob = b"\x1f\x8b but not really gzip at all" * 10
+    elif kind == "dot-dot":
+        blob = gzip.compress(rh.tar_layer({"../escape": b"out\n"}))
+    else:
+        blob = gzip.compress(rh.tar_layer({"big": os.urandom(100000)}))[:5000]
+    img, digest = bad_layer_image(workdir, "bad-" + kind, blob)
+    registry.push_raw(img, "bad-" + kind)
+    p = engine.run("pull", "%s/bad-%s" % (proxy.host, kind), check=False)
+    assert_failed(engine, p, "bad-" + kind, "layer " + digest)
+    assert os.listdir(os.path.join(engine.storage, "layers", "sha256")) == []
+
+
+@pytest.mark.parametrize("kill_at", [64 << 10, 1 << 20, (5 << 20) // 2, "unpacking"])
 def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
+    if kill_at == "unpacking":
+        return sigkill_after_the_blobs(engine, proxy, image)
     big = big_layer(image)
     proxy.faults["/blobs/" + big["digest"]] = ("slow", 32 << 10, 0.02)
     proc = engine.popen("pull", "%s/app:latest" % proxy.host)
@@ -197,3 +226,23 @@ def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
     assert ranges == (["bytes=%d-" % kept] if kept else [None]), (kept, ranges)
     assert [e for e in rh.tmp_entries(engine)] == []
     rh.assert_images_listed(engine, image.id)
+
+
+def sigkill_after_the_blobs(engine, proxy, image):
+    """Killed once every blob is in the store: during the unpack or just
+    after.  The next pull fetches nothing and completes the image."""
+    proc = engine.popen("pull", "%s/app:latest" % proxy.host)
+    blobs = [l["digest"] for l in image.layers] + [image.config_digest]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if all(os.path.exists(os.path.join(engine.storage, "blobs", "sha256", d[7:])) for d in blobs):
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proxy.requests.clear()
+    p = engine.run("pull", "%s/app:latest" % proxy.host, timeout=300)
+    assert p.stdout.strip().splitlines()[-1] == image.id
+    for d in blobs:
+        assert blob_gets(proxy, d) == 0, proxy.requests
+    assert rh.tmp_entries(engine) == []
