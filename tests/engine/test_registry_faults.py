@@ -103,6 +103,23 @@ def test_connection_dropped_mid_blob_then_resumed(engine, proxy, image):
     assert not os.path.exists(partial)
 
 
+def test_resume_from_a_server_that_ignores_range(engine, proxy, image):
+    big = big_layer(image)
+    proxy.faults["/blobs/" + big["digest"]] = ("drop", 1 << 20)
+    assert pull(engine, proxy).returncode == 125
+    partial = os.path.join(engine.storage, "tmp", "ingest-%s.partial" % big["digest"][7:])
+    assert os.path.getsize(partial) > 0
+    # The server answers 200 with the whole blob: the partial file is dropped
+    # and the blob fetched again from its start.
+    proxy.faults["/blobs/" + big["digest"]] = ("norange",)
+    proxy.requests.clear()
+    p = pull(engine, proxy, check=True)
+    assert p.stdout.strip().splitlines()[-1] == image.id
+    ranges = [r for m, path, r in proxy.requests if big["digest"] in path and m == "GET"]
+    assert len(ranges) == 2 and ranges[0] is not None and ranges[1] is None, ranges
+    assert rh.tmp_entries(engine) == []
+
+
 def test_digest_mismatch(engine, proxy, image):
     digest = image.layers[2]["digest"]
     proxy.faults["/blobs/" + digest] = ("corrupt",)
