@@ -333,6 +333,9 @@ int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out,
         if (!S_ISREG(st.st_mode))
                 return cell_error_set(err, 0, "built-in image %s: %s: not a regular file",
                                       BUILTIN_NAME, busybox);
+        /* Its blobs must not be collected between being written and recorded. */
+        if (cell_store_lock_shared(s, err) < 0)
+                return -1;
         struct cell_image img = {0};
         if (make_builtin(s, busybox, &img, err) < 0 || cell_image_add(s, &img, NULL, err) < 0) {
                 cell_image_release(&img);

@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -521,7 +522,9 @@ static int stage_commit(struct unpack *u, const char *diff_id, struct cell_error
         if (syncfs(u->diff_fd) < 0)
                 return cell_error_errno(err, "layer %s: sync", u->blob);
         _cleanup_free_ char *dest = xasprintf("layers/sha256/%s", cell_digest_hex(diff_id));
-        if (renameat2(u->s->root_fd, u->stage_rel, u->s->root_fd, dest, RENAME_NOREPLACE) < 0) {
+        /* musl 1.2.3 has no renameat2() wrapper: the system call itself. */
+        if (syscall(SYS_renameat2, u->s->root_fd, u->stage_rel, u->s->root_fd, dest,
+                    RENAME_NOREPLACE) < 0) {
                 if (errno != EEXIST && errno != ENOTEMPTY)
                         return cell_error_errno(err, "layer %s: rename into %s/%s", u->blob,
                                                 u->s->root, dest);

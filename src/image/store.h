@@ -191,7 +191,8 @@ int cell_image_list(struct cell_store *s, struct cell_image **out, size_t *n,
  *
  * cell_image_lookup() makes the built-in localhost/busybox:latest when the
  * name is "busybox" (or localhost/busybox, with tag latest) and nothing
- * matches; the caller must hold the store lock shared (or exclusive).
+ * matches (one process at a time: the others wait and find it), taking the
+ * store lock shared when `s` holds none.
  * cell_image_find() never makes anything (rmi, tag's target check).
  */
 int cell_image_lookup(struct cell_store *s, const char *name_or_id, struct cell_image *out,
@@ -242,7 +243,8 @@ int cell_store_gc(struct cell_store *s, struct cell_error *err);
  * Make (or find, when it is already there with the same content) the
  * built-in image localhost/busybox:latest from /bin/busybox ($CELL_BUSYBOX
  * overrides the path): one deterministic layer, so the same busybox gives
- * the same image id on every machine.  The caller holds the store lock.
+ * the same image id on every machine.  Takes the store lock shared when
+ * `s` holds none.
  */
 int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out,
                                struct cell_error *err);

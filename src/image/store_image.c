@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "image/reference.h"
@@ -443,6 +444,17 @@ int cell_image_lookup(struct cell_store *s, const char *name_or_id, struct cell_
                 return 0;
         if (err->errnum != ENOENT || !names_builtin(name_or_id))
                 return -1;
+        cell_error_clear(err);
+        /* Fifty `cell run busybox` at once on a fresh store: one makes the
+         * image, the others wait for it and find it. */
+        _cleanup_close_ int lock = openat(s->root_fd, "builtin.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock < 0)
+                return cell_error_errno(err, "store %s: open builtin.lock", s->root);
+        while (flock(lock, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return cell_error_errno(err, "store %s: lock builtin.lock", s->root);
+        if (cell_image_find(s, name_or_id, out, err) == 0)
+                return 0;
         cell_error_clear(err);
         return cell_image_builtin_busybox(s, out, err);
 }
