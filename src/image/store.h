@@ -118,8 +118,8 @@ int cell_blob_open(struct cell_store *s, const char *digest, struct cell_error *
  * frees; its content is verified against `digest` again (manifests and
  * configs are small and decide what runs).
  */
-int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out,
-                   size_t *len, struct cell_error *err);
+int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out, size_t *len,
+                   struct cell_error *err);
 
 /* ---- layers ---- */
 
@@ -220,7 +220,8 @@ int cell_image_add(struct cell_store *s, const struct cell_image *img, const cha
 /* Add name `new_name` to the image `name_or_id` finds (moving it from another image). */
 int cell_image_tag(struct cell_store *s, const char *name_or_id, const char *new_name,
                    struct cell_error *err);
-/* Remove name `name` (a reference, normalized) from its image; "image not known" when no image has it. */
+/* Remove name `name` (a reference, normalized) from its image; "image not known" when no image has
+ * it. */
 int cell_image_untag(struct cell_store *s, const char *name, struct cell_error *err);
 /* Remove the record of image `id` (full "sha256:..." id); its blobs stay until gc. */
 int cell_image_remove(struct cell_store *s, const char *id, struct cell_error *err);
@@ -229,8 +230,8 @@ int cell_image_remove(struct cell_store *s, const char *id, struct cell_error *e
  * The image config (the blob `img->id`), parsed; the caller puts it with
  * json_object_put().  Not JSON or not an object: an error naming the image.
  */
-int cell_image_config(struct cell_store *s, const struct cell_image *img,
-                      struct json_object **out, struct cell_error *err);
+int cell_image_config(struct cell_store *s, const struct cell_image *img, struct json_object **out,
+                      struct cell_error *err);
 
 /*
  * Remove blobs and layers that no image record uses, and tmp/ leftovers.

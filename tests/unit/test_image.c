@@ -131,8 +131,10 @@ static void test_digest(void)
         cell_sha256_free(h);
         CHECK(cell_digest_valid(D64));
         CHECK(!cell_digest_valid("sha256:0123"));
-        CHECK(!cell_digest_valid("sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
-        CHECK(!cell_digest_valid("sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+        CHECK(!cell_digest_valid(
+                "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
+        CHECK(!cell_digest_valid(
+                "sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
         CHECK(!cell_digest_valid(NULL));
         struct cell_error err = {0};
         CHECK_INT_EQ(cell_digest_check("sha256:zz", "blob", &err), -1);

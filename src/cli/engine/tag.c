@@ -18,8 +18,9 @@ const struct ecli_verb ecli_verb_image_tag = {
         .aliases = "tag",
         .usage = "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
         .summary = "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
-        .description = "TARGET_IMAGE is stored fully qualified (\"foo\" is docker.io/library/foo:latest); "
-                       "when another image had that name, it moves here.",
+        .description =
+                "TARGET_IMAGE is stored fully qualified (\"foo\" is docker.io/library/foo:latest); "
+                "when another image had that name, it moves here.",
         .min_args = 2,
         .max_args = 2,
         .topic = ECLI_TOPIC_IMAGE,
