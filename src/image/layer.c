@@ -38,7 +38,6 @@ enum compression { COMPRESSION_NONE, COMPRESSION_GZIP, COMPRESSION_ZSTD };
 
 /* The decompressing, hashing source libarchive reads from. */
 struct layer_src {
-        const char *blob; /* digest, for messages */
         int fd;
         enum compression kind;
         z_stream z;
@@ -299,7 +298,7 @@ static int apply_whiteout(struct unpack *u, const struct layer_entry_plan *p, co
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             cell_remove_tree_at(dfd, base, err) < 0)
                 return cell_error_prefix(err, "layer %s: entry \"%s\"", u->blob, name);
-        if (mknodat(dfd, base, S_IFCHR | 0000, makedev(0, 0)) < 0)
+        if (mknodat(dfd, base, S_IFCHR, makedev(0, 0)) < 0)
                 return cell_error_errno(err, "layer %s: entry \"%s\": make whiteout", u->blob,
                                         name);
         return 0;
@@ -593,8 +592,7 @@ int cell_layer_unpack(struct cell_store *s, const char *blob_digest, const char 
                         snprintf(diff_id_out, CELL_DIGEST_MAX, "%s", diff_id);
                 return 0;
         }
-        struct unpack u = {
-                .s = s, .blob = blob_digest, .diff_fd = -1, .src = {.blob = blob_digest, .fd = -1}};
+        struct unpack u = {.s = s, .blob = blob_digest, .diff_fd = -1, .src = {.fd = -1}};
         int r = unpack(&u, diff_id, diff_id_out, err);
         unpack_release(&u);
         return r;

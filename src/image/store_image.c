@@ -630,6 +630,7 @@ int cell_image_tag(struct cell_store *s, const char *name_or_id, const char *new
         return r;
 }
 
+/* cppcheck-suppress constParameter ; the signature of images_change_fn */
 static int change_untag(struct cell_image **imgs, size_t *n, void *arg, struct cell_error *err)
 {
         struct tag_arg *a = arg;
