@@ -14,22 +14,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-static void store_close(struct cell_store *s)
-{
-        cell_store_close(s);
-}
-
-int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err)
-{
-        if (!ctx->store) {
-                if (cell_store_open(ctx->g.storage, &ctx->store, err) < 0)
-                        return -1;
-                ctx->store_close = store_close;
-        }
-        *out = ctx->store;
-        return 0;
-}
-
 void image_verbs_short_id(const char *id, bool no_trunc, char *buf, size_t size)
 {
         if (no_trunc)
@@ -174,7 +158,7 @@ static int run_inspect(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         json_object *out = json_object_new_array();
         int rc = 0;
@@ -205,7 +189,7 @@ const struct ecli_verb ecli_verb_image_inspect = {
                        "RepoDigests, Created, Architecture, Os, Config (the image config's), "
                        "RootFS, Size.",
         .min_args = 1,
-        .max_args = 0, /* no limit: ecli_parse.c reads -1 as "none", whatever ecli.h says */
+        .max_args = 0, /* no limit */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_inspect,
 };
@@ -236,7 +220,7 @@ static int run_prune(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return 0;
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
                 return ecli_fail(&err);
         _cleanup_strv_ char **used = NULL;
         if (image_verbs_used_ids(ctx, &used, NULL, &err) < 0)

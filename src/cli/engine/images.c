@@ -62,7 +62,7 @@ static int run_images(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0)
                 return ecli_fail(&err);
         struct cell_image *imgs;
         size_t n;

@@ -63,7 +63,7 @@ static int run_rmi(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
                 return ecli_fail(&err);
         _cleanup_strv_ char **ids = NULL, **names = NULL;
         if (image_verbs_used_ids(ctx, &ids, &names, &err) < 0)
@@ -90,7 +90,7 @@ const struct ecli_verb ecli_verb_image_rm = {
                 "the container. Blobs and layers no image needs are then deleted.",
         .options = options,
         .min_args = 1,
-        .max_args = 0, /* no limit: ecli_parse.c reads -1 as "none", whatever ecli.h says */
+        .max_args = 0, /* no limit */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_rmi,
 };

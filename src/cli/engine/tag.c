@@ -6,7 +6,7 @@ static int run_tag(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0 ||
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0 ||
             cell_image_tag(s, a->argv[0], a->argv[1], &err) < 0)
                 return ecli_fail(&err);
         return 0;
