@@ -111,6 +111,7 @@ void cell_ctr_release(struct cell_ctr *c)
         json_object_put(c->host_config);
         json_object_put(c->mounts);
         json_object_put(c->network);
+        cell_strv_free(c->lower_dirs);
         state_release(&c->state);
         cell_ctr_init(c);
 }
@@ -172,6 +173,10 @@ json_object *cell_ctr_to_json(const struct cell_ctr *c)
         json_object_object_add(o, "host_config", get_ref(c->host_config));
         json_object_object_add(o, "mounts", get_ref(c->mounts));
         json_object_object_add(o, "network", get_ref(c->network));
+        json_object *lowers = json_object_new_array();
+        for (char **l = c->lower_dirs; l && *l; l++)
+                json_object_array_add(lowers, json_object_new_string(*l));
+        json_object_object_add(o, "lower_dirs", lowers);
         json_object_object_add(o, "tty", json_object_new_boolean(c->tty));
         json_object_object_add(o, "open_stdin", json_object_new_boolean(c->open_stdin));
         json_object_object_add(o, "auto_remove", json_object_new_boolean(c->auto_remove));
@@ -242,6 +247,14 @@ static int from_json(json_object *o, struct cell_ctr *c, const char *label, stru
         c->host_config = obj_member(o, "host_config");
         c->mounts = obj_member(o, "mounts");
         c->network = obj_member(o, "network");
+        json_object *lowers;
+        if (json_object_object_get_ex(o, "lower_dirs", &lowers) &&
+            json_object_is_type(lowers, json_type_array)) {
+                size_t n = json_object_array_length(lowers);
+                c->lower_dirs = xcalloc(n + 1, sizeof(char *));
+                for (size_t i = 0; i < n; i++)
+                        c->lower_dirs[i] = xstrdup(json_object_get_string(json_object_array_get_idx(lowers, i)));
+        }
         c->tty = bool_member(o, "tty");
         c->open_stdin = bool_member(o, "open_stdin");
         c->auto_remove = bool_member(o, "auto_remove");

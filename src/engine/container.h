@@ -97,6 +97,7 @@ struct cell_ctr {
         json_object *host_config;
         json_object *mounts;
         json_object *network;  /* what the network driver recorded (ports, ...); may be NULL */
+        char **lower_dirs;     /* the image's layer directories, top first, NULL-terminated */
 
         bool tty;              /* process.terminal */
         bool open_stdin;       /* -i */

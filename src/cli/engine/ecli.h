@@ -113,8 +113,14 @@ struct ecli_verb {
         const struct ecli_option *options; /* ends with {0}; may be NULL */
         bool stop_at_positional;           /* run, create, exec: options after IMAGE/NAME are the command's */
         int min_args;                      /* positional arguments: at least */
-        int max_args;                      /* at most; -1: no limit (0 with min_args 0 means none) */
+        int max_args;                      /* at most; 0: no limit; -1: none accepted */
         enum ecli_topic topic;             /* where `cell --help` lists it */
+        /*
+         * What bash completes for the positional arguments (as .complete of
+         * an option); NULL: guessed from the usage's placeholders (CONTAINER,
+         * IMAGE, VOLUME, FILE, PATH, DIR, SIGNAL).
+         */
+        const char *complete_args;
         bool hidden;                       /* internal (__complete, __generate): not listed */
         int (*run)(struct ecli_ctx *ctx, const struct ecli_args *args);
 };
