@@ -13,12 +13,6 @@
 #include "cli/engine/ecli.h"
 #include "image/store.h"
 
-/*
- * The store at ctx->g.storage, opened once per command and closed by the
- * framework after run() (ctx->store / ctx->store_close).
- */
-int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err);
-
 /* An image id as docker shows it: 12 hex, or "sha256:<64 hex>" with no_trunc. */
 void image_verbs_short_id(const char *id, bool no_trunc, char *buf, size_t size);
 

@@ -29,7 +29,8 @@ static void split_name(const char *name, char **repo, char **tag)
                 colon = NULL;
         size_t rlen = colon ? (size_t)(colon - name) : at ? (size_t)(at - name) : strlen(name);
         *repo = xstrndup(name, rlen);
-        *tag = colon ? xstrndup(colon + 1, at && at > colon ? (size_t)(at - colon - 1) : strlen(colon + 1))
+        *tag = colon ? xstrndup(colon + 1,
+                                at && at > colon ? (size_t)(at - colon - 1) : strlen(colon + 1))
                      : xstrdup("<none>");
 }
 
@@ -45,10 +46,12 @@ static json_object *row(const struct cell_image *img, const char *name, bool no_
         json_object *o = json_object_new_object();
         json_object_object_add(o, "Repository", json_object_new_string(repo ? repo : "<none>"));
         json_object_object_add(o, "Tag", json_object_new_string(tag ? tag : "<none>"));
-        json_object_object_add(o, "Digest", json_object_new_string(img->digest ? img->digest : "<none>"));
+        json_object_object_add(o, "Digest",
+                               json_object_new_string(img->digest ? img->digest : "<none>"));
         json_object_object_add(o, "ID", json_object_new_string(id));
         json_object_object_add(o, "CreatedSince", json_object_new_string(*ago ? ago : "N/A"));
-        json_object_object_add(o, "CreatedAt", json_object_new_string(img->created ? img->created : ""));
+        json_object_object_add(o, "CreatedAt",
+                               json_object_new_string(img->created ? img->created : ""));
         json_object_object_add(o, "Size", json_object_new_string(size));
         json_object_object_add(o, "VirtualSize", json_object_new_string(size));
         json_object_object_add(o, "Containers", json_object_new_string("N/A"));
@@ -59,7 +62,7 @@ static int run_images(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0)
                 return ecli_fail(&err);
         struct cell_image *imgs;
         size_t n;
@@ -76,11 +79,15 @@ static int run_images(struct ecli_ctx *ctx, const struct ecli_args *a)
         }
         cell_image_list_free(imgs, n);
         static const struct ecli_column cols[] = {
-                {"REPOSITORY", "Repository"}, {"TAG", "Tag"}, {"IMAGE ID", "ID"},
+                {"REPOSITORY", "Repository"}, {"TAG", "Tag"},   {"IMAGE ID", "ID"},
                 {"CREATED", "CreatedSince"},  {"SIZE", "Size"}, {0}};
-        static const struct ecli_column cols_digests[] = {
-                {"REPOSITORY", "Repository"}, {"TAG", "Tag"},   {"DIGEST", "Digest"}, {"IMAGE ID", "ID"},
-                {"CREATED", "CreatedSince"},  {"SIZE", "Size"}, {0}};
+        static const struct ecli_column cols_digests[] = {{"REPOSITORY", "Repository"},
+                                                          {"TAG", "Tag"},
+                                                          {"DIGEST", "Digest"},
+                                                          {"IMAGE ID", "ID"},
+                                                          {"CREATED", "CreatedSince"},
+                                                          {"SIZE", "Size"},
+                                                          {0}};
         int r = ecli_print_list(a, rows, ecli_flag(a, "digests") ? cols_digests : cols, "ID", &err);
         json_object_put(rows);
         return r < 0 ? ecli_fail(&err) : 0;
