@@ -72,3 +72,12 @@ def test_ps_sees_a_process_that_died_without_its_monitor(engine):
         time.sleep(0.1)
     assert engine.out("ps", "-q") == ""
     assert engine.json("inspect", "orphan")[0]["State"]["Status"] == "exited"
+
+
+def test_ps_filter_name_and_id(engine):
+    cid = make_some(engine)
+    assert engine.out("ps", "--filter", "name=liv", "--format", "{{.Names}}").split() == ["live"]
+    # without -a a name filter sees running containers only, as docker's
+    assert engine.out("ps", "--filter", "name=done", "-q") == ""
+    assert sorted(engine.out("ps", "-a", "--filter", "name=done", "--format", "{{.Names}}").split()) == ["done0", "done3"]
+    assert engine.out("ps", "--filter", "id=%s" % cid[:6], "-q") == cid[:12] + "\n"
