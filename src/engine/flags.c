@@ -506,6 +506,30 @@ static int parse_tmpfs(struct cell_ctr_plan *p, const char *spec, struct cell_er
         return 0;
 }
 
+/* The image's VOLUME paths a flag does not cover get an anonymous volume each, as docker. */
+static void add_image_volumes(struct cell_ctr_plan *p, json_object *image_config)
+{
+        json_object *vols = cfg_member(image_config, "Volumes");
+        if (!vols || !json_object_is_type(vols, json_type_object))
+                return;
+        json_object_object_foreach(vols, path, unused)
+        {
+                (void)unused;
+                if (path[0] != '/')
+                        continue;
+                _cleanup_free_ char *clean = cell_path_clean(path);
+                bool covered = strcmp(clean, "/") == 0;
+                for (size_t i = 0; i < p->n_mounts && !covered; i++)
+                        covered = strcmp(p->mounts[i].destination, clean) == 0;
+                if (covered)
+                        continue;
+                struct cell_mount_req *m = push_mount(p);
+                m->kind = CELL_MOUNT_VOLUME;
+                m->anonymous = true;
+                m->destination = steal_ptr(clean);
+        }
+}
+
 static int check_duplicate_destinations(const struct cell_ctr_plan *p, struct cell_error *err)
 {
         for (size_t i = 0; i < p->n_mounts; i++)
@@ -600,6 +624,7 @@ int cell_ctr_plan_from_flags(const struct cell_ctr_opts *o, json_object *image_c
                         goto fail;
         if (check_duplicate_destinations(p, err) < 0)
                 goto fail;
+        add_image_volumes(p, image_config);
         return 0;
 fail:
         cell_ctr_plan_release(p);
