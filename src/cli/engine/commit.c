@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "cli/engine/ctr_verbs.h"
-#include "cli/engine/image_verbs.h"
 #include "image/layerimage.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -53,7 +52,7 @@ static int commit_container(struct ecli_ctx *ctx, struct cell_engine *e, const s
 {
         struct cell_store *s;
         struct cell_image base;
-        if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0 ||
+        if (ecli_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0 ||
             cell_image_lookup(s, c->image_id, &base, err) < 0)
                 return -1;
         _cleanup_free_ char *dir = cell_engine_container_dir(e, c->id);

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "cli/engine/ecli.h"
-#include "cli/engine/image_verbs.h"
 #include "image/layerimage.h"
 
 static const struct ecli_option options[] = {
@@ -23,7 +22,7 @@ static int run_import(struct ecli_ctx *ctx, const struct ecli_args *a)
         o.comment = ecli_value(a, "message");
         o.changes = ecli_values(a, "change", &o.n_changes);
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         char id[CELL_DIGEST_MAX];
         if (cell_image_import(s, a->argv[0], &o, id, &err) < 0)

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "cli/engine/ecli.h"
-#include "cli/engine/image_verbs.h"
 #include "image/archive.h"
 
 static const struct ecli_option options[] = {
@@ -25,7 +24,7 @@ static int run_load(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return ecli_error("requested load from stdin, but stdin is a terminal: "
                                   "use -i FILE or redirect");
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         struct cell_load_result res;
         if (cell_archive_load(s, input ? input : "-", &res, &err) < 0)

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "cli/engine/ecli.h"
-#include "cli/engine/image_verbs.h"
 #include "image/archive.h"
 
 static const struct ecli_option options[] = {
@@ -30,7 +29,7 @@ static int run_save(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return ecli_error(
                         "cowardly refusing to save to a terminal: use -o FILE or redirect");
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         if (cell_archive_save(s, (const char *const *)a->argv, (size_t)a->argc, format, output,
                               STDOUT_FILENO, &err) < 0)
