@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +20,7 @@
 #include "image/archive_internal.h"
 #include "image/archive_source.h"
 #include "image/digest.h"
+#include "image/output.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/tarwrite.h"
@@ -463,57 +463,22 @@ static int save_tar_fd(struct cell_store *s, enum cell_archive_format format,
         return cell_tar_writer_close(k.tar, err);
 }
 
-/* A tar file: written beside `path` under a temporary name, renamed when complete. */
-static int save_tar_file(struct cell_store *s, enum cell_archive_format format,
-                         struct save_item *items, size_t n, const char *path,
-                         struct cell_error *err)
+/* A tar file or a layout directory, written beside `path` and renamed (image/output.h). */
+static int save_to_path(struct cell_store *s, enum cell_archive_format format,
+                        struct save_item *items, size_t n, const char *path, struct cell_error *err)
 {
-        _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp =
-                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return cell_error_errno(err, "create a temporary file beside %s", path);
-        int r = save_tar_fd(s, format, items, n, fd, err);
-        if (r == 0 && fchmod(fd, 0644) < 0)
-                r = cell_error_errno(err, "chmod %s", tmp);
-        if (r == 0 && fsync(fd) < 0)
-                r = cell_error_errno(err, "fsync %s", tmp);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = cell_error_errno(err, "rename %s to %s", tmp, path);
-        if (r < 0)
-                unlink(tmp);
-        return r;
-}
-
-/* An OCI layout directory: made beside `path`, renamed onto it (which may be an empty dir). */
-static int save_dir(struct cell_store *s, struct save_item *items, size_t n, const char *path,
-                    struct cell_error *err)
-{
-        _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp =
-                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
-        if (!mkdtemp(tmp))
-                return cell_error_errno(err, "create a temporary directory beside %s", path);
-        struct sink k = {.dirfd = open(tmp, O_DIRECTORY | O_RDONLY | O_CLOEXEC)};
-        int r = k.dirfd < 0 ? cell_error_errno(err, "open %s", tmp)
-                            : save_to_sink(&k, s, CELL_ARCHIVE_OCI_DIR, items, n, err);
-        if (k.dirfd >= 0) {
-                if (r == 0 && syncfs(k.dirfd) < 0)
-                        r = cell_error_errno(err, "sync %s", tmp);
-                close(k.dirfd);
-        }
-        if (r == 0 && chmod(tmp, 0755) < 0)
-                r = cell_error_errno(err, "chmod %s", tmp);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = errno == ENOTEMPTY || errno == EEXIST
-                            ? cell_error_set(err, EEXIST, "%s exists and is not empty", path)
-                            : cell_error_errno(err, "rename %s to %s", tmp, path);
+        struct cell_output o;
+        bool dir = format == CELL_ARCHIVE_OCI_DIR;
+        if (cell_output_begin(path, dir, &o, err) < 0)
+                return -1;
+        struct sink k = {.dirfd = o.fd};
+        int r = dir ? save_to_sink(&k, s, format, items, n, err)
+                    : save_tar_fd(s, format, items, n, o.fd, err);
         if (r < 0) {
-                struct cell_error ignored;
-                cell_remove_tree_at(AT_FDCWD, tmp, &ignored);
+                cell_output_abort(&o);
+                return -1;
         }
-        return r;
+        return cell_output_commit(&o, err);
 }
 
 int cell_archive_save(struct cell_store *s, const char *const *refs, size_t n,
@@ -543,10 +508,8 @@ int cell_archive_save(struct cell_store *s, const char *const *refs, size_t n,
         }
         if (r == 0 && format == CELL_ARCHIVE_OCI_DIR && !path)
                 r = cell_error_set(err, EINVAL, "an oci-dir needs an output directory");
-        else if (r == 0 && format == CELL_ARCHIVE_OCI_DIR)
-                r = save_dir(s, items, n_items, path, err);
         else if (r == 0 && path)
-                r = save_tar_file(s, format, items, n_items, path, err);
+                r = save_to_path(s, format, items, n_items, path, err);
         else if (r == 0)
                 r = save_tar_fd(s, format, items, n_items, out_fd, err);
         items_free(items, n_items);

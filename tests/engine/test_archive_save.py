@@ -150,3 +150,18 @@ def test_save_failure_leaves_no_file(engine, loaded, tmp_path):
     assert os.listdir(str(out_dir)) == []
     p = engine.run("save", "--format", "bogus", "-o", out, "localhost/saved:1", check=False)
     assert p.returncode == 125 and "bogus" in p.stderr
+
+
+def test_killed_save_residue_removed(engine, loaded, tmp_path):
+    """A save killed half-way leaves its temporary sibling; the next output to
+    that name removes it (its pid is gone), and leaves a live one alone."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    stale = out_dir / (".x.tar.cell-tmp-%d-abcdef" % dead.pid)
+    stale.write_bytes(b"half an archive")
+    live = out_dir / (".x.tar.cell-tmp-%d-ghijkl" % os.getpid())
+    live.write_bytes(b"someone else's")
+    engine.run("save", "-o", str(out_dir / "x.tar"), "localhost/saved:1")
+    assert sorted(os.listdir(str(out_dir))) == sorted(["x.tar", live.name])

@@ -5,10 +5,9 @@
  * as one tar.  The tree is read through a read-only overlay of the same
  * directories that is never attached to any mount table (image/layerview.h),
  * whether the container runs or not: nothing to unmount, nothing left
- * behind by a SIGKILL.  With -o the tar is written beside FILE and renamed.
+ * behind by a SIGKILL.  With -o the tar is written beside FILE and renamed
+ * (image/output.h).
  */
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 
 #include "cli/engine/ctr_verbs.h"
 #include "image/layerview.h"
+#include "image/output.h"
 #include "image/tarwrite.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -54,20 +54,14 @@ static int export_rootfs(struct cell_engine *e, const struct cell_ctr *c, int fd
 static int export_to_file(struct cell_engine *e, const struct cell_ctr *c, const char *path,
                           struct cell_error *err)
 {
-        _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
-        _cleanup_free_ char *tmp =
-                xasprintf("%s/.%s.cell-tmp-%d-XXXXXX", dirname(d), basename(b), (int)getpid());
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return cell_error_errno(err, "create a temporary file beside %s", path);
-        int r = export_rootfs(e, c, fd, err);
-        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-                r = cell_error_errno(err, "write %s", tmp);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = cell_error_errno(err, "rename %s to %s", tmp, path);
-        if (r < 0)
-                unlink(tmp);
-        return r;
+        struct cell_output o;
+        if (cell_output_begin(path, false, &o, err) < 0)
+                return -1;
+        if (export_rootfs(e, c, o.fd, err) < 0) {
+                cell_output_abort(&o);
+                return -1;
+        }
+        return cell_output_commit(&o, err);
 }
 
 static int run_export(struct ecli_ctx *ctx, const struct ecli_args *a)
