@@ -264,3 +264,16 @@ def test_docker_archive_with_symlinked_layer(engine, tmp_path):
     engine.run("rmi", "localhost/ln:1")
     p = engine.run("load", "-i", path, check=False)
     assert p.returncode == 125 and "linked/layer.tar" in p.stderr and "out of the archive" in p.stderr
+
+
+def test_concurrent_loads_of_one_archive(engine, tmp_path):
+    img = two_layer_image()
+    src = f.oci_archive(str(tmp_path / "oci.tar"), [(img, "localhost/together:1")])
+    procs = [engine.popen("load", "-i", src, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert out == b"Loaded image: localhost/together:1\n"
+    assert names(engine) == {"localhost/together:1": img.id}
+    check_two_layer_rootfs(rootfs(engine, "localhost/together:1", tmp_path))
