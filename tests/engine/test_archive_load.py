@@ -182,6 +182,9 @@ def test_umoci_deleted_file_and_opaque_directory(engine, tmp_path):
     assert sorted(k for k in tree if k.startswith("opq/")) == ["opq/three"]
     assert tree["opq/three"] == b"opqthree"
     assert tree["bin/sh"] == "link:busybox"
+    # and what a container of it sees
+    out = engine.out("run", "--rm", "--network", "none", name, "/bin/busybox", "find", "/keep", "/opq")
+    assert sorted(out.split()) == ["/keep", "/keep/two", "/opq", "/opq/three"]
 
 
 class Podman:
