@@ -30,7 +30,7 @@ def base(engine, tmp_path):
 
 
 CHANGES = ("echo changed > /etc/motd; rm /etc/gone; rm -rf /dir; mkdir /dir; "
-           "echo fresh > /dir/new; echo added > /added")
+           "echo fresh > /dir/new; echo added > /added; /bin/busybox ln /added /added2")
 
 
 def layer_entries(engine, diff_id):
@@ -102,6 +102,10 @@ def test_commit_whiteouts_and_opaque_directory(engine, tmp_path, base):
     assert "dir/.wh..wh..opq" in entries
     assert {"added", "etc/motd", "dir/new"} <= set(entries)
     assert "dir/old1" not in entries
+    blob = os.path.join(engine.storage, "blobs", "sha256", layers[1][7:])
+    with tarfile.open(blob) as tf:
+        link = tf.getmember("added2")
+        assert link.islnk() and link.linkname == "added"
 
     # what a container of the new image sees, and what the store unpacked
     assert engine.out(*RUN, "--rm", "localhost/committed:1") == "added\n"
@@ -110,6 +114,7 @@ def test_commit_whiteouts_and_opaque_directory(engine, tmp_path, base):
                                        "/etc/motd", "/etc/resolv.conf"]
     tree = f.merged_tree(engine.storage, layers, str(tmp_path))
     assert tree["etc/motd"] == b"changed\n" and "etc/gone" not in tree
+    assert tree["added2"] == b"added\n"
     assert sorted(k for k in tree if k.startswith("dir/")) == ["dir/new"]
 
     hist = engine.out("history", "--no-trunc", "localhost/committed:1")
