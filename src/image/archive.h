@@ -22,6 +22,11 @@
  *
  * The caller holds the store's shared lock (cell_store_lock_shared) for the
  * whole call, as for every command that adds images.
+ *
+ * Related: the tar writer, cell_layer_tar_from_dir() included, is
+ * image/tarwrite.h; images made from one new layer (import, commit) are
+ * image/layerimage.h; a container's rootfs as a read-only tree (export) is
+ * image/layerview.h.
  */
 
 #include <stddef.h>
