@@ -106,6 +106,13 @@ int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct e
                 return -1;
         int r = cell_engine_ctr_new(e, &o, &img.src, out, err);
         cell_engine_image_release(&img);
+        /* The store's shared lock goes now, not at the end of the command: a foreground run
+         * may last hours and gc (rmi, prune) would wait for it.  The rootfs is mounted and the
+         * record names the image, which rmi then refuses to remove. */
+        if (ctx->store_close)
+                ctx->store_close(ctx->store);
+        ctx->store = NULL;
+        ctx->store_close = NULL;
         return r;
 }
 
