@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct layer_src {
         bool in_eof;
         bool stream_end; /* gzip: the last member ended */
         unsigned char out[LAYER_BUF];
+        uint64_t total;        /* uncompressed bytes so far */
+        uint64_t nonzero_end;  /* offset after the last non-zero byte */
         struct cell_sha256 *hash;
         struct cell_error err;
         bool failed;
@@ -155,8 +158,15 @@ static ssize_t src_next(struct layer_src *src)
         default:
                 n = src_plain(src);
         }
-        if (n > 0)
+        if (n > 0) {
                 cell_sha256_update(src->hash, src->out, (size_t)n);
+                for (ssize_t i = n; i-- > 0;)
+                        if (src->out[i]) {
+                                src->nonzero_end = src->total + (uint64_t)i + 1;
+                                break;
+                        }
+                src->total += (uint64_t)n;
+        }
         return n;
 }
 
@@ -371,11 +381,18 @@ static int extract_file(struct unpack *u, struct archive_entry *e, const char *n
         int r = archive_read_extract2(u->in, e, u->out);
         if (u->src.failed)
                 return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob, u->src.err.msg);
-        if (r < ARCHIVE_WARN) {
+        /* libarchive reports "Cannot extract through symlink" as a mere
+         * ARCHIVE_WARN: in a layer every shortfall is an error. */
+        if (r != ARCHIVE_OK) {
                 const char *why = archive_error_string(u->out);
                 if (!why)
                         why = archive_error_string(u->in);
-                return entry_error(u, err, name, why ? why : "cannot extract");
+                /* libarchive names the staging path; the entry is named already. */
+                _cleanup_free_ char *msg = xstrdup(why ? why : "cannot extract");
+                char *at = strstr(msg, u->diff_abs);
+                if (at)
+                        *(at > msg && at[-1] == ' ' ? at - 1 : at) = '\0';
+                return entry_error(u, err, name, msg);
         }
         return 0;
 }
@@ -490,6 +507,11 @@ static int unpack_all(struct unpack *u, struct cell_error *err)
                 ;
         if (n < 0)
                 return read_error(u, entries, err);
+        /* libarchive accepts a tar that stops at an entry boundary; a layer
+         * without its end-of-archive blocks (two of 512 zeros) was cut short. */
+        if (u->src.total > 0 && u->src.total - u->src.nonzero_end < 1024)
+                return cell_error_set(err, 0, "layer %s: truncated tar archive (no end-of-archive marker)",
+                                      u->blob);
         return 0;
 }
 
