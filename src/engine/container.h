@@ -187,6 +187,9 @@ int cell_ctr_remove_record(struct cell_engine *e, struct cell_ctr *c, struct cel
 /* The record as JSON (what container.json holds); caller puts. */
 json_object *cell_ctr_to_json(const struct cell_ctr *c);
 
+/* docker's size syntax: "512m", "1.5g", "100000" (bytes); error "invalid size: 'X'". */
+int cell_size_parse(const char *s, int64_t *out, struct cell_error *err);
+
 /* The id shortened as `ps` shows it (12 hex). */
 #define CELL_CTR_SHORT_ID_LEN 12
 

@@ -14,10 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/monitor.h"
 #include "engine/plan.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/signals.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -122,7 +124,7 @@ static bool env_has(char *const *env, const char *key)
 
 /* ---- sizes, cpus, signals ---- */
 
-int cell_parse_size(const char *s, int64_t *out, struct cell_error *err)
+int cell_size_parse(const char *s, int64_t *out, struct cell_error *err)
 {
         char *end;
         errno = 0;
@@ -163,29 +165,6 @@ static int parse_cpus(const char *s, int64_t *nano, struct cell_error *err)
                                 ncpu, ncpu);
         *nano = (int64_t)llround(v * 1e9);
         return 0;
-}
-
-int cell_parse_signal(const char *s, int *out, struct cell_error *err)
-{
-        char *end;
-        long n = strtol(s, &end, 10);
-        if (*s && !*end) {
-                if (n <= 0 || n >= NSIG)
-                        return cell_error_set(err, 0, "invalid signal: %s", s);
-                *out = (int)n;
-                return 0;
-        }
-        const char *name = s;
-        if (strncasecmp(name, "SIG", 3) == 0)
-                name += 3;
-        for (int sig = 1; sig < NSIG; sig++) {
-                const char *abbrev = sigabbrev_np(sig);
-                if (abbrev && strcasecmp(abbrev, name) == 0) {
-                        *out = sig;
-                        return 0;
-                }
-        }
-        return cell_error_set(err, 0, "invalid signal: %s", s);
 }
 
 /* ---- environment ---- */
@@ -544,7 +523,7 @@ static int plan_resources(const struct cell_ctr_opts *o, struct cell_ctr_plan *p
 {
         struct cell_error why;
         if (o->memory && *o->memory) {
-                if (cell_parse_size(o->memory, &p->memory, &why) < 0)
+                if (cell_size_parse(o->memory, &p->memory, &why) < 0)
                         return bad_flag(err, "-m, --memory", o->memory, "%s", why.msg);
                 if (p->memory > 0 && p->memory < 6 * 1024 * 1024)
                         return bad_flag(err, "-m, --memory", o->memory,
@@ -563,33 +542,6 @@ static int plan_resources(const struct cell_ctr_opts *o, struct cell_ctr_plan *p
                 p->pids_limit = n > 0 ? n : 0; /* 0 and -1 mean unlimited, as docker */
         }
         return 0;
-}
-
-static char *find_init_binary(struct cell_error *err)
-{
-        const char *env = getenv("CELL_INIT");
-        if (env && *env)
-                return access(env, X_OK) == 0 ? xstrdup(env)
-                                               : (cell_error_errno(err, "--init: %s", env), NULL);
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = '\0';
-                char *slash = strrchr(self, '/');
-                if (slash) {
-                        *slash = '\0';
-                        char *candidate = xasprintf("%s/cell-init", self);
-                        if (access(candidate, X_OK) == 0)
-                                return candidate;
-                        free(candidate);
-                }
-        }
-        static const char *const places[] = {"/usr/libexec/cell/cell-init", "/usr/local/libexec/cell/cell-init", NULL};
-        for (const char *const *pl = places; *pl; pl++)
-                if (access(*pl, X_OK) == 0)
-                        return xstrdup(*pl);
-        cell_error_set(err, 0, "--init: cell-init not found next to cell, in /usr/libexec/cell, or in $CELL_INIT");
-        return NULL;
 }
 
 static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, const char *id,
@@ -619,13 +571,13 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->stop_signal = SIGTERM;
         const char *sig = o->stop_signal ? o->stop_signal : cfg_string(image_config, "StopSignal");
         struct cell_error why;
-        if (sig && cell_parse_signal(sig, &p->stop_signal, &why) < 0)
+        if (sig && cell_signal_parse(sig, &p->stop_signal, &why) < 0)
                 return o->stop_signal ? bad_flag(err, "--stop-signal", sig, "%s", why.msg)
                                       : cell_error_set(err, 0, "image StopSignal: %s", why.msg);
         p->stop_timeout = o->stop_timeout >= 0 ? o->stop_timeout : 10;
         if (o->init) {
                 p->init = true;
-                p->init_binary = find_init_binary(err);
+                p->init_binary = cell_init_path(err);
                 if (!p->init_binary)
                         return -1;
         }

@@ -77,12 +77,6 @@ void cell_ctr_plan_release(struct cell_ctr_plan *p);
 int cell_ctr_plan_from_flags(const struct cell_ctr_opts *o, json_object *image_config,
                              const char *id, struct cell_ctr_plan *p, struct cell_error *err);
 
-/* docker's size syntax: "512m", "1.5g", "100000" (bytes); error "invalid size: 'X'". */
-int cell_parse_size(const char *s, int64_t *out, struct cell_error *err);
-
-/* A signal by name ("SIGTERM", "TERM", "term") or number; error "invalid signal: X". */
-int cell_parse_signal(const char *s, int *out, struct cell_error *err);
-
 /*
  * Resolve p->user ("name|uid[:group|gid]") against <rootfs>/etc/passwd and
  * /etc/group as docker does: supplementary groups from /etc/group; HOME

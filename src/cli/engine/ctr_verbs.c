@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,14 +18,19 @@
 #include "engine/lifecycle.h"
 #include "engine/network.h"
 #include "engine/runner.h"
+#include "image/registry.h"
+#include "runtime/dmz.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
 int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_error *err)
 {
+        /* The runtime must never re-execute an engine verb halfway (it would redo what was
+         * done): the monitor's starter re-executes itself instead (engine/monitor.h). */
         struct cell_engine_opts o = {.storage = ctx->g.storage, .runroot = ctx->g.runroot,
-                                     .debug = ctx->g.debug, .self_argv = ctx->argv};
+                                     .debug = ctx->g.debug,
+                                     .self_argv = cell_dmz_self_protected() ? ctx->argv : NULL};
         return cell_engine_open(&o, e, err);
 }
 
@@ -67,6 +73,14 @@ static void fill_opts(const struct ecli_args *a, struct cell_ctr_opts *o)
         o->stop_timeout = -1;
 }
 
+/* docker prints this to stderr before it pulls an image run or create needs */
+static int pull_image(struct cell_store *s, const char *ref, struct cell_image *out, void *data,
+                      struct cell_error *err)
+{
+        fprintf(stderr, "Unable to find image '%s' locally\n", ref);
+        return cell_registry_pull(s, ref, data, out, err);
+}
+
 int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct ecli_args *a,
                      struct cell_ctr *out, struct cell_error *err)
 {
@@ -83,9 +97,12 @@ int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct e
         struct cell_store *s;
         if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
                 return -1;
-        /* No registry client in this branch yet: a missing image is reported, not pulled. */
+        struct cell_pull_opts po = CELL_PULL_OPTS_DEFAULT;
+        po.tls_verify = !ecli_given(a, "tls-verify") || ecli_flag(a, "tls-verify");
+        po.platform = ecli_value(a, "platform");
+        po.progress = CELL_PROGRESS_AUTO;
         struct cell_engine_image img;
-        if (cell_engine_image_resolve(s, o.image, policy, NULL, NULL, &img, err) < 0)
+        if (cell_engine_image_resolve(s, o.image, policy, pull_image, &po, &img, err) < 0)
                 return -1;
         int r = cell_engine_ctr_new(e, &o, &img.src, out, err);
         cell_engine_image_release(&img);

@@ -48,7 +48,9 @@ int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_er
         {"stop-signal", 0, ECLI_VALUE, "SIGNAL", "Signal to stop the container", .complete = "signal"},   \
         {"stop-timeout", 0, ECLI_VALUE, "SECONDS", "Timeout (in seconds) to stop a container"},           \
         {"pull", 0, ECLI_VALUE, "POLICY", "Pull image before running: missing, always, never",            \
-         .def = "missing", .complete = "missing|always|never"}
+         .def = "missing", .complete = "missing|always|never"},                                           \
+        {"tls-verify", 0, ECLI_FLAG, NULL, "Require HTTPS and verify certificates when pulling (default true)"}, \
+        {"platform", 0, ECLI_VALUE, "OS/ARCH", "Platform of the image to pull"}
 
 /*
  * Make a container from the options above and a[0] = IMAGE, a[1..] = the

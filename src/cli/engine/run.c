@@ -20,6 +20,7 @@ static void remove_quietly(struct cell_engine *e, struct cell_ctr *c)
 static int run_run(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
+        bool detach = ecli_flag(a, "detach");
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);
@@ -28,7 +29,6 @@ static int run_run(struct ecli_ctx *ctx, const struct ecli_args *a)
                 cell_engine_close(&e);
                 return ecli_fail(&err);
         }
-        bool detach = ecli_flag(a, "detach");
         int status = 0;
         int r = ctr_verbs_start(&e, &c, !detach, ecli_flag(a, "interactive"), &status, &err);
         if (r < 0)

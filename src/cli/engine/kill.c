@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `cell kill`: signal a running container's init. */
+#include <stdio.h>
+
+#include "cli/engine/ctr_verbs.h"
+#include "util/signals.h"
+
+static const struct ecli_option options[] = {
+        {"signal", 's', ECLI_VALUE, "SIGNAL", "Signal to send to the container", .def = "KILL",
+         .complete = "signal"},
+        {0},
+};
+
+static int run_kill(struct ecli_ctx *ctx, const struct ecli_args *a)
+{
+        struct cell_error err = {0};
+        int sig;
+        if (cell_signal_parse(ecli_value(a, "signal"), &sig, &err) < 0)
+                return ecli_fail(&err);
+        struct cell_engine e;
+        if (ctr_verbs_engine(ctx, &e, &err) < 0)
+                return ecli_fail(&err);
+        int rc = 0;
+        for (int i = 0; i < a->argc; i++) {
+                struct cell_ctr c;
+                if (cell_ctr_lookup(&e, a->argv[i], false, &c, &err) < 0) {
+                        rc = ecli_fail(&err);
+                        continue;
+                }
+                if (c.state.status != CELL_CTR_RUNNING && c.state.status != CELL_CTR_PAUSED) {
+                        cell_error_set(&err, 0, "cannot kill container: %s: container %s is not running",
+                                       a->argv[i], c.id);
+                        rc = ecli_fail(&err);
+                } else if (cell_container_kill(&e.rt, c.id, sig, false, &err) < 0) {
+                        rc = ecli_fail(&err);
+                } else {
+                        printf("%s\n", a->argv[i]);
+                }
+                cell_ctr_release(&c);
+        }
+        cell_engine_close(&e);
+        return rc;
+}
+
+const struct ecli_verb ecli_verb_kill = {
+        .name = "kill",
+        .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+        .summary = "Kill one or more running containers",
+        .options = options,
+        .min_args = 1,
+        .topic = ECLI_TOPIC_CONTAINER,
+        .run = run_kill,
+};

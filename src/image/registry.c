@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cell_registry_pull: manifest, config, layers (registry_blobs.c), unpack, add. */
+#include "image/registry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "image/registry_internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+struct pull {
+        struct cell_store *s;
+        const struct cell_pull_opts *o;
+        struct cell_ref ref;
+        char *name;  /* fully qualified reference */
+        char *scope; /* "repository:library/busybox:pull" */
+        struct registry_client client;
+        struct cell_progress *progress;
+        struct cell_manifest manifest;
+        char manifest_digest[72];
+        char **diff_ids; /* from the config, one per layer */
+        size_t n_diff_ids;
+        char *created;
+};
+
+static void pull_release(struct pull *p)
+{
+        cell_ref_release(&p->ref);
+        free(p->name);
+        free(p->scope);
+        registry_client_close(&p->client);
+        cell_progress_free(p->progress);
+        cell_manifest_release(&p->manifest);
+        for (size_t i = 0; i < p->n_diff_ids; i++)
+                free(p->diff_ids[i]);
+        free(p->diff_ids);
+        free(p->created);
+}
+
+/*
+ * GET a manifest (by tag or digest) and keep it in the store as a blob: its
+ * digest is checked against `expected` (a digest reference or an index
+ * entry) and against the registry's Docker-Content-Digest.
+ */
+static int fetch_manifest(struct pull *p, const char *what_ref, const char *expected,
+                          struct cell_manifest *out, char digest[72], struct cell_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", p->ref.path, what_ref);
+        _cleanup_free_ char *what = xasprintf("manifest %s", what_ref);
+        const char *headers[] = {CELL_MANIFEST_ACCEPT, NULL};
+        struct cell_http_response r = {0};
+        int ret = registry_request(&p->client, "GET", path, p->scope, headers, NULL, CELL_MANIFEST_MAX,
+                                   &r, err);
+        if (ret == 0 && r.status != 200) {
+                _cleanup_free_ char *why = cell_http_error_text(&r);
+                ret = cell_error_set(err, 0,
+                                     "reading %s: %s", what, why);
+        }
+        if (ret == 0)
+                cell_sha256_digest(r.body, r.len, digest);
+        if (ret == 0 && expected && strcmp(digest, expected) != 0)
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest, expected);
+        if (ret == 0 && !expected && r.docker_content_digest && cell_digest_valid(r.docker_content_digest) &&
+            strcmp(digest, r.docker_content_digest) != 0)
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, registry says %s", what, digest,
+                                     r.docker_content_digest);
+        if (ret == 0)
+                ret = cell_manifest_parse(r.body, r.len, r.content_type, what, out, err);
+        /* Kept only once it is known good: the image record points at it. */
+        if (ret == 0 && cell_blob_put(p->s, r.body, r.len, digest, err) < 0) {
+                cell_manifest_release(out);
+                ret = cell_error_prefix(err, "store %s", what);
+        }
+        cell_http_response_release(&r);
+        return ret;
+}
+
+static int resolve_manifest(struct pull *p, struct cell_error *err)
+{
+        const char *first = p->ref.digest ? p->ref.digest : p->ref.tag;
+        if (fetch_manifest(p, first, p->ref.digest, &p->manifest, p->manifest_digest, err) < 0)
+                return -1;
+        if (!p->manifest.is_index)
+                return 0;
+        struct cell_platform want;
+        if (cell_platform_parse(p->o->platform, &want, err) < 0)
+                return -1;
+        const struct cell_descriptor *d;
+        int ret = cell_manifest_select(&p->manifest, &want, p->name, &d, err);
+        cell_platform_release(&want);
+        if (ret < 0)
+                return -1;
+        _cleanup_free_ char *digest = xstrdup(d->digest);
+        struct cell_manifest image;
+        if (fetch_manifest(p, digest, digest, &image, p->manifest_digest, err) < 0)
+                return -1;
+        cell_manifest_release(&p->manifest);
+        p->manifest = image;
+        if (p->manifest.is_index)
+                return cell_error_set(err, 0, "manifest %s: an index inside an index", digest);
+        return 0;
+}
+
+/* The config: JSON, an object, with one rootfs.diff_ids entry per layer. */
+static int read_config(struct pull *p, struct cell_error *err)
+{
+        const char *digest = p->manifest.config.digest;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (cell_blob_read(p->s, digest, CELL_CONFIG_MAX, &text, &len, err) < 0)
+                return cell_error_prefix(err, "config %s", digest);
+        _cleanup_(json_object_putp) json_object *root = json_tokener_parse(text);
+        json_object *rootfs, *ids, *created;
+        if (!root || !json_object_is_type(root, json_type_object))
+                return cell_error_set(err, 0, "config %s: not a JSON object", digest);
+        if (!json_object_object_get_ex(root, "rootfs", &rootfs) ||
+            !json_object_object_get_ex(rootfs, "diff_ids", &ids) || !json_object_is_type(ids, json_type_array))
+                return cell_error_set(err, 0, "config %s: no rootfs.diff_ids", digest);
+        size_t n = json_object_array_length(ids);
+        if (n != p->manifest.n_entries)
+                return cell_error_set(err, 0, "config %s: %zu diff_ids for %zu layers", digest, n,
+                                      p->manifest.n_entries);
+        p->diff_ids = xcalloc(n ? n : 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+                const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+                if (!cell_digest_valid(id))
+                        return cell_error_set(err, 0, "config %s: invalid diff_id \"%s\"", digest, id ? id : "");
+                p->diff_ids[i] = xstrdup(id);
+                p->n_diff_ids++;
+        }
+        if (json_object_object_get_ex(root, "created", &created) &&
+            json_object_is_type(created, json_type_string))
+                p->created = xstrdup(json_object_get_string(created));
+        return 0;
+}
+
+/*
+ * Layers are unpacked in parallel, one child process per layer and up to
+ * one per CPU (cell_layer_unpack is safe to run concurrently with itself):
+ * decompressing, hashing and writing files is the longest part of a pull
+ * of a big image.  A child reports a failure as its message on a pipe; it
+ * dies with its parent (PDEATHSIG), and what it leaves in tmp/ carries its
+ * own pid, which the store's next open removes.
+ */
+struct unpacker {
+        pid_t pid;
+        int fd;
+        size_t layer;
+};
+
+static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct cell_error *err)
+{
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return cell_error_errno(err, "pipe");
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return cell_error_errno(err, "fork");
+        }
+        if (pid == 0) {
+                close(fds[0]);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);
+                struct cell_error cerr = {0};
+                const char *digest = p->manifest.entries[layer].digest;
+                if (cell_layer_unpack(p->s, digest, p->diff_ids[layer], NULL, &cerr) < 0) {
+                        cell_error_prefix(&cerr, "layer %s", digest);
+                        cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        *u = (struct unpacker){.pid = pid, .fd = fds[0], .layer = layer};
+        return 0;
+}
+
+/* Wait for `u` to end; its failure goes to `err` unless one is there already. */
+static int unpack_finish(struct unpacker *u, struct cell_error *err)
+{
+        char msg[CELL_ERROR_MSG_MAX];
+        ssize_t n = cell_read_all(u->fd, msg, sizeof(msg) - 1);
+        close(u->fd);
+        int status = 0;
+        while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        msg[n > 0 ? n : 0] = '\0';
+        if (!cell_error_is_set(err))
+                cell_error_set(err, 0, "%s", n > 0 ? msg : "unpacking a layer: the unpacking process died");
+        return -1;
+}
+
+static int unpack_layers(struct pull *p, struct cell_error *err)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t max = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+        struct unpacker running[8];
+        size_t n_running = 0, next = 0;
+        int ret = 0;
+        while (next < p->manifest.n_entries || n_running > 0) {
+                while (ret == 0 && next < p->manifest.n_entries && n_running < max) {
+                        size_t layer = next++;
+                        if (cell_layer_exists(p->s, p->diff_ids[layer]))
+                                continue;
+                        if (unpack_start(p, layer, &running[n_running], err) < 0)
+                                ret = -1;
+                        else
+                                n_running++;
+                }
+                if (n_running == 0)
+                        break;
+                /* Whichever ends first: poll their pipes, which close at exit. */
+                struct pollfd pfd[8];
+                for (size_t i = 0; i < n_running; i++)
+                        pfd[i] = (struct pollfd){.fd = running[i].fd, .events = POLLIN};
+                if (poll(pfd, n_running, -1) < 0 && errno != EINTR)
+                        return cell_error_errno(err, "poll");
+                for (size_t i = 0; i < n_running;) {
+                        if (!pfd[i].revents) {
+                                i++;
+                                continue;
+                        }
+                        if (unpack_finish(&running[i], err) < 0)
+                                ret = -1;
+                        running[i] = running[--n_running];
+                        pfd[i] = pfd[n_running];
+                }
+                if (ret < 0)
+                        next = p->manifest.n_entries; /* let the running ones finish */
+        }
+        return ret;
+}
+
+static int add_image(struct pull *p, struct cell_image *out, struct cell_error *err)
+{
+        struct cell_image img = {0};
+        img.id = p->manifest.config.digest;
+        img.digest = p->manifest_digest;
+        img.manifest_media_type = p->manifest.media_type;
+        img.n_layers = p->manifest.n_entries;
+        img.layers = xcalloc(img.n_layers ? img.n_layers : 1, sizeof(*img.layers));
+        img.size = p->manifest.config.size;
+        for (size_t i = 0; i < img.n_layers; i++) {
+                const struct cell_descriptor *d = &p->manifest.entries[i];
+                img.layers[i] = (struct cell_image_layer){.digest = d->digest, .diff_id = p->diff_ids[i],
+                                                          .media_type = d->media_type, .size = d->size};
+                img.size += d->size;
+        }
+        img.created = p->created;
+        int ret = cell_image_add(p->s, &img, p->name, err);
+        free(img.layers);
+        if (ret < 0)
+                return -1;
+        return cell_image_lookup(p->s, p->name, out, err);
+}
+
+static int pull_steps(struct pull *p, struct cell_image *out, struct cell_error *err)
+{
+        cell_progress_say(p->progress, "Trying to pull %s...", p->name);
+        if (registry_client_open(&p->client, p->ref.domain, p->o, err) < 0)
+                return -1;
+        if (resolve_manifest(p, err) < 0)
+                return -1;
+        cell_progress_say(p->progress, "Getting image source signatures");
+        /* The layers and the config, in one parallel transfer. */
+        size_t n = p->manifest.n_entries + 1;
+        _cleanup_free_ const struct cell_descriptor **blobs = xcalloc(n, sizeof(*blobs));
+        for (size_t i = 0; i < p->manifest.n_entries; i++)
+                blobs[i] = &p->manifest.entries[i];
+        blobs[n - 1] = &p->manifest.config;
+        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, blobs, n, p->progress, err) < 0)
+                return -1;
+        if (read_config(p, err) < 0 || unpack_layers(p, err) < 0)
+                return -1;
+        cell_progress_say(p->progress, "Writing manifest to image destination");
+        return add_image(p, out, err);
+}
+
+int cell_registry_pull(struct cell_store *s, const char *ref, const struct cell_pull_opts *o,
+                       struct cell_image *out, struct cell_error *err)
+{
+        const struct cell_pull_opts defaults = CELL_PULL_OPTS_DEFAULT;
+        struct pull p = {.s = s, .o = o ? o : &defaults};
+        memset(out, 0, sizeof(*out));
+        const char *text = strncmp(ref, "docker://", 9) == 0 ? ref + 9 : ref;
+        if (cell_ref_parse(text, &p.ref, err) < 0)
+                return cell_error_prefix(err, "pull %s", ref);
+        p.name = cell_ref_string(&p.ref);
+        p.scope = xasprintf("repository:%s:pull", p.ref.path);
+        p.progress = cell_progress_new(p.o->progress, p.o->output);
+        int ret = cell_store_lock_shared(s, err);
+        if (ret == 0)
+                ret = pull_steps(&p, out, err);
+        if (ret < 0)
+                cell_error_prefix(err, "pull %s", p.name);
+        pull_release(&p);
+        return ret;
+}

@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`cell pull` from Debian's docker-registry on 127.0.0.1 (plain http and
+TLS), the formats a registry serves, and push back."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+import registry_helpers as rh
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("registry"))
+
+
+@pytest.fixture(scope="module")
+def registry(workdir):
+    r = rh.Registry(os.path.join(workdir, "plain"))
+    yield r
+    r.stop()
+
+
+@pytest.fixture(scope="module")
+def busybox_image(workdir, registry):
+    img = rh.OciImage(os.path.join(workdir, "busybox"), [rh.busybox_files(), {"hello.txt": b"hello from layer 2\n"}])
+    registry.push(img, "bb:latest")
+    return img
+
+
+def pull(engine, *args, check=True):
+    return engine.run("pull", *args, check=check, timeout=300)
+
+
+def assert_failed(p, *words):
+    assert p.returncode == 125, (p.returncode, p.stdout, p.stderr)
+    for w in words:
+        assert w in p.stderr, (w, p.stderr)
+
+
+def test_pull_plain(engine, registry, busybox_image):
+    ref = "%s/bb" % registry.host
+    p = pull(engine, ref)
+    # podman's output: the image id, without "sha256:", as the last line of stdout.
+    assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+    assert "Copying blob" in p.stderr and "Writing manifest" in p.stderr
+    img = rh.image_named(engine, ref + ":latest")
+    assert img is not None, rh.stored_images(engine)
+    assert img["id"] == "sha256:" + busybox_image.id
+    assert img["digest"] == busybox_image.manifest_digest
+    assert [l["digest"] for l in img["layers"]] == [l["digest"] for l in busybox_image.layers]
+    rh.assert_images_listed(engine, busybox_image.id)
+    # The layers are unpacked: the second one holds hello.txt, the first busybox.
+    top = os.path.join(engine.storage, "layers", "sha256", img["layers"][1]["diff_id"][7:], "diff")
+    with open(os.path.join(top, "hello.txt")) as f:
+        assert f.read() == "hello from layer 2\n"
+    bottom = os.path.join(engine.storage, "layers", "sha256", img["layers"][0]["diff_id"][7:], "diff")
+    assert os.readlink(os.path.join(bottom, "bin", "sh")) == "busybox"
+    if rh.has_verb(engine, "run"):
+        out = engine.out("run", "--rm", ref, "cat", "/hello.txt")
+        assert out == "hello from layer 2\n"
+    # Pulled again: every blob is there already, the same image.
+    again = pull(engine, ref)
+    assert "skipped: already exists" in again.stderr
+    assert again.stdout.strip().splitlines()[-1] == busybox_image.id
+    assert len(rh.stored_images(engine)) == 1
+
+
+def test_pull_quiet_prints_only_the_id(engine, registry, busybox_image):
+    p = pull(engine, "-q", "%s/bb:latest" % registry.host)
+    assert p.stdout == busybox_image.id + "\n"
+    assert p.stderr == ""
+
+
+def test_pull_live_progress_on_a_terminal(engine, registry, busybox_image):
+    import pty
+    import select
+    master, slave = pty.openpty()
+    proc = engine.popen("pull", "%s/bb" % registry.host, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 60)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    stdout, _ = proc.communicate(timeout=60)
+    os.close(master)
+    assert proc.returncode == 0, out
+    text = out.decode(errors="replace")
+    # Lines redrawn in place: erase-line and cursor-up sequences, a bar.
+    assert "\x1b[2K" in text and "Copying blob" in text, text
+    assert stdout.decode().strip() == busybox_image.id
+
+
+def test_pull_by_digest(engine, registry, busybox_image):
+    ref = "%s/bb@%s" % (registry.host, busybox_image.manifest_digest)
+    p = pull(engine, ref)
+    assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+    unknown = "%s/bb@sha256:%s" % (registry.host, "0" * 64)
+    p = pull(engine, unknown, check=False)
+    assert_failed(p, unknown, "manifest unknown")
+
+
+def test_pull_multilayer(engine, workdir, registry):
+    layers = [rh.busybox_files(),
+              {"etc/one": b"1\n", "etc/gone": b"to be deleted\n", "data": ("dir",), "data/old": b"old\n"},
+              {"etc/.wh.gone": b"", "data/.wh..wh..opq": b"", "data/new": b"new\n"},
+              {"etc/three": b"3\n"}]
+    img = rh.OciImage(os.path.join(workdir, "multi"), layers)
+    registry.push(img, "multi:v1")
+    p = pull(engine, "%s/multi:v1" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == img.id
+    rec = rh.image_named(engine, "%s/multi:v1" % registry.host)
+    assert len(rec["layers"]) == 4
+    diffs = [os.path.join(engine.storage, "layers", "sha256", l["diff_id"][7:], "diff") for l in rec["layers"]]
+    assert os.path.exists(os.path.join(diffs[1], "etc", "gone"))
+    st = os.lstat(os.path.join(diffs[2], "etc", "gone"))  # the whiteout, as overlayfs wants it
+    import stat
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+    assert os.listdir(os.path.join(diffs[2], "data")) == ["new"]
+    assert open(os.path.join(diffs[3], "etc", "three")).read() == "3\n"
+    if rh.has_verb(engine, "run"):
+        out = engine.out("run", "--rm", "%s/multi:v1" % registry.host, "ls", "/etc", "/data")
+        assert "gone" not in out and "three" in out and "old" not in out and "new" in out
+
+
+def test_pull_zstd_layers(engine, workdir, registry):
+    # Layers of their own: skopeo would reuse a gzip blob the registry has.
+    bottom = dict(rh.busybox_files(), **{"zstd-image": b"bottom\n"})
+    img = rh.OciImage(os.path.join(workdir, "zsrc"), [bottom, {"z.txt": b"zstd layer\n"}])
+    registry.push(img, "zst:latest", "--dest-compress-format", "zstd")
+    _, body = registry.manifest("zst", "latest")
+    manifest = json.loads(body)
+    assert all(l["mediaType"].endswith("+zstd") for l in manifest["layers"]), manifest
+    p = pull(engine, "%s/zst" % registry.host)
+    rec = rh.image_named(engine, "%s/zst:latest" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == rec["id"][7:] == img.id
+    top = os.path.join(engine.storage, "layers", "sha256", rec["layers"][1]["diff_id"][7:], "diff")
+    assert open(os.path.join(top, "z.txt")).read() == "zstd layer\n"
+
+
+def test_pull_uncompressed_layers(engine, workdir, registry):
+    img = rh.OciImage(os.path.join(workdir, "plainlayers"), [{"a.txt": b"plain tar\n"}], compress=None)
+    registry.push_raw(img, "tarlayer")
+    p = pull(engine, "%s/tarlayer" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == img.id
+    rec = rh.image_named(engine, "%s/tarlayer:latest" % registry.host)
+    assert rec["layers"][0]["media_type"] == "application/vnd.oci.image.layer.v1.tar"
+    d = os.path.join(engine.storage, "layers", "sha256", rec["layers"][0]["diff_id"][7:], "diff")
+    assert open(os.path.join(d, "a.txt")).read() == "plain tar\n"
+
+
+@pytest.fixture(scope="module")
+def multiarch(workdir, registry):
+    amd = rh.OciImage(os.path.join(workdir, "amd64"), [{"arch": b"amd64\n"}], arch="amd64")
+    arm = rh.OciImage(os.path.join(workdir, "arm64"), [{"arch": b"arm64\n"}], arch="arm64")
+    registry.push(amd, "multi-arch:amd64")
+    registry.push(arm, "multi-arch:arm64")
+    registry.put_index("multi-arch", "latest", [("amd64", "linux", "amd64"), ("arm64", "linux", "arm64", "v8")])
+    registry.push(arm, "arm-only:arm64")
+    registry.put_index("arm-only", "latest", [("arm64", "linux", "arm64", "v8")])
+    return amd, arm
+
+
+def test_manifest_list_picks_this_platform(engine, registry, multiarch):
+    amd, arm = multiarch
+    if os.uname().machine != "x86_64":
+        pytest.skip("the test's list holds amd64 and arm64; this host is %s" % os.uname().machine)
+    p = pull(engine, "%s/multi-arch" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == amd.id
+    assert rh.image_named(engine, "%s/multi-arch:latest" % registry.host)["digest"] == amd.manifest_digest
+    p = pull(engine, "--platform", "linux/arm64", "%s/multi-arch" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == arm.id
+    # The name moved to the arm64 image.
+    assert rh.image_named(engine, "%s/multi-arch:latest" % registry.host)["id"] == "sha256:" + arm.id
+
+
+def test_manifest_list_without_this_platform(engine, registry, multiarch):
+    ref = "%s/arm-only:latest" % registry.host
+    p = pull(engine, "--platform", "linux/amd64", ref, check=False)
+    assert_failed(p, "no manifest for linux/amd64 in %s (have: linux/arm64/v8)" % ref)
+    assert rh.stored_images(engine) == []
+    p = pull(engine, "--platform", "linux/s390x", "%s/multi-arch" % registry.host, check=False)
+    assert_failed(p, "no manifest for linux/s390x", "have: linux/amd64, linux/arm64/v8")
+    p = pull(engine, "--platform", "linux", ref, check=False)
+    assert_failed(p, "invalid platform \"linux\"")
+
+
+def test_unknown_repository_and_tag(engine, registry, busybox_image):
+    for ref in ("%s/nosuchrepo:latest" % registry.host, "%s/bb:nosuchtag" % registry.host):
+        p = pull(engine, ref, check=False)
+        assert_failed(p, ref, "manifest unknown")
+    assert rh.stored_images(engine) == []
+
+
+def test_push_and_pull_back(engine, registry, busybox_image, engine_workdir):
+    src = "%s/bb:latest" % registry.host
+    pull(engine, src)
+    dest = "%s/pushed/copy:v2" % registry.host
+    p = engine.run("push", src, dest)
+    assert "Writing manifest" in p.stderr
+    # Pushed byte for byte: the registry serves the same manifest digest.
+    _, body = registry.manifest("pushed/copy", "v2")
+    assert rh.sha256(body) == busybox_image.manifest_digest
+    # A second push finds every blob there.
+    p = engine.run("push", "--tls-verify=false", src, "docker://" + dest)
+    assert "skipped: already exists" in p.stderr
+    # Pulled into another store: the same image.
+    import enginelib
+    other = enginelib.Engine(engine.binary, os.path.join(engine.root, "other"))
+    p = other.run("pull", dest)
+    assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+    p = engine.run("push", "%s/never/pulled" % registry.host, check=False)
+    assert_failed(p, "never/pulled")
+
+
+def test_tls_registry(engine, workdir, busybox_image):
+    r = rh.Registry(os.path.join(workdir, "tls"), "tls")
+    try:
+        r.push(busybox_image, "bb:tls", "--dest-cert-dir", r.cert_dir)
+        ref = "%s/bb:tls" % r.host
+        # The CA is unknown: refused, and no fallback to http.
+        p = pull(engine, ref, check=False)
+        assert_failed(p, ref, "certificate")
+        p = pull(engine, "--cert-dir", r.cert_dir, ref)
+        assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+        other = engine.root + "/insecure"
+        import enginelib
+        e2 = enginelib.Engine(engine.binary, other)
+        p = e2.run("pull", "--tls-verify=false", ref)
+        assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+        p = pull(engine, "--cert-dir", "/nonexistent-cert-dir", ref, check=False)
+        assert_failed(p, "/nonexistent-cert-dir")
+    finally:
+        r.stop()
