@@ -19,6 +19,9 @@ static int run_exec(struct ecli_ctx *ctx, const struct ecli_args *a)
         struct cell_engine e;
         if (ctr_verbs_engine(ctx, &e, &err) < 0)
                 return ecli_fail(&err);
+        /* The runtime re-executes exec from a read-only view of the binary
+         * (runtime/dmz.h): harmless here, nothing is done before. */
+        e.rt.self_argv = ctx->argv;
         struct cell_ctr c;
         int status = ECLI_EXIT_ENGINE;
         if (cell_ctr_lookup(&e, a->argv[0], false, &c, &err) < 0) {
