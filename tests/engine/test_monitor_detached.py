@@ -115,3 +115,14 @@ def test_sigkill_of_monitor_then_rm_f_cleans(engine):
     wait_for(lambda: not pid_alive(s["pid"]), what="container process to go")
     assert not os.path.exists(os.path.join(engine.storage, "containers", cid))
     assert os.listdir(engine.runroot) in ([], [".seccomp-cache"])
+
+
+def test_detached_with_a_terminal(engine):
+    cid = run_d(engine, "-t", "busybox", "sh", "-c", "tty; echo x")
+    exited(engine, cid)
+    entries = log_entries(engine, cid)
+    assert "".join(e["log"] for e in entries) == "/dev/pts/0\r\nx\r\n"
+    assert all(e["stream"] == "stdout" for e in entries)
+    # the console socket the monitor received the pty on is gone
+    assert not [n for n in os.listdir(os.path.join(engine.storage, "containers", cid))
+                if n.endswith(".sock")]
