@@ -95,7 +95,7 @@ int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct e
         if (cell_pull_policy_parse(ecli_value(a, "pull"), &policy, err) < 0)
                 return -1;
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
+        if (ecli_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
                 return -1;
         struct cell_pull_opts po = CELL_PULL_OPTS_DEFAULT;
         po.tls_verify = !ecli_given(a, "tls-verify") || ecli_flag(a, "tls-verify");
