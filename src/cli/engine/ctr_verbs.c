@@ -197,9 +197,11 @@ int ctr_verbs_start(struct cell_engine *e, struct cell_ctr *c, bool attach, bool
                 cell_ctr_unlock(c);
                 return 0;
         }
-        /* what a previous run left when its owner died: runtime state, mounts */
+        /* what a previous run left when its owner died: runtime state, mounts (a container
+         * just created has none, and its rootfs, mounted by create, stays) */
         struct cell_error ignored;
-        cell_engine_ctr_teardown(e, c, &ignored);
+        if (c->state.status == CELL_CTR_EXITED)
+                cell_engine_ctr_teardown(e, c, &ignored);
         struct cell_run_process_opts o = {.detach = !attach, .attach_stdin = interactive};
         return cell_engine_ctr_run_process(e, c, &o, exit_status, err);
 }
