@@ -402,8 +402,11 @@ int cell_ctr_load(struct cell_engine *e, const char *id, bool lock, struct cell_
         if (!is_id(id))
                 return no_such(err, id);
         out->id = xstrdup(id);
-        if (lock && cell_ctr_lock(e, out, err) < 0)
+        if (lock && cell_ctr_lock(e, out, err) < 0) {
+                if (err->errnum == ENOENT)
+                        no_such(err, id);
                 goto fail;
+        }
         struct cell_ctr tmp;
         cell_ctr_init(&tmp);
         if (read_record(e, id, &tmp, err) < 0) {

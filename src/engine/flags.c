@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -326,7 +327,9 @@ static int plan_caps(const struct cell_ctr_opts *o, struct cell_ctr_plan *p, str
                 const char *name = cell_cap_name(cap);
                 if (!name)
                         continue;
-                bool on = o->privileged;
+                /* "all" is what we hold ourselves, as docker gives what its daemon holds */
+                bool ours = prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0;
+                bool on = o->privileged && ours;
                 for (const char *const *d = default_caps; *d && !on; d++)
                         on = strcmp(*d, name) == 0;
                 if (!o->privileged && listed(o->cap_drop, name))
@@ -337,7 +340,7 @@ static int plan_caps(const struct cell_ctr_opts *o, struct cell_ctr_plan *p, str
                         _cleanup_free_ char *n = cap_name(*a);
                         explicit_add |= strcmp(n, name) == 0;
                 }
-                if (explicit_add || (listed(o->cap_add, name) && !listed(o->cap_drop, name)))
+                if (explicit_add || (ours && listed(o->cap_add, name) && !listed(o->cap_drop, name)))
                         on = true;
                 if (on)
                         strv_push(&p->caps, name);
@@ -585,6 +588,7 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->privileged = o->privileged;
         p->tty = o->tty;
         p->open_stdin = o->interactive;
+        /* docker's default is a bridge; until issue 14 brings one, an isolated namespace */
         p->network = xstrdup(o->network && *o->network ? o->network : "none");
         p->restart = CELL_RESTART_NO;
         if (o->restart && *o->restart &&

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "engine/monitor_engine.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/lifecycle.h"
 #include "util/cleanup.h"
@@ -55,9 +57,25 @@ static int on_start_failed(void *data, int exit_status, const char *msg, struct 
         return r;
 }
 
+/*
+ * `rm -f` removes the record while the monitor reaps what it killed: taking
+ * the record's lock then would make containers/<id>/lock again under its
+ * feet.  A record that is gone has nothing to write.
+ */
+static bool record_gone(struct cell_monitor_engine *me)
+{
+        _cleanup_free_ char *dir = cell_engine_container_dir(me->e, me->id);
+        _cleanup_free_ char *path = cell_path_join(dir, "container.json");
+        return access(path, F_OK) < 0 && errno == ENOENT;
+}
+
 static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct cell_error *err)
 {
         struct cell_monitor_engine *me = data;
+        if (record_gone(me)) {
+                *stopped_by_user = true;
+                return 0;
+        }
         int r = cell_engine_ctr_mark_exited(me->e, me->c, exit_status, err);
         /* mark_exited re-read the record: `stop`/`kill` have said so by now */
         *stopped_by_user = me->c->state.stopped_by_user;

@@ -156,3 +156,20 @@ def test_top_lists_the_containers_processes(engine):
 def test_port_prints_nothing_for_none_and_host(engine):
     engine.run("create", "--name", "np", "--network", "none", "busybox", "true")
     assert engine.out("port", "np") == ""
+
+
+def test_restart_policy_is_stored_and_rm_f_ends_it(engine):
+    import os
+    engine.run("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "60")
+    hc = engine.json("inspect", "always")[0]["HostConfig"]
+    assert hc["RestartPolicy"] == {"Name": "always", "MaximumRetryCount": 0}
+    engine.run("rm", "-f", "always")
+    time.sleep(1)
+    assert engine.out("ps", "-a", "-q") == ""
+    assert [n for n in os.listdir(os.path.join(engine.storage, "containers")) if not n.startswith(".")] == []
+
+
+def test_restart_policy_on_failure_with_count(engine):
+    engine.run("create", "--name", "of", "--restart", "on-failure:3", "busybox", "true")
+    rp = engine.json("inspect", "of")[0]["HostConfig"]["RestartPolicy"]
+    assert rp == {"Name": "on-failure", "MaximumRetryCount": 3}

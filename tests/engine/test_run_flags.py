@@ -109,3 +109,8 @@ def test_run_inspect_shows_config_and_oci_spec(engine):
     assert spec["process"]["args"] == ["echo", "x"]
     assert spec["process"]["cwd"] == "/w"
     assert spec["linux"]["resources"]["memory"]["limit"] == 64 << 20
+
+
+def test_run_interactive_reads_stdin_and_without_i_does_not(engine):
+    assert engine.out("run", "-i", "busybox", "cat", input="piped\n") == "piped\n"
+    assert engine.out("run", "busybox", "cat", input="not read\n") == ""

@@ -104,3 +104,15 @@ def test_default_devices_and_shm(engine):
     for dev in ("null", "zero", "full", "random", "urandom", "tty"):
         assert dev in out.split()
     assert " /dev/shm tmpfs" in out and " /dev/mqueue mqueue" in out
+
+
+def test_privileged(engine):
+    host_bnd = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapBnd:")][0]
+    out = engine.out("run", "--privileged", "busybox", "sh", "-c",
+                     "grep -E '^(CapEff|Seccomp):' /proc/self/status; ls /dev")
+    assert "CapEff:\t%s" % host_bnd in out
+    assert "Seccomp:\t0" in out
+    host_blocks = [n for n in os.listdir("/dev") if os.path.exists("/dev/" + n) and
+                   __import__("stat").S_ISBLK(os.stat("/dev/" + n).st_mode)]
+    if host_blocks:
+        assert host_blocks[0] in out.split()

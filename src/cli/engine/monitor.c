@@ -5,6 +5,7 @@
  * people; its arguments are the monitor's own.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/engine/ctr_verbs.h"
 #include "engine/monitor_engine.h"
@@ -26,8 +27,12 @@ static int run_monitor(struct ecli_ctx *ctx, const struct ecli_args *a)
         struct cell_monitor_engine me;
         struct cell_monitor_opts mo;
         struct cell_monitor_callbacks cb = {0};
-        /* A record gone already (rm -f) leaves the runtime's side to clean, no callbacks. */
-        bool have = cell_ctr_load(&e, a->argv[1], false, &c, &err) == 0;
+        /* A foreground starter (--no-record) leaves the record to its caller; a
+         * record gone already (rm -f) leaves the runtime's side to clean. */
+        bool record = true;
+        for (int i = 2; i < a->argc; i++)
+                record &= strcmp(a->argv[i], "--no-record") != 0;
+        bool have = record && cell_ctr_load(&e, a->argv[1], false, &c, &err) == 0;
         if (have) {
                 cell_monitor_engine_init(&me, &e, &c, &mo);
                 cb = cell_monitor_engine_callbacks(&me);
