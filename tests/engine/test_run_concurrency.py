@@ -78,3 +78,22 @@ def test_sigkilled_run_is_cleaned_by_rm_f(engine):
     assert not os.path.exists("/proc/%d" % pid)
     with open("/proc/self/mountinfo") as f:
         assert engine.root not in f.read()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.01, 0.02, 0.04, 0.08, 0.15])
+def test_sigkill_of_run_at_any_point_is_mended_by_rm_f(engine, delay):
+    p = engine.popen("run", "--name", "k", "busybox", "sleep", "30",
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    engine.run("rm", "-f", "--all")
+    assert engine.out("ps", "-a", "-q") == ""
+    containers = os.path.join(engine.storage, "containers")
+    assert [n for n in os.listdir(containers) if not n.startswith(".")] == []
+    with open("/proc/self/mountinfo") as f:
+        assert engine.root not in f.read()
+    # the name is free again and the store works; a half-made directory is gone after it
+    assert engine.out("run", "--rm", "--name", "k", "busybox", "echo", "again") == "again\n"
+    assert [n for n in os.listdir(containers) if n != ".lock"] == []
