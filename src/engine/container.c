@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -402,8 +403,11 @@ int cell_ctr_load(struct cell_engine *e, const char *id, bool lock, struct cell_
         if (!is_id(id))
                 return no_such(err, id);
         out->id = xstrdup(id);
-        if (lock && cell_ctr_lock(e, out, err) < 0)
+        if (lock && cell_ctr_lock(e, out, err) < 0) {
+                if (err->errnum == ENOENT)
+                        no_such(err, id);
                 goto fail;
+        }
         struct cell_ctr tmp;
         cell_ctr_init(&tmp);
         if (read_record(e, id, &tmp, err) < 0) {
@@ -437,12 +441,14 @@ int cell_ctr_reload(struct cell_engine *e, struct cell_ctr *c, struct cell_error
         return 0;
 }
 
-int cell_ctr_save(struct cell_engine *e, const struct cell_ctr *c, struct cell_error *err)
+/* Write the record into directory `dir_name` (under containers/). */
+static int save_in(struct cell_engine *e, const struct cell_ctr *c, const char *dir_name,
+                   struct cell_error *err)
 {
         json_object *o = cell_ctr_to_json(c);
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
-        _cleanup_close_ int dirfd = openat(e->containers_dirfd, c->id, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dirfd = openat(e->containers_dirfd, dir_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
         int r;
         if (dirfd < 0)
                 r = cell_error_errno(err, "container %s: open its directory", c->name);
@@ -452,6 +458,11 @@ int cell_ctr_save(struct cell_engine *e, const struct cell_ctr *c, struct cell_e
         if (r < 0)
                 return cell_error_prefix(err, "container %s: save the record", c->name);
         return 0;
+}
+
+int cell_ctr_save(struct cell_engine *e, const struct cell_ctr *c, struct cell_error *err)
+{
+        return save_in(e, c, c->id, err);
 }
 
 /* ---- listing and names ---- */
@@ -573,6 +584,30 @@ static int pick_name(struct cell_engine *e, struct cell_ctr *c, struct cell_erro
         return cell_error_set(err, 0, "no free random container name");
 }
 
+#define NEW_PREFIX ".new-"
+
+/*
+ * A create killed between its mkdir and its rename left a ".new-<id>"
+ * directory that no listing sees; with containers/.lock held no create is
+ * under way, so every one of them is such a leftover.
+ */
+static void remove_unfinished_creates(struct cell_engine *e)
+{
+        int fd = openat(e->containers_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        struct dirent *de;
+        struct cell_error ignored;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, NEW_PREFIX, strlen(NEW_PREFIX)) == 0)
+                        cell_remove_tree_at(e->containers_dirfd, de->d_name, &ignored);
+}
+
 int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
 {
         _cleanup_close_ int names = flock_at(e->containers_dirfd, NAMES_LOCK, err);
@@ -580,12 +615,22 @@ int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error
                 return -1;
         if (pick_name(e, c, err) < 0)
                 return -1;
-        if (mkdirat(e->containers_dirfd, c->id, 0700) < 0)
-                return cell_error_errno(err, "create container %s: mkdir containers/%s", c->name,
-                                        c->id);
-        if (cell_ctr_lock(e, c, err) < 0 || cell_ctr_save(e, c, err) < 0) {
-                struct cell_error ignored;
-                cell_ctr_unlock(c);
+        remove_unfinished_creates(e);
+        /* the directory appears whole, record inside, or not at all */
+        _cleanup_free_ char *tmp = xasprintf(NEW_PREFIX "%s", c->id);
+        if (mkdirat(e->containers_dirfd, tmp, 0700) < 0)
+                return cell_error_errno(err, "create container %s: mkdir containers/%s", c->name, tmp);
+        struct cell_error ignored;
+        if (save_in(e, c, tmp, err) < 0) {
+                cell_remove_tree_at(e->containers_dirfd, tmp, &ignored);
+                return -1;
+        }
+        if (renameat2(e->containers_dirfd, tmp, e->containers_dirfd, c->id, RENAME_NOREPLACE) < 0) {
+                cell_error_errno(err, "create container %s: rename containers/%s", c->name, tmp);
+                cell_remove_tree_at(e->containers_dirfd, tmp, &ignored);
+                return -1;
+        }
+        if (cell_ctr_lock(e, c, err) < 0) {
                 cell_remove_tree_at(e->containers_dirfd, c->id, &ignored);
                 return -1;
         }

@@ -131,8 +131,10 @@ int cell_ctr_name_validate(const char *name, struct cell_error *err);
 
 /*
  * Create the record of a new container: takes containers/.lock, checks the
- * name (c->name; NULL picks a random one and stores it in c->name), makes
- * containers/<c->id>/ and writes container.json.  On return the container's
+ * name (c->name; NULL picks a random one and stores it in c->name), writes
+ * container.json into containers/.new-<id>/ and renames that to
+ * containers/<id>/, so a SIGKILL never leaves a directory without a record
+ * (the next create removes a .new-* leftover).  On return the container's
  * lock is held (c->lock_fd).  A duplicate name fails with docker's words:
  *   the container name "/web" is already in use by container "<id>". You
  *   have to remove (or rename) that container to be able to reuse that name.

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -326,7 +327,9 @@ static int plan_caps(const struct cell_ctr_opts *o, struct cell_ctr_plan *p, str
                 const char *name = cell_cap_name(cap);
                 if (!name)
                         continue;
-                bool on = o->privileged;
+                /* "all" is what we hold ourselves, as docker gives what its daemon holds */
+                bool ours = prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0;
+                bool on = o->privileged && ours;
                 for (const char *const *d = default_caps; *d && !on; d++)
                         on = strcmp(*d, name) == 0;
                 if (!o->privileged && listed(o->cap_drop, name))
@@ -337,7 +340,7 @@ static int plan_caps(const struct cell_ctr_opts *o, struct cell_ctr_plan *p, str
                         _cleanup_free_ char *n = cap_name(*a);
                         explicit_add |= strcmp(n, name) == 0;
                 }
-                if (explicit_add || (listed(o->cap_add, name) && !listed(o->cap_drop, name)))
+                if (explicit_add || (ours && listed(o->cap_add, name) && !listed(o->cap_drop, name)))
                         on = true;
                 if (on)
                         strv_push(&p->caps, name);
@@ -506,6 +509,30 @@ static int parse_tmpfs(struct cell_ctr_plan *p, const char *spec, struct cell_er
         return 0;
 }
 
+/* The image's VOLUME paths a flag does not cover get an anonymous volume each, as docker. */
+static void add_image_volumes(struct cell_ctr_plan *p, json_object *image_config)
+{
+        json_object *vols = cfg_member(image_config, "Volumes");
+        if (!vols || !json_object_is_type(vols, json_type_object))
+                return;
+        json_object_object_foreach(vols, path, unused)
+        {
+                (void)unused;
+                if (path[0] != '/')
+                        continue;
+                _cleanup_free_ char *clean = cell_path_clean(path);
+                bool covered = strcmp(clean, "/") == 0;
+                for (size_t i = 0; i < p->n_mounts && !covered; i++)
+                        covered = strcmp(p->mounts[i].destination, clean) == 0;
+                if (covered)
+                        continue;
+                struct cell_mount_req *m = push_mount(p);
+                m->kind = CELL_MOUNT_VOLUME;
+                m->anonymous = true;
+                m->destination = steal_ptr(clean);
+        }
+}
+
 static int check_duplicate_destinations(const struct cell_ctr_plan *p, struct cell_error *err)
 {
         for (size_t i = 0; i < p->n_mounts; i++)
@@ -561,6 +588,7 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->privileged = o->privileged;
         p->tty = o->tty;
         p->open_stdin = o->interactive;
+        /* docker's default is a bridge; until issue 14 brings one, an isolated namespace */
         p->network = xstrdup(o->network && *o->network ? o->network : "none");
         p->restart = CELL_RESTART_NO;
         if (o->restart && *o->restart &&
@@ -600,6 +628,7 @@ int cell_ctr_plan_from_flags(const struct cell_ctr_opts *o, json_object *image_c
                         goto fail;
         if (check_duplicate_destinations(p, err) < 0)
                 goto fail;
+        add_image_volumes(p, image_config);
         return 0;
 fail:
         cell_ctr_plan_release(p);

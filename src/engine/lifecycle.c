@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/lifecycle.h"
 #include "engine/network.h"
 #include "engine/rootfs.h"
 #include "engine/volume.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 char *cell_engine_ctr_bundle(const struct cell_engine *e, const struct cell_ctr *c)
@@ -134,6 +138,36 @@ static void remove_anonymous_volumes(struct cell_engine *e, const struct cell_ct
         }
 }
 
+/*
+ * A running container's holder goes first: left alive, it would see its
+ * process die and restart it (a restart policy) into a directory rm is
+ * removing.  Not when the holder is the caller (a foreground run) or the
+ * caller's parent (the monitor's reaper removing a --rm container).
+ */
+static void kill_monitor(const struct cell_ctr *c)
+{
+        pid_t m = c->state.monitor_pid;
+        if ((c->state.status != CELL_CTR_RUNNING && c->state.status != CELL_CTR_PAUSED) || m <= 0 ||
+            m == getpid() || m == getppid())
+                return;
+        /* the pid may have been reused since: only a monitor (cell-monitor, or cell in the
+         * foreground) is killed */
+        char path[64], comm[32];
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int)m);
+        if (cell_read_small(path, comm, sizeof(comm)) <= 0)
+                return;
+        comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, "cell-monitor") != 0 && strcmp(comm, "cell") != 0)
+                return;
+        if (kill(m, SIGKILL) == 0) {
+                /* reaped by its parent (init): wait until it is gone, briefly */
+                for (int i = 0; i < 100 && kill(m, 0) == 0; i++) {
+                        struct timespec ts = {0, 10 * 1000 * 1000};
+                        nanosleep(&ts, NULL);
+                }
+        }
+}
+
 int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force, bool volumes,
                            struct cell_error *err)
 {
@@ -147,6 +181,8 @@ int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force
                                    "cannot remove container \"/%s\": container is running: stop the "
                                    "container before removing or force remove",
                                    c->name);
+        if (r == 0)
+                kill_monitor(c);
         if (r == 0)
                 r = cell_engine_ctr_teardown(e, c, err);
         if (r == 0) {

@@ -17,6 +17,9 @@
  *             the container's init exists (its pid, so /proc/PID/ns/net),
  *             before the command runs
  *   stop, rm  detach() (release addresses, delete interfaces and rules)
+ * Without --network the engine uses "none" for now (docker's default is a
+ * bridge: issue 14 changes the default in engine/flags.c once it exists).
+ *
  * What a driver wants to remember (addresses, published ports) goes into
  * c->network, a JSON object saved with the record; `port` and `inspect`
  * print what it holds.

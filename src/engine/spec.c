@@ -4,7 +4,10 @@
  * docker's defaults (mounts, devices, masked and read-only paths,
  * capabilities, seccomp) with the user's flags applied.
  */
+#include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <string.h>
 
 #include "engine/network.h"
@@ -12,6 +15,7 @@
 #include "engine/seccomp_default.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 #define INIT_PATH "/sbin/cell-init"
@@ -239,12 +243,54 @@ static json_object *namespaces_array(int netns, const char *netns_path)
         return a;
 }
 
+/* --privileged: the host's device nodes, as docker gives them (top of /dev and its subdirectories) */
+static void add_host_devices(json_object *devices, const char *dir, int depth)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = cell_path_join(dir, de->d_name);
+                struct stat st;
+                if (lstat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        /* the container has its own of these */
+                        if (depth == 0 && strcmp(de->d_name, "pts") && strcmp(de->d_name, "shm") &&
+                            strcmp(de->d_name, "mqueue") && strcmp(de->d_name, "fd"))
+                                add_host_devices(devices, path, depth + 1);
+                        continue;
+                }
+                if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                        continue;
+                if (strcmp(path, "/dev/console") == 0 || strcmp(path, "/dev/ptmx") == 0)
+                        continue;
+                json_object *o = json_object_new_object();
+                add(o, "path", str(path));
+                add(o, "type", str(S_ISCHR(st.st_mode) ? "c" : "b"));
+                add(o, "major", json_object_new_int64(major(st.st_rdev)));
+                add(o, "minor", json_object_new_int64(minor(st.st_rdev)));
+                add(o, "fileMode", json_object_new_int(st.st_mode & 07777));
+                add(o, "uid", json_object_new_int64(st.st_uid));
+                add(o, "gid", json_object_new_int64(st.st_gid));
+                json_object_array_add(devices, o);
+        }
+        closedir(d);
+}
+
 static json_object *linux_obj(const struct cell_ctr_plan *p, int netns, const char *netns_path)
 {
         json_object *l = json_object_new_object();
         add(l, "resources", resources_obj(p));
         add(l, "namespaces", namespaces_array(netns, netns_path));
-        if (!p->privileged) {
+        if (p->privileged) {
+                json_object *devices = json_object_new_array();
+                add_host_devices(devices, "/dev", 0);
+                add(l, "devices", devices);
+        } else {
                 add(l, "maskedPaths", strv((char *const *)masked_paths));
                 add(l, "readonlyPaths", strv((char *const *)readonly_paths));
         }

@@ -38,8 +38,8 @@ static const struct {
         const char *path;
         mode_t mode;
 } builtin_dirs[] = {
-        {"bin", 0755},  {"dev", 0755},  {"etc", 0755}, {"home", 0755},     {"proc", 0755},
-        {"root", 0700}, {"sbin", 0755}, {"sys", 0755}, {"tmp", 01777},     {"usr", 0755},
+        {"bin", 0755},     {"dev", 0755},      {"etc", 0755}, {"home", 0755},     {"proc", 0755},
+        {"root", 0700},    {"sbin", 0755},     {"sys", 0755}, {"tmp", 01777},     {"usr", 0755},
         {"usr/bin", 0755}, {"usr/sbin", 0755}, {"var", 0755}, {"var/tmp", 01777},
 };
 
@@ -81,11 +81,13 @@ static int list_applets(const char *busybox, char ***out, struct cell_error *err
         if (rr < 0)
                 return -1;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return cell_error_set(err, 0, "%s --list-full: failed (status %d)", busybox, status);
+                return cell_error_set(err, 0, "%s --list-full: failed (status %d)", busybox,
+                                      status);
         size_t n = 0, cap = 16;
         char **v = xcalloc(cap, sizeof(char *));
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-                if (!*line || strcmp(line, "bin/busybox") == 0 || strstr(line, "..") || line[0] == '/')
+                if (!*line || strcmp(line, "bin/busybox") == 0 || strstr(line, "..") ||
+                    line[0] == '/')
                         continue;
                 if (n + 2 > cap)
                         v = xreallocarray(v, cap *= 2, sizeof(char *));
@@ -211,9 +213,9 @@ static int write_layer(struct cell_store *s, const char *busybox, char digest[CE
 static const char *go_arch(void)
 {
         static const char *const map[][2] = {
-                {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"armv7l", "arm"}, {"armv6l", "arm"},
-                {"i686", "386"},     {"i386", "386"},      {"ppc64le", "ppc64le"},
-                {"s390x", "s390x"},  {"riscv64", "riscv64"},
+                {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"armv7l", "arm"},
+                {"armv6l", "arm"},      {"i686", "386"},      {"i386", "386"},
+                {"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
         };
         static struct utsname u;
         if (uname(&u) < 0)
@@ -257,8 +259,8 @@ static char *config_json(const char *diff_id, const char *busybox)
         json_object *hist = json_object_new_array();
         json_object_array_add(hist, h);
         json_object_object_add(c, "history", hist);
-        char *text = xstrdup(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        char *text = xstrdup(json_object_to_json_string_ext(
+                c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(c);
         return text;
 }
@@ -282,8 +284,8 @@ static char *manifest_json(const char *config, int64_t config_size, const char *
         json_object *layers = json_object_new_array();
         json_object_array_add(layers, descriptor(LAYER_MEDIA_TYPE, layer, layer_size));
         json_object_object_add(m, "layers", layers);
-        char *text = xstrdup(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        char *text = xstrdup(json_object_to_json_string_ext(
+                m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(m);
         return text;
 }
@@ -310,7 +312,8 @@ static int make_builtin(struct cell_store *s, const char *busybox, struct cell_i
         img->names[0] = xstrdup(BUILTIN_NAME);
         img->n_names = 1;
         img->layers = xcalloc(1, sizeof(*img->layers));
-        img->layers[0] = (struct cell_image_layer){.digest = xstrdup(layer), .diff_id = xstrdup(layer),
+        img->layers[0] = (struct cell_image_layer){.digest = xstrdup(layer),
+                                                   .diff_id = xstrdup(layer),
                                                    .media_type = xstrdup(LAYER_MEDIA_TYPE),
                                                    .size = layer_size};
         img->n_layers = 1;
@@ -319,8 +322,7 @@ static int make_builtin(struct cell_store *s, const char *busybox, struct cell_i
         return 0;
 }
 
-int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out,
-                               struct cell_error *err)
+int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out, struct cell_error *err)
 {
         memset(out, 0, sizeof(*out));
         const char *busybox = getenv("CELL_BUSYBOX");
@@ -328,11 +330,15 @@ int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out,
                 busybox = "/bin/busybox";
         struct stat st;
         if (stat(busybox, &st) < 0)
-                return cell_error_errno(err, "built-in image %s: %s (install Debian's busybox-static)",
+                return cell_error_errno(err,
+                                        "built-in image %s: %s (install Debian's busybox-static)",
                                         BUILTIN_NAME, busybox);
         if (!S_ISREG(st.st_mode))
                 return cell_error_set(err, 0, "built-in image %s: %s: not a regular file",
                                       BUILTIN_NAME, busybox);
+        /* Its blobs must not be collected between being written and recorded. */
+        if (cell_store_lock_shared(s, err) < 0)
+                return -1;
         struct cell_image img = {0};
         if (make_builtin(s, busybox, &img, err) < 0 || cell_image_add(s, &img, NULL, err) < 0) {
                 cell_image_release(&img);

@@ -14,7 +14,9 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,6 @@ enum compression { COMPRESSION_NONE, COMPRESSION_GZIP, COMPRESSION_ZSTD };
 
 /* The decompressing, hashing source libarchive reads from. */
 struct layer_src {
-        const char *blob; /* digest, for messages */
         int fd;
         enum compression kind;
         z_stream z;
@@ -48,6 +49,8 @@ struct layer_src {
         bool in_eof;
         bool stream_end; /* gzip: the last member ended */
         unsigned char out[LAYER_BUF];
+        uint64_t total;       /* uncompressed bytes so far */
+        uint64_t nonzero_end; /* offset after the last non-zero byte */
         struct cell_sha256 *hash;
         struct cell_error err;
         bool failed;
@@ -155,8 +158,15 @@ static ssize_t src_next(struct layer_src *src)
         default:
                 n = src_plain(src);
         }
-        if (n > 0)
+        if (n > 0) {
                 cell_sha256_update(src->hash, src->out, (size_t)n);
+                for (ssize_t i = n; i-- > 0;)
+                        if (src->out[i]) {
+                                src->nonzero_end = src->total + (uint64_t)i + 1;
+                                break;
+                        }
+                src->total += (uint64_t)n;
+        }
         return n;
 }
 
@@ -288,8 +298,9 @@ static int apply_whiteout(struct unpack *u, const struct layer_entry_plan *p, co
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             cell_remove_tree_at(dfd, base, err) < 0)
                 return cell_error_prefix(err, "layer %s: entry \"%s\"", u->blob, name);
-        if (mknodat(dfd, base, S_IFCHR | 0000, makedev(0, 0)) < 0)
-                return cell_error_errno(err, "layer %s: entry \"%s\": make whiteout", u->blob, name);
+        if (mknodat(dfd, base, S_IFCHR, makedev(0, 0)) < 0)
+                return cell_error_errno(err, "layer %s: entry \"%s\": make whiteout", u->blob,
+                                        name);
         return 0;
 }
 
@@ -307,7 +318,8 @@ static int check_hardlink(struct unpack *u, const char *name, const char *target
         _cleanup_close_ int fd = (int)syscall(SYS_openat2, u->diff_fd, target, &how, sizeof(how));
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0) {
-                _cleanup_free_ char *why = xasprintf("hard link to \"%s\", which is not an earlier entry of the layer", target);
+                _cleanup_free_ char *why = xasprintf(
+                        "hard link to \"%s\", which is not an earlier entry of the layer", target);
                 return entry_error(u, err, name, why);
         }
         if (S_ISDIR(st.st_mode))
@@ -370,19 +382,28 @@ static int extract_file(struct unpack *u, struct archive_entry *e, const char *n
         archive_entry_set_pathname(e, abs);
         int r = archive_read_extract2(u->in, e, u->out);
         if (u->src.failed)
-                return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob, u->src.err.msg);
-        if (r < ARCHIVE_WARN) {
+                return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob,
+                                      u->src.err.msg);
+        /* libarchive reports "Cannot extract through symlink" as a mere
+         * ARCHIVE_WARN: in a layer every shortfall is an error. */
+        if (r != ARCHIVE_OK) {
                 const char *why = archive_error_string(u->out);
                 if (!why)
                         why = archive_error_string(u->in);
-                return entry_error(u, err, name, why ? why : "cannot extract");
+                /* libarchive names the staging path; the entry is named already. */
+                _cleanup_free_ char *msg = xstrdup(why ? why : "cannot extract");
+                char *at = strstr(msg, u->diff_abs);
+                if (at)
+                        *(at > msg && at[-1] == ' ' ? at - 1 : at) = '\0';
+                return entry_error(u, err, name, msg);
         }
         return 0;
 }
 
 static int unpack_entry(struct unpack *u, struct archive_entry *e, struct cell_error *err)
 {
-        _cleanup_free_ char *name = xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+        _cleanup_free_ char *name =
+                xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
         struct layer_entry_plan p;
         if (layer_entry_plan(name, &p, err) < 0)
                 return cell_error_prefix(err, "layer %s", u->blob);
@@ -420,11 +441,13 @@ bool cell_layer_exists(struct cell_store *s, const char *diff_id)
 static int read_error(struct unpack *u, size_t entries, struct cell_error *err)
 {
         if (u->src.failed)
-                return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob, u->src.err.msg);
+                return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob,
+                                      u->src.err.msg);
         const char *why = archive_error_string(u->in);
         if (entries == 0 && u->src.kind == COMPRESSION_NONE)
-                return cell_error_set(err, 0, "layer %s: not a tar archive, nor gzip or zstd compressed (%s)",
-                                      u->blob, why ? why : "unreadable");
+                return cell_error_set(
+                        err, 0, "layer %s: not a tar archive, nor gzip or zstd compressed (%s)",
+                        u->blob, why ? why : "unreadable");
         return cell_error_set(err, 0, "layer %s: %s", u->blob, why ? why : "cannot read the tar");
 }
 
@@ -433,7 +456,8 @@ static int stage_open(struct unpack *u, struct cell_error *err)
         _cleanup_free_ char *name = store_tmp_name("layer");
         u->stage_rel = xasprintf("tmp/%s", name);
         if (mkdirat(u->s->root_fd, u->stage_rel, 0700) < 0)
-                return cell_error_errno(err, "layer %s: mkdir %s/%s", u->blob, u->s->root, u->stage_rel);
+                return cell_error_errno(err, "layer %s: mkdir %s/%s", u->blob, u->s->root,
+                                        u->stage_rel);
         _cleanup_free_ char *diff_rel = xasprintf("%s/diff", u->stage_rel);
         if (mkdirat(u->s->root_fd, diff_rel, 0755) < 0)
                 return cell_error_errno(err, "layer %s: mkdir %s", u->blob, diff_rel);
@@ -455,11 +479,10 @@ static int archives_open(struct unpack *u, struct cell_error *err)
         /* No lookup functions: owners are the numeric ids of the tar, never the
          * host's /etc/passwd.  Absolute paths are ours (the staging dir), so
          * ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS is not set; names were cleaned. */
-        archive_write_disk_set_options(u->out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
-                                                       ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                                                       ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                       ARCHIVE_EXTRACT_SPARSE);
+        archive_write_disk_set_options(
+                u->out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+                                ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SPARSE);
         if (archive_read_open(u->in, &u->src, NULL, src_read_cb, NULL) != ARCHIVE_OK)
                 return read_error(u, 0, err);
         return 0;
@@ -481,7 +504,8 @@ static int unpack_all(struct unpack *u, struct cell_error *err)
         }
         if (archive_write_close(u->out) != ARCHIVE_OK) {
                 const char *why = archive_error_string(u->out);
-                return cell_error_set(err, 0, "layer %s: %s", u->blob, why ? why : "finishing extraction");
+                return cell_error_set(err, 0, "layer %s: %s", u->blob,
+                                      why ? why : "finishing extraction");
         }
         /* The diff id covers the whole stream: the tar's zero blocks after its end
          * marker, which libarchive does not read, included. */
@@ -490,6 +514,12 @@ static int unpack_all(struct unpack *u, struct cell_error *err)
                 ;
         if (n < 0)
                 return read_error(u, entries, err);
+        /* libarchive accepts a tar that stops at an entry boundary; a layer
+         * without its end-of-archive blocks (two of 512 zeros) was cut short. */
+        if (u->src.total > 0 && u->src.total - u->src.nonzero_end < 1024)
+                return cell_error_set(err, 0,
+                                      "layer %s: truncated tar archive (no end-of-archive marker)",
+                                      u->blob);
         return 0;
 }
 
@@ -499,7 +529,9 @@ static int stage_commit(struct unpack *u, const char *diff_id, struct cell_error
         if (syncfs(u->diff_fd) < 0)
                 return cell_error_errno(err, "layer %s: sync", u->blob);
         _cleanup_free_ char *dest = xasprintf("layers/sha256/%s", cell_digest_hex(diff_id));
-        if (renameat2(u->s->root_fd, u->stage_rel, u->s->root_fd, dest, RENAME_NOREPLACE) < 0) {
+        /* musl 1.2.3 has no renameat2() wrapper: the system call itself. */
+        if (syscall(SYS_renameat2, u->s->root_fd, u->stage_rel, u->s->root_fd, dest,
+                    RENAME_NOREPLACE) < 0) {
                 if (errno != EEXIST && errno != ENOTEMPTY)
                         return cell_error_errno(err, "layer %s: rename into %s/%s", u->blob,
                                                 u->s->root, dest);
@@ -560,8 +592,7 @@ int cell_layer_unpack(struct cell_store *s, const char *blob_digest, const char 
                         snprintf(diff_id_out, CELL_DIGEST_MAX, "%s", diff_id);
                 return 0;
         }
-        struct unpack u = {.s = s, .blob = blob_digest, .diff_fd = -1,
-                           .src = {.blob = blob_digest, .fd = -1}};
+        struct unpack u = {.s = s, .blob = blob_digest, .diff_fd = -1, .src = {.fd = -1}};
         int r = unpack(&u, diff_id, diff_id_out, err);
         unpack_release(&u);
         return r;

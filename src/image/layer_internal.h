@@ -13,8 +13,8 @@ enum layer_entry_kind {
         LAYER_ENTRY_FILE,     /* extract at `path` */
         LAYER_ENTRY_ROOT,     /* "./" or "/": the layer's own root, skipped */
         LAYER_ENTRY_WHITEOUT, /* ".wh.NAME": a 0/0 char device at `path` (dir/NAME) */
-        LAYER_ENTRY_OPAQUE,   /* ".wh..wh..opq": trusted.overlay.opaque=y on dir `path` ("" = root) */
-        LAYER_ENTRY_SKIP,     /* another ".wh..wh.*" (aufs's own bookkeeping) */
+        LAYER_ENTRY_OPAQUE, /* ".wh..wh..opq": trusted.overlay.opaque=y on dir `path` ("" = root) */
+        LAYER_ENTRY_SKIP,   /* another ".wh..wh.*" (aufs's own bookkeeping) */
 };
 
 struct layer_entry_plan {

@@ -131,8 +131,7 @@ static int bad(struct cell_error *err, const char *s, const char *why)
 }
 
 /* Check the repository part `name` ("[domain/]path") and split it into out. */
-static int parse_name(const char *s, const char *name, struct cell_ref *out,
-                      struct cell_error *err)
+static int parse_name(const char *s, const char *name, struct cell_ref *out, struct cell_error *err)
 {
         size_t len = strlen(name);
         if (len == 0)
@@ -159,8 +158,9 @@ static int parse_name(const char *s, const char *name, struct cell_ref *out,
                 const char *end = strchr(p, '/');
                 size_t clen = end ? (size_t)(end - p) : strlen(p);
                 if (!path_component_valid(p, clen, &upper))
-                        return bad(err, s, upper ? "repository name must be lowercase"
-                                                 : "invalid repository name");
+                        return bad(err, s,
+                                   upper ? "repository name must be lowercase"
+                                         : "invalid repository name");
                 if (!end)
                         break;
                 p = end + 1;
@@ -216,8 +216,8 @@ char *cell_ref_repository(const struct cell_ref *r)
 
 char *cell_ref_string(const struct cell_ref *r)
 {
-        return xasprintf("%s/%s%s%s%s%s", r->domain, r->path, r->tag ? ":" : "", r->tag ? r->tag : "",
-                         r->digest ? "@" : "", r->digest ? r->digest : "");
+        return xasprintf("%s/%s%s%s%s%s", r->domain, r->path, r->tag ? ":" : "",
+                         r->tag ? r->tag : "", r->digest ? "@" : "", r->digest ? r->digest : "");
 }
 
 void cell_ref_release(struct cell_ref *r)

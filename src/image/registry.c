@@ -31,6 +31,7 @@ struct pull {
         char **diff_ids; /* from the config, one per layer */
         size_t n_diff_ids;
         char *created;
+        bool was_index; /* the reference named an index, resolved to the platform */
 };
 
 static void pull_release(struct pull *p)
@@ -92,6 +93,7 @@ static int resolve_manifest(struct pull *p, struct cell_error *err)
                 return -1;
         if (!p->manifest.is_index)
                 return 0;
+        p->was_index = true;
         struct cell_platform want;
         if (cell_platform_parse(p->o->platform, &want, err) < 0)
                 return -1;
@@ -109,6 +111,33 @@ static int resolve_manifest(struct pull *p, struct cell_error *err)
         if (p->manifest.is_index)
                 return cell_error_set(err, 0, "manifest %s: an index inside an index", digest);
         return 0;
+}
+
+static const char *config_string(json_object *root, const char *key)
+{
+        json_object *v;
+        if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+/* A single-platform image for another platform than the one asked for is
+ * pulled, as podman does, with a warning. */
+static void warn_platform(struct pull *p, json_object *config)
+{
+        struct cell_platform want;
+        struct cell_error ignored = {0};
+        if (cell_platform_parse(p->o->platform, &want, &ignored) < 0)
+                return;
+        const char *os = config_string(config, "os"), *arch = config_string(config, "architecture");
+        if (os && arch && (strcmp(os, want.os) != 0 || strcmp(arch, want.arch) != 0)) {
+                struct cell_platform have = {.os = (char *)os, .arch = (char *)arch,
+                                             .variant = (char *)config_string(config, "variant")};
+                _cleanup_free_ char *h = cell_platform_string(&have), *w = cell_platform_string(&want);
+                cell_progress_say(p->progress, "WARNING: image platform (%s) does not match the expected "
+                                  "platform (%s)", h, w);
+        }
+        cell_platform_release(&want);
 }
 
 /* The config: JSON, an object, with one rootfs.diff_ids entry per layer. */
@@ -141,6 +170,8 @@ static int read_config(struct pull *p, struct cell_error *err)
         if (json_object_object_get_ex(root, "created", &created) &&
             json_object_is_type(created, json_type_string))
                 p->created = xstrdup(json_object_get_string(created));
+        if (!p->was_index)
+                warn_platform(p, root);
         return 0;
 }
 
@@ -176,9 +207,9 @@ static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct
                 if (getppid() != parent)
                         _exit(1);
                 struct cell_error cerr = {0};
-                const char *digest = p->manifest.entries[layer].digest;
-                if (cell_layer_unpack(p->s, digest, p->diff_ids[layer], NULL, &cerr) < 0) {
-                        cell_error_prefix(&cerr, "layer %s", digest);
+                /* The store's message names the layer. */
+                if (cell_layer_unpack(p->s, p->manifest.entries[layer].digest, p->diff_ids[layer], NULL,
+                                      &cerr) < 0) {
                         cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
                         _exit(1);
                 }

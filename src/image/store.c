@@ -23,8 +23,7 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-static const char *const store_dirs[] = {"tmp", "blobs", "blobs/sha256", "layers",
-                                         "layers/sha256"};
+static const char *const store_dirs[] = {"tmp", "blobs", "blobs/sha256", "layers", "layers/sha256"};
 
 const char *cell_store_root(const struct cell_store *s)
 {
@@ -37,7 +36,8 @@ char *store_tmp_name(const char *what)
         if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
                 /* Early boot without entropy: the pid prefix keeps names apart between
                  * processes; within one, the address of a stack variable and the time do. */
-                unsigned long x = (unsigned long)&r ^ (unsigned long)time(NULL) ^ (unsigned long)clock();
+                unsigned long x =
+                        (unsigned long)&r ^ (unsigned long)time(NULL) ^ (unsigned long)clock();
                 memcpy(r, &x, sizeof(r));
         }
         return xasprintf("%d-%s-%02x%02x%02x%02x%02x%02x", (int)getpid(), what, r[0], r[1], r[2],
@@ -93,8 +93,7 @@ static int make_dirs(struct cell_store *s, struct cell_error *err)
 {
         for (size_t i = 0; i < CELL_ARRAY_SIZE(store_dirs); i++)
                 if (mkdirat(s->root_fd, store_dirs[i], 0700) < 0 && errno != EEXIST)
-                        return cell_error_errno(err, "store %s: mkdir %s", s->root,
-                                                store_dirs[i]);
+                        return cell_error_errno(err, "store %s: mkdir %s", s->root, store_dirs[i]);
         return 0;
 }
 
@@ -171,7 +170,8 @@ int cell_store_lock_exclusive(struct cell_store *s, struct cell_error *err)
 
 int store_meta_lock(struct cell_store *s, struct cell_error *err)
 {
-        _cleanup_close_ int fd = openat(s->root_fd, "meta.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        _cleanup_close_ int fd =
+                openat(s->root_fd, "meta.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
                 return cell_error_errno(err, "store %s: open meta.lock", s->root);
         int r;

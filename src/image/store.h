@@ -118,8 +118,8 @@ int cell_blob_open(struct cell_store *s, const char *digest, struct cell_error *
  * frees; its content is verified against `digest` again (manifests and
  * configs are small and decide what runs).
  */
-int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out,
-                   size_t *len, struct cell_error *err);
+int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out, size_t *len,
+                   struct cell_error *err);
 
 /* ---- layers ---- */
 
@@ -191,7 +191,8 @@ int cell_image_list(struct cell_store *s, struct cell_image **out, size_t *n,
  *
  * cell_image_lookup() makes the built-in localhost/busybox:latest when the
  * name is "busybox" (or localhost/busybox, with tag latest) and nothing
- * matches; the caller must hold the store lock shared (or exclusive).
+ * matches (one process at a time: the others wait and find it), taking the
+ * store lock shared when `s` holds none.
  * cell_image_find() never makes anything (rmi, tag's target check).
  */
 int cell_image_lookup(struct cell_store *s, const char *name_or_id, struct cell_image *out,
@@ -219,7 +220,8 @@ int cell_image_add(struct cell_store *s, const struct cell_image *img, const cha
 /* Add name `new_name` to the image `name_or_id` finds (moving it from another image). */
 int cell_image_tag(struct cell_store *s, const char *name_or_id, const char *new_name,
                    struct cell_error *err);
-/* Remove name `name` (a reference, normalized) from its image; "image not known" when no image has it. */
+/* Remove name `name` (a reference, normalized) from its image; "image not known" when no image has
+ * it. */
 int cell_image_untag(struct cell_store *s, const char *name, struct cell_error *err);
 /* Remove the record of image `id` (full "sha256:..." id); its blobs stay until gc. */
 int cell_image_remove(struct cell_store *s, const char *id, struct cell_error *err);
@@ -228,8 +230,8 @@ int cell_image_remove(struct cell_store *s, const char *id, struct cell_error *e
  * The image config (the blob `img->id`), parsed; the caller puts it with
  * json_object_put().  Not JSON or not an object: an error naming the image.
  */
-int cell_image_config(struct cell_store *s, const struct cell_image *img,
-                      struct json_object **out, struct cell_error *err);
+int cell_image_config(struct cell_store *s, const struct cell_image *img, struct json_object **out,
+                      struct cell_error *err);
 
 /*
  * Remove blobs and layers that no image record uses, and tmp/ leftovers.
@@ -242,7 +244,8 @@ int cell_store_gc(struct cell_store *s, struct cell_error *err);
  * Make (or find, when it is already there with the same content) the
  * built-in image localhost/busybox:latest from /bin/busybox ($CELL_BUSYBOX
  * overrides the path): one deterministic layer, so the same busybox gives
- * the same image id on every machine.  The caller holds the store lock.
+ * the same image id on every machine.  Takes the store lock shared when
+ * `s` holds none.
  */
 int cell_image_builtin_busybox(struct cell_store *s, struct cell_image *out,
                                struct cell_error *err);

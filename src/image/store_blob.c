@@ -115,9 +115,9 @@ static int open_partial(struct cell_blob_writer *w, bool resume, struct cell_err
         }
         w->partial = true;
         if (!resume)
-                return ftruncate(w->fd, 0) < 0
-                               ? cell_error_errno(err, "blob %s: truncate %s", w->expected, w->tmp_rel)
-                               : 1;
+                return ftruncate(w->fd, 0) < 0 ? cell_error_errno(err, "blob %s: truncate %s",
+                                                                  w->expected, w->tmp_rel)
+                                               : 1;
         if (rehash_partial(w, err) < 0)
                 return -1;
         return 1;
@@ -260,8 +260,8 @@ int cell_blob_put(struct cell_store *s, const void *buf, size_t len,
         return cell_blob_writer_commit(w, NULL, err);
 }
 
-int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out,
-                   size_t *len, struct cell_error *err)
+int cell_blob_read(struct cell_store *s, const char *digest, size_t max, char **out, size_t *len,
+                   struct cell_error *err)
 {
         *out = NULL;
         _cleanup_close_ int fd = cell_blob_open(s, digest, err);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "image/reference.h"
@@ -160,8 +161,7 @@ static int parse_record(json_object *o, struct cell_image *img, struct cell_erro
         return 0;
 }
 
-int store_images_parse(const char *text, struct cell_image **out, size_t *n,
-                       struct cell_error *err)
+int store_images_parse(const char *text, struct cell_image **out, size_t *n, struct cell_error *err)
 {
         *out = NULL;
         *n = 0;
@@ -193,7 +193,8 @@ int store_images_parse(const char *text, struct cell_image **out, size_t *n,
 static int load_images(struct cell_store *s, struct cell_image **out, size_t *n,
                        struct cell_error *err)
 {
-        _cleanup_close_ int fd = openat(s->root_fd, "images.json", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        _cleanup_close_ int fd =
+                openat(s->root_fd, "images.json", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0 && errno == ENOENT)
                 return store_images_parse(NULL, out, n, err);
         if (fd < 0)
@@ -227,7 +228,8 @@ static json_object *record_json(const struct cell_image *img)
                 json_object_object_add(lo, "digest", json_object_new_string(l->digest));
                 json_object_object_add(lo, "diff_id", json_object_new_string(l->diff_id));
                 if (l->media_type)
-                        json_object_object_add(lo, "media_type", json_object_new_string(l->media_type));
+                        json_object_object_add(lo, "media_type",
+                                               json_object_new_string(l->media_type));
                 json_object_object_add(lo, "size", json_object_new_int64(l->size));
                 json_object_array_add(layers, lo);
         }
@@ -255,7 +257,8 @@ static int save_images(struct cell_store *s, const struct cell_image *imgs, size
                                         O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
                 cell_error_errno(err, "store %s: create images.json.tmp", s->root);
-        else if (cell_write_all(fd, text, len) < 0 || cell_write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
+        else if (cell_write_all(fd, text, len) < 0 || cell_write_all(fd, "\n", 1) < 0 ||
+                 fsync(fd) < 0)
                 cell_error_errno(err, "store %s: write images.json.tmp", s->root);
         else if (renameat(s->root_fd, "images.json.tmp", s->root_fd, "images.json") < 0)
                 cell_error_errno(err, "store %s: rename images.json", s->root);
@@ -330,12 +333,15 @@ static ssize_t find_short(const struct cell_image *imgs, size_t n, const struct 
         const char *path = ref->path;
         if (strncmp(path, "library/", 8) == 0 && !strchr(path + 8, '/'))
                 path += 8;
-        const char *domains[][2] = {{"docker.io", "library/"}, {"docker.io", ""}, {"localhost", ""}};
+        const char *domains[][2] = {
+                {"docker.io", "library/"}, {"docker.io", ""}, {"localhost", ""}};
         for (size_t i = 0; i < CELL_ARRAY_SIZE(domains); i++) {
                 if (i == 0 && strchr(path, '/'))
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s%s", domains[i][1], path);
-                struct cell_ref c = {.domain = (char *)domains[i][0], .path = p, .tag = ref->tag,
+                struct cell_ref c = {.domain = (char *)domains[i][0],
+                                     .path = p,
+                                     .tag = ref->tag,
                                      .digest = ref->digest};
                 ssize_t k = find_ref(imgs, n, &c);
                 if (k >= 0)
@@ -355,7 +361,8 @@ static ssize_t find_index(const struct cell_image *imgs, size_t n, const char *q
         struct cell_ref ref;
         struct cell_error ignored = {0};
         if (hex == q && cell_ref_parse(q, &ref, &ignored) == 0) {
-                ssize_t k = cell_ref_has_domain(q) ? find_ref(imgs, n, &ref) : find_short(imgs, n, &ref);
+                ssize_t k = cell_ref_has_domain(q) ? find_ref(imgs, n, &ref)
+                                                   : find_short(imgs, n, &ref);
                 cell_ref_release(&ref);
                 if (k >= 0)
                         return k;
@@ -390,7 +397,8 @@ char *cell_image_matched_name(const struct cell_image *img, const char *query)
         if (!ref.digest) {
                 /* One image at a time: which of its names the search reaches. */
                 for (size_t i = 0; i < img->n_names && !found; i++) {
-                        struct cell_image one = {.id = img->id, .names = &img->names[i], .n_names = 1};
+                        struct cell_image one = {
+                                .id = img->id, .names = &img->names[i], .n_names = 1};
                         ssize_t k = cell_ref_has_domain(query) ? find_ref(&one, 1, &ref)
                                                                : find_short(&one, 1, &ref);
                         if (k == 0)
@@ -443,6 +451,18 @@ int cell_image_lookup(struct cell_store *s, const char *name_or_id, struct cell_
                 return 0;
         if (err->errnum != ENOENT || !names_builtin(name_or_id))
                 return -1;
+        cell_error_clear(err);
+        /* Fifty `cell run busybox` at once on a fresh store: one makes the
+         * image, the others wait for it and find it. */
+        _cleanup_close_ int lock =
+                openat(s->root_fd, "builtin.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock < 0)
+                return cell_error_errno(err, "store %s: open builtin.lock", s->root);
+        while (flock(lock, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return cell_error_errno(err, "store %s: lock builtin.lock", s->root);
+        if (cell_image_find(s, name_or_id, out, err) == 0)
+                return 0;
         cell_error_clear(err);
         return cell_image_builtin_busybox(s, out, err);
 }
@@ -610,6 +630,7 @@ int cell_image_tag(struct cell_store *s, const char *name_or_id, const char *new
         return r;
 }
 
+/* cppcheck-suppress constParameter ; the signature of images_change_fn */
 static int change_untag(struct cell_image **imgs, size_t *n, void *arg, struct cell_error *err)
 {
         struct tag_arg *a = arg;
@@ -652,8 +673,8 @@ int cell_image_remove(struct cell_store *s, const char *id, struct cell_error *e
         return images_update(s, change_remove, &a, err);
 }
 
-int cell_image_config(struct cell_store *s, const struct cell_image *img,
-                      struct json_object **out, struct cell_error *err)
+int cell_image_config(struct cell_store *s, const struct cell_image *img, struct json_object **out,
+                      struct cell_error *err)
 {
         *out = NULL;
         _cleanup_free_ char *text = NULL;
@@ -668,7 +689,8 @@ int cell_image_config(struct cell_store *s, const struct cell_image *img,
                 json_object_put(cfg);
                 return cell_error_set(err, 0, "image %s: config: not a JSON object%s%s", img->id,
                                       jerr != json_tokener_success ? ": " : "",
-                                      jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
+                                      jerr != json_tokener_success ? json_tokener_error_desc(jerr)
+                                                                   : "");
         }
         *out = cfg;
         return 0;

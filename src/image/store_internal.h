@@ -7,9 +7,9 @@
 #include "image/store.h"
 
 struct cell_store {
-        char *root;  /* canonical path */
-        int root_fd; /* O_PATH|O_DIRECTORY of root */
-        int lock_fd; /* <root>/lock; flock()ed per lock_mode */
+        char *root;    /* canonical path */
+        int root_fd;   /* O_PATH|O_DIRECTORY of root */
+        int lock_fd;   /* <root>/lock; flock()ed per lock_mode */
         int lock_mode; /* 0, LOCK_SH or LOCK_EX */
 };
 

@@ -416,6 +416,7 @@ class Proxy:
         ("corrupt",)              flip one byte of the body (same length)
         ("slow", chunk, seconds)  send the body in chunks with a pause between
         ("replace", body, ctype)  answer 200 with this body and Content-Type
+        ("norange",)              forward without the Range header (a server ignoring it)
     self.sent: {path: body bytes sent so far}.
     """
 
@@ -478,7 +479,8 @@ class Proxy:
                 h.wfile.write(fault[1])
             return
         conn = http.client.HTTPConnection("127.0.0.1", self.registry.port, timeout=60)
-        headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "connection")}
+        drop = ("host", "connection", "range") if fault and fault[0] == "norange" else ("host", "connection")
+        headers = {k: v for k, v in h.headers.items() if k.lower() not in drop}
         conn.request(method, h.path, headers=headers)
         r = conn.getresponse()
         body = r.read() if method != "HEAD" else b""

@@ -90,17 +90,36 @@ def test_connection_dropped_mid_blob_then_resumed(engine, proxy, image):
     kept = os.path.getsize(partial)
     assert 0 < kept <= 1 << 20
     # The next pull resumes the partial blob with a Range request, and does
-    # not fetch again a blob it has whole.
+    # not fetch again a blob it has whole (the failure stopped the others
+    # wherever they were).
+    had = [l["digest"] for l in image.layers
+           if os.path.exists(os.path.join(engine.storage, "blobs", "sha256", l["digest"][7:]))]
     proxy.faults.clear()
     proxy.requests.clear()
     p = pull(engine, proxy, check=True)
     assert p.stdout.strip().splitlines()[-1] == image.id
     ranges = [r for m, path, r in proxy.requests if big["digest"] in path and m == "GET"]
     assert ranges == ["bytes=%d-" % kept], ranges
-    for layer in image.layers:
-        if layer is not big:
-            assert blob_gets(proxy, layer["digest"]) == 0, proxy.requests
+    for d in had:
+        assert blob_gets(proxy, d) == 0, proxy.requests
     assert not os.path.exists(partial)
+
+
+def test_resume_from_a_server_that_ignores_range(engine, proxy, image):
+    big = big_layer(image)
+    proxy.faults["/blobs/" + big["digest"]] = ("drop", 1 << 20)
+    assert pull(engine, proxy).returncode == 125
+    partial = os.path.join(engine.storage, "tmp", "ingest-%s.partial" % big["digest"][7:])
+    assert os.path.getsize(partial) > 0
+    # The server answers 200 with the whole blob: the partial file is dropped
+    # and the blob fetched again from its start.
+    proxy.faults["/blobs/" + big["digest"]] = ("norange",)
+    proxy.requests.clear()
+    p = pull(engine, proxy, check=True)
+    assert p.stdout.strip().splitlines()[-1] == image.id
+    ranges = [r for m, path, r in proxy.requests if big["digest"] in path and m == "GET"]
+    assert len(ranges) == 2 and ranges[0] is not None and ranges[1] is None, ranges
+    assert rh.tmp_entries(engine) == []
 
 
 def test_digest_mismatch(engine, proxy, image):
@@ -163,8 +182,37 @@ def test_config_not_json(engine, proxy, workdir, registry):
     assert_failed(engine, p, "badcfg", cfg_digest, "not a JSON object")
 
 
-@pytest.mark.parametrize("kill_at", [64 << 10, 1 << 20, (5 << 20) // 2])
+def bad_layer_image(workdir, name, blob):
+    img = rh.OciImage(os.path.join(workdir, name), [{"x": b"x\n"}])
+    digest = img.put(blob)
+    mpath = os.path.join(img.path, "blobs", "sha256", img.manifest_digest[7:])
+    m = json.load(open(mpath))
+    m["layers"][0].update(digest=digest, size=len(blob))
+    img.layers = m["layers"]
+    img.manifest_digest = img.put(json.dumps(m).encode())
+    return img, digest
+
+
+@pytest.mark.parametrize("kind", ["not-gzip", "dot-dot", "truncated"])
+def test_bad_layer(engine, proxy, workdir, registry, kind):
+    import gzip
+    if kind == "not-gzip":
+        blob = b"\x1f\x8b but not really gzip at all" * 10
+    elif kind == "dot-dot":
+        blob = gzip.compress(rh.tar_layer({"../escape": b"out\n"}))
+    else:
+        blob = gzip.compress(rh.tar_layer({"big": os.urandom(100000)}))[:5000]
+    img, digest = bad_layer_image(workdir, "bad-" + kind, blob)
+    registry.push_raw(img, "bad-" + kind)
+    p = engine.run("pull", "%s/bad-%s" % (proxy.host, kind), check=False)
+    assert_failed(engine, p, "bad-" + kind, "layer " + digest)
+    assert os.listdir(os.path.join(engine.storage, "layers", "sha256")) == []
+
+
+@pytest.mark.parametrize("kill_at", [64 << 10, 1 << 20, (5 << 20) // 2, "unpacking"])
 def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
+    if kill_at == "unpacking":
+        return sigkill_after_the_blobs(engine, proxy, image)
     big = big_layer(image)
     proxy.faults["/blobs/" + big["digest"]] = ("slow", 32 << 10, 0.02)
     proc = engine.popen("pull", "%s/app:latest" % proxy.host)
@@ -197,3 +245,23 @@ def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
     assert ranges == (["bytes=%d-" % kept] if kept else [None]), (kept, ranges)
     assert [e for e in rh.tmp_entries(engine)] == []
     rh.assert_images_listed(engine, image.id)
+
+
+def sigkill_after_the_blobs(engine, proxy, image):
+    """Killed once every blob is in the store: during the unpack or just
+    after.  The next pull fetches nothing and completes the image."""
+    proc = engine.popen("pull", "%s/app:latest" % proxy.host)
+    blobs = [l["digest"] for l in image.layers] + [image.config_digest]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if all(os.path.exists(os.path.join(engine.storage, "blobs", "sha256", d[7:])) for d in blobs):
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proxy.requests.clear()
+    p = engine.run("pull", "%s/app:latest" % proxy.host, timeout=300)
+    assert p.stdout.strip().splitlines()[-1] == image.id
+    for d in blobs:
+        assert blob_gets(proxy, d) == 0, proxy.requests
+    assert rh.tmp_entries(engine) == []

@@ -242,3 +242,25 @@ def test_tls_registry(engine, workdir, busybox_image):
         assert_failed(p, "/nonexistent-cert-dir")
     finally:
         r.stop()
+
+
+def test_single_platform_image_for_another_platform_warns(engine, registry, multiarch):
+    amd, arm = multiarch
+    p = pull(engine, "--platform", "linux/arm64", "%s/multi-arch:amd64" % registry.host)
+    assert p.stdout.strip().splitlines()[-1] == amd.id
+    assert "WARNING: image platform (linux/amd64) does not match the expected platform (linux/arm64)" in p.stderr
+
+
+def test_concurrent_pulls_of_one_image(engine, workdir, registry):
+    big = {"big.bin": os.urandom(4 << 20)}
+    img = rh.OciImage(os.path.join(workdir, "concurrent"), [rh.busybox_files(), big, {"top": b"t\n"}])
+    registry.push(img, "concurrent:latest")
+    ref = "%s/concurrent" % registry.host
+    procs = [engine.popen("pull", "-q", ref, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, errtext) in zip(procs, outs):
+        assert p.returncode == 0, errtext
+        assert out.decode().strip() == img.id
+    recs = [i for i in rh.stored_images(engine) if i["id"] == "sha256:" + img.id]
+    assert len(recs) == 1 and recs[0]["names"] == [ref + ":latest"]
+    assert rh.tmp_entries(engine) == []

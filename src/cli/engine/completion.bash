@@ -1,8 +1,8 @@
 # The walker of cell's bash completion (the build puts the generated word
 # lists above it).  Plain bash: it needs no bash-completion helpers.
 
-# $1: what to complete (container, image, volume, signal, file, dir, or
-# words "a|b|c"), $2: the word so far, $3: a prefix to keep ("--pull=").
+# $1: what to complete (container, image, volume, signal, file, dir, command
+# (cell's own), or words "a|b|c"), $2: the word so far, $3: a prefix to keep ("--pull=").
 _cell_complete_kind() {
     local kind=$1 cur=$2 prefix=$3 IFS=$'\n'
     case "$kind" in
@@ -16,6 +16,9 @@ _cell_complete_kind() {
     dir)
         COMPREPLY=($(compgen -P "$prefix" -d -- "$cur"))
         compopt -o filenames 2>/dev/null
+        ;;
+    command)
+        COMPREPLY=($(compgen -P "$prefix" -W "${_cell_commands// /$'\n'}" -- "$cur"))
         ;;
     *'|'*)
         COMPREPLY=($(compgen -P "$prefix" -W "${kind//|/$'\n'}" -- "$cur"))

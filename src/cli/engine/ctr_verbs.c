@@ -95,7 +95,7 @@ int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct e
         if (cell_pull_policy_parse(ecli_value(a, "pull"), &policy, err) < 0)
                 return -1;
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
+        if (ecli_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
                 return -1;
         struct cell_pull_opts po = CELL_PULL_OPTS_DEFAULT;
         po.tls_verify = !ecli_given(a, "tls-verify") || ecli_flag(a, "tls-verify");
@@ -106,6 +106,13 @@ int ctr_verbs_create(struct ecli_ctx *ctx, struct cell_engine *e, const struct e
                 return -1;
         int r = cell_engine_ctr_new(e, &o, &img.src, out, err);
         cell_engine_image_release(&img);
+        /* The store's shared lock goes now, not at the end of the command: a foreground run
+         * may last hours and gc (rmi, prune) would wait for it.  The rootfs is mounted and the
+         * record names the image, which rmi then refuses to remove. */
+        if (ctx->store_close)
+                ctx->store_close(ctx->store);
+        ctx->store = NULL;
+        ctx->store_close = NULL;
         return r;
 }
 
@@ -190,9 +197,11 @@ int ctr_verbs_start(struct cell_engine *e, struct cell_ctr *c, bool attach, bool
                 cell_ctr_unlock(c);
                 return 0;
         }
-        /* what a previous run left when its owner died: runtime state, mounts */
+        /* what a previous run left when its owner died: runtime state, mounts (a container
+         * just created has none, and its rootfs, mounted by create, stays) */
         struct cell_error ignored;
-        cell_engine_ctr_teardown(e, c, &ignored);
+        if (c->state.status == CELL_CTR_EXITED)
+                cell_engine_ctr_teardown(e, c, &ignored);
         struct cell_run_process_opts o = {.detach = !attach, .attach_stdin = interactive};
         return cell_engine_ctr_run_process(e, c, &o, exit_status, err);
 }

@@ -113,6 +113,11 @@ static const struct ecli_verb *resolve_verb(int argc, char **argv, int *consumed
         *status = -1;
         if (v)
                 return v;
+        if (strcmp(word, "oci") == 0) {
+                *status = ecli_error("the runtime's command line takes its own global options: "
+                                     "cell oci [OPTIONS] COMMAND, or cell-oci [OPTIONS] COMMAND");
+                return NULL;
+        }
         if (!is_group(word)) {
                 *status = ecli_error("unknown command \"%s\" for \"cell\"; see 'cell --help'", word);
                 return NULL;
@@ -124,7 +129,7 @@ static const struct ecli_verb *resolve_verb(int argc, char **argv, int *consumed
         }
         v = ecli_find_verb(word, argv[1]);
         if (!v) {
-                *status = ecli_error("unknown command \"%s\" for \"%s\"; see 'cell %s --help'", argv[1], word,
+                *status = ecli_error("unknown command \"%s\" for \"cell %s\"; see 'cell %s --help'", argv[1], word,
                                      word);
                 return NULL;
         }

@@ -81,8 +81,8 @@ struct ecli_option {
         const char *help;    /* one line, no trailing period */
         /*
          * What bash completes for the value: NULL (nothing), "container",
-         * "image", "volume", "file", "dir", "signal", or fixed words separated
-         * by '|' ("json|table", "no|on-failure|always").
+         * "image", "volume", "file", "dir", "signal", "command" (cell's own
+         * verbs), or fixed words separated by '|' ("json|table", "no|always").
          */
         const char *complete;
         /* Value of ecli_value() when not given; shown in help.  NULL: none. */

@@ -5,6 +5,7 @@
  * none of them can promise an option the binary lacks.
  */
 #include <ctype.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,4 +229,54 @@ void ecli_generate_man_oci(FILE *out)
         fputs(".SH EXIT STATUS\n0 on success, 1 on an error, and the container's status for \\fBrun\\fR.\n"
               ".SH SEE ALSO\n\\fBcell\\fR(1), \\fBrunc\\fR(8)\n",
               out);
+}
+
+static struct json_object *json_str_or_null(const char *s)
+{
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *options_json(const struct ecli_option *opts)
+{
+        static const char *const kinds[] = {"flag", "value", "values"};
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; opts && opts[i].name; i++) {
+                struct json_object *o = json_object_new_object();
+                char s[2] = {opts[i].short_name, 0};
+                json_object_object_add(o, "name", json_object_new_string(opts[i].name));
+                json_object_object_add(o, "short", opts[i].short_name ? json_object_new_string(s) : NULL);
+                json_object_object_add(o, "kind", json_object_new_string(kinds[opts[i].kind]));
+                json_object_object_add(o, "metavar", json_str_or_null(opts[i].metavar));
+                json_object_object_add(o, "complete", json_str_or_null(opts[i].complete));
+                json_object_object_add(o, "default", json_str_or_null(opts[i].def));
+                json_object_object_add(o, "hidden", json_object_new_boolean(opts[i].hidden));
+                json_object_array_add(arr, o);
+        }
+        return arr;
+}
+
+void ecli_generate_verbs_json(FILE *out)
+{
+        size_t n;
+        const struct ecli_verb *const *v = ecli_verbs(&n);
+        struct json_object *doc = json_object_new_object();
+        json_object_object_add(doc, "globals", options_json(ecli_global_verb.options));
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *o = json_object_new_object();
+                json_object_object_add(o, "name", json_object_new_string(v[i]->name));
+                json_object_object_add(o, "group", json_str_or_null(v[i]->group));
+                json_object_object_add(o, "aliases", json_str_or_null(v[i]->aliases));
+                json_object_object_add(o, "usage", json_str_or_null(v[i]->usage));
+                json_object_object_add(o, "summary", json_str_or_null(v[i]->summary));
+                json_object_object_add(o, "hidden", json_object_new_boolean(v[i]->hidden));
+                json_object_object_add(o, "stop_at_positional", json_object_new_boolean(v[i]->stop_at_positional));
+                json_object_object_add(o, "min_args", json_object_new_int(v[i]->min_args));
+                json_object_object_add(o, "max_args", json_object_new_int(v[i]->max_args));
+                json_object_object_add(o, "options", options_json(v[i]->options));
+                json_object_array_add(arr, o);
+        }
+        json_object_object_add(doc, "verbs", arr);
+        ecli_print_json(out, doc);
+        json_object_put(doc);
 }

@@ -12,5 +12,6 @@
 void ecli_generate_man(FILE *out);             /* cell(1) */
 void ecli_generate_man_oci(FILE *out);         /* cell-oci(8), from the runtime's usage texts */
 void ecli_generate_bash_completion(FILE *out); /* completes both `cell` and `cell-oci` */
+void ecli_generate_verbs_json(FILE *out);      /* every verb's table as JSON, for the tests */
 
 #endif

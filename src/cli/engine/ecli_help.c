@@ -10,6 +10,7 @@
 #include "cli/engine/ecli.h"
 #include "cli/engine/ecli_doc.h"
 #include "oci/spec.h"
+#include "util/xalloc.h"
 
 static const struct {
         const char *group;
@@ -115,6 +116,31 @@ static void print_options(FILE *out, const struct ecli_option *opts, bool help_h
         fprintf(out, "  %-*s  %s\n", (int)width, help_has_h ? "-h, --help" : "    --help", "Print usage");
 }
 
+/*
+ * `text` with every line longer than `width` broken at spaces; the line
+ * breaks the author wrote are kept (lists, examples).
+ */
+static void print_wrapped(FILE *out, const char *text, size_t width)
+{
+        for (const char *line = text; *line;) {
+                size_t len = strcspn(line, "\n");
+                const char *p = line, *end = line + len;
+                while ((size_t)(end - p) > width) {
+                        const char *brk = p + width;
+                        while (brk > p && *brk != ' ')
+                                brk--;
+                        if (brk == p)
+                                brk = memchr(p + width, ' ', (size_t)(end - p - width));
+                        if (!brk)
+                                break;
+                        fprintf(out, "%.*s\n", (int)(brk - p), p);
+                        p = brk + 1;
+                }
+                fprintf(out, "%.*s\n", (int)(end - p), p);
+                line = *end ? end + 1 : end;
+        }
+}
+
 static bool has_short_h(const struct ecli_option *opts)
 {
         for (size_t i = 0; opts && opts[i].name; i++) {
@@ -131,9 +157,10 @@ void ecli_print_verb_help(FILE *out, const struct ecli_verb *v)
         else
                 fprintf(out, "Usage:  cell %s %s\n\n", v->name, v->usage ? v->usage : "");
         fprintf(out, "%s\n", v->summary);
-        if (v->description)
-                fprintf(out, "\n%s%s", v->description,
-                        v->description[strlen(v->description) - 1] == '\n' ? "" : "\n");
+        if (v->description) {
+                fputc('\n', out);
+                print_wrapped(out, v->description, 80);
+        }
         if (v->aliases) {
                 fprintf(out, "\nAliases:\n  cell %s%s%s", v->group ? v->group : "", v->group ? " " : "", v->name);
                 for (const char *p = v->aliases; *p;) {
@@ -160,6 +187,41 @@ void ecli_print_group_help(FILE *out, const char *group)
         fprintf(out, "\nRun 'cell %s COMMAND --help' for more information on a command.\n", group);
 }
 
+struct entry {
+        char *word;
+        const struct ecli_verb *verb;
+};
+
+static int by_word(const void *pa, const void *pb)
+{
+        return strcmp(((const struct entry *)pa)->word, ((const struct entry *)pb)->word);
+}
+
+/*
+ * The words `cell --help` lists under a topic, sorted: the top-level verbs,
+ * and the aliases of sub-verbs (`images` for `image ls`, `rmi` for `image
+ * rm`), which docker lists among the commands too.
+ */
+static size_t topic_entries(const struct ecli_verb *const *v, size_t n, enum ecli_topic topic, struct entry *e,
+                            size_t max)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < max; i++) {
+                if (v[i]->topic != topic)
+                        continue;
+                if (!v[i]->group)
+                        e[k++] = (struct entry){xstrdup(v[i]->name), v[i]};
+                for (const char *p = v[i]->group ? v[i]->aliases : NULL; p && *p && k < max;) {
+                        size_t len = strcspn(p, " ");
+                        e[k++] = (struct entry){xstrndup(p, len), v[i]};
+                        p += len;
+                        p += strspn(p, " ");
+                }
+        }
+        qsort(e, k, sizeof(*e), by_word);
+        return k;
+}
+
 void ecli_print_main_help(FILE *out)
 {
         const struct ecli_verb *v[ECLI_MAX_VERBS];
@@ -168,14 +230,17 @@ void ecli_print_main_help(FILE *out)
         static const enum ecli_topic topics[] = {ECLI_TOPIC_CONTAINER, ECLI_TOPIC_IMAGE,  ECLI_TOPIC_VOLUME,
                                                  ECLI_TOPIC_NETWORK,   ECLI_TOPIC_SYSTEM, ECLI_TOPIC_OTHER};
         for (size_t t = 0; t < sizeof(topics) / sizeof(topics[0]); t++) {
-                bool any = false;
-                for (size_t i = 0; i < n; i++) {
-                        if (v[i]->group || v[i]->topic != topics[t])
-                                continue;
-                        if (!any)
-                                fprintf(out, "\n%s:\n", ecli_topic_title(topics[t]));
-                        any = true;
-                        fprintf(out, "  %-12s %s\n", v[i]->name, v[i]->summary);
+                struct entry e[2 * ECLI_MAX_VERBS];
+                size_t ne = topic_entries(v, n, topics[t], e, 2 * ECLI_MAX_VERBS);
+                if (ne)
+                        fprintf(out, "\n%s:\n", ecli_topic_title(topics[t]));
+                for (size_t i = 0; i < ne; i++) {
+                        if (e[i].verb->group)
+                                fprintf(out, "  %-12s %s (cell %s %s)\n", e[i].word, e[i].verb->summary,
+                                        e[i].verb->group, e[i].verb->name);
+                        else
+                                fprintf(out, "  %-12s %s\n", e[i].word, e[i].verb->summary);
+                        free(e[i].word);
                 }
         }
         const char *groups[ECLI_MAX_VERBS];

@@ -32,5 +32,6 @@ const struct ecli_verb ecli_verb_help = {
         .summary = "Show help for a command",
         .description = "Prints the same text as 'cell COMMAND --help'.",
         .max_args = 2,
+        .complete_args = "command",
         .run = run_help,
 };

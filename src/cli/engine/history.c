@@ -43,10 +43,12 @@ static json_object *row(const char *id, json_object *h, const struct cell_image_
         const char *created = jstr(h, "created");
         ecli_human_ago(created, ago, sizeof(ago));
         const char *by = jstr(h, "created_by");
-        _cleanup_free_ char *shown = !no_trunc && strlen(by) > 45 ? xasprintf("%.42s...", by) : xstrdup(by);
+        _cleanup_free_ char *shown =
+                !no_trunc && strlen(by) > 45 ? xasprintf("%.42s...", by) : xstrdup(by);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "ID", json_object_new_string(id));
-        json_object_object_add(o, "CreatedSince", json_object_new_string(human && *ago ? ago : created));
+        json_object_object_add(o, "CreatedSince",
+                               json_object_new_string(human && *ago ? ago : created));
         json_object_object_add(o, "CreatedAt", json_object_new_string(created));
         json_object_object_add(o, "CreatedBy", json_object_new_string(shown));
         json_object_object_add(o, "Size", json_object_new_string(size));
@@ -54,7 +56,8 @@ static json_object *row(const char *id, json_object *h, const struct cell_image_
         return o;
 }
 
-static json_object *rows_of(const struct cell_image *img, json_object *cfg, bool no_trunc, bool human)
+static json_object *rows_of(const struct cell_image *img, json_object *cfg, bool no_trunc,
+                            bool human)
 {
         json_object *hist = NULL, *rows = json_object_new_array();
         json_object_object_get_ex(cfg, "history", &hist);
@@ -68,7 +71,8 @@ static json_object *rows_of(const struct cell_image *img, json_object *cfg, bool
         image_verbs_short_id(img->id, no_trunc, id, sizeof(id));
         for (size_t i = n; i-- > 0;)
                 json_object_array_add(rows, row(i == n - 1 ? id : "<missing>",
-                                                json_object_array_get_idx(hist, i), made[i], no_trunc, human));
+                                                json_object_array_get_idx(hist, i), made[i],
+                                                no_trunc, human));
         free(made);
         return rows;
 }
@@ -77,7 +81,7 @@ static int run_history(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         struct cell_image img;
         json_object *cfg;
@@ -87,10 +91,11 @@ static int run_history(struct ecli_ctx *ctx, const struct ecli_args *a)
                 cell_image_release(&img);
                 return ecli_fail(&err);
         }
-        json_object *rows = rows_of(&img, cfg, ecli_flag(a, "no-trunc"), !ecli_given(a, "human") || ecli_flag(a, "human"));
-        static const struct ecli_column cols[] = {{"IMAGE", "ID"},        {"CREATED", "CreatedSince"},
-                                                  {"CREATED BY", "CreatedBy"}, {"SIZE", "Size"},
-                                                  {"COMMENT", "Comment"}, {0}};
+        json_object *rows = rows_of(&img, cfg, ecli_flag(a, "no-trunc"),
+                                    !ecli_given(a, "human") || ecli_flag(a, "human"));
+        static const struct ecli_column cols[] = {
+                {"IMAGE", "ID"},  {"CREATED", "CreatedSince"}, {"CREATED BY", "CreatedBy"},
+                {"SIZE", "Size"}, {"COMMENT", "Comment"},      {0}};
         int r = ecli_print_list(a, rows, cols, "ID", &err);
         json_object_put(rows);
         json_object_put(cfg);
@@ -104,8 +109,9 @@ const struct ecli_verb ecli_verb_image_history = {
         .aliases = "history",
         .usage = "[OPTIONS] IMAGE",
         .summary = "Show the history of an image",
-        .description = "One row per step of the image config's history, newest first; SIZE is the size "
-                       "of the layer blob the step made.",
+        .description =
+                "One row per step of the image config's history, newest first; SIZE is the size "
+                "of the layer blob the step made.",
         .options = options,
         .min_args = 1,
         .max_args = 1,

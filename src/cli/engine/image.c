@@ -14,20 +14,9 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-static void store_close(struct cell_store *s)
-{
-        cell_store_close(s);
-}
-
 int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err)
 {
-        if (!ctx->store) {
-                if (cell_store_open(ctx->g.storage, &ctx->store, err) < 0)
-                        return -1;
-                ctx->store_close = store_close;
-        }
-        *out = ctx->store;
-        return 0;
+        return ecli_store(ctx, out, err);
 }
 
 void image_verbs_short_id(const char *id, bool no_trunc, char *buf, size_t size)
@@ -43,8 +32,10 @@ int image_verbs_used_ids(struct ecli_ctx *ctx, char ***ids, char ***names, struc
         *ids = NULL;
         if (names)
                 *names = NULL;
-        struct cell_engine_opts o = {.storage = ctx->g.storage, .runroot = ctx->g.runroot,
-                                     .debug = ctx->g.debug, .self_argv = ctx->argv};
+        struct cell_engine_opts o = {.storage = ctx->g.storage,
+                                     .runroot = ctx->g.runroot,
+                                     .debug = ctx->g.debug,
+                                     .self_argv = ctx->argv};
         struct cell_engine e;
         if (cell_engine_open(&o, &e, err) < 0)
                 return -1;
@@ -131,7 +122,9 @@ static json_object *inspect_one(struct cell_store *s, const struct cell_image *i
                 _cleanup_free_ char *rd = xasprintf("%s@%s", repo, img->digest);
                 bool seen = false;
                 for (size_t k = 0; k < json_object_array_length(digests); k++)
-                        seen |= strcmp(json_object_get_string(json_object_array_get_idx(digests, k)), rd) == 0;
+                        seen |= strcmp(json_object_get_string(
+                                               json_object_array_get_idx(digests, k)),
+                                       rd) == 0;
                 if (!seen)
                         json_object_array_add(digests, json_object_new_string(rd));
         }
@@ -139,7 +132,8 @@ static json_object *inspect_one(struct cell_store *s, const struct cell_image *i
         json_object_object_add(o, "RepoDigests", digests);
         json_object_object_add(o, "Parent", json_object_new_string(""));
         json_object_object_add(o, "Comment", copy_or_null(member(cfg, "comment")));
-        json_object_object_add(o, "Created", json_object_new_string(img->created ? img->created : ""));
+        json_object_object_add(o, "Created",
+                               json_object_new_string(img->created ? img->created : ""));
         json_object_object_add(o, "Author", copy_or_null(member(cfg, "author")));
         json_object_object_add(o, "Config", copy_or_null(member(cfg, "config")));
         json_object_object_add(o, "Architecture", copy_or_null(member(cfg, "architecture")));
@@ -155,9 +149,11 @@ static json_object *inspect_one(struct cell_store *s, const struct cell_image *i
         json_object_object_add(rootfs, "Layers", layers);
         json_object_object_add(o, "RootFS", rootfs);
         json_object *meta = json_object_new_object();
-        json_object_object_add(meta, "ManifestDigest", img->digest ? json_object_new_string(img->digest) : NULL);
-        json_object_object_add(meta, "ManifestMediaType",
-                               img->manifest_media_type ? json_object_new_string(img->manifest_media_type) : NULL);
+        json_object_object_add(meta, "ManifestDigest",
+                               img->digest ? json_object_new_string(img->digest) : NULL);
+        json_object_object_add(
+                meta, "ManifestMediaType",
+                img->manifest_media_type ? json_object_new_string(img->manifest_media_type) : NULL);
         json_object_object_add(meta, "Store", json_object_new_string(cell_store_root(s)));
         json_object_object_add(o, "Metadata", meta);
         return o;
@@ -167,7 +163,7 @@ static int run_inspect(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_shared(s, &err) < 0)
                 return ecli_fail(&err);
         json_object *out = json_object_new_array();
         int rc = 0;
@@ -195,9 +191,10 @@ const struct ecli_verb ecli_verb_image_inspect = {
         .usage = "IMAGE [IMAGE...]",
         .summary = "Display detailed information on one or more images",
         .description = "Prints a JSON array with one object per image, as docker's: Id, RepoTags, "
-                       "RepoDigests, Created, Architecture, Os, Config (the image config's), RootFS, Size.",
+                       "RepoDigests, Created, Architecture, Os, Config (the image config's), "
+                       "RootFS, Size.",
         .min_args = 1,
-        .max_args = 0, /* no limit: ecli_parse.c reads -1 as "none", whatever ecli.h says */
+        .max_args = 0, /* no limit */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_inspect,
 };
@@ -205,7 +202,8 @@ const struct ecli_verb ecli_verb_image_inspect = {
 /* ---- image prune ---- */
 
 static const struct ecli_option prune_options[] = {
-        {"all", 'a', ECLI_FLAG, NULL, "Remove all images no container uses, not just dangling ones"},
+        {"all", 'a', ECLI_FLAG, NULL,
+         "Remove all images no container uses, not just dangling ones"},
         {"force", 'f', ECLI_FLAG, NULL, "Do not prompt for confirmation"},
         {0},
 };
@@ -213,7 +211,8 @@ static const struct ecli_option prune_options[] = {
 static bool confirm(bool all)
 {
         printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
-               all ? "images without at least one container associated to them" : "dangling images");
+               all ? "images without at least one container associated to them"
+                   : "dangling images");
         fflush(stdout);
         char line[16];
         return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
@@ -226,7 +225,7 @@ static int run_prune(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return 0;
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
                 return ecli_fail(&err);
         _cleanup_strv_ char **used = NULL;
         if (image_verbs_used_ids(ctx, &used, NULL, &err) < 0)
@@ -263,8 +262,9 @@ const struct ecli_verb ecli_verb_image_prune = {
         .group = "image",
         .usage = "[OPTIONS]",
         .summary = "Remove unused images",
-        .description = "Removes the images without a name (dangling) that no container uses, or with "
-                       "-a every image no container uses, then the blobs and layers no image needs.",
+        .description =
+                "Removes the images without a name (dangling) that no container uses, or with "
+                "-a every image no container uses, then the blobs and layers no image needs.",
         .options = prune_options,
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_prune,

@@ -14,8 +14,8 @@
 #include "image/store.h"
 
 /*
- * The store at ctx->g.storage, opened once per command and closed by the
- * framework after run() (ctx->store / ctx->store_close).
+ * The store of this command: ecli_store() (kept under this name for the
+ * verbs that called it before ecli_store() existed).
  */
 int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err);
 

@@ -19,7 +19,7 @@ static const struct ecli_option options[] = {
 static json_object *image_object(struct ecli_ctx *ctx, const char *name, struct cell_error *err)
 {
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
+        if (ecli_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0)
                 return NULL;
         struct cell_image img;
         json_object *cfg = NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `cell kill`: signal a running container's init. */
+#include <signal.h>
 #include <stdio.h>
 
 #include "cli/engine/ctr_verbs.h"
@@ -10,6 +11,20 @@ static const struct ecli_option options[] = {
          .complete = "signal"},
         {0},
 };
+
+/* A container the user killed (SIGKILL or its stop signal) is not restarted by its policy. */
+static int mark_stopped_by_user(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
+{
+        if (cell_ctr_lock(e, c, err) < 0)
+                return -1;
+        int r = cell_ctr_reload(e, c, err);
+        if (r == 0) {
+                c->state.stopped_by_user = true;
+                r = cell_ctr_save(e, c, err);
+        }
+        cell_ctr_unlock(c);
+        return r;
+}
 
 static int run_kill(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
@@ -31,7 +46,9 @@ static int run_kill(struct ecli_ctx *ctx, const struct ecli_args *a)
                         cell_error_set(&err, 0, "cannot kill container: %s: container %s is not running",
                                        a->argv[i], c.id);
                         rc = ecli_fail(&err);
-                } else if (cell_container_kill(&e.rt, c.id, sig, false, &err) < 0) {
+                } else if (((sig == SIGKILL || sig == c.stop_signal) &&
+                            mark_stopped_by_user(&e, &c, &err) < 0) ||
+                           cell_container_kill(&e.rt, c.id, sig, false, &err) < 0) {
                         rc = ecli_fail(&err);
                 } else {
                         printf("%s\n", a->argv[i]);

@@ -147,7 +147,9 @@ static int run_ps(struct ecli_ctx *ctx, const struct ecli_args *a)
                 return ecli_fail(&err);
         }
         /* -n/-l, or a status filter, look at every container as -a does */
-        bool all = ecli_flag(a, "all") || last >= 0 || nf > 0;
+        bool all = ecli_flag(a, "all") || last >= 0;
+        for (size_t i = 0; i < nf; i++)
+                all |= strcmp(filters[i].key, "status") == 0;
         bool no_trunc = ecli_flag(a, "no-trunc");
         json_object *rows = json_object_new_array();
         long long shown = 0;

@@ -25,15 +25,11 @@ static int run_pull(struct ecli_ctx *ctx, const struct ecli_args *a)
         o.creds = ecli_value(a, "creds");
         o.progress = ecli_flag(a, "quiet") ? CELL_PROGRESS_QUIET : CELL_PROGRESS_AUTO;
         o.output = stderr;
-        /* Opened here rather than with ecli_store(), which the framework
-         * does not implement yet; the store lock is the library's to take. */
         struct cell_store *s;
-        if (cell_store_open(ctx->g.storage, &s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0)
                 return ecli_fail(&err);
         struct cell_image img;
-        int ret = cell_registry_pull(s, a->argv[0], &o, &img, &err);
-        cell_store_close(s);
-        if (ret < 0)
+        if (cell_registry_pull(s, a->argv[0], &o, &img, &err) < 0)
                 return ecli_fail(&err);
         /* podman prints the image id, without "sha256:", as the last line. */
         printf("%s\n", strncmp(img.id, "sha256:", 7) == 0 ? img.id + 7 : img.id);

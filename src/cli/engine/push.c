@@ -21,14 +21,10 @@ static int run_push(struct ecli_ctx *ctx, const struct ecli_args *a)
         o.creds = ecli_value(a, "creds");
         o.progress = ecli_flag(a, "quiet") ? CELL_PROGRESS_QUIET : CELL_PROGRESS_AUTO;
         o.output = stderr;
-        /* Opened here rather than with ecli_store(), which the framework
-         * does not implement yet; the store lock is the library's to take. */
         struct cell_store *s;
-        if (cell_store_open(ctx->g.storage, &s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0)
                 return ecli_fail(&err);
-        int ret = cell_registry_push(s, a->argv[0], a->argc > 1 ? a->argv[1] : NULL, &o, &err);
-        cell_store_close(s);
-        if (ret < 0)
+        if (cell_registry_push(s, a->argv[0], a->argc > 1 ? a->argv[1] : NULL, &o, &err) < 0)
                 return ecli_fail(&err);
         return 0;
 }

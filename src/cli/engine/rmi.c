@@ -15,7 +15,8 @@
 
 static const struct ecli_option options[] = {
         {"force", 'f', ECLI_FLAG, NULL,
-         "Remove the image even if containers use it (it then stays, nameless, until they are removed) "
+         "Remove the image even if containers use it (it then stays, nameless, until they are "
+         "removed) "
          "or it has several names"},
         {0},
 };
@@ -44,11 +45,13 @@ static int rmi_one(struct cell_store *s, const char *arg, bool force, char **ids
         } else if (!force && img.n_names > 1) {
                 r = cell_error_set(err, 0,
                                    "unable to delete %s (must be forced): image is referenced in "
-                                   "multiple repositories", arg);
+                                   "multiple repositories",
+                                   arg);
         } else if (!force && user_of(ids, names, img.id)) {
                 r = cell_error_set(err, 0,
                                    "unable to remove image %s: it is in use by container %s "
-                                   "(remove the container, or use -f)", arg, user_of(ids, names, img.id));
+                                   "(remove the container, or use -f)",
+                                   arg, user_of(ids, names, img.id));
         } else {
                 r = image_verbs_delete(s, &img, ids, err);
         }
@@ -60,7 +63,7 @@ static int run_rmi(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_store *s;
-        if (image_verbs_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
+        if (ecli_store(ctx, &s, &err) < 0 || cell_store_lock_exclusive(s, &err) < 0)
                 return ecli_fail(&err);
         _cleanup_strv_ char **ids = NULL, **names = NULL;
         if (image_verbs_used_ids(ctx, &ids, &names, &err) < 0)
@@ -80,13 +83,14 @@ const struct ecli_verb ecli_verb_image_rm = {
         .aliases = "rmi",
         .usage = "[OPTIONS] IMAGE [IMAGE...]",
         .summary = "Remove one or more images",
-        .description = "Given a name of an image that has several, removes only that name; given an id "
-                       "or the image's only name, removes the image and every name it has. An image that "
-                       "a container uses is refused unless -f, which takes its names and keeps it for "
-                       "the container. Blobs and layers no image needs are then deleted.",
+        .description =
+                "Given a name of an image that has several, removes only that name; given an id "
+                "or the image's only name, removes the image and every name it has. An image that "
+                "a container uses is refused unless -f, which takes its names and keeps it for "
+                "the container. Blobs and layers no image needs are then deleted.",
         .options = options,
         .min_args = 1,
-        .max_args = 0, /* no limit: ecli_parse.c reads -1 as "none", whatever ecli.h says */
+        .max_args = 0, /* no limit */
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_rmi,
 };

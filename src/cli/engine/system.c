@@ -67,7 +67,7 @@ static int images_row(struct ecli_ctx *ctx, json_object *rows, struct cell_error
         _cleanup_strv_ char **used = NULL;
         struct cell_image *imgs;
         size_t n;
-        if (image_verbs_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0 ||
+        if (ecli_store(ctx, &s, err) < 0 || cell_store_lock_shared(s, err) < 0 ||
             image_verbs_used_ids(ctx, &used, NULL, err) < 0 || cell_image_list(s, &imgs, &n, err) < 0)
                 return -1;
         size_t active = 0;
