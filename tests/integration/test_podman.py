@@ -7,7 +7,7 @@ graph root, run root, tmp dir, network config dir and cell state root, all
 under one temporary directory that is unmounted and removed at the end.
 Networking is always `--network none`.
 
-CELL_BINARY selects the runtime (default: build/cell).  Pointing it at
+CELL_BINARY selects the runtime (default: build/cell-oci).  Pointing it at
 /usr/sbin/runc validates this harness against a reference runtime.
 """
 
@@ -48,7 +48,9 @@ HOST_SIDE_EFFECTS = [Path("/var/lib/containers/cache"), Path("/var/lib/container
 
 
 def cell_binary():
-    return Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve()
+    # absolute(), not resolve(): cell-oci is a symlink to cell, and the name it
+    # is run by picks the runtime CLI.
+    return Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell-oci")).absolute()
 
 
 def cap_mask(names):
