@@ -3,19 +3,12 @@
 #include "image/registry.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/registry_internal.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/xalloc.h"
 
 struct pull {
@@ -175,109 +168,6 @@ static int read_config(struct pull *p, struct cell_error *err)
         return 0;
 }
 
-/*
- * Layers are unpacked in parallel, one child process per layer and up to
- * one per CPU (cell_layer_unpack is safe to run concurrently with itself):
- * decompressing, hashing and writing files is the longest part of a pull
- * of a big image.  A child reports a failure as its message on a pipe; it
- * dies with its parent (PDEATHSIG), and what it leaves in tmp/ carries its
- * own pid, which the store's next open removes.
- */
-struct unpacker {
-        pid_t pid;
-        int fd;
-        size_t layer;
-};
-
-static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct cell_error *err)
-{
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return cell_error_errno(err, "pipe");
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(fds[0]);
-                close(fds[1]);
-                return cell_error_errno(err, "fork");
-        }
-        if (pid == 0) {
-                close(fds[0]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);
-                struct cell_error cerr = {0};
-                /* The store's message names the layer. */
-                if (cell_layer_unpack(p->s, p->manifest.entries[layer].digest, p->diff_ids[layer], NULL,
-                                      &cerr) < 0) {
-                        cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
-                        _exit(1);
-                }
-                _exit(0);
-        }
-        close(fds[1]);
-        *u = (struct unpacker){.pid = pid, .fd = fds[0], .layer = layer};
-        return 0;
-}
-
-/* Wait for `u` to end; its failure goes to `err` unless one is there already. */
-static int unpack_finish(struct unpacker *u, struct cell_error *err)
-{
-        char msg[CELL_ERROR_MSG_MAX];
-        ssize_t n = cell_read_all(u->fd, msg, sizeof(msg) - 1);
-        close(u->fd);
-        int status = 0;
-        while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
-        msg[n > 0 ? n : 0] = '\0';
-        if (!cell_error_is_set(err))
-                cell_error_set(err, 0, "%s", n > 0 ? msg : "unpacking a layer: the unpacking process died");
-        return -1;
-}
-
-static int unpack_layers(struct pull *p, struct cell_error *err)
-{
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        size_t max = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
-        struct unpacker running[8];
-        size_t n_running = 0, next = 0;
-        int ret = 0;
-        while (next < p->manifest.n_entries || n_running > 0) {
-                while (ret == 0 && next < p->manifest.n_entries && n_running < max) {
-                        size_t layer = next++;
-                        if (cell_layer_exists(p->s, p->diff_ids[layer]))
-                                continue;
-                        if (unpack_start(p, layer, &running[n_running], err) < 0)
-                                ret = -1;
-                        else
-                                n_running++;
-                }
-                if (n_running == 0)
-                        break;
-                /* Whichever ends first: poll their pipes, which close at exit. */
-                struct pollfd pfd[8];
-                for (size_t i = 0; i < n_running; i++)
-                        pfd[i] = (struct pollfd){.fd = running[i].fd, .events = POLLIN};
-                if (poll(pfd, n_running, -1) < 0 && errno != EINTR)
-                        return cell_error_errno(err, "poll");
-                for (size_t i = 0; i < n_running;) {
-                        if (!pfd[i].revents) {
-                                i++;
-                                continue;
-                        }
-                        if (unpack_finish(&running[i], err) < 0)
-                                ret = -1;
-                        running[i] = running[--n_running];
-                        pfd[i] = pfd[n_running];
-                }
-                if (ret < 0)
-                        next = p->manifest.n_entries; /* let the running ones finish */
-        }
-        return ret;
-}
-
 static int add_image(struct pull *p, struct cell_image *out, struct cell_error *err)
 {
         struct cell_image img = {0};
@@ -301,6 +191,36 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
         return cell_image_lookup(p->s, p->name, out, err);
 }
 
+/*
+ * The config first (it names the layers' diff ids), then the layers, each
+ * unpacked as soon as it is in the store while the others still stream.
+ */
+static int fetch_and_unpack(struct pull *p, struct cell_error *err)
+{
+        const struct cell_descriptor *config = &p->manifest.config;
+        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, &config, 1, p->progress, NULL,
+                                 err) < 0 ||
+            read_config(p, err) < 0)
+                return -1;
+        size_t n = p->manifest.n_entries;
+        _cleanup_free_ const struct cell_descriptor **layers = xcalloc(n ? n : 1, sizeof(*layers));
+        for (size_t i = 0; i < n; i++)
+                layers[i] = &p->manifest.entries[i];
+        struct registry_unpack *u = registry_unpack_new(p->s, p->manifest.entries, p->diff_ids, n);
+        struct registry_fetch_hooks hooks;
+        registry_unpack_hooks(u, &hooks);
+        int ret = registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, layers, n, p->progress, &hooks,
+                                       err);
+        /* After a failure, still wait for the unpacking children: nothing of
+         * theirs may be left running or half-written in tmp/. */
+        struct cell_error unpack_err = {0};
+        if (registry_unpack_finish(u, ret == 0, &unpack_err) < 0 && ret == 0) {
+                *err = unpack_err;
+                ret = -1;
+        }
+        return ret;
+}
+
 static int pull_steps(struct pull *p, struct cell_image *out, struct cell_error *err)
 {
         cell_progress_say(p->progress, "Trying to pull %s...", p->name);
@@ -309,15 +229,7 @@ static int pull_steps(struct pull *p, struct cell_image *out, struct cell_error 
         if (resolve_manifest(p, err) < 0)
                 return -1;
         cell_progress_say(p->progress, "Getting image source signatures");
-        /* The layers and the config, in one parallel transfer. */
-        size_t n = p->manifest.n_entries + 1;
-        _cleanup_free_ const struct cell_descriptor **blobs = xcalloc(n, sizeof(*blobs));
-        for (size_t i = 0; i < p->manifest.n_entries; i++)
-                blobs[i] = &p->manifest.entries[i];
-        blobs[n - 1] = &p->manifest.config;
-        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, blobs, n, p->progress, err) < 0)
-                return -1;
-        if (read_config(p, err) < 0 || unpack_layers(p, err) < 0)
+        if (fetch_and_unpack(p, err) < 0)
                 return -1;
         cell_progress_say(p->progress, "Writing manifest to image destination");
         return add_image(p, out, err);

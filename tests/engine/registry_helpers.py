@@ -560,3 +560,45 @@ def assert_images_listed(engine, image_id):
     if has_verb(engine, "images"):
         out = engine.out("images", "-q", "--no-trunc")
         assert image_id in out.replace("sha256:", ""), out
+
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def sigkill_pull(proc):
+    """SIGKILL a running `cell pull` and reap the unpacking children it had
+    forked (they die with it, PDEATHSIG).  Orphans go to pid 1, which in a
+    container may never reap them, and a zombie's pid looks alive to the
+    store's repair of tmp/; so this process becomes their subreaper for the
+    moment and reaps them itself, as a real init would."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        proc.send_signal(9)
+        proc.wait()
+        me = str(os.getpid())
+        while True:
+            orphans = []
+            for p in os.listdir("/proc"):
+                if not p.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/stat" % p) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                comm = stat[stat.index("(") + 1:stat.rindex(")")]
+                ppid = stat[stat.rindex(")") + 2:].split()[1]
+                if ppid == me and comm == "cell":
+                    orphans.append(int(p))
+            if not orphans:
+                break
+            for pid in orphans:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)

@@ -8,7 +8,6 @@ next pull completes and fetches only what was missing."""
 
 import json
 import os
-import signal
 import time
 
 import pytest
@@ -224,8 +223,7 @@ def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
             break
         assert proc.poll() is None, "pull ended before it was killed"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    rh.sigkill_pull(proc)
     # Nothing visible; the store still works and repairs itself.
     assert rh.stored_images(engine) == []
     had = {l["digest"] for l in image.layers + [{"digest": image.config_digest}]
@@ -257,8 +255,7 @@ def sigkill_after_the_blobs(engine, proxy, image):
         if all(os.path.exists(os.path.join(engine.storage, "blobs", "sha256", d[7:])) for d in blobs):
             break
         time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    rh.sigkill_pull(proc)
     proxy.requests.clear()
     p = engine.run("pull", "%s/app:latest" % proxy.host, timeout=300)
     assert p.stdout.strip().splitlines()[-1] == image.id
