@@ -345,8 +345,9 @@ class Registry:
         assert status == 200, (status, body)
         return headers.get("Content-Type"), body
 
-    def put_index(self, name, tag, entries):
-        """PUT an OCI index at NAME:TAG of (manifest tag, os, arch[, variant])."""
+    def put_index(self, name, tag, entries, media_type="application/vnd.oci.image.index.v1+json"):
+        """PUT an index (OCI, or a docker manifest list) at NAME:TAG of
+        (manifest tag, os, arch[, variant])."""
         manifests = []
         for ref, os_, arch, *variant in entries:
             mt, body = self.manifest(name, ref)
@@ -355,10 +356,9 @@ class Registry:
                 platform["variant"] = variant[0]
             manifests.append({"mediaType": mt, "digest": sha256(body), "size": len(body),
                               "platform": platform})
-        index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                            "manifests": manifests}).encode()
+        index = json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": manifests}).encode()
         status, _, body = self.request("PUT", "/v2/%s/manifests/%s" % (name, tag), index,
-                                       {"Content-Type": "application/vnd.oci.image.index.v1+json"})
+                                       {"Content-Type": media_type})
         assert status == 201, (status, body)
         return sha256(index)
 

@@ -283,3 +283,33 @@ def test_concurrent_pulls_of_one_image(engine, workdir, registry):
     recs = [i for i in rh.stored_images(engine) if i["id"] == "sha256:" + img.id]
     assert len(recs) == 1 and recs[0]["names"] == [ref + ":latest"]
     assert rh.tmp_entries(engine) == []
+
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+
+
+def test_docker_schema2_manifest_and_list(engine, workdir, registry):
+    amd = rh.OciImage(os.path.join(workdir, "d-amd64"), [{"d": b"docker amd64\n"}], arch="amd64")
+    arm = rh.OciImage(os.path.join(workdir, "d-arm64"), [{"d": b"docker arm64\n"}], arch="arm64")
+    registry.push(amd, "docker-fmt:amd64", "--format", "v2s2")
+    registry.push(arm, "docker-fmt:arm64", "--format", "v2s2")
+    ctype, body = registry.manifest("docker-fmt", "amd64")
+    assert ctype == DOCKER_MANIFEST, ctype
+    registry.put_index("docker-fmt", "list", [("amd64", "linux", "amd64"), ("arm64", "linux", "arm64")],
+                       media_type=DOCKER_LIST)
+    p = pull(engine, "%s/docker-fmt:amd64" % registry.host)
+    rec = rh.image_named(engine, "%s/docker-fmt:amd64" % registry.host)
+    assert rec["manifest_media_type"] == DOCKER_MANIFEST
+    assert rec["digest"] == rh.sha256(body)
+    assert rec["layers"][0]["media_type"] == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    assert p.stdout.strip().splitlines()[-1] == rec["id"][7:]
+    p = pull(engine, "--platform", "linux/arm64", "%s/docker-fmt:list" % registry.host)
+    rec = rh.image_named(engine, "%s/docker-fmt:list" % registry.host)
+    assert rec["manifest_media_type"] == DOCKER_MANIFEST
+    d = os.path.join(engine.storage, "layers", "sha256", rec["layers"][0]["diff_id"][7:], "diff")
+    assert open(os.path.join(d, "d")).read() == "docker arm64\n"
+    # Pushed back as it is: the registry keeps the docker media type and digest.
+    engine.run("push", "%s/docker-fmt:list" % registry.host, "%s/docker-copy:1" % registry.host)
+    ctype, copy = registry.manifest("docker-copy", "1")
+    assert ctype == DOCKER_MANIFEST and rh.sha256(copy) == rec["digest"]
