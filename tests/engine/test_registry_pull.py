@@ -313,3 +313,16 @@ def test_docker_schema2_manifest_and_list(engine, workdir, registry):
     engine.run("push", "%s/docker-fmt:list" % registry.host, "%s/docker-copy:1" % registry.host)
     ctype, copy = registry.manifest("docker-copy", "1")
     assert ctype == DOCKER_MANIFEST and rh.sha256(copy) == rec["digest"]
+
+
+def test_push_the_builtin_busybox(engine, registry):
+    dest = "%s/builtin/busybox:1" % registry.host
+    engine.run("push", "-q", "busybox", dest)
+    local = rh.image_named(engine, "localhost/busybox:latest")
+    assert local is not None
+    import enginelib
+    other = enginelib.Engine(engine.binary, os.path.join(engine.root, "other"))
+    p = other.run("pull", dest)
+    assert p.stdout.strip().splitlines()[-1] == local["id"][7:]
+    if rh.has_verb(other, "run"):
+        assert other.out("run", "--rm", dest, "echo", "from the registry") == "from the registry\n"
