@@ -60,6 +60,8 @@ def assert_failed(engine, p, *words):
         assert w in p.stderr, (w, p.stderr)
     assert rh.stored_images(engine) == []
     assert [e for e in rh.tmp_entries(engine) if not e.endswith(".partial")] == []
+    if rh.has_verb(engine, "images"):
+        assert engine.out("images", "-q") == ""
 
 
 def blob_gets(proxy, digest):

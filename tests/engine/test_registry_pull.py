@@ -243,6 +243,22 @@ def test_tls_registry(engine, workdir, busybox_image):
         # By name too (the certificate names localhost).
         p = pull(engine, "--cert-dir", r.cert_dir, "localhost:%d/bb:tls" % r.port)
         assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+        # The CA in the host's certs.d directory for HOST:PORT (podman's, then
+        # docker's): trusted without --cert-dir.  The port is this test's own.
+        import shutil
+        for root in ("/etc/containers/certs.d", "/etc/docker/certs.d"):
+            made = [p for p in (os.path.dirname(root), root) if not os.path.isdir(p)]
+            d = os.path.join(root, r.host)
+            os.makedirs(d)
+            try:
+                shutil.copy(r.ca, os.path.join(d, "ca.crt"))
+                other = enginelib.Engine(engine.binary, os.path.join(engine.root, "certs.d-" + root.split("/")[2]))
+                p = other.run("pull", ref, timeout=300)
+                assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+            finally:
+                shutil.rmtree(d)
+                for p in reversed(made):
+                    os.rmdir(p)
     finally:
         r.stop()
 
