@@ -264,3 +264,9 @@ def sigkill_after_the_blobs(engine, proxy, image):
     for d in blobs:
         assert blob_gets(proxy, d) == 0, proxy.requests
     assert rh.tmp_entries(engine) == []
+
+
+def test_no_registry_listening(engine):
+    host = "127.0.0.1:%d" % rh.free_port()
+    p = engine.run("pull", "%s/app:latest" % host, check=False)
+    assert_failed(engine, p, "pull %s/app:latest" % host, "pinging registry %s" % host)
