@@ -210,7 +210,8 @@ static enum job_next job_end(struct job *j, CURLcode rc, struct cell_error *err)
                 return JOB_FAILED;
         }
         if (status != 200 && status != 206) {
-                _cleanup_free_ char *why = (j->resp.status = status, cell_http_error_text(&j->resp));
+                j->resp.status = status;
+                _cleanup_free_ char *why = cell_http_error_text(&j->resp);
                 job_discard_writer(j, true);
                 cell_error_set(err, 0, "fetch blob %s: %s", j->d->digest, why);
                 return JOB_FAILED;
