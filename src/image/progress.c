@@ -23,9 +23,9 @@ struct cell_progress {
         struct progress_item *items;
         size_t n_items;
         size_t first_live; /* items before it are on screen above a message: left alone */
-        size_t drawn;     /* lines of the last redraw, to move back over */
-        int64_t last_ns;  /* time of the last redraw */
-        int columns;      /* the terminal's width (live), or 0 */
+        size_t drawn;      /* lines of the last redraw, to move back over */
+        int64_t last_ns;   /* time of the last redraw */
+        int columns;       /* the terminal's width (live), or 0 */
 };
 
 static int64_t now_ns(void)
@@ -72,7 +72,8 @@ static void draw_item(struct cell_progress *p, const struct progress_item *it)
                 snprintf(line, sizeof(line), "%s %s", it->label, done);
         } else {
                 human(it->total, total, sizeof(total));
-                int width = 30, fill = (int)(width * (it->done > it->total ? it->total : it->done) / it->total);
+                int width = 30,
+                    fill = (int)(width * (it->done > it->total ? it->total : it->done) / it->total);
                 char bar[64];
                 memset(bar, '=', (size_t)fill);
                 if (fill < width)

@@ -53,21 +53,22 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
         _cleanup_free_ char *what = xasprintf("manifest %s", what_ref);
         const char *headers[] = {CELL_MANIFEST_ACCEPT, NULL};
         struct cell_http_response r = {0};
-        int ret = registry_request(&p->client, "GET", path, p->scope, headers, NULL, CELL_MANIFEST_MAX,
-                                   &r, err);
+        int ret = registry_request(&p->client, "GET", path, p->scope, headers, NULL,
+                                   CELL_MANIFEST_MAX, &r, err);
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
-                ret = cell_error_set(err, 0,
-                                     "reading %s: %s", what, why);
+                ret = cell_error_set(err, 0, "reading %s: %s", what, why);
         }
         if (ret == 0)
                 cell_sha256_digest(r.body, r.len, digest);
         if (ret == 0 && expected && strcmp(digest, expected) != 0)
-                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest, expected);
-        if (ret == 0 && !expected && r.docker_content_digest && cell_digest_valid(r.docker_content_digest) &&
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest,
+                                     expected);
+        if (ret == 0 && !expected && r.docker_content_digest &&
+            cell_digest_valid(r.docker_content_digest) &&
             strcmp(digest, r.docker_content_digest) != 0)
-                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, registry says %s", what, digest,
-                                     r.docker_content_digest);
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, registry says %s", what,
+                                     digest, r.docker_content_digest);
         if (ret == 0)
                 ret = cell_manifest_parse(r.body, r.len, r.content_type, what, out, err);
         /* Kept only once it is known good: the image record points at it. */
@@ -124,11 +125,15 @@ static void warn_platform(struct pull *p, json_object *config)
                 return;
         const char *os = config_string(config, "os"), *arch = config_string(config, "architecture");
         if (os && arch && (strcmp(os, want.os) != 0 || strcmp(arch, want.arch) != 0)) {
-                struct cell_platform have = {.os = (char *)os, .arch = (char *)arch,
+                struct cell_platform have = {.os = (char *)os,
+                                             .arch = (char *)arch,
                                              .variant = (char *)config_string(config, "variant")};
-                _cleanup_free_ char *h = cell_platform_string(&have), *w = cell_platform_string(&want);
-                cell_progress_say(p->progress, "WARNING: image platform (%s) does not match the expected "
-                                  "platform (%s)", h, w);
+                _cleanup_free_ char *h = cell_platform_string(&have),
+                                    *w = cell_platform_string(&want);
+                cell_progress_say(p->progress,
+                                  "WARNING: image platform (%s) does not match the expected "
+                                  "platform (%s)",
+                                  h, w);
         }
         cell_platform_release(&want);
 }
@@ -146,7 +151,8 @@ static int read_config(struct pull *p, struct cell_error *err)
         if (!root || !json_object_is_type(root, json_type_object))
                 return cell_error_set(err, 0, "config %s: not a JSON object", digest);
         if (!json_object_object_get_ex(root, "rootfs", &rootfs) ||
-            !json_object_object_get_ex(rootfs, "diff_ids", &ids) || !json_object_is_type(ids, json_type_array))
+            !json_object_object_get_ex(rootfs, "diff_ids", &ids) ||
+            !json_object_is_type(ids, json_type_array))
                 return cell_error_set(err, 0, "config %s: no rootfs.diff_ids", digest);
         size_t n = json_object_array_length(ids);
         if (n != p->manifest.n_entries)
@@ -156,7 +162,8 @@ static int read_config(struct pull *p, struct cell_error *err)
         for (size_t i = 0; i < n; i++) {
                 const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
                 if (!cell_digest_valid(id))
-                        return cell_error_set(err, 0, "config %s: invalid diff_id \"%s\"", digest, id ? id : "");
+                        return cell_error_set(err, 0, "config %s: invalid diff_id \"%s\"", digest,
+                                              id ? id : "");
                 p->diff_ids[i] = xstrdup(id);
                 p->n_diff_ids++;
         }
@@ -179,8 +186,10 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
         img.size = p->manifest.config.size;
         for (size_t i = 0; i < img.n_layers; i++) {
                 const struct cell_descriptor *d = &p->manifest.entries[i];
-                img.layers[i] = (struct cell_image_layer){.digest = d->digest, .diff_id = p->diff_ids[i],
-                                                          .media_type = d->media_type, .size = d->size};
+                img.layers[i] = (struct cell_image_layer){.digest = d->digest,
+                                                          .diff_id = p->diff_ids[i],
+                                                          .media_type = d->media_type,
+                                                          .size = d->size};
                 img.size += d->size;
         }
         img.created = p->created;
@@ -198,8 +207,8 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
 static int fetch_and_unpack(struct pull *p, struct cell_error *err)
 {
         const struct cell_descriptor *config = &p->manifest.config;
-        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, &config, 1, p->progress, NULL,
-                                 err) < 0 ||
+        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, &config, 1, p->progress,
+                                 NULL, err) < 0 ||
             read_config(p, err) < 0)
                 return -1;
         size_t n = p->manifest.n_entries;
@@ -209,8 +218,8 @@ static int fetch_and_unpack(struct pull *p, struct cell_error *err)
         struct registry_unpack *u = registry_unpack_new(p->s, p->manifest.entries, p->diff_ids, n);
         struct registry_fetch_hooks hooks;
         registry_unpack_hooks(u, &hooks);
-        int ret = registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, layers, n, p->progress, &hooks,
-                                       err);
+        int ret = registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, layers, n,
+                                       p->progress, &hooks, err);
         /* After a failure, still wait for the unpacking children: nothing of
          * theirs may be left running or half-written in tmp/. */
         struct cell_error unpack_err = {0};

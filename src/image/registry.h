@@ -34,17 +34,20 @@
 #include "util/error.h"
 
 struct cell_pull_opts {
-        bool tls_verify;          /* false: any certificate, and plain http is allowed */
-        const char *platform;     /* "os/arch[/variant]"; NULL: this machine's */
-        const char *authfile;     /* NULL: the default (auth.h) */
-        const char *cert_dir;     /* NULL: /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST */
-        const char *creds;        /* "user:password" instead of the auth file, or NULL */
+        bool tls_verify;      /* false: any certificate, and plain http is allowed */
+        const char *platform; /* "os/arch[/variant]"; NULL: this machine's */
+        const char *authfile; /* NULL: the default (auth.h) */
+        const char *cert_dir; /* NULL: /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST */
+        const char *creds;    /* "user:password" instead of the auth file, or NULL */
         enum cell_progress_mode progress;
-        FILE *output;             /* progress and messages; NULL: stderr */
+        FILE *output; /* progress and messages; NULL: stderr */
 };
 
 /* The defaults; a NULL `o` means the same. A zeroed struct does NOT verify TLS. */
-#define CELL_PULL_OPTS_DEFAULT {.tls_verify = true}
+#define CELL_PULL_OPTS_DEFAULT                                                                     \
+        {                                                                                          \
+                .tls_verify = true                                                                 \
+        }
 
 /*
  * Pull `ref` (short names as docker resolves them: "busybox" is

@@ -260,7 +260,8 @@ static int run(struct fetch *f, struct job *jobs, size_t n, struct cell_error *e
                 int running = 0;
                 CURLMcode mc = curl_multi_perform(f->multi, &running);
                 if (mc != CURLM_OK)
-                        return cell_error_set(err, 0, "fetching blobs: %s", curl_multi_strerror(mc));
+                        return cell_error_set(err, 0, "fetching blobs: %s",
+                                              curl_multi_strerror(mc));
                 if (collect(f, err) < 0)
                         return -1;
                 if (f->active == 0 && next == n)
@@ -272,7 +273,8 @@ static int run(struct fetch *f, struct job *jobs, size_t n, struct cell_error *e
                 if (f->hooks && f->hooks->wait_fds)
                         n_extra = f->hooks->wait_fds(f->hooks->data, extra, CELL_ARRAY_SIZE(extra));
                 curl_multi_poll(f->multi, extra, n_extra, 200, NULL);
-                if (f->hooks && f->hooks->after_wait && f->hooks->after_wait(f->hooks->data, err) < 0)
+                if (f->hooks && f->hooks->after_wait &&
+                    f->hooks->after_wait(f->hooks->data, err) < 0)
                         return -1;
         }
 }
@@ -290,20 +292,27 @@ int registry_fetch_blobs(struct registry_client *c, struct cell_store *s, const 
                          struct cell_progress *progress, const struct registry_fetch_hooks *hooks,
                          struct cell_error *err)
 {
-        struct fetch f = {.c = c, .s = s, .repo = repo, .scope = scope, .progress = progress,
-                          .hooks = hooks, .blobs = blobs, .n_blobs = n};
+        struct fetch f = {.c = c,
+                          .s = s,
+                          .repo = repo,
+                          .scope = scope,
+                          .progress = progress,
+                          .hooks = hooks,
+                          .blobs = blobs,
+                          .n_blobs = n};
         _cleanup_free_ struct job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
         size_t n_jobs = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct cell_descriptor *d = blobs[i];
                 bool config = strcmp(d->media_type, CELL_MT_OCI_CONFIG) == 0 ||
                               strcmp(d->media_type, CELL_MT_DOCKER_CONFIG) == 0;
-                _cleanup_free_ char *label = xasprintf("Copying %s %.12s", config ? "config" : "blob",
-                                                       d->digest + 7);
+                _cleanup_free_ char *label =
+                        xasprintf("Copying %s %.12s", config ? "config" : "blob", d->digest + 7);
                 size_t item = cell_progress_add(progress, label, d->size);
                 if (cell_blob_exists(s, d->digest)) {
                         cell_progress_finish(progress, item, "skipped: already exists");
-                        if (hooks && hooks->blob_ready && hooks->blob_ready(hooks->data, i, err) < 0)
+                        if (hooks && hooks->blob_ready &&
+                            hooks->blob_ready(hooks->data, i, err) < 0)
                                 return -1;
                         continue;
                 }

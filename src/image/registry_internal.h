@@ -42,15 +42,16 @@ struct registry_client {
 
 /* Open a session with `host`: credentials from o->creds or the auth file,
  * certs.d, the ping. */
-int registry_client_open(struct registry_client *c, const char *host, const struct cell_pull_opts *o,
-                         struct cell_error *err);
+int registry_client_open(struct registry_client *c, const char *host,
+                         const struct cell_pull_opts *o, struct cell_error *err);
 void registry_client_close(struct registry_client *c);
 
 /* `path` is "/v2/..." or an absolute URL (a Location).  Any HTTP status is
  * returned in `resp` for the caller to judge. */
 int registry_request(struct registry_client *c, const char *method, const char *path,
-                     const char *scope, const char *const *headers, const struct cell_http_body *body,
-                     size_t max_body, struct cell_http_response *resp, struct cell_error *err);
+                     const char *scope, const char *const *headers,
+                     const struct cell_http_body *body, size_t max_body,
+                     struct cell_http_response *resp, struct cell_error *err);
 
 /*
  * What a caller of registry_fetch_blobs() does alongside the transfers
@@ -84,7 +85,8 @@ int registry_fetch_blobs(struct registry_client *c, struct cell_store *s, const 
  * while the blobs stream; registry_unpack_finish() waits for the rest.
  */
 struct registry_unpack;
-struct registry_unpack *registry_unpack_new(struct cell_store *s, const struct cell_descriptor *layers,
+struct registry_unpack *registry_unpack_new(struct cell_store *s,
+                                            const struct cell_descriptor *layers,
                                             char *const *diff_ids, size_t n);
 void registry_unpack_hooks(struct registry_unpack *u, struct registry_fetch_hooks *hooks);
 /* Unpack what is left (when `run_rest`) and wait for every child; the first

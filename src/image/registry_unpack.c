@@ -45,7 +45,8 @@ struct registry_unpack {
         bool failed;
 };
 
-struct registry_unpack *registry_unpack_new(struct cell_store *s, const struct cell_descriptor *layers,
+struct registry_unpack *registry_unpack_new(struct cell_store *s,
+                                            const struct cell_descriptor *layers,
                                             char *const *diff_ids, size_t n)
 {
         struct registry_unpack *u = xzalloc(sizeof(*u));
@@ -130,7 +131,8 @@ static void reap(struct registry_unpack *u, size_t i)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 struct cell_error err = {0};
                 msg[n > 0 ? n : 0] = '\0';
-                cell_error_set(&err, 0, "%s", n > 0 ? msg : "unpacking a layer: the unpacking process died");
+                cell_error_set(&err, 0, "%s",
+                               n > 0 ? msg : "unpacking a layer: the unpacking process died");
                 fail(u, &err);
         }
         *c = u->running[--u->n_running];
@@ -184,8 +186,10 @@ static int hook_after_wait(void *data, struct cell_error *err)
 
 void registry_unpack_hooks(struct registry_unpack *u, struct registry_fetch_hooks *hooks)
 {
-        *hooks = (struct registry_fetch_hooks){.data = u, .blob_ready = hook_ready,
-                                               .wait_fds = hook_wait_fds, .after_wait = hook_after_wait};
+        *hooks = (struct registry_fetch_hooks){.data = u,
+                                               .blob_ready = hook_ready,
+                                               .wait_fds = hook_wait_fds,
+                                               .after_wait = hook_after_wait};
 }
 
 int registry_unpack_finish(struct registry_unpack *u, bool run_rest, struct cell_error *err)
