@@ -178,10 +178,9 @@ int cell_manifest_parse(const char *body, size_t len, const char *content_type, 
 {
         memset(out, 0, sizeof(*out));
         json_tokener *tok = json_tokener_new();
-        json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+        _cleanup_(json_object_putp) json_object *root = json_tokener_parse_ex(tok, body, (int)len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         json_tokener_free(tok);
-        _cleanup_(json_object_putp) json_object *owned = root;
         if (!root || jerr != json_tokener_success)
                 return cell_error_set(
                         err, 0, "%s: not JSON (%s)", what,
