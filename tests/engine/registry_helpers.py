@@ -417,6 +417,7 @@ class Proxy:
         ("slow", chunk, seconds)  send the body in chunks with a pause between
         ("replace", body, ctype)  answer 200 with this body and Content-Type
         ("norange",)              forward without the Range header (a server ignoring it)
+        ("401once", challenge)    answer 401 with this WWW-Authenticate once (an expired token)
     self.sent: {path: body bytes sent so far}.
     """
 
@@ -460,6 +461,17 @@ class Proxy:
         with self.lock:
             self.requests.append((method, h.path, h.headers.get("Range")))
         fault = self.fault_for(h.path)
+        if fault and fault[0] == "401once":
+            self.faults = {k: v for k, v in self.faults.items() if v is not fault}
+            body = json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "token expired"}]}).encode()
+            h.send_response(401)
+            h.send_header("WWW-Authenticate", fault[1])
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            if method != "HEAD":
+                h.wfile.write(body)
+            return
         if fault and fault[0] == "status":
             body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "injected failure %d" % fault[1]}]})
             body = body.encode()
