@@ -460,9 +460,14 @@ int cell_http_endpoint_ping(struct cell_http_endpoint *ep, struct cell_http_resp
                         "with --cert-dir or in /etc/containers/certs.d/%s",
                         ep->host, errbuf[0] ? errbuf : curl_easy_strerror(rc), ep->host);
         bool no_tls = rc == CURLE_SSL_CONNECT_ERROR;
-        if (!no_tls || (ep->tls_verify && !cell_http_host_is_loopback(ep->host)))
+        if (!no_tls)
                 return cell_error_set(err, 0, "pinging registry %s: %s", ep->host,
                                       errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (ep->tls_verify && !cell_http_host_is_loopback(ep->host))
+                return cell_error_set(err, 0,
+                                      "pinging registry %s: no TLS session (%s); a registry "
+                                      "that speaks plain HTTP needs --tls-verify=false",
+                                      ep->host, errbuf[0] ? errbuf : curl_easy_strerror(rc));
         ep->scheme = "http";
         _cleanup_free_ char *http_url = cell_http_url(ep, "/v2/");
         if (cell_http_request(ep, "GET", http_url, NULL, NULL, 64 << 10, resp, err) < 0)
