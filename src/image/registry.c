@@ -232,6 +232,10 @@ static int fetch_and_unpack(struct pull *p, struct cell_error *err)
 
 static int pull_steps(struct pull *p, struct cell_image *out, struct cell_error *err)
 {
+        struct cell_platform want; /* a bad --platform fails before any traffic */
+        if (cell_platform_parse(p->o->platform, &want, err) < 0)
+                return -1;
+        cell_platform_release(&want);
         cell_progress_say(p->progress, "Trying to pull %s...", p->name);
         if (registry_client_open(&p->client, p->ref.domain, p->o, err) < 0)
                 return -1;

@@ -193,6 +193,8 @@ def test_manifest_list_without_this_platform(engine, registry, multiarch):
     assert_failed(p, "no manifest for linux/s390x", "have: linux/amd64, linux/arm64/v8")
     p = pull(engine, "--platform", "linux", ref, check=False)
     assert_failed(p, "invalid platform \"linux\"")
+    p = pull(engine, "--platform", "linux/arm64/v8/x", "%s/multi-arch:amd64" % registry.host, check=False)
+    assert_failed(p, "invalid platform \"linux/arm64/v8/x\"")
 
 
 def test_unknown_repository_and_tag(engine, registry, busybox_image):
