@@ -197,7 +197,8 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
         free(img.layers);
         if (ret < 0)
                 return -1;
-        return cell_image_lookup(p->s, p->name, out, err);
+        /* By id: another pull may have moved the name on already. */
+        return cell_image_lookup(p->s, p->manifest.config.digest, out, err);
 }
 
 /*
