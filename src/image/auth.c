@@ -181,9 +181,17 @@ int cell_auth_file_remove(const char *path, const char *host, struct cell_error 
         if (!host) {
                 removed = json_object_object_length(auths) > 0;
                 json_object_object_add(root, "auths", json_object_new_object());
-        } else if (json_object_object_get_ex(auths, host, NULL)) {
-                json_object_object_del(auths, host);
-                removed = 1;
+        } else {
+                /* docker's key for Docker Hub goes with docker.io's. */
+                const char *keys[] = {host, strcmp(host, "docker.io") == 0
+                                                    ? "https://index.docker.io/v1/"
+                                                    : NULL};
+                for (size_t i = 0; i < CELL_ARRAY_SIZE(keys) && keys[i]; i++) {
+                        if (json_object_object_get_ex(auths, keys[i], NULL)) {
+                                json_object_object_del(auths, keys[i]);
+                                removed = 1;
+                        }
+                }
         }
         if (removed && auth_file_store(path, root, err) < 0)
                 return -1;

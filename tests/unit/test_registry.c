@@ -106,6 +106,8 @@ static void test_auth_file(void)
         CHECK_STR_EQ(u, "bob");
         free(u);
         free(p);
+        CHECK_INT_EQ(cell_auth_file_remove(path, "docker.io", &err), 1);
+        CHECK_INT_EQ(cell_auth_file_get(path, "docker.io", &u, &p, &err), 0);
         f = fopen(path, "w");
         fputs("{\"auths\":{\"h\":{\"auth\":\"!!!\"}}}", f);
         fclose(f);
