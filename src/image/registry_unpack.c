@@ -125,10 +125,12 @@ static void reap(struct registry_unpack *u, size_t i)
         char msg[CELL_ERROR_MSG_MAX];
         ssize_t n = cell_read_all(c->fd, msg, sizeof(msg) - 1);
         close(c->fd);
+        /* A message is a failure even when someone else reaped the child
+         * (a SIGCHLD handler of the caller's: ECHILD, no status). */
         int status = 0;
         while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (n > 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 struct cell_error err = {0};
                 msg[n > 0 ? n : 0] = '\0';
                 cell_error_set(&err, 0, "%s",
@@ -211,6 +213,10 @@ int registry_unpack_finish(struct registry_unpack *u, bool run_rest, struct cell
                 *err = u->first;
                 ret = -1;
         }
+        /* Every layer is there, whatever the children said. */
+        for (size_t i = 0; ret == 0 && run_rest && i < u->n; i++)
+                if (!cell_layer_exists(u->s, u->diff_ids[i]))
+                        ret = cell_error_set(err, 0, "layer %s: not unpacked", u->layers[i].digest);
         free(u->ready);
         free(u->started);
         free(u);
