@@ -182,3 +182,21 @@ def test_corrupt_images_json_is_named(engine, bb):
     p = engine.run("images", check=False)
     assert p.returncode == 125
     assert "images.json" in p.stderr
+
+
+def test_images_repository_filter_and_digests(engine, bb):
+    engine.run("tag", "busybox", "foo:1")
+    engine.run("tag", "busybox", "foo:2")
+    engine.run("tag", "busybox", "quay.io/bar/foo:3")
+
+    def listed(*args):
+        return sorted(r["Repository"] + ":" + r["Tag"] for r in engine.json("images", "--format", "json", *args))
+
+    assert listed("foo") == ["docker.io/library/foo:1", "docker.io/library/foo:2"]
+    assert listed("foo:2") == ["docker.io/library/foo:2"]
+    assert listed("busybox") == ["localhost/busybox:latest"]
+    assert listed("quay.io/bar/foo") == ["quay.io/bar/foo:3"]
+    assert listed("nothing") == []
+    table = engine.out("images", "--digests", "localhost/busybox")
+    assert "DIGEST" in table.splitlines()[0]
+    assert bb["RepoDigests"][0].split("@")[1] in table

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of src/image: references, digests, layer entry plans (no root needed). */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "image/digest.h"
 #include "image/layer_internal.h"
 #include "image/reference.h"
+#include "image/store.h"
+#include "util/fs.h"
 #include "unit.h"
 
 static void check_ref(const char *in, const char *domain, const char *path, const char *tag,
@@ -202,5 +207,110 @@ static void test_layer_plan_refuses(void)
         free(c);
 }
 
+/* A store in a fresh temporary directory (no root needed). */
+static struct cell_store *tmp_store(char *dir)
+{
+        strcpy(dir, "/tmp/cell-test-image-XXXXXX");
+        CHECK(mkdtemp(dir) != NULL);
+        struct cell_store *s = NULL;
+        struct cell_error err = {0};
+        CHECK_INT_EQ(cell_store_open(dir, &s, &err), 0);
+        return s;
+}
+
+static void rm_store(struct cell_store *s, const char *dir)
+{
+        cell_store_close(s);
+        struct cell_error err = {0};
+        cell_remove_tree_at(AT_FDCWD, dir, &err);
+}
+
+static void test_blob_digest_verify(void)
+{
+        char dir[64];
+        struct cell_store *s = tmp_store(dir);
+        struct cell_error err = {0};
+        char d[CELL_DIGEST_MAX];
+        CHECK_INT_EQ(cell_blob_put(s, "abc", 3, d, &err), 0);
+        CHECK_STR_EQ(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        CHECK(cell_blob_exists(s, d));
+        char *text = NULL;
+        size_t len = 0;
+        CHECK_INT_EQ(cell_blob_read(s, d, 100, &text, &len, &err), 0);
+        CHECK_STR_EQ(text, "abc");
+        free(text);
+
+        /* A writer told the digest refuses other content, and leaves nothing. */
+        const char *want =
+                "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        struct cell_blob_writer *w;
+        uint64_t resume = 99;
+        CHECK_INT_EQ(cell_blob_writer_open(s, want, &w, &resume, &err), 0);
+        CHECK_INT_EQ(resume, 0);
+        CHECK_INT_EQ(cell_blob_writer_write(w, "x", 1, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_commit(w, NULL, &err), -1);
+        CHECK_CONTAINS(
+                err.msg,
+                "blob sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855: "
+                "digest mismatch: got "
+                "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
+        CHECK(!cell_blob_exists(s, want));
+        char path[128];
+        snprintf(path, sizeof(path), "%s/tmp", dir);
+        struct cell_error e2 = {0};
+        CHECK_INT_EQ(rmdir(path), 0); /* empty: nothing left behind */
+        CHECK_INT_EQ(mkdir(path, 0700), 0);
+
+        /* A blob changed on disk is caught when read. */
+        char *p = cell_blob_path(s, d);
+        int fd = open(p, O_WRONLY | O_TRUNC);
+        CHECK(fd >= 0);
+        CHECK_INT_EQ(write(fd, "abd", 3), 3);
+        close(fd);
+        free(p);
+        CHECK_INT_EQ(cell_blob_read(s, d, 100, &text, &len, &e2), -1);
+        CHECK_CONTAINS(e2.msg, "digest mismatch");
+        CHECK_INT_EQ(cell_blob_open(s, "sha256:nothex", &e2), -1);
+        CHECK_CONTAINS(e2.msg, "not a sha256 digest");
+        rm_store(s, dir);
+}
+
+static void test_blob_writer_resume(void)
+{
+        char dir[64];
+        struct cell_store *s = tmp_store(dir);
+        struct cell_error err = {0};
+        const char *want =
+                "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; /* "abc"
+                                                                                            */
+        struct cell_blob_writer *w;
+        uint64_t resume = 0;
+        CHECK_INT_EQ(cell_blob_writer_open(s, want, &w, &resume, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_write(w, "ab", 2, &err), 0);
+        cell_blob_writer_abort(w, true); /* an interrupted download */
+        CHECK_INT_EQ(cell_blob_writer_open(s, want, &w, &resume, &err), 0);
+        CHECK_INT_EQ(resume, 2);
+        /* While one writer holds the partial file, another starts its own from 0. */
+        struct cell_blob_writer *w2;
+        uint64_t resume2 = 7;
+        CHECK_INT_EQ(cell_blob_writer_open(s, want, &w2, &resume2, &err), 0);
+        CHECK_INT_EQ(resume2, 0);
+        cell_blob_writer_abort(w2, true);
+        CHECK_INT_EQ(cell_blob_writer_write(w, "c", 1, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_size(w), 3);
+        char d[CELL_DIGEST_MAX];
+        CHECK_INT_EQ(cell_blob_writer_commit(w, d, &err), 0);
+        CHECK_STR_EQ(d, want);
+        /* restart(): a server that ignored the range. */
+        CHECK_INT_EQ(cell_blob_writer_open(s, NULL, &w, NULL, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_write(w, "zzz", 3, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_restart(w, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_write(w, "abc", 3, &err), 0);
+        CHECK_INT_EQ(cell_blob_writer_commit(w, d, &err), 0);
+        CHECK_STR_EQ(d, want);
+        rm_store(s, dir);
+}
+
 UNIT_MAIN(UNIT_TEST(test_ref_normalize), UNIT_TEST(test_ref_errors), UNIT_TEST(test_ref_has_domain),
-          UNIT_TEST(test_digest), UNIT_TEST(test_layer_plan), UNIT_TEST(test_layer_plan_refuses))
+          UNIT_TEST(test_digest), UNIT_TEST(test_layer_plan), UNIT_TEST(test_layer_plan_refuses),
+          UNIT_TEST(test_blob_digest_verify), UNIT_TEST(test_blob_writer_resume))

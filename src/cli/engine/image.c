@@ -14,6 +14,11 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err)
+{
+        return ecli_store(ctx, out, err);
+}
+
 void image_verbs_short_id(const char *id, bool no_trunc, char *buf, size_t size)
 {
         if (no_trunc)

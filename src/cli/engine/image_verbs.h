@@ -13,6 +13,12 @@
 #include "cli/engine/ecli.h"
 #include "image/store.h"
 
+/*
+ * The store of this command: ecli_store() (kept under this name for the
+ * verbs that called it before ecli_store() existed).
+ */
+int image_verbs_store(struct ecli_ctx *ctx, struct cell_store **out, struct cell_error *err);
+
 /* An image id as docker shows it: 12 hex, or "sha256:<64 hex>" with no_trunc. */
 void image_verbs_short_id(const char *id, bool no_trunc, char *buf, size_t size);
 

@@ -58,6 +58,25 @@ static json_object *row(const struct cell_image *img, const char *name, bool no_
         return o;
 }
 
+/*
+ * Whether name `name` belongs to the repository the user's `filter` names
+ * ("busybox" reaches docker.io/library/busybox and localhost/busybox, as a
+ * lookup would); a filter with a tag also needs that tag.
+ */
+static bool name_matches(const char *name, const char *filter)
+{
+        const char *slash = strrchr(filter, '/');
+        bool tagged = strchr(slash ? slash : filter, ':') || strchr(filter, '@');
+        _cleanup_free_ char *repo = NULL, *tag = NULL;
+        split_name(name, &repo, &tag);
+        /* Without a tag in the filter, any tag of the repository does. */
+        _cleanup_free_ char *candidate = tagged ? xstrdup(name) : xasprintf("%s:latest", repo);
+        char *names[] = {candidate, NULL};
+        struct cell_image one = {.id = (char *)"", .names = names, .n_names = 1};
+        _cleanup_free_ char *hit = cell_image_matched_name(&one, filter);
+        return hit != NULL;
+}
+
 static int run_images(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
@@ -69,13 +88,16 @@ static int run_images(struct ecli_ctx *ctx, const struct ecli_args *a)
         if (cell_image_list(s, &imgs, &n, &err) < 0)
                 return ecli_fail(&err);
         bool no_trunc = ecli_flag(a, "no-trunc");
+        const char *filter = a->argc > 0 ? a->argv[0] : NULL;
         json_object *rows = json_object_new_array();
         /* Newest first, as docker lists them. */
         for (size_t i = n; i-- > 0;) {
-                if (imgs[i].n_names == 0)
+                if (imgs[i].n_names == 0 && !filter)
                         json_object_array_add(rows, row(&imgs[i], NULL, no_trunc));
                 for (size_t k = 0; k < imgs[i].n_names; k++)
-                        json_object_array_add(rows, row(&imgs[i], imgs[i].names[k], no_trunc));
+                        if (!filter || name_matches(imgs[i].names[k], filter))
+                                json_object_array_add(rows,
+                                                      row(&imgs[i], imgs[i].names[k], no_trunc));
         }
         cell_image_list_free(imgs, n);
         static const struct ecli_column cols[] = {
@@ -97,12 +119,16 @@ const struct ecli_verb ecli_verb_image_ls = {
         .name = "ls",
         .group = "image",
         .aliases = "images",
-        .usage = "[OPTIONS]",
+        .usage = "[OPTIONS] [REPOSITORY[:TAG]]",
         .summary = "List images",
         .description = "Lists the images of the store, one row per name (REPOSITORY:TAG); an image "
-                       "without a name shows as <none>. The built-in busybox image appears once a "
+                       "without a name shows as <none>. With REPOSITORY, only that repository's "
+                       "names (a short "
+                       "name reaches docker.io and localhost, as a lookup does). The built-in "
+                       "busybox image appears once a "
                        "command has used it.",
         .options = options,
+        .max_args = 1,
         .topic = ECLI_TOPIC_IMAGE,
         .run = run_images,
 };
