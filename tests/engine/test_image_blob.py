@@ -67,6 +67,25 @@ def test_open_removes_tmp_entries_of_dead_processes(engine):
     os.unlink(live)
 
 
+def test_open_removes_tmp_entries_of_killed_unreaped_processes(engine):
+    # A process SIGKILLed mid-unpack whose parent has not reaped it yet (or an
+    # init that never reaps orphans) is a zombie: its tmp entry is garbage.
+    drive(engine.storage, "open")
+    tmp = os.path.join(engine.storage, "tmp")
+    zombie = subprocess.Popen(["sleep", "100"])
+    try:
+        zombie.kill()
+        while True:  # until the kernel has made it a zombie (not reaped: no wait)
+            with open("/proc/%d/stat" % zombie.pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        os.makedirs(os.path.join(tmp, "%d-layer-abc" % zombie.pid, "diff"))
+        drive(engine.storage, "open")
+        assert os.listdir(tmp) == []
+    finally:
+        zombie.wait()
+
+
 def test_concurrent_tags_all_land(engine):
     engine.run("image", "inspect", "busybox")
     procs = [engine.popen("tag", "busybox", "t%d:x" % i, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
