@@ -15,6 +15,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/socket.h"
+#include "util/signals.h"
 
 #define DETACH_1 0x10 /* ctrl-p */
 #define DETACH_2 0x11 /* ctrl-q */
@@ -129,7 +130,7 @@ static int final_status(struct cell_engine *e, struct cell_ctr *c, pid_t monitor
         for (int i = 0; i < 400; i++) {
                 if (cell_ctr_reload(e, c, &ignored) < 0)
                         return 0; /* removed: --rm */
-                bool monitor_gone = monitor <= 0 || (kill(monitor, 0) < 0 && errno == ESRCH);
+                bool monitor_gone = !cell_pid_running(monitor);
                 if (c->state.status == CELL_CTR_EXITED && (c->state.monitor_pid == 0 || monitor_gone))
                         return c->state.exit_code < 0 ? 255 : c->state.exit_code;
                 nanosleep(&(struct timespec){0, 25 * 1000 * 1000}, NULL);

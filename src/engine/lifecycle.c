@@ -13,6 +13,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/signals.h"
 
 char *cell_engine_ctr_bundle(const struct cell_engine *e, const struct cell_ctr *c)
 {
@@ -161,7 +162,7 @@ static void kill_monitor(const struct cell_ctr *c)
                 return;
         if (kill(m, SIGKILL) == 0) {
                 /* reaped by its parent (init): wait until it is gone, briefly */
-                for (int i = 0; i < 100 && kill(m, 0) == 0; i++) {
+                for (int i = 0; i < 100 && cell_pid_running(m); i++) {
                         struct timespec ts = {0, 10 * 1000 * 1000};
                         nanosleep(&ts, NULL);
                 }
@@ -181,10 +182,10 @@ int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force
                                    "cannot remove container \"/%s\": container is running: stop the "
                                    "container before removing or force remove",
                                    c->name);
-        if (r == 0)
+        if (r == 0) {
                 kill_monitor(c);
-        if (r == 0)
                 r = cell_engine_ctr_teardown(e, c, err);
+        }
         if (r == 0) {
                 if (volumes)
                         remove_anonymous_volumes(e, c);

@@ -288,7 +288,7 @@ static int hold(struct fg *f, pid_t pid, int *wstatus, struct cell_error *err)
                 struct pollfd p[4];
                 int n = 0;
                 p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-                int srcs[3] = {f->out_r, f->err_r, f->master};
+                const int srcs[3] = {f->out_r, f->err_r, f->master};
                 for (int i = 0; i < 3; i++)
                         if (srcs[i] >= 0)
                                 p[n++] = (struct pollfd){.fd = srcs[i], .events = POLLIN};

@@ -310,7 +310,7 @@ static int hold(struct holder *h, pid_t pid)
                 struct pollfd p[4 + 1 + CELL_ATTACH_MAX_CLIENTS];
                 int n = 0;
                 p[n++] = (struct pollfd){.fd = h->sfd, .events = POLLIN};
-                int srcs[3] = {h->out[0], h->err[0], h->master};
+                const int srcs[3] = {h->out[0], h->err[0], h->master};
                 for (int i = 0; i < 3; i++)
                         if (srcs[i] >= 0)
                                 p[n++] = (struct pollfd){.fd = srcs[i], .events = POLLIN};

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/signals.h"
 
 /* Remove ".<base>.cell-tmp-<pid>-*" in `dir` whose process is gone. */
 static void remove_stale(const char *dir, const char *base)
@@ -31,7 +32,7 @@ static void remove_stale(const char *dir, const char *base)
                 long pid = strtol(de->d_name + plen, &end, 10);
                 if (end == de->d_name + plen || *end != '-' || pid <= 0)
                         continue;
-                if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                if (cell_pid_running((pid_t)pid))
                         continue;
                 struct cell_error ignored;
                 cell_remove_tree_at(dirfd(d), de->d_name, &ignored);

@@ -21,6 +21,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/signals.h"
 #include "util/xalloc.h"
 
 static const char *const store_dirs[] = {"tmp", "blobs", "blobs/sha256", "layers", "layers/sha256"};
@@ -64,24 +65,6 @@ static pid_t tmp_entry_pid(const char *name)
 }
 
 /*
- * Whether `pid` has ended: no such process, or a zombie (killed, not yet
- * reaped: an init that does not reap orphans keeps it so for good).
- */
-static bool pid_gone(pid_t pid)
-{
-        if (kill(pid, 0) < 0)
-                return errno == ESRCH;
-        char path[64], stat[512];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        ssize_t n = cell_read_small(path, stat, sizeof(stat));
-        if (n <= 0)
-                return false;
-        /* "pid (comm) S ...": the state follows the last ')' (comm may hold one). */
-        const char *paren = strrchr(stat, ')');
-        return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
-/*
  * Remove tmp/ entries of processes that are gone.  An entry of a live pid is
  * kept even if the pid was reused by an unrelated process: it costs disk
  * space until a later open, never correctness.  Partial downloads
@@ -99,7 +82,7 @@ static int repair_tmp(struct cell_store *s, struct cell_error *err)
         struct dirent *de;
         while ((de = readdir(d))) {
                 pid_t pid = tmp_entry_pid(de->d_name);
-                if (pid == 0 || pid == getpid() || !pid_gone(pid))
+                if (pid == 0 || pid == getpid() || cell_pid_running(pid))
                         continue;
                 if (cell_remove_tree_at(dfd, de->d_name, err) < 0)
                         return cell_error_prefix(err, "store %s: repair tmp", s->root);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -214,4 +215,19 @@ void cell_signals_reset(void)
         }
         unsigned long long none = 0;
         syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+}
+
+bool cell_pid_running(pid_t pid)
+{
+        if (pid <= 0)
+                return false;
+        if (kill(pid, 0) < 0 && errno != EPERM)
+                return false;
+        char path[64], stat[512];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (cell_read_small(path, stat, sizeof(stat)) <= 0)
+                return errno != ENOENT;
+        /* "pid (comm) S ...": the state follows the last ')' (comm may hold one). */
+        const char *paren = strrchr(stat, ')');
+        return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }

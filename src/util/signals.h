@@ -14,6 +14,8 @@
  */
 
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
@@ -28,6 +30,15 @@ int cell_signal_parse(const char *s, int *sig, struct cell_error *err);
  * NULL for 0 and numbers that are no signal.
  */
 const char *cell_signal_name(int sig);
+
+/*
+ * Whether process `pid` still runs: it exists and is not a zombie.  A killed
+ * process that no one has reaped yet (or whose parent is an init that never
+ * reaps) still answers kill(pid, 0), but holds nothing and will never run
+ * again, so lock-free owners (tmp entries named by pid, a monitor's pid) must
+ * treat it as gone.  A process of another user counts as running.
+ */
+bool cell_pid_running(pid_t pid);
 
 /* Fill `set` with every signal, including those the libc keeps for itself. */
 void cell_sigset_fill(sigset_t *set);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """`cell run` flags that shape the process: env, workdir, user, entrypoint, hostname, mounts."""
 
+import json
 import os
 
 
@@ -109,6 +110,9 @@ def test_run_inspect_shows_config_and_oci_spec(engine):
     assert spec["process"]["args"] == ["echo", "x"]
     assert spec["process"]["cwd"] == "/w"
     assert spec["linux"]["resources"]["memory"]["limit"] == 64 << 20
+    # Templates reach into the object; inspect has no columns, so "table" is its JSON.
+    assert engine.out("inspect", "--format", "{{.Name}} {{.State.Status}}", "shown") == "/shown created\n"
+    assert json.loads(engine.out("inspect", "--format", "table", "shown"))[0]["Name"] == "/shown"
 
 
 def test_run_interactive_reads_stdin_and_without_i_does_not(engine):

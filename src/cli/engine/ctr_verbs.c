@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/signals.h"
 
 int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_error *err)
 {
@@ -130,11 +131,6 @@ static bool wait_pid_exit(pid_t pid, int timeout_ms)
         return r > 0;
 }
 
-static bool process_alive(pid_t pid)
-{
-        return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
 /* The record's owner (a foreground run, a monitor) finalizes it; else we do. */
 static void finalize_stopped(struct cell_engine *e, struct cell_ctr *c, int code)
 {
@@ -142,7 +138,7 @@ static void finalize_stopped(struct cell_engine *e, struct cell_ctr *c, int code
         for (int i = 0; i < 50; i++) {
                 if (cell_ctr_reload(e, c, &ignored) < 0)
                         return; /* removed (--rm) */
-                if (c->state.monitor_pid == 0 || !process_alive(c->state.monitor_pid))
+                if (c->state.monitor_pid == 0 || !cell_pid_running(c->state.monitor_pid))
                         break;
                 if (c->state.finished_at && c->state.status == CELL_CTR_EXITED)
                         return;

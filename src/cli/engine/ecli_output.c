@@ -274,8 +274,12 @@ int ecli_print_list(const struct ecli_args *a, struct json_object *rows, const s
                 }
                 return 0;
         }
+        /* A listing without columns (inspect) has no table: JSON is its table. */
         if (!format || !*format || strcmp(format, "table") == 0) {
-                print_columns(rows, cols, stdout);
+                if (cols)
+                        print_columns(rows, cols, stdout);
+                else
+                        ecli_print_json(stdout, rows);
                 return 0;
         }
         if (strcmp(format, "json") == 0) {
@@ -286,7 +290,10 @@ int ecli_print_list(const struct ecli_args *a, struct json_object *rows, const s
         if (strncmp(tmpl, "table", 5) == 0 && (tmpl[5] == ' ' || tmpl[5] == '\0')) {
                 const char *body = tmpl + 5 + strspn(tmpl + 5, " ");
                 if (!*body) {
-                        print_columns(rows, cols, stdout);
+                        if (cols)
+                                print_columns(rows, cols, stdout);
+                        else
+                                ecli_print_json(stdout, rows);
                         return 0;
                 }
                 return print_table_template(body, rows, cols, stdout, err);
