@@ -20,6 +20,8 @@ PACKAGES=(
 	cppcheck clang-tidy libclang-rt-14-dev llvm-14 valgrind
 	# benchmarks and profiling
 	hyperfine strace time linux-perf
+	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs
+	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils cpio
 )
 
 # One dpkg-query for all: "name status" per known package (architecture
