@@ -10,10 +10,14 @@ PACKAGES=(
 	# static musl build (scripts/musl-deps.sh): compiler, source unpacking, dependency builds
 	musl-tools dpkg-dev cmake make gperf linux-libc-dev
 	libjson-c-dev libseccomp-dev libcap-dev
+	# the engine's libraries (glibc builds: ASan+UBSan, clang, fuzz) and the CA bundle libcurl uses
+	libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev ca-certificates
 	# container rootfs for demo, tests and benchmarks
 	busybox-static
 	# tests
 	python3 python3-pytest util-linux bsdutils procps iproute2 uidmap
+	# engine tests: a local registry, image tools, certificates and htpasswd for it
+	docker-registry skopeo umoci openssl apache2-utils
 	# podman integration test and reference runtimes
 	podman conmon runc crun
 	# static analysis, fuzzing (libFuzzer runtime, llvm-symbolizer), memcheck

@@ -13,7 +13,7 @@ import os
 
 def pytest_addoption(parser):
     parser.addoption("--runtime", metavar="PATH", default=None,
-                     help="runtime binary to test (sets CELL_BINARY; default build/cell)")
+                     help="runtime binary to test (sets CELL_BINARY; default build/cell-oci)")
 
 
 def pytest_configure(config):

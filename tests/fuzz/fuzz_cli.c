@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The command line (src/cli/options.c), parsed as main() does: the input is
+ * The command line (src/cli/oci/options.c), parsed as main() does: the input is
  * argv without argv[0], elements separated by NUL bytes ("--root\0/r\0kill\0
  * id\0KILL").  cli_parse_global() runs first; when it names a verb, that
  * verb's parser runs on argv + verb_index.  Every element is its own
@@ -13,7 +13,7 @@
  */
 #include <signal.h>
 
-#include "cli/options.h"
+#include "cli/oci/options.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 64

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Values with units on the command line (src/cli/units.c): every input goes
+ * Values with units on the command line (src/cli/oci/units.c): every input goes
  * to cli_parse_size() (update --memory 1.5G) and to cli_parse_duration()
  * (events --interval 1m30s).  Checks options.h's ranges: a size is -1
  * (only for "-1") or >= 0, a duration 1 ms..1000 h; a failure leaves the
@@ -8,7 +8,7 @@
  */
 #include <stdint.h>
 
-#include "cli/options.h"
+#include "cli/oci/options.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

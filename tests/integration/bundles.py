@@ -38,7 +38,7 @@ nogroup:x:65534:
 
 
 def cell_binary():
-    return os.environ.get("CELL_BINARY") or os.path.join(REPO, "build", "cell")
+    return os.environ.get("CELL_BINARY") or os.path.join(REPO, "build", "cell-oci")
 
 
 def runtime_name():

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Fixtures for the integration tests.
 
-  cell       a bundles.Cell driving $CELL_BINARY (default <repo>/build/cell)
+  cell       a bundles.Cell driving $CELL_BINARY (default <repo>/build/cell-oci)
              with a --root private to the test
   bundle     factory: bundle(*args) -> bundles.Bundle made from busybox-static
              plus the probe, config.json from `<runtime> spec`

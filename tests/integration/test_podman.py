@@ -7,7 +7,7 @@ graph root, run root, tmp dir, network config dir and cell state root, all
 under one temporary directory that is unmounted and removed at the end.
 Networking is always `--network none`.
 
-CELL_BINARY selects the runtime (default: build/cell).  Pointing it at
+CELL_BINARY selects the runtime (default: build/cell-oci).  Pointing it at
 /usr/sbin/runc validates this harness against a reference runtime.
 """
 

@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 
-#include "cli/options.h"
+#include "cli/oci/options.h"
 #include "oci/spec.h"
 #include "runtime/container.h"
 #include "unit.h"

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/options.h"
+#include "cli/oci/options.h"
 #include "unit.h"
 #include "util/error.h"
 #include "util/signals.h"
