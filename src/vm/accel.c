@@ -232,7 +232,7 @@ int cell_vm_accel_probe(const char *qemu, const char *kernel, const char *init, 
         return 0;
 }
 
-int cell_vm_check_report(char **out, struct cell_error *err)
+int cell_vm_check_report(const char *cache_dir, char **out, struct cell_error *err)
 {
         (void)err;
         struct cell_error e1 = { 0 }, e2 = { 0 }, e3 = { 0 };
@@ -249,8 +249,7 @@ int cell_vm_check_report(char **out, struct cell_error *err)
         fprintf(f, "vm: guest init: %s\n", init ? init : e3.msg);
         if (qemu && kernel && init) {
                 struct cell_vm_accel_info info;
-                const char *runroot = getenv("CELL_RUNROOT");
-                if (cell_vm_accel_probe(qemu, kernel, init, runroot ? runroot : "/run/cell", &info, &e1) < 0)
+                if (cell_vm_accel_probe(qemu, kernel, init, cache_dir, &info, &e1) < 0)
                         fprintf(f, "vm: accelerator: %s\n", e1.msg);
                 else
                         fprintf(f, "vm: accelerator: %s (%s%s)\n", cell_vm_accel_name(info.accel), info.reason,

@@ -74,8 +74,12 @@ char *cell_vm_find_qemu(struct cell_error *err);
 char *cell_vm_find_kernel(struct cell_error *err);
 char *cell_vm_find_init(struct cell_error *err);
 
-/* What `cell check` prints about micro-VMs: one line per part, and the accelerator with why. */
-int cell_vm_check_report(char **out, struct cell_error *err);
+/*
+ * What `cell check` prints about micro-VMs: one line per part (QEMU, kernel,
+ * init: the path, or what is missing), and the accelerator with why
+ * (cell_vm_accel_probe with `cache_dir`).  *out is malloc'ed text.
+ */
+int cell_vm_check_report(const char *cache_dir, char **out, struct cell_error *err);
 
 struct cell_vm_config {
         const char *qemu, *kernel, *init; /* NULL: cell_vm_find_*() */

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# bench/vm.sh: boot-to-exit of a micro-VM (issue 15), in one run:
+#   cell vm run     `cell vm run ROOTFS /bin/true`: cell's driver (spawn QEMU, initramfs in a
+#                   memfd, protocol over a virtio-console port, exit status, cleanup)
+#   plain qemu      the same QEMU command line (`cell vm run --print-qemu`), the same kernel,
+#                   init and initramfs, with the protocol's input read from a file and the
+#                   chardevs writing to files: what no driver can go below
+#   container       `cell-oci run` of the same rootfs as a container (BENCH_CONTAINER=0: off)
+# and the ratio of each to plain QEMU.  Accelerator: $CELL_VM_ACCEL (default tcg here).
+# Runs as root from any directory; leaves nothing behind.
+# Environment: BENCH_RUNS (default 20), BENCH_WARMUP (default 2), CELL_BUILD_DIR.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${CELL_BUILD_DIR:-$repo/build}
+cell=$build/cell
+init=${CELL_GUEST_INIT:-$build/src/vm/cell-guest-init}
+runs=${BENCH_RUNS:-20}
+warmup=${BENCH_WARMUP:-2}
+export CELL_VM_ACCEL=${CELL_VM_ACCEL:-tcg}
+export CELL_GUEST_INIT=$init
+
+for tool in hyperfine qemu-system-x86_64 cpio python3; do
+	command -v "$tool" >/dev/null || { echo "bench/vm: $tool not installed" >&2; exit 1; }
+done
+[[ -x $cell ]] || { echo "bench/vm: $cell not built" >&2; exit 1; }
+[[ -f $init ]] || { echo "bench/vm: $init not built" >&2; exit 1; }
+kernel=$("$repo/scripts/guest-kernel.sh")
+export CELL_GUEST_KERNEL=$kernel
+
+tmp=$(mktemp -d /tmp/cell-bench-vm-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+rootfs=$tmp/rootfs
+"$repo/scripts/mkrootfs.sh" "$rootfs"
+
+# The initramfs cell writes into a memfd (src/vm/initramfs.c), as a file.
+mkdir -p "$tmp/ir/dev"
+mknod "$tmp/ir/dev/console" c 5 1
+cp "$init" "$tmp/ir/init"
+(cd "$tmp/ir" && printf 'dev\ndev/console\ninit\n' | cpio --quiet -o -H newc) >"$tmp/initrd"
+
+# What cell sends the guest (src/vm/protocol.h): the configuration, stdin's end, and the
+# acknowledgement of the exit report up front, so the init powers off at once.
+python3 - "$tmp/io.in" <<'PY'
+import struct, sys
+def frame(t, payload=b""):
+    return t.encode() + struct.pack("<I", len(payload)) + payload
+recs = [b"arg=/bin/true", b"env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        b"cwd=/", b"uid=0", b"gid=0", b"groups=", b"hostname=cell", b"rootfs=overlay"]
+with open(sys.argv[1], "wb") as f:
+    f.write(frame("C", b"".join(r + b"\0" for r in recs)) + frame("Z") + frame("A"))
+PY
+
+# cell's own QEMU command line, with files in place of the sockets and the memfd.
+mapfile -t qemu < <("$cell" vm run --print-qemu "$rootfs" /bin/true)
+for i in "${!qemu[@]}"; do
+	case ${qemu[$i]} in
+	INITRD) qemu[$i]=$tmp/initrd ;;
+	socket,id=console,fd=-1) qemu[$i]=file,id=console,path=$tmp/console.out ;;
+	socket,id=io,fd=-1) qemu[$i]=file,id=io,path=$tmp/io.out,input-path=$tmp/io.in ;;
+	esac
+done
+printf '%q ' "${qemu[@]}" >"$tmp/plain.sh"
+
+# A sanity run of each: the plain line must really run the command to its exit report.
+bash "$tmp/plain.sh"
+python3 - "$tmp/io.out" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+types = []
+while len(data) >= 5:
+    n = struct.unpack("<I", data[1:5])[0]
+    types.append((chr(data[0]), data[5:5 + n]))
+    data = data[5 + n:]
+assert ("x", b"0") in types, "plain QEMU run did not report exit 0: %r" % types
+PY
+"$cell" vm run "$rootfs" /bin/true
+
+cmds=(-n "cell vm run" "$cell vm run $rootfs /bin/true"
+      -n "plain qemu" "bash $tmp/plain.sh")
+if [[ ${BENCH_CONTAINER:-1} == 1 && -x $build/cell-oci ]]; then
+	bundle=$tmp/bundle
+	mkdir -p "$bundle"
+	ln -s "$rootfs" "$bundle/rootfs"
+	(cd "$bundle" && "$build/cell-oci" spec && python3 - <<'PY'
+import json
+c = json.load(open("config.json"))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+json.dump(c, open("config.json", "w"))
+PY
+	)
+	cmds+=(-n "container (cell-oci run)" "$build/cell-oci --root $tmp/state run -b $bundle bench-vm")
+fi
+
+echo "bench/vm: accelerator $CELL_VM_ACCEL, kernel $kernel, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+hyperfine --shell=none --style basic --warmup "$warmup" --runs "$runs" \
+	--export-json "$tmp/result.json" "${cmds[@]}" >&2
+python3 - "$tmp/result.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+base = r["plain qemu"]["median"]
+print("%-26s %10s %10s %8s" % ("", "median ms", "mean ms", "ratio"))
+for name, x in r.items():
+    print("%-26s %10.1f %10.1f %8.3f" % (name, x["median"] * 1000, x["mean"] * 1000, x["median"] / base))
+PY
