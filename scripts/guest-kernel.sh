@@ -24,7 +24,10 @@ die() { echo "guest-kernel: $*" >&2; exit 1; }
 [[ -r $tarball ]] || die "$tarball not found: install Debian's linux-source-6.1 (scripts/install-deps.sh)"
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
 	die "linux-source-6.1 is not installed (scripts/install-deps.sh)"
-hash=$( { echo "linux-source-6.1 $version"; cat "$fragment" "$0"; } | sha256sum | cut -c1-16)
+# What the kernel depends on: the source, the fragment and the recipe (bump recipe when the
+# build steps below change what comes out; editing this script otherwise keeps the cache).
+recipe=1
+hash=$( { echo "linux-source-6.1 $version recipe $recipe"; cat "$fragment"; } | sha256sum | cut -c1-16)
 if [[ ${1:-} == --print-hash ]]; then echo "$hash"; exit 0; fi
 
 top=$deps/guest-kernel
@@ -61,8 +64,10 @@ if [[ ! -f $src/.unpacked ]]; then
 fi
 
 build=$top/build-$hash
-rm -rf "$build"
+rm -rf "$build" "$out.tmp"
 mkdir -p "$build"
+# A failed or interrupted build leaves no half-built tree behind.
+trap 'rm -rf "$build" "$out.tmp"' EXIT
 mk() { nice -n "$nice_level" make -s -C "$src" O="$build" ARCH=x86_64 "$@"; }
 
 echo "guest-kernel: configuring (tinyconfig + ${fragment#"$repo"/})" >&2
@@ -94,6 +99,5 @@ echo "linux-source-6.1 $version" >"$out.tmp/source"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 ln -sfn "$hash" "$top/current"
-rm -rf "$build"
 echo "guest-kernel: built in $(($(date +%s) - start)) s" >&2
 echo "$out/vmlinux"

@@ -110,7 +110,7 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
         struct argv_builder b = { 0 };
         add(&b, "%s", qemu);
         add(&b, "-M");
-        add(&b, "microvm,accel=%s,acpi=off,pic=off,pit=off,rtc=off,isa-serial=on",
+        add(&b, "microvm,accel=%s,acpi=off,rtc=off,isa-serial=on",
             accel == CELL_VM_ACCEL_KVM ? "kvm" : "tcg");
         add(&b, "-cpu");
         add(&b, accel == CELL_VM_ACCEL_KVM ? "host" : "max");

@@ -191,6 +191,14 @@ static int mount_fs(const char *src, const char *dst, const char *type, unsigned
         return -1;
 }
 
+static int mkdir_or_say(const char *path, char *err, size_t errlen)
+{
+        if (mkdir(path, 0755) == 0)
+                return 0;
+        snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+        return -1;
+}
+
 /* The port's device node: /dev/vportNpM whose sysfs name is CELL_VM_PORT_NAME. */
 static int find_port(char *path, size_t len)
 {
@@ -312,6 +320,7 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
                 snprintf(opts, sizeof opts, "%scache=loose", p9);
                 if (mount_fs(CELL_VM_ROOTFS_TAG, "/lower", "9p", MS_RDONLY, opts, err, errlen) < 0 ||
                     mount_fs("tmpfs", "/rw", "tmpfs", 0, "mode=0755", err, errlen) < 0 ||
+                    mkdir_or_say("/rw/upper", err, errlen) < 0 || mkdir_or_say("/rw/work", err, errlen) < 0 ||
                     mount_fs("overlay", "/newroot", "overlay", 0,
                              "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work", err, errlen) < 0)
                         return -1;
