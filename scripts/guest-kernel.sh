@@ -63,11 +63,12 @@ if [[ ! -f $src/.unpacked ]]; then
 	mv "$src.tmp" "$src"
 fi
 
-build=$top/build-$hash
-rm -rf "$build" "$out.tmp"
+# One object tree for every configuration: kbuild tracks which objects each CONFIG_
+# symbol touches, so a changed fragment rebuilds only what it changes.
+build=$top/build
+rm -rf "$out.tmp"
 mkdir -p "$build"
-# A failed or interrupted build leaves no half-built tree behind.
-trap 'rm -rf "$build" "$out.tmp"' EXIT
+trap 'rm -rf "$out.tmp"' EXIT
 mk() { nice -n "$nice_level" make -s -C "$src" O="$build" ARCH=x86_64 "$@"; }
 
 echo "guest-kernel: configuring (tinyconfig + ${fragment#"$repo"/})" >&2

@@ -184,12 +184,32 @@ static bool cache_read(const char *path, const char *key, struct cell_vm_accel_i
         return true;
 }
 
-static void cache_write(const char *dir, const char *path, const char *key, const struct cell_vm_accel_info *info)
+/* Best effort: without a cache the next command probes again. */
+static void cache_write(const char *dir, const char *key, const struct cell_vm_accel_info *info)
 {
         struct cell_error ignored;
         _cleanup_free_ char *text = xasprintf("%s\n%s\n%s\n", key, cell_vm_accel_name(info->accel), info->reason);
-        if (cell_mkdir_p(dir, 0700, &ignored) == 0)
-                cell_write_file(path, text, strlen(text), &ignored);
+        if (cell_mkdir_p(dir, 0700, &ignored) < 0)
+                return;
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                cell_write_file_atomic(dfd, "vm-accel", text, strlen(text), &ignored);
+}
+
+/* The error's quoted lines ("\n  | ...") joined into one line, for the cache and `cell check`. */
+static void one_line(char *msg)
+{
+        char *w = msg;
+        for (const char *r = msg; *r; r++) {
+                if (*r == '\n') {
+                        *w++ = ' ';
+                        while (r[1] == ' ' || r[1] == '|')
+                                r++;
+                } else {
+                        *w++ = *r;
+                }
+        }
+        *w = '\0';
 }
 
 static void decide(const char *qemu, const char *kernel, const char *init, struct cell_vm_accel_info *out)
@@ -199,8 +219,7 @@ static void decide(const char *qemu, const char *kernel, const char *init, struc
         if (cell_vm_kvm_toy_guest(&why) < 0) {
                 snprintf(out->reason, sizeof out->reason, "TCG: /dev/kvm cannot run a toy guest (%.400s)", why.msg);
         } else if (kvm_boot_check(qemu, kernel, init, &why) < 0) {
-                /* one line: the console quote goes, the first reason stays */
-                why.msg[strcspn(why.msg, ";\n")] = '\0';
+                one_line(why.msg);
                 snprintf(out->reason, sizeof out->reason,
                          "TCG: /dev/kvm runs a toy guest but not cell's guest kernel (%.400s)", why.msg);
         } else {
@@ -228,7 +247,7 @@ int cell_vm_accel_probe(const char *qemu, const char *kernel, const char *init, 
                 return 0;
         decide(qemu, kernel, init, out);
         if (key && path)
-                cache_write(cache_dir, path, key, out);
+                cache_write(cache_dir, key, out);
         return 0;
 }
 
