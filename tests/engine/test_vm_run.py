@@ -15,6 +15,7 @@ import platform
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -207,11 +208,45 @@ def test_vm_guest_panic_quotes_the_console(vm):
     assert "Kernel panic" in p.stderr, p.stderr
 
 
+def qemus_of(rootfs):
+    """Pids of processes whose command line names rootfs (QEMU's -fsdev does)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if ("path=%s," % rootfs).encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
 def test_vm_boot_timeout_quotes_the_console_and_kills_qemu(vm):
     p = vm.run("--boot-timeout", "300", vm.rootfs, "/bin/true")
     assert p.returncode == 125
     assert "did not start the process within 300 ms" in p.stderr, p.stderr
-    # the engine fixture fails the test if a QEMU naming the rootfs is left
+    assert "console" in p.stderr
+    assert qemus_of(vm.rootfs) == []
+
+
+def test_vm_sigkill_of_cell_takes_qemu_with_it(vm):
+    proc = subprocess.Popen(vm.engine.argv("vm", "run", vm.rootfs, "/bin/sh", "-c", "echo ready; sleep 600"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=vm.engine.env(vm.parts))
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        assert len(qemus_of(vm.rootfs)) == 1
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while qemus_of(vm.rootfs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert qemus_of(vm.rootfs) == []
 
 
 def test_vm_signal_is_forwarded(vm):

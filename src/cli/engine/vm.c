@@ -42,7 +42,7 @@ static int parse_user(const char *s, struct cell_vm_config *c)
         c->uid = (uid_t)strtoul(s, &end, 10);
         if (end == s || (*end && *end != ':'))
                 return -1;
-        c->gid = c->uid == 0 ? 0 : (gid_t)c->uid;
+        c->gid = 0; /* docker's group for a bare uid */
         if (*end == ':') {
                 const char *g = end + 1;
                 c->gid = (gid_t)strtoul(g, &end, 10);
