@@ -8,6 +8,10 @@
  * virtio-mmio announced on the kernel command line (auto-kernel-cmdline).  The
  * kernel is booted as an uncompressed vmlinux through its PVH entry point.
  *
+ * The CMOS clock stays: the guest reads the wall clock from it, and without it
+ * the kernel spends a second of its boot timing out on the read.  The PIC and the
+ * PIT stay too: without them no interrupt reached the guest under TCG.
+ *
  * Devices: the 8250 serial line carries the kernel console (for the boot
  * timeout's error message); a virtio-serial port "cell.io" carries everything
  * else (protocol.h); a virtio-9p device shares the rootfs.  Both chardevs are
@@ -110,7 +114,7 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
         struct argv_builder b = { 0 };
         add(&b, "%s", qemu);
         add(&b, "-M");
-        add(&b, "microvm,accel=%s,acpi=off,rtc=off,isa-serial=on",
+        add(&b, "microvm,accel=%s,acpi=off,rtc=on,isa-serial=on",
             accel == CELL_VM_ACCEL_KVM ? "kvm" : "tcg");
         add(&b, "-cpu");
         add(&b, accel == CELL_VM_ACCEL_KVM ? "host" : "max");

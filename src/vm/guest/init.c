@@ -60,6 +60,8 @@ struct reader {
 };
 
 static int io_fd = -1;
+/* The host may acknowledge in advance (bench/vm.sh's plain QEMU run does): then no waiting. */
+static bool acked;
 
 static void console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void console(const char *fmt, ...)
@@ -140,16 +142,15 @@ static void wait_ack(struct reader *r)
 {
         struct timespec start, now;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        for (;;) {
+        while (!acked) {
                 int type;
                 size_t len;
                 int ret;
                 while ((ret = reader_frame(r, &type, &len)) == 1) {
-                        if (type == CELL_VM_ACK)
-                                return;
+                        acked |= type == CELL_VM_ACK;
                         reader_consume(r, len);
                 }
-                if (ret < 0)
+                if (acked || ret < 0)
                         return;
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 long left = 5000 - (long)((now.tv_sec - start.tv_sec) * 1000 +
@@ -432,6 +433,8 @@ static void handle_host_frames(struct reader *r, struct relay *rl, pid_t pid)
                                 abort();
                         memcpy(rl->pending + rl->pending_len, payload, len);
                         rl->pending_len += len;
+                } else if (type == CELL_VM_ACK) {
+                        acked = true;
                 } else if (type == CELL_VM_STDIN_EOF) {
                         rl->stdin_eof = true;
                 } else if (type == CELL_VM_SIGNAL) {
