@@ -456,10 +456,11 @@ static int decode_status(int status)
 static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
 {
         int status = -1;
+        bool host_open = true; /* false once the host's end reads as closed: poll it no more */
         while (status < 0) {
                 struct pollfd p[5] = {
                         { .fd = sigfd, .events = POLLIN },
-                        { .fd = io_fd, .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0 },
+                        { .fd = host_open ? io_fd : -1, .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0 },
                         { .fd = rl->out, .events = POLLIN },
                         { .fd = rl->err, .events = POLLIN },
                         { .fd = rl->pending_len ? rl->in : -1, .events = POLLOUT },
@@ -473,9 +474,9 @@ static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
                         relay_output(&rl->out, CELL_VM_STDOUT);
                 if (p[3].revents)
                         relay_output(&rl->err, CELL_VM_STDERR);
-                if (p[1].revents & POLLIN) {
+                if (p[1].revents & (POLLIN | POLLHUP)) {
                         if (reader_fill(r, io_fd) < 0)
-                                p[1].fd = -1;
+                                host_open = false;
                         handle_host_frames(r, rl, pid);
                 }
                 if (p[4].revents)
