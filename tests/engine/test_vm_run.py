@@ -175,6 +175,12 @@ def test_vm_rootfs_is_not_written_unless_writable(vm):
     assert p.returncode == 0, p.stderr
     assert p.stdout == "guest\n"
     assert not os.path.exists(os.path.join(vm.rootfs, "written"))
+    # a directory of the image removed and made again is empty (overlayfs' opaque
+    # directories: xattrs on the guest's tmpfs)
+    p = vm.sh("rm -rf /etc && mkdir /etc && ls -A /etc | wc -l")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "0"
+    assert os.path.isfile(os.path.join(vm.rootfs, "etc", "passwd"))
     p = vm.sh("echo guest > /written", "--writable")
     assert p.returncode == 0, p.stderr
     with open(os.path.join(vm.rootfs, "written")) as f:
