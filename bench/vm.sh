@@ -9,7 +9,8 @@
 #   container       `cell-oci run` of the same rootfs as a container (BENCH_CONTAINER=0: off)
 # and the ratio of each to plain QEMU.  Accelerator: $CELL_VM_ACCEL (default tcg here).
 # Runs as root from any directory; leaves nothing behind.
-# Environment: BENCH_RUNS (default 20), BENCH_WARMUP (default 2), CELL_BUILD_DIR.
+# Environment: BENCH_RUNS (default 20), BENCH_ROUNDS (default 5; the runs are interleaved in
+# rounds), BENCH_WARMUP (default 1, per round), CELL_BUILD_DIR.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ build=${CELL_BUILD_DIR:-$repo/build}
 cell=$build/cell
 init=${CELL_GUEST_INIT:-$build/src/vm/cell-guest-init}
 runs=${BENCH_RUNS:-20}
-warmup=${BENCH_WARMUP:-2}
+warmup=${BENCH_WARMUP:-1}
 export CELL_VM_ACCEL=${CELL_VM_ACCEL:-tcg}
 export CELL_GUEST_INIT=$init
 
@@ -86,13 +87,24 @@ PY
 fi
 
 echo "bench/vm: accelerator $CELL_VM_ACCEL, kernel $kernel, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-hyperfine --shell=none --style basic --warmup "$warmup" --runs "$runs" \
-	--export-json "$tmp/result.json" "${cmds[@]}" >&2
-python3 - "$tmp/result.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-base = r["plain qemu"]["median"]
-print("%-26s %10s %10s %8s" % ("", "median ms", "mean ms", "ratio"))
-for name, x in r.items():
-    print("%-26s %10.1f %10.1f %8.3f" % (name, x["median"] * 1000, x["mean"] * 1000, x["median"] / base))
+# Interleaved rounds, as bench/startup.sh does: a change of load on this shared machine
+# then hits every command alike instead of whichever hyperfine happened to run last.
+rounds=${BENCH_ROUNDS:-5}
+per=$(( (runs + rounds - 1) / rounds ))
+for ((r = 0; r < rounds; r++)); do
+	hyperfine --shell=none --style none --warmup "$warmup" --runs "$per" \
+		--export-json "$tmp/round-$r.json" "${cmds[@]}" >/dev/null
+done
+python3 - "$tmp"/round-*.json <<'PY'
+import json, statistics, sys
+times = {}
+for path in sys.argv[1:]:
+    for x in json.load(open(path))["results"]:
+        times.setdefault(x["command"], []).extend(x["times"])
+base = statistics.median(times["plain qemu"])
+print("%-26s %6s %10s %10s %8s" % ("", "runs", "median ms", "p90 ms", "ratio"))
+for name, t in times.items():
+    t.sort()
+    print("%-26s %6d %10.1f %10.1f %8.3f" % (name, len(t), statistics.median(t) * 1000,
+                                             t[int(0.9 * (len(t) - 1))] * 1000, statistics.median(t) / base))
 PY
