@@ -56,7 +56,7 @@ static void toy_release(struct toy *t)
                 munmap(t->run, t->run_size);
         if (t->mem && t->mem != MAP_FAILED)
                 munmap(t->mem, 0x1000);
-        int fds[] = { t->vcpu, t->vm, t->kvm };
+        int fds[] = {t->vcpu, t->vm, t->kvm};
         for (int i = 0; i < 3; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
@@ -65,13 +65,14 @@ static void toy_release(struct toy *t)
 /* Real mode at 0x1000: mov al, 0x2a; out 0x10, al; hlt */
 static int toy_setup(struct toy *t, struct cell_error *err)
 {
-        static const unsigned char code[] = { 0xb0, TOY_VALUE, 0xe6, TOY_PORT, 0xf4 };
+        static const unsigned char code[] = {0xb0, TOY_VALUE, 0xe6, TOY_PORT, 0xf4};
         t->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
         if (t->kvm < 0)
                 return cell_error_errno(err, "open /dev/kvm");
         int version = ioctl(t->kvm, KVM_GET_API_VERSION, 0);
         if (version != KVM_API_VERSION)
-                return cell_error_set(err, 0, "/dev/kvm speaks API version %d, not %d", version, KVM_API_VERSION);
+                return cell_error_set(err, 0, "/dev/kvm speaks API version %d, not %d", version,
+                                      KVM_API_VERSION);
         t->vm = ioctl(t->kvm, KVM_CREATE_VM, 0);
         if (t->vm < 0)
                 return cell_error_errno(err, "KVM_CREATE_VM");
@@ -80,7 +81,9 @@ static int toy_setup(struct toy *t, struct cell_error *err)
                 return cell_error_errno(err, "mmap guest memory");
         memcpy(t->mem, code, sizeof code);
         struct kvm_userspace_memory_region region = {
-                .guest_phys_addr = 0x1000, .memory_size = 0x1000, .userspace_addr = (uintptr_t)t->mem,
+                .guest_phys_addr = 0x1000,
+                .memory_size = 0x1000,
+                .userspace_addr = (uintptr_t)t->mem,
         };
         if (ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
                 return cell_error_errno(err, "KVM_SET_USER_MEMORY_REGION");
@@ -101,7 +104,7 @@ static int toy_setup(struct toy *t, struct cell_error *err)
         sregs.cs.selector = 0;
         if (ioctl(t->vcpu, KVM_SET_SREGS, &sregs) < 0)
                 return cell_error_errno(err, "KVM_SET_SREGS");
-        struct kvm_regs regs = { .rip = 0x1000, .rflags = 0x2 };
+        struct kvm_regs regs = {.rip = 0x1000, .rflags = 0x2};
         if (ioctl(t->vcpu, KVM_SET_REGS, &regs) < 0)
                 return cell_error_errno(err, "KVM_SET_REGS");
         return 0;
@@ -109,47 +112,60 @@ static int toy_setup(struct toy *t, struct cell_error *err)
 
 int cell_vm_kvm_toy_guest(struct cell_error *err)
 {
-        struct toy t = { .kvm = -1, .vm = -1, .vcpu = -1 };
+        struct toy t = {.kvm = -1, .vm = -1, .vcpu = -1};
         int ret = toy_setup(&t, err);
         if (ret == 0 && ioctl(t.vcpu, KVM_RUN, 0) < 0)
                 ret = cell_error_errno(err, "KVM_RUN");
         if (ret == 0) {
                 struct kvm_run *run = t.run;
                 unsigned char *data = (unsigned char *)run + run->io.data_offset;
-                if (run->exit_reason != KVM_EXIT_IO || run->io.port != TOY_PORT || *data != TOY_VALUE)
-                        ret = cell_error_set(err, 0, "toy guest: exit reason %u instead of an OUT to port 0x%x",
-                                             run->exit_reason, TOY_PORT);
+                if (run->exit_reason != KVM_EXIT_IO || run->io.port != TOY_PORT ||
+                    *data != TOY_VALUE)
+                        ret = cell_error_set(
+                                err, 0, "toy guest: exit reason %u instead of an OUT to port 0x%x",
+                                run->exit_reason, TOY_PORT);
                 else if (ioctl(t.vcpu, KVM_RUN, 0) < 0)
                         ret = cell_error_errno(err, "KVM_RUN");
                 else if (run->exit_reason != KVM_EXIT_HLT)
-                        ret = cell_error_set(err, 0, "toy guest: exit reason %u instead of HLT", run->exit_reason);
+                        ret = cell_error_set(err, 0, "toy guest: exit reason %u instead of HLT",
+                                             run->exit_reason);
         }
         toy_release(&t);
         return ret;
 }
 
 /* Boots kernel + init under KVM; any report of the init (here: "exec: not found") is a success. */
-static int kvm_boot_check(const char *qemu, const char *kernel, const char *init, struct cell_error *err)
+static int kvm_boot_check(const char *qemu, const char *kernel, const char *init,
+                          struct cell_error *err)
 {
         char dir[] = "/tmp/cell-vm-probe-XXXXXX";
         if (!mkdtemp(dir))
                 return cell_error_errno(err, "mkdtemp");
         _cleanup_close_ int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        char *argv[] = { "/cell-accel-probe", NULL };
+        char *argv[] = {"/cell-accel-probe", NULL};
         struct cell_vm_config cfg = {
-                .qemu = qemu, .kernel = kernel, .init = init, .accel = CELL_VM_ACCEL_KVM,
-                .rootfs = dir, .argv = argv, .memory_bytes = 64ull << 20,
+                .qemu = qemu,
+                .kernel = kernel,
+                .init = init,
+                .accel = CELL_VM_ACCEL_KVM,
+                .rootfs = dir,
+                .argv = argv,
+                .memory_bytes = 64ull << 20,
                 .boot_timeout_ms = PROBE_BOOT_TIMEOUT_MS,
-                .stdin_fd = -1, .stdout_fd = null, .stderr_fd = null, .console_fd = -1,
+                .stdin_fd = -1,
+                .stdout_fd = null,
+                .stderr_fd = null,
+                .console_fd = -1,
         };
         int status;
-        struct cell_error run_err = { 0 };
+        struct cell_error run_err = {0};
         int ret = cell_vm_run(&cfg, &status, &run_err);
         rmdir(dir);
         if (ret < 0 && status == 127)
                 return 0;
         if (ret == 0)
-                return cell_error_set(err, 0, "the probe guest ran a command that should not exist");
+                return cell_error_set(err, 0,
+                                      "the probe guest ran a command that should not exist");
         return cell_error_set(err, run_err.errnum, "%s", run_err.msg);
 }
 
@@ -163,9 +179,9 @@ static char *cache_key(const char *qemu, const char *kernel, const char *init)
         struct stat q, k, i;
         if (stat(qemu, &q) < 0 || stat(kernel, &k) < 0 || stat(init, &i) < 0)
                 return NULL;
-        return xasprintf("%s %s:%lld:%lld %s:%lld:%lld %s:%lld:%lld", boot_id, qemu, (long long)q.st_size,
-                         (long long)q.st_mtime, kernel, (long long)k.st_size, (long long)k.st_mtime, init,
-                         (long long)i.st_size, (long long)i.st_mtime);
+        return xasprintf("%s %s:%lld:%lld %s:%lld:%lld %s:%lld:%lld", boot_id, qemu,
+                         (long long)q.st_size, (long long)q.st_mtime, kernel, (long long)k.st_size,
+                         (long long)k.st_mtime, init, (long long)i.st_size, (long long)i.st_mtime);
 }
 
 static bool cache_read(const char *path, const char *key, struct cell_vm_accel_info *out)
@@ -175,7 +191,8 @@ static bool cache_read(const char *path, const char *key, struct cell_vm_accel_i
         if (cell_read_file(path, &text, NULL, &ignored) < 0)
                 return false;
         char *save = NULL;
-        char *k = strtok_r(text, "\n", &save), *a = strtok_r(NULL, "\n", &save), *why = strtok_r(NULL, "\n", &save);
+        char *k = strtok_r(text, "\n", &save), *a = strtok_r(NULL, "\n", &save),
+             *why = strtok_r(NULL, "\n", &save);
         if (!k || !a || !why || strcmp(k, key) || (strcmp(a, "kvm") && strcmp(a, "tcg")))
                 return false;
         out->accel = strcmp(a, "kvm") ? CELL_VM_ACCEL_TCG : CELL_VM_ACCEL_KVM;
@@ -188,7 +205,8 @@ static bool cache_read(const char *path, const char *key, struct cell_vm_accel_i
 static void cache_write(const char *dir, const char *key, const struct cell_vm_accel_info *info)
 {
         struct cell_error ignored;
-        _cleanup_free_ char *text = xasprintf("%s\n%s\n%s\n", key, cell_vm_accel_name(info->accel), info->reason);
+        _cleanup_free_ char *text =
+                xasprintf("%s\n%s\n%s\n", key, cell_vm_accel_name(info->accel), info->reason);
         if (cell_mkdir_p(dir, 0700, &ignored) < 0)
                 return;
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -212,35 +230,42 @@ static void one_line(char *msg)
         *w = '\0';
 }
 
-static void decide(const char *qemu, const char *kernel, const char *init, struct cell_vm_accel_info *out)
+static void decide(const char *qemu, const char *kernel, const char *init,
+                   struct cell_vm_accel_info *out)
 {
-        struct cell_error why = { 0 };
+        struct cell_error why = {0};
         out->accel = CELL_VM_ACCEL_TCG;
         if (cell_vm_kvm_toy_guest(&why) < 0) {
-                snprintf(out->reason, sizeof out->reason, "TCG: /dev/kvm cannot run a toy guest (%.400s)", why.msg);
+                snprintf(out->reason, sizeof out->reason,
+                         "TCG: /dev/kvm cannot run a toy guest (%.400s)", why.msg);
         } else if (kvm_boot_check(qemu, kernel, init, &why) < 0) {
                 one_line(why.msg);
                 snprintf(out->reason, sizeof out->reason,
-                         "TCG: /dev/kvm runs a toy guest but not cell's guest kernel (%.400s)", why.msg);
+                         "TCG: /dev/kvm runs a toy guest but not cell's guest kernel (%.400s)",
+                         why.msg);
         } else {
                 out->accel = CELL_VM_ACCEL_KVM;
-                snprintf(out->reason, sizeof out->reason, "KVM: /dev/kvm booted cell's guest kernel and init");
+                snprintf(out->reason, sizeof out->reason,
+                         "KVM: /dev/kvm booted cell's guest kernel and init");
         }
 }
 
-int cell_vm_accel_probe(const char *qemu, const char *kernel, const char *init, const char *cache_dir,
-                        struct cell_vm_accel_info *out, struct cell_error *err)
+int cell_vm_accel_probe(const char *qemu, const char *kernel, const char *init,
+                        const char *cache_dir, struct cell_vm_accel_info *out,
+                        struct cell_error *err)
 {
         (void)err;
         memset(out, 0, sizeof *out);
         const char *forced = getenv("CELL_VM_ACCEL");
         if (forced && (!strcmp(forced, "kvm") || !strcmp(forced, "tcg"))) {
                 out->accel = strcmp(forced, "kvm") ? CELL_VM_ACCEL_TCG : CELL_VM_ACCEL_KVM;
-                snprintf(out->reason, sizeof out->reason, "%s: forced by $CELL_VM_ACCEL", strcmp(forced, "kvm") ? "TCG" : "KVM");
+                snprintf(out->reason, sizeof out->reason, "%s: forced by $CELL_VM_ACCEL",
+                         strcmp(forced, "kvm") ? "TCG" : "KVM");
                 return 0;
         }
         if (forced && *forced && strcmp(forced, "auto"))
-                return cell_error_set(err, EINVAL, "$CELL_VM_ACCEL=%s: expected kvm, tcg or auto", forced);
+                return cell_error_set(err, EINVAL, "$CELL_VM_ACCEL=%s: expected kvm, tcg or auto",
+                                      forced);
         _cleanup_free_ char *key = cache_key(qemu, kernel, init);
         _cleanup_free_ char *path = cache_dir ? xasprintf("%s/vm-accel", cache_dir) : NULL;
         if (key && path && cache_read(path, key, out))
@@ -254,7 +279,7 @@ int cell_vm_accel_probe(const char *qemu, const char *kernel, const char *init, 
 int cell_vm_check_report(const char *cache_dir, char **out, struct cell_error *err)
 {
         (void)err;
-        struct cell_error e1 = { 0 }, e2 = { 0 }, e3 = { 0 };
+        struct cell_error e1 = {0}, e2 = {0}, e3 = {0};
         _cleanup_free_ char *qemu = cell_vm_find_qemu(&e1);
         _cleanup_free_ char *kernel = cell_vm_find_kernel(&e2);
         _cleanup_free_ char *init = cell_vm_find_init(&e3);
@@ -271,8 +296,8 @@ int cell_vm_check_report(const char *cache_dir, char **out, struct cell_error *e
                 if (cell_vm_accel_probe(qemu, kernel, init, cache_dir, &info, &e1) < 0)
                         fprintf(f, "vm: accelerator: %s\n", e1.msg);
                 else
-                        fprintf(f, "vm: accelerator: %s (%s%s)\n", cell_vm_accel_name(info.accel), info.reason,
-                                info.from_cache ? ", cached" : "");
+                        fprintf(f, "vm: accelerator: %s (%s%s)\n", cell_vm_accel_name(info.accel),
+                                info.reason, info.from_cache ? ", cached" : "");
         } else {
                 fprintf(f, "vm: accelerator: not probed (micro-VMs unavailable)\n");
         }

@@ -40,9 +40,9 @@ static int write_entry(int fd, unsigned ino, const struct cpio_entry *e)
 {
         char hdr[128];
         size_t namesize = strlen(e->name) + 1;
-        snprintf(hdr, sizeof hdr,
-                 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, e->mode, 0, 0,
-                 1, 0, (unsigned)e->size, 0, 0, e->rdev_major, e->rdev_minor, (unsigned)namesize, 0);
+        snprintf(hdr, sizeof hdr, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
+                 e->mode, 0, 0, 1, 0, (unsigned)e->size, 0, 0, e->rdev_major, e->rdev_minor,
+                 (unsigned)namesize, 0);
         /* header (110 bytes) and name are padded together to a multiple of four */
         _cleanup_free_ char *head = xasprintf("%s%s", hdr, e->name);
         if (write_padded(fd, head, 110 + namesize) < 0)
@@ -60,10 +60,10 @@ int cell_vm_initramfs(const char *init, struct cell_error *err)
         if (fd < 0)
                 return cell_error_errno(err, "memfd for the guest's initramfs");
         const struct cpio_entry entries[] = {
-                { "dev", S_IFDIR | 0755, 0, 0, NULL, 0 },
-                { "dev/console", S_IFCHR | 0600, 5, 1, NULL, 0 },
-                { "init", S_IFREG | 0755, 0, 0, data, size },
-                { "TRAILER!!!", 0, 0, 0, NULL, 0 },
+                {"dev", S_IFDIR | 0755, 0, 0, NULL, 0},
+                {"dev/console", S_IFCHR | 0600, 5, 1, NULL, 0},
+                {"init", S_IFREG | 0755, 0, 0, data, size},
+                {"TRAILER!!!", 0, 0, 0, NULL, 0},
         };
         for (unsigned i = 0; i < sizeof entries / sizeof *entries; i++)
                 if (write_entry(fd, i + 1, &entries[i]) < 0)

@@ -107,8 +107,9 @@ char *cell_vm_find_init(struct cell_error *err)
         };
         char *path = first_existing(candidates, sizeof candidates / sizeof *candidates, R_OK);
         if (!path)
-                cell_error_set(err, ENOENT,
-                               "cell-guest-init not found next to this executable nor in "
-                               "/usr/libexec/cell (build it: ninja -C build; or set $CELL_GUEST_INIT)");
+                cell_error_set(
+                        err, ENOENT,
+                        "cell-guest-init not found next to this executable nor in "
+                        "/usr/libexec/cell (build it: ninja -C build; or set $CELL_GUEST_INIT)");
         return path;
 }

@@ -101,17 +101,19 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
 {
         uint64_t memory = cfg->memory_bytes ? cfg->memory_bytes : 256ull << 20;
         if (memory < CELL_VM_MEMORY_MIN)
-                return cell_error_set(err, EINVAL, "memory %llu MiB is below the %llu MiB a micro-VM needs",
+                return cell_error_set(err, EINVAL,
+                                      "memory %llu MiB is below the %llu MiB a micro-VM needs",
                                       (unsigned long long)(memory >> 20),
                                       (unsigned long long)(CELL_VM_MEMORY_MIN >> 20)),
                        NULL;
         unsigned cpus = cfg->cpus ? cfg->cpus : 1;
         if (cpus > 16)
-                return cell_error_set(err, EINVAL, "%u vCPUs: the guest kernel supports at most 16", cpus),
+                return cell_error_set(err, EINVAL, "%u vCPUs: the guest kernel supports at most 16",
+                                      cpus),
                        NULL;
         _cleanup_free_ char *rootfs = qemu_escape(cfg->rootfs);
         _cleanup_free_ char *cmdline = cell_vm_kernel_cmdline(accel);
-        struct argv_builder b = { 0 };
+        struct argv_builder b = {0};
         add(&b, "%s", qemu);
         add(&b, "-M");
         add(&b, "microvm,accel=%s,acpi=off,rtc=on,isa-serial=on",

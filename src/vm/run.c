@@ -51,7 +51,7 @@ struct vm_run {
         size_t in_len;
         struct tail console_tail, qemu_tail;
         bool started, finished, qemu_gone;
-        int status;      /* EXIT's status, or ERROR's */
+        int status;        /* EXIT's status, or ERROR's */
         char *guest_error; /* ERROR's message */
         int qemu_wait_status;
 };
@@ -131,7 +131,9 @@ static void queue_config(struct vm_run *r)
                 fprintf(f, "env=%s%c", *e, 0);
         }
         if (!has_path)
-                fprintf(f, "env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin%c", 0);
+                fprintf(f,
+                        "env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin%c",
+                        0);
         fprintf(f, "cwd=%s%c", c->cwd ? c->cwd : "/", 0);
         fprintf(f, "uid=%u%cgid=%u%c", (unsigned)c->uid, 0, (unsigned)c->gid, 0);
         fprintf(f, "groups=");
@@ -162,14 +164,15 @@ static int validate(const struct cell_vm_config *c, struct cell_error *err)
         for (char *const *e = c->env; e && *e; e++)
                 total += strlen(*e) + 5;
         if (total + 512 > CELL_VM_FRAME_MAX)
-                return cell_error_set(err, E2BIG, "micro-VM: command and environment exceed %d bytes",
+                return cell_error_set(err, E2BIG,
+                                      "micro-VM: command and environment exceed %d bytes",
                                       CELL_VM_FRAME_MAX - 512);
         return 0;
 }
 
 /* In the child: the three fds QEMU inherits keep their numbers (argv names them). */
-static void __attribute__((noreturn)) exec_qemu(char **argv, const int keep[3], int stderr_fd,
-                                                pid_t parent)
+static void __attribute__((noreturn))
+exec_qemu(char **argv, const int keep[3], int stderr_fd, pid_t parent)
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(125);
@@ -217,12 +220,12 @@ static int spawn(struct vm_run *r, const char *qemu, const char *kernel, const c
         if (r->qemu < 0)
                 return cell_error_errno(err, "micro-VM: fork");
         if (r->qemu == 0)
-                exec_qemu(argv, (int[3]){ io_child, con_child, initrd }, err_child, parent);
+                exec_qemu(argv, (int[3]){io_child, con_child, initrd}, err_child, parent);
         r->pidfd = pidfd_open_(r->qemu);
         if (r->pidfd < 0)
                 return cell_error_errno(err, "micro-VM: pidfd_open of QEMU");
         for (int fd = 0; fd < 3; fd++)
-                fcntl((int[]){ r->io, r->console, r->qemu_stderr }[fd], F_SETFL, O_NONBLOCK);
+                fcntl((int[]){r->io, r->console, r->qemu_stderr}[fd], F_SETFL, O_NONBLOCK);
         return 0;
 }
 
@@ -245,7 +248,8 @@ static void handle_frame(struct vm_run *r, int type, const char *p, size_t len)
                 char *rest = NULL;
                 r->status = (int)strtol(text, &rest, 10);
                 if (type == CELL_VM_ERROR) {
-                        r->guest_error = xstrdup(rest && *rest == ' ' ? rest + 1 : "unknown failure");
+                        r->guest_error =
+                                xstrdup(rest && *rest == ' ' ? rest + 1 : "unknown failure");
                         if (r->status != 126 && r->status != 127)
                                 r->status = 125;
                 }
@@ -278,7 +282,8 @@ static int read_io(struct vm_run *r)
                                 return -1;
                         if (r->in_len - off < CELL_VM_FRAME_HEADER + len)
                                 break;
-                        handle_frame(r, r->in[off], (const char *)r->in + off + CELL_VM_FRAME_HEADER, len);
+                        handle_frame(r, r->in[off],
+                                     (const char *)r->in + off + CELL_VM_FRAME_HEADER, len);
                         off += CELL_VM_FRAME_HEADER + len;
                 }
                 memmove(r->in, r->in + off, r->in_len - off);
@@ -366,8 +371,9 @@ static char *last_words(const struct vm_run *r)
 {
         _cleanup_free_ char *q = tail_lines(&r->qemu_tail, 6);
         _cleanup_free_ char *c = tail_lines(&r->console_tail, CONSOLE_LINES);
-        return xasprintf("%s%s%s%s", *q ? "; QEMU said:" : "", q,
-                         *c ? "; last lines of the guest's console:" : "; the guest's console is empty", c);
+        return xasprintf(
+                "%s%s%s%s", *q ? "; QEMU said:" : "", q,
+                *c ? "; last lines of the guest's console:" : "; the guest's console is empty", c);
 }
 
 /* The relay loop: returns when QEMU is gone, or -1 on a boot timeout (QEMU still running). */
@@ -383,12 +389,12 @@ static int relay(struct vm_run *r, long boot_deadline)
                         return -1;
                 bool want_stdin = r->stdin_open && r->out_len < CELL_VM_FRAME_MAX && !r->finished;
                 struct pollfd p[6] = {
-                        { .fd = r->pidfd, .events = POLLIN },
-                        { .fd = r->io, .events = POLLIN | (r->out_len ? POLLOUT : 0) },
-                        { .fd = r->console, .events = POLLIN },
-                        { .fd = r->qemu_stderr, .events = POLLIN },
-                        { .fd = want_stdin ? r->cfg->stdin_fd : -1, .events = POLLIN },
-                        { .fd = r->sigfd, .events = POLLIN },
+                        {.fd = r->pidfd, .events = POLLIN},
+                        {.fd = r->io, .events = POLLIN | (r->out_len ? POLLOUT : 0)},
+                        {.fd = r->console, .events = POLLIN},
+                        {.fd = r->qemu_stderr, .events = POLLIN},
+                        {.fd = want_stdin ? r->cfg->stdin_fd : -1, .events = POLLIN},
+                        {.fd = r->sigfd, .events = POLLIN},
                 };
                 if (poll(p, 6, (int)wait) < 0 && errno != EINTR)
                         return -1;
@@ -426,7 +432,7 @@ static void vm_run_release(struct vm_run *r)
                 kill(r->qemu, SIGKILL);
                 reap_qemu(r);
         }
-        int fds[] = { r->pidfd, r->io, r->console, r->qemu_stderr, r->sigfd };
+        int fds[] = {r->pidfd, r->io, r->console, r->qemu_stderr, r->sigfd};
         for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
@@ -437,7 +443,7 @@ static void vm_run_release(struct vm_run *r)
 
 static int block_forwarded_signals(struct vm_run *r, sigset_t *old, struct cell_error *err)
 {
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
         sigset_t set;
         sigemptyset(&set);
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
@@ -458,10 +464,12 @@ static int result(struct vm_run *r, int timed_out, int *status, struct cell_erro
                 kill(r->qemu, SIGKILL);
                 reap_qemu(r);
                 if (!r->started)
-                        return cell_error_set(err, ETIMEDOUT,
-                                              "micro-VM: the guest did not start the process within %d ms%s",
-                                              c->boot_timeout_ms ? c->boot_timeout_ms : 30000, words);
-                return cell_error_set(err, ETIMEDOUT, "micro-VM: QEMU did not exit after the guest's exit report%s",
+                        return cell_error_set(
+                                err, ETIMEDOUT,
+                                "micro-VM: the guest did not start the process within %d ms%s",
+                                c->boot_timeout_ms ? c->boot_timeout_ms : 30000, words);
+                return cell_error_set(err, ETIMEDOUT,
+                                      "micro-VM: QEMU did not exit after the guest's exit report%s",
                                       words);
         }
         if (r->guest_error) {
@@ -475,10 +483,14 @@ static int result(struct vm_run *r, int timed_out, int *status, struct cell_erro
         _cleanup_free_ char *words = last_words(r);
         int ws = r->qemu_wait_status;
         if (WIFSIGNALED(ws))
-                return cell_error_set(err, 0, "micro-VM: QEMU was killed by signal %d before the guest reported an exit status%s",
+                return cell_error_set(err, 0,
+                                      "micro-VM: QEMU was killed by signal %d before the guest "
+                                      "reported an exit status%s",
                                       WTERMSIG(ws), words);
-        return cell_error_set(err, 0, "micro-VM: QEMU exited with status %d before the guest reported an exit status%s",
-                              WEXITSTATUS(ws), words);
+        return cell_error_set(
+                err, 0,
+                "micro-VM: QEMU exited with status %d before the guest reported an exit status%s",
+                WEXITSTATUS(ws), words);
 }
 
 int cell_vm_run(const struct cell_vm_config *cfg, int *status, struct cell_error *err)
@@ -503,8 +515,13 @@ int cell_vm_run(const struct cell_vm_config *cfg, int *status, struct cell_error
                 accel = info.accel;
         }
 
-        struct vm_run r = { .cfg = cfg, .pidfd = -1, .io = -1, .console = -1, .qemu_stderr = -1,
-                            .sigfd = -1, .stdin_open = cfg->stdin_fd >= 0 };
+        struct vm_run r = {.cfg = cfg,
+                           .pidfd = -1,
+                           .io = -1,
+                           .console = -1,
+                           .qemu_stderr = -1,
+                           .sigfd = -1,
+                           .stdin_open = cfg->stdin_fd >= 0};
         sigset_t old;
         sigprocmask(SIG_SETMASK, NULL, &old);
         int ret = -1;

@@ -86,13 +86,13 @@ struct cell_vm_config {
         enum cell_vm_accel accel;         /* AUTO: cell_vm_accel_probe() */
         const char *accel_cache_dir;      /* for the probe's cache; NULL: no cache */
 
-        const char *rootfs;  /* host directory shared with the guest over 9p */
-        bool rootfs_shared;  /* true: the guest writes into rootfs itself; false: a tmpfs
-                                overlay in the guest, rootfs is only read */
+        const char *rootfs; /* host directory shared with the guest over 9p */
+        bool rootfs_shared; /* true: the guest writes into rootfs itself; false: a tmpfs
+                               overlay in the guest, rootfs is only read */
 
-        char *const *argv;   /* the process, argv[0] looked up in the env's PATH in the guest */
-        char *const *env;    /* NULL-terminated; PATH is added when missing */
-        const char *cwd;     /* NULL: "/" */
+        char *const *argv; /* the process, argv[0] looked up in the env's PATH in the guest */
+        char *const *env;  /* NULL-terminated; PATH is added when missing */
+        const char *cwd;   /* NULL: "/" */
         uid_t uid;
         gid_t gid;
         const gid_t *groups;
@@ -103,10 +103,10 @@ struct cell_vm_config {
         unsigned cpus;         /* 0: 1 */
         int boot_timeout_ms;   /* 0: 30 s (TCG), from spawn to the init's "started" */
 
-        int stdin_fd;   /* -1: the process reads end of file */
-        int stdout_fd;  /* the process' stdout and stderr are written here */
+        int stdin_fd;  /* -1: the process reads end of file */
+        int stdout_fd; /* the process' stdout and stderr are written here */
         int stderr_fd;
-        int console_fd; /* -1, or where the guest's kernel console is copied (debugging) */
+        int console_fd;       /* -1, or where the guest's kernel console is copied (debugging) */
         bool forward_signals; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 of the caller go to
                                  the process while cell_vm_run() runs */
 };

@@ -155,7 +155,7 @@ static void wait_ack(struct reader *r)
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 long left = 5000 - (long)((now.tv_sec - start.tv_sec) * 1000 +
                                           (now.tv_nsec - start.tv_nsec) / 1000000);
-                struct pollfd p = { .fd = io_fd, .events = POLLIN };
+                struct pollfd p = {.fd = io_fd, .events = POLLIN};
                 if (left <= 0 || poll(&p, 1, (int)left) <= 0 || reader_fill(r, io_fd) < 0)
                         return;
         }
@@ -221,7 +221,8 @@ static int find_port(char *path, size_t len)
                 close(fd);
                 if (n > 0 && name[n - 1] == '\n')
                         n--;
-                if (n == (ssize_t)strlen(CELL_VM_PORT_NAME) && !memcmp(name, CELL_VM_PORT_NAME, (size_t)n)) {
+                if (n == (ssize_t)strlen(CELL_VM_PORT_NAME) &&
+                    !memcmp(name, CELL_VM_PORT_NAME, (size_t)n)) {
                         snprintf(path, len, "/dev/%s", e->d_name);
                         found = 0;
                 }
@@ -240,7 +241,7 @@ static int open_port(void)
                         if (fd >= 0 || errno != ENOENT)
                                 return fd;
                 }
-                nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
         }
         errno = ETIMEDOUT;
         return -1;
@@ -319,19 +320,25 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
                         return -1;
         } else {
                 snprintf(opts, sizeof opts, "%scache=loose", p9);
-                if (mount_fs(CELL_VM_ROOTFS_TAG, "/lower", "9p", MS_RDONLY, opts, err, errlen) < 0 ||
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/lower", "9p", MS_RDONLY, opts, err, errlen) <
+                            0 ||
                     mount_fs("tmpfs", "/rw", "tmpfs", 0, "mode=0755", err, errlen) < 0 ||
-                    mkdir_or_say("/rw/upper", err, errlen) < 0 || mkdir_or_say("/rw/work", err, errlen) < 0 ||
+                    mkdir_or_say("/rw/upper", err, errlen) < 0 ||
+                    mkdir_or_say("/rw/work", err, errlen) < 0 ||
                     mount_fs("overlay", "/newroot", "overlay", 0,
-                             "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work", err, errlen) < 0)
+                             "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work", err,
+                             errlen) < 0)
                         return -1;
         }
-        if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err, errlen) < 0 ||
-            mount_fs("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err, errlen) < 0 ||
+        if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
+                     errlen) < 0 ||
+            mount_fs("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
+                     errlen) < 0 ||
             mount_fs("devtmpfs", "/newroot/dev", "devtmpfs", MS_NOSUID, NULL, err, errlen) < 0 ||
             mount_fs("devpts", "/newroot/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                      "newinstance,ptmxmode=0666,mode=0620", err, errlen) < 0 ||
-            mount_fs("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err, errlen) < 0)
+            mount_fs("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err,
+                     errlen) < 0)
                 return -1;
         if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
             chdir("/") < 0) {
@@ -353,7 +360,7 @@ struct exec_failure {
 
 static void __attribute__((noreturn)) child(const struct config *c, const int fds[3], int report)
 {
-        struct exec_failure f = { 0, 0 };
+        struct exec_failure f = {0, 0};
         extern char **environ;
         setsid();
         for (int i = 0; i < 3; i++)
@@ -364,13 +371,13 @@ static void __attribute__((noreturn)) child(const struct config *c, const int fd
         sigprocmask(SIG_SETMASK, &all, NULL);
         signal(SIGPIPE, SIG_DFL);
         if (setgroups(c->n_groups, c->groups) < 0 || setgid(c->gid) < 0 || setuid(c->uid) < 0) {
-                f = (struct exec_failure){ 1, errno };
+                f = (struct exec_failure){1, errno};
         } else if (chdir(c->cwd && *c->cwd ? c->cwd : "/") < 0) {
-                f = (struct exec_failure){ 0, errno };
+                f = (struct exec_failure){0, errno};
         } else {
                 environ = (char **)c->env;
                 execvp(c->args[0], c->args);
-                f = (struct exec_failure){ 2, errno };
+                f = (struct exec_failure){2, errno};
         }
         if (write(report, &f, sizeof f) < 0)
                 _exit(125);
@@ -378,8 +385,8 @@ static void __attribute__((noreturn)) child(const struct config *c, const int fd
 }
 
 struct relay {
-        int out, err, in;        /* pipe ends in init; -1 once closed */
-        char *pending;           /* stdin not yet written to the process */
+        int out, err, in; /* pipe ends in init; -1 once closed */
+        char *pending;    /* stdin not yet written to the process */
         size_t pending_len;
         bool stdin_eof;
 };
@@ -459,11 +466,12 @@ static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
         bool host_open = true; /* false once the host's end reads as closed: poll it no more */
         while (status < 0) {
                 struct pollfd p[5] = {
-                        { .fd = sigfd, .events = POLLIN },
-                        { .fd = host_open ? io_fd : -1, .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0 },
-                        { .fd = rl->out, .events = POLLIN },
-                        { .fd = rl->err, .events = POLLIN },
-                        { .fd = rl->pending_len ? rl->in : -1, .events = POLLOUT },
+                        {.fd = sigfd, .events = POLLIN},
+                        {.fd = host_open ? io_fd : -1,
+                         .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0},
+                        {.fd = rl->out, .events = POLLIN},
+                        {.fd = rl->err, .events = POLLIN},
+                        {.fd = rl->pending_len ? rl->in : -1, .events = POLLOUT},
                 };
                 if (poll(p, 5, -1) < 0) {
                         if (errno == EINTR)
@@ -494,12 +502,12 @@ static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
         }
         /* What the process wrote before it died is in the pipes: send it before the status. */
         while (rl->out >= 0 && relay_output(&rl->out, CELL_VM_STDOUT) == 0) {
-                struct pollfd p = { .fd = rl->out, .events = POLLIN };
+                struct pollfd p = {.fd = rl->out, .events = POLLIN};
                 if (poll(&p, 1, 0) <= 0)
                         break;
         }
         while (rl->err >= 0 && relay_output(&rl->err, CELL_VM_STDERR) == 0) {
-                struct pollfd p = { .fd = rl->err, .events = POLLIN };
+                struct pollfd p = {.fd = rl->err, .events = POLLIN};
                 if (poll(&p, 1, 0) <= 0)
                         break;
         }
@@ -521,7 +529,7 @@ static void run(struct reader *r, const struct config *c)
         if (pid < 0)
                 report_and_power_off(r, CELL_VM_ERROR, "125 fork: %s", strerror(errno));
         if (pid == 0)
-                child(c, (int[3]){ in[0], out[1], err[1] }, report[1]);
+                child(c, (int[3]){in[0], out[1], err[1]}, report[1]);
         close(in[0]);
         close(out[1]);
         close(err[1]);
@@ -531,7 +539,7 @@ static void run(struct reader *r, const struct config *c)
         close(report[0]);
         if (n == (ssize_t)sizeof f) {
                 waitpid(pid, NULL, 0);
-                static const char *const step[] = { "chdir to", "set user of", "exec" };
+                static const char *const step[] = {"chdir to", "set user of", "exec"};
                 int code = f.step == 2 ? (f.errnum == ENOENT ? 127 : 126) : 125;
                 const char *what = f.step == 0 ? (c->cwd ? c->cwd : "/") : c->args[0];
                 report_and_power_off(r, CELL_VM_ERROR, "%d %s %s: %s", code, step[f.step], what,
@@ -540,7 +548,7 @@ static void run(struct reader *r, const struct config *c)
         char num[16];
         snprintf(num, sizeof num, "%d", (int)pid);
         send_frame(CELL_VM_STARTED, num, strlen(num));
-        struct relay rl = { .out = out[0], .err = err[0], .in = in[1] };
+        struct relay rl = {.out = out[0], .err = err[0], .in = in[1]};
         fcntl(rl.out, F_SETFL, O_NONBLOCK);
         fcntl(rl.err, F_SETFL, O_NONBLOCK);
         fcntl(rl.in, F_SETFL, O_NONBLOCK);
@@ -573,7 +581,8 @@ int main(void)
                 power_off();
         }
         if (read_config(&r, &c, payload) < 0)
-                report_and_power_off(&r, CELL_VM_ERROR, "125 read configuration: malformed or missing");
+                report_and_power_off(&r, CELL_VM_ERROR,
+                                     "125 read configuration: malformed or missing");
         /* The initramfs' mounts go with it: the new root gets its own. */
         umount2("/proc", MNT_DETACH);
         umount2("/sys", MNT_DETACH);
