@@ -100,5 +100,9 @@ echo "linux-source-6.1 $version" >"$out.tmp/source"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 ln -sfn "$hash" "$top/current"
+# Kernels of older fragments go: only the current one is ever looked up.
+for old in "$top"/????????????????; do
+	[[ -d $old && ${old##*/} != "$hash" ]] && rm -rf "$old"
+done
 echo "guest-kernel: built in $(($(date +%s) - start)) s" >&2
 echo "$out/vmlinux"
