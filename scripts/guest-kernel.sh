@@ -102,7 +102,7 @@ mv "$out.tmp" "$out"
 ln -sfn "$hash" "$top/current"
 # Kernels of older fragments go: only the current one is ever looked up.
 for old in "$top"/????????????????; do
-	[[ -d $old && ${old##*/} != "$hash" ]] && rm -rf "$old"
+	if [[ -d $old && ${old##*/} != "$hash" ]]; then rm -rf "$old"; fi
 done
 echo "guest-kernel: built in $(($(date +%s) - start)) s" >&2
 echo "$out/vmlinux"
