@@ -26,6 +26,8 @@ PACKAGES=(
 	hyperfine strace time linux-perf
 	# the image store's sha256 (libmbedcrypto, glibc builds) and the layer tests' zstd command
 	libmbedtls-dev zstd
+	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs
+	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils cpio
 )
 
 # One dpkg-query for all: "name status" per known package (architecture

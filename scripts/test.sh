@@ -26,6 +26,11 @@ bash scripts/install-deps.sh || { echo "test.sh: installing dependencies failed"
 
 total_passed=0 total_failed=0 total_skipped=0 broken=0
 
+# The micro-VM tests boot cell's own guest kernel: build it (cached in
+# .deps/guest-kernel; a few minutes the first time on two cores).
+echo "=== guest kernel (scripts/guest-kernel.sh)"
+bash scripts/guest-kernel.sh >/dev/null || { echo "test.sh: guest kernel build failed" >&2; broken=1; }
+
 # build DIR [meson options...]: configure once (scripts/setup-build.sh), then
 # build every target.
 build() {

@@ -18,6 +18,7 @@ static const struct {
 } group_summaries[] = {
         {"container", "Manage containers"}, {"image", "Manage images"},   {"network", "Manage networks"},
         {"system", "Manage cell's store"},  {"volume", "Manage volumes"},
+        {"vm", "Run commands in micro-VMs"},
 };
 
 const char *ecli_group_summary(const char *group)

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cell-guest-init: PID 1 of a cell micro-VM.
+ *
+ * Started by the kernel from a one-file initramfs that the host driver builds
+ * (src/vm/initramfs.c).  It mounts /dev, /proc and /sys, finds the virtio-console
+ * port "cell.io" (src/vm/protocol.h), reads the process' configuration from it,
+ * mounts the rootfs the host shares over 9p (read-only under a tmpfs overlay, or
+ * the shared directory itself), switches root into it, runs the process with
+ * its stdio relayed over the port, forwards the signals the host sends, reports
+ * the exit status and powers the VM off once the host acknowledged the report.
+ *
+ * Static and free of cell's libraries on purpose: it runs in a guest with
+ * nothing else, and every byte of it is loaded at every boot.  It reports its
+ * own failures on the port (an ERROR frame) and on the kernel console.
+ *
+ * Power off is a reboot: the kernel is built without ACPI, so it has no way to
+ * power off; QEMU runs with -no-reboot and exits when the guest resets
+ * (reboot=t on the kernel command line makes that an immediate triple fault).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../protocol.h"
+
+#define MAX_ARGS 4096
+#define STDIN_BUFFER_MAX (1024 * 1024)
+
+struct config {
+        char *args[MAX_ARGS + 1];
+        char *env[MAX_ARGS + 1];
+        size_t n_args, n_env;
+        const char *cwd, *hostname, *rootfs;
+        uid_t uid;
+        gid_t gid;
+        gid_t groups[64];
+        size_t n_groups;
+};
+
+/* A frame being assembled from reads of the port. */
+struct reader {
+        unsigned char buf[CELL_VM_FRAME_HEADER + CELL_VM_FRAME_MAX];
+        size_t len;
+};
+
+static int io_fd = -1;
+/* The host may acknowledge in advance (bench/vm.sh's plain QEMU run does): then no waiting. */
+static bool acked;
+
+static void console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void console(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("cell-guest-init: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+static void power_off(void)
+{
+        sync();
+        reboot(RB_AUTOBOOT);
+        for (;;)
+                pause();
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int send_frame(int type, const void *payload, size_t len)
+{
+        unsigned char hdr[CELL_VM_FRAME_HEADER];
+        cell_vm_frame_header(hdr, type, (uint32_t)len);
+        if (write_all(io_fd, hdr, sizeof hdr) < 0)
+                return -1;
+        return len ? write_all(io_fd, payload, len) : 0;
+}
+
+/* Returns 1 and the frame's type and payload length when buf holds a whole frame. */
+static int reader_frame(const struct reader *r, int *type, size_t *len)
+{
+        if (r->len < CELL_VM_FRAME_HEADER)
+                return 0;
+        *type = r->buf[0];
+        *len = cell_vm_frame_length(r->buf);
+        if (*len > CELL_VM_FRAME_MAX)
+                return -1;
+        return r->len >= CELL_VM_FRAME_HEADER + *len;
+}
+
+static void reader_consume(struct reader *r, size_t payload_len)
+{
+        size_t n = CELL_VM_FRAME_HEADER + payload_len;
+        memmove(r->buf, r->buf + n, r->len - n);
+        r->len -= n;
+}
+
+/* Reads once from the port; -1 on end of file or error. */
+static int reader_fill(struct reader *r, int fd)
+{
+        ssize_t n = read(fd, r->buf + r->len, sizeof r->buf - r->len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        if (n <= 0)
+                return -1;
+        r->len += (size_t)n;
+        return 0;
+}
+
+/* Waits up to five seconds for the host's ACK so that nothing sent is lost. */
+static void wait_ack(struct reader *r)
+{
+        struct timespec start, now;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        while (!acked) {
+                int type;
+                size_t len;
+                int ret;
+                while ((ret = reader_frame(r, &type, &len)) == 1) {
+                        acked |= type == CELL_VM_ACK;
+                        reader_consume(r, len);
+                }
+                if (acked || ret < 0)
+                        return;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long left = 5000 - (long)((now.tv_sec - start.tv_sec) * 1000 +
+                                          (now.tv_nsec - start.tv_nsec) / 1000000);
+                struct pollfd p = {.fd = io_fd, .events = POLLIN};
+                if (left <= 0 || poll(&p, 1, (int)left) <= 0 || reader_fill(r, io_fd) < 0)
+                        return;
+        }
+}
+
+static void report_and_power_off(struct reader *r, int type, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4), noreturn));
+static void report_and_power_off(struct reader *r, int type, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                n = 0;
+        if ((size_t)n >= sizeof msg)
+                n = sizeof msg - 1;
+        if (type == CELL_VM_ERROR)
+                console("%s", msg);
+        if (io_fd >= 0 && send_frame(type, msg, (size_t)n) == 0)
+                wait_ack(r);
+        power_off();
+        __builtin_unreachable();
+}
+
+static int mount_fs(const char *src, const char *dst, const char *type, unsigned long flags,
+                    const char *data, char *err, size_t errlen)
+{
+        mkdir(dst, 0755);
+        if (mount(src, dst, type, flags, data) == 0)
+                return 0;
+        snprintf(err, errlen, "mount %s on %s: %s", type, dst, strerror(errno));
+        return -1;
+}
+
+static int mkdir_or_say(const char *path, char *err, size_t errlen)
+{
+        if (mkdir(path, 0755) == 0)
+                return 0;
+        snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+        return -1;
+}
+
+/* The port's device node: /dev/vportNpM whose sysfs name is CELL_VM_PORT_NAME. */
+static int find_port(char *path, size_t len)
+{
+        _Static_assert(sizeof CELL_VM_PORT_NAME < 64, "port name");
+        DIR *d = opendir("/sys/class/virtio-ports");
+        if (!d)
+                return -1;
+        struct dirent *e;
+        int found = -1;
+        while (found < 0 && (e = readdir(d))) {
+                char name_path[300], name[64] = "";
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(name_path, sizeof name_path, "/sys/class/virtio-ports/%s/name", e->d_name);
+                int fd = open(name_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                ssize_t n = read(fd, name, sizeof name - 1);
+                close(fd);
+                if (n > 0 && name[n - 1] == '\n')
+                        n--;
+                if (n == (ssize_t)strlen(CELL_VM_PORT_NAME) &&
+                    !memcmp(name, CELL_VM_PORT_NAME, (size_t)n)) {
+                        snprintf(path, len, "/dev/%s", e->d_name);
+                        found = 0;
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+/* Ports appear asynchronously after the virtio-console driver probed: poll for 10 s. */
+static int open_port(void)
+{
+        char path[300];
+        for (int i = 0; i < 10000; i++) {
+                if (find_port(path, sizeof path) == 0) {
+                        int fd = open(path, O_RDWR | O_CLOEXEC);
+                        if (fd >= 0 || errno != ENOENT)
+                                return fd;
+                }
+                nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
+        errno = ETIMEDOUT;
+        return -1;
+}
+
+static int parse_ids(struct config *c, const char *key, const char *val)
+{
+        char *end;
+        if (!strcmp(key, "uid"))
+                c->uid = (uid_t)strtoul(val, &end, 10);
+        else if (!strcmp(key, "gid"))
+                c->gid = (gid_t)strtoul(val, &end, 10);
+        else {
+                for (const char *p = val; *p && c->n_groups < 64; p = *end ? end + 1 : end)
+                        c->groups[c->n_groups++] = (gid_t)strtoul(p, &end, 10);
+                return 0;
+        }
+        return *end ? -1 : 0;
+}
+
+/* Parses CONFIG records in place: the strings point into the frame's payload. */
+static int parse_config(struct config *c, char *p, size_t len)
+{
+        char *end = p + len;
+        while (p < end) {
+                char *rec = p, *eq = strchr(rec, '=');
+                p += strlen(rec) + 1;
+                if (!eq)
+                        return -1;
+                *eq = '\0';
+                const char *val = eq + 1;
+                if (!strcmp(rec, "arg") && c->n_args < MAX_ARGS)
+                        c->args[c->n_args++] = eq + 1;
+                else if (!strcmp(rec, "env") && c->n_env < MAX_ARGS)
+                        c->env[c->n_env++] = eq + 1;
+                else if (!strcmp(rec, "cwd"))
+                        c->cwd = val;
+                else if (!strcmp(rec, "hostname"))
+                        c->hostname = val;
+                else if (!strcmp(rec, "rootfs"))
+                        c->rootfs = val;
+                else if (parse_ids(c, rec, val) < 0)
+                        return -1;
+        }
+        return c->n_args > 0 ? 0 : -1;
+}
+
+static int read_config(struct reader *r, struct config *c, char *payload)
+{
+        for (;;) {
+                int type;
+                size_t len;
+                int ret = reader_frame(r, &type, &len);
+                if (ret < 0)
+                        return -1;
+                if (ret == 1) {
+                        if (type != CELL_VM_CONFIG)
+                                return -1;
+                        memcpy(payload, r->buf + CELL_VM_FRAME_HEADER, len);
+                        payload[len] = '\0';
+                        reader_consume(r, len);
+                        return parse_config(c, payload, len);
+                }
+                if (reader_fill(r, io_fd) < 0)
+                        return -1;
+        }
+}
+
+static int setup_root(const struct config *c, char *err, size_t errlen)
+{
+        static const char *const p9 = "trans=virtio,version=9p2000.L,msize=524288,";
+        char opts[256];
+        if (c->rootfs && !strcmp(c->rootfs, "shared")) {
+                snprintf(opts, sizeof opts, "%scache=mmap", p9);
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", 0, opts, err, errlen) < 0)
+                        return -1;
+        } else {
+                snprintf(opts, sizeof opts, "%scache=loose", p9);
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/lower", "9p", MS_RDONLY, opts, err, errlen) <
+                            0 ||
+                    mount_fs("tmpfs", "/rw", "tmpfs", 0, "mode=0755", err, errlen) < 0 ||
+                    mkdir_or_say("/rw/upper", err, errlen) < 0 ||
+                    mkdir_or_say("/rw/work", err, errlen) < 0 ||
+                    mount_fs("overlay", "/newroot", "overlay", 0,
+                             "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work", err,
+                             errlen) < 0)
+                        return -1;
+        }
+        if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
+                     errlen) < 0 ||
+            mount_fs("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
+                     errlen) < 0 ||
+            mount_fs("devtmpfs", "/newroot/dev", "devtmpfs", MS_NOSUID, NULL, err, errlen) < 0 ||
+            mount_fs("devpts", "/newroot/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=0620", err, errlen) < 0 ||
+            mount_fs("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err,
+                     errlen) < 0)
+                return -1;
+        if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+            chdir("/") < 0) {
+                snprintf(err, errlen, "switch root: %s", strerror(errno));
+                return -1;
+        }
+        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
+                snprintf(err, errlen, "sethostname %s: %s", c->hostname, strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+/* In the forked child: what failed (a step and errno) goes back on a CLOEXEC pipe. */
+struct exec_failure {
+        int step; /* 0 chdir, 1 credentials, 2 exec */
+        int errnum;
+};
+
+static void __attribute__((noreturn)) child(const struct config *c, const int fds[3], int report)
+{
+        struct exec_failure f = {0, 0};
+        extern char **environ;
+        setsid();
+        for (int i = 0; i < 3; i++)
+                if (dup2(fds[i], i) < 0)
+                        _exit(125);
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (setgroups(c->n_groups, c->groups) < 0 || setgid(c->gid) < 0 || setuid(c->uid) < 0) {
+                f = (struct exec_failure){1, errno};
+        } else if (chdir(c->cwd && *c->cwd ? c->cwd : "/") < 0) {
+                f = (struct exec_failure){0, errno};
+        } else {
+                environ = (char **)c->env;
+                execvp(c->args[0], c->args);
+                f = (struct exec_failure){2, errno};
+        }
+        if (write(report, &f, sizeof f) < 0)
+                _exit(125);
+        _exit(127);
+}
+
+struct relay {
+        int out, err, in; /* pipe ends in init; -1 once closed */
+        char *pending;    /* stdin not yet written to the process */
+        size_t pending_len;
+        bool stdin_eof;
+};
+
+static void relay_stdin(struct relay *rl)
+{
+        while (rl->in >= 0 && rl->pending_len > 0) {
+                ssize_t n = write(rl->in, rl->pending, rl->pending_len);
+                if (n < 0 && errno == EAGAIN)
+                        return;
+                if (n < 0) { /* the process closed its stdin: drop the rest */
+                        rl->pending_len = 0;
+                        close(rl->in);
+                        rl->in = -1;
+                        return;
+                }
+                memmove(rl->pending, rl->pending + n, rl->pending_len - (size_t)n);
+                rl->pending_len -= (size_t)n;
+        }
+        if (rl->in >= 0 && rl->stdin_eof && rl->pending_len == 0) {
+                close(rl->in);
+                rl->in = -1;
+        }
+}
+
+/* Copies what a pipe holds to the host; returns -1 at end of file. */
+static int relay_output(int *fd, int type)
+{
+        char buf[CELL_VM_FRAME_MAX];
+        ssize_t n = read(*fd, buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n <= 0) {
+                close(*fd);
+                *fd = -1;
+                return -1;
+        }
+        send_frame(type, buf, (size_t)n);
+        return 0;
+}
+
+static void handle_host_frames(struct reader *r, struct relay *rl, pid_t pid)
+{
+        int type;
+        size_t len;
+        while (reader_frame(r, &type, &len) == 1) {
+                const char *payload = (const char *)r->buf + CELL_VM_FRAME_HEADER;
+                if (type == CELL_VM_STDIN && rl->in >= 0) {
+                        rl->pending = realloc(rl->pending, rl->pending_len + len);
+                        if (!rl->pending)
+                                abort();
+                        memcpy(rl->pending + rl->pending_len, payload, len);
+                        rl->pending_len += len;
+                } else if (type == CELL_VM_ACK) {
+                        acked = true;
+                } else if (type == CELL_VM_STDIN_EOF) {
+                        rl->stdin_eof = true;
+                } else if (type == CELL_VM_SIGNAL) {
+                        char num[16] = "";
+                        memcpy(num, payload, len < sizeof num - 1 ? len : sizeof num - 1);
+                        kill(pid, atoi(num));
+                }
+                reader_consume(r, len);
+        }
+        relay_stdin(rl);
+}
+
+static int decode_status(int status)
+{
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Relays until the process exits; reaps every orphan on the way.  Returns its status. */
+static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
+{
+        int status = -1;
+        bool host_open = true; /* false once the host's end reads as closed: poll it no more */
+        while (status < 0) {
+                struct pollfd p[5] = {
+                        {.fd = sigfd, .events = POLLIN},
+                        {.fd = host_open ? io_fd : -1,
+                         .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0},
+                        {.fd = rl->out, .events = POLLIN},
+                        {.fd = rl->err, .events = POLLIN},
+                        {.fd = rl->pending_len ? rl->in : -1, .events = POLLOUT},
+                };
+                if (poll(p, 5, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return 125;
+                }
+                if (p[2].revents)
+                        relay_output(&rl->out, CELL_VM_STDOUT);
+                if (p[3].revents)
+                        relay_output(&rl->err, CELL_VM_STDERR);
+                if (p[1].revents & (POLLIN | POLLHUP)) {
+                        if (reader_fill(r, io_fd) < 0)
+                                host_open = false;
+                        handle_host_frames(r, rl, pid);
+                }
+                if (p[4].revents)
+                        relay_stdin(rl);
+                if (p[0].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof si) < 0 && errno != EAGAIN)
+                                return 125;
+                        int st;
+                        pid_t dead;
+                        while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
+                                if (dead == pid)
+                                        status = decode_status(st);
+                }
+        }
+        /* What the process wrote before it died is in the pipes: send it before the status. */
+        while (rl->out >= 0 && relay_output(&rl->out, CELL_VM_STDOUT) == 0) {
+                struct pollfd p = {.fd = rl->out, .events = POLLIN};
+                if (poll(&p, 1, 0) <= 0)
+                        break;
+        }
+        while (rl->err >= 0 && relay_output(&rl->err, CELL_VM_STDERR) == 0) {
+                struct pollfd p = {.fd = rl->err, .events = POLLIN};
+                if (poll(&p, 1, 0) <= 0)
+                        break;
+        }
+        return status;
+}
+
+static void run(struct reader *r, const struct config *c)
+{
+        int in[2], out[2], err[2], report[2];
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+            pipe2(report, O_CLOEXEC) < 0)
+                report_and_power_off(r, CELL_VM_ERROR, "125 pipe: %s", strerror(errno));
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+        int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        pid_t pid = fork();
+        if (pid < 0)
+                report_and_power_off(r, CELL_VM_ERROR, "125 fork: %s", strerror(errno));
+        if (pid == 0)
+                child(c, (int[3]){in[0], out[1], err[1]}, report[1]);
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        close(report[1]);
+        struct exec_failure f;
+        ssize_t n = read(report[0], &f, sizeof f);
+        close(report[0]);
+        if (n == (ssize_t)sizeof f) {
+                waitpid(pid, NULL, 0);
+                static const char *const step[] = {"chdir to", "set user of", "exec"};
+                int code = f.step == 2 ? (f.errnum == ENOENT ? 127 : 126) : 125;
+                const char *what = f.step == 0 ? (c->cwd ? c->cwd : "/") : c->args[0];
+                report_and_power_off(r, CELL_VM_ERROR, "%d %s %s: %s", code, step[f.step], what,
+                                     strerror(f.errnum));
+        }
+        char num[16];
+        snprintf(num, sizeof num, "%d", (int)pid);
+        send_frame(CELL_VM_STARTED, num, strlen(num));
+        struct relay rl = {.out = out[0], .err = err[0], .in = in[1]};
+        fcntl(rl.out, F_SETFL, O_NONBLOCK);
+        fcntl(rl.err, F_SETFL, O_NONBLOCK);
+        fcntl(rl.in, F_SETFL, O_NONBLOCK);
+        handle_host_frames(r, &rl, pid); /* stdin that arrived with the configuration */
+        int status = supervise(r, &rl, pid, sigfd);
+        report_and_power_off(r, CELL_VM_EXIT, "%d", status);
+}
+
+int main(void)
+{
+        static struct reader r;
+        static struct config c;
+        static char payload[CELL_VM_FRAME_MAX + 1];
+        char err[512];
+
+        if (getpid() != 1) {
+                fprintf(stderr, "cell-guest-init: runs only as PID 1 of a cell micro-VM\n");
+                return 1;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        if (mount_fs("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, NULL, err, sizeof err) < 0 ||
+            mount_fs("proc", "/proc", "proc", 0, NULL, err, sizeof err) < 0 ||
+            mount_fs("sysfs", "/sys", "sysfs", 0, NULL, err, sizeof err) < 0) {
+                console("%s", err);
+                power_off();
+        }
+        io_fd = open_port();
+        if (io_fd < 0) {
+                console("open port %s: %s", CELL_VM_PORT_NAME, strerror(errno));
+                power_off();
+        }
+        if (read_config(&r, &c, payload) < 0)
+                report_and_power_off(&r, CELL_VM_ERROR,
+                                     "125 read configuration: malformed or missing");
+        /* The initramfs' mounts go with it: the new root gets its own. */
+        umount2("/proc", MNT_DETACH);
+        umount2("/sys", MNT_DETACH);
+        umount2("/dev", MNT_DETACH);
+        if (setup_root(&c, err, sizeof err) < 0)
+                report_and_power_off(&r, CELL_VM_ERROR, "125 %s", err);
+        run(&r, &c);
+        return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CELL_VM_PROTOCOL_H
+#define CELL_VM_PROTOCOL_H
+
+/*
+ * The one channel between the VM driver (host) and cell-guest-init (PID 1 in
+ * the guest): a virtio-console port named CELL_VM_PORT_NAME, backed on the
+ * host by one end of a socketpair handed to QEMU.
+ *
+ * Why one channel for everything: virtio-console ports are independent
+ * virtqueues and a guest write() returns once the buffer is queued, not once
+ * the host has it.  Stdout, stderr and the exit record on separate ports could
+ * overtake one another, and a guest that powers off right after its exit
+ * record could lose output still queued on another port.  On one port the
+ * order is the guest's order, and the host acknowledges the exit record, after
+ * which the guest may power off knowing everything before it arrived.
+ *
+ * Every message is a frame: a 5-byte header, type (1 byte) and payload length
+ * (4 bytes, little endian, at most CELL_VM_FRAME_MAX), then the payload.
+ *
+ * Host to guest:
+ *   CONFIG  once, first: NUL-terminated "key=value" records (see below)
+ *   STDIN   bytes for the process' stdin
+ *   STDIN_EOF  no payload: the process' stdin reaches end of file
+ *   SIGNAL  decimal signal number, sent to the process
+ *   ACK     no payload: the exit record arrived, the guest may power off
+ * Guest to host:
+ *   STARTED decimal pid of the process in the guest
+ *   STDOUT, STDERR  the process' output
+ *   EXIT    decimal exit status as docker reports it (128+N after signal N)
+ *   ERROR   "<status> <message>": the process could not be started
+ *           (status 125 setup, 126 not executable, 127 not found)
+ *
+ * CONFIG records: "arg=" (one per argv element, in order, at least one),
+ * "env=" (one per variable), "cwd=", "uid=", "gid=", "groups=" (comma list of
+ * gids), "hostname=", "rootfs=" ("overlay": the shared rootfs read-only under
+ * a tmpfs writable layer; "shared": the shared directory itself, writable).
+ */
+
+#include <stdint.h>
+
+#define CELL_VM_PORT_NAME "cell.io"
+#define CELL_VM_ROOTFS_TAG "cellroot"
+#define CELL_VM_FRAME_HEADER 5
+#define CELL_VM_FRAME_MAX (64 * 1024)
+
+enum cell_vm_frame_type {
+        CELL_VM_CONFIG = 'C',
+        CELL_VM_STDIN = 'I',
+        CELL_VM_STDIN_EOF = 'Z',
+        CELL_VM_SIGNAL = 'K',
+        CELL_VM_ACK = 'A',
+        CELL_VM_STARTED = 's',
+        CELL_VM_STDOUT = 'o',
+        CELL_VM_STDERR = 'e',
+        CELL_VM_EXIT = 'x',
+        CELL_VM_ERROR = 'f',
+};
+
+static inline void cell_vm_frame_header(unsigned char out[CELL_VM_FRAME_HEADER], int type,
+                                        uint32_t len)
+{
+        out[0] = (unsigned char)type;
+        out[1] = (unsigned char)(len & 0xff);
+        out[2] = (unsigned char)((len >> 8) & 0xff);
+        out[3] = (unsigned char)((len >> 16) & 0xff);
+        out[4] = (unsigned char)((len >> 24) & 0xff);
+}
+
+static inline uint32_t cell_vm_frame_length(const unsigned char hdr[CELL_VM_FRAME_HEADER])
+{
+        return (uint32_t)hdr[1] | (uint32_t)hdr[2] << 8 | (uint32_t)hdr[3] << 16 |
+               (uint32_t)hdr[4] << 24;
+}
+
+#endif
