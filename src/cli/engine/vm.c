@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli/engine/ecli.h"
-#include "engine/plan.h"
+#include "engine/container.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 #include "vm/vm.h"
@@ -111,7 +111,7 @@ static int run_vm_run(struct ecli_ctx *ctx, const struct ecli_args *a)
                 .rootfs_shared = ecli_flag(a, "writable"),
         };
         int64_t memory;
-        if (cell_parse_size(ecli_value(a, "memory"), &memory, &err) < 0)
+        if (cell_size_parse(ecli_value(a, "memory"), &memory, &err) < 0)
                 return ecli_fail(&err);
         c.memory_bytes = (uint64_t)memory;
         long long cpus, timeout;
