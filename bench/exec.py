@@ -10,7 +10,7 @@ change in the machine's load hits all alike.  Timing is hyperfine with
 unmounted, as in bench/startup.py (whose helpers this reuses).
 
 Environment: BENCH_RUNS (200), BENCH_ROUNDS (10), BENCH_WARMUP (3 per
-round), CELL_BINARY (build/cell), BENCH_RUNTIMES (e.g. "cell crun runc").
+round), CELL_BINARY (build/cell-oci), BENCH_RUNTIMES (e.g. "cell crun runc").
 Must run as root.  Leaves nothing behind: the containers are deleted and
 the bundle and state roots live in a temporary directory.
 """

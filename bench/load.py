@@ -34,7 +34,7 @@ failed (messages with ids and numbers masked).  LOAD_SEED (default 1) makes
 the sequence of lifecycle kinds and ids reproducible (not their timing);
 LOAD_JSON=FILE also writes the figures as JSON.
 
-Usage:  sudo bench/load.py   (CELL_BINARY=path, default build/cell)
+Usage:  sudo bench/load.py   (CELL_BINARY=path, default build/cell-oci)
 Must run as root.  Leaves nothing behind: bundle and state root live in a
 temporary directory that is removed.
 """
@@ -334,7 +334,8 @@ class Load:
 def main():
     if os.geteuid() != 0:
         sys.exit("load.py: must run as root")
-    binary = str(Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve())
+    # absolute(), not resolve(): the name cell-oci picks the runtime CLI.
+    binary = str(Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell-oci")).absolute())
     parallel = int(os.environ.get("LOAD_PARALLEL", "8"))
     load = Load(binary, lifecycles=int(os.environ.get("LOAD_LIFECYCLES", "500")),
                 parallel=parallel, ids=int(os.environ.get("LOAD_IDS", 2 * parallel)),

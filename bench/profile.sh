@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Where does the time of one `cell run` of /bin/true go?
+# Where does the time of one `cell-oci run` of /bin/true go?
 #   1. strace -c -f: syscall counts and time, all processes of one run
 #   2. strace -f -T: the slowest individual syscalls of one run (blocking included)
 #   3. perf stat -r N: wall clock vs CPU time (the gap is waiting: clone, exec, wait)
 #   4. perf record -g over N runs: hottest user and kernel functions (on-CPU)
-# Env: CELL_BINARY (default build/cell), PROFILE_RUNS (default 100),
+# Env: CELL_BINARY (default build/cell-oci), PROFILE_RUNS (default 100),
 # CELL_FLAGS (global flags, e.g. "--cgroup-manager=disabled"). Run as root.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cell=${CELL_BINARY:-$repo/build/cell}
+cell=${CELL_BINARY:-$repo/build/cell-oci}
 runs=${PROFILE_RUNS:-100}
 read -r -a flags <<<"${CELL_FLAGS:-}"
 

@@ -23,7 +23,9 @@ and what is left of cell's time above it is cell's own overhead.
 
 Environment: BENCH_RUNS (200), BENCH_ROUNDS (10), BENCH_WARMUP (3 per round),
 BENCH_RSS_RUNS (20), BENCH_FLOOR (1; 0 leaves the floor row out),
-CELL_BINARY (build/cell), BENCH_RUNTIMES (e.g. "cell crun runc").
+CELL_BINARY (build/cell-oci), BENCH_RUNTIMES (e.g. "cell crun runc"),
+CELL_BASELINE_BINARY (another cell-oci, measured as "cell-base" in the same
+rounds: a change's effect on start-up, e.g. a build of the commit before it).
 Must run as root.  Leaves nothing behind: bundle and state roots live in a
 temporary directory.
 """
@@ -42,7 +44,10 @@ RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 RSS_RUNS = int(os.environ.get("BENCH_RSS_RUNS", "20"))
-CELL = Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve()
+# absolute(), not resolve(): cell-oci is a symlink to cell, and the name it is
+# run by picks the runtime CLI.
+CELL = Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell-oci")).absolute()
+CELL_BASE = os.environ.get("CELL_BASELINE_BINARY")
 CRUN_WRAPPER = "umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$@\""
 
 
@@ -64,6 +69,10 @@ def build_floor(top):
 def runtime_paths():
     wanted = os.environ.get("BENCH_RUNTIMES", "cell crun runc").split()
     known = {"cell": str(CELL), "crun": shutil.which("crun"), "runc": shutil.which("runc")}
+    if CELL_BASE:
+        known["cell-base"] = str(Path(CELL_BASE).absolute())
+        if "cell-base" not in wanted:
+            wanted.insert(wanted.index("cell") + 1 if "cell" in wanted else 0, "cell-base")
     return {name: known[name] for name in wanted if known.get(name)}
 
 
@@ -179,26 +188,27 @@ def report(rows, base, load):
     print(f"sequential `run` of /bin/true: {ROUNDS} interleaved rounds of "
           f"{max(1, RUNS // ROUNDS)} runs (+{WARMUP} warm-up) per runtime; "
           f"load average {load}")
-    print(f"{'runtime':8} {'cgroups':9} {'runs':>5} {'median ms':>10} {'p90 ms':>8} "
+    print(f"{'runtime':9} {'cgroups':9} {'runs':>5} {'median ms':>10} {'p90 ms':>8} "
           f"{'CPU ms':>7} {'peak RSS KiB':>13}")
     for r in rows:
-        print(f"{r['runtime']:8} {r['cgroups']:9} {r['n']:5d} {r['median']:10.2f} "
+        print(f"{r['runtime']:9} {r['cgroups']:9} {r['n']:5d} {r['median']:10.2f} "
               f"{r['p90']:8.2f} {r['cpu']:7.2f} {r['rss']:13d}")
     print("CPU ms: user+system time per run of the runtime and everything it waited for")
     print(f"harness baseline (exec /bin/true on the host): median {statistics.median(base):.2f} ms")
     by = {(r["runtime"], r["cgroups"]): r for r in rows}
     for label in ("default", "disabled"):
-        cell = by.get(("cell", label))
-        for other in ("crun", "runc"):
+        for mine, other in (("cell", "crun"), ("cell", "runc"), ("cell-base", "crun"),
+                            ("cell-base", "runc"), ("cell", "cell-base")):
+            cell = by.get((mine, label))
             ref = by.get((other, label))
             if cell and ref:
-                print(f"ratio cell/{other} ({label} cgroups): median "
+                print(f"ratio {mine}/{other} ({label} cgroups): median "
                       f"{cell['median'] / ref['median']:.2f}, CPU {cell['cpu'] / ref['cpu']:.2f}, "
                       f"peak RSS {cell['rss'] / ref['rss']:.2f}")
     floor = by.get(("floor", "disabled"))
     if floor:
         print("floor: bench/floor.c, only the system calls the config demands of any runtime")
-        for name in ("cell", "crun"):
+        for name in ("cell", "cell-base", "crun"):
             r = by.get((name, "disabled"))
             if r:
                 print(f"{name} (disabled cgroups) above the floor: median "

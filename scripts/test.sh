@@ -42,15 +42,16 @@ count() {
 	echo "${n:-0}"
 }
 
-# run_pass NAME BUILD_DIR [VAR=VALUE...]: run pytest against BUILD_DIR/cell.
+# run_pass NAME BUILD_DIR [VAR=VALUE...]: run pytest against BUILD_DIR's
+# cell-oci (the runtime CLI: tests/integration) and cell (the engine: tests/engine).
 run_pass() {
 	local name=$1 dir=$2
 	shift 2
 	local log
 	log=$(mktemp /tmp/cell-test-XXXXXX.log)
 	local start=$SECONDS
-	echo "=== pass '$name': $dir/cell"
-	env CELL_BINARY="$repo/$dir/cell" CELL_BUILD_DIR="$repo/$dir" "$@" \
+	echo "=== pass '$name': $dir/cell-oci, $dir/cell"
+	env CELL_BINARY="$repo/$dir/cell-oci" CELL_ENGINE="$repo/$dir/cell" CELL_BUILD_DIR="$repo/$dir" "$@" \
 		timeout -k 30 "$PASS_TIMEOUT" "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider tests/ \
 		</dev/null 2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}

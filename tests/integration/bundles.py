@@ -38,6 +38,7 @@ nogroup:x:65534:
 
 
 def cell_binary():
+    # cell-oci: the runtime CLI is cell run under that name (a symlink the build makes).
     return os.environ.get("CELL_BINARY") or os.path.join(REPO, "build", "cell-oci")
 
 

@@ -1344,7 +1344,7 @@ def test_check_reports_state_root_and_binary(cell, testdir, binary):
     os.mkdir(tmp)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", tmp], check=True)
     try:
-        ro_cell = os.path.join(tmp, "cell")
+        ro_cell = os.path.join(tmp, "cell-oci")
         with open(ro_cell, "w"):
             pass
         subprocess.run(["mount", "--bind", "-o", "ro", binary, ro_cell], check=True)

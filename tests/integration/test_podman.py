@@ -48,7 +48,9 @@ HOST_SIDE_EFFECTS = [Path("/var/lib/containers/cache"), Path("/var/lib/container
 
 
 def cell_binary():
-    return Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell")).resolve()
+    # absolute(), not resolve(): cell-oci is a symlink to cell, and the name it
+    # is run by picks the runtime CLI.
+    return Path(os.environ.get("CELL_BINARY", REPO / "build" / "cell-oci")).absolute()
 
 
 def cap_mask(names):

@@ -54,17 +54,18 @@ pytestmark = [
 
 @pytest.fixture(scope="session")
 def valgrind_cell(workdir):
-    """cell built with -Dstatic=false, on a read-only bind mount."""
+    """cell built with -Dstatic=false, on a read-only bind mount, run as cell-oci."""
     build = os.path.join(workdir, "build-valgrind")
     subprocess.run(["meson", "setup", build, REPO, "-Dstatic=false"], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["ninja", "-C", build, "cell"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", build, "cell", "cell-oci"], check=True,
+                   stdout=subprocess.DEVNULL)
     ro = os.path.join(workdir, "valgrind-bin")
     os.makedirs(ro)
     subprocess.run(["mount", "--bind", build, ro], check=True)
     try:
         subprocess.run(["mount", "-o", "remount,bind,ro", ro], check=True)
-        yield os.path.join(ro, "cell")
+        yield os.path.join(ro, "cell-oci")
     finally:
         subprocess.run(["umount", ro], check=False)
 

@@ -3,8 +3,10 @@
 #   1. cppcheck (Debian's 2.10) over src/, against the committed baseline
 #      tests/static/cppcheck-suppressions.xml: any finding fails.
 #   2. a -Werror build of everything with clang (the project's default
-#      werror=true), into $CLANG_BUILD_DIR (default <repo>/build-clang);
-#      the gcc -Werror build is the normal build of scripts/test.sh.
+#      werror=true), runtime and engine, into $CLANG_BUILD_DIR (default
+#      <repo>/build-clang), dynamic against glibc and Debian's libraries (a
+#      static build is a musl one); the gcc -Werror build is the normal build
+#      of scripts/test.sh.
 # Prints the findings and exits 1 when either step finds anything.
 set -uo pipefail
 
@@ -38,11 +40,10 @@ fi
 
 echo "== clang -Werror build in $build"
 start=$SECONDS
-if [[ ! -f $build/build.ninja ]]; then
-	if ! out=$(CC=clang meson setup -Dwerror=true "$build" "$repo" 2>&1); then
-		echo "$out"
-		exit 1
-	fi
+# setup-build.sh configures afresh a directory set up with other options.
+if ! CC=clang bash scripts/setup-build.sh "$build" -Dwerror=true -Dstatic=false; then
+	echo "clang build: meson setup failed"
+	exit 1
 fi
 if ! out=$(ninja -C "$build" 2>&1) || grep -q 'warning:' <<<"$out"; then
 	grep -E 'error:|warning:|FAILED' <<<"$out" | sort -u
