@@ -598,6 +598,22 @@ HOST_SIDE_EFFECTS = [Path("/var/lib/containers/cache"), Path("/var/lib/container
                      Path("/run/cell-oci")]
 
 
+def podman_cgroup_parents():
+    """podman's cgroupfs parent in every hierarchy (made at its first container)."""
+    return set(Path("/sys/fs/cgroup").glob("*/libpod_parent"))
+
+
+def remove_cgroup_tree(path):
+    """rmdir a cgroup and its children, deepest first (only empty ones go)."""
+    dirs = sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: len(p.parts),
+                  reverse=True)
+    for d in dirs + [path]:
+        try:
+            d.rmdir()
+        except OSError:
+            pass
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench/engine.py: run as root")
@@ -610,6 +626,7 @@ def main():
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"cell: {CELL}; load average at start {load}")
     existed = {p: p.exists() for p in HOST_SIDE_EFFECTS}
+    cgroup_parents = podman_cgroup_parents()
     try:
         # The built-in busybox image, made by the first lookup.
         run(cell + ["run", "--rm", "--network", "none", "busybox", "true"])
@@ -634,6 +651,8 @@ def main():
         for p in HOST_SIDE_EFFECTS:
             if not existed[p]:
                 shutil.rmtree(p, ignore_errors=True)
+        for parent in podman_cgroup_parents() - cgroup_parents:
+            remove_cgroup_tree(parent)
     print(f"load average at end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     return 0 if ok else 1
 
