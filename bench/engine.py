@@ -29,7 +29,9 @@ Environment: CELL_BINARY (build/cell; cell-oci is the link beside it),
 ENGINE_RUNS (100: runs of each fast command), ENGINE_PODMAN_RUNS (30),
 ENGINE_ROUNDS (5), ENGINE_WARMUP (2 per round), ENGINE_PULL_ROUNDS (3),
 ENGINE_PULL_MB (216: the image's uncompressed size), ENGINE_PARTS
-("start pull monitor"), ENGINE_PLOT (a PNG file to write).
+("start pull monitor"), ENGINE_PLOT (a PNG file to write), ENGINE_TMPFS
+(1: everything, the stores of all the tools included, on a tmpfs mounted
+for the run, which takes the host's filesystem out of the figures).
 Run as root.  Leaves nothing behind: stores, podman's state, the registry and
 its data live in one temporary directory, removed at the end.
 """
@@ -550,12 +552,17 @@ def report_monitor(rows):
 # ---------------------------------------------------------------- plot
 
 def plot(path, start_rows, pull_result):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"\nno plot: matplotlib is missing for {sys.executable} "
+              "(Debian's python3-matplotlib, scripts/install-deps.sh)", file=sys.stderr)
+        return False
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     panels = (1 if start_rows else 0) + (1 if pull_result else 0)
     if not panels:
-        return
+        return True
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), squeeze=False)
     ax_i = 0
     if start_rows:
@@ -589,6 +596,7 @@ def plot(path, start_rows, pull_result):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     print(f"\nplot: {path}")
+    return True
 
 
 # Host paths podman or a runtime creates whatever its configuration says: the
@@ -620,11 +628,14 @@ def main():
     if not CELL.exists():
         sys.exit(f"{CELL}: no such binary (build it, or set CELL_BINARY)")
     top = Path(tempfile.mkdtemp(prefix="cell-bench-engine-"))
+    if os.environ.get("ENGINE_TMPFS") == "1":
+        run(["mount", "-t", "tmpfs", "-o", "mode=0700", "cell-bench", top])
     cell = [str(CELL), "--storage", str(top / "store"), "--runroot", str(top / "runroot")]
     start_rows = pull_result = None
     ok = True
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"cell: {CELL}; load average at start {load}")
+    where = "a tmpfs" if os.environ.get("ENGINE_TMPFS") == "1" else "the host's filesystem"
+    print(f"cell: {CELL}; everything under {top}, on {where}; load average at start {load}")
     existed = {p: p.exists() for p in HOST_SIDE_EFFECTS}
     cgroup_parents = podman_cgroup_parents()
     try:
@@ -640,12 +651,12 @@ def main():
         if "monitor" in PARTS:
             report_monitor(monitor(top, cell))
         if os.environ.get("ENGINE_PLOT"):
-            plot(os.environ["ENGINE_PLOT"], start_rows, pull_result)
+            ok = plot(os.environ["ENGINE_PLOT"], start_rows, pull_result) and ok
     finally:
         with open("/proc/self/mountinfo") as f:
             points = [line.split()[4] for line in f]
-        for p in sorted((p for p in points if p.startswith(str(top) + "/")), key=len,
-                        reverse=True):
+        for p in sorted((p for p in points if p == str(top) or p.startswith(str(top) + "/")),
+                        key=len, reverse=True):
             run(["umount", "-l", p], check=False)
         shutil.rmtree(top, ignore_errors=True)
         for p in HOST_SIDE_EFFECTS:
