@@ -24,6 +24,7 @@ PACKAGES=(
 	cppcheck clang-tidy libclang-rt-14-dev llvm-14 valgrind
 	# benchmarks and profiling
 	hyperfine strace time linux-perf
+	python3-matplotlib
 	# the image store's sha256 (libmbedcrypto, glibc builds) and the layer tests' zstd command
 	libmbedtls-dev zstd
 	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs

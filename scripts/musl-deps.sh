@@ -178,7 +178,9 @@ make -C "$deps/build-mbedtls" -j"$jobs" install >>"$log" 2>&1
 # patches rename the library for its GnuTLS and NSS builds: undone.
 echo "musl-deps: building libcurl"
 src=$(echo "$deps"/src/curl-*/)
-(cd "$src" && for p in 99_nss 90_gnutls; do patch -R -p1 -s <"debian/patches/$p.patch"; done) >>"$log" 2>&1
+(cd "$src" && for p in 99_nss 90_gnutls; do
+	if grep -qx "$p.patch" debian/patches/series; then patch -R -p1 -s <"debian/patches/$p.patch"; fi
+done) >>"$log" 2>&1
 mkdir -p "$deps/build-curl"
 (cd "$deps/build-curl" && env "${autoconf_env[@]}" "$src/configure" --prefix="$prefix" --libdir="$prefix/lib" \
 	--disable-shared --enable-static --disable-dependency-tracking \

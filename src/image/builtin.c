@@ -47,6 +47,15 @@ static const char builtin_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                                      "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
 static const char builtin_group[] = "root:x:0:\nnogroup:x:65534:\n";
 
+/*
+ * Empty files where every container gets a bind mount (the engine's
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf): with the mount points in
+ * the image, the runtime mounts over them and a container's writable layer
+ * stays empty, where it would otherwise copy /etc up and make three files
+ * in it for every container, only to delete them again after a --rm.
+ */
+static const char *const builtin_mount_points[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf"};
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -171,6 +180,10 @@ static int write_layer_entries(struct archive *a, const char *busybox, char **ap
             put_entry(a, new_entry("etc/group", AE_IFREG, 0644, sizeof(builtin_group) - 1),
                       builtin_group, sizeof(builtin_group) - 1) < 0)
                 return tar_fail(a, err);
+        for (size_t i = 0; i < CELL_ARRAY_SIZE(builtin_mount_points); i++)
+                if (put_entry(a, new_entry(builtin_mount_points[i], AE_IFREG, 0644, 0), NULL, 0) <
+                    0)
+                        return tar_fail(a, err);
         for (char **p = applets; *p; p++) {
                 struct archive_entry *e = new_entry(*p, AE_IFLNK, 0777, 0);
                 archive_entry_set_symlink(e, "/bin/busybox");

@@ -6,6 +6,13 @@
  * or corrupt stream is reported as what it is.  Entries are planned by name
  * (layer_plan.c), checked, and written by archive_write_disk under a
  * per-process staging dir in tmp/, which is renamed into layers/ whole.
+ *
+ * archive_write_disk is given names relative to the staging dir, with the
+ * process' working directory there for the extraction: with
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS it checks every component of a name with
+ * an open and a stat, and of an absolute name that is every directory from
+ * / down, twice per entry (the parent's creation, then the file): eleven
+ * opens per file of a store under /var/lib/cell, against two or three.
  */
 #include "image/layer_internal.h"
 #include "image/store_internal.h"
@@ -234,8 +241,9 @@ struct unpack {
         struct cell_store *s;
         const char *blob;
         char *stage_rel; /* tmp/<pid>-layer-XXXX, relative to the store root */
-        char *diff_abs;  /* its diff/, absolute (archive_write_disk takes paths) */
-        int diff_fd;
+        char *diff_abs;  /* its diff/, absolute (for messages) */
+        int diff_fd;     /* the working directory while archive_write_disk runs */
+        int saved_cwd;   /* the process' own, back after the extraction */
         struct archive *in, *out;
         struct layer_src src;
 };
@@ -374,12 +382,11 @@ static int extract_file(struct unpack *u, struct archive_entry *e, const char *n
                                                          u->blob, name);
                 if (check_hardlink(u, name, clean, err) < 0)
                         return -1;
-                _cleanup_free_ char *abs = xasprintf("%s/%s", u->diff_abs, clean);
-                archive_entry_set_hardlink(e, abs);
+                /* relative to the working directory: the staging diff dir */
+                archive_entry_set_hardlink(e, clean);
         }
         filter_xattrs(e);
-        _cleanup_free_ char *abs = xasprintf("%s/%s", u->diff_abs, path);
-        archive_entry_set_pathname(e, abs);
+        archive_entry_set_pathname(e, path);
         int r = archive_read_extract2(u->in, e, u->out);
         if (u->src.failed)
                 return cell_error_set(err, u->src.err.errnum, "layer %s: %s", u->blob,
@@ -390,12 +397,7 @@ static int extract_file(struct unpack *u, struct archive_entry *e, const char *n
                 const char *why = archive_error_string(u->out);
                 if (!why)
                         why = archive_error_string(u->in);
-                /* libarchive names the staging path; the entry is named already. */
-                _cleanup_free_ char *msg = xstrdup(why ? why : "cannot extract");
-                char *at = strstr(msg, u->diff_abs);
-                if (at)
-                        *(at > msg && at[-1] == ' ' ? at - 1 : at) = '\0';
-                return entry_error(u, err, name, msg);
+                return entry_error(u, err, name, why ? why : "cannot extract");
         }
         return 0;
 }
@@ -477,15 +479,40 @@ static int archives_open(struct unpack *u, struct cell_error *err)
         archive_read_support_format_tar(u->in);
         archive_read_support_format_empty(u->in);
         /* No lookup functions: owners are the numeric ids of the tar, never the
-         * host's /etc/passwd.  Absolute paths are ours (the staging dir), so
-         * ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS is not set; names were cleaned. */
+         * host's /etc/passwd.  Names are relative to the staging dir (the
+         * working directory) and were cleaned; libarchive checks them again.
+         * No ARCHIVE_EXTRACT_SPARSE: it scans every file for runs of zeros and
+         * writes in 4 KiB steps (three times the write(2)s of a pull); holes
+         * the tar itself records (GNU and PAX sparse entries) are made anyway. */
         archive_write_disk_set_options(
                 u->out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                                 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SPARSE);
+                                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
         if (archive_read_open(u->in, &u->src, NULL, src_read_cb, NULL) != ARCHIVE_OK)
                 return read_error(u, 0, err);
         return 0;
+}
+
+/* Into the staging dir for the extraction, and back (unpack_release). */
+static int enter_stage(struct unpack *u, struct cell_error *err)
+{
+        u->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (u->saved_cwd < 0)
+                return cell_error_errno(err, "layer %s: open the working directory", u->blob);
+        if (fchdir(u->diff_fd) < 0)
+                return cell_error_errno(err, "layer %s: chdir %s", u->blob, u->diff_abs);
+        return 0;
+}
+
+static void leave_stage(struct unpack *u)
+{
+        if (u->saved_cwd < 0)
+                return;
+        if (fchdir(u->saved_cwd) < 0)
+                abort(); /* relative paths would go astray from here on */
+        close(u->saved_cwd);
+        u->saved_cwd = -1;
 }
 
 static int unpack_all(struct unpack *u, struct cell_error *err)
@@ -544,6 +571,7 @@ static int stage_commit(struct unpack *u, const char *diff_id, struct cell_error
 
 static void unpack_release(struct unpack *u)
 {
+        leave_stage(u);
         if (u->in)
                 archive_read_free(u->in);
         if (u->out)
@@ -567,8 +595,10 @@ static int unpack(struct unpack *u, const char *diff_id, char diff_id_out[CELL_D
                 return -1;
         if (src_init(&u->src, err) < 0)
                 return cell_error_prefix(err, "layer %s", u->blob);
-        if (stage_open(u, err) < 0 || archives_open(u, err) < 0 || unpack_all(u, err) < 0)
+        if (stage_open(u, err) < 0 || archives_open(u, err) < 0 || enter_stage(u, err) < 0 ||
+            unpack_all(u, err) < 0)
                 return -1;
+        leave_stage(u);
         char got[CELL_DIGEST_MAX];
         cell_sha256_final(u->src.hash, got);
         if (diff_id && strcmp(got, diff_id) != 0)
@@ -592,7 +622,8 @@ int cell_layer_unpack(struct cell_store *s, const char *blob_digest, const char 
                         snprintf(diff_id_out, CELL_DIGEST_MAX, "%s", diff_id);
                 return 0;
         }
-        struct unpack u = {.s = s, .blob = blob_digest, .diff_fd = -1, .src = {.fd = -1}};
+        struct unpack u = {
+                .s = s, .blob = blob_digest, .diff_fd = -1, .saved_cwd = -1, .src = {.fd = -1}};
         int r = unpack(&u, diff_id, diff_id_out, err);
         unpack_release(&u);
         return r;
