@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Layers of the image store: hand-made tars unpacked through the store's C
-API (tests/unit/test_image_driver.c), each bad input refused with a message
+API (tests/unit/image_driver.c), each bad input refused with a message
 naming the layer and the reason and nothing left behind; whiteouts checked
 through a real overlay mount; SIGKILL mid-unpack; two unpacks at once."""
 
@@ -21,7 +21,7 @@ import enginelib
 
 
 def driver():
-    d = os.path.join(enginelib.build_dir(), "tests", "unit", "test_image_driver")
+    d = os.path.join(enginelib.build_dir(), "tests", "unit", "image_driver")
     if not os.access(d, os.X_OK):
         pytest.skip("%s not built" % d)
     return d

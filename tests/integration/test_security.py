@@ -31,7 +31,9 @@ def test_runtime_binary_not_writable_from_container(cell, bundle, binary, testdi
     until the init has exec'd the user program, then reopens the fd for
     writing.  The runtime binary must come out unchanged.  (Run against a
     copy of the binary, so a vulnerable runtime only damages the copy.)"""
-    copy = os.path.join(testdir, "runtime-copy")
+    # Same file name: cell's binary picks its command line by name (cell-oci).
+    os.makedirs(os.path.join(testdir, "copy"))
+    copy = os.path.join(testdir, "copy", os.path.basename(binary))
     shutil.copy2(binary, copy)
     with open(copy, "rb") as f:
         pristine = f.read()

@@ -4,10 +4,10 @@
  * which need to put hand-made blobs and unpack them as layers (no verb of
  * the engine takes a bare layer):
  *
- *     test_image_driver STORE open                      open (and repair)
- *     test_image_driver STORE put FILE [DIGEST]         blob from FILE; prints its digest
- *     test_image_driver STORE unpack BLOB [DIFF_ID]     prints the diff id
- *     test_image_driver STORE lookup NAME               prints the image id
+ *     image_driver STORE open                      open (and repair)
+ *     image_driver STORE put FILE [DIGEST]         blob from FILE; prints its digest
+ *     image_driver STORE unpack BLOB [DIFF_ID]     prints the diff id
+ *     image_driver STORE lookup NAME               prints the image id
  *
  * Errors go to stderr as "error: <message>", exit 1.
  */
