@@ -35,6 +35,30 @@ int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_er
         return cell_engine_open(&o, e, err);
 }
 
+int ctr_verbs_each(struct ecli_ctx *ctx, const struct ecli_args *a, bool lock, ctr_verbs_fn fn,
+                   void *data)
+{
+        struct cell_error err = {0};
+        struct cell_engine e;
+        if (ctr_verbs_engine(ctx, &e, &err) < 0)
+                return ecli_fail(&err);
+        int rc = 0;
+        for (int i = 0; i < a->argc; i++) {
+                struct cell_ctr c;
+                if (cell_ctr_lookup(&e, a->argv[i], lock, &c, &err) < 0) {
+                        rc = ecli_fail(&err);
+                        continue;
+                }
+                if (fn(&e, &c, a->argv[i], data, &err) < 0)
+                        rc = ecli_fail(&err);
+                else
+                        printf("%s\n", a->argv[i]);
+                cell_ctr_release(&c);
+        }
+        cell_engine_close(&e);
+        return rc;
+}
+
 int ctr_verbs_fail(const struct cell_error *err)
 {
         int code = cell_engine_exit_code_for(err);

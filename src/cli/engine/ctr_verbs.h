@@ -67,6 +67,18 @@ int ctr_verbs_stop(struct cell_engine *e, struct cell_ctr *c, int timeout, struc
 int ctr_verbs_start(struct cell_engine *e, struct cell_ctr *c, bool attach, bool interactive,
                     int *exit_status, struct cell_error *err);
 
+/*
+ * The loop of the verbs that act on each container named on the command line
+ * (stop, kill, pause, update...): each name is looked up (its record locked
+ * when `lock`) and handed to `fn`; on success the name is printed, as docker
+ * does, on failure the error is reported and the loop goes on with the next
+ * name.  Returns the verb's exit status: 0, or 125 when any name failed.
+ */
+typedef int (*ctr_verbs_fn)(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
+                            struct cell_error *err);
+int ctr_verbs_each(struct ecli_ctx *ctx, const struct ecli_args *a, bool lock, ctr_verbs_fn fn,
+                   void *data);
+
 /* The exit status of a verb that failed with `err` (125, or 126/127 for an exec failure). */
 int ctr_verbs_fail(const struct cell_error *err);
 

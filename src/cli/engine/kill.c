@@ -26,37 +26,25 @@ static int mark_stopped_by_user(struct cell_engine *e, struct cell_ctr *c, struc
         return r;
 }
 
+static int kill_one(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
+                    struct cell_error *err)
+{
+        int sig = *(const int *)data;
+        if (c->state.status != CELL_CTR_RUNNING && c->state.status != CELL_CTR_PAUSED)
+                return cell_error_set(err, 0, "cannot kill container: %s: container %s is not running",
+                                      name, c->id);
+        if ((sig == SIGKILL || sig == c->stop_signal) && mark_stopped_by_user(e, c, err) < 0)
+                return -1;
+        return cell_container_kill(&e->rt, c->id, sig, false, err);
+}
+
 static int run_kill(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         int sig;
         if (cell_signal_parse(ecli_value(a, "signal"), &sig, &err) < 0)
                 return ecli_fail(&err);
-        struct cell_engine e;
-        if (ctr_verbs_engine(ctx, &e, &err) < 0)
-                return ecli_fail(&err);
-        int rc = 0;
-        for (int i = 0; i < a->argc; i++) {
-                struct cell_ctr c;
-                if (cell_ctr_lookup(&e, a->argv[i], false, &c, &err) < 0) {
-                        rc = ecli_fail(&err);
-                        continue;
-                }
-                if (c.state.status != CELL_CTR_RUNNING && c.state.status != CELL_CTR_PAUSED) {
-                        cell_error_set(&err, 0, "cannot kill container: %s: container %s is not running",
-                                       a->argv[i], c.id);
-                        rc = ecli_fail(&err);
-                } else if (((sig == SIGKILL || sig == c.stop_signal) &&
-                            mark_stopped_by_user(&e, &c, &err) < 0) ||
-                           cell_container_kill(&e.rt, c.id, sig, false, &err) < 0) {
-                        rc = ecli_fail(&err);
-                } else {
-                        printf("%s\n", a->argv[i]);
-                }
-                cell_ctr_release(&c);
-        }
-        cell_engine_close(&e);
-        return rc;
+        return ctr_verbs_each(ctx, a, false, kill_one, &sig);
 }
 
 const struct ecli_verb ecli_verb_kill = {

@@ -4,45 +4,30 @@
 
 #include "cli/engine/ctr_verbs.h"
 
-static int pause_or_unpause(struct ecli_ctx *ctx, const struct ecli_args *a, bool pause)
+/* `data` non-NULL: pause; NULL: unpause.  The record is locked. */
+static int pause_or_unpause(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
+                            struct cell_error *err)
 {
-        struct cell_error err = {0};
-        struct cell_engine e;
-        if (ctr_verbs_engine(ctx, &e, &err) < 0)
-                return ecli_fail(&err);
-        int rc = 0;
-        for (int i = 0; i < a->argc; i++) {
-                struct cell_ctr c;
-                int r = cell_ctr_lookup(&e, a->argv[i], true, &c, &err);
-                if (r == 0 && pause && c.state.status != CELL_CTR_RUNNING)
-                        r = cell_error_set(&err, 0, "container %s is not running", a->argv[i]);
-                if (r == 0 && !pause && c.state.status != CELL_CTR_PAUSED)
-                        r = cell_error_set(&err, 0, "container %s is not paused", a->argv[i]);
-                if (r == 0)
-                        r = pause ? cell_container_pause(&e.rt, c.id, &err)
-                                  : cell_container_resume(&e.rt, c.id, &err);
-                if (r == 0) {
-                        c.state.status = pause ? CELL_CTR_PAUSED : CELL_CTR_RUNNING;
-                        r = cell_ctr_save(&e, &c, &err);
-                }
-                if (r < 0)
-                        rc = ecli_fail(&err);
-                else
-                        printf("%s\n", a->argv[i]);
-                cell_ctr_release(&c);
-        }
-        cell_engine_close(&e);
-        return rc;
+        bool pause = data != NULL;
+        if (pause && c->state.status != CELL_CTR_RUNNING)
+                return cell_error_set(err, 0, "container %s is not running", name);
+        if (!pause && c->state.status != CELL_CTR_PAUSED)
+                return cell_error_set(err, 0, "container %s is not paused", name);
+        if ((pause ? cell_container_pause(&e->rt, c->id, err) : cell_container_resume(&e->rt, c->id, err)) < 0)
+                return -1;
+        c->state.status = pause ? CELL_CTR_PAUSED : CELL_CTR_RUNNING;
+        return cell_ctr_save(e, c, err);
 }
 
 static int run_pause(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
-        return pause_or_unpause(ctx, a, true);
+        static const bool pause = true;
+        return ctr_verbs_each(ctx, a, true, pause_or_unpause, (void *)&pause);
 }
 
 static int run_unpause(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
-        return pause_or_unpause(ctx, a, false);
+        return ctr_verbs_each(ctx, a, true, pause_or_unpause, NULL);
 }
 
 const struct ecli_verb ecli_verb_pause = {

@@ -11,38 +11,35 @@ static const struct ecli_option options[] = {
         {0},
 };
 
+struct stop {
+        long long timeout; /* -1: the container's own */
+        int signal;        /* 0: the container's own */
+        bool restart;
+};
+
+static int stop_one(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
+                    struct cell_error *err)
+{
+        (void)name;
+        const struct stop *s = data;
+        if (s->signal)
+                c->stop_signal = s->signal;
+        int status;
+        if (ctr_verbs_stop(e, c, s->timeout >= 0 ? (int)s->timeout : c->stop_timeout, err) < 0)
+                return -1;
+        return s->restart ? ctr_verbs_start(e, c, false, false, &status, err) : 0;
+}
+
 static int stop_or_restart(struct ecli_ctx *ctx, const struct ecli_args *a, bool restart)
 {
         struct cell_error err = {0};
-        long long t = -1;
-        if (ecli_given(a, "time") && ecli_value_int(a, "time", -1, -1, 1000000, &t, &err) < 0)
+        struct stop s = {.timeout = -1, .restart = restart};
+        if (ecli_given(a, "time") && ecli_value_int(a, "time", -1, -1, 1000000, &s.timeout, &err) < 0)
                 return ecli_fail(&err);
-        int sig = 0;
-        const char *s = ecli_value(a, "signal");
-        if (s && cell_signal_parse(s, &sig, &err) < 0)
+        const char *sig = ecli_value(a, "signal");
+        if (sig && cell_signal_parse(sig, &s.signal, &err) < 0)
                 return ecli_fail(&err);
-        struct cell_engine e;
-        if (ctr_verbs_engine(ctx, &e, &err) < 0)
-                return ecli_fail(&err);
-        int rc = 0;
-        for (int i = 0; i < a->argc; i++) {
-                struct cell_ctr c;
-                if (cell_ctr_lookup(&e, a->argv[i], false, &c, &err) < 0) {
-                        rc = ecli_fail(&err);
-                        continue;
-                }
-                if (sig)
-                        c.stop_signal = sig;
-                int status;
-                if (ctr_verbs_stop(&e, &c, t >= 0 ? (int)t : c.stop_timeout, &err) < 0 ||
-                    (restart && ctr_verbs_start(&e, &c, false, false, &status, &err) < 0))
-                        rc = ecli_fail(&err);
-                else
-                        printf("%s\n", a->argv[i]);
-                cell_ctr_release(&c);
-        }
-        cell_engine_close(&e);
-        return rc;
+        return ctr_verbs_each(ctx, a, false, stop_one, &s);
 }
 
 static int run_stop(struct ecli_ctx *ctx, const struct ecli_args *a)

@@ -62,37 +62,28 @@ static void record_limits(json_object *hc, const struct cell_resources *r)
                 json_object_object_add(hc, "PidsLimit", json_object_new_int64(r->pids.limit > 0 ? r->pids.limit : 0));
 }
 
+/* The record is locked. */
+static int update_one(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
+                      struct cell_error *err)
+{
+        struct cell_resources *res = data;
+        if (c->state.status != CELL_CTR_RUNNING && c->state.status != CELL_CTR_PAUSED)
+                return cell_error_set(err, 0, "container %s is not running: cell applies limits "
+                                              "to a running container's cgroup", name);
+        struct cell_update_opts uo = {.flags = res};
+        if (cell_container_update(&e->rt, c->id, &uo, err) < 0)
+                return -1;
+        record_limits(c->host_config, res);
+        return cell_ctr_save(e, c, err);
+}
+
 static int run_update(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
         struct cell_resources res;
         if (parse_limits(a, &res, &err) < 0)
                 return ecli_fail(&err);
-        struct cell_engine e;
-        if (ctr_verbs_engine(ctx, &e, &err) < 0)
-                return ecli_fail(&err);
-        int rc = 0;
-        for (int i = 0; i < a->argc; i++) {
-                struct cell_ctr c;
-                int r = cell_ctr_lookup(&e, a->argv[i], true, &c, &err);
-                if (r == 0 && c.state.status != CELL_CTR_RUNNING && c.state.status != CELL_CTR_PAUSED)
-                        r = cell_error_set(&err, 0, "container %s is not running: cell applies limits "
-                                                     "to a running container's cgroup", a->argv[i]);
-                struct cell_update_opts uo = {.flags = &res};
-                if (r == 0)
-                        r = cell_container_update(&e.rt, c.id, &uo, &err);
-                if (r == 0) {
-                        record_limits(c.host_config, &res);
-                        r = cell_ctr_save(&e, &c, &err);
-                }
-                if (r < 0)
-                        rc = ecli_fail(&err);
-                else
-                        printf("%s\n", a->argv[i]);
-                cell_ctr_release(&c);
-        }
-        cell_engine_close(&e);
-        return rc;
+        return ctr_verbs_each(ctx, a, true, update_one, &res);
 }
 
 const struct ecli_verb ecli_verb_update = {
