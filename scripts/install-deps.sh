@@ -24,8 +24,8 @@ PACKAGES=(
 	cppcheck clang-tidy libclang-rt-14-dev llvm-14 valgrind
 	# benchmarks and profiling
 	hyperfine strace time linux-perf
-	# the image store's sha256 (libmbedcrypto, glibc builds) and the layer tests' zstd command
-	libmbedtls-dev zstd
+	# the image store's sha256 (OpenSSL's libcrypto, glibc builds) and the layer tests' zstd command
+	libssl-dev zstd
 )
 
 # One dpkg-query for all: "name status" per known package (architecture
