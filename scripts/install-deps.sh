@@ -25,10 +25,10 @@ PACKAGES=(
 	# benchmarks and profiling
 	hyperfine strace time linux-perf
 	python3-matplotlib
-	# the image store's sha256 (libmbedcrypto, glibc builds) and the layer tests' zstd command
-	libmbedtls-dev zstd
+	# the image store's sha256 (OpenSSL's libcrypto, glibc builds) and the layer tests' zstd command
+	libssl-dev zstd
 	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs
-	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils cpio
+	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev xz-utils cpio
 )
 
 # One dpkg-query for all: "name status" per known package (architecture

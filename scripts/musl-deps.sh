@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # musl-deps.sh: build json-c, libseccomp and libcap (the runtime's libraries) and
-# zlib, libzstd, mbedtls, libcurl and libarchive (the engine's) as static musl
-# libraries, from Debian 12's own source packages (with Debian's patches), into
-# .deps/musl, and write .deps/musl/native.ini, a Meson native file that builds cell
-# with musl-gcc against them.
+# zlib, libzstd, mbedtls, OpenSSL's libcrypto, libcurl and libarchive (the
+# engine's) as static musl libraries, from Debian 12's own source packages (with
+# Debian's patches), into .deps/musl, and write .deps/musl/native.ini, a Meson
+# native file that builds cell with musl-gcc against them.
 #
 # Why: every glibc process start on these VMs costs ~0.6 ms more than a musl one
 # (glibc's start-up runs cpuid in loops to size the caches, and each cpuid traps
@@ -27,8 +27,8 @@ prefix=$deps/prefix
 # the index lists are tried in turn.  The versions used are recorded in
 # .deps/musl/versions. Changing this list or the version tag below rebuilds
 # everything.
-sources=(json-c libseccomp libcap2 zlib libzstd mbedtls curl libarchive)
-stamp="${sources[*]} v4"
+sources=(json-c libseccomp libcap2 zlib libzstd mbedtls openssl curl libarchive)
+stamp="${sources[*]} v5"
 
 if [[ -f $deps/stamp && $(cat "$deps/stamp") == "$stamp" && -f $deps/native.ini ]]; then
 	exit 0
@@ -172,6 +172,31 @@ cmake -S "$src" -B "$deps/build-mbedtls" -DCMAKE_BUILD_TYPE=Release \
 	-DUSE_STATIC_MBEDTLS_LIBRARY=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF >>"$log" 2>&1
 make -C "$deps/build-mbedtls" -j"$jobs" install >>"$log" 2>&1
 
+# 8b. OpenSSL's libcrypto, the library only: the image store's sha256
+# (src/image/digest.c), whose x86_64 assembly uses the SHA extensions.  Only
+# what a digest needs (no-bulk drops most algorithms, no TLS, no sockets, no
+# engines, no loadable modules, no config file, no async: musl has no
+# makecontext); about two minutes with two jobs.  The assembly's .init
+# section calls OPENSSL_cpuid_setup (cpuid, which traps to the hypervisor) at
+# every start of the program, the runtime path's too: dropped, as libcrypto
+# calls it itself when it initialises (crypto/init.c, ossl_init_base) before
+# its first digest.
+echo "musl-deps: building libcrypto (OpenSSL)"
+src=$(echo "$deps"/src/openssl-*/)
+sed -i '/^\.section\t\.init$/{N;/\tcall\tOPENSSL_cpuid_setup$/d}' "$src/crypto/x86_64cpuid.pl"
+! grep -q 'call.*OPENSSL_cpuid_setup' "$src/crypto/x86_64cpuid.pl" ||
+	{ echo "musl-deps: OpenSSL's x86_64cpuid.pl still calls OPENSSL_cpuid_setup from .init" >&2; exit 1; }
+mkdir -p "$deps/build-openssl"
+(cd "$deps/build-openssl" && "$src/Configure" linux-x86_64 --prefix="$prefix" --libdir=lib \
+	--openssldir=/nonexistent no-shared no-tests no-module no-engine no-async no-dso no-bulk \
+	no-deprecated no-legacy no-autoload-config no-atexit no-ssl no-tls no-dtls no-sock \
+	no-ui-console no-stdio CC=musl-gcc CFLAGS="$libcflags") >>"$log" 2>&1
+make -C "$deps/build-openssl" -j"$jobs" build_generated libcrypto.a libcrypto.pc >>"$log" 2>&1
+mkdir -p "$prefix/include/openssl"
+cp "$src"/include/openssl/*.h "$deps"/build-openssl/include/openssl/*.h "$prefix/include/openssl/"
+cp "$deps/build-openssl/libcrypto.a" "$prefix/lib/"
+cp "$deps/build-openssl/libcrypto.pc" "$prefix/lib/pkgconfig/"
+
 # 9. libcurl (autotools, the release's configure): HTTP and HTTPS only, TLS by
 # mbedtls with Debian's CA bundle, gzip/deflate content encoding by zlib, the
 # threaded resolver (a name lookup that can time out).  Debian's last two
@@ -215,7 +240,7 @@ make -C "$deps/build-libarchive" install-libLTLIBRARIES install-includeHEADERS i
 grep -q '^#define ARCHIVE_XATTR_LINUX 1' "$deps/build-libarchive/config.h" ||
 	{ echo "musl-deps: libarchive was configured without Linux xattr support" >&2; exit 1; }
 
-for pc in json-c libseccomp libcap zlib libzstd libcurl libarchive; do
+for pc in json-c libseccomp libcap zlib libzstd libcrypto libcurl libarchive; do
 	[[ -f $prefix/lib/pkgconfig/$pc.pc ]] || { echo "musl-deps: $pc.pc was not installed" >&2; exit 1; }
 done
 rm -f "$prefix"/lib/*.la

@@ -5,9 +5,10 @@
 /*
  * Content digests of the image store: "sha256:<64 lowercase hex>".
  *
- * The hash itself is mbedtls's sha256 (libmbedcrypto: in the static musl
- * build for libcurl's TLS, Debian's libmbedtls-dev for a glibc build); this
- * file only wraps it so that the rest of src/image/ never includes mbedtls.
+ * The hash itself is OpenSSL's sha256 (libcrypto 3: built by
+ * scripts/musl-deps.sh for the static musl build, Debian's libssl-dev for a
+ * glibc build), whose assembly uses the CPU's SHA extensions; this file only
+ * wraps it so that the rest of src/image/ never includes OpenSSL.
  */
 
 #include <stdbool.h>

@@ -23,7 +23,7 @@ BUILD = os.environ.get("CELL_BUILD_DIR") or os.path.join(REPO, "build")
 CELL = os.path.join(BUILD, "cell")
 PREFIX_LIB = os.path.join(REPO, ".deps", "musl", "prefix", "lib")
 ENGINE_LIBS = ["libcurl.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a",
-               "libarchive.a", "libzstd.a", "libz.a"]
+               "libarchive.a", "libzstd.a", "libz.a", "libcrypto.a"]
 # The section each kind of global symbol of the engine goes to, by nm's type letter.
 ENGINE_SECTION = {"T": ".text.engine", "R": ".rodata.engine", "D": ".data.engine",
                   "B": ".bss.engine"}
@@ -115,6 +115,16 @@ def test_no_constructor_of_the_engine(static_cell):
         assert names, "constructor at %#x has no symbol" % entry
         assert not set(names) & set(engine), \
             "a constructor of an engine library runs at every start: %s" % names
+
+
+def test_init_section_calls_nothing(static_cell):
+    """.init is crti's prologue and crtn's epilogue only: no library slips a
+    call into it (OpenSSL's x86_64 assembly puts `call OPENSSL_cpuid_setup`
+    there, which would run cpuid, a trap to the hypervisor, at every start;
+    scripts/musl-deps.sh removes it)."""
+    dump = run("objdump", "-d", "-j", ".init", static_cell)
+    calls = [line for line in dump.splitlines() if re.search(r"\scall", line)]
+    assert calls == [], "calls in .init: %s" % calls
 
 
 def test_engine_outside_the_runtime_sections(static_cell):

@@ -133,7 +133,29 @@ static void test_digest(void)
         cell_sha256_reset(h);
         cell_sha256_final(h, d2);
         CHECK_STR_EQ(d2, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        /* Reused after final and reset: the same digest again. */
+        cell_sha256_reset(h);
+        cell_sha256_update(h, "abc", 3);
+        cell_sha256_final(h, d2);
+        CHECK_STR_EQ(d2, d);
         cell_sha256_free(h);
+        /* FIPS 180-2's two-block and million-'a' vectors, the latter fed in
+         * odd-sized pieces that straddle the 64-byte blocks. */
+        static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        cell_sha256_digest(two, sizeof(two) - 1, d);
+        CHECK_STR_EQ(d, "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        static char million[1000000];
+        memset(million, 'a', sizeof(million));
+        h = cell_sha256_new();
+        for (size_t off = 0, step = 1; off < sizeof(million); off += step, step = step * 7 % 997 + 1)
+                cell_sha256_update(h, million + off,
+                                   step < sizeof(million) - off ? step : sizeof(million) - off);
+        cell_sha256_final(h, d2);
+        CHECK_STR_EQ(d2, "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        cell_sha256_digest(million, sizeof(million), d);
+        CHECK_STR_EQ(d, d2);
+        cell_sha256_free(h);
+        cell_sha256_free(NULL);
         CHECK(cell_digest_valid(D64));
         CHECK(!cell_digest_valid("sha256:0123"));
         CHECK(!cell_digest_valid(
