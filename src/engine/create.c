@@ -268,7 +268,7 @@ static int build(struct cell_engine *e, struct cell_ctr *c, struct cell_ctr_plan
         size_t n = 0;
         while (c->lower_dirs[n])
                 n++;
-        if (cell_rootfs_mount(dir, c->lower_dirs, n, err) < 0 ||
+        if (cell_rootfs_mount(dir, c->lower_dirs, n, c->auto_remove, err) < 0 ||
             cell_ctr_plan_resolve_user(p, rootfs, err) < 0 || make_volumes(e, p, rootfs, err) < 0 ||
             write_etc_files(dir, p, err) < 0 || write_spec(e, c, p, net, dir, err) < 0)
                 return -1;
