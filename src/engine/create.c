@@ -231,7 +231,7 @@ static int write_spec(struct cell_engine *e, const struct cell_ctr *c, const str
         _cleanup_free_ char *ns_path = net->ns_path ? net->ns_path(e, c) : NULL;
         json_object *spec = cell_ctr_plan_spec(p, ctr_dir, (int)net->ns, ns_path);
         const char *text = json_object_to_json_string_ext(
-                spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+                spec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         _cleanup_free_ char *bundle = xasprintf("%s/bundle", ctr_dir);
         /* in place: a create killed here leaves a container that `rm -f` removes */
         _cleanup_close_ int dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
