@@ -444,8 +444,20 @@ int cell_ctr_reload(struct cell_engine *e, struct cell_ctr *c, struct cell_error
 }
 
 /* Write the record into directory `dir_name` (under containers/). */
+int cell_ctr_write_file(int dirfd, const char *name, const char *text, mode_t mode,
+                        struct cell_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (fd < 0)
+                return cell_error_errno(err, "create %s", name);
+        if (cell_write_all(fd, text, strlen(text)) < 0 || ((mode & 0077) && fchmod(fd, mode) < 0))
+                return cell_error_errno(err, "write %s", name);
+        return 0;
+}
+
+/* `atomic`: replace a published record by tmp + rename; else write it in place. */
 static int save_in(struct cell_engine *e, const struct cell_ctr *c, const char *dir_name,
-                   struct cell_error *err)
+                   bool atomic, struct cell_error *err)
 {
         json_object *o = cell_ctr_to_json(c);
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -455,7 +467,8 @@ static int save_in(struct cell_engine *e, const struct cell_ctr *c, const char *
         if (dirfd < 0)
                 r = cell_error_errno(err, "container %s: open its directory", c->name);
         else
-                r = cell_write_file_atomic(dirfd, RECORD, text, strlen(text), err);
+                r = atomic ? cell_write_file_atomic(dirfd, RECORD, text, strlen(text), err)
+                           : cell_ctr_write_file(dirfd, RECORD, text, 0600, err);
         json_object_put(o);
         if (r < 0)
                 return cell_error_prefix(err, "container %s: save the record", c->name);
@@ -464,7 +477,7 @@ static int save_in(struct cell_engine *e, const struct cell_ctr *c, const char *
 
 int cell_ctr_save(struct cell_engine *e, const struct cell_ctr *c, struct cell_error *err)
 {
-        return save_in(e, c, c->id, err);
+        return save_in(e, c, c->id, true, err);
 }
 
 /* ---- listing and names ---- */
@@ -610,7 +623,8 @@ static void remove_unfinished_creates(struct cell_engine *e)
                         cell_remove_tree_at(e->containers_dirfd, de->d_name, &ignored);
 }
 
-int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
+int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, const struct cell_ctr_file *files,
+                    struct cell_error *err)
 {
         _cleanup_close_ int names = flock_at(e->containers_dirfd, NAMES_LOCK, err);
         if (names < 0)
@@ -623,7 +637,17 @@ int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error
         if (mkdirat(e->containers_dirfd, tmp, 0700) < 0)
                 return cell_error_errno(err, "create container %s: mkdir containers/%s", c->name, tmp);
         struct cell_error ignored;
-        if (save_in(e, c, tmp, err) < 0) {
+        int r = save_in(e, c, tmp, false, err);
+        if (r == 0 && files) {
+                _cleanup_close_ int dfd = openat(e->containers_dirfd, tmp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        r = cell_error_errno(err, "open containers/%s", tmp);
+                for (const struct cell_ctr_file *f = files; r == 0 && f->name; f++)
+                        r = cell_ctr_write_file(dfd, f->name, f->text, f->mode, err);
+                if (r < 0)
+                        cell_error_prefix(err, "create container %s", c->name);
+        }
+        if (r < 0) {
                 cell_remove_tree_at(e->containers_dirfd, tmp, &ignored);
                 return -1;
         }

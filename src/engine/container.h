@@ -140,7 +140,25 @@ int cell_ctr_name_validate(const char *name, struct cell_error *err);
  *   have to remove (or rename) that container to be able to reuse that name.
  * Nothing is left behind on failure.
  */
-int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err);
+struct cell_ctr_file {
+        const char *name; /* relative to the container's directory; NULL ends a list */
+        const char *text;
+        mode_t mode;
+};
+/*
+ * `files` (optional, ended by a NULL name): written beside the record into
+ * .new-<id>/ before the rename, plainly (the rename is the atomic step).
+ */
+int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, const struct cell_ctr_file *files,
+                    struct cell_error *err);
+
+/*
+ * Write `text` to a new (or truncated) file `name` in `dirfd` with `mode`
+ * (umask ignored), in place: for files nothing reads before a later,
+ * atomic step publishes them.
+ */
+int cell_ctr_write_file(int dirfd, const char *name, const char *text, mode_t mode,
+                        struct cell_error *err);
 
 /*
  * Find a container by exact name, exact id, or unique id prefix, and load

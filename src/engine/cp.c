@@ -270,7 +270,7 @@ int cell_engine_cp(struct cell_engine *e, struct cell_ctr *c, enum cell_cp_direc
                         n++;
                 if (cell_ctr_lock(e, c, err) < 0)
                         return -1;
-                if (cell_rootfs_mount(ctr_dir, c->lower_dirs, n, err) < 0) {
+                if (cell_rootfs_mount(ctr_dir, c->lower_dirs, n, c->auto_remove, err) < 0) {
                         cell_ctr_unlock(c);
                         return cell_error_prefix(err, "container %s", c->name);
                 }

@@ -190,47 +190,39 @@ static int make_volumes(struct cell_engine *e, struct cell_ctr_plan *p, const ch
         return 0;
 }
 
-static int write_file(const char *dir, const char *name, const char *text, struct cell_error *err)
+/* hostname, hosts and resolv.conf: written into the container's directory as it is made. */
+struct etc_files {
+        char *hostname, *hosts, *resolv;
+};
+
+static void etc_files_release(struct etc_files *f)
 {
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return cell_error_errno(err, "open %s", dir);
-        if (cell_write_file_atomic(dfd, name, text, strlen(text), err) < 0)
-                return -1;
-        /* cell_write_file_atomic makes 0600; a container's non-root user must read these */
-        if (strcmp(name, "config.json") && fchmodat(dfd, name, 0644, 0) < 0)
-                return cell_error_errno(err, "chmod %s/%s", dir, name);
-        return 0;
+        free(f->hostname);
+        free(f->hosts);
+        free(f->resolv);
 }
 
-static int write_etc_files(const char *ctr_dir, const struct cell_ctr_plan *p,
-                           struct cell_error *err)
+static void etc_files_make(const struct cell_ctr_plan *p, struct etc_files *f)
 {
-        _cleanup_free_ char *hostname = xasprintf("%s\n", p->hostname);
-        _cleanup_free_ char *resolv = NULL;
+        f->hostname = xasprintf("%s\n", p->hostname);
         struct cell_error ignored;
-        if (cell_read_file("/etc/resolv.conf", &resolv, NULL, &ignored) < 0)
-                resolv = xstrdup("");
-        _cleanup_free_ char *hosts = NULL;
+        if (cell_read_file("/etc/resolv.conf", &f->resolv, NULL, &ignored) < 0)
+                f->resolv = xstrdup("");
+        f->hosts = NULL;
         if (strcmp(p->network, "host") == 0 &&
-            cell_read_file("/etc/hosts", &hosts, NULL, &ignored) == 0) {
+            cell_read_file("/etc/hosts", &f->hosts, NULL, &ignored) == 0) {
                 /* the host's own, as docker's --network host */
         } else {
-                free(hosts);
-                hosts = xasprintf("127.0.0.1\tlocalhost\n"
-                                  "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                  "fe00::0\tip6-localnet\n"
-                                  "ff00::0\tip6-mcastprefix\n"
-                                  "ff02::1\tip6-allnodes\n"
-                                  "ff02::2\tip6-allrouters\n"
-                                  "127.0.1.1\t%s\n",
-                                  p->hostname);
+                free(f->hosts);
+                f->hosts = xasprintf("127.0.0.1\tlocalhost\n"
+                                     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                     "fe00::0\tip6-localnet\n"
+                                     "ff00::0\tip6-mcastprefix\n"
+                                     "ff02::1\tip6-allnodes\n"
+                                     "ff02::2\tip6-allrouters\n"
+                                     "127.0.1.1\t%s\n",
+                                     p->hostname);
         }
-        if (write_file(ctr_dir, "hostname", hostname, err) < 0 ||
-            write_file(ctr_dir, "hosts", hosts, err) < 0 ||
-            write_file(ctr_dir, "resolv.conf", resolv, err) < 0)
-                return cell_error_prefix(err, "container files");
-        return 0;
 }
 
 static int write_spec(struct cell_engine *e, const struct cell_ctr *c, const struct cell_ctr_plan *p,
@@ -239,9 +231,12 @@ static int write_spec(struct cell_engine *e, const struct cell_ctr *c, const str
         _cleanup_free_ char *ns_path = net->ns_path ? net->ns_path(e, c) : NULL;
         json_object *spec = cell_ctr_plan_spec(p, ctr_dir, (int)net->ns, ns_path);
         const char *text = json_object_to_json_string_ext(
-                spec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+                spec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         _cleanup_free_ char *bundle = xasprintf("%s/bundle", ctr_dir);
-        int r = write_file(bundle, "config.json", text, err);
+        /* in place: a create killed here leaves a container that `rm -f` removes */
+        _cleanup_close_ int dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = dfd < 0 ? cell_error_errno(err, "open %s", bundle)
+                        : cell_ctr_write_file(dfd, "config.json", text, 0600, err);
         json_object_put(spec);
         return r;
 }
@@ -268,9 +263,9 @@ static int build(struct cell_engine *e, struct cell_ctr *c, struct cell_ctr_plan
         size_t n = 0;
         while (c->lower_dirs[n])
                 n++;
-        if (cell_rootfs_mount(dir, c->lower_dirs, n, err) < 0 ||
+        if (cell_rootfs_mount(dir, c->lower_dirs, n, c->auto_remove, err) < 0 ||
             cell_ctr_plan_resolve_user(p, rootfs, err) < 0 || make_volumes(e, p, rootfs, err) < 0 ||
-            write_etc_files(dir, p, err) < 0 || write_spec(e, c, p, net, dir, err) < 0)
+            write_spec(e, c, p, net, dir, err) < 0)
                 return -1;
         json_object_put(c->mounts);
         c->mounts = docker_mounts(p);
@@ -296,7 +291,18 @@ int cell_engine_ctr_new(struct cell_engine *e, const struct cell_ctr_opts *opts,
                 return -1;
         }
         fill_record(opts, &plan, img, id, out);
-        if (cell_ctr_create(e, out, err) < 0) {
+        /* a container's non-root user must read these */
+        struct etc_files etc;
+        etc_files_make(&plan, &etc);
+        const struct cell_ctr_file files[] = {
+                {"hostname", etc.hostname, 0644},
+                {"hosts", etc.hosts, 0644},
+                {"resolv.conf", etc.resolv, 0644},
+                {NULL, NULL, 0},
+        };
+        int r = cell_ctr_create(e, out, files, err);
+        etc_files_release(&etc);
+        if (r < 0) {
                 cell_ctr_plan_release(&plan);
                 cell_ctr_release(out);
                 return -1;

@@ -323,12 +323,14 @@ static int plan_caps(const struct cell_ctr_opts *o, struct cell_ctr_plan *p, str
                 return -1;
         p->caps = xzalloc(sizeof(char *));
         int last = cell_cap_last();
+        /* what we hold matters only to --privileged and --cap-add: no reads otherwise */
+        bool ask = o->privileged || (o->cap_add && *o->cap_add);
         for (int cap = 0; cap <= last; cap++) {
                 const char *name = cell_cap_name(cap);
                 if (!name)
                         continue;
                 /* "all" is what we hold ourselves, as docker gives what its daemon holds */
-                bool ours = prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0;
+                bool ours = ask && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0;
                 bool on = o->privileged && ours;
                 for (const char *const *d = default_caps; *d && !on; d++)
                         on = strcmp(*d, name) == 0;

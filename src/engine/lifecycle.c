@@ -29,7 +29,7 @@ int cell_engine_ctr_prepare(struct cell_engine *e, struct cell_ctr *c, struct ce
         size_t n = 0;
         while (c->lower_dirs && c->lower_dirs[n])
                 n++;
-        if (cell_rootfs_mount(dir, c->lower_dirs, n, err) < 0)
+        if (cell_rootfs_mount(dir, c->lower_dirs, n, c->auto_remove, err) < 0)
                 return cell_error_prefix(err, "start container %s", c->name);
         if (net->prepare && net->prepare(e, c, err) < 0) {
                 struct cell_error ignored;

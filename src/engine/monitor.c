@@ -237,7 +237,9 @@ int cell_monitor_parse_report(const char *line, pid_t *pid, int *status, struct 
 static pid_t create_and_start(const struct cell_runtime *rt, const char *id, const char *bundle,
                               const char *console_socket, int *status, struct cell_error *err)
 {
-        struct cell_create_opts co = {.bundle = bundle, .console_socket = console_socket};
+        /* started below, at once: the runtime protects the init as a foreground run's */
+        struct cell_create_opts co = {.bundle = bundle, .console_socket = console_socket,
+                                      .start_now = true};
         struct cell_container_state st;
         memset(&st, 0, sizeof(st));
         /* The pid is read before the start: a process that is gone by the time
@@ -255,6 +257,32 @@ static pid_t create_and_start(const struct cell_runtime *rt, const char *id, con
         return pid;
 }
 
+/*
+ * The CVE-2019-5736 defence, by the runtime's own rule for an init started at
+ * once (cell_dmz_needed): re-execute from a read-only view of the binary
+ * only when some process that can be in the container's pid namespace may
+ * hold CAP_SYS_PTRACE.  Anything unreadable protects: the create that
+ * follows fails on it anyway.
+ */
+static int protect_if_needed(const struct cell_runtime *rt, const char *bundle,
+                             struct cell_error *err)
+{
+        if (cell_dmz_self_protected())
+                return 0;
+        _cleanup_free_ char *path = cell_path_join(bundle, "config.json");
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        struct cell_spec *spec = NULL;
+        struct cell_error ignored;
+        bool needed = true;
+        if (cell_read_input("config.json", path, false, &text, &len, &ignored) == 0 &&
+            cell_spec_parse(text, len, &spec, &ignored) == 0) {
+                needed = cell_dmz_needed(spec, NULL);
+                cell_spec_free(spec);
+        }
+        return needed ? cell_dmz_protect_self(rt->self_argv, err) : 0;
+}
+
 int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, const char *bundle,
                              const char *console_socket, const struct cell_monitor_callbacks *cb,
                              const struct cell_monitor_start_record *rec, int report_fd)
@@ -263,7 +291,7 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         cell_error_clear(&err);
         int status = 125;
         pid_t pid = -1;
-        if (cell_dmz_protect_self(rt->self_argv, &err) == 0 &&
+        if (protect_if_needed(rt, bundle, &err) == 0 &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
                 pid = create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)

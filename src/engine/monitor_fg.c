@@ -24,6 +24,7 @@
 #include "engine/monitor_internal.h"
 #include "engine/monitor_log.h"
 #include "runtime/launch.h"
+#include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -135,6 +136,8 @@ static pid_t fg_start(struct fg *f, int *status, struct cell_error *err)
                 cell_argv_push(&argv, "--console-socket");
                 cell_argv_push(&argv, f->sock_path);
         }
+        /* no copy-on-write faults on the heap, in the starter or here (util/arena.h) */
+        cell_alloc_fork_point();
         pid_t d = fork();
         if (d == 0) {
                 int null = null_fd();

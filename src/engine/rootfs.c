@@ -35,7 +35,7 @@ static void append_kernel_log(int fsfd, struct cell_error *err)
 }
 
 static int configure(int fsfd, char *const *lowers, size_t n, const char *upper, const char *work,
-                     struct cell_error *err)
+                     bool volatile_upper, struct cell_error *err)
 {
         for (size_t i = 0; i < n; i++)
                 if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0) {
@@ -49,6 +49,11 @@ static int configure(int fsfd, char *const *lowers, size_t n, const char *upper,
                 append_kernel_log(fsfd, err);
                 return -1;
         }
+        if (volatile_upper && fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+                cell_error_errno(err, "overlay option volatile");
+                append_kernel_log(fsfd, err);
+                return -1;
+        }
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
                 cell_error_errno(err, "create the overlay");
                 append_kernel_log(fsfd, err);
@@ -57,10 +62,21 @@ static int configure(int fsfd, char *const *lowers, size_t n, const char *upper,
         return 0;
 }
 
-int cell_rootfs_mount(const char *ctr_dir, char *const *lowers, size_t n, struct cell_error *err)
+int cell_rootfs_mount(const char *ctr_dir, char *const *lowers, size_t n, bool volatile_upper,
+                      struct cell_error *err)
 {
         if (cell_rootfs_is_mounted(ctr_dir))
                 return 0;
+        /* overlayfs leaves this behind a volatile mount and refuses the work dir while it
+         * is there: the upper dir was never synced, so after a host crash its contents may
+         * be torn.  Say so rather than relay the kernel's EINVAL. */
+        _cleanup_free_ char *dirty = xasprintf("%s/work/work/incompat/volatile", ctr_dir);
+        if (access(dirty, F_OK) == 0)
+                return cell_error_set(err, 0,
+                                      "rootfs: %s/upper was mounted volatile (--rm) and the host "
+                                      "went down before the container ended: its contents cannot "
+                                      "be trusted; remove the container",
+                                      ctr_dir);
         _cleanup_free_ char *upper = xasprintf("%s/upper", ctr_dir);
         _cleanup_free_ char *work = xasprintf("%s/work", ctr_dir);
         _cleanup_free_ char *target = xasprintf("%s/bundle/rootfs", ctr_dir);
@@ -79,7 +95,7 @@ int cell_rootfs_mount(const char *ctr_dir, char *const *lowers, size_t n, struct
         _cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fsfd < 0)
                 return cell_error_errno(err, "rootfs: fsopen overlay");
-        if (configure(fsfd, lowers, n, upper, work, err) < 0)
+        if (configure(fsfd, lowers, n, upper, work, volatile_upper, err) < 0)
                 return cell_error_prefix(err, "rootfs");
         _cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
         if (mfd < 0)

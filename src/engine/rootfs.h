@@ -17,8 +17,19 @@
 
 #include "util/error.h"
 
-/* Mount, `lowers` top first; a mount already there is kept (returns 0). */
-int cell_rootfs_mount(const char *ctr_dir, char *const *lowers, size_t n, struct cell_error *err);
+/*
+ * Mount, `lowers` top first; a mount already there is kept (returns 0).
+ *
+ * `volatile_upper` (for --rm containers, as podman does): overlay's
+ * "volatile" option, no sync of the store's filesystem at unmount (nor on
+ * fsync in the container).  A --rm container's upper dir is removed when it
+ * ends, so it never needs to outlive the mount; overlay marks the work dir
+ * (work/work/incompat/volatile) and refuses it later, so after a host crash
+ * (or any reboot) with such a container in place, starting it again fails
+ * with an error that says so, and `cell rm -f` removes it as any other.
+ */
+int cell_rootfs_mount(const char *ctr_dir, char *const *lowers, size_t n, bool volatile_upper,
+                      struct cell_error *err);
 
 /* Unmount when mounted; nothing mounted is not an error. */
 int cell_rootfs_umount(const char *ctr_dir, struct cell_error *err);

@@ -52,6 +52,13 @@ struct cell_create_opts {
         int preserve_fds; /* fds 3 .. 3+N-1 are passed on */
         bool detach;      /* run only */
         bool keep;        /* run only: leave the stopped container for `delete` */
+        /*
+         * create only: the caller starts the container right after, in this
+         * process, with nothing let into it in between (the engine's
+         * starter): the init is protected against CVE-2019-5736 by the rule
+         * of a foreground run (cell_dmz_protect_if_needed), not always.
+         */
+        bool start_now;
 };
 
 enum cell_status {

@@ -662,8 +662,9 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
          * process later let into its pid namespace (another container of
          * the pod, an exec) could reach it: always protected.  A foreground
          * run's init is cell only until it execs, moments later; it is
-         * protected when the container itself could reach it. */
-        if ((foreground ? cell_dmz_protect_if_needed(rt->self_argv, l->spec, NULL, err)
+         * protected when the container itself could reach it; so is the
+         * init of a create whose caller starts it at once (opts->start_now). */
+        if ((foreground || opts->start_now ? cell_dmz_protect_if_needed(rt->self_argv, l->spec, NULL, err)
                         : cell_dmz_protect_self(rt->self_argv, err)) < 0)
                 return cell_error_prefix(err, "create container \"%s\"", id);
         _cleanup_free_ char *cache = cell_path_join(rt->root, ".seccomp-cache");
