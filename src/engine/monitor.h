@@ -14,9 +14,11 @@
  *                 setsid(), stdio on /dev/null, a child subreaper (so that
  *                 the container's init, started by the starter below, is
  *                 its child once the starter exits).  It holds the pipes of
- *                 the container's stdout/stderr (or the pty master), writes
- *                 ctr.log, reaps the container's init and asks cell what to
- *                 do next.  A program of its own because a process of cell
+ *                 the container's stdout/stderr (or the pty master; with
+ *                 open_stdin the pipe of its stdin too), writes ctr.log,
+ *                 serves `cell attach` on <container dir>/attach.sock
+ *                 (engine/monitor_attach.h), reaps the container's init and
+ *                 asks cell what to do next.  A program of its own because a process of cell
  *                 (libcurl, libarchive, json-c, dynamic or not) is far above
  *                 the 1 MB this one must stay under.
  *   the starter   `cell ... __monitor start ID ...`: creates and starts the

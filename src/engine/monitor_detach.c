@@ -30,6 +30,8 @@ static int holder_argv(const struct cell_monitor_opts *o, const char *holder, st
                 cell_argv_push(a, "--tty");
         if (o->auto_remove)
                 cell_argv_push(a, "--rm");
+        if (o->open_stdin)
+                cell_argv_push(a, "--stdin");
         cell_argv_push(a, "--restart");
         cell_argv_push(a, cell_monitor_restart_name(o->restart));
         cell_argv_pushf(a, "--restart-max=%d", o->restart_max);

@@ -300,6 +300,9 @@ static int hold(struct fg *f, pid_t pid, int *wstatus, struct cell_error *err)
                         restore_mode(f);
                         return cell_error_errno(err, "poll");
                 }
+                /* Signals first: a resize that came before some input applies to it. */
+                if (p[0].revents & POLLIN)
+                        done = on_signal(f, sfd, pid, wstatus);
                 for (int i = 1; i < n; i++) {
                         if (!p[i].revents)
                                 continue;
@@ -322,8 +325,6 @@ static int hold(struct fg *f, pid_t pid, int *wstatus, struct cell_error *err)
                                         close_fd(&f->err_r);
                         }
                 }
-                if (p[0].revents & POLLIN)
-                        done = on_signal(f, sfd, pid, wstatus);
         }
         drain(f);
         restore_mode(f);

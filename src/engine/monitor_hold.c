@@ -39,17 +39,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/monitor_attach.h"
 #include "engine/monitor_log.h"
 
 struct holder {
         const char *id, *bundle, *log_path, *restart;
-        bool tty, auto_remove;
+        bool tty, auto_remove, open_stdin;
         int restart_max, restart_count;
         int restarts; /* done by this holder */
         char **cell; /* CELL... (NULL-terminated) */
         int n_cell;
         int report; /* fd 3 until the first start reported, then -1 */
         int out[2], err[2];
+        int in[2]; /* the container's stdin with --stdin (no tty) */
+        char dir[4096]; /* the log's directory: the container's */
+        struct cell_attach_hub *hub;
         int lsock;
         char sock_path[4200];
         int master;
@@ -98,6 +102,7 @@ static int parse_args(struct holder *h, int argc, char **argv)
                 {"log", required_argument, NULL, 'l'},
                 {"tty", no_argument, NULL, 't'},
                 {"rm", no_argument, NULL, 'R'},
+                {"stdin", no_argument, NULL, 's'},
                 {"restart", required_argument, NULL, 'r'},
                 {"restart-max", required_argument, NULL, 'm'},
                 {"restart-count", required_argument, NULL, 'n'},
@@ -112,6 +117,7 @@ static int parse_args(struct holder *h, int argc, char **argv)
                 case 'l': h->log_path = optarg; break;
                 case 't': h->tty = true; break;
                 case 'R': h->auto_remove = true; break;
+                case 's': h->open_stdin = true; break;
                 case 'r': h->restart = optarg; break;
                 case 'm': h->restart_max = atoi(optarg); break;
                 case 'n': h->restart_count = atoi(optarg); break;
@@ -123,35 +129,6 @@ static int parse_args(struct holder *h, int argc, char **argv)
         h->cell = argv + optind;
         h->n_cell = argc - optind;
         return 0;
-}
-
-/* Listen next to the log, through /proc/self/fd when the path is long. */
-static int listen_console(struct holder *h)
-{
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", h->log_path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        else
-                snprintf(dir, sizeof(dir), ".");
-        int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd < 0)
-                return -1;
-        char name[64];
-        snprintf(name, sizeof(name), "console-%ld.sock", (long)getpid());
-        unlinkat(dirfd, name, 0);
-        h->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-        int r = h->lsock < 0 ? -1 : bind(h->lsock, (struct sockaddr *)&sa, sizeof(sa));
-        if (r == 0)
-                r = listen(h->lsock, 4);
-        close(dirfd);
-        if ((size_t)snprintf(h->sock_path, sizeof(h->sock_path), "%.4000s/%s", dir, name) >=
-            sizeof(h->sock_path))
-                return -1;
-        return r;
 }
 
 static int recv_master(int lsock)
@@ -245,7 +222,8 @@ static int start(struct holder *h, pid_t *pid, char *line, size_t size)
         }
         extra[n] = NULL;
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        int r = run_cell(h, extra, null, h->tty ? null : h->out[1], h->tty ? null : h->err[1],
+        int in = h->in[0] >= 0 ? h->in[0] : null;
+        int r = run_cell(h, extra, in, h->tty ? null : h->out[1], h->tty ? null : h->err[1],
                          line, size);
         close(null);
         long v;
@@ -291,6 +269,10 @@ static bool pump(struct holder *h, int fd, enum cell_log_stream s)
         if (n <= 0)
                 return false;
         cell_log_writer_feed(h->log, s, buf, (size_t)n);
+        if (h->hub)
+                cell_attach_hub_output(h->hub, s == CELL_LOG_STDERR ? CELL_ATTACH_STDERR
+                                                                    : CELL_ATTACH_STDOUT,
+                                       buf, (size_t)n);
         return true;
 }
 
@@ -303,10 +285,16 @@ static void drain(struct holder *h)
                 fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
                 char buf[16384];
                 ssize_t n;
-                while ((n = read(fds[i], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-                        if (n > 0)
-                                cell_log_writer_feed(h->log, i == 1 ? CELL_LOG_STDERR : CELL_LOG_STDOUT,
-                                                     buf, (size_t)n);
+                while ((n = read(fds[i], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+                        if (n <= 0)
+                                continue;
+                        cell_log_writer_feed(h->log, i == 1 ? CELL_LOG_STDERR : CELL_LOG_STDOUT,
+                                             buf, (size_t)n);
+                        if (h->hub)
+                                cell_attach_hub_output(h->hub, i == 1 ? CELL_ATTACH_STDERR
+                                                                      : CELL_ATTACH_STDOUT,
+                                                       buf, (size_t)n);
+                }
                 if (i < 2)
                         fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) & ~O_NONBLOCK);
         }
@@ -319,16 +307,19 @@ static int hold(struct holder *h, pid_t pid)
         int ws = 0;
         bool done = waitpid(pid, &ws, WNOHANG) == pid;
         while (!done) {
-                struct pollfd p[4];
+                struct pollfd p[4 + 1 + CELL_ATTACH_MAX_CLIENTS];
                 int n = 0;
                 p[n++] = (struct pollfd){.fd = h->sfd, .events = POLLIN};
                 int srcs[3] = {h->out[0], h->err[0], h->master};
                 for (int i = 0; i < 3; i++)
                         if (srcs[i] >= 0)
                                 p[n++] = (struct pollfd){.fd = srcs[i], .events = POLLIN};
+                int first_hub = n;
+                if (h->hub)
+                        n += cell_attach_hub_poll_fds(h->hub, p + n);
                 if (poll(p, (nfds_t)n, -1) < 0 && errno != EINTR)
                         break;
-                for (int i = 1; i < n; i++)
+                for (int i = 1; i < first_hub; i++)
                         if (p[i].revents && !pump(h, p[i].fd,
                                                   p[i].fd == h->err[0] ? CELL_LOG_STDERR
                                                                        : CELL_LOG_STDOUT)) {
@@ -336,8 +327,13 @@ static int hold(struct holder *h, pid_t pid)
                                 if (p[i].fd == h->master) {
                                         close(h->master);
                                         h->master = -1;
+                                        if (h->hub)
+                                                cell_attach_hub_set_input(h->hub, -1);
                                 }
                         }
+                for (int i = first_hub; i < n; i++)
+                        if (p[i].revents)
+                                cell_attach_hub_ready(h->hub, p[i].fd, p[i].revents);
                 struct signalfd_siginfo si;
                 if ((p[0].revents & POLLIN) && read(h->sfd, &si, sizeof(si)) == sizeof(si)) {
                         pid_t r;
@@ -350,6 +346,8 @@ static int hold(struct holder *h, pid_t pid)
                 }
         }
         drain(h);
+        if (h->hub)
+                cell_attach_hub_hang_up(h->hub);
         if (h->master >= 0) {
                 close(h->master);
                 h->master = -1;
@@ -375,10 +373,30 @@ static int setup(struct holder *h)
         h->log = cell_log_writer_open(h->log_path);
         if (h->sfd < 0 || !h->log)
                 return -1;
-        if (h->tty)
-                return listen_console(h);
+        snprintf(h->dir, sizeof(h->dir), "%s", h->log_path);
+        char *slash = strrchr(h->dir, '/');
+        if (slash)
+                *slash = '\0';
+        else
+                snprintf(h->dir, sizeof(h->dir), ".");
+        /* `cell attach` is a nicety: a container runs without it */
+        h->hub = cell_attach_hub_open(h->dir, h->tty);
+        if (!h->hub)
+                note(h, "no attach socket in %s: %s", h->dir, strerror(errno));
+        if (h->tty) {
+                char name[64];
+                snprintf(name, sizeof(name), "console-%ld.sock", (long)getpid());
+                h->lsock = cell_hold_listen(h->dir, name, h->sock_path, sizeof(h->sock_path));
+                return h->lsock < 0 ? -1 : 0;
+        }
         if (pipe2(h->out, O_CLOEXEC) < 0 || pipe2(h->err, O_CLOEXEC) < 0)
                 return -1;
+        if (h->open_stdin) {
+                if (pipe2(h->in, O_CLOEXEC) < 0)
+                        return -1;
+                if (h->hub)
+                        cell_attach_hub_set_input(h->hub, h->in[1]);
+        }
         return 0;
 }
 
@@ -407,7 +425,7 @@ static void report(struct holder *h, const char *line)
 
 int main(int argc, char **argv)
 {
-        struct holder h = {.report = 3, .out = {-1, -1}, .err = {-1, -1}, .lsock = -1,
+        struct holder h = {.report = 3, .out = {-1, -1}, .err = {-1, -1}, .in = {-1, -1}, .lsock = -1,
                            .master = -1, .sfd = -1};
         if (parse_args(&h, argc, argv) < 0) {
                 dprintf(3, "err 125 cell-monitor: bad arguments\n");
@@ -435,6 +453,8 @@ int main(int argc, char **argv)
                 report(&h, line);
                 if (h.tty && (h.master = recv_master(h.lsock)) < 0)
                         note(&h, "no terminal from the container: %s", strerror(errno));
+                if (h.tty && h.hub)
+                        cell_attach_hub_set_input(h.hub, h.master);
                 int status = hold(&h, pid);
                 if (!exited(&h, status))
                         break;
@@ -443,6 +463,7 @@ int main(int argc, char **argv)
                 h.restarts++;
         }
         cell_log_writer_close(h.log);
+        cell_attach_hub_close(h.hub);
         if (h.tty)
                 unlink(h.sock_path);
         return 0;

@@ -13,6 +13,29 @@
 
 #include <json-c/json.h>
 
+/*
+ * libcurl over mbedtls 2.x (the static musl build) cannot verify a
+ * certificate for an IP address: mbedtls 2 matches the host only against
+ * DNS names, so a registry at 127.0.0.1 or 10.0.0.5 with a certificate for
+ * that IP (iPAddress subjectAltName, as OpenSSL and Go check) fails with
+ * BADCERT_CN_MISMATCH.  A verify callback (installed through
+ * CURLOPT_SSL_CTX_FUNCTION, which hands over the mbedtls_ssl_config) clears
+ * that one flag when the certificate's SAN holds the connected IP; the
+ * chain is verified by mbedtls as before.  The symbol is weak: a build whose
+ * libcurl uses OpenSSL links no libmbedtls and never calls it.
+ */
+#if defined(__has_include)
+#if __has_include(<mbedtls/ssl.h>)
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+#define CELL_MBEDTLS_IP_SAN 1
+#pragma weak mbedtls_ssl_conf_verify
+#endif
+#endif
+#endif
+
 #include "image/registry_internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -165,6 +188,60 @@ char *cell_http_url(const struct cell_http_endpoint *ep, const char *path)
         return xasprintf("%s://%s%s", ep->scheme, ep->api_host, path);
 }
 
+#ifdef CELL_MBEDTLS_IP_SAN
+/* The address of the host `easy` is connecting to (4 or 16 bytes), or 0. */
+static size_t connected_ip(CURL *easy, unsigned char addr[16])
+{
+        char *url = NULL, *host = NULL;
+        size_t len = 0;
+        if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
+                return 0;
+        CURLU *u = curl_url();
+        if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+                size_t n = strlen(host);
+                if (inet_pton(AF_INET, host, addr) == 1) {
+                        len = 4;
+                } else if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+                        host[n - 1] = '\0';
+                        len = inet_pton(AF_INET6, host + 1, addr) == 1 ? 16 : 0;
+                }
+        }
+        curl_free(host);
+        curl_url_cleanup(u);
+        return len;
+}
+
+static int ip_san_verify(void *easy, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+        unsigned char addr[16];
+        size_t len;
+        if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) || !(len = connected_ip(easy, addr)))
+                return 0;
+        for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san; san = san->next) {
+                if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && san->buf.len == len &&
+                    memcmp(san->buf.p, addr, len) == 0) {
+                        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+                        break;
+                }
+        }
+        return 0;
+}
+
+static CURLcode mbedtls_ctx(CURL *easy, void *config, void *unused)
+{
+        (void)unused;
+        mbedtls_ssl_conf_verify(config, ip_san_verify, easy);
+        return CURLE_OK;
+}
+
+static bool curl_uses_mbedtls(void)
+{
+        const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+        return mbedtls_ssl_conf_verify && v->ssl_version && strncmp(v->ssl_version, "mbedTLS/", 8) == 0;
+}
+#endif
+
 CURL *cell_http_easy(const struct cell_http_endpoint *ep, const char *url)
 {
         CURL *c = curl_easy_init();
@@ -188,6 +265,10 @@ CURL *cell_http_easy(const struct cell_http_endpoint *ep, const char *url)
                                          .flags = CURL_BLOB_NOCOPY};
                 curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
         }
+#ifdef CELL_MBEDTLS_IP_SAN
+        if (ep->tls_verify && curl_uses_mbedtls())
+                curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, mbedtls_ctx);
+#endif
         if (ep->client_cert) {
                 curl_easy_setopt(c, CURLOPT_SSLCERT, ep->client_cert);
                 curl_easy_setopt(c, CURLOPT_SSLKEY, ep->client_key);
@@ -366,6 +447,10 @@ int cell_http_endpoint_ping(struct cell_http_endpoint *ep, struct cell_http_resp
         }
         /* Only a server that does not speak TLS at all may be spoken to in
          * plain http, and only where that is allowed (see the header). */
+        if (rc == CURLE_PEER_FAILED_VERIFICATION)
+                return cell_error_set(err, 0, "pinging registry %s: certificate not trusted (%s); give its CA "
+                                      "with --cert-dir or in /etc/containers/certs.d/%s", ep->host,
+                                      errbuf[0] ? errbuf : curl_easy_strerror(rc), ep->host);
         bool no_tls = rc == CURLE_SSL_CONNECT_ERROR;
         if (!no_tls || (ep->tls_verify && !cell_http_host_is_loopback(ep->host)))
                 return cell_error_set(err, 0, "pinging registry %s: %s", ep->host,

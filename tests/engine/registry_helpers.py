@@ -152,8 +152,8 @@ def openssl(*args):
     subprocess.run(["openssl"] + list(args), check=True, capture_output=True, timeout=60)
 
 
-def make_ca_and_cert(d, cn="127.0.0.1"):
-    """A CA, and a server certificate for 127.0.0.1/localhost signed by it.
+def make_ca_and_cert(d, cn="127.0.0.1", san="IP:127.0.0.1,DNS:localhost"):
+    """A CA, and a server certificate for `san` signed by it.
     Returns (ca.crt, server.crt, server.key) paths."""
     ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
     key, csr, crt = os.path.join(d, "server.key"), os.path.join(d, "server.csr"), os.path.join(d, "server.crt")
@@ -162,7 +162,7 @@ def make_ca_and_cert(d, cn="127.0.0.1"):
             "-days", "2", "-subj", "/CN=cell test CA")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + cn)
     with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        f.write("subjectAltName=%s\n" % san)
     openssl("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
             "-out", crt, "-days", "2", "-extfile", ext)
     return ca_crt, crt, key
@@ -258,7 +258,7 @@ class Registry:
     """docker-registry serving on 127.0.0.1:PORT from a directory of `d`.
     mode: "plain", "tls", "basic" (htpasswd) or "token"."""
 
-    def __init__(self, d, mode="plain", users=None):
+    def __init__(self, d, mode="plain", users=None, san="IP:127.0.0.1,DNS:localhost"):
         self.dir = d
         self.mode = mode
         self.users = users or {"alice": "wonderland"}
@@ -272,7 +272,7 @@ class Registry:
                "    rootdirectory: %s" % storage, "  delete:", "    enabled: true",
                "http:", "  addr: 127.0.0.1:%d" % self.port, "  secret: cell-test"]
         if mode == "tls":
-            self.ca, crt, key = make_ca_and_cert(d)
+            self.ca, crt, key = make_ca_and_cert(d, san=san)
             self.cert_dir = os.path.join(d, "certs.d")
             os.makedirs(self.cert_dir)
             shutil.copy(self.ca, os.path.join(self.cert_dir, "ca.crt"))

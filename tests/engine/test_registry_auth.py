@@ -68,11 +68,13 @@ def test_login_pull_logout(engine, registry, authfile):
     assert base64.b64decode(auths[registry.host]["auth"]) == b"alice:wonderland"
     assert oct(os.stat(authfile).st_mode & 0o777) == "0o600"
     ref = "%s/private/app:1" % registry.host
+    before = len(registry.token.requests) if registry.token else 0
     p = engine.run("pull", "--authfile", authfile, ref)
     assert p.stdout.strip().splitlines()[-1] == registry.image.id
     if registry.mode == "token":
-        # A token was asked for with the repository's pull scope, as alice.
-        assert ("alice", ["repository:private/app:pull"]) in registry.token.requests
+        # One token, asked for with the repository's pull scope, as alice, and
+        # used for the manifest and every blob.
+        assert registry.token.requests[before:] == [("alice", ["repository:private/app:pull"])]
     p = engine.run("logout", "--authfile", authfile, registry.host)
     assert "Removed login credentials for %s" % registry.host in p.stdout
     with open(authfile) as f:
@@ -123,3 +125,34 @@ def test_creds_on_the_command_line_and_push(engine, registry, authfile):
     assert p.stdout.strip().splitlines()[-1] == registry.image.id
     p = engine.run("pull", "--authfile", authfile, "--creds", "alice", dest, check=False)
     assert_failed(p, "--creds")
+
+
+def test_login_asks_on_a_terminal(engine, registry, authfile):
+    import pty
+    import select
+    import subprocess
+    master, slave = pty.openpty()
+    proc = engine.popen("login", "--authfile", authfile, registry.host, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+
+    def expect(word):
+        nonlocal out
+        while word not in out:
+            r, _, _ = select.select([master], [], [], 60)
+            assert r, out
+            out += os.read(master, 4096)
+
+    expect(b"Username: ")
+    os.write(master, b"alice\n")
+    expect(b"Password: ")
+    os.write(master, b"wonderland\n")
+    expect(b"Login Succeeded")
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    assert b"wonderland" not in out  # not echoed
+    with open(authfile) as f:
+        assert registry.host in json.load(f)["auths"]
+    # Without a terminal and without a password: a clear error.
+    p = engine.run("login", "--authfile", authfile, "-u", "alice", registry.host, check=False, input="")
+    assert_failed(p, "no password given")

@@ -230,7 +230,7 @@ def test_tls_registry(engine, workdir, busybox_image):
         ref = "%s/bb:tls" % r.host
         # The CA is unknown: refused, and no fallback to http.
         p = pull(engine, ref, check=False)
-        assert_failed(p, ref, "certificate")
+        assert_failed(p, ref, "certificate not trusted", "--cert-dir")
         p = pull(engine, "--cert-dir", r.cert_dir, ref)
         assert p.stdout.strip().splitlines()[-1] == busybox_image.id
         other = engine.root + "/insecure"
@@ -240,6 +240,25 @@ def test_tls_registry(engine, workdir, busybox_image):
         assert p.stdout.strip().splitlines()[-1] == busybox_image.id
         p = pull(engine, "--cert-dir", "/nonexistent-cert-dir", ref, check=False)
         assert_failed(p, "/nonexistent-cert-dir")
+        # By name too (the certificate names localhost).
+        p = pull(engine, "--cert-dir", r.cert_dir, "localhost:%d/bb:tls" % r.port)
+        assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+    finally:
+        r.stop()
+
+
+def test_tls_certificate_for_another_address(engine, workdir, busybox_image):
+    """A certificate from a trusted CA, but for another IP address and name:
+    refused (an IP is checked against the certificate's IP addresses)."""
+    r = rh.Registry(os.path.join(workdir, "tls-other"), "tls", san="IP:127.0.0.9,DNS:elsewhere.example")
+    try:
+        r.push(busybox_image, "bb:tls", "--dest-tls-verify=false")
+        ref = "%s/bb:tls" % r.host
+        p = pull(engine, "--cert-dir", r.cert_dir, ref, check=False)
+        assert_failed(p, ref, "certificate not trusted")
+        p = pull(engine, "--cert-dir", r.cert_dir, "localhost:%d/bb:tls" % r.port, check=False)
+        assert_failed(p, "certificate not trusted")
+        assert rh.stored_images(engine) == []
     finally:
         r.stop()
 

@@ -26,20 +26,22 @@ static char *prompt(const char *text, bool secret)
 {
         if (!isatty(STDIN_FILENO))
                 return NULL;
-        fputs(text, stderr);
-        fflush(stderr);
+        /* Echo off before the prompt shows, and without flushing: what is
+         * typed as soon as the prompt appears must be neither shown nor lost. */
         struct termios old, quiet;
         bool restore = secret && tcgetattr(STDIN_FILENO, &old) == 0;
         if (restore) {
                 quiet = old;
                 quiet.c_lflag &= ~(tcflag_t)ECHO;
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+                tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
         }
+        fputs(text, stderr);
+        fflush(stderr);
         char *line = NULL;
         size_t cap = 0;
         ssize_t n = getline(&line, &cap, stdin);
         if (restore) {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+                tcsetattr(STDIN_FILENO, TCSANOW, &old);
                 fputc('\n', stderr);
         }
         if (n < 0) {
