@@ -64,7 +64,33 @@ static pid_t tmp_entry_pid(const char *name)
 }
 
 /*
- * Remove tmp/ entries of processes that are gone.  An entry of a live pid is
+ * Whether `pid` has ended: no such process, or a zombie.  A zombie's entries
+ * are as dead as a gone process's, and one can stay a zombie for good: the
+ * unpacking children of a SIGKILLed pull (registry.c) die with it and are
+ * re-parented to an init that need not reap them (some VMs' and
+ * containers' pid 1 never does).  kill(pid, 0) succeeds on a zombie, so the
+ * state letter in /proc/<pid>/stat (after the last ')', as the comm may hold
+ * one) decides.
+ */
+static bool pid_ended(pid_t pid)
+{
+        if (kill(pid, 0) < 0)
+                return errno == ESRCH;
+        char path[64], buf[512];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 && errno == ESRCH;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/*
+ * Remove tmp/ entries of processes that are gone (or zombies).  An entry of a live pid is
  * kept even if the pid was reused by an unrelated process: it costs disk
  * space until a later open, never correctness.  Partial downloads
  * (ingest-*.partial) carry no pid and stay.
@@ -81,7 +107,7 @@ static int repair_tmp(struct cell_store *s, struct cell_error *err)
         struct dirent *de;
         while ((de = readdir(d))) {
                 pid_t pid = tmp_entry_pid(de->d_name);
-                if (pid == 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+                if (pid == 0 || pid == getpid() || !pid_ended(pid))
                         continue;
                 if (cell_remove_tree_at(dfd, de->d_name, err) < 0)
                         return cell_error_prefix(err, "store %s: repair tmp", s->root);
