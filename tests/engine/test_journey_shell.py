@@ -66,8 +66,8 @@ def test_ctrl_c_stops_a_foreground_run(engine):
         time.sleep(0.2)  # a person's reaction time; and cell is in its relay loop
         # Ctrl-C on the terminal: the kernel sends SIGINT to cell's process group
         t.type(b"\x03")
-        status = t.wait(timeout=30)
-        assert status is not None, "cell run still runs 30 s after Ctrl-C"
+        status = t.wait(timeout=15)
+        assert status is not None, "cell run still runs 15 s after Ctrl-C"
     finally:
         t.close()
     # the shell's convention for a command stopped by SIGINT, as docker run
@@ -89,8 +89,8 @@ def test_ctrl_c_stops_a_foreground_run_rm(engine):
         cid = engine.json("inspect", "nap")[0]["Id"]
         time.sleep(0.2)
         t.type(b"\x03")
-        status = t.wait(timeout=30)
-        assert status is not None, "cell run --rm still runs 30 s after Ctrl-C"
+        status = t.wait(timeout=15)
+        assert status is not None, "cell run --rm still runs 15 s after Ctrl-C"
     finally:
         t.close()
     assert status == 130, t.text()
