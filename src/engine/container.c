@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/container.h"
@@ -625,7 +627,9 @@ int cell_ctr_create(struct cell_engine *e, struct cell_ctr *c, struct cell_error
                 cell_remove_tree_at(e->containers_dirfd, tmp, &ignored);
                 return -1;
         }
-        if (renameat2(e->containers_dirfd, tmp, e->containers_dirfd, c->id, RENAME_NOREPLACE) < 0) {
+        /* the raw call: musl 1.2.3 has no renameat2() wrapper */
+        if (syscall(SYS_renameat2, e->containers_dirfd, tmp, e->containers_dirfd, c->id,
+                    RENAME_NOREPLACE) < 0) {
                 cell_error_errno(err, "create container %s: rename containers/%s", c->name, tmp);
                 cell_remove_tree_at(e->containers_dirfd, tmp, &ignored);
                 return -1;

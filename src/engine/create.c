@@ -21,6 +21,7 @@
 #include "engine/volume.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/signals.h"
 #include "util/xalloc.h"
 
 static json_object *jstr(const char *s)
@@ -76,7 +77,7 @@ static json_object *docker_config(const struct cell_ctr_opts *o, const struct ce
         json_object_object_add(c, "WorkingDir", jstr(p->cwd));
         json_object_object_add(c, "ExposedPorts", image_member(image_config, "ExposedPorts"));
         json_object_object_add(c, "Labels", image_member(image_config, "Labels"));
-        json_object_object_add(c, "StopSignal", jstr(sigabbrev_np(p->stop_signal)));
+        json_object_object_add(c, "StopSignal", jstr(cell_signal_name(p->stop_signal)));
         json_object_object_add(c, "StopTimeout", json_object_new_int(p->stop_timeout));
         return c;
 }
