@@ -126,3 +126,13 @@ def test_detached_with_a_terminal(engine):
     # the console socket the monitor received the pty on is gone
     assert not [n for n in os.listdir(os.path.join(engine.storage, "containers", cid))
                 if n.endswith(".sock")]
+
+
+def test_rm_f_of_a_running_container_ends_its_monitor(engine):
+    for i in range(5):
+        cid = run_d(engine, "busybox", "sleep", "60")
+        s = state(engine, cid)
+        engine.run("rm", "-f", cid)
+        wait_for(lambda: not pid_alive(s["monitor_pid"]), what="the monitor to end")
+        assert not pid_alive(s["pid"])
+        assert not os.path.exists(os.path.join(engine.storage, "containers", cid))
