@@ -120,8 +120,8 @@ static int auth_file_store(const char *path, json_object *root, struct cell_erro
         if (dfd < 0)
                 return cell_error_errno(err, "auth file %s: open %s", path, dir);
         _cleanup_free_ char *base_copy = xstrdup(path);
-        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(
+                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         _cleanup_free_ char *with_nl = xasprintf("%s\n", text);
         if (cell_write_file_atomic(dfd, basename(base_copy), with_nl, strlen(with_nl), err) < 0)
                 return cell_error_prefix(err, "auth file %s", path);
@@ -144,7 +144,8 @@ int cell_auth_file_get(const char *path, const char *host, char **user, char **p
         _cleanup_free_ char *plain = cell_base64_decode(json_object_get_string(auth), &len);
         char *colon = plain ? memchr(plain, ':', len) : NULL;
         if (!colon)
-                return cell_error_set(err, 0, "auth file %s: the entry for %s is not base64(user:password)",
+                return cell_error_set(err, 0,
+                                      "auth file %s: the entry for %s is not base64(user:password)",
                                       path, host);
         *user = xstrndup(plain, (size_t)(colon - plain));
         *password = xstrndup(colon + 1, len - (size_t)(colon - plain) - 1);
@@ -180,9 +181,17 @@ int cell_auth_file_remove(const char *path, const char *host, struct cell_error 
         if (!host) {
                 removed = json_object_object_length(auths) > 0;
                 json_object_object_add(root, "auths", json_object_new_object());
-        } else if (json_object_object_get_ex(auths, host, NULL)) {
-                json_object_object_del(auths, host);
-                removed = 1;
+        } else {
+                /* docker's key for Docker Hub goes with docker.io's. */
+                const char *keys[] = {host, strcmp(host, "docker.io") == 0
+                                                    ? "https://index.docker.io/v1/"
+                                                    : NULL};
+                for (size_t i = 0; i < CELL_ARRAY_SIZE(keys) && keys[i]; i++) {
+                        if (json_object_object_get_ex(auths, keys[i], NULL)) {
+                                json_object_object_del(auths, keys[i]);
+                                removed = 1;
+                        }
+                }
         }
         if (removed && auth_file_store(path, root, err) < 0)
                 return -1;
@@ -261,7 +270,8 @@ int cell_auth_challenge(struct cell_auth *a, const struct cell_http_response *r,
         for (char *p = scheme; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
         if (strcmp(scheme, "basic") != 0 && strcmp(scheme, "bearer") != 0)
-                return cell_error_set(err, 0, "registry asks for unsupported authentication \"%s\"", h);
+                return cell_error_set(err, 0, "registry asks for unsupported authentication \"%s\"",
+                                      h);
         _cleanup_free_ char *realm = NULL, *service = NULL;
         const char *p = h + n;
         char *name, *value;
@@ -274,7 +284,8 @@ int cell_auth_challenge(struct cell_auth *a, const struct cell_http_response *r,
                 free(value);
         }
         if (strcmp(scheme, "bearer") == 0 && !realm)
-                return cell_error_set(err, 0, "registry's Bearer challenge has no realm: \"%s\"", h);
+                return cell_error_set(err, 0, "registry's Bearer challenge has no realm: \"%s\"",
+                                      h);
         bool same = a->scheme && strcmp(a->scheme, scheme) == 0 &&
                     (!realm || (a->realm && strcmp(a->realm, realm) == 0));
         if (!same)
@@ -322,9 +333,9 @@ static int fetch_token(struct cell_auth *a, const struct cell_http_endpoint *ep,
 {
         _cleanup_free_ char *service = a->service ? escape(a->service) : NULL;
         _cleanup_free_ char *scope_q = scope ? escape(scope) : NULL;
-        _cleanup_free_ char *url = xasprintf("%s%sservice=%s%s%s", a->realm,
-                                             strchr(a->realm, '?') ? "&" : "?", service ? service : "",
-                                             scope_q ? "&scope=" : "", scope_q ? scope_q : "");
+        _cleanup_free_ char *url =
+                xasprintf("%s%sservice=%s%s%s", a->realm, strchr(a->realm, '?') ? "&" : "?",
+                          service ? service : "", scope_q ? "&scope=" : "", scope_q ? scope_q : "");
         _cleanup_free_ char *basic = a->user ? basic_header(a) : NULL;
         const char *headers[] = {basic, NULL};
         struct cell_http_response r = {0};
@@ -340,13 +351,15 @@ static int fetch_token(struct cell_auth *a, const struct cell_http_endpoint *ep,
                 bool refused = status == 401 || status == 403;
                 if (refused && strncmp(why, "unauthorized", 12) == 0)
                         return cell_error_set(err, 0, "%s", why);
-                return cell_error_set(err, 0, "%s: %s", refused ? "unauthorized" : "token server", why);
+                return cell_error_set(err, 0, "%s: %s", refused ? "unauthorized" : "token server",
+                                      why);
         }
         _cleanup_(json_object_putp) json_object *root = json_tokener_parse(r.body);
         cell_http_response_release(&r);
         json_object *tok = NULL;
-        if (!root || (!json_object_object_get_ex(root, "token", &tok) &&
-                      !json_object_object_get_ex(root, "access_token", &tok)) ||
+        if (!root ||
+            (!json_object_object_get_ex(root, "token", &tok) &&
+             !json_object_object_get_ex(root, "access_token", &tok)) ||
             !json_object_is_type(tok, json_type_string))
                 return cell_error_set(err, 0, "token server %s: answer has no token", a->realm);
         *header = xasprintf("Authorization: Bearer %s", json_object_get_string(tok));

@@ -45,8 +45,8 @@ struct cell_auth_token {
 };
 
 struct cell_auth {
-        char *user, *password;     /* NULL: anonymous */
-        char *scheme;              /* "basic", "bearer" or NULL (none asked for) */
+        char *user, *password; /* NULL: anonymous */
+        char *scheme;          /* "basic", "bearer" or NULL (none asked for) */
         char *realm, *service;
         struct cell_auth_token *tokens;
         size_t n_tokens;

@@ -123,8 +123,8 @@ static int load_cert_dir(struct cell_http_endpoint *ep, const char *dir, struct 
                         _cleanup_free_ char *key = xasprintf("%.*s.key", (int)base, path);
                         if (access(key, R_OK) < 0) {
                                 free(pem);
-                                return cell_error_set(err, 0, "client certificate %s: missing key %s",
-                                                      path, key);
+                                return cell_error_set(
+                                        err, 0, "client certificate %s: missing key %s", path, key);
                         }
                         free(ep->client_cert);
                         free(ep->client_key);
@@ -216,7 +216,8 @@ static int ip_san_verify(void *easy, mbedtls_x509_crt *crt, int depth, uint32_t 
 {
         unsigned char addr[16];
         size_t len;
-        if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) || !(len = connected_ip(easy, addr)))
+        if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ||
+            !(len = connected_ip(easy, addr)))
                 return 0;
         for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san; san = san->next) {
                 if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && san->buf.len == len &&
@@ -238,7 +239,8 @@ static CURLcode mbedtls_ctx(CURL *easy, void *config, void *unused)
 static bool curl_uses_mbedtls(void)
 {
         const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-        return mbedtls_ssl_conf_verify && v->ssl_version && strncmp(v->ssl_version, "mbedTLS/", 8) == 0;
+        return mbedtls_ssl_conf_verify && v->ssl_version &&
+               strncmp(v->ssl_version, "mbedTLS/", 8) == 0;
 }
 #endif
 
@@ -261,8 +263,8 @@ CURL *cell_http_easy(const struct cell_http_endpoint *ep, const char *url)
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, ep->tls_verify ? 1L : 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, ep->tls_verify ? 2L : 0L);
         if (ep->ca_pem) {
-                struct curl_blob blob = {.data = ep->ca_pem, .len = ep->ca_pem_len,
-                                         .flags = CURL_BLOB_NOCOPY};
+                struct curl_blob blob = {
+                        .data = ep->ca_pem, .len = ep->ca_pem_len, .flags = CURL_BLOB_NOCOPY};
                 curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
         }
 #ifdef CELL_MBEDTLS_IP_SAN
@@ -311,7 +313,8 @@ static size_t header_cb(char *data, size_t size, size_t n, void *opaque)
                 free(r->location);
                 free(r->www_authenticate);
                 free(r->docker_content_digest);
-                r->content_type = r->location = r->www_authenticate = r->docker_content_digest = NULL;
+                r->content_type = r->location = r->www_authenticate = r->docker_content_digest =
+                        NULL;
                 return len;
         }
         const char *colon = memchr(data, ':', len);
@@ -327,10 +330,12 @@ static size_t header_cb(char *data, size_t size, size_t n, void *opaque)
                 {"content-type", offsetof(struct cell_http_response, content_type)},
                 {"location", offsetof(struct cell_http_response, location)},
                 {"www-authenticate", offsetof(struct cell_http_response, www_authenticate)},
-                {"docker-content-digest", offsetof(struct cell_http_response, docker_content_digest)},
+                {"docker-content-digest",
+                 offsetof(struct cell_http_response, docker_content_digest)},
         };
         for (size_t i = 0; i < CELL_ARRAY_SIZE(wanted); i++)
-                if (strlen(wanted[i].name) == name_len && strncasecmp(data, wanted[i].name, name_len) == 0)
+                if (strlen(wanted[i].name) == name_len &&
+                    strncasecmp(data, wanted[i].name, name_len) == 0)
                         set_header((char **)((char *)r + wanted[i].offset), value, value_len);
         return len;
 }
@@ -392,7 +397,8 @@ int cell_http_request(const struct cell_http_endpoint *ep, const char *method, c
                         curl_easy_setopt(c, CURLOPT_READFUNCTION, read_fd_cb);
                         curl_easy_setopt(c, CURLOPT_READDATA, &fd);
                 } else {
-                        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body->len : 0));
+                        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                                         (curl_off_t)(body ? body->len : 0));
                         curl_easy_setopt(c, CURLOPT_UPLOAD, 0L);
                         curl_easy_setopt(c, CURLOPT_POST, 1L);
                         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body->data : "");
@@ -448,13 +454,20 @@ int cell_http_endpoint_ping(struct cell_http_endpoint *ep, struct cell_http_resp
         /* Only a server that does not speak TLS at all may be spoken to in
          * plain http, and only where that is allowed (see the header). */
         if (rc == CURLE_PEER_FAILED_VERIFICATION)
-                return cell_error_set(err, 0, "pinging registry %s: certificate not trusted (%s); give its CA "
-                                      "with --cert-dir or in /etc/containers/certs.d/%s", ep->host,
-                                      errbuf[0] ? errbuf : curl_easy_strerror(rc), ep->host);
+                return cell_error_set(
+                        err, 0,
+                        "pinging registry %s: certificate not trusted (%s); give its CA "
+                        "with --cert-dir or in /etc/containers/certs.d/%s",
+                        ep->host, errbuf[0] ? errbuf : curl_easy_strerror(rc), ep->host);
         bool no_tls = rc == CURLE_SSL_CONNECT_ERROR;
-        if (!no_tls || (ep->tls_verify && !cell_http_host_is_loopback(ep->host)))
+        if (!no_tls)
                 return cell_error_set(err, 0, "pinging registry %s: %s", ep->host,
                                       errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (ep->tls_verify && !cell_http_host_is_loopback(ep->host))
+                return cell_error_set(err, 0,
+                                      "pinging registry %s: no TLS session (%s); a registry "
+                                      "that speaks plain HTTP needs --tls-verify=false",
+                                      ep->host, errbuf[0] ? errbuf : curl_easy_strerror(rc));
         ep->scheme = "http";
         _cleanup_free_ char *http_url = cell_http_url(ep, "/v2/");
         if (cell_http_request(ep, "GET", http_url, NULL, NULL, 64 << 10, resp, err) < 0)
@@ -496,9 +509,10 @@ char *cell_http_error_text(const struct cell_http_response *r)
         for (size_t i = 0; printable && i < n; i++)
                 printable = isprint((unsigned char)r->body[i]);
         /* A HEAD, or a server that says nothing: name the status as docker does. */
-        const char *name = r->status == 401 ? "unauthorized: authentication required" :
-                           r->status == 403 ? "denied: requested access to the resource is denied" :
-                           r->status == 404 ? "not found" : NULL;
+        const char *name = r->status == 401   ? "unauthorized: authentication required"
+                           : r->status == 403 ? "denied: requested access to the resource is denied"
+                           : r->status == 404 ? "not found"
+                                              : NULL;
         if (name)
                 return xasprintf("%s (HTTP %ld)", name, r->status);
         if (printable)

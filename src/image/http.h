@@ -29,11 +29,11 @@
 #include "util/error.h"
 
 struct cell_http_endpoint {
-        char *host;        /* "127.0.0.1:5000", "docker.io": the name in references and auth.json */
-        char *api_host;    /* where requests go: "registry-1.docker.io" for docker.io, else host */
+        char *host;     /* "127.0.0.1:5000", "docker.io": the name in references and auth.json */
+        char *api_host; /* where requests go: "registry-1.docker.io" for docker.io, else host */
         const char *scheme; /* "https" or "http"; decided by cell_http_endpoint_ping() */
         bool tls_verify;
-        char *ca_pem;      /* system bundle + certs.d *.crt, or NULL for curl's default */
+        char *ca_pem; /* system bundle + certs.d *.crt, or NULL for curl's default */
         size_t ca_pem_len;
         char *client_cert; /* *.cert file, or NULL */
         char *client_key;  /* its *.key file */
@@ -59,9 +59,9 @@ CURL *cell_http_easy(const struct cell_http_endpoint *ep, const char *url);
 /* A response read into memory. */
 struct cell_http_response {
         long status;
-        char *body;  /* NUL-terminated, may be empty */
+        char *body; /* NUL-terminated, may be empty */
         size_t len;
-        size_t max;  /* larger bodies fail the request */
+        size_t max; /* larger bodies fail the request */
         bool too_large;
         char *content_type;
         char *location;

@@ -53,7 +53,8 @@ void cell_manifest_release(struct cell_manifest *m)
 static const char *get_string(json_object *o, const char *key)
 {
         json_object *v;
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        if (!o || !json_object_object_get_ex(o, key, &v) ||
+            !json_object_is_type(v, json_type_string))
                 return NULL;
         return json_object_get_string(v);
 }
@@ -68,10 +69,10 @@ static int parse_descriptor(json_object *o, const char *what, const char *role,
         if (!mt)
                 return cell_error_set(err, 0, "%s: %s has no mediaType", what, role);
         if (!cell_digest_valid(digest))
-                return cell_error_set(err, 0, "%s: %s has an invalid or unsupported digest \"%s\"", what,
-                                      role, digest ? digest : "");
-        if (!json_object_object_get_ex(o, "size", &size) || !json_object_is_type(size, json_type_int) ||
-            json_object_get_int64(size) < 0)
+                return cell_error_set(err, 0, "%s: %s has an invalid or unsupported digest \"%s\"",
+                                      what, role, digest ? digest : "");
+        if (!json_object_object_get_ex(o, "size", &size) ||
+            !json_object_is_type(size, json_type_int) || json_object_get_int64(size) < 0)
                 return cell_error_set(err, 0, "%s: %s %s has no valid size", what, role, digest);
         d->media_type = xstrdup(mt);
         d->digest = xstrdup(digest);
@@ -112,8 +113,10 @@ static int media_type_of(json_object *root, const char *content_type, const char
         const char *mt = own ? own : ct;
         if (!mt) {
                 json_object *v;
-                if (json_object_object_get_ex(root, "schemaVersion", &v) && json_object_get_int(v) == 1)
-                        return cell_error_set(err, 0, "%s: docker schema 1 manifests are not supported", what);
+                if (json_object_object_get_ex(root, "schemaVersion", &v) &&
+                    json_object_get_int(v) == 1)
+                        return cell_error_set(
+                                err, 0, "%s: docker schema 1 manifests are not supported", what);
                 return cell_error_set(err, 0, "%s: no media type", what);
         }
         if (!is_index_type(mt) && !is_manifest_type(mt))
@@ -132,8 +135,9 @@ static int parse_image_manifest(json_object *root, const char *what, struct cell
                 return -1;
         if (strcmp(m->config.media_type, CELL_MT_OCI_CONFIG) != 0 &&
             strcmp(m->config.media_type, CELL_MT_DOCKER_CONFIG) != 0)
-                return cell_error_set(err, 0, "%s: config %s has media type %s, not an image config",
-                                      what, m->config.digest, m->config.media_type);
+                return cell_error_set(err, 0,
+                                      "%s: config %s has media type %s, not an image config", what,
+                                      m->config.digest, m->config.media_type);
         if (!json_object_object_get_ex(root, "layers", &layers) ||
             !json_object_is_type(layers, json_type_array))
                 return cell_error_set(err, 0, "%s: no layers array", what);
@@ -145,8 +149,8 @@ static int parse_image_manifest(json_object *root, const char *what, struct cell
                         return -1;
                 m->n_entries++;
                 if (!cell_layer_media_type_known(m->entries[i].media_type))
-                        return cell_error_set(err, 0, "%s: layer %s has unsupported media type %s", what,
-                                              m->entries[i].digest, m->entries[i].media_type);
+                        return cell_error_set(err, 0, "%s: layer %s has unsupported media type %s",
+                                              what, m->entries[i].digest, m->entries[i].media_type);
         }
         return 0;
 }
@@ -174,14 +178,15 @@ int cell_manifest_parse(const char *body, size_t len, const char *content_type, 
 {
         memset(out, 0, sizeof(*out));
         json_tokener *tok = json_tokener_new();
-        json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+        _cleanup_(json_object_putp) json_object *root = json_tokener_parse_ex(tok, body, (int)len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         json_tokener_free(tok);
-        _cleanup_(json_object_putp) json_object *owned = root;
         if (!root || jerr != json_tokener_success)
-                return cell_error_set(err, 0, "%s: not JSON (%s)", what,
-                                      json_tokener_error_desc(jerr != json_tokener_success ? jerr :
-                                                              json_tokener_error_parse_eof));
+                return cell_error_set(
+                        err, 0, "%s: not JSON (%s)", what,
+                        json_tokener_error_desc(jerr != json_tokener_success
+                                                        ? jerr
+                                                        : json_tokener_error_parse_eof));
         if (!json_object_is_type(root, json_type_object))
                 return cell_error_set(err, 0, "%s: not a JSON object", what);
         if (media_type_of(root, content_type, what, &out->media_type, err) < 0)
@@ -192,7 +197,8 @@ int cell_manifest_parse(const char *body, size_t len, const char *content_type, 
                 return cell_error_set(err, 0, "%s: schemaVersion is not 2", what);
         }
         out->is_index = is_index_type(out->media_type);
-        int r = out->is_index ? parse_index(root, what, out, err) : parse_image_manifest(root, what, out, err);
+        int r = out->is_index ? parse_index(root, what, out, err)
+                              : parse_image_manifest(root, what, out, err);
         if (r < 0)
                 cell_manifest_release(out);
         return r;
@@ -232,7 +238,8 @@ int cell_platform_parse(const char *text, struct cell_platform *out, struct cell
         const char *slash2 = slash ? strchr(slash + 1, '/') : NULL;
         if (!slash || slash == text || slash[1] == '\0' || slash[1] == '/' ||
             (slash2 && (slash2[1] == '\0' || strchr(slash2 + 1, '/'))))
-                return cell_error_set(err, 0, "invalid platform \"%s\": want os/arch[/variant]", text);
+                return cell_error_set(err, 0, "invalid platform \"%s\": want os/arch[/variant]",
+                                      text);
         out->os = xstrndup(text, (size_t)(slash - text));
         out->arch = slash2 ? xstrndup(slash + 1, (size_t)(slash2 - slash - 1)) : xstrdup(slash + 1);
         out->variant = slash2 ? xstrdup(slash2 + 1) : NULL;
@@ -270,7 +277,8 @@ int cell_manifest_select(const struct cell_manifest *index, const struct cell_pl
 {
         for (size_t i = 0; i < index->n_entries; i++) {
                 const struct cell_descriptor *d = &index->entries[i];
-                if (d->os && d->arch && strcmp(d->os, want->os) == 0 && strcmp(d->arch, want->arch) == 0 &&
+                if (d->os && d->arch && strcmp(d->os, want->os) == 0 &&
+                    strcmp(d->arch, want->arch) == 0 &&
                     variant_matches(want->arch, want->variant, d->variant)) {
                         *out = d;
                         return 0;
@@ -279,7 +287,8 @@ int cell_manifest_select(const struct cell_manifest *index, const struct cell_pl
         char *have = xstrdup("");
         for (size_t i = 0; i < index->n_entries; i++) {
                 const struct cell_descriptor *d = &index->entries[i];
-                struct cell_platform p = {.os = d->os ? d->os : "?", .arch = d->arch ? d->arch : "?",
+                struct cell_platform p = {.os = d->os ? d->os : "?",
+                                          .arch = d->arch ? d->arch : "?",
                                           .variant = d->variant};
                 _cleanup_free_ char *s = cell_platform_string(&p);
                 char *joined = xasprintf("%s%s%s", have, *have ? ", " : "", s);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,8 +23,9 @@ struct cell_progress {
         struct progress_item *items;
         size_t n_items;
         size_t first_live; /* items before it are on screen above a message: left alone */
-        size_t drawn;     /* lines of the last redraw, to move back over */
-        int64_t last_ns;  /* time of the last redraw */
+        size_t drawn;      /* lines of the last redraw, to move back over */
+        int64_t last_ns;   /* time of the last redraw */
+        int columns;       /* the terminal's width (live), or 0 */
 };
 
 static int64_t now_ns(void)
@@ -40,6 +42,9 @@ struct cell_progress *cell_progress_new(enum cell_progress_mode mode, FILE *out)
         if (mode == CELL_PROGRESS_AUTO)
                 mode = isatty(fileno(p->out)) ? CELL_PROGRESS_LIVE : CELL_PROGRESS_PLAIN;
         p->mode = mode;
+        struct winsize ws;
+        if (mode == CELL_PROGRESS_LIVE && ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0)
+                p->columns = ws.ws_col;
         return p;
 }
 
@@ -55,27 +60,29 @@ static void human(int64_t n, char *buf, size_t size)
         snprintf(buf, size, u ? "%.1f%s" : "%.0f%s", v, units[u]);
 }
 
+/* One line, cut to the terminal's width: a line that wrapped would throw
+ * the cursor-up count of the next redraw off. */
 static void draw_item(struct cell_progress *p, const struct progress_item *it)
 {
-        char done[32], total[32];
+        char line[512], done[32], total[32];
         human(it->done, done, sizeof(done));
         if (it->status) {
-                fprintf(p->out, "\033[2K%s %s\n", it->label, it->status);
-                return;
+                snprintf(line, sizeof(line), "%s %s", it->label, it->status);
+        } else if (it->total <= 0) {
+                snprintf(line, sizeof(line), "%s %s", it->label, done);
+        } else {
+                human(it->total, total, sizeof(total));
+                int width = 30,
+                    fill = (int)(width * (it->done > it->total ? it->total : it->done) / it->total);
+                char bar[64];
+                memset(bar, '=', (size_t)fill);
+                if (fill < width)
+                        bar[fill++] = '>';
+                memset(bar + fill, ' ', (size_t)(width - fill));
+                bar[width] = '\0';
+                snprintf(line, sizeof(line), "%s [%s] %s / %s", it->label, bar, done, total);
         }
-        if (it->total <= 0) {
-                fprintf(p->out, "\033[2K%s %s\n", it->label, done);
-                return;
-        }
-        human(it->total, total, sizeof(total));
-        int width = 30, fill = (int)(width * (it->done > it->total ? it->total : it->done) / it->total);
-        char bar[64];
-        memset(bar, '=', (size_t)fill);
-        if (fill < width)
-                bar[fill++] = '>';
-        memset(bar + fill, ' ', (size_t)(width - fill));
-        bar[width] = '\0';
-        fprintf(p->out, "\033[2K%s [%s] %s / %s\n", it->label, bar, done, total);
+        fprintf(p->out, "\033[2K%.*s\n", p->columns > 1 ? p->columns - 1 : 511, line);
 }
 
 static void redraw(struct cell_progress *p, bool force)

@@ -14,8 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum cell_progress_mode { CELL_PROGRESS_AUTO, CELL_PROGRESS_PLAIN, CELL_PROGRESS_QUIET,
-                          CELL_PROGRESS_LIVE };
+enum cell_progress_mode {
+        CELL_PROGRESS_AUTO,
+        CELL_PROGRESS_PLAIN,
+        CELL_PROGRESS_QUIET,
+        CELL_PROGRESS_LIVE
+};
 
 struct cell_progress;
 
@@ -28,6 +32,7 @@ size_t cell_progress_add(struct cell_progress *p, const char *label, int64_t tot
 void cell_progress_update(struct cell_progress *p, size_t item, int64_t done);
 /* The item is finished with `status` ("done", "skipped: already exists"). */
 void cell_progress_finish(struct cell_progress *p, size_t item, const char *status);
-void cell_progress_say(struct cell_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cell_progress_say(struct cell_progress *p, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -3,19 +3,12 @@
 #include "image/registry.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/registry_internal.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/xalloc.h"
 
 struct pull {
@@ -60,21 +53,22 @@ static int fetch_manifest(struct pull *p, const char *what_ref, const char *expe
         _cleanup_free_ char *what = xasprintf("manifest %s", what_ref);
         const char *headers[] = {CELL_MANIFEST_ACCEPT, NULL};
         struct cell_http_response r = {0};
-        int ret = registry_request(&p->client, "GET", path, p->scope, headers, NULL, CELL_MANIFEST_MAX,
-                                   &r, err);
+        int ret = registry_request(&p->client, "GET", path, p->scope, headers, NULL,
+                                   CELL_MANIFEST_MAX, &r, err);
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
-                ret = cell_error_set(err, 0,
-                                     "reading %s: %s", what, why);
+                ret = cell_error_set(err, 0, "reading %s: %s", what, why);
         }
         if (ret == 0)
                 cell_sha256_digest(r.body, r.len, digest);
         if (ret == 0 && expected && strcmp(digest, expected) != 0)
-                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest, expected);
-        if (ret == 0 && !expected && r.docker_content_digest && cell_digest_valid(r.docker_content_digest) &&
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, want %s", what, digest,
+                                     expected);
+        if (ret == 0 && !expected && r.docker_content_digest &&
+            cell_digest_valid(r.docker_content_digest) &&
             strcmp(digest, r.docker_content_digest) != 0)
-                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, registry says %s", what, digest,
-                                     r.docker_content_digest);
+                ret = cell_error_set(err, 0, "%s: digest mismatch: got %s, registry says %s", what,
+                                     digest, r.docker_content_digest);
         if (ret == 0)
                 ret = cell_manifest_parse(r.body, r.len, r.content_type, what, out, err);
         /* Kept only once it is known good: the image record points at it. */
@@ -131,11 +125,15 @@ static void warn_platform(struct pull *p, json_object *config)
                 return;
         const char *os = config_string(config, "os"), *arch = config_string(config, "architecture");
         if (os && arch && (strcmp(os, want.os) != 0 || strcmp(arch, want.arch) != 0)) {
-                struct cell_platform have = {.os = (char *)os, .arch = (char *)arch,
+                struct cell_platform have = {.os = (char *)os,
+                                             .arch = (char *)arch,
                                              .variant = (char *)config_string(config, "variant")};
-                _cleanup_free_ char *h = cell_platform_string(&have), *w = cell_platform_string(&want);
-                cell_progress_say(p->progress, "WARNING: image platform (%s) does not match the expected "
-                                  "platform (%s)", h, w);
+                _cleanup_free_ char *h = cell_platform_string(&have),
+                                    *w = cell_platform_string(&want);
+                cell_progress_say(p->progress,
+                                  "WARNING: image platform (%s) does not match the expected "
+                                  "platform (%s)",
+                                  h, w);
         }
         cell_platform_release(&want);
 }
@@ -153,7 +151,8 @@ static int read_config(struct pull *p, struct cell_error *err)
         if (!root || !json_object_is_type(root, json_type_object))
                 return cell_error_set(err, 0, "config %s: not a JSON object", digest);
         if (!json_object_object_get_ex(root, "rootfs", &rootfs) ||
-            !json_object_object_get_ex(rootfs, "diff_ids", &ids) || !json_object_is_type(ids, json_type_array))
+            !json_object_object_get_ex(rootfs, "diff_ids", &ids) ||
+            !json_object_is_type(ids, json_type_array))
                 return cell_error_set(err, 0, "config %s: no rootfs.diff_ids", digest);
         size_t n = json_object_array_length(ids);
         if (n != p->manifest.n_entries)
@@ -163,7 +162,8 @@ static int read_config(struct pull *p, struct cell_error *err)
         for (size_t i = 0; i < n; i++) {
                 const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
                 if (!cell_digest_valid(id))
-                        return cell_error_set(err, 0, "config %s: invalid diff_id \"%s\"", digest, id ? id : "");
+                        return cell_error_set(err, 0, "config %s: invalid diff_id \"%s\"", digest,
+                                              id ? id : "");
                 p->diff_ids[i] = xstrdup(id);
                 p->n_diff_ids++;
         }
@@ -173,109 +173,6 @@ static int read_config(struct pull *p, struct cell_error *err)
         if (!p->was_index)
                 warn_platform(p, root);
         return 0;
-}
-
-/*
- * Layers are unpacked in parallel, one child process per layer and up to
- * one per CPU (cell_layer_unpack is safe to run concurrently with itself):
- * decompressing, hashing and writing files is the longest part of a pull
- * of a big image.  A child reports a failure as its message on a pipe; it
- * dies with its parent (PDEATHSIG), and what it leaves in tmp/ carries its
- * own pid, which the store's next open removes.
- */
-struct unpacker {
-        pid_t pid;
-        int fd;
-        size_t layer;
-};
-
-static int unpack_start(struct pull *p, size_t layer, struct unpacker *u, struct cell_error *err)
-{
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return cell_error_errno(err, "pipe");
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(fds[0]);
-                close(fds[1]);
-                return cell_error_errno(err, "fork");
-        }
-        if (pid == 0) {
-                close(fds[0]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);
-                struct cell_error cerr = {0};
-                /* The store's message names the layer. */
-                if (cell_layer_unpack(p->s, p->manifest.entries[layer].digest, p->diff_ids[layer], NULL,
-                                      &cerr) < 0) {
-                        cell_write_all(fds[1], cerr.msg, strlen(cerr.msg));
-                        _exit(1);
-                }
-                _exit(0);
-        }
-        close(fds[1]);
-        *u = (struct unpacker){.pid = pid, .fd = fds[0], .layer = layer};
-        return 0;
-}
-
-/* Wait for `u` to end; its failure goes to `err` unless one is there already. */
-static int unpack_finish(struct unpacker *u, struct cell_error *err)
-{
-        char msg[CELL_ERROR_MSG_MAX];
-        ssize_t n = cell_read_all(u->fd, msg, sizeof(msg) - 1);
-        close(u->fd);
-        int status = 0;
-        while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
-        msg[n > 0 ? n : 0] = '\0';
-        if (!cell_error_is_set(err))
-                cell_error_set(err, 0, "%s", n > 0 ? msg : "unpacking a layer: the unpacking process died");
-        return -1;
-}
-
-static int unpack_layers(struct pull *p, struct cell_error *err)
-{
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        size_t max = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
-        struct unpacker running[8];
-        size_t n_running = 0, next = 0;
-        int ret = 0;
-        while (next < p->manifest.n_entries || n_running > 0) {
-                while (ret == 0 && next < p->manifest.n_entries && n_running < max) {
-                        size_t layer = next++;
-                        if (cell_layer_exists(p->s, p->diff_ids[layer]))
-                                continue;
-                        if (unpack_start(p, layer, &running[n_running], err) < 0)
-                                ret = -1;
-                        else
-                                n_running++;
-                }
-                if (n_running == 0)
-                        break;
-                /* Whichever ends first: poll their pipes, which close at exit. */
-                struct pollfd pfd[8];
-                for (size_t i = 0; i < n_running; i++)
-                        pfd[i] = (struct pollfd){.fd = running[i].fd, .events = POLLIN};
-                if (poll(pfd, n_running, -1) < 0 && errno != EINTR)
-                        return cell_error_errno(err, "poll");
-                for (size_t i = 0; i < n_running;) {
-                        if (!pfd[i].revents) {
-                                i++;
-                                continue;
-                        }
-                        if (unpack_finish(&running[i], err) < 0)
-                                ret = -1;
-                        running[i] = running[--n_running];
-                        pfd[i] = pfd[n_running];
-                }
-                if (ret < 0)
-                        next = p->manifest.n_entries; /* let the running ones finish */
-        }
-        return ret;
 }
 
 static int add_image(struct pull *p, struct cell_image *out, struct cell_error *err)
@@ -289,8 +186,10 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
         img.size = p->manifest.config.size;
         for (size_t i = 0; i < img.n_layers; i++) {
                 const struct cell_descriptor *d = &p->manifest.entries[i];
-                img.layers[i] = (struct cell_image_layer){.digest = d->digest, .diff_id = p->diff_ids[i],
-                                                          .media_type = d->media_type, .size = d->size};
+                img.layers[i] = (struct cell_image_layer){.digest = d->digest,
+                                                          .diff_id = p->diff_ids[i],
+                                                          .media_type = d->media_type,
+                                                          .size = d->size};
                 img.size += d->size;
         }
         img.created = p->created;
@@ -298,26 +197,53 @@ static int add_image(struct pull *p, struct cell_image *out, struct cell_error *
         free(img.layers);
         if (ret < 0)
                 return -1;
-        return cell_image_lookup(p->s, p->name, out, err);
+        /* By id: another pull may have moved the name on already. */
+        return cell_image_lookup(p->s, p->manifest.config.digest, out, err);
+}
+
+/*
+ * The config first (it names the layers' diff ids), then the layers, each
+ * unpacked as soon as it is in the store while the others still stream.
+ */
+static int fetch_and_unpack(struct pull *p, struct cell_error *err)
+{
+        const struct cell_descriptor *config = &p->manifest.config;
+        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, &config, 1, p->progress,
+                                 NULL, err) < 0 ||
+            read_config(p, err) < 0)
+                return -1;
+        size_t n = p->manifest.n_entries;
+        _cleanup_free_ const struct cell_descriptor **layers = xcalloc(n ? n : 1, sizeof(*layers));
+        for (size_t i = 0; i < n; i++)
+                layers[i] = &p->manifest.entries[i];
+        struct registry_unpack *u = registry_unpack_new(p->s, p->manifest.entries, p->diff_ids, n);
+        struct registry_fetch_hooks hooks;
+        registry_unpack_hooks(u, &hooks);
+        int ret = registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, layers, n,
+                                       p->progress, &hooks, err);
+        /* After a failure, still wait for the unpacking children: nothing of
+         * theirs may be left running or half-written in tmp/. */
+        struct cell_error unpack_err = {0};
+        if (registry_unpack_finish(u, ret == 0, &unpack_err) < 0 && ret == 0) {
+                *err = unpack_err;
+                ret = -1;
+        }
+        return ret;
 }
 
 static int pull_steps(struct pull *p, struct cell_image *out, struct cell_error *err)
 {
+        struct cell_platform want; /* a bad --platform fails before any traffic */
+        if (cell_platform_parse(p->o->platform, &want, err) < 0)
+                return -1;
+        cell_platform_release(&want);
         cell_progress_say(p->progress, "Trying to pull %s...", p->name);
         if (registry_client_open(&p->client, p->ref.domain, p->o, err) < 0)
                 return -1;
         if (resolve_manifest(p, err) < 0)
                 return -1;
         cell_progress_say(p->progress, "Getting image source signatures");
-        /* The layers and the config, in one parallel transfer. */
-        size_t n = p->manifest.n_entries + 1;
-        _cleanup_free_ const struct cell_descriptor **blobs = xcalloc(n, sizeof(*blobs));
-        for (size_t i = 0; i < p->manifest.n_entries; i++)
-                blobs[i] = &p->manifest.entries[i];
-        blobs[n - 1] = &p->manifest.config;
-        if (registry_fetch_blobs(&p->client, p->s, p->ref.path, p->scope, blobs, n, p->progress, err) < 0)
-                return -1;
-        if (read_config(p, err) < 0 || unpack_layers(p, err) < 0)
+        if (fetch_and_unpack(p, err) < 0)
                 return -1;
         cell_progress_say(p->progress, "Writing manifest to image destination");
         return add_image(p, out, err);

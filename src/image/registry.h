@@ -11,14 +11,15 @@
  * credentials from auth.json).
  *
  * A pull: the manifest (an index is resolved to the platform asked for),
- * then the config and the layers, fetched in parallel over one libcurl
- * multi handle (no threads); each blob streams into the store's blob writer,
- * which verifies its sha256 before the blob becomes visible.  A blob the
- * store already holds is not fetched; a partial one (tmp/ingest-*.partial,
- * kept when a pull is killed or the connection drops) resumes with an HTTP
- * Range request.  Then every layer is unpacked and the image is added under
- * its name: the image is visible only at the very end, and a failure before
- * that leaves only complete verified blobs and partials behind.
+ * the config, then the layers, fetched in parallel over one libcurl multi
+ * handle (no threads); each blob streams into the store's blob writer, which
+ * verifies its sha256 before the blob becomes visible.  A blob the store
+ * already holds is not fetched; a partial one (tmp/ingest-*.partial, kept
+ * when a pull is killed or the connection drops) resumes with an HTTP Range
+ * request.  Each layer is unpacked, by a child process of its own (up to one
+ * per CPU), as soon as its blob is in; the image is added under its name
+ * once all are: it is visible only at the very end, and a failure before
+ * that leaves only complete verified blobs, unpacked layers and partials.
  *
  * Every failure names the reference, the object (manifest, blob digest) and
  * the reason: "pull 127.0.0.1:5000/foo:latest: fetch blob sha256:ab..: transfer
@@ -33,17 +34,20 @@
 #include "util/error.h"
 
 struct cell_pull_opts {
-        bool tls_verify;          /* false: any certificate, and plain http is allowed */
-        const char *platform;     /* "os/arch[/variant]"; NULL: this machine's */
-        const char *authfile;     /* NULL: the default (auth.h) */
-        const char *cert_dir;     /* NULL: /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST */
-        const char *creds;        /* "user:password" instead of the auth file, or NULL */
+        bool tls_verify;      /* false: any certificate, and plain http is allowed */
+        const char *platform; /* "os/arch[/variant]"; NULL: this machine's */
+        const char *authfile; /* NULL: the default (auth.h) */
+        const char *cert_dir; /* NULL: /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST */
+        const char *creds;    /* "user:password" instead of the auth file, or NULL */
         enum cell_progress_mode progress;
-        FILE *output;             /* progress and messages; NULL: stderr */
+        FILE *output; /* progress and messages; NULL: stderr */
 };
 
 /* The defaults; a NULL `o` means the same. A zeroed struct does NOT verify TLS. */
-#define CELL_PULL_OPTS_DEFAULT {.tls_verify = true}
+#define CELL_PULL_OPTS_DEFAULT                                                                     \
+        {                                                                                          \
+                .tls_verify = true                                                                 \
+        }
 
 /*
  * Pull `ref` (short names as docker resolves them: "busybox" is

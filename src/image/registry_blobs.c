@@ -24,6 +24,7 @@
 
 struct job {
         const struct cell_descriptor *d;
+        size_t index; /* in the caller's list */
         struct fetch *f;
         size_t item;
         struct cell_blob_writer *w;
@@ -43,9 +44,24 @@ struct fetch {
         struct cell_store *s;
         const char *repo, *scope;
         struct cell_progress *progress;
+        const struct registry_fetch_hooks *hooks;
+        const struct cell_descriptor *const *blobs;
+        size_t n_blobs;
         CURLM *multi;
         int active;
 };
+
+/* blobs[index] is in the store, and so is every later entry with its digest. */
+static int ready(struct fetch *f, size_t index, struct cell_error *err)
+{
+        if (!f->hooks || !f->hooks->blob_ready)
+                return 0;
+        for (size_t i = index; i < f->n_blobs; i++)
+                if ((i == index || strcmp(f->blobs[i]->digest, f->blobs[index]->digest) == 0) &&
+                    f->hooks->blob_ready(f->hooks->data, i, err) < 0)
+                        return -1;
+        return 0;
+}
 
 static size_t job_write(char *data, size_t size, size_t n, void *opaque)
 {
@@ -109,7 +125,7 @@ static int job_commit(struct job *j, struct cell_error *err)
                 return -1; /* the store's message names the blob */
         cell_progress_update(j->f->progress, j->item, j->d->size);
         cell_progress_finish(j->f->progress, j->item, "done");
-        return 0;
+        return ready(j->f, j->index, err);
 }
 
 /* Open the writer (resuming its partial file) and start the transfer, or
@@ -194,7 +210,8 @@ static enum job_next job_end(struct job *j, CURLcode rc, struct cell_error *err)
                 return JOB_FAILED;
         }
         if (status != 200 && status != 206) {
-                _cleanup_free_ char *why = (j->resp.status = status, cell_http_error_text(&j->resp));
+                j->resp.status = status;
+                _cleanup_free_ char *why = cell_http_error_text(&j->resp);
                 job_discard_writer(j, true);
                 cell_error_set(err, 0, "fetch blob %s: %s", j->d->digest, why);
                 return JOB_FAILED;
@@ -243,13 +260,22 @@ static int run(struct fetch *f, struct job *jobs, size_t n, struct cell_error *e
                 int running = 0;
                 CURLMcode mc = curl_multi_perform(f->multi, &running);
                 if (mc != CURLM_OK)
-                        return cell_error_set(err, 0, "fetching blobs: %s", curl_multi_strerror(mc));
+                        return cell_error_set(err, 0, "fetching blobs: %s",
+                                              curl_multi_strerror(mc));
                 if (collect(f, err) < 0)
                         return -1;
                 if (f->active == 0 && next == n)
                         return 0;
-                /* Wakes on socket activity; the timeout keeps the progress moving. */
-                curl_multi_poll(f->multi, NULL, 0, 200, NULL);
+                /* Wakes on socket activity or the caller's fds; the timeout
+                 * keeps the progress moving. */
+                struct curl_waitfd extra[16];
+                unsigned n_extra = 0;
+                if (f->hooks && f->hooks->wait_fds)
+                        n_extra = f->hooks->wait_fds(f->hooks->data, extra, CELL_ARRAY_SIZE(extra));
+                curl_multi_poll(f->multi, extra, n_extra, 200, NULL);
+                if (f->hooks && f->hooks->after_wait &&
+                    f->hooks->after_wait(f->hooks->data, err) < 0)
+                        return -1;
         }
 }
 
@@ -263,27 +289,38 @@ static bool seen_before(const struct cell_descriptor *const *blobs, size_t i)
 
 int registry_fetch_blobs(struct registry_client *c, struct cell_store *s, const char *repo,
                          const char *scope, const struct cell_descriptor *const *blobs, size_t n,
-                         struct cell_progress *progress, struct cell_error *err)
+                         struct cell_progress *progress, const struct registry_fetch_hooks *hooks,
+                         struct cell_error *err)
 {
-        struct fetch f = {.c = c, .s = s, .repo = repo, .scope = scope, .progress = progress};
+        struct fetch f = {.c = c,
+                          .s = s,
+                          .repo = repo,
+                          .scope = scope,
+                          .progress = progress,
+                          .hooks = hooks,
+                          .blobs = blobs,
+                          .n_blobs = n};
         _cleanup_free_ struct job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
         size_t n_jobs = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct cell_descriptor *d = blobs[i];
                 bool config = strcmp(d->media_type, CELL_MT_OCI_CONFIG) == 0 ||
                               strcmp(d->media_type, CELL_MT_DOCKER_CONFIG) == 0;
-                _cleanup_free_ char *label = xasprintf("Copying %s %.12s", config ? "config" : "blob",
-                                                       d->digest + 7);
+                _cleanup_free_ char *label =
+                        xasprintf("Copying %s %.12s", config ? "config" : "blob", d->digest + 7);
                 size_t item = cell_progress_add(progress, label, d->size);
                 if (cell_blob_exists(s, d->digest)) {
                         cell_progress_finish(progress, item, "skipped: already exists");
+                        if (hooks && hooks->blob_ready &&
+                            hooks->blob_ready(hooks->data, i, err) < 0)
+                                return -1;
                         continue;
                 }
                 if (seen_before(blobs, i)) {
                         cell_progress_finish(progress, item, "done");
-                        continue;
+                        continue; /* ready() announces it with the first */
                 }
-                jobs[n_jobs++] = (struct job){.d = d, .f = &f, .item = item};
+                jobs[n_jobs++] = (struct job){.d = d, .index = i, .f = &f, .item = item};
         }
         if (n_jobs == 0)
                 return 0;

@@ -10,8 +10,8 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-static int credentials(const char *host, const struct cell_pull_opts *o, char **user, char **password,
-                       struct cell_error *err)
+static int credentials(const char *host, const struct cell_pull_opts *o, char **user,
+                       char **password, struct cell_error *err)
 {
         *user = *password = NULL;
         if (o->creds) {
@@ -26,8 +26,9 @@ static int credentials(const char *host, const struct cell_pull_opts *o, char **
         return cell_auth_file_get(path, host, user, password, err) < 0 ? -1 : 0;
 }
 
-static int client_connect(struct registry_client *c, const char *host, const struct cell_pull_opts *o,
-                          const char *user, const char *password, struct cell_error *err)
+static int client_connect(struct registry_client *c, const char *host,
+                          const struct cell_pull_opts *o, const char *user, const char *password,
+                          struct cell_error *err)
 {
         memset(c, 0, sizeof(*c));
         cell_auth_init(&c->auth, user, password);
@@ -45,8 +46,8 @@ static int client_connect(struct registry_client *c, const char *host, const str
         return ret;
 }
 
-int registry_client_open(struct registry_client *c, const char *host, const struct cell_pull_opts *o,
-                         struct cell_error *err)
+int registry_client_open(struct registry_client *c, const char *host,
+                         const struct cell_pull_opts *o, struct cell_error *err)
 {
         _cleanup_free_ char *user = NULL, *password = NULL;
         if (credentials(host, o, &user, &password, err) < 0) {
@@ -63,8 +64,9 @@ void registry_client_close(struct registry_client *c)
 }
 
 int registry_request(struct registry_client *c, const char *method, const char *path,
-                     const char *scope, const char *const *headers, const struct cell_http_body *body,
-                     size_t max_body, struct cell_http_response *resp, struct cell_error *err)
+                     const char *scope, const char *const *headers,
+                     const struct cell_http_body *body, size_t max_body,
+                     struct cell_http_response *resp, struct cell_error *err)
 {
         _cleanup_free_ char *url = cell_http_url(&c->ep, path);
         for (int attempt = 0;; attempt++) {
@@ -110,7 +112,8 @@ char *cell_registry_host(const char *text, struct cell_error *err)
             strcmp(t + n, "/v2/") == 0) {
                 _cleanup_free_ char *h = xstrndup(t, n);
                 if (strchr(h, '.') || strchr(h, ':') || strcmp(h, "localhost") == 0) {
-                        if (strcmp(h, "index.docker.io") == 0 || strcmp(h, "registry-1.docker.io") == 0)
+                        if (strcmp(h, "index.docker.io") == 0 ||
+                            strcmp(h, "registry-1.docker.io") == 0)
                                 return xstrdup("docker.io");
                         return steal_ptr(h);
                 }
@@ -130,7 +133,8 @@ static int verify_login(struct registry_client *c, struct cell_error *err)
         if (!c->auth.scheme)
                 return 0; /* the registry asks for nothing: any credentials do */
         struct cell_http_response r = {0};
-        int ret = registry_request(c, "GET", "/v2/", NULL, NULL, NULL, CELL_SMALL_BODY_MAX, &r, err);
+        int ret =
+                registry_request(c, "GET", "/v2/", NULL, NULL, NULL, CELL_SMALL_BODY_MAX, &r, err);
         if (ret == 0 && r.status != 200) {
                 _cleanup_free_ char *why = cell_http_error_text(&r);
                 if (r.status == 401 && strncmp(why, "unauthorized", 12) != 0)

@@ -50,19 +50,20 @@ static int upload_blob(struct push *p, const char *digest, struct cell_error *er
         _cleanup_free_ char *post = xasprintf("/v2/%s/blobs/uploads/", p->ref.path);
         struct cell_http_body empty = {.fd = -1};
         struct cell_http_response r = {0};
-        int ret = registry_request(&p->client, "POST", post, p->scope, NULL, &empty, CELL_SMALL_BODY_MAX,
-                                   &r, err);
+        int ret = registry_request(&p->client, "POST", post, p->scope, NULL, &empty,
+                                   CELL_SMALL_BODY_MAX, &r, err);
         if (ret == 0 && (r.status != 202 || !r.location))
                 ret = fail_status(&r, "starting the upload", err);
         if (ret < 0) {
                 cell_http_response_release(&r);
                 return -1;
         }
-        _cleanup_free_ char *put = xasprintf("%s%sdigest=%s", r.location, strchr(r.location, '?') ? "&" : "?",
-                                             digest);
-        struct cell_http_body body = {.fd = fd, .len = (size_t)st.st_size,
-                                      .content_type = "application/octet-stream"};
-        ret = registry_request(&p->client, "PUT", put, p->scope, NULL, &body, CELL_SMALL_BODY_MAX, &r, err);
+        _cleanup_free_ char *put =
+                xasprintf("%s%sdigest=%s", r.location, strchr(r.location, '?') ? "&" : "?", digest);
+        struct cell_http_body body = {
+                .fd = fd, .len = (size_t)st.st_size, .content_type = "application/octet-stream"};
+        ret = registry_request(&p->client, "PUT", put, p->scope, NULL, &body, CELL_SMALL_BODY_MAX,
+                               &r, err);
         if (ret == 0 && r.status != 201)
                 ret = fail_status(&r, "uploading", err);
         cell_http_response_release(&r);
@@ -97,8 +98,8 @@ static int push_manifest(struct push *p, const struct cell_image *img, struct ce
         _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", p->ref.path, tag);
         struct cell_http_body body = {.data = text, .len = len, .fd = -1, .content_type = mt};
         struct cell_http_response r = {0};
-        int ret = registry_request(&p->client, "PUT", path, p->scope, NULL, &body, CELL_SMALL_BODY_MAX,
-                                   &r, err);
+        int ret = registry_request(&p->client, "PUT", path, p->scope, NULL, &body,
+                                   CELL_SMALL_BODY_MAX, &r, err);
         if (ret == 0 && r.status != 201)
                 ret = fail_status(&r, "manifest", err);
         cell_http_response_release(&r);

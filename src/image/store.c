@@ -246,9 +246,15 @@ static int gc_dir(struct cell_store *s, const char *rel, char *const *keep, size
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.' || hex_in(keep, n_keep, de->d_name))
                         continue;
-                if (cell_remove_tree_at(fd, de->d_name, err) < 0)
-                        return cell_error_prefix(err, "store %s: remove %s/%s", s->root, rel,
-                                                 de->d_name);
+                /* Out of sight first, in one rename: a SIGKILL in the middle of
+                 * removing a layer must not leave a half layer that looks whole. */
+                _cleanup_free_ char *name = store_tmp_name("gc");
+                _cleanup_free_ char *tmp = xasprintf("tmp/%s", name);
+                if (renameat(fd, de->d_name, s->root_fd, tmp) < 0)
+                        return cell_error_errno(err, "store %s: remove %s/%s", s->root, rel,
+                                                de->d_name);
+                if (cell_remove_tree_at(s->root_fd, tmp, err) < 0)
+                        return cell_error_prefix(err, "store %s: remove %s", s->root, tmp);
         }
         return 0;
 }

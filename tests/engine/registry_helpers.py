@@ -345,8 +345,9 @@ class Registry:
         assert status == 200, (status, body)
         return headers.get("Content-Type"), body
 
-    def put_index(self, name, tag, entries):
-        """PUT an OCI index at NAME:TAG of (manifest tag, os, arch[, variant])."""
+    def put_index(self, name, tag, entries, media_type="application/vnd.oci.image.index.v1+json"):
+        """PUT an index (OCI, or a docker manifest list) at NAME:TAG of
+        (manifest tag, os, arch[, variant])."""
         manifests = []
         for ref, os_, arch, *variant in entries:
             mt, body = self.manifest(name, ref)
@@ -355,10 +356,9 @@ class Registry:
                 platform["variant"] = variant[0]
             manifests.append({"mediaType": mt, "digest": sha256(body), "size": len(body),
                               "platform": platform})
-        index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                            "manifests": manifests}).encode()
+        index = json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": manifests}).encode()
         status, _, body = self.request("PUT", "/v2/%s/manifests/%s" % (name, tag), index,
-                                       {"Content-Type": "application/vnd.oci.image.index.v1+json"})
+                                       {"Content-Type": media_type})
         assert status == 201, (status, body)
         return sha256(index)
 
@@ -417,6 +417,7 @@ class Proxy:
         ("slow", chunk, seconds)  send the body in chunks with a pause between
         ("replace", body, ctype)  answer 200 with this body and Content-Type
         ("norange",)              forward without the Range header (a server ignoring it)
+        ("401once", challenge)    answer 401 with this WWW-Authenticate once (an expired token)
     self.sent: {path: body bytes sent so far}.
     """
 
@@ -460,6 +461,17 @@ class Proxy:
         with self.lock:
             self.requests.append((method, h.path, h.headers.get("Range")))
         fault = self.fault_for(h.path)
+        if fault and fault[0] == "401once":
+            self.faults = {k: v for k, v in self.faults.items() if v is not fault}
+            body = json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "token expired"}]}).encode()
+            h.send_response(401)
+            h.send_header("WWW-Authenticate", fault[1])
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            if method != "HEAD":
+                h.wfile.write(body)
+            return
         if fault and fault[0] == "status":
             body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "injected failure %d" % fault[1]}]})
             body = body.encode()
@@ -560,3 +572,45 @@ def assert_images_listed(engine, image_id):
     if has_verb(engine, "images"):
         out = engine.out("images", "-q", "--no-trunc")
         assert image_id in out.replace("sha256:", ""), out
+
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def sigkill_pull(proc):
+    """SIGKILL a running `cell pull` and reap the unpacking children it had
+    forked (they die with it, PDEATHSIG).  Orphans go to pid 1, which in a
+    container may never reap them, and a zombie's pid looks alive to the
+    store's repair of tmp/; so this process becomes their subreaper for the
+    moment and reaps them itself, as a real init would."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        proc.send_signal(9)
+        proc.wait()
+        me = str(os.getpid())
+        while True:
+            orphans = []
+            for p in os.listdir("/proc"):
+                if not p.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/stat" % p) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                comm = stat[stat.index("(") + 1:stat.rindex(")")]
+                ppid = stat[stat.rindex(")") + 2:].split()[1]
+                if ppid == me and comm == "cell":
+                    orphans.append(int(p))
+            if not orphans:
+                break
+            for pid in orphans:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)

@@ -156,3 +156,27 @@ def test_login_asks_on_a_terminal(engine, registry, authfile):
     # Without a terminal and without a password: a clear error.
     p = engine.run("login", "--authfile", authfile, "-u", "alice", registry.host, check=False, input="")
     assert_failed(p, "no password given")
+
+
+def test_credentials_refused_mid_pull_are_renewed(engine, registry, authfile, workdir):
+    """A blob request answered 401 (a token that expired): the challenge is
+    learnt again, a new token fetched for the scope (Bearer) or the
+    credentials sent again (Basic), and the blob fetched with it."""
+    proxy = rh.Proxy(registry)
+    try:
+        blob = registry.image.layers[0]["digest"]
+        if registry.mode == "token":
+            challenge = 'Bearer realm="%s",service="%s",scope="repository:private/app:pull"' % (
+                registry.token.realm, registry.token.service)
+        else:
+            challenge = 'Basic realm="cell-test"'
+        proxy.faults["/blobs/" + blob] = ("401once", challenge)
+        before = len(registry.token.requests) if registry.token else 0
+        ref = "%s/private/app:1" % proxy.host
+        p = engine.run("pull", "--authfile", authfile, "--creds", "alice:wonderland", ref)
+        assert p.stdout.strip().splitlines()[-1] == registry.image.id
+        if registry.mode == "token":
+            assert registry.token.requests[before:] == [("alice", ["repository:private/app:pull"])] * 2
+        assert proxy.count("/blobs/" + blob) == 2
+    finally:
+        proxy.stop()

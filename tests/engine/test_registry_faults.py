@@ -8,7 +8,6 @@ next pull completes and fetches only what was missing."""
 
 import json
 import os
-import signal
 import time
 
 import pytest
@@ -61,6 +60,8 @@ def assert_failed(engine, p, *words):
         assert w in p.stderr, (w, p.stderr)
     assert rh.stored_images(engine) == []
     assert [e for e in rh.tmp_entries(engine) if not e.endswith(".partial")] == []
+    if rh.has_verb(engine, "images"):
+        assert engine.out("images", "-q") == ""
 
 
 def blob_gets(proxy, digest):
@@ -224,8 +225,7 @@ def test_sigkill_while_blobs_stream(engine, proxy, image, kill_at):
             break
         assert proc.poll() is None, "pull ended before it was killed"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    rh.sigkill_pull(proc)
     # Nothing visible; the store still works and repairs itself.
     assert rh.stored_images(engine) == []
     had = {l["digest"] for l in image.layers + [{"digest": image.config_digest}]
@@ -257,11 +257,16 @@ def sigkill_after_the_blobs(engine, proxy, image):
         if all(os.path.exists(os.path.join(engine.storage, "blobs", "sha256", d[7:])) for d in blobs):
             break
         time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    rh.sigkill_pull(proc)
     proxy.requests.clear()
     p = engine.run("pull", "%s/app:latest" % proxy.host, timeout=300)
     assert p.stdout.strip().splitlines()[-1] == image.id
     for d in blobs:
         assert blob_gets(proxy, d) == 0, proxy.requests
     assert rh.tmp_entries(engine) == []
+
+
+def test_no_registry_listening(engine):
+    host = "127.0.0.1:%d" % rh.free_port()
+    p = engine.run("pull", "%s/app:latest" % host, check=False)
+    assert_failed(engine, p, "pull %s/app:latest" % host, "pinging registry %s" % host)

@@ -193,6 +193,8 @@ def test_manifest_list_without_this_platform(engine, registry, multiarch):
     assert_failed(p, "no manifest for linux/s390x", "have: linux/amd64, linux/arm64/v8")
     p = pull(engine, "--platform", "linux", ref, check=False)
     assert_failed(p, "invalid platform \"linux\"")
+    p = pull(engine, "--platform", "linux/arm64/v8/x", "%s/multi-arch:amd64" % registry.host, check=False)
+    assert_failed(p, "invalid platform \"linux/arm64/v8/x\"")
 
 
 def test_unknown_repository_and_tag(engine, registry, busybox_image):
@@ -243,6 +245,22 @@ def test_tls_registry(engine, workdir, busybox_image):
         # By name too (the certificate names localhost).
         p = pull(engine, "--cert-dir", r.cert_dir, "localhost:%d/bb:tls" % r.port)
         assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+        # The CA in the host's certs.d directory for HOST:PORT (podman's, then
+        # docker's): trusted without --cert-dir.  The port is this test's own.
+        import shutil
+        for root in ("/etc/containers/certs.d", "/etc/docker/certs.d"):
+            made = [p for p in (os.path.dirname(root), root) if not os.path.isdir(p)]
+            d = os.path.join(root, r.host)
+            os.makedirs(d)
+            try:
+                shutil.copy(r.ca, os.path.join(d, "ca.crt"))
+                other = enginelib.Engine(engine.binary, os.path.join(engine.root, "certs.d-" + root.split("/")[2]))
+                p = other.run("pull", ref, timeout=300)
+                assert p.stdout.strip().splitlines()[-1] == busybox_image.id
+            finally:
+                shutil.rmtree(d)
+                for p in reversed(made):
+                    os.rmdir(p)
     finally:
         r.stop()
 
@@ -283,3 +301,46 @@ def test_concurrent_pulls_of_one_image(engine, workdir, registry):
     recs = [i for i in rh.stored_images(engine) if i["id"] == "sha256:" + img.id]
     assert len(recs) == 1 and recs[0]["names"] == [ref + ":latest"]
     assert rh.tmp_entries(engine) == []
+
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+
+
+def test_docker_schema2_manifest_and_list(engine, workdir, registry):
+    amd = rh.OciImage(os.path.join(workdir, "d-amd64"), [{"d": b"docker amd64\n"}], arch="amd64")
+    arm = rh.OciImage(os.path.join(workdir, "d-arm64"), [{"d": b"docker arm64\n"}], arch="arm64")
+    registry.push(amd, "docker-fmt:amd64", "--format", "v2s2")
+    registry.push(arm, "docker-fmt:arm64", "--format", "v2s2")
+    ctype, body = registry.manifest("docker-fmt", "amd64")
+    assert ctype == DOCKER_MANIFEST, ctype
+    registry.put_index("docker-fmt", "list", [("amd64", "linux", "amd64"), ("arm64", "linux", "arm64")],
+                       media_type=DOCKER_LIST)
+    p = pull(engine, "%s/docker-fmt:amd64" % registry.host)
+    rec = rh.image_named(engine, "%s/docker-fmt:amd64" % registry.host)
+    assert rec["manifest_media_type"] == DOCKER_MANIFEST
+    assert rec["digest"] == rh.sha256(body)
+    assert rec["layers"][0]["media_type"] == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    assert p.stdout.strip().splitlines()[-1] == rec["id"][7:]
+    p = pull(engine, "--platform", "linux/arm64", "%s/docker-fmt:list" % registry.host)
+    rec = rh.image_named(engine, "%s/docker-fmt:list" % registry.host)
+    assert rec["manifest_media_type"] == DOCKER_MANIFEST
+    d = os.path.join(engine.storage, "layers", "sha256", rec["layers"][0]["diff_id"][7:], "diff")
+    assert open(os.path.join(d, "d")).read() == "docker arm64\n"
+    # Pushed back as it is: the registry keeps the docker media type and digest.
+    engine.run("push", "%s/docker-fmt:list" % registry.host, "%s/docker-copy:1" % registry.host)
+    ctype, copy = registry.manifest("docker-copy", "1")
+    assert ctype == DOCKER_MANIFEST and rh.sha256(copy) == rec["digest"]
+
+
+def test_push_the_builtin_busybox(engine, registry):
+    dest = "%s/builtin/busybox:1" % registry.host
+    engine.run("push", "-q", "busybox", dest)
+    local = rh.image_named(engine, "localhost/busybox:latest")
+    assert local is not None
+    import enginelib
+    other = enginelib.Engine(engine.binary, os.path.join(engine.root, "other"))
+    p = other.run("pull", dest)
+    assert p.stdout.strip().splitlines()[-1] == local["id"][7:]
+    if rh.has_verb(other, "run"):
+        assert other.out("run", "--rm", dest, "echo", "from the registry") == "from the registry\n"

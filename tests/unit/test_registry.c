@@ -42,8 +42,9 @@ static void test_challenge(void)
         struct cell_error err = {0};
         cell_auth_init(&a, NULL, NULL);
         struct cell_http_response r = {.status = 401};
-        r.www_authenticate = xstrdup("Bearer realm=\"https://auth.example/token?x=1,y\",service=\"reg\\\"istry\","
-                                     "scope=\"repository:a/b:pull\"");
+        r.www_authenticate = xstrdup(
+                "Bearer realm=\"https://auth.example/token?x=1,y\",service=\"reg\\\"istry\","
+                "scope=\"repository:a/b:pull\"");
         CHECK_INT_EQ(cell_auth_challenge(&a, &r, &err), 0);
         CHECK_STR_EQ(a.scheme, "bearer");
         CHECK_STR_EQ(a.realm, "https://auth.example/token?x=1,y");
@@ -96,7 +97,8 @@ static void test_auth_file(void)
         CHECK_INT_EQ(cell_auth_file_remove(path, NULL, &err), 1);
         CHECK_INT_EQ(cell_auth_file_get(path, "docker.io", &u, &p, &err), 0);
         /* docker's key for Docker Hub is read too. */
-        const char *docker = "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"Ym9iOng=\"}}}";
+        const char *docker =
+                "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"Ym9iOng=\"}}}";
         FILE *f = fopen(path, "w");
         fputs(docker, f);
         fclose(f);
@@ -104,6 +106,8 @@ static void test_auth_file(void)
         CHECK_STR_EQ(u, "bob");
         free(u);
         free(p);
+        CHECK_INT_EQ(cell_auth_file_remove(path, "docker.io", &err), 1);
+        CHECK_INT_EQ(cell_auth_file_get(path, "docker.io", &u, &p, &err), 0);
         f = fopen(path, "w");
         fputs("{\"auths\":{\"h\":{\"auth\":\"!!!\"}}}", f);
         fclose(f);
@@ -136,7 +140,9 @@ static void test_index_select(void)
 {
         struct cell_manifest m;
         struct cell_error err = {0};
-        CHECK_INT_EQ(cell_manifest_parse(index_json, strlen(index_json), CELL_MT_DOCKER_LIST, "idx", &m, &err), 0);
+        CHECK_INT_EQ(cell_manifest_parse(index_json, strlen(index_json), CELL_MT_DOCKER_LIST, "idx",
+                                         &m, &err),
+                     0);
         CHECK(m.is_index);
         CHECK_INT_EQ(m.n_entries, 2);
         struct cell_platform want;
@@ -151,10 +157,12 @@ static void test_index_select(void)
         cell_platform_release(&want);
         CHECK_INT_EQ(cell_platform_parse("linux/arm/v6", &want, &err), 0);
         CHECK_INT_EQ(cell_manifest_select(&m, &want, "h/r:1", &d, &err), -1);
-        CHECK_STR_EQ(err.msg, "no manifest for linux/arm/v6 in h/r:1 (have: linux/arm64/v8, linux/arm/v7)");
+        CHECK_STR_EQ(err.msg,
+                     "no manifest for linux/arm/v6 in h/r:1 (have: linux/arm64/v8, linux/arm/v7)");
         cell_platform_release(&want);
         cell_manifest_release(&m);
-        static const char *const bad[] = {"", "linux", "/amd64", "linux/", "linux//v7", "a/b/c/d", "a/b/"};
+        static const char *const bad[] = {"",          "linux",   "/amd64", "linux/",
+                                          "linux//v7", "a/b/c/d", "a/b/"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 if (!*bad[i])
                         continue; /* "" means this machine */
@@ -170,11 +178,15 @@ static void test_manifest_checks(void)
 {
         struct cell_manifest m;
         struct cell_error err = {0};
-        const char *ok = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" CELL_MT_OCI_CONFIG "\","
-                         "\"digest\":\"" DA "\",\"size\":3},\"layers\":[{\"mediaType\":"
-                         "\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"" DB "\",\"size\":4}]}";
+        const char *ok =
+                "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" CELL_MT_OCI_CONFIG "\","
+                "\"digest\":\"" DA "\",\"size\":3},\"layers\":[{\"mediaType\":"
+                "\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":\"" DB
+                "\",\"size\":4}]}";
         /* No mediaType of its own: the Content-Type says. */
-        CHECK_INT_EQ(cell_manifest_parse(ok, strlen(ok), CELL_MT_OCI_MANIFEST "; charset=utf-8", "m", &m, &err), 0);
+        CHECK_INT_EQ(cell_manifest_parse(ok, strlen(ok), CELL_MT_OCI_MANIFEST "; charset=utf-8",
+                                         "m", &m, &err),
+                     0);
         CHECK(!m.is_index);
         CHECK_STR_EQ(m.media_type, CELL_MT_OCI_MANIFEST);
         CHECK_INT_EQ(m.n_entries, 1);
@@ -186,8 +198,10 @@ static void test_manifest_checks(void)
         const char *v1 = "{\"schemaVersion\":1,\"name\":\"x\"}";
         CHECK_INT_EQ(cell_manifest_parse(v1, strlen(v1), NULL, "m", &m, &err), -1);
         CHECK_CONTAINS(err.msg, "schema 1");
-        const char *neg = "{\"schemaVersion\":2,\"mediaType\":\"" CELL_MT_OCI_MANIFEST "\",\"config\":{"
-                          "\"mediaType\":\"" CELL_MT_OCI_CONFIG "\",\"digest\":\"" DA "\",\"size\":-1},\"layers\":[]}";
+        const char *neg =
+                "{\"schemaVersion\":2,\"mediaType\":\"" CELL_MT_OCI_MANIFEST "\",\"config\":{"
+                "\"mediaType\":\"" CELL_MT_OCI_CONFIG "\",\"digest\":\"" DA
+                "\",\"size\":-1},\"layers\":[]}";
         CHECK_INT_EQ(cell_manifest_parse(neg, strlen(neg), NULL, "m", &m, &err), -1);
         CHECK_CONTAINS(err.msg, "no valid size");
         CHECK_INT_EQ(cell_manifest_parse("{\"a\":", 5, NULL, "m", &m, &err), -1);

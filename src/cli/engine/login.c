@@ -16,7 +16,8 @@
 static const struct ecli_option options[] = {
         REGISTRY_OPTIONS,
         {"username", 'u', ECLI_VALUE, "USER", "User name"},
-        {"password", 'p', ECLI_VALUE, "PASSWORD", "Password (visible to other users: prefer --password-stdin)"},
+        {"password", 'p', ECLI_VALUE, "PASSWORD",
+         "Password (visible to other users: prefer --password-stdin)"},
         {"password-stdin", 0, ECLI_FLAG, NULL, "Read the password from standard input"},
         {0},
 };
@@ -80,10 +81,13 @@ static int run_login(struct ecli_ctx *ctx, const struct ecli_args *a)
                         return ecli_fail(&err);
         }
         if (!user && !(user = prompt("Username: ", false)))
-                return ecli_error("login to %s: no user name given (-u) and no terminal to ask on", registry);
+                return ecli_error("login to %s: no user name given (-u) and no terminal to ask on",
+                                  registry);
         if (!password && !(password = prompt("Password: ", true)))
-                return ecli_error("login to %s: no password given (-p, --password-stdin) and no terminal "
-                                  "to ask on", registry);
+                return ecli_error(
+                        "login to %s: no password given (-p, --password-stdin) and no terminal "
+                        "to ask on",
+                        registry);
         if (cell_registry_login(registry, user, password, &o, &err) < 0)
                 return ecli_fail(&err);
         puts("Login Succeeded!");
@@ -94,10 +98,11 @@ const struct ecli_verb ecli_verb_login = {
         .name = "login",
         .usage = "[OPTIONS] REGISTRY",
         .summary = "Log in to a registry",
-        .description = "Checks the credentials against the registry (its /v2/ endpoint, through its token "
-                       "server when it uses one) and, when they are accepted, stores them in the "
-                       "authentication file as podman does ({\"auths\":{\"HOST\":{\"auth\":\"...\"}}}). "
-                       "Wrong credentials store nothing.",
+        .description =
+                "Checks the credentials against the registry (its /v2/ endpoint, through its token "
+                "server when it uses one) and, when they are accepted, stores them in the "
+                "authentication file as podman does ({\"auths\":{\"HOST\":{\"auth\":\"...\"}}}). "
+                "Wrong credentials store nothing.",
         .options = options,
         .min_args = 1,
         .max_args = 1,

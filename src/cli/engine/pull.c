@@ -11,7 +11,8 @@ static const struct ecli_option options[] = {
         REGISTRY_OPTIONS,
         {"platform", 0, ECLI_VALUE, "OS/ARCH[/VARIANT]",
          "Pull the image for this platform from a multi-platform image (default: this machine's)"},
-        {"creds", 0, ECLI_VALUE, "USER:PASSWORD", "Credentials for the registry, instead of the auth file"},
+        {"creds", 0, ECLI_VALUE, "USER:PASSWORD",
+         "Credentials for the registry, instead of the auth file"},
         {"quiet", 'q', ECLI_FLAG, NULL, "Print no progress, only the image ID"},
         {0},
 };
@@ -41,13 +42,17 @@ const struct ecli_verb ecli_verb_pull = {
         .name = "pull",
         .usage = "[OPTIONS] NAME[:TAG|@DIGEST]",
         .summary = "Pull an image from a registry",
-        .description = "Fetches the image's manifest (a multi-platform image is resolved to this machine's "
-                       "platform, or --platform's), its config and its layers, in parallel, verifying each "
-                       "blob's digest, then unpacks the layers and adds the image to the store under its "
-                       "name. An interrupted pull resumes where it stopped. Short names are resolved as "
-                       "docker does: busybox is docker.io/library/busybox:latest. HTTPS is used, with the "
-                       "CA certificates of /etc/containers/certs.d/HOST (or /etc/docker/certs.d/HOST); plain "
-                       "HTTP only with --tls-verify=false or for a registry on a loopback address.",
+        .description =
+                "Fetches the image's manifest (a multi-platform image is resolved to this "
+                "machine's "
+                "platform, or --platform's), its config and its layers, in parallel, verifying "
+                "each "
+                "blob's digest, then unpacks the layers and adds the image to the store under its "
+                "name. An interrupted pull resumes where it stopped. Short names are resolved as "
+                "docker does: busybox is docker.io/library/busybox:latest. HTTPS is used, with the "
+                "CA certificates of /etc/containers/certs.d/HOST (or /etc/docker/certs.d/HOST); "
+                "plain "
+                "HTTP only with --tls-verify=false or for a registry on a loopback address.",
         .options = options,
         .min_args = 1,
         .max_args = 1,

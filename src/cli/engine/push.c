@@ -8,7 +8,8 @@
 
 static const struct ecli_option options[] = {
         REGISTRY_OPTIONS,
-        {"creds", 0, ECLI_VALUE, "USER:PASSWORD", "Credentials for the registry, instead of the auth file"},
+        {"creds", 0, ECLI_VALUE, "USER:PASSWORD",
+         "Credentials for the registry, instead of the auth file"},
         {"quiet", 'q', ECLI_FLAG, NULL, "Print no progress"},
         {0},
 };
@@ -33,9 +34,12 @@ const struct ecli_verb ecli_verb_push = {
         .name = "push",
         .usage = "[OPTIONS] IMAGE [DESTINATION]",
         .summary = "Push an image to a registry",
-        .description = "Uploads the blobs the registry does not have yet (layers, then the config) and then "
-                       "the manifest, unchanged, so the image keeps its digest. DESTINATION is a reference "
-                       "(an optional docker:// in front); without it IMAGE names the destination too.",
+        .description =
+                "Uploads the blobs the registry does not have yet (layers, then the config) and "
+                "then "
+                "the manifest, unchanged, so the image keeps its digest. DESTINATION is a "
+                "reference "
+                "(an optional docker:// in front); without it IMAGE names the destination too.",
         .options = options,
         .min_args = 1,
         .max_args = 2,

@@ -8,6 +8,8 @@
 #include "cli/engine/ecli.h"
 #include "image/registry.h"
 
+/* A table, laid out as one. */
+/* clang-format off */
 #define REGISTRY_OPTIONS                                                                           \
         {"tls-verify", 0, ECLI_FLAG, NULL,                                                         \
          "Require HTTPS and verify certificates (default true; false also allows plain HTTP)"},    \
@@ -17,6 +19,7 @@
          "Path of the authentication file (default $REGISTRY_AUTH_FILE, else "                     \
          "$XDG_RUNTIME_DIR/containers/auth.json)",                                                 \
          .complete = "file"}
+/* clang-format on */
 
 static inline void registry_opts_read(const struct ecli_args *a, struct cell_pull_opts *o)
 {
