@@ -121,3 +121,29 @@ def test_rm_with_a_volume_and_tmpfs_leaves_nothing(engine, how, tmp_path):
     assert store_snapshot(engine) == before
     # a bind mount's content is the user's: it stays
     assert (host / "out").read_text() == "kept\n"
+
+
+def test_detached_rm_killed_leaves_nothing(engine):
+    before = warm(engine)
+    cid = engine.out("run", "-d", "--rm", "--name", "bg", "busybox", "sleep", "100").strip()
+    engine.run("kill", "bg")
+    wait_for(lambda: container_dirs(engine) == [], what="the --rm container to be removed")
+    assert_nothing_left(engine, [cid])
+    assert store_snapshot(engine) == before
+
+
+def test_foreground_rm_of_a_container_killed_by_cell_kill_leaves_nothing(engine):
+    before = warm(engine)
+    p = engine.popen("run", "--rm", "--name", "fg", "busybox", "sleep", "100",
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        cid = id_of(engine, "fg")
+        engine.run("kill", "fg")
+        p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 137
+    assert_nothing_left(engine, [cid])
+    assert store_snapshot(engine) == before
