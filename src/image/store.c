@@ -65,7 +65,7 @@ static pid_t tmp_entry_pid(const char *name)
 }
 
 /*
- * Remove tmp/ entries of processes that are gone.  An entry of a live pid is
+ * Remove tmp/ entries of processes that are gone (or zombies).  An entry of a live pid is
  * kept even if the pid was reused by an unrelated process: it costs disk
  * space until a later open, never correctness.  Partial downloads
  * (ingest-*.partial) carry no pid and stay.
