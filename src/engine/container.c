@@ -600,6 +600,7 @@ static int pick_name(struct cell_engine *e, struct cell_ctr *c, struct cell_erro
 }
 
 #define NEW_PREFIX ".new-"
+#define GONE_PREFIX ".rm-"
 
 /*
  * A create killed between its mkdir and its rename left a ".new-<id>"
@@ -619,7 +620,8 @@ static void remove_unfinished_creates(struct cell_engine *e)
         struct dirent *de;
         struct cell_error ignored;
         while ((de = readdir(d)))
-                if (strncmp(de->d_name, NEW_PREFIX, strlen(NEW_PREFIX)) == 0)
+                if (strncmp(de->d_name, NEW_PREFIX, strlen(NEW_PREFIX)) == 0 ||
+                    strncmp(de->d_name, GONE_PREFIX, strlen(GONE_PREFIX)) == 0)
                         cell_remove_tree_at(e->containers_dirfd, de->d_name, &ignored);
 }
 
@@ -705,7 +707,16 @@ int cell_ctr_rename(struct cell_engine *e, struct cell_ctr *c, const char *new_n
 
 int cell_ctr_remove_record(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
 {
-        if (cell_remove_tree_at(e->containers_dirfd, c->id, err) < 0)
+        /*
+         * Out of sight in one rename first, as create brings a directory in:
+         * a removal killed halfway leaves a ".rm-<id>" that the next create
+         * clears, never a containers/<id> without its record that no listing
+         * shows and nothing removes.
+         */
+        _cleanup_free_ char *gone = xasprintf(GONE_PREFIX "%s", c->id);
+        if (renameat(e->containers_dirfd, c->id, e->containers_dirfd, gone) < 0)
+                return cell_error_errno(err, "remove container %s: rename containers/%s", c->name, c->id);
+        if (cell_remove_tree_at(e->containers_dirfd, gone, err) < 0)
                 return cell_error_prefix(err, "remove container %s", c->name);
         return 0;
 }
