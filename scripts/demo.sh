@@ -21,8 +21,8 @@ echo "demo: installed $(command -v cell)"
 
 # The first use of `busybox` makes the built-in image localhost/busybox:latest
 # in the store (/var/lib/cell).
-echo "demo: cell run --rm busybox sh -c 'echo hello from cell; uname -a; id'"
+echo "demo: build/cell run --rm busybox sh -c 'echo hello from cell; uname -a; id'"
 status=0
-cell run --rm --hostname cell-demo busybox sh -c 'echo hello from cell; uname -a; id' </dev/null || status=$?
+build/cell run --rm --hostname cell-demo busybox sh -c 'echo hello from cell; uname -a; id' </dev/null || status=$?
 echo "demo: container exited with status $status"
 exit "$status"
