@@ -4,11 +4,11 @@
 
 #include "cli/engine/ctr_verbs.h"
 
-/* `data` non-NULL: pause; NULL: unpause.  The record is locked. */
+/* `data` a bool: pause (true) or unpause.  The record is locked. */
 static int pause_or_unpause(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
                             struct cell_error *err)
 {
-        bool pause = data != NULL;
+        bool pause = *(const bool *)data;
         if (pause && c->state.status != CELL_CTR_RUNNING)
                 return cell_error_set(err, 0, "container %s is not running", name);
         if (!pause && c->state.status != CELL_CTR_PAUSED)
@@ -21,13 +21,14 @@ static int pause_or_unpause(struct cell_engine *e, struct cell_ctr *c, const cha
 
 static int run_pause(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
-        static const bool pause = true;
-        return ctr_verbs_each(ctx, a, true, pause_or_unpause, (void *)&pause);
+        bool pause = true;
+        return ctr_verbs_each(ctx, a, true, pause_or_unpause, &pause);
 }
 
 static int run_unpause(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
-        return ctr_verbs_each(ctx, a, true, pause_or_unpause, NULL);
+        bool pause = false;
+        return ctr_verbs_each(ctx, a, true, pause_or_unpause, &pause);
 }
 
 const struct ecli_verb ecli_verb_pause = {

@@ -360,7 +360,7 @@ struct exec_failure {
 
 static void __attribute__((noreturn)) child(const struct config *c, const int fds[3], int report)
 {
-        struct exec_failure f = {0, 0};
+        struct exec_failure f;
         extern char **environ;
         setsid();
         for (int i = 0; i < 3; i++)
