@@ -601,6 +601,15 @@ def arena_seeds():
                                        4, 1, 0, 0xfc, 3, 1, 0, 0]))
 
 
+def reference_seeds():
+    for i, r in enumerate(["busybox", "library/busybox:1.36", "foo/bar",
+                           "localhost:5000/a/b_c__d-e.f:v1.2-rc",
+                           "127.0.0.1:5000/x@sha256:" + "ab" * 32,
+                           "docker.io/library/alpine:3@sha256:" + "0" * 64,
+                           "Index.docker.io/x", "UPPER", "a:", "a/../b"]):
+        write("reference", "%02d" % i, r)
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -617,6 +626,7 @@ def main():
     hostile_seeds()
     for i, u in enumerate(UNITS):
         write("units", "%02d" % i, u)
+    reference_seeds()
 
 
 if __name__ == "__main__":
