@@ -610,6 +610,52 @@ def reference_seeds():
         write("reference", "%02d" % i, r)
 
 
+DA = "sha256:" + "a" * 64
+DB = "sha256:" + "b" * 64
+DC = "sha256:" + "c" * 64
+# content-type selector bytes of fuzz_manifest.c
+CT_NONE, CT_OCI_MANIFEST, CT_OCI_INDEX, CT_DOCKER_MANIFEST, CT_DOCKER_LIST = range(5)
+
+
+def manifest_seeds():
+    def put(name, ct, doc):
+        write("manifest", name, bytes([ct]) + json.dumps(doc).encode())
+    put("oci-manifest", CT_OCI_MANIFEST, {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": DA, "size": 100},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": DB, "size": 200},
+                   {"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
+                    "digest": DC, "size": 300}]})
+    put("docker-manifest", CT_DOCKER_MANIFEST, {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": DA, "size": 10},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "digest": DB, "size": 20}]})
+    put("oci-index", CT_OCI_INDEX, {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": DA,
+             "size": 1, "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": DB,
+             "size": 2, "platform": {"os": "linux", "architecture": "arm64",
+                                     "variant": "v8"}}]})
+    put("docker-list", CT_DOCKER_LIST, {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [
+            {"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+             "digest": DA, "size": 1, "platform": {"os": "linux", "architecture": "arm",
+                                                   "variant": "v7"}},
+            {"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+             "digest": DC, "size": 3, "platform": {"os": "windows", "architecture": "amd64"}}]})
+    put("schema1", CT_NONE, {"schemaVersion": 1, "name": "x", "tag": "y", "fsLayers": []})
+    write("manifest", "truncated", bytes([CT_OCI_INDEX]) + b'{"schemaVersion":2,"manif')
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -627,6 +673,7 @@ def main():
     for i, u in enumerate(UNITS):
         write("units", "%02d" % i, u)
     reference_seeds()
+    manifest_seeds()
 
 
 if __name__ == "__main__":
