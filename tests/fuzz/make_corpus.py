@@ -656,6 +656,16 @@ def manifest_seeds():
     write("manifest", "truncated", bytes([CT_OCI_INDEX]) + b'{"schemaVersion":2,"manif')
 
 
+def challenge_seeds():
+    for i, h in enumerate([
+            'Bearer realm="https://auth.example/token",service="registry.example",'
+            'scope="repository:a/b:pull"',
+            'Bearer realm="https://auth.example/token?x=1,y",service="reg\\"istry"',
+            'Basic realm="registry"', "basic realm=x", "Bearer service=x",
+            "Negotiate abc", 'Bearer realm="unterminated']):
+        write("challenge", "%02d" % i, h)
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -674,6 +684,7 @@ def main():
         write("units", "%02d" % i, u)
     reference_seeds()
     manifest_seeds()
+    challenge_seeds()
 
 
 if __name__ == "__main__":
