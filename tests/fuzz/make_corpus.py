@@ -666,6 +666,17 @@ def challenge_seeds():
         write("challenge", "%02d" % i, h)
 
 
+def authfile_seeds():
+    write("authfile", "podman", {"auths": {"h:5000": {"auth": "YWxpY2U6cGFzcw=="},
+                                           "docker.io": {"auth": "Ym9iOng="}}})
+    write("authfile", "docker-hub", {"auths": {"https://index.docker.io/v1/":
+                                               {"auth": "Ym9iOng="}}})
+    write("authfile", "bad-base64", {"auths": {"h:5000": {"auth": "!!!"}}})
+    write("authfile", "no-colon", {"auths": {"h:5000": {"auth": "YWxpY2U="}}})
+    write("authfile", "auths-not-object", {"auths": [1, 2]})
+    write("authfile", "empty-object", {})
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -685,6 +696,7 @@ def main():
     reference_seeds()
     manifest_seeds()
     challenge_seeds()
+    authfile_seeds()
 
 
 if __name__ == "__main__":
