@@ -677,6 +677,51 @@ def authfile_seeds():
     write("authfile", "empty-object", {})
 
 
+def layer_seeds():
+    import gzip
+    import io
+    import tarfile
+
+    def tar(entries, compress=None):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+            for e in entries:
+                ti = tarfile.TarInfo(e["name"])
+                ti.mtime = 0
+                ti.type = e.get("type", tarfile.REGTYPE)
+                ti.mode = e.get("mode", 0o644)
+                ti.linkname = e.get("link", "")
+                data = e.get("data", b"")
+                ti.size = len(data) if ti.type == tarfile.REGTYPE else 0
+                if "pax" in e:
+                    ti.pax_headers = e["pax"]
+                t.addfile(ti, io.BytesIO(data) if ti.size else None)
+        raw = buf.getvalue().rstrip(b"\0")
+        raw += b"\0" * (-len(raw) % 512) + b"\0" * 1024
+        return gzip.compress(raw, mtime=0) if compress == "gzip" else raw
+
+    D, F, L, H = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+    write("layer", "whiteout-symlink", tar([
+        {"name": "etc/", "type": D, "mode": 0o755},
+        {"name": "etc/hostname", "data": b"cell\n"},
+        {"name": "etc/.wh.passwd"},
+        {"name": "usr/", "type": D, "mode": 0o755},
+        {"name": "usr/.wh..wh..opq"},
+        {"name": "bin", "type": L, "link": "usr/bin"},
+        {"name": "abs", "type": L, "link": "/etc/hostname"},
+        {"name": "etc/hard", "type": H, "link": "etc/hostname"},
+        {"name": "etc/suid", "data": b"x", "mode": 0o4755},
+        {"name": "etc/xattr", "data": b"y",
+         "pax": {"SCHILY.xattr.user.k": "v", "SCHILY.xattr.trusted.overlay.opaque": "y"}}]))
+    write("layer", "gzip", tar([{"name": "./a/", "type": D, "mode": 0o755},
+                                {"name": "/a/b", "data": b"b"}], "gzip"))
+    # refused: an escape by "..", and a write through a symlink to the store's sibling
+    write("layer", "dotdot", tar([{"name": "../canary/x", "data": b"x"}]))
+    write("layer", "through-symlink", tar([{"name": "up", "type": L, "link": "../../../canary"},
+                                          {"name": "up/x", "data": b"x"}]))
+    write("layer", "hardlink-outside", tar([{"name": "h", "type": H, "link": "../../x"}]))
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -697,6 +742,7 @@ def main():
     manifest_seeds()
     challenge_seeds()
     authfile_seeds()
+    layer_seeds()
 
 
 if __name__ == "__main__":
