@@ -722,6 +722,53 @@ def layer_seeds():
     write("layer", "hardlink-outside", tar([{"name": "h", "type": H, "link": "../../x"}]))
 
 
+def archive_seeds():
+    import hashlib
+    import io
+    import tarfile
+
+    def tar(files):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+            for name, data in files:
+                ti = tarfile.TarInfo(name)
+                ti.mtime = 0
+                ti.mode = 0o644
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+        raw = buf.getvalue().rstrip(b"\0")
+        return raw + b"\0" * (-len(raw) % 512) + b"\0" * 1024
+
+    def sha(b):
+        return hashlib.sha256(b).hexdigest()
+
+    layer = tar([("hello", b"hi\n")])
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/hello"]},
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(layer)]}},
+                        separators=(",", ":")).encode()
+    write("archive", "docker-archive", tar([
+        (sha(config) + ".json", config),
+        (sha(layer) + "/layer.tar", layer),
+        ("manifest.json", json.dumps([{"Config": sha(config) + ".json",
+                                       "RepoTags": ["localhost/fuzz:1"],
+                                       "Layers": [sha(layer) + "/layer.tar"]}]).encode())]))
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": "sha256:" + sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": "sha256:" + sha(layer), "size": len(layer)}]}).encode()
+    write("archive", "oci-archive", tar([
+        ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+        ("index.json", json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:" + sha(manifest), "size": len(manifest),
+            "annotations": {"org.opencontainers.image.ref.name": "localhost/fuzz:oci"}}]}).encode()),
+        ("blobs/sha256/" + sha(manifest), manifest),
+        ("blobs/sha256/" + sha(config), config),
+        ("blobs/sha256/" + sha(layer), layer)]))
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -743,6 +790,7 @@ def main():
     challenge_seeds()
     authfile_seeds()
     layer_seeds()
+    archive_seeds()
 
 
 if __name__ == "__main__":
