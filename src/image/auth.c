@@ -99,7 +99,9 @@ static int auth_file_load(const char *path, json_object **out, struct cell_error
         } else {
                 *out = json_tokener_parse(text);
                 if (!*out || !json_object_is_type(*out, json_type_object)) {
+                        /* The caller's cleanup puts *out too: leave it NULL. */
                         json_object_putp(out);
+                        *out = NULL;
                         return cell_error_set(err, 0, "auth file %s: not a JSON object", path);
                 }
         }

@@ -169,6 +169,10 @@ static int parse_name(const char *s, const char *name, struct cell_ref *out, str
                 out->path = xasprintf("library/%s", path);
         else
                 out->path = xstrdup(path);
+        /* Docker checks the length of the normalized name: "docker.io/library/" counts too,
+         * or the full form of an accepted short name would not parse. */
+        if (strlen(out->domain) + 1 + strlen(out->path) > NAME_MAX_LEN)
+                return bad(err, s, "repository name longer than 255 characters");
         return 0;
 }
 

@@ -601,6 +601,174 @@ def arena_seeds():
                                        4, 1, 0, 0xfc, 3, 1, 0, 0]))
 
 
+def reference_seeds():
+    for i, r in enumerate(["busybox", "library/busybox:1.36", "foo/bar",
+                           "localhost:5000/a/b_c__d-e.f:v1.2-rc",
+                           "127.0.0.1:5000/x@sha256:" + "ab" * 32,
+                           "docker.io/library/alpine:3@sha256:" + "0" * 64,
+                           "Index.docker.io/x", "UPPER", "a:", "a/../b"]):
+        write("reference", "%02d" % i, r)
+
+
+DA = "sha256:" + "a" * 64
+DB = "sha256:" + "b" * 64
+DC = "sha256:" + "c" * 64
+# content-type selector bytes of fuzz_manifest.c
+CT_NONE, CT_OCI_MANIFEST, CT_OCI_INDEX, CT_DOCKER_MANIFEST, CT_DOCKER_LIST = range(5)
+
+
+def manifest_seeds():
+    def put(name, ct, doc):
+        write("manifest", name, bytes([ct]) + json.dumps(doc).encode())
+    put("oci-manifest", CT_OCI_MANIFEST, {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": DA, "size": 100},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": DB, "size": 200},
+                   {"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
+                    "digest": DC, "size": 300}]})
+    put("docker-manifest", CT_DOCKER_MANIFEST, {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": DA, "size": 10},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "digest": DB, "size": 20}]})
+    put("oci-index", CT_OCI_INDEX, {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": DA,
+             "size": 1, "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": DB,
+             "size": 2, "platform": {"os": "linux", "architecture": "arm64",
+                                     "variant": "v8"}}]})
+    put("docker-list", CT_DOCKER_LIST, {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [
+            {"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+             "digest": DA, "size": 1, "platform": {"os": "linux", "architecture": "arm",
+                                                   "variant": "v7"}},
+            {"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+             "digest": DC, "size": 3, "platform": {"os": "windows", "architecture": "amd64"}}]})
+    put("schema1", CT_NONE, {"schemaVersion": 1, "name": "x", "tag": "y", "fsLayers": []})
+    write("manifest", "truncated", bytes([CT_OCI_INDEX]) + b'{"schemaVersion":2,"manif')
+
+
+def challenge_seeds():
+    for i, h in enumerate([
+            'Bearer realm="https://auth.example/token",service="registry.example",'
+            'scope="repository:a/b:pull"',
+            'Bearer realm="https://auth.example/token?x=1,y",service="reg\\"istry"',
+            'Basic realm="registry"', "basic realm=x", "Bearer service=x",
+            "Negotiate abc", 'Bearer realm="unterminated']):
+        write("challenge", "%02d" % i, h)
+
+
+def authfile_seeds():
+    write("authfile", "podman", {"auths": {"h:5000": {"auth": "YWxpY2U6cGFzcw=="},
+                                           "docker.io": {"auth": "Ym9iOng="}}})
+    write("authfile", "docker-hub", {"auths": {"https://index.docker.io/v1/":
+                                               {"auth": "Ym9iOng="}}})
+    write("authfile", "bad-base64", {"auths": {"h:5000": {"auth": "!!!"}}})
+    write("authfile", "no-colon", {"auths": {"h:5000": {"auth": "YWxpY2U="}}})
+    write("authfile", "auths-not-object", {"auths": [1, 2]})
+    write("authfile", "empty-object", {})
+
+
+def layer_seeds():
+    import gzip
+    import io
+    import tarfile
+
+    def tar(entries, compress=None):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+            for e in entries:
+                ti = tarfile.TarInfo(e["name"])
+                ti.mtime = 0
+                ti.type = e.get("type", tarfile.REGTYPE)
+                ti.mode = e.get("mode", 0o644)
+                ti.linkname = e.get("link", "")
+                data = e.get("data", b"")
+                ti.size = len(data) if ti.type == tarfile.REGTYPE else 0
+                if "pax" in e:
+                    ti.pax_headers = e["pax"]
+                t.addfile(ti, io.BytesIO(data) if ti.size else None)
+        raw = buf.getvalue().rstrip(b"\0")
+        raw += b"\0" * (-len(raw) % 512) + b"\0" * 1024
+        return gzip.compress(raw, mtime=0) if compress == "gzip" else raw
+
+    D, F, L, H = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+    write("layer", "whiteout-symlink", tar([
+        {"name": "etc/", "type": D, "mode": 0o755},
+        {"name": "etc/hostname", "data": b"cell\n"},
+        {"name": "etc/.wh.passwd"},
+        {"name": "usr/", "type": D, "mode": 0o755},
+        {"name": "usr/.wh..wh..opq"},
+        {"name": "bin", "type": L, "link": "usr/bin"},
+        {"name": "abs", "type": L, "link": "/etc/hostname"},
+        {"name": "etc/hard", "type": H, "link": "etc/hostname"},
+        {"name": "etc/suid", "data": b"x", "mode": 0o4755},
+        {"name": "etc/xattr", "data": b"y",
+         "pax": {"SCHILY.xattr.user.k": "v", "SCHILY.xattr.trusted.overlay.opaque": "y"}}]))
+    write("layer", "gzip", tar([{"name": "./a/", "type": D, "mode": 0o755},
+                                {"name": "/a/b", "data": b"b"}], "gzip"))
+    # refused: an escape by "..", and a write through a symlink to the store's sibling
+    write("layer", "dotdot", tar([{"name": "../canary/x", "data": b"x"}]))
+    write("layer", "through-symlink", tar([{"name": "up", "type": L, "link": "../../../canary"},
+                                          {"name": "up/x", "data": b"x"}]))
+    write("layer", "hardlink-outside", tar([{"name": "h", "type": H, "link": "../../x"}]))
+
+
+def archive_seeds():
+    import hashlib
+    import io
+    import tarfile
+
+    def tar(files):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+            for name, data in files:
+                ti = tarfile.TarInfo(name)
+                ti.mtime = 0
+                ti.mode = 0o644
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+        raw = buf.getvalue().rstrip(b"\0")
+        return raw + b"\0" * (-len(raw) % 512) + b"\0" * 1024
+
+    def sha(b):
+        return hashlib.sha256(b).hexdigest()
+
+    layer = tar([("hello", b"hi\n")])
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/hello"]},
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(layer)]}},
+                        separators=(",", ":")).encode()
+    write("archive", "docker-archive", tar([
+        (sha(config) + ".json", config),
+        (sha(layer) + "/layer.tar", layer),
+        ("manifest.json", json.dumps([{"Config": sha(config) + ".json",
+                                       "RepoTags": ["localhost/fuzz:1"],
+                                       "Layers": [sha(layer) + "/layer.tar"]}]).encode())]))
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": "sha256:" + sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": "sha256:" + sha(layer), "size": len(layer)}]}).encode()
+    write("archive", "oci-archive", tar([
+        ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+        ("index.json", json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:" + sha(manifest), "size": len(manifest),
+            "annotations": {"org.opencontainers.image.ref.name": "localhost/fuzz:oci"}}]}).encode()),
+        ("blobs/sha256/" + sha(manifest), manifest),
+        ("blobs/sha256/" + sha(config), config),
+        ("blobs/sha256/" + sha(layer), layer)]))
+
+
 def main():
     arena_seeds()
     resources_seeds()
@@ -617,6 +785,12 @@ def main():
     hostile_seeds()
     for i, u in enumerate(UNITS):
         write("units", "%02d" % i, u)
+    reference_seeds()
+    manifest_seeds()
+    challenge_seeds()
+    authfile_seeds()
+    layer_seeds()
+    archive_seeds()
 
 
 if __name__ == "__main__":
