@@ -101,6 +101,9 @@ static void test_ref_errors(void)
         memset(long_name, 'a', 260);
         long_name[260] = '\0';
         check_bad_ref(long_name, "longer than 255");
+        /* 250 characters as typed, 268 once "docker.io/library/" is added. */
+        long_name[250] = '\0';
+        check_bad_ref(long_name, "longer than 255");
         struct cell_ref r;
         struct cell_error err = {0};
         CHECK_INT_EQ(cell_ref_parse("", &r, &err), -1);

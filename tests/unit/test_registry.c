@@ -113,6 +113,14 @@ static void test_auth_file(void)
         fclose(f);
         CHECK_INT_EQ(cell_auth_file_get(path, "h", &u, &p, &err), -1);
         CHECK_CONTAINS(err.msg, "not base64(user:password)");
+        /* JSON that is not an object: an error, not a double free. */
+        f = fopen(path, "w");
+        fputs("[]", f);
+        fclose(f);
+        CHECK_INT_EQ(cell_auth_file_get(path, "h", &u, &p, &err), -1);
+        CHECK_CONTAINS(err.msg, "not a JSON object");
+        CHECK_INT_EQ(cell_auth_file_set(path, "h", "u", "p", &err), -1);
+        CHECK_CONTAINS(err.msg, "not a JSON object");
         f = fopen(path, "w");
         fputs("nonsense", f);
         fclose(f);
