@@ -43,7 +43,6 @@ struct fg {
         sigset_t all, old;
         bool raw;
         struct termios saved;
-        int emulated; /* a signal the init left at its default action: it got SIGKILL instead */
 };
 
 static void close_fd(int *fd)
@@ -229,47 +228,6 @@ static void restore_mode(struct fg *f)
         f->raw = false;
 }
 
-/*
- * Whether the init `pid` neither catches nor ignores `sig` (SigCgt and SigIgn
- * in /proc/<pid>/status).  False when /proc cannot tell.
- */
-static bool default_action(pid_t pid, int sig)
-{
-        char path[64], line[256];
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        _cleanup_fclose_ FILE *fp = fopen(path, "re");
-        if (!fp)
-                return false;
-        unsigned long long mask = 0, v;
-        int seen = 0;
-        while (fgets(line, sizeof(line), fp))
-                if (sscanf(line, "SigIgn: %llx", &v) == 1 ||
-                    sscanf(line, "SigCgt: %llx", &v) == 1) {
-                        mask |= v;
-                        seen++;
-                }
-        return seen == 2 && !(mask & (1ULL << (sig - 1)));
-}
-
-/*
- * Pass `sig` on to the container's init.  The kernel drops a signal sent from
- * outside a pid namespace to its init when the init leaves it at the default
- * action (only SIGKILL and SIGSTOP get through), so Ctrl-C at `cell run
- * busybox sleep 100` would do nothing.  For the signals a person sends to end
- * a command (SIGINT, SIGTERM, SIGHUP, SIGQUIT), do what their default action
- * would do: end the init with SIGKILL, and report 128 + the signal.
- */
-static void forward(struct fg *f, pid_t pid, int sig)
-{
-        if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) &&
-            default_action(pid, sig)) {
-                f->emulated = sig;
-                kill(pid, SIGKILL);
-                return;
-        }
-        kill(pid, sig);
-}
-
 /* Signals: returns true once `pid` exited (its wait status in *wstatus). */
 static bool on_signal(struct fg *f, int sfd, pid_t pid, int *wstatus)
 {
@@ -291,7 +249,7 @@ static bool on_signal(struct fg *f, int sfd, pid_t pid, int *wstatus)
         if (sig == SIGWINCH)
                 resize(f);
         else if (sig != SIGURG && sig != SIGPIPE)
-                forward(f, pid, sig);
+                kill(pid, sig);
         return false;
 }
 
@@ -442,10 +400,7 @@ static int run_loop(struct fg *f, pid_t *pid_out, int *exit_status, struct cell_
                         kill(pid, SIGKILL);
                         waitpid(pid, &wstatus, 0);
                 }
-                *exit_status = f->emulated && WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL
-                                       ? 128 + f->emulated
-                                       : cell_exit_code(wstatus);
-                f->emulated = 0;
+                *exit_status = cell_exit_code(wstatus);
                 if (!cell_monitor_after_exit(o->rt, o->id, cb, o->restart, o->restart_max, count,
                                              o->auto_remove, *exit_status))
                         return 0;

@@ -57,8 +57,13 @@ def test_run_without_i_does_not_read_stdin(engine):
     assert p.stdout == ""
 
 
+# As with docker and podman, a container's init that leaves SIGINT at its
+# default action never sees Ctrl-C (the kernel drops such signals to a pid
+# namespace's init); --init puts cell-init there, which passes the signal on
+# to the command, for which the default action applies.
+
 def test_ctrl_c_stops_a_foreground_run(engine):
-    t = Terminal(engine, "run", "--name", "nap", "busybox", "sleep", "100")
+    t = Terminal(engine, "run", "--init", "--name", "nap", "busybox", "sleep", "100")
     try:
         wait_for(lambda: engine.run("inspect", "--format", "{{.State.Status}}", "nap",
                                     check=False).stdout.strip() == "running",
@@ -70,8 +75,7 @@ def test_ctrl_c_stops_a_foreground_run(engine):
         assert status is not None, "cell run still runs 15 s after Ctrl-C"
     finally:
         t.close()
-    # the shell's convention for a command stopped by SIGINT, as docker run
-    # --init gives: 128 + 2
+    # the shell's convention for a command stopped by SIGINT: 128 + 2
     assert status == 130, t.text()
     state = engine.json("inspect", "nap")[0]["State"]
     assert state["Status"] == "exited"
@@ -81,7 +85,7 @@ def test_ctrl_c_stops_a_foreground_run(engine):
 
 
 def test_ctrl_c_stops_a_foreground_run_rm(engine):
-    t = Terminal(engine, "run", "--rm", "--name", "nap", "busybox", "sleep", "100")
+    t = Terminal(engine, "run", "--rm", "--init", "--name", "nap", "busybox", "sleep", "100")
     try:
         wait_for(lambda: engine.run("inspect", "--format", "{{.State.Status}}", "nap",
                                     check=False).stdout.strip() == "running",
