@@ -3,6 +3,7 @@
 process table, the cgroup hierarchies or the runroot; in the foreground and
 detached."""
 
+import os
 import subprocess
 
 import pytest
@@ -10,6 +11,15 @@ import pytest
 from journeylib import (Terminal, assert_nothing_left, container_dirs, mounts_mentioning,
                         store_snapshot, wait_for)
 
+
+
+def go(engine, name):
+    """Create /go in the container from the host (cp through its rootfs):
+    `exec touch /go` would race the container's init, which exits as soon as
+    the file appears and takes the exec'd process with it (137)."""
+    src = os.path.join(engine.root, "go-file")
+    open(src, "w").close()
+    engine.run("cp", src, name + ":/go")
 
 def warm(engine):
     """Make the built-in image, and say what the store holds with it."""
@@ -37,7 +47,7 @@ def test_foreground_rm_leaves_nothing(engine):
         # while it runs: a record, a mount
         assert container_dirs(engine) == [cid]
         assert mounts_mentioning(cid)
-        engine.run("exec", "fg", "touch", "/go")
+        go(engine, "fg")
         out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
@@ -69,7 +79,7 @@ def test_detached_rm_leaves_nothing_once_it_exits(engine):
     assert [r["Names"] for r in engine.json("ps", "--format", "json")] == ["bg"]
     assert container_dirs(engine) == [cid]
     assert mounts_mentioning(cid)
-    engine.run("exec", "bg", "touch", "/go")
+    go(engine, "bg")
     # the monitor removes it when it exits, with no command of ours
     wait_for(lambda: container_dirs(engine) == [], what="the --rm container to be removed")
     assert_nothing_left(engine, [cid])

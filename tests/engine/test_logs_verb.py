@@ -2,11 +2,21 @@
 """`cell logs`: streams apart, -t, --tail, --since/--until, -f until the container exits."""
 
 import datetime
+import os
 import subprocess
 import time
 
 from monitorlib import exited, log_entries, run_d, wait_for
 
+
+
+def go(engine, name):
+    """Create /go in the container from the host (cp through its rootfs):
+    `exec touch /go` would race the container's init, which exits as soon as
+    the file appears and takes the exec'd process with it (137)."""
+    src = os.path.join(engine.root, "go-file")
+    open(src, "w").close()
+    engine.run("cp", src, name + ":/go")
 
 def _three_lines(engine):
     # apart in time: the order of the log between stdout and stderr is the
@@ -59,7 +69,7 @@ def test_logs_follow_ends_when_container_exits(engine):
     assert f.stdout.readline() == "first\n"
     time.sleep(0.2)
     assert f.poll() is None, "logs -f waits for more"
-    engine.run("exec", "slow", "touch", "/go")
+    go(engine, "slow")
     out, err = f.communicate(timeout=30)
     assert f.returncode == 0
     assert out == "second\n" and err == "third\n"
