@@ -12,7 +12,6 @@ from journeylib import (Terminal, assert_nothing_left, container_dirs, mounts_me
                         store_snapshot, wait_for)
 
 
-
 def go(engine, name):
     """Create /go in the container from the host (cp through its rootfs):
     `exec touch /go` would race the container's init, which exits as soon as

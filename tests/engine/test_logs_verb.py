@@ -9,7 +9,6 @@ import time
 from monitorlib import exited, log_entries, run_d, wait_for
 
 
-
 def go(engine, name):
     """Create /go in the container from the host (cp through its rootfs):
     `exec touch /go` would race the container's init, which exits as soon as
