@@ -13,6 +13,8 @@
  * ASan report); APIs that take a C string get a NUL-terminated copy.
  */
 
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,27 @@ static inline void fuzz_touch_vector(char *const *v, size_t n)
                 fuzz_touch(v[i]);
         }
         FUZZ_ASSERT(v[n] == NULL);
+}
+
+/* $TMPDIR (run.sh points it into the target's scratch directory), else /tmp, into `buf`. */
+static inline void fuzz_tmp_base(char *buf, size_t size)
+{
+        const char *tmp = getenv("TMPDIR");
+        snprintf(buf, size, "%s", tmp && *tmp ? tmp : "/tmp");
+}
+
+/* Whether directory `path` holds no entry (a canary beside a scratch store). */
+static inline bool fuzz_dir_empty(const char *path)
+{
+        DIR *d = opendir(path);
+        FUZZ_ASSERT(d);
+        struct dirent *de;
+        bool empty = true;
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        empty = false;
+        closedir(d);
+        return empty;
 }
 
 #endif

@@ -25,22 +25,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc;
         (void)argv;
-        const char *tmp = getenv("TMPDIR");
-        snprintf(base, sizeof(base), "%s", tmp && *tmp ? tmp : "/tmp");
+        fuzz_tmp_base(base, sizeof(base));
         return 0;
-}
-
-static bool dir_empty(const char *path)
-{
-        DIR *d = opendir(path);
-        FUZZ_ASSERT(d);
-        struct dirent *de;
-        bool empty = true;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        empty = false;
-        closedir(d);
-        return empty;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -85,9 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         char *tmpdir = NULL;
         FUZZ_ASSERT(asprintf(&tmpdir, "%s/tmp", store) > 0);
-        FUZZ_ASSERT(dir_empty(tmpdir));
+        FUZZ_ASSERT(fuzz_dir_empty(tmpdir));
         free(tmpdir);
-        FUZZ_ASSERT(dir_empty(canary));
+        FUZZ_ASSERT(fuzz_dir_empty(canary));
         FUZZ_ASSERT(fuzz_next_fd() == fds);
         FUZZ_ASSERT(cell_remove_tree_at(AT_FDCWD, dir, &err) == 0);
         return 0;
