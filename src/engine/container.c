@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/container.h"
@@ -716,9 +717,22 @@ int cell_ctr_remove_record(struct cell_engine *e, struct cell_ctr *c, struct cel
         _cleanup_free_ char *gone = xasprintf(GONE_PREFIX "%s", c->id);
         if (renameat(e->containers_dirfd, c->id, e->containers_dirfd, gone) < 0)
                 return cell_error_errno(err, "remove container %s: rename containers/%s", c->name, c->id);
-        if (cell_remove_tree_at(e->containers_dirfd, gone, err) < 0)
-                return cell_error_prefix(err, "remove container %s", c->name);
-        return 0;
+        /*
+         * A monitor that opened the directory before the rename may still add
+         * its socket or log through that handle (it binds through
+         * /proc/self/fd/N/); once it finds the record gone it adds nothing more
+         * and exits.  So an entry that appears behind the walk is removed by
+         * the next walk.
+         */
+        for (int attempt = 0;; attempt++) {
+                if (cell_remove_tree_at(e->containers_dirfd, gone, err) == 0)
+                        return 0;
+                if (err->errnum != ENOTEMPTY || attempt == 50)
+                        return cell_error_prefix(err, "remove container %s", c->name);
+                cell_error_clear(err);
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
 }
 
 int cell_ctr_lookup(struct cell_engine *e, const char *name_or_id, bool lock, struct cell_ctr *out,

@@ -291,11 +291,17 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         cell_error_clear(&err);
         int status = 125;
         pid_t pid = -1;
+        /* the re-execution (if any) first: the record's lock would not survive it */
+        bool claimed = false;
         if (protect_if_needed(rt, bundle, &err) == 0 &&
+            (!rec || !cb || !cb->claim || (claimed = cb->claim(cb->data, &err) == 0)) &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
                 pid = create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
                 cell_error_set(&err, 0, "start container %s failed", id);
+        /* a claim refused: the record is not ours to write (gone, or being removed) */
+        if (rec && cb && cb->claim && !claimed)
+                cb = NULL;
         struct cell_error cb_err;
         cell_error_clear(&cb_err);
         if (pid >= 0 && rec && cb && cb->started &&

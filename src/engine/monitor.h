@@ -65,6 +65,14 @@ enum cell_monitor_restart {
  */
 struct cell_monitor_callbacks {
         void *data;
+        /* A detached starter, before it makes the runtime container (first
+         * start and restarts): take the record's lock and check that the
+         * container is still there to start.  `rm -f` may have removed it
+         * since the holder was spawned; without the lock it could also
+         * unmount the rootfs while the runtime builds the container on it.
+         * The lock is held until `started` or `start_failed` returns; on
+         * failure no other callback is called. */
+        int (*claim)(void *data, struct cell_error *err);
         /* Before each restart (the caller of cell_monitor_run prepares the
          * first start): mount the rootfs, attach the network. */
         int (*prepare)(void *data, struct cell_error *err);

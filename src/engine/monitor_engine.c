@@ -11,6 +11,23 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
+static int on_claim(void *data, struct cell_error *err)
+{
+        struct cell_monitor_engine *me = data;
+        if (cell_ctr_lock(me->e, me->c, err) < 0)
+                return cell_error_prefix(err, "start container %s", me->id);
+        /* a lock taken on a directory rm -f renamed away: the reload finds no record */
+        if (cell_ctr_reload(me->e, me->c, err) < 0) {
+                cell_ctr_unlock(me->c);
+                return cell_error_prefix(err, "start container %s: it was removed meanwhile", me->id);
+        }
+        if (me->c->state.status == CELL_CTR_RUNNING || me->c->state.status == CELL_CTR_PAUSED) {
+                cell_ctr_unlock(me->c);
+                return cell_error_set(err, 0, "start container %s: it is running already", me->id);
+        }
+        return 0;
+}
+
 static int on_prepare(void *data, struct cell_error *err)
 {
         struct cell_monitor_engine *me = data;
@@ -97,6 +114,7 @@ struct cell_monitor_callbacks cell_monitor_engine_callbacks(struct cell_monitor_
 {
         return (struct cell_monitor_callbacks){
                 .data = me,
+                .claim = on_claim,
                 .prepare = on_prepare,
                 .started = on_started,
                 .start_failed = on_start_failed,

@@ -127,14 +127,14 @@ def test_concurrent_run_and_rm_f_all(engine):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(10)]
     rm = engine.popen("rm", "-f", "--all", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for p in procs:
-        p.communicate(timeout=600)
-    rm.communicate(timeout=600)
-    assert rm.returncode == 0
+    outs = [p.communicate(timeout=600) for p in procs]
+    rm_out = rm.communicate(timeout=600)
+    assert rm.returncode == 0, rm_out
     listed = engine.out("ps", "-a", "-q", "--no-trunc").split()
     # what rm --all did not see is whole: it runs, and rm removes it
     for cid in listed:
-        assert engine.json("inspect", cid)[0]["State"]["Status"] == "running"
+        state = engine.json("inspect", cid)[0]["State"]
+        assert state["Status"] == "running", (cid, state, outs, rm_out)
     engine.run("rm", "-f", "--all")
     assert_nothing_left(engine, listed, timeout=60)
     consistent_after(engine, before)

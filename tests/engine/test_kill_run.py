@@ -174,3 +174,30 @@ def test_sigkill_of_a_foreground_run_leaves_the_container_to_rm(engine):
     assert processes_of(engine, [cid]), "the container's process died with cell run"
     engine.run("rm", "-f", "orphan")
     assert_nothing_left(engine, [cid])
+
+
+@pytest.mark.slow
+def test_rm_f_races_a_detached_start_that_outlived_run(engine):
+    # `run -d` killed at fine steps while its monitor starts the container,
+    # and `rm -f --all` at once: the starter must not build the runtime
+    # container on a rootfs rm unmounted, nor the monitor add files to a
+    # directory rm is removing ("Directory not empty" in CI before)
+    engine.run("image", "inspect", "busybox")
+    before = store_snapshot(engine)
+    failures = []
+    for i in range(80):
+        p = engine.popen("run", "-d", "busybox", "sleep", "600", stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.004 + (i % 40) * 0.0005)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        time.sleep(((i * 7) % 30) * 0.001)
+        r = engine.run("rm", "-f", "--all", check=False)
+        if r.returncode != 0:
+            failures.append(r.stderr.strip())
+            engine.run("rm", "-f", "--all", check=False)
+    assert failures == []
+    ids = ids_in_sight(engine)
+    engine.run("rm", "-f", "--all")
+    assert_nothing_left(engine, ids)
+    assert store_snapshot(engine) == before
