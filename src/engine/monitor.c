@@ -294,7 +294,7 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         /* the re-execution (if any) first: the record's lock would not survive it */
         bool claimed = false;
         if (protect_if_needed(rt, bundle, &err) == 0 &&
-            (!rec || !cb || !cb->claim || (claimed = cb->claim(cb->data, &err) == 0)) &&
+            (!rec || !cb || !cb->claim || (claimed = (cb->claim(cb->data, &err) == 0))) &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
                 pid = create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
