@@ -234,6 +234,8 @@ int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err)
         if (errno != EISDIR && errno != EPERM)
                 return cell_error_errno(err, "remove %s", name);
         int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 && errno == ENOENT)
+                return 0; /* removed meanwhile by another walk of the same tree */
         if (dfd < 0)
                 return cell_error_errno(err, "open %s", name);
         if (remove_dir_contents(dfd, name, err) < 0)

@@ -79,7 +79,8 @@ int cell_read_input(const char *what, const char *path, bool allow_stdin, char *
 /* mkdir -p with `mode` for created components. */
 int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err);
 
-/* rm -rf of `name` inside `dirfd` (does not cross mount points). */
+/* rm -rf of `name` inside `dirfd` (does not cross mount points).  Parts that another
+ * process removes at the same time (two walks of one tree) are not an error. */
 int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err);
 
 /*
