@@ -220,7 +220,8 @@ static bool fully_visible_kind(const char *fstype)
  * nothing propagates to the host.  Paths are still the host's: our root is
  * the old "/", which the moved rootfs covers but does not replace.  A mount
  * point that is no longer one (it went with its parent) is EINVAL or
- * ENOENT for MS_SLAVE, and skipped.  A mount that a user namespace of ours
+ * ENOENT for MS_SLAVE, and skipped, as is one our user namespace cannot reach
+ * (EACCES) unless it is a proc or sysfs.  A mount that a user namespace of ours
  * inherited is locked in place (EINVAL for umount2): a host proc or sysfs
  * is then covered with a read-only tmpfs, which is locked too in any
  * namespace made from ours, so that neither counts as fully visible there.
@@ -229,6 +230,11 @@ static int detach_one(const char *fstype, const char *path, struct cell_error *e
 {
         if (mount(NULL, path, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
                 if (errno == EINVAL || errno == ENOENT)
+                        return 0;
+                /* Under a directory our user namespace may not search (an engine's
+                 * 0700 store, say): out of our reach by any path, so it stays, unless
+                 * it is a procfs or sysfs, which would count as fully visible. */
+                if (errno == EACCES && !fully_visible_kind(fstype))
                         return 0;
                 return cell_error_errno(err, "--no-pivot: make the host's mount %s rslave", path);
         }

@@ -83,6 +83,29 @@ def test_no_pivot_leaves_no_host_procfs(cell, bundle, userns):
         assert not any(cell.root in pt for pt in points), points
 
 
+def test_no_pivot_in_a_user_namespace_passes_host_mounts_it_cannot_reach(cell, bundle, testdir):
+    """A host mount under a directory only the host's root may search (an
+    engine's 0700 store holds container rootfs mounts) cannot be reached from
+    the container's user namespace, not even to make it rslave: it is left
+    alone rather than failing the container."""
+    hidden = os.path.join(testdir, "hidden")
+    os.makedirs(os.path.join(hidden, "m"))
+    os.chmod(hidden, 0o700)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", os.path.join(hidden, "m")], check=True)
+    try:
+        b = bundle()
+        b.set_namespace("user")
+        b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        b.set_args("/bin/sh", "-c", "cat /proc/self/mountinfo")
+        p = cell.run_bundle(b, "--no-pivot")
+        assert p.returncode == 0, p.stderr
+        points = [ln.split()[4] for ln in p.stdout.splitlines() if ln[:1].isdigit()]
+        assert os.path.join(hidden, "m") not in points, points
+    finally:
+        subprocess.run(["umount", "-l", os.path.join(hidden, "m")], check=False)
+
+
 def proc_sys_symlink_bundle(bundle, name):
     """rootfs/<name> is a symlink to a directory of the image."""
     b = bundle()
