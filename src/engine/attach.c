@@ -122,12 +122,14 @@ static int relay_loop(struct relay *r, bool input)
 /*
  * The monitor records the exit right after it hangs up (until then the
  * record reads as exited with an unknown status): wait for its word, or
- * for the monitor to be gone.
+ * for the monitor to be gone.  Its reaper deletes the runtime container
+ * first, which on a busy host took more than the 10 s this waited before
+ * (CI saw 255 for a container that exited 9): a minute.
  */
 static int final_status(struct cell_engine *e, struct cell_ctr *c, pid_t monitor)
 {
         struct cell_error ignored;
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 2400; i++) {
                 if (cell_ctr_reload(e, c, &ignored) < 0)
                         return 0; /* removed: --rm */
                 bool monitor_gone = !cell_pid_running(monitor);
