@@ -23,7 +23,8 @@ def test_attach_stdio_and_exit_status(engine):
     p.stdin.write("quit\n")
     p.stdin.flush()
     out, err = p.communicate(timeout=30)
-    assert p.returncode == 9
+    assert p.returncode == 9, (out, err, engine.json("inspect", "a")[0]["State"],
+                               engine.run("logs", "a", check=False))
     assert out == "out quit\n" and err == "err quit\n"
 
 
