@@ -78,8 +78,9 @@ static void chart(FILE *f, json_object *row)
                 fprintf(f, "<rect class=\"bar\" x=\"90\" y=\"%d\" width=\"%.1f\" height=\"22\" "
                            "fill=\"%s\"/>\n",
                         y, w < 1 ? 1 : w, colors[m]);
-                fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.4g %s</text>\n", 96 + w, y + 16,
-                        v[m], str(row, "unit"));
+                fprintf(f, v[m] >= 1000 ? "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.0f %s</text>\n"
+                                        : "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.4g %s</text>\n",
+                        96 + w, y + 16, v[m], str(row, "unit"));
         }
         fputs("</svg></figure>\n", f);
 }

@@ -402,6 +402,8 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
                 return cell_error_set(err, 0, "%s: cell run -d %s exited %d: %s",
                                       bench_mode_names[m], b->c->image, status, line);
         }
+        out[strcspn(out, "\n")] = 0;
+        bench_progress(b, "started %s %s (id %s)", bench_mode_names[m], in->name, out);
         return container_pid(b, m, in->name, &in->pid, err);
 }
 
