@@ -49,14 +49,17 @@ int cell_bench_isolation(const struct cell_bench_config *c, json_object **out,
         json_object_object_add(result, "image", json_object_new_string(c->image));
         json_object_object_add(result, "runs", json_object_new_int(c->runs));
         json_object_object_add(result, "density", json_object_new_int(c->density));
-        json_object_object_add(result, "density_budget_bytes", json_object_new_int64((int64_t)c->budget));
+        json_object_object_add(result, "density_budget_bytes",
+                               json_object_new_int64((int64_t)c->budget));
         json_object_object_add(result, "density_seconds", json_object_new_int(c->density_seconds));
-        json_object_object_add(result, "network_path",
-                               json_object_new_string("loopback (127.0.0.1) inside each instance: the host's "
-                                                      "for process, the container's own network namespace, "
-                                                      "the guest's"));
+        json_object_object_add(
+                result, "network_path",
+                json_object_new_string("loopback (127.0.0.1) inside each instance: the host's "
+                                       "for process, the container's own network namespace, "
+                                       "the guest's"));
         if (c->progress)
-                fprintf(c->progress, "bench: describing the host (kernel, CPU, accelerator, cgroups)\n");
+                fprintf(c->progress,
+                        "bench: describing the host (kernel, CPU, accelerator, cgroups)\n");
         json_object_object_add(result, "host", cell_bench_host(c->runroot));
         int r = bench_setup(&b, err);
         if (r == 0 && bench_workloads(&b, result) < 0) {

@@ -44,18 +44,18 @@
 struct json_object;
 
 struct cell_bench_config {
-        const char *image;    /* "busybox": the built-in localhost/busybox:latest */
-        const char *cell;     /* this cell executable (for `cell run`) */
-        const char *storage;  /* the engine's --storage and --runroot, passed on */
+        const char *image;   /* "busybox": the built-in localhost/busybox:latest */
+        const char *cell;    /* this cell executable (for `cell run`) */
+        const char *storage; /* the engine's --storage and --runroot, passed on */
         const char *runroot;
-        const char *helper;   /* cell-bench-helper (cell_bench_find_helper) */
-        int runs;             /* start-up samples per mode */
-        int density;          /* instances: the N of "memory for N" and density's cap */
-        uint64_t budget;      /* density: stop when the instances' memory exceeds it */
-        int density_seconds;  /* density: stop after this long */
+        const char *helper;  /* cell-bench-helper (cell_bench_find_helper) */
+        int runs;            /* start-up samples per mode */
+        int density;         /* instances: the N of "memory for N" and density's cap */
+        uint64_t budget;     /* density: stop when the instances' memory exceeds it */
+        int density_seconds; /* density: stop after this long */
         /* `cell run --isolation=vm` exists in this build; else the VM column says so */
         bool vm_flag;
-        FILE *progress;       /* one line per step; NULL: quiet */
+        FILE *progress; /* one line per step; NULL: quiet */
         /* Set (by a SIGINT/SIGTERM handler) to stop: cleanup runs, the call fails with EINTR. */
         volatile sig_atomic_t *stop;
 };

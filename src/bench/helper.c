@@ -44,17 +44,28 @@
 static const char *errno_name(int e)
 {
         switch (e) {
-        case EPERM: return "EPERM";
-        case ENOENT: return "ENOENT";
-        case EACCES: return "EACCES";
-        case EROFS: return "EROFS";
-        case EBADF: return "EBADF";
-        case EFAULT: return "EFAULT";
-        case EINVAL: return "EINVAL";
-        case ENOSYS: return "ENOSYS";
-        case ENOEXEC: return "ENOEXEC";
-        case EIO: return "EIO";
-        default: return "E?";
+        case EPERM:
+                return "EPERM";
+        case ENOENT:
+                return "ENOENT";
+        case EACCES:
+                return "EACCES";
+        case EROFS:
+                return "EROFS";
+        case EBADF:
+                return "EBADF";
+        case EFAULT:
+                return "EFAULT";
+        case EINVAL:
+                return "EINVAL";
+        case ENOSYS:
+                return "ENOSYS";
+        case ENOEXEC:
+                return "ENOEXEC";
+        case EIO:
+                return "EIO";
+        default:
+                return "E?";
         }
 }
 

@@ -46,7 +46,8 @@ static void accel(const char *runroot, json_object *host)
         if (init && cell_vm_accel_probe(qemu, kernel, init, runroot, &info, &err) == 0) {
                 json_object_object_add(host, "accelerator",
                                        json_object_new_string(cell_vm_accel_name(info.accel)));
-                json_object_object_add(host, "accelerator_reason", json_object_new_string(info.reason));
+                json_object_object_add(host, "accelerator_reason",
+                                       json_object_new_string(info.reason));
                 return;
         }
         json_object_object_add(host, "accelerator", json_object_new_string("unavailable"));

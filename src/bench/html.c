@@ -19,11 +19,20 @@ static void esc(FILE *f, const char *s)
 {
         for (; s && *s; s++) {
                 switch (*s) {
-                case '<': fputs("&lt;", f); break;
-                case '>': fputs("&gt;", f); break;
-                case '&': fputs("&amp;", f); break;
-                case '"': fputs("&quot;", f); break;
-                default: fputc(*s, f);
+                case '<':
+                        fputs("&lt;", f);
+                        break;
+                case '>':
+                        fputs("&gt;", f);
+                        break;
+                case '&':
+                        fputs("&amp;", f);
+                        break;
+                case '"':
+                        fputs("&quot;", f);
+                        break;
+                default:
+                        fputc(*s, f);
                 }
         }
 }
@@ -55,17 +64,20 @@ static void chart(FILE *f, json_object *row)
         }
         fprintf(f, "<figure class=\"chart\" id=\"chart-%s\"><figcaption>", str(row, "id"));
         esc(f, str(row, "title"));
-        fprintf(f, " <span class=\"unit\">(%s, %s is better)</span></figcaption>\n", str(row, "unit"),
-                str(row, "better"));
-        fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
-                   "role=\"img\">\n",
+        fprintf(f, " <span class=\"unit\">(%s, %s is better)</span></figcaption>\n",
+                str(row, "unit"), str(row, "better"));
+        fprintf(f,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
+                "role=\"img\">\n",
                 BENCH_NMODES * 30 + 10);
         for (int m = 0; m < BENCH_NMODES; m++) {
                 int y = 5 + m * 30;
                 fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"13\">%s</text>\n", y + 17,
                         bench_mode_names[m]);
                 if (!has[m]) {
-                        fprintf(f, "<text x=\"90\" y=\"%d\" font-size=\"12\" fill=\"#888\">not measured: ",
+                        fprintf(f,
+                                "<text x=\"90\" y=\"%d\" font-size=\"12\" fill=\"#888\">not "
+                                "measured: ",
                                 y + 17);
                         const char *why = str(member(row, "notes"), bench_mode_names[m]);
                         char cut[90];
@@ -75,11 +87,14 @@ static void chart(FILE *f, json_object *row)
                         continue;
                 }
                 double w = max > 0 ? v[m] / max * 520 : 0;
-                fprintf(f, "<rect class=\"bar\" x=\"90\" y=\"%d\" width=\"%.1f\" height=\"22\" "
-                           "fill=\"%s\"/>\n",
+                fprintf(f,
+                        "<rect class=\"bar\" x=\"90\" y=\"%d\" width=\"%.1f\" height=\"22\" "
+                        "fill=\"%s\"/>\n",
                         y, w < 1 ? 1 : w, colors[m]);
-                fprintf(f, v[m] >= 1000 ? "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.0f %s</text>\n"
-                                        : "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.4g %s</text>\n",
+                fprintf(f,
+                        v[m] >= 1000
+                                ? "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.0f %s</text>\n"
+                                : "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%.4g %s</text>\n",
                         96 + w, y + 16, v[m], str(row, "unit"));
         }
         fputs("</svg></figure>\n", f);
@@ -147,9 +162,11 @@ int cell_bench_write_html(const char *path, json_object *res, struct cell_error 
         fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
               "<title>cell bench isolation</title>\n<style>"
               "body{font-family:sans-serif;margin:2em;color:#222;background:#fff}"
-              "table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:4px 8px;"
+              "table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid "
+              "#ccc;padding:4px 8px;"
               "text-align:left;vertical-align:top;font-size:13px}"
-              "figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:4px}.unit{font-weight:normal;"
+              "figure{margin:1em "
+              "0}figcaption{font-weight:bold;margin-bottom:4px}.unit{font-weight:normal;"
               "color:#666}</style></head><body>\n<h1>cell bench isolation: ",
               f);
         esc(f, str(res, "image"));

@@ -39,7 +39,8 @@ int bench_setup(struct bench *b, struct cell_error *err);
 /* Remove every idle instance, unmount, remove the scratch directory; never fails. */
 void bench_teardown(struct bench *b);
 bool bench_stopped(const struct bench *b);
-void bench_progress(const struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bench_progress(const struct bench *b, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 /*
  * Start `cmd` (resolved in the image's PATH) in mode m, stdout to out_fd,
@@ -56,7 +57,8 @@ int bench_capture(struct bench *b, enum bench_mode m, char *const *cmd, bool mou
 
 /* Start one idle instance (appended to b->idle). */
 int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err);
-/* PSS (KiB) of every process of instance i; its cgroup's kernel memory (KiB, -1: none of its own). */
+/* PSS (KiB) of every process of instance i; its cgroup's kernel memory (KiB, -1: none of its own).
+ */
 int bench_idle_memory(struct bench *b, size_t i, int64_t *pss_kib, int64_t *kernel_kib,
                       struct cell_error *err);
 void bench_idle_stop_all(struct bench *b);

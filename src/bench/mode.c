@@ -89,7 +89,8 @@ static int mount_rootfs(struct bench *b, struct cell_error *err)
         struct cell_engine_image img = {0};
         int r = cell_store_lock_shared(s, err);
         if (r == 0)
-                r = cell_engine_image_resolve(s, b->c->image, CELL_PULL_NEVER, NULL, NULL, &img, err);
+                r = cell_engine_image_resolve(s, b->c->image, CELL_PULL_NEVER, NULL, NULL, &img,
+                                              err);
         if (r == 0) {
                 size_t n = 0;
                 while (img.lower_dirs[n])
@@ -178,8 +179,7 @@ void bench_teardown(struct bench *b)
 }
 
 /* `cell --storage S --runroot R run [--isolation=vm] ARGS... IMAGE CMD...` */
-static char **cell_run_argv(struct bench *b, enum bench_mode m, char *const *args,
-                            char *const *cmd)
+static char **cell_run_argv(struct bench *b, enum bench_mode m, char *const *args, char *const *cmd)
 {
         size_t n = 0, na = 0, nc = 0;
         while (args[na])
@@ -329,9 +329,16 @@ static bool comm_is(pid_t pid, const char *comm)
 static int container_pid(struct bench *b, enum bench_mode m, const char *name, pid_t *pid,
                          struct cell_error *err)
 {
-        char *cmd[] = {(char *)b->c->cell, "--storage", (char *)b->c->storage, "--runroot",
-                       (char *)b->c->runroot, "inspect", "--format", "{{.State.Pid}}",
-                       (char *)name, NULL};
+        char *cmd[] = {(char *)b->c->cell,
+                       "--storage",
+                       (char *)b->c->storage,
+                       "--runroot",
+                       (char *)b->c->runroot,
+                       "inspect",
+                       "--format",
+                       "{{.State.Pid}}",
+                       (char *)name,
+                       NULL};
         (void)m;
         _cleanup_free_ char *out = NULL;
         pid_t p;
@@ -534,8 +541,8 @@ int bench_idle_memory(struct bench *b, size_t i, int64_t *pss, int64_t *kernel,
 {
         const struct bench_idle *in = &b->idle[i];
         if (kill(in->pid, 0) < 0)
-                return cell_error_errno(err, "%s instance %zu (pid %d)", bench_mode_names[b->idle_mode], i,
-                                        (int)in->pid);
+                return cell_error_errno(err, "%s instance %zu (pid %d)",
+                                        bench_mode_names[b->idle_mode], i, (int)in->pid);
         pid_t set[256];
         size_t n = 0;
         if (b->idle_mode == BENCH_PROCESS) {

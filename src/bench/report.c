@@ -46,8 +46,8 @@ static json_object *member(json_object *o, const char *key)
 static void print_host(FILE *out, json_object *res)
 {
         json_object *h = member(res, "host");
-        fprintf(out, "host: %s; %s (%s CPUs); %s; cgroups %s; accelerator %s (%s)\n", str(h, "kernel"),
-                str(h, "cpu"), str(h, "cpus"), str(h, "memory"), str(h, "cgroup"),
+        fprintf(out, "host: %s; %s (%s CPUs); %s; cgroups %s; accelerator %s (%s)\n",
+                str(h, "kernel"), str(h, "cpu"), str(h, "cpus"), str(h, "memory"), str(h, "cgroup"),
                 str(h, "accelerator"), str(h, "accelerator_reason"));
         fprintf(out, "image: %s, %s start-up runs, density up to %s instances\n", str(res, "image"),
                 str(res, "runs"), str(res, "density"));
@@ -91,7 +91,8 @@ void cell_bench_print_table(FILE *out, json_object *res)
                 }
                 fputc('\n', out);
         }
-        fputs("\n(xR: the mode's figure divided by process'; '-': not measured, see the JSON notes)\n\n",
+        fputs("\n(xR: the mode's figure divided by process'; '-': not measured, see the JSON "
+              "notes)\n\n",
               out);
         json_object *iso = member(res, "isolation");
         fputs("ISOLATION (measured inside each mode)\n", out);

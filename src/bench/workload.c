@@ -122,7 +122,8 @@ static void probe_modes(struct bench *b, json_object *result)
                 double t;
                 struct cell_error err = {0};
                 if (m == BENCH_VM && !b->c->vm_flag) {
-                        b->reason[m] = xstrdup("cell run --isolation=vm is not available in this build");
+                        b->reason[m] =
+                                xstrdup("cell run --isolation=vm is not available in this build");
                 } else if (time_once(b, (enum bench_mode)m, cmd, false, &t, &err) < 0) {
                         b->reason[m] = xstrdup(err.msg);
                 } else {
@@ -132,7 +133,8 @@ static void probe_modes(struct bench *b, json_object *result)
                 json_object_object_add(o, "name", json_object_new_string(bench_mode_names[m]));
                 json_object_object_add(o, "available", json_object_new_boolean(b->available[m]));
                 json_object_object_add(o, "what", json_object_new_string(what[m]));
-                json_object_object_add(o, "reason", b->reason[m] ? json_object_new_string(b->reason[m]) : NULL);
+                json_object_object_add(o, "reason",
+                                       b->reason[m] ? json_object_new_string(b->reason[m]) : NULL);
                 json_object_array_add(modes, o);
                 bench_progress(b, "mode %s: %s", bench_mode_names[m],
                                b->available[m] ? "available" : b->reason[m]);
@@ -159,10 +161,12 @@ static void fail_rows(json_object **rows, size_t n, enum bench_mode m, const str
 static int startup(struct bench *b, json_object *result)
 {
         json_object *rows[] = {
-                add_row(result, "startup_median", "start-up: launch to exit of `true`, median", "ms", "lower"),
-                add_row(result, "startup_p90", "start-up: launch to exit of `true`, p90", "ms", "lower"),
-                add_row(result, "first_output_median", "start-up: launch to first output of `echo`, median", "ms",
+                add_row(result, "startup_median", "start-up: launch to exit of `true`, median",
+                        "ms", "lower"),
+                add_row(result, "startup_p90", "start-up: launch to exit of `true`, p90", "ms",
                         "lower"),
+                add_row(result, "first_output_median",
+                        "start-up: launch to first output of `echo`, median", "ms", "lower"),
         };
         int runs = b->c->runs;
         _cleanup_free_ double *s = xcalloc((size_t)runs, sizeof *s);
@@ -218,27 +222,41 @@ static char *field_str(const char *out, const char *key)
 }
 
 /* Run the helper with args in every mode; fill rows[i] from keys[i] (times scale[i]). */
+/* Samples of the helper workloads per mode: their median is kept (each starts an instance). */
+#define HELPER_REPS_MAX 3
+
+/*
+ * Run the helper with args in every mode, min(--runs, 3) times (each in an
+ * instance of its own); fill rows[i] with the median of key keys[i].
+ */
 static int helper_rows(struct bench *b, const char *what, char *const *args, json_object **rows,
                        const char *const *keys, size_t n)
 {
+        int reps = b->c->runs < HELPER_REPS_MAX ? b->c->runs : HELPER_REPS_MAX;
         for (int m = 0; m < BENCH_NMODES; m++) {
-                if (bench_stopped(b))
-                        return -1;
                 if (skip(b, rows, n, m))
                         continue;
-                bench_progress(b, "%s: %s", what, bench_mode_names[m]);
-                _cleanup_free_ char *out = NULL;
+                bench_progress(b, "%s: %s, %d run(s)", what, bench_mode_names[m], reps);
+                double v[4][HELPER_REPS_MAX];
                 struct cell_error err = {0};
-                if (bench_capture(b, m, args, true, &out, &err) < 0) {
+                for (int r = 0; r < reps && !err.msg[0]; r++) {
+                        if (bench_stopped(b))
+                                return -1;
+                        _cleanup_free_ char *out = NULL;
+                        if (bench_capture(b, m, args, true, &out, &err) < 0)
+                                break;
+                        for (size_t i = 0; i < n; i++)
+                                if (!field(out, keys[i], &v[i][r]))
+                                        cell_error_set(&err, 0, "%s: the helper printed no %s",
+                                                       bench_mode_names[m], keys[i]);
+                }
+                if (err.msg[0]) {
                         fail_rows(rows, n, m, &err);
                         continue;
                 }
                 for (size_t i = 0; i < n; i++) {
-                        double v;
-                        if (field(out, keys[i], &v))
-                                set_value(rows[i], m, v);
-                        else
-                                set_note(rows[i], m, "the helper printed no value");
+                        qsort(v[i], (size_t)reps, sizeof v[i][0], cmp_double);
+                        set_value(rows[i], m, quantile(v[i], reps, 0.5));
                 }
         }
         return 0;
@@ -246,42 +264,59 @@ static int helper_rows(struct bench *b, const char *what, char *const *args, jso
 
 static int helpers(struct bench *b, json_object *result)
 {
-        json_object *sys[] = {add_row(result, "syscall_ns", "system call: getppid(2) in a loop", "ns/call",
-                                      "lower")};
+        json_object *sys[] = {add_row(result, "syscall_ns", "system call: getppid(2) in a loop",
+                                      "ns/call", "lower")};
         char *sargs[] = {HELPER, "syscall", "2000000", NULL};
         const char *skeys[] = {"ns_per_call"};
         if (helper_rows(b, "syscall loop", sargs, sys, skeys, 1) < 0)
                 return -1;
         json_object *io_root[] = {
-                add_row(result, "rootfs_write", "file I/O on the rootfs: write 64 MiB + fsync", "MB/s", "higher"),
-                add_row(result, "rootfs_read", "file I/O on the rootfs: read it back", "MB/s", "higher"),
+                add_row(result, "rootfs_write", "file I/O on the rootfs: write 64 MiB + fsync",
+                        "MB/s", "higher"),
+                add_row(result, "rootfs_read", "file I/O on the rootfs: read it back", "MB/s",
+                        "higher"),
         };
         char *rargs[] = {HELPER, "fileio", "/", "64", NULL};
         const char *iokeys[] = {"write_mbps", "read_mbps"};
         if (helper_rows(b, "file I/O on the rootfs", rargs, io_root, iokeys, 2) < 0)
                 return -1;
         json_object *io_vol[] = {
-                add_row(result, "volume_write", "file I/O on a volume (host directory): write 64 MiB + fsync",
-                        "MB/s", "higher"),
-                add_row(result, "volume_read", "file I/O on a volume: read it back", "MB/s", "higher"),
+                add_row(result, "volume_write",
+                        "file I/O on a volume (host directory): write 64 MiB + fsync", "MB/s",
+                        "higher"),
+                add_row(result, "volume_read", "file I/O on a volume: read it back", "MB/s",
+                        "higher"),
         };
         char *vargs[] = {HELPER, "fileio", "/vol", "64", NULL};
         if (helper_rows(b, "file I/O on a volume", vargs, io_vol, iokeys, 2) < 0)
                 return -1;
         json_object *net[] = {
-                add_row(result, "net_rtt", "network: TCP round trip over the instance's loopback", "us", "lower"),
-                add_row(result, "net_throughput", "network: TCP throughput over the instance's loopback", "MB/s",
-                        "higher"),
+                add_row(result, "net_rtt", "network: TCP round trip over the instance's loopback",
+                        "us", "lower"),
+                add_row(result, "net_throughput",
+                        "network: TCP throughput over the instance's loopback", "MB/s", "higher"),
         };
         char *nargs[] = {HELPER, "net", "5000", "256", NULL};
         const char *nkeys[] = {"rtt_us", "throughput_mbps"};
         return helper_rows(b, "network (loopback)", nargs, net, nkeys, 2);
 }
 
-/* The host's own answers, to compare with each mode's. */
-struct host_view {
-        char *boot_id, *release, *comm;
-};
+/* The host's network interfaces, "lo,eth0" as the helper lists them (/proc/net/dev order). */
+static void host_interfaces(char *out, size_t size)
+{
+        *out = 0;
+        _cleanup_fclose_ FILE *f = fopen("/proc/net/dev", "re");
+        char line[512];
+        while (f && fgets(line, sizeof line, f)) {
+                char *colon = strchr(line, ':');
+                if (!colon)
+                        continue;
+                *colon = 0;
+                const char *name = line + strspn(line, " ");
+                size_t len = strlen(out);
+                snprintf(out + len, size - len, "%s%s", len ? "," : "", name);
+        }
+}
 
 static void isolation_row(json_object *result, const char *id, const char *title, char *const *vals)
 {
@@ -290,7 +325,8 @@ static void isolation_row(json_object *result, const char *id, const char *title
         json_object_object_add(row, "title", json_object_new_string(title));
         json_object *values = json_object_new_object();
         for (int m = 0; m < BENCH_NMODES; m++)
-                json_object_object_add(values, bench_mode_names[m], json_object_new_string(vals[m]));
+                json_object_object_add(values, bench_mode_names[m],
+                                       json_object_new_string(vals[m]));
         json_object_object_add(row, "values", values);
         json_object *rows;
         json_object_object_get_ex(result, "isolation", &rows);
@@ -312,7 +348,8 @@ static char *sysrq_text(const char *v)
 
 static char *module_text(const char *v)
 {
-        if (!strcmp(v, "EBADF") || !strcmp(v, "EFAULT") || !strcmp(v, "ENOEXEC") || !strcmp(v, "EINVAL"))
+        if (!strcmp(v, "EBADF") || !strcmp(v, "EFAULT") || !strcmp(v, "ENOEXEC") ||
+            !strcmp(v, "EINVAL"))
                 return xasprintf("permitted (the kernel got past its checks: %s on no module)", v);
         if (!strcmp(v, "EPERM"))
                 return xstrdup("refused: EPERM");
@@ -335,6 +372,7 @@ static int isolation(struct bench *b, json_object *result)
         cell_read_small("/proc/sys/kernel/random/boot_id", host_boot, sizeof host_boot);
         cell_read_small("/proc/sys/kernel/osrelease", host_rel, sizeof host_rel);
         host_boot[strcspn(host_boot, "\n")] = 0;
+        host_interfaces(host_ifs, sizeof host_ifs);
         host_rel[strcspn(host_rel, "\n")] = 0;
         char *rows[7][BENCH_NMODES] = {{0}};
         for (int m = 0; m < BENCH_NMODES; m++) {
@@ -350,23 +388,28 @@ static int isolation(struct bench *b, json_object *result)
                                 rows[r][m] = xasprintf("not measured: %s", why);
                         continue;
                 }
-                _cleanup_free_ char *boot = field_str(out, "boot_id"), *rel = field_str(out, "kernel");
-                _cleanup_free_ char *pids = field_str(out, "pids"), *comm = field_str(out, "hostpid_comm");
-                _cleanup_free_ char *ifs = field_str(out, "ifaces"), *cap = field_str(out, "capeff");
+                _cleanup_free_ char *boot = field_str(out, "boot_id"),
+                                    *rel = field_str(out, "kernel");
+                _cleanup_free_ char *pids = field_str(out, "pids"),
+                                    *comm = field_str(out, "hostpid_comm");
+                _cleanup_free_ char *ifs = field_str(out, "ifaces"),
+                                    *cap = field_str(out, "capeff");
                 _cleanup_free_ char *sec = field_str(out, "seccomp"), *rq = field_str(out, "sysrq");
-                _cleanup_free_ char *fin = field_str(out, "finit_module"), *ini = field_str(out, "init_module");
+                _cleanup_free_ char *fin = field_str(out, "finit_module"),
+                                    *ini = field_str(out, "init_module");
                 rows[0][m] = xasprintf("%s (%s, boot id %s the host's)",
-                                       !strcmp(boot, host_boot) ? "same kernel" : "another kernel", rel,
-                                       !strcmp(boot, host_boot) ? "=" : "!=");
+                                       !strcmp(boot, host_boot) ? "same kernel" : "another kernel",
+                                       rel, !strcmp(boot, host_boot) ? "=" : "!=");
                 rows[1][m] = xasprintf("%s (pid %s of cell %s; %s pids visible)",
                                        !strcmp(comm, "cell") ? "visible" : "hidden", self,
                                        !strcmp(comm, "cell") ? "seen" : "not seen", pids);
-                if (!*host_ifs)
-                        snprintf(host_ifs, sizeof host_ifs, "%s", ifs);
-                bool only_lo = !strcmp(ifs, "lo") || !strcmp(ifs, "-");
-                rows[2][m] = xasprintf("%s (interfaces: %s)", only_lo ? "hidden" : "visible", ifs);
+                /* The host's network namespace, or one of its own (a container's, a guest's). */
+                bool same = !strcmp(ifs, host_ifs) && strcmp(host_ifs, "lo") != 0;
+                rows[2][m] = xasprintf("%s (interfaces: %s)", same ? "visible" : "hidden", ifs);
                 rows[3][m] = caps_text(cap);
-                rows[4][m] = xstrdup(!strcmp(sec, "0") ? "off" : !strcmp(sec, "2") ? "on (filter)" : sec);
+                rows[4][m] = xstrdup(!strcmp(sec, "0")   ? "off"
+                                     : !strcmp(sec, "2") ? "on (filter)"
+                                                         : sec);
                 rows[5][m] = sysrq_text(rq);
                 _cleanup_free_ char *ft = module_text(fin), *it = module_text(ini);
                 rows[6][m] = xasprintf("finit_module: %s; init_module: %s", ft, it);
@@ -378,7 +421,8 @@ static int isolation(struct bench *b, json_object *result)
                 {"capabilities", "effective capability set"},
                 {"seccomp", "seccomp"},
                 {"sysrq", "a write to /proc/sysrq-trigger"},
-                {"module_load", "a module load (no module: finit_module(-1), init_module(NULL, 0))"},
+                {"module_load",
+                 "a module load (no module: finit_module(-1), init_module(NULL, 0))"},
         };
         for (int r = 0; r < 7; r++) {
                 isolation_row(result, ids[r][0], ids[r][1], rows[r]);
@@ -392,12 +436,17 @@ static int isolation(struct bench *b, json_object *result)
 static int density(struct bench *b, json_object *result)
 {
         json_object *rows[] = {
-                add_row(result, "memory_1", "memory of 1 idle instance (PSS of its processes)", "KiB", "lower"),
-                add_row(result, "kernel_1", "kernel memory its cgroup charges (1 instance)", "KiB", "lower"),
-                add_row(result, "memory_n", "memory per idle instance with N running (PSS)", "KiB", "lower"),
-                add_row(result, "density", "density: idle instances started within the budget and time limit",
+                add_row(result, "memory_1", "memory of 1 idle instance (PSS of its processes)",
+                        "KiB", "lower"),
+                add_row(result, "kernel_1", "kernel memory its cgroup charges (1 instance)", "KiB",
+                        "lower"),
+                add_row(result, "memory_n", "memory per idle instance with N running (PSS)", "KiB",
+                        "lower"),
+                add_row(result, "density",
+                        "density: idle instances started within the budget and time limit",
                         "instances", "higher"),
-                add_row(result, "density_start", "density: start of one idle instance, mean", "ms", "lower"),
+                add_row(result, "density_start", "density: start of one idle instance, mean", "ms",
+                        "lower"),
         };
         for (int m = 0; m < BENCH_NMODES; m++) {
                 if (skip(b, rows, 5, m))
@@ -431,13 +480,14 @@ static int density(struct bench *b, json_object *result)
                                         if (kernel >= 0)
                                                 set_value(rows[1], m, (double)kernel);
                                         else
-                                                set_note(rows[1], m, "no cgroup of its own (cell's)");
+                                                set_note(rows[1], m,
+                                                         "no cgroup of its own (cell's)");
                                 }
                         }
                         if (err.msg[0])
                                 break;
-                        bench_progress(b, "density: %s, %zu instance(s), %lld KiB", bench_mode_names[m],
-                                       b->n_idle, (long long)total);
+                        bench_progress(b, "density: %s, %zu instance(s), %lld KiB",
+                                       bench_mode_names[m], b->n_idle, (long long)total);
                 }
                 double secs = bench_now() - t0;
                 size_t n = b->n_idle;
