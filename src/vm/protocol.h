@@ -34,13 +34,17 @@
  * CONFIG records: "arg=" (one per argv element, in order, at least one),
  * "env=" (one per variable), "cwd=", "uid=", "gid=", "groups=" (comma list of
  * gids), "hostname=", "rootfs=" ("overlay": the shared rootfs read-only under
- * a tmpfs writable layer; "shared": the shared directory itself, writable).
+ * a tmpfs writable layer; "shared": the shared directory itself, writable),
+ * "mount=<tag> <ro|rw> <destination>" (one per volume, in order: the 9p device
+ * tagged CELL_VM_SHARE_TAG<N> mounted at destination in the new root).
  */
 
 #include <stdint.h>
 
 #define CELL_VM_PORT_NAME "cell.io"
 #define CELL_VM_ROOTFS_TAG "cellroot"
+#define CELL_VM_SHARE_TAG "cellv"
+#define CELL_VM_SHARES_MAX 16
 #define CELL_VM_FRAME_HEADER 5
 #define CELL_VM_FRAME_MAX (64 * 1024)
 

@@ -142,6 +142,9 @@ static void queue_config(struct vm_run *r)
         fprintf(f, "%c", 0);
         fprintf(f, "hostname=%s%c", c->hostname ? c->hostname : "cell", 0);
         fprintf(f, "rootfs=%s%c", c->rootfs_shared ? "shared" : "overlay", 0);
+        for (size_t i = 0; i < c->n_shares; i++)
+                fprintf(f, "mount=" CELL_VM_SHARE_TAG "%zu %s %s%c", i,
+                        c->shares[i].read_only ? "ro" : "rw", c->shares[i].destination, 0);
         fclose(steal_ptr(f));
         queue_frame(r, CELL_VM_CONFIG, buf, len);
         free(buf);

@@ -15,6 +15,7 @@
  *   src/vm/initramfs.c            the one-file initramfs that carries the init
  *   src/vm/run.c                  spawn QEMU, relay stdio, boot timeout, exit status, cleanup
  *   src/vm/paths.c                where the kernel, the init and QEMU are found
+ *   src/vm/bundle.c               an OCI bundle as a VM, launched where a container's init would be
  *
  * Every function returns < 0 and fills `err` on failure, and leaves no process
  * behind: QEMU runs with PR_SET_PDEATHSIG=SIGKILL and in its own process group,
@@ -25,6 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "oci/spec.h"
 #include "util/error.h"
 
 enum cell_vm_accel {
@@ -81,6 +83,13 @@ char *cell_vm_find_init(struct cell_error *err);
  */
 int cell_vm_check_report(const char *cache_dir, char **out, struct cell_error *err);
 
+/* A host directory shared with the guest over 9p and mounted at `destination` (-v). */
+struct cell_vm_share {
+        const char *source;      /* host directory */
+        const char *destination; /* absolute path in the guest's root */
+        bool read_only;
+};
+
 struct cell_vm_config {
         const char *qemu, *kernel, *init; /* NULL: cell_vm_find_*() */
         enum cell_vm_accel accel;         /* AUTO: cell_vm_accel_probe() */
@@ -98,6 +107,8 @@ struct cell_vm_config {
         const gid_t *groups;
         size_t n_groups;
         const char *hostname; /* NULL: "cell" */
+        const struct cell_vm_share *shares; /* mounted after the rootfs, in order */
+        size_t n_shares;
 
         uint64_t memory_bytes; /* 0: 256 MiB; at least CELL_VM_MEMORY_MIN */
         unsigned cpus;         /* 0: 1 */
@@ -140,5 +151,60 @@ int cell_vm_initramfs(const char *init, struct cell_error *err);
  * quotes the last lines of its console.  QEMU is gone on every return.
  */
 int cell_vm_run(const struct cell_vm_config *cfg, int *status, struct cell_error *err);
+
+/*
+ * OCI bundles.  A config.json whose annotation CELL_VM_ANNOTATION is "vm"
+ * asks for a micro-VM instead of a container (the engine's --isolation=vm
+ * writes it; podman passes it with --annotation).
+ */
+#define CELL_VM_ANNOTATION "cell.isolation"
+/* comm of the process that runs a bundle's VM (what `rm -f` may kill). */
+#define CELL_VM_PROCESS_NAME "cell-vm"
+
+bool cell_vm_spec_wants_vm(const struct cell_spec *spec);
+
+/*
+ * A bundle's VM configuration: rootfs (root.path, shared writable: the
+ * guest writes into it as the container would), process args, env, cwd,
+ * user and groups, hostname, memory limit as guest RAM, CPU quota as vCPUs
+ * (rounded up), and every bind mount of a host directory as a 9p share
+ * (file binds are left out: 9p shares directories).  stdio is fds 0-2,
+ * signals are forwarded.  `config` points into `spec` and into the struct's
+ * own allocations: keep both until the VM is launched; release with
+ * cell_vm_bundle_config_release.
+ */
+struct cell_vm_bundle_config {
+        struct cell_vm_config config;
+        char *rootfs;
+        char **env;
+        struct cell_vm_share *shares;
+};
+
+int cell_vm_bundle_config(const char *bundle, const struct cell_spec *spec,
+                          struct cell_vm_bundle_config *out, struct cell_error *err);
+void cell_vm_bundle_config_release(struct cell_vm_bundle_config *b);
+
+/*
+ * Launch `cfg` in a child process named CELL_VM_PROCESS_NAME and return its
+ * pid.  The child inherits fds 0-2 (the container's stdio) and nothing else,
+ * and waits until the calling process has exited or exec'd before it spawns
+ * QEMU: from then on it dies with its (new) parent, the subreaper that holds
+ * the container (PR_SET_PDEATHSIG), and QEMU dies with it.  It exits with
+ * cell_vm_run()'s status (128+N after signal N in the guest; 125/126/127
+ * with the reason on its stderr when the process could not run), or is
+ * killed by a signal: SIGKILL of it is the VM's SIGKILL.  Signals it gets
+ * (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2) go to the guest's process.
+ */
+pid_t cell_vm_launch(struct cell_vm_config *cfg, struct cell_error *err);
+
+/* Whether `bundle`/config.json asks for a VM (false when it cannot be read). */
+bool cell_vm_bundle_wants_vm(const char *bundle);
+
+/*
+ * cell_vm_bundle_config() of `bundle` and cell_vm_launch(): the VM that stands
+ * for the bundle's container init.  `cache_dir` keeps the accelerator probe's
+ * answer (may be NULL).  Returns the pid, or -1 with err.
+ */
+pid_t cell_vm_launch_bundle(const char *bundle, const char *cache_dir, struct cell_error *err);
 
 #endif

@@ -51,6 +51,8 @@ struct config {
         gid_t gid;
         gid_t groups[64];
         size_t n_groups;
+        char *mounts[CELL_VM_SHARES_MAX]; /* "<tag> <ro|rw> <destination>" */
+        size_t n_mounts;
 };
 
 /* A frame being assembled from reads of the port. */
@@ -196,7 +198,7 @@ static int mkdir_or_say(const char *path, char *err, size_t errlen)
 {
         if (mkdir(path, 0755) == 0)
                 return 0;
-        snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "mkdir %.200s: %s", path, strerror(errno));
         return -1;
 }
 
@@ -283,6 +285,8 @@ static int parse_config(struct config *c, char *p, size_t len)
                         c->hostname = val;
                 else if (!strcmp(rec, "rootfs"))
                         c->rootfs = val;
+                else if (!strcmp(rec, "mount") && c->n_mounts < CELL_VM_SHARES_MAX)
+                        c->mounts[c->n_mounts++] = eq + 1;
                 else if (parse_ids(c, rec, val) < 0)
                         return -1;
         }
@@ -310,6 +314,49 @@ static int read_config(struct reader *r, struct config *c, char *payload)
         }
 }
 
+/* mkdir -p of `path` (absolute, below /newroot). */
+static int mkdir_parents(char *path, char *err, size_t errlen)
+{
+        for (char *p = path + 1;; p++) {
+                if (*p != '/' && *p)
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                int r = mkdir(path, 0755);
+                *p = saved;
+                if (r < 0 && errno != EEXIST) {
+                        snprintf(err, errlen, "mkdir %.200s: %s", path, strerror(errno));
+                        return -1;
+                }
+                if (!saved)
+                        return 0;
+        }
+}
+
+/* The volumes: each a 9p device of its own, mounted where the container wants it. */
+static int mount_shares(const struct config *c, char *err, size_t errlen)
+{
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                char tag[32], mode[4], dest[4096], opts[256];
+                if (sscanf(c->mounts[i], "%31s %3s", tag, mode) != 2 ||
+                    !strchr(c->mounts[i], '/')) {
+                        snprintf(err, errlen, "bad mount record \"%s\"", c->mounts[i]);
+                        return -1;
+                }
+                snprintf(dest, sizeof dest, "/newroot%s", strchr(c->mounts[i], '/'));
+                snprintf(opts, sizeof opts,
+                         "trans=virtio,version=9p2000.L,msize=524288,cache=mmap");
+                if (mkdir_parents(dest, err, errlen) < 0)
+                        return -1;
+                if (mount(tag, dest, "9p", strcmp(mode, "ro") ? 0 : MS_RDONLY, opts) < 0) {
+                        snprintf(err, errlen, "mount volume %s on %.200s: %s", tag, dest + 8,
+                                 strerror(errno));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 static int setup_root(const struct config *c, char *err, size_t errlen)
 {
         static const char *const p9 = "trans=virtio,version=9p2000.L,msize=524288,";
@@ -330,6 +377,8 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
                              errlen) < 0)
                         return -1;
         }
+        if (mount_shares(c, err, errlen) < 0)
+                return -1;
         if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
                      errlen) < 0 ||
             mount_fs("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
