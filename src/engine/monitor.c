@@ -299,7 +299,7 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         if ((vm || protect_if_needed(rt, bundle, &err) == 0) &&
             (!rec || !cb || !cb->claim || (claimed = cb->claim(cb->data, &err) == 0)) &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
-                pid = vm ? cell_vm_launch_bundle(bundle, rt->root, &err)
+                pid = vm ? cell_vm_launch_bundle(bundle, console_socket, rt->root, &err)
                          : create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
                 cell_error_set(&err, 0, "start container %s failed", id);

@@ -16,6 +16,7 @@
 
 #include "engine/container.h"
 #include "engine/engine.h"
+#include "runtime/container.h"
 
 /* The record says --isolation=vm (HostConfig.Isolation). */
 bool cell_ctr_is_vm(const struct cell_ctr *c);
@@ -34,5 +35,14 @@ int cell_engine_ctr_kill(struct cell_engine *e, struct cell_ctr *c, int sig, boo
 
 /* A VM container's process, if alive, killed and waited for (up to 10 s): for rm -f. */
 void cell_engine_vm_kill_wait(const struct cell_ctr *c);
+
+/*
+ * `exec` into a VM container: the runtime's exec options `x` (the user already
+ * "UID:GID", env overrides K=V) over the container's process as config.json
+ * has it, run through the VM's exec socket with our stdio.  *status as
+ * cell_vm_exec's.
+ */
+int cell_engine_vm_exec(struct cell_engine *e, struct cell_ctr *c, const struct cell_exec_opts *x,
+                        int *status, struct cell_error *err);
 
 #endif

@@ -12,13 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox/terminal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -108,6 +113,7 @@ int cell_vm_bundle_config(const char *bundle, const struct cell_spec *spec,
         c->stdout_fd = 1;
         c->stderr_fd = 2;
         c->console_fd = -1;
+        c->exec_listen_fd = -1;
         c->forward_signals = true;
         if (c->memory_bytes && c->memory_bytes < CELL_VM_MEMORY_MIN)
                 return cell_error_set(err, EINVAL,
@@ -130,13 +136,39 @@ static void close_above(int keep)
                 close(fd);
 }
 
+/* The host side of the guest's pty: our stdio, raw (the guest's pty does the line discipline). */
+static int take_terminal(int slave)
+{
+        struct termios t;
+        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || tcgetattr(slave, &t) < 0)
+                return -1;
+        cfmakeraw(&t);
+        if (tcsetattr(slave, TCSANOW, &t) < 0)
+                return -1;
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return -1;
+        return 0;
+}
+
+/* fds 0-2 (or the tty), the gate as 3, the exec socket as 4: nothing else. */
+static void arrange_fds(struct cell_vm_config *c, int gate, int tty_slave)
+{
+        int g = fcntl(gate, F_DUPFD, 10);
+        int l = c->exec_listen_fd >= 0 ? fcntl(c->exec_listen_fd, F_DUPFD, 10) : -1;
+        int t = tty_slave >= 0 ? fcntl(tty_slave, F_DUPFD, 10) : -1;
+        if (g < 0 || (c->exec_listen_fd >= 0 && l < 0) || (tty_slave >= 0 && t < 0) ||
+            (t >= 0 && take_terminal(t) < 0) || dup2(g, 3) < 0 || (l >= 0 && dup2(l, 4) < 0))
+                _exit(125);
+        c->exec_listen_fd = l >= 0 ? 4 : -1;
+        close_above(l >= 0 ? 4 : 3);
+}
+
 static void __attribute__((noreturn))
-vm_child(struct cell_vm_config *c, int gate, pid_t parent)
+vm_child(struct cell_vm_config *c, int gate, int tty_slave, pid_t parent)
 {
         prctl(PR_SET_NAME, CELL_VM_PROCESS_NAME);
-        if (dup2(gate, 3) < 0)
-                _exit(125);
-        close_above(3);
+        arrange_fds(c, gate, tty_slave);
         /* The launcher's exit opens the gate: from then on our parent is the
          * subreaper that holds the container (or init), and its death is ours. */
         char byte;
@@ -162,7 +194,7 @@ vm_child(struct cell_vm_config *c, int gate, pid_t parent)
         _exit(status);
 }
 
-pid_t cell_vm_launch(struct cell_vm_config *c, struct cell_error *err)
+static pid_t launch(struct cell_vm_config *c, int tty_slave, struct cell_error *err)
 {
         int gate[2];
         if (pipe2(gate, O_CLOEXEC) < 0)
@@ -177,11 +209,50 @@ pid_t cell_vm_launch(struct cell_vm_config *c, struct cell_error *err)
         }
         if (pid == 0) {
                 close(gate[1]);
-                vm_child(c, gate[0], parent);
+                vm_child(c, gate[0], tty_slave, parent);
         }
         close(gate[0]);
         /* gate[1] stays open, close-on-exec, until this process exits or execs */
         return pid;
+}
+
+pid_t cell_vm_launch(struct cell_vm_config *c, struct cell_error *err)
+{
+        return launch(c, -1, err);
+}
+
+/* <bundle>/CELL_VM_EXEC_SOCKET, listening; reached through /proc for a long bundle path. */
+static int exec_socket(const char *bundle, struct cell_error *err)
+{
+        _cleanup_close_ int dir = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return cell_error_errno(err, "micro-VM: open bundle %s", bundle);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/" CELL_VM_EXEC_SOCKET, dir);
+        unlinkat(dir, CELL_VM_EXEC_SOCKET, 0);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 8) < 0)
+                return cell_error_errno(err, "micro-VM: the exec socket %s/%s", bundle,
+                                        CELL_VM_EXEC_SOCKET);
+        return steal_fd(fd);
+}
+
+/* A host pty whose master goes to `console_socket`; returns the slave. */
+static int host_terminal(const char *console_socket, struct cell_error *err)
+{
+        if (!console_socket)
+                return cell_error_set(err, EINVAL, "micro-VM: a terminal needs a console socket");
+        char name[64];
+        _cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+            ptsname_r(master, name, sizeof name) != 0)
+                return cell_error_errno(err, "micro-VM: open a pty");
+        _cleanup_close_ int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return cell_error_errno(err, "micro-VM: open %s", name);
+        if (cell_console_socket_send(console_socket, master, err) < 0)
+                return cell_error_prefix(err, "micro-VM: --console-socket %s", console_socket);
+        return steal_fd(slave);
 }
 
 static int read_spec(const char *bundle, struct cell_spec **spec, struct cell_error *err)
@@ -205,19 +276,27 @@ bool cell_vm_bundle_wants_vm(const char *bundle)
         return vm;
 }
 
-pid_t cell_vm_launch_bundle(const char *bundle, const char *cache_dir, struct cell_error *err)
+pid_t cell_vm_launch_bundle(const char *bundle, const char *console_socket, const char *cache_dir,
+                            struct cell_error *err)
 {
         struct cell_spec *spec = NULL;
         if (read_spec(bundle, &spec, err) < 0)
                 return -1;
         struct cell_vm_bundle_config b = {0};
         pid_t pid = -1;
-        if (spec->has_process && spec->process.terminal)
-                cell_error_set(err, ENOTSUP, "micro-VM: a terminal (-t) is not supported yet");
-        else if (cell_vm_bundle_config(bundle, spec, &b, err) == 0) {
+        int listen_fd = -1, tty = -1;
+        if (cell_vm_bundle_config(bundle, spec, &b, err) == 0 &&
+            (listen_fd = exec_socket(bundle, err)) >= 0 &&
+            (!spec->process.terminal || (tty = host_terminal(console_socket, err)) >= 0)) {
                 b.config.accel_cache_dir = cache_dir;
-                pid = cell_vm_launch(&b.config, err);
+                b.config.exec_listen_fd = listen_fd;
+                b.config.tty = spec->process.terminal;
+                pid = launch(&b.config, tty, err);
         }
+        if (listen_fd >= 0)
+                close(listen_fd);
+        if (tty >= 0)
+                close(tty);
         cell_vm_bundle_config_release(&b);
         cell_spec_free(spec);
         return pid;

@@ -15,6 +15,7 @@
  *   src/vm/initramfs.c            the one-file initramfs that carries the init
  *   src/vm/run.c                  spawn QEMU, relay stdio, boot timeout, exit status, cleanup
  *   src/vm/paths.c                where the kernel, the init and QEMU are found
+ *   src/vm/exec.c                 cell_vm_exec: a process added to a running VM
  *   src/vm/bundle.c               an OCI bundle as a VM, launched where a container's init would be
  *
  * Every function returns < 0 and fills `err` on failure, and leaves no process
@@ -120,6 +121,11 @@ struct cell_vm_config {
         int console_fd;       /* -1, or where the guest's kernel console is copied (debugging) */
         bool forward_signals; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 of the caller go to
                                  the process while cell_vm_run() runs */
+        bool tty;            /* the process gets a pty in the guest; stdin_fd is a terminal (or -1)
+                                whose size the guest's pty follows (SIGWINCH, with forward_signals) */
+        unsigned short rows, cols; /* the first size when stdin_fd is no terminal; 0: 24x80 */
+        int exec_listen_fd;  /* -1, or a listening unix socket: each connection is an exec
+                                (cell_vm_exec) into the running VM, served while it runs */
 };
 
 #define CELL_VM_MEMORY_MIN (48ull << 20)
@@ -202,9 +208,41 @@ bool cell_vm_bundle_wants_vm(const char *bundle);
 
 /*
  * cell_vm_bundle_config() of `bundle` and cell_vm_launch(): the VM that stands
- * for the bundle's container init.  `cache_dir` keeps the accelerator probe's
- * answer (may be NULL).  Returns the pid, or -1 with err.
+ * for the bundle's container init, serving exec on <bundle>/CELL_VM_EXEC_SOCKET.
+ * With process.terminal the process gets a pty in the guest, relayed through a
+ * pty on the host whose master goes to `console_socket` (required then), as a
+ * runtime's would.  `cache_dir` keeps the accelerator probe's answer (may be
+ * NULL).  Returns the pid, or -1 with err.
  */
-pid_t cell_vm_launch_bundle(const char *bundle, const char *cache_dir, struct cell_error *err);
+pid_t cell_vm_launch_bundle(const char *bundle, const char *console_socket, const char *cache_dir,
+                            struct cell_error *err);
+
+/* Where a bundle's VM serves exec: <bundle>/CELL_VM_EXEC_SOCKET, made by cell_vm_launch_bundle. */
+#define CELL_VM_EXEC_SOCKET "cell-vm.sock"
+
+/* A process added to a running VM (cell_vm_exec). */
+struct cell_vm_exec_opts {
+        char *const *argv; /* argv[0] looked up in env's PATH in the guest */
+        char *const *env;  /* the whole environment (NULL-terminated) */
+        const char *cwd;   /* NULL: "/" */
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups;
+        size_t n_groups;
+        bool tty;    /* a pty in the guest; a terminal stdin_fd is put in raw mode meanwhile */
+        bool detach; /* return once it runs: *status 0, its output dropped */
+        int stdin_fd; /* -1: end of file */
+        int stdout_fd, stderr_fd;
+};
+
+/*
+ * Run `o` in the VM whose process (cell_vm_launch) listens on `socket_path`
+ * (CELL_VM_EXEC_SOCKET of its bundle) and relay its stdio and our signals
+ * (SIGWINCH: the size of a tty).  Returns 0 and its exit status (128+N after
+ * signal N), or < 0: *status is 126/127 when the guest could not execute or
+ * find the command (errnum EACCES/ENOENT), else 125.
+ */
+int cell_vm_exec(const char *socket_path, const struct cell_vm_exec_opts *o, int *status,
+                 struct cell_error *err);
 
 #endif
