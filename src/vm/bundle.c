@@ -151,38 +151,70 @@ static int take_terminal(int slave)
         return 0;
 }
 
-/* fds 0-2 (or the tty), the gate as 3, the exec socket as 4: nothing else. */
-static void arrange_fds(struct cell_vm_config *c, int gate, int tty_slave)
+/* How the VM process starts: what launch() hands to the child. */
+struct launch_fds {
+        int gate;      /* -1: die with the launcher at once (it waits for us) */
+        int tty_slave; /* -1: no terminal */
+        int start;     /* -1, or an O_PATH fd of a runtime's exec.fifo: wait for `start` */
+};
+
+/* fds 0-2 (or the tty), the gate as 3, the exec socket as 4, the start fifo as 5. */
+static void arrange_fds(struct cell_vm_config *c, struct launch_fds *f)
 {
-        int g = fcntl(gate, F_DUPFD, 10);
+        int g = f->gate >= 0 ? fcntl(f->gate, F_DUPFD, 10) : -1;
         int l = c->exec_listen_fd >= 0 ? fcntl(c->exec_listen_fd, F_DUPFD, 10) : -1;
-        int t = tty_slave >= 0 ? fcntl(tty_slave, F_DUPFD, 10) : -1;
-        if (g < 0 || (c->exec_listen_fd >= 0 && l < 0) || (tty_slave >= 0 && t < 0) ||
-            (t >= 0 && take_terminal(t) < 0) || dup2(g, 3) < 0 || (l >= 0 && dup2(l, 4) < 0))
+        int t = f->tty_slave >= 0 ? fcntl(f->tty_slave, F_DUPFD, 10) : -1;
+        int s = f->start >= 0 ? fcntl(f->start, F_DUPFD, 10) : -1;
+        if ((f->gate >= 0 && g < 0) || (c->exec_listen_fd >= 0 && l < 0) ||
+            (f->tty_slave >= 0 && t < 0) || (f->start >= 0 && s < 0) ||
+            (t >= 0 && take_terminal(t) < 0) || (g >= 0 && dup2(g, 3) < 0) ||
+            (l >= 0 && dup2(l, 4) < 0) || (s >= 0 && dup2(s, 5) < 0))
                 _exit(125);
         c->exec_listen_fd = l >= 0 ? 4 : -1;
-        close_above(l >= 0 ? 4 : 3);
+        f->gate = g >= 0 ? 3 : -1;
+        f->start = s >= 0 ? 5 : -1;
+        close_above(5);
+        for (int fd = 3; fd <= 5; fd++)
+                if (fd != f->gate && fd != c->exec_listen_fd && fd != f->start)
+                        close(fd);
+}
+
+/* Blocks until a runtime's `start` opens exec.fifo, then says so with a byte and closes it. */
+static void wait_for_start(int fifo)
+{
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fifo);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+                _exit(125);
+        close(fd);
+        close(fifo);
 }
 
 static void __attribute__((noreturn))
-vm_child(struct cell_vm_config *c, int gate, int tty_slave, pid_t parent)
+vm_child(struct cell_vm_config *c, struct launch_fds *f, pid_t parent)
 {
         prctl(PR_SET_NAME, CELL_VM_PROCESS_NAME);
-        arrange_fds(c, gate, tty_slave);
-        /* The launcher's exit opens the gate: from then on our parent is the
-         * subreaper that holds the container (or init), and its death is ours. */
-        char byte;
-        while (read(3, &byte, 1) < 0 && errno == EINTR)
-                ;
-        close(3);
-        /* An exiting process closes its files before its children are re-parented. */
-        for (int i = 0; i < 10000 && getppid() == parent; i++)
-                nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        arrange_fds(c, f);
+        if (f->gate >= 0) {
+                /* The launcher's exit opens the gate: from then on our parent is the
+                 * subreaper that holds the container (or init), and its death is ours. */
+                char byte;
+                while (read(f->gate, &byte, 1) < 0 && errno == EINTR)
+                        ;
+                close(f->gate);
+                /* An exiting process closes its files before its children are re-parented. */
+                for (int i = 0; i < 10000 && getppid() == parent; i++)
+                        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
         pid_t holder = getppid();
-        if (holder == parent || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != holder) {
+        if ((f->gate >= 0 && holder == parent) || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+            getppid() != holder) {
                 dprintf(2, "cell: micro-VM: its holder went away before the VM started\n");
                 _exit(125);
         }
+        if (f->start >= 0)
+                wait_for_start(f->start);
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         for (int s = 1; s < NSIG; s++)
                 sigaction(s, &dfl, NULL);
@@ -194,31 +226,37 @@ vm_child(struct cell_vm_config *c, int gate, int tty_slave, pid_t parent)
         _exit(status);
 }
 
-static pid_t launch(struct cell_vm_config *c, int tty_slave, struct cell_error *err)
+static pid_t launch(struct cell_vm_config *c, int tty_slave, int start_fd, bool gated,
+                    struct cell_error *err)
 {
-        int gate[2];
-        if (pipe2(gate, O_CLOEXEC) < 0)
+        int gate[2] = {-1, -1};
+        if (gated && pipe2(gate, O_CLOEXEC) < 0)
                 return cell_error_errno(err, "micro-VM: pipe");
         pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 cell_error_errno(err, "micro-VM: fork");
-                close(gate[0]);
-                close(gate[1]);
+                if (gated) {
+                        close(gate[0]);
+                        close(gate[1]);
+                }
                 return -1;
         }
         if (pid == 0) {
-                close(gate[1]);
-                vm_child(c, gate[0], tty_slave, parent);
+                if (gated)
+                        close(gate[1]);
+                struct launch_fds f = {.gate = gate[0], .tty_slave = tty_slave, .start = start_fd};
+                vm_child(c, &f, parent);
         }
-        close(gate[0]);
+        if (gated)
+                close(gate[0]);
         /* gate[1] stays open, close-on-exec, until this process exits or execs */
         return pid;
 }
 
 pid_t cell_vm_launch(struct cell_vm_config *c, struct cell_error *err)
 {
-        return launch(c, -1, err);
+        return launch(c, -1, -1, true, err);
 }
 
 /* <bundle>/CELL_VM_EXEC_SOCKET, listening; reached through /proc for a long bundle path. */
@@ -282,22 +320,32 @@ pid_t cell_vm_launch_bundle(const char *bundle, const char *console_socket, cons
         struct cell_spec *spec = NULL;
         if (read_spec(bundle, &spec, err) < 0)
                 return -1;
+        struct cell_vm_launch_opts o = {.console_socket = console_socket, .cache_dir = cache_dir,
+                                        .start_fd = -1};
+        pid_t pid = cell_vm_launch_spec(bundle, spec, &o, err);
+        cell_spec_free(spec);
+        return pid;
+}
+
+pid_t cell_vm_launch_spec(const char *bundle, const struct cell_spec *spec,
+                          const struct cell_vm_launch_opts *o, struct cell_error *err)
+{
+        const char *console_socket = o->console_socket;
         struct cell_vm_bundle_config b = {0};
         pid_t pid = -1;
         int listen_fd = -1, tty = -1;
         if (cell_vm_bundle_config(bundle, spec, &b, err) == 0 &&
             (listen_fd = exec_socket(bundle, err)) >= 0 &&
             (!spec->process.terminal || (tty = host_terminal(console_socket, err)) >= 0)) {
-                b.config.accel_cache_dir = cache_dir;
+                b.config.accel_cache_dir = o->cache_dir;
                 b.config.exec_listen_fd = listen_fd;
                 b.config.tty = spec->process.terminal;
-                pid = launch(&b.config, tty, err);
+                pid = launch(&b.config, tty, o->start_fd, true, err);
         }
         if (listen_fd >= 0)
                 close(listen_fd);
         if (tty >= 0)
                 close(tty);
         cell_vm_bundle_config_release(&b);
-        cell_spec_free(spec);
         return pid;
 }

@@ -217,6 +217,20 @@ bool cell_vm_bundle_wants_vm(const char *bundle);
 pid_t cell_vm_launch_bundle(const char *bundle, const char *console_socket, const char *cache_dir,
                             struct cell_error *err);
 
+/*
+ * The same for a parsed `spec` of `bundle`, with `start_fd` >= 0 an O_PATH fd
+ * of a runtime's exec.fifo: the VM process holds it (the container reads as
+ * created) until `start` opens the fifo, writes one byte, closes it (running)
+ * and only then boots the VM.
+ */
+struct cell_vm_launch_opts {
+        const char *console_socket;
+        const char *cache_dir;
+        int start_fd;
+};
+pid_t cell_vm_launch_spec(const char *bundle, const struct cell_spec *spec,
+                          const struct cell_vm_launch_opts *o, struct cell_error *err);
+
 /* Where a bundle's VM serves exec: <bundle>/CELL_VM_EXEC_SOCKET, made by cell_vm_launch_bundle. */
 #define CELL_VM_EXEC_SOCKET "cell-vm.sock"
 
