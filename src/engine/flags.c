@@ -592,6 +592,10 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->open_stdin = o->interactive;
         /* docker's default is a bridge; until issue 14 brings one, an isolated namespace */
         p->network = xstrdup(o->network && *o->network ? o->network : "none");
+        if (o->isolation && strcmp(o->isolation, "container") && strcmp(o->isolation, "default") &&
+            strcmp(o->isolation, "vm"))
+                return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
+        p->vm = o->isolation && !strcmp(o->isolation, "vm");
         p->restart = CELL_RESTART_NO;
         if (o->restart && *o->restart &&
             cell_restart_policy_parse(o->restart, &p->restart, &p->restart_max, err) < 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/lifecycle.h"
+#include "engine/vm_ctr.h"
 #include "engine/network.h"
 #include "engine/rootfs.h"
 #include "engine/volume.h"
@@ -183,6 +184,7 @@ int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force
                                    "container before removing or force remove",
                                    c->name);
         if (r == 0) {
+                cell_engine_vm_kill_wait(c);
                 kill_monitor(c);
                 r = cell_engine_ctr_teardown(e, c, err);
         }

@@ -106,6 +106,10 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
                                       (unsigned long long)(memory >> 20),
                                       (unsigned long long)(CELL_VM_MEMORY_MIN >> 20)),
                        NULL;
+        if (cfg->n_shares > CELL_VM_SHARES_MAX)
+                return cell_error_set(err, E2BIG, "%zu volumes: a micro-VM takes at most %d",
+                                      cfg->n_shares, CELL_VM_SHARES_MAX),
+                       NULL;
         unsigned cpus = cfg->cpus ? cfg->cpus : 1;
         if (cpus > 16)
                 return cell_error_set(err, EINVAL, "%u vCPUs: the guest kernel supports at most 16",
@@ -150,5 +154,14 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
             geteuid() == 0 ? "passthrough" : "none", cfg->rootfs_shared ? "" : ",readonly=on");
         add(&b, "-device");
         add(&b, "virtio-9p-device,fsdev=root,mount_tag=%s", CELL_VM_ROOTFS_TAG);
+        for (size_t i = 0; i < cfg->n_shares; i++) {
+                _cleanup_free_ char *src = qemu_escape(cfg->shares[i].source);
+                add(&b, "-fsdev");
+                add(&b, "local,id=share%zu,path=%s,security_model=%s%s", i, src,
+                    geteuid() == 0 ? "passthrough" : "none",
+                    cfg->shares[i].read_only ? ",readonly=on" : "");
+                add(&b, "-device");
+                add(&b, "virtio-9p-device,fsdev=share%zu,mount_tag=" CELL_VM_SHARE_TAG "%zu", i, i);
+        }
         return b.v;
 }
