@@ -18,6 +18,7 @@ extern const char *const bench_mode_names[BENCH_NMODES];
 struct bench_idle {
         pid_t pid;  /* process: the sleep; container, vm: State.Pid */
         char *name; /* container, vm: the container's name; NULL for process */
+        char *id;   /* container, vm: its id, as `cell run -d` printed it */
 };
 
 struct bench {

@@ -410,8 +410,36 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
                                       bench_mode_names[m], b->c->image, status, line);
         }
         out[strcspn(out, "\n")] = 0;
-        bench_progress(b, "started %s %s (id %s)", bench_mode_names[m], in->name, out);
-        return container_pid(b, m, in->name, &in->pid, err);
+        in->id = xstrdup(out);
+        bench_progress(b, "started %s %s (id %s)", bench_mode_names[m], in->name, in->id);
+        if (container_pid(b, m, in->name, &in->pid, err) < 0)
+                return -1;
+        /* Up when it answers an exec (a VM's `run -d` returns before its guest booted). */
+        char *exec[] = {(char *)b->c->cell,
+                        "--storage",
+                        (char *)b->c->storage,
+                        "--runroot",
+                        (char *)b->c->runroot,
+                        "exec",
+                        in->name,
+                        "true",
+                        NULL};
+        pid_t p2 = fork();
+        if (p2 < 0)
+                return cell_error_errno(err, "fork");
+        if (p2 == 0) {
+                setpgid(0, 0);
+                child_stdio(-1, efd);
+                execv(exec[0], exec);
+                _exit(127);
+        }
+        if ((status = bench_wait(p2)) != 0) {
+                char line[512];
+                first_line(efd, line, sizeof line);
+                return cell_error_set(err, 0, "%s: cell exec %s true exited %d: %s",
+                                      bench_mode_names[m], in->name, status, line);
+        }
+        return 0;
 }
 
 static pid_t ppid_of(pid_t pid)
@@ -442,38 +470,41 @@ static int64_t pss_kib(pid_t pid)
 }
 
 /*
- * The memory cgroup of pid: v1's memory.kmem.usage_in_bytes, or cgroup2's
- * "kernel" of memory.stat; -1 when neither is there.
+ * The directory of pid's memory cgroup: v1's memory hierarchy, else the
+ * cgroup2 one.  Returns false when /proc/PID/cgroup names neither.
  */
-static int64_t cgroup_kernel_kib(pid_t pid)
+static bool memory_cgroup_dir(pid_t pid, char *dir, size_t size)
 {
         char path[64], line[1024];
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
         _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char v1[1024] = "", v2[1024] = "";
+        *dir = 0;
+        bool v1 = false;
         while (f && fgets(line, sizeof line, f)) {
                 line[strcspn(line, "\n")] = 0;
                 char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (!c2)
                         continue;
                 *c2 = 0;
-                if (!strcmp(c1 + 1, "memory"))
-                        snprintf(v1, sizeof v1, "%s", c2 + 1);
-                else if (c1[1] == 0)
-                        snprintf(v2, sizeof v2, "%s", c2 + 1);
+                if (!strcmp(c1 + 1, "memory")) {
+                        snprintf(dir, size, "/sys/fs/cgroup/memory%s", c2 + 1);
+                        v1 = true;
+                } else if (c1[1] == 0 && !v1) {
+                        snprintf(dir, size, "/sys/fs/cgroup%s", c2 + 1);
+                }
         }
-        char buf[64];
-        _cleanup_free_ char *p = NULL;
-        if (*v1) {
-                p = xasprintf("/sys/fs/cgroup/memory%s/memory.kmem.usage_in_bytes", v1);
-                if (cell_read_small(p, buf, sizeof buf) > 0)
-                        return atoll(buf) / 1024;
-                return -1;
-        }
-        if (!*v2)
-                return -1;
-        p = xasprintf("/sys/fs/cgroup%s/memory.stat", v2);
-        _cleanup_fclose_ FILE *s = fopen(p, "re");
+        return *dir != 0;
+}
+
+/* v1's memory.kmem.usage_in_bytes, or cgroup2's "kernel" of memory.stat; -1 when neither. */
+static int64_t cgroup_kernel_kib(const char *dir)
+{
+        char buf[64], line[256];
+        _cleanup_free_ char *kmem = xasprintf("%s/memory.kmem.usage_in_bytes", dir);
+        if (cell_read_small(kmem, buf, sizeof buf) > 0)
+                return atoll(buf) / 1024;
+        _cleanup_free_ char *stat = xasprintf("%s/memory.stat", dir);
+        _cleanup_fclose_ FILE *s = fopen(stat, "re");
         long long k;
         while (s && fgets(line, sizeof line, s))
                 if (sscanf(line, "kernel %lld", &k) == 1)
@@ -481,23 +512,9 @@ static int64_t cgroup_kernel_kib(pid_t pid)
         return -1;
 }
 
-/* The pids of the memory cgroup of pid (v1 memory or cgroup2), added to set. */
-static void cgroup_pids(pid_t pid, pid_t *set, size_t *n, size_t max)
+/* The pids of the cgroup at dir, added to set. */
+static void cgroup_pids(const char *dir, pid_t *set, size_t *n, size_t max)
 {
-        char path[64], line[1024], dir[1100] = "";
-        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        while (f && fgets(line, sizeof line, f)) {
-                line[strcspn(line, "\n")] = 0;
-                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (!c2)
-                        continue;
-                *c2 = 0;
-                if (!strcmp(c1 + 1, "memory"))
-                        snprintf(dir, sizeof dir, "/sys/fs/cgroup/memory%s", c2 + 1);
-                else if (c1[1] == 0 && !*dir)
-                        snprintf(dir, sizeof dir, "/sys/fs/cgroup%s", c2 + 1);
-        }
         _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
         _cleanup_fclose_ FILE *p = fopen(procs, "re");
         long v;
@@ -554,8 +571,16 @@ int bench_idle_memory(struct bench *b, size_t i, int64_t *pss, int64_t *kernel,
                         set[n++] = mon;
                         descendants(mon, set, &n, 256);
                 }
-                cgroup_pids(in->pid, set, &n, 256);
-                *kernel = cgroup_kernel_kib(in->pid);
+                /* cell names a container's cgroup after its id; any other is not the
+                 * instance's own (a VM's launcher may stay in cell's) */
+                char dir[1100];
+                const char *base =
+                        memory_cgroup_dir(in->pid, dir, sizeof dir) ? strrchr(dir, '/') : NULL;
+                *kernel = -1;
+                if (base && in->id && !strcmp(base + 1, in->id)) {
+                        cgroup_pids(dir, set, &n, 256);
+                        *kernel = cgroup_kernel_kib(dir);
+                }
         }
         *pss = 0;
         for (size_t k = 0; k < n; k++)
@@ -595,7 +620,9 @@ void bench_idle_stop_all(struct bench *b)
                         bench_wait(p);
                 free(argv);
         }
-        for (size_t i = 0; i < b->n_idle; i++)
+        for (size_t i = 0; i < b->n_idle; i++) {
                 free(b->idle[i].name);
+                free(b->idle[i].id);
+        }
         b->n_idle = 0;
 }
