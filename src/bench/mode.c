@@ -375,6 +375,7 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
                 b->n_idle++;
                 for (int i = 0; i < 400 && !comm_is(in->pid, "sleep"); i++)
                         usleep(5000);
+                bench_progress(b, "started process (pid %d)", (int)in->pid);
                 return 0;
         }
         in->name = xasprintf("cellbench-%d-%s-%zu", (int)getpid(), bench_mode_names[m], b->n_idle);

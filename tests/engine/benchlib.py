@@ -69,6 +69,13 @@ def assert_nothing_left(engine, stderr):
     with open("/proc/self/mountinfo") as f:
         mounts = [l.split()[4] for l in f if engine.root in l.split()[4]]
     assert not mounts, "mounts left: %s" % mounts
+    for pid in re.findall(r"started process \(pid (\d+)\)", stderr):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        assert cmd != b"sleep\x001000000\x00", "process mode's idle pid %s left" % pid
     mine = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
