@@ -85,15 +85,31 @@ void cell_bench_print_table(FILE *out, json_object *res)
                                 if (m == BENCH_PROCESS || !has_base)
                                         snprintf(cell, sizeof cell, "%s", val);
                                 else
-                                        snprintf(cell, sizeof cell, "%s (x%.3g)", val, v / base);
+                                        snprintf(cell, sizeof cell,
+                                                 v / base >= 1000 ? "%s (x%.0f)" : "%s (x%.3g)",
+                                                 val, v / base);
                         }
                         fprintf(out, " %-20s", cell);
                 }
                 fputc('\n', out);
         }
         fputs("\n(xR: the mode's figure divided by process'; '-': not measured, see the JSON "
-              "notes)\n\n",
+              "notes)\n",
               out);
+        for (size_t i = 0; i < n; i++) {
+                json_object *row = json_object_array_get_idx(rows, i);
+                if (strcmp(str(row, "id"), "density") != 0)
+                        continue;
+                fputs("density stopped:", out);
+                for (int m = 0; m < BENCH_NMODES; m++) {
+                        const char *note = str(member(row, "notes"), bench_mode_names[m]);
+                        double v;
+                        if (note && num(row, bench_mode_names[m], &v))
+                                fprintf(out, " %s %s.", bench_mode_names[m], note);
+                }
+                fputc('\n', out);
+        }
+        fputc('\n', out);
         json_object *iso = member(res, "isolation");
         fputs("ISOLATION (measured inside each mode)\n", out);
         for (size_t i = 0; i < json_object_array_length(iso); i++) {

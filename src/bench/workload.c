@@ -407,9 +407,10 @@ static int isolation(struct bench *b, json_object *result)
                 bool same = !strcmp(ifs, host_ifs) && strcmp(host_ifs, "lo") != 0;
                 rows[2][m] = xasprintf("%s (interfaces: %s)", same ? "visible" : "hidden", ifs);
                 rows[3][m] = caps_text(cap);
-                rows[4][m] = xstrdup(!strcmp(sec, "0")   ? "off"
-                                     : !strcmp(sec, "2") ? "on (filter)"
-                                                         : sec);
+                rows[4][m] = xstrdup(!strcmp(sec, "0")         ? "off"
+                                     : !strcmp(sec, "2")       ? "on (filter)"
+                                     : !strcmp(sec, "unknown") ? "none (the kernel has no seccomp)"
+                                                               : sec);
                 rows[5][m] = sysrq_text(rq);
                 _cleanup_free_ char *ft = module_text(fin), *it = module_text(ini);
                 rows[6][m] = xasprintf("finit_module: %s; init_module: %s", ft, it);
