@@ -229,9 +229,13 @@ int bench_spawn(struct bench *b, enum bench_mode m, char *const *cmd, bool mount
                 setpgid(0, 0);
                 child_stdio(out_fd, err_fd);
                 if (m == BENCH_PROCESS) {
-                        if (chroot(b->rootfs) < 0 || chdir("/") < 0)
+                        if (chroot(b->rootfs) < 0 || chdir("/") < 0) {
+                                dprintf(STDERR_FILENO, "chroot %s: %s\n", b->rootfs,
+                                        strerror(errno));
                                 _exit(125);
+                        }
                         execvpe(cmd[0], cmd, image_env);
+                        dprintf(STDERR_FILENO, "exec %s: %s\n", cmd[0], strerror(errno));
                         _exit(127);
                 }
                 execv(argv[0], argv);

@@ -446,8 +446,10 @@ static int density(struct bench *b, json_object *result)
                 add_row(result, "density",
                         "density: idle instances started within the budget and time limit",
                         "instances", "higher"),
-                add_row(result, "density_start", "density: start of one idle instance, mean", "ms",
-                        "lower"),
+                add_row(result, "density_start",
+                        "density: start of one idle instance until it is up (a container or VM: "
+                        "answers `cell exec`), mean",
+                        "ms", "lower"),
         };
         for (int m = 0; m < BENCH_NMODES; m++) {
                 if (skip(b, rows, 5, m))
