@@ -215,9 +215,12 @@ def test_vm_detached_logs_exec_stop_kill(vm):
     assert (state["Status"], state["ExitCode"]) == ("exited", 137)
     assert wait_for(lambda: not vm_processes(vm.e.root), 10)
 
-    assert vm.run("start", "d1").returncode == 0
-    assert wait_for(lambda: vm.run("logs", "d1").stdout.count("started") == 2)
-    assert vm.run("kill", "d1").returncode == 0
+    p = vm.run("start", "d1")
+    assert p.returncode == 0, p.stderr
+    assert wait_for(lambda: vm.run("logs", "d1").stdout.count("started") == 2), \
+        (vm.run("logs", "d1").stdout, vm.inspect("d1")["State"])
+    p = vm.run("kill", "d1")
+    assert p.returncode == 0, p.stderr
     assert wait_for(lambda: not vm.inspect("d1")["State"]["Running"], 30)
     assert vm.inspect("d1")["State"]["ExitCode"] == 137
 
