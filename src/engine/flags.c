@@ -609,7 +609,8 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
                 return o->stop_signal ? bad_flag(err, "--stop-signal", sig, "%s", why.msg)
                                       : cell_error_set(err, 0, "image StopSignal: %s", why.msg);
         p->stop_timeout = o->stop_timeout >= 0 ? o->stop_timeout : 10;
-        if (o->init) {
+        /* a VM's process already runs under an init that reaps and forwards (the guest's) */
+        if (o->init && !p->vm) {
                 p->init = true;
                 p->init_binary = cell_init_path(err);
                 if (!p->init_binary)

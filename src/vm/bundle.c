@@ -96,6 +96,7 @@ int cell_vm_bundle_config(const char *bundle, const struct cell_spec *spec,
         struct cell_vm_config *c = &b->config;
         c->rootfs = b->rootfs;
         c->rootfs_shared = true; /* the container's own writable rootfs: the guest writes it */
+        c->rootfs_readonly = spec->root_readonly;
         c->argv = p->args;
         c->env = b->env;
         c->cwd = p->cwd;

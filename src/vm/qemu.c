@@ -151,7 +151,8 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
         add(&b, "virtserialport,chardev=io,name=%s,nr=1", CELL_VM_PORT_NAME);
         add(&b, "-fsdev");
         add(&b, "local,id=root,path=%s,security_model=%s%s", rootfs,
-            geteuid() == 0 ? "passthrough" : "none", cfg->rootfs_shared ? "" : ",readonly=on");
+            geteuid() == 0 ? "passthrough" : "none",
+            cfg->rootfs_shared && !cfg->rootfs_readonly ? "" : ",readonly=on");
         add(&b, "-device");
         add(&b, "virtio-9p-device,fsdev=root,mount_tag=%s", CELL_VM_ROOTFS_TAG);
         for (size_t i = 0; i < cfg->n_shares; i++) {

@@ -168,7 +168,8 @@ static void queue_config(struct vm_run *r)
                 fprintf(f, "%s%u", i ? "," : "", (unsigned)c->groups[i]);
         fprintf(f, "%c", 0);
         fprintf(f, "hostname=%s%c", c->hostname ? c->hostname : "cell", 0);
-        fprintf(f, "rootfs=%s%c", c->rootfs_shared ? "shared" : "overlay", 0);
+        fprintf(f, "rootfs=%s%c",
+                c->rootfs_shared ? (c->rootfs_readonly ? "shared-ro" : "shared") : "overlay", 0);
         if (c->tty) {
                 char size[32];
                 unsigned rows = 24, cols = 80;

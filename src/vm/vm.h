@@ -99,6 +99,7 @@ struct cell_vm_config {
         const char *rootfs; /* host directory shared with the guest over 9p */
         bool rootfs_shared; /* true: the guest writes into rootfs itself; false: a tmpfs
                                overlay in the guest, rootfs is only read */
+        bool rootfs_readonly; /* with rootfs_shared: mounted read-only (--read-only) */
 
         char *const *argv; /* the process, argv[0] looked up in the env's PATH in the guest */
         char *const *env;  /* NULL-terminated; PATH is added when missing */

@@ -129,12 +129,14 @@ def test_vm_foreground_process_settings_volume_and_resources(vm, tmp_path):
     assert vm.inspect("c1")["HostConfig"]["Isolation"] == "container"
 
 
-def test_vm_stdin_and_exit_zero(vm):
+def test_vm_stdin_exit_zero_read_only_and_init(vm):
+    """stdin, exit 0, --read-only (the guest mounts the rootfs read-only) and
+    --init (left to the guest's init: no cell-init to find in the guest)."""
     data = "line one\n" + "x" * 100000 + "\n"
-    p = vm.run("run", "--rm", "-i", "--isolation=vm", "busybox", "sh", "-c", "wc -c; echo done",
-               input=data)
+    p = vm.run("run", "--rm", "-i", "--read-only", "--init", "--isolation=vm", "busybox", "sh",
+               "-c", "wc -c; touch /x 2>/dev/null || echo read-only; echo done", input=data)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == [str(len(data)), "done"]
+    assert p.stdout.split() == [str(len(data)), "read-only", "done"]
 
 
 def test_vm_missing_command_is_127_and_bad_isolation(vm):

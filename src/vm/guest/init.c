@@ -372,9 +372,10 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
 {
         static const char *const p9 = "trans=virtio,version=9p2000.L,msize=524288,";
         char opts[256];
-        if (c->rootfs && !strcmp(c->rootfs, "shared")) {
+        if (c->rootfs && !strncmp(c->rootfs, "shared", 6)) {
                 snprintf(opts, sizeof opts, "%scache=mmap", p9);
-                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", 0, opts, err, errlen) < 0)
+                unsigned long flags = strcmp(c->rootfs, "shared-ro") ? 0 : MS_RDONLY;
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", flags, opts, err, errlen) < 0)
                         return -1;
         } else {
                 snprintf(opts, sizeof opts, "%scache=loose", p9);
