@@ -235,9 +235,10 @@ def test_vm_rm_f_and_rm_leave_nothing(vm):
     assert p.returncode == 0, p.stderr
     assert wait_for(lambda: vm_processes(vm.e.root))
     assert wait_for(lambda: vm.inspect("r1")["State"]["Running"])
-    assert vm.run("rm", "-f", "r1").returncode == 0
+    p = vm.run("rm", "-f", "r1")
+    assert p.returncode == 0, p.stderr
     assert not vm_processes(vm.e.root)
-    assert not mounts_under(vm.e.root)
+    assert not mounts_under(vm.e.root), mounts_under(vm.e.root)
     assert [d for d in os.listdir(containers) if len(d) == 64] == []
 
     run = vm.popen("run", "--rm", "--isolation=vm", "busybox", "sleep", "600",
@@ -249,12 +250,13 @@ def test_vm_rm_f_and_rm_leave_nothing(vm):
         run.wait()
     # QEMU goes with cell (PR_SET_PDEATHSIG of the VM process and of QEMU)
     assert wait_for(lambda: not vm_processes(vm.e.root), 10)
-    assert vm.run("rm", "-f", "--all").returncode == 0
-    assert not mounts_under(vm.e.root)
+    p = vm.run("rm", "-f", "--all")
+    assert p.returncode == 0, p.stderr
+    assert not mounts_under(vm.e.root), mounts_under(vm.e.root)
     assert [d for d in os.listdir(containers) if len(d) == 64] == []
 
     p = vm.run("run", "--rm", "--isolation=vm", "busybox", "true")
     assert p.returncode == 0, p.stderr
     assert not vm_processes(vm.e.root)
-    assert not mounts_under(vm.e.root)
+    assert not mounts_under(vm.e.root), mounts_under(vm.e.root)
     assert [d for d in os.listdir(containers) if len(d) == 64] == []
