@@ -592,10 +592,6 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->open_stdin = o->interactive;
         /* docker's default is a bridge; until issue 14 brings one, an isolated namespace */
         p->network = xstrdup(o->network && *o->network ? o->network : "none");
-        if (o->isolation && strcmp(o->isolation, "container") && strcmp(o->isolation, "default") &&
-            strcmp(o->isolation, "vm"))
-                return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
-        p->vm = o->isolation && !strcmp(o->isolation, "vm");
         p->restart = CELL_RESTART_NO;
         if (o->restart && *o->restart &&
             cell_restart_policy_parse(o->restart, &p->restart, &p->restart_max, err) < 0)
@@ -609,6 +605,10 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
                 return o->stop_signal ? bad_flag(err, "--stop-signal", sig, "%s", why.msg)
                                       : cell_error_set(err, 0, "image StopSignal: %s", why.msg);
         p->stop_timeout = o->stop_timeout >= 0 ? o->stop_timeout : 10;
+        if (o->isolation && strcmp(o->isolation, "container") && strcmp(o->isolation, "default") &&
+            strcmp(o->isolation, "vm"))
+                return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
+        p->vm = o->isolation && !strcmp(o->isolation, "vm");
         /* a VM's process already runs under an init that reaps and forwards (the guest's) */
         if (o->init && !p->vm) {
                 p->init = true;
