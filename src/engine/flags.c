@@ -609,6 +609,14 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
             strcmp(o->isolation, "vm"))
                 return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
         p->vm = o->isolation && !strcmp(o->isolation, "vm");
+        /* a micro-VM has no network device yet (its tap is issue 15's next step) */
+        if (p->vm && o->network && *o->network && strcmp(o->network, "none"))
+                return bad_flag(err, "--network", o->network,
+                                "a micro-VM (--isolation=vm) has no network yet: use none");
+        if (p->vm) {
+                free(p->network);
+                p->network = xstrdup("none");
+        }
         /* a VM's process already runs under an init that reaps and forwards (the guest's) */
         if (o->init && !p->vm) {
                 p->init = true;

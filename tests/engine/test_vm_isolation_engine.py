@@ -157,6 +157,10 @@ def test_vm_missing_command_is_127_and_bad_isolation(vm):
     p = vm.run("run", "--rm", "--isolation=bogus", "busybox", "true")
     assert p.returncode == 125
     assert "--isolation" in p.stderr and "bogus" in p.stderr
+    p = vm.e.run("run", "--rm", "--isolation=vm", "--network", "host", "busybox", "true",
+                 env=vm.env, check=False)
+    assert p.returncode == 125
+    assert "--network" in p.stderr and "micro-VM" in p.stderr
     assert vm.run("ps", "-aq", check=True).stdout == ""
 
 
