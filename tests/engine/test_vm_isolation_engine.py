@@ -226,6 +226,17 @@ def test_vm_detached_logs_exec_stop_kill(vm):
     out, status = pty_session(argv, vm.e.env(vm.env), b"tty; echo $((6*7))\r", b"42\r\n")
     assert status == 7 and b"/dev/pts/" in out
 
+    # the guest writes into the container's own layer: commit sees it, a container runs it
+    p = vm.run("exec", "d1", "sh", "-c", "echo written in the VM > /marker")
+    assert p.returncode == 0, p.stderr
+    p = vm.run("commit", "d1", "vm-committed")
+    assert p.returncode == 0, p.stderr
+    p = vm.run("run", "--rm", "vm-committed", "cat", "/marker")
+    assert (p.returncode, p.stdout) == (0, "written in the VM\n"), p.stderr
+    for verb in ("top", "pause"):
+        p = vm.run(verb, "d1")
+        assert p.returncode != 0 and "micro-VM" in p.stderr, (verb, p.stderr)
+
     p = vm.run("stop", "-t", "1", "d1")
     assert p.returncode == 0, p.stderr
     state = vm.inspect("d1")["State"]
