@@ -166,3 +166,17 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
         }
         return b.v;
 }
+
+char **cell_vm_qemu_argv_net(char **argv, const struct cell_vm_net *net)
+{
+        struct argv_builder b = {.v = argv};
+        while (b.v[b.n])
+                b.n++;
+        const unsigned char *m = net->mac;
+        add(&b, "-netdev");
+        add(&b, "tap,id=net0,fd=%d", net->tap_fd);
+        add(&b, "-device");
+        add(&b, "virtio-net-device,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+            m[2], m[3], m[4], m[5]);
+        return b.v;
+}
