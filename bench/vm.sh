@@ -117,3 +117,29 @@ for name, t in times.items():
     print("%-32s %6d %10.1f %10.1f %8.3f" % (name, len(t), statistics.median(t) * 1000,
                                              t[int(0.9 * (len(t) - 1))] * 1000, statistics.median(t) / base))
 PY
+# Host memory of one idle VM: PSS of the VM process (cell-vm), QEMU and the container's
+# holder (cell-monitor), once the guest answers an exec.
+"${engine[@]}" run -d --name bench-idle --network none --isolation=vm busybox sleep 600 >/dev/null
+for _ in $(seq 1 300); do "${engine[@]}" exec bench-idle true 2>/dev/null && break; sleep 0.1; done
+vmpid=$("${engine[@]}" inspect bench-idle | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
+python3 - "$vmpid" <<'PY'
+import sys
+vm = int(sys.argv[1])
+def pss(pid):
+    for line in open("/proc/%d/smaps_rollup" % pid):
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+def comm(pid):
+    return open("/proc/%d/comm" % pid).read().strip()
+holder = int(open("/proc/%d/stat" % vm).read().rsplit(")", 1)[1].split()[1])
+children = [int(c) for c in open("/proc/%d/task/%d/children" % (vm, vm)).read().split()]
+total = 0
+print("idle VM, host memory (PSS):")
+for pid in [holder, vm] + children:
+    kb = pss(pid)
+    total += kb
+    print("  %-20s %8.1f MiB" % (comm(pid), kb / 1024))
+print("  %-20s %8.1f MiB" % ("total", total / 1024))
+PY
+"${engine[@]}" rm -f bench-idle >/dev/null

@@ -184,8 +184,10 @@ int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force
                                    "container before removing or force remove",
                                    c->name);
         if (r == 0) {
-                cell_engine_vm_kill_wait(c);
+                struct cell_engine_vm_procs vm;
+                cell_engine_vm_procs(c, &vm);
                 kill_monitor(c);
+                cell_engine_vm_kill_wait(&vm);
                 r = cell_engine_ctr_teardown(e, c, err);
         }
         if (r == 0) {

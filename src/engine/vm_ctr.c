@@ -65,22 +65,30 @@ static bool pid_live(pid_t pid)
         return close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
 }
 
-void cell_engine_vm_kill_wait(const struct cell_ctr *c)
+void cell_engine_vm_procs(const struct cell_ctr *c, struct cell_engine_vm_procs *out)
 {
+        out->n = 0;
         if (!cell_ctr_is_vm(c) || !cell_engine_vm_alive(c->state.pid))
                 return;
-        /* QEMU is the VM process' child: it dies by PR_SET_PDEATHSIG, a moment later */
+        out->pids[out->n++] = c->state.pid;
         char path[96], children[256] = "";
         snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)c->state.pid,
                  (int)c->state.pid);
         cell_read_small(path, children, sizeof(children));
-        kill(c->state.pid, SIGKILL);
-        /* reaped by its holder (or init): wait until they are gone, briefly */
-        for (int i = 0; i < 1000 && cell_engine_vm_alive(c->state.pid); i++)
-                nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
         char *p = children, *end;
-        for (long child; (child = strtol(p, &end, 10)) > 0; p = end)
-                for (int i = 0; i < 1000 && pid_live((pid_t)child); i++)
+        for (long child; out->n < CELL_ENGINE_VM_PROCS_MAX && (child = strtol(p, &end, 10)) > 0;
+             p = end)
+                out->pids[out->n++] = (pid_t)child;
+}
+
+void cell_engine_vm_kill_wait(const struct cell_engine_vm_procs *procs)
+{
+        /* the VM process first: QEMU dies with it (PR_SET_PDEATHSIG), a moment later */
+        if (procs->n > 0 && cell_engine_vm_alive(procs->pids[0]))
+                kill(procs->pids[0], SIGKILL);
+        /* reaped by their holder (or init): wait until they are gone, briefly */
+        for (size_t k = 0; k < procs->n; k++)
+                for (int i = 0; i < 1000 && pid_live(procs->pids[k]); i++)
                         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 }
 

@@ -33,8 +33,19 @@ bool cell_engine_vm_alive(pid_t pid);
 int cell_engine_ctr_kill(struct cell_engine *e, struct cell_ctr *c, int sig, bool all,
                          struct cell_error *err);
 
-/* A VM container's process, if alive, killed and waited for (up to 10 s): for rm -f. */
-void cell_engine_vm_kill_wait(const struct cell_ctr *c);
+/*
+ * rm -f of a VM container: its processes (the VM process, then its children:
+ * QEMU) read while they run, so that once its holder is killed (which takes
+ * them with it) they can be killed and waited for (up to 10 s each) even
+ * though the record's pid is gone by then.
+ */
+#define CELL_ENGINE_VM_PROCS_MAX 8
+struct cell_engine_vm_procs {
+        pid_t pids[CELL_ENGINE_VM_PROCS_MAX];
+        size_t n;
+};
+void cell_engine_vm_procs(const struct cell_ctr *c, struct cell_engine_vm_procs *out);
+void cell_engine_vm_kill_wait(const struct cell_engine_vm_procs *procs);
 
 /*
  * `exec` into a VM container: the runtime's exec options `x` (the user already

@@ -96,6 +96,7 @@ int cell_vm_bundle_config(const char *bundle, const struct cell_spec *spec,
         struct cell_vm_config *c = &b->config;
         c->rootfs = b->rootfs;
         c->rootfs_shared = true; /* the container's own writable rootfs: the guest writes it */
+        c->rootfs_readonly = spec->root_readonly;
         c->argv = p->args;
         c->env = b->env;
         c->cwd = p->cwd;
@@ -104,6 +105,8 @@ int cell_vm_bundle_config(const char *bundle, const struct cell_spec *spec,
         c->groups = p->additional_gids;
         c->n_groups = p->n_additional_gids;
         c->hostname = spec->hostname;
+        const struct cell_namespace *net = &spec->linux.namespaces[CELL_NS_NET];
+        c->netns_path = net->enabled ? net->path : NULL; /* a new, empty one: no NIC */
         const struct cell_resources *r = &spec->linux.resources;
         if (r->memory.has_limit && r->memory.limit > 0)
                 c->memory_bytes = (uint64_t)r->memory.limit;

@@ -39,7 +39,8 @@
  * CONFIG records: "arg=" (one per argv element, in order, at least one),
  * "env=" (one per variable), "cwd=", "uid=", "gid=", "groups=" (comma list of
  * gids), "hostname=", "rootfs=" ("overlay": the shared rootfs read-only under
- * a tmpfs writable layer; "shared": the shared directory itself, writable),
+ * a tmpfs writable layer; "shared": the shared directory itself, writable;
+ * "shared-ro": the same, read-only),
  * "tty=1" (the process gets a pty of the guest: its output comes as STDOUT,
  * its stdin's end is not passed on), "rows=", "cols=" (the pty's first size),
  * "mount=<tag> <ro|rw> <destination>" (one per volume, in order: the 9p device

@@ -64,6 +64,7 @@ struct vm_run {
         char *guest_error; /* ERROR's message */
         int qemu_wait_status;
         struct exec_client execs[CELL_VM_SESSIONS_MAX]; /* [0] unused: the VM's own process */
+        struct cell_vm_net net; /* tap_fd -1: no network */
 };
 
 static void tail_append(struct tail *t, const char *buf, size_t len)
@@ -168,7 +169,12 @@ static void queue_config(struct vm_run *r)
                 fprintf(f, "%s%u", i ? "," : "", (unsigned)c->groups[i]);
         fprintf(f, "%c", 0);
         fprintf(f, "hostname=%s%c", c->hostname ? c->hostname : "cell", 0);
-        fprintf(f, "rootfs=%s%c", c->rootfs_shared ? "shared" : "overlay", 0);
+        fprintf(f, "rootfs=%s%c",
+                c->rootfs_shared ? (c->rootfs_readonly ? "shared-ro" : "shared") : "overlay", 0);
+        if (r->net.tap_fd >= 0) {
+                _cleanup_free_ char *net = cell_vm_net_record(&r->net);
+                fprintf(f, "net=%s%c", net, 0);
+        }
         if (c->tty) {
                 char size[32];
                 unsigned rows = 24, cols = 80;
@@ -209,7 +215,7 @@ static int validate(const struct cell_vm_config *c, struct cell_error *err)
 
 /* In the child: the three fds QEMU inherits keep their numbers (argv names them). */
 static void __attribute__((noreturn))
-exec_qemu(char **argv, const int keep[3], int stderr_fd, pid_t parent)
+exec_qemu(char **argv, const int keep[4], int stderr_fd, pid_t parent)
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(125);
@@ -220,8 +226,8 @@ exec_qemu(char **argv, const int keep[3], int stderr_fd, pid_t parent)
         int null = open("/dev/null", O_RDONLY);
         if (null < 0 || dup2(null, 0) < 0 || dup2(stderr_fd, 1) < 0 || dup2(stderr_fd, 2) < 0)
                 _exit(125);
-        for (int i = 0; i < 3; i++)
-                if (fcntl(keep[i], F_SETFD, 0) < 0)
+        for (int i = 0; i < 4; i++)
+                if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
                         _exit(125);
         execv(argv[0], argv);
         dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
@@ -252,12 +258,15 @@ static int spawn(struct vm_run *r, const char *qemu, const char *kernel, const c
                                                        io_child, con_child, err);
         if (!argv)
                 return -1;
+        if (r->net.tap_fd >= 0)
+                argv = cell_vm_qemu_argv_net(argv, &r->net);
         pid_t parent = getpid();
         r->qemu = fork();
         if (r->qemu < 0)
                 return cell_error_errno(err, "micro-VM: fork");
         if (r->qemu == 0)
-                exec_qemu(argv, (int[3]){io_child, con_child, initrd}, err_child, parent);
+                exec_qemu(argv, (int[4]){io_child, con_child, initrd, r->net.tap_fd}, err_child,
+                          parent);
         r->pidfd = pidfd_open_(r->qemu);
         if (r->pidfd < 0)
                 return cell_error_errno(err, "micro-VM: pidfd_open of QEMU");
@@ -562,6 +571,8 @@ static void vm_run_release(struct vm_run *r)
         for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
+        if (r->net.tap_fd >= 0)
+                close(r->net.tap_fd);
         free(r->out);
         free(r->in);
         free(r->guest_error);
@@ -655,10 +666,13 @@ int cell_vm_run(const struct cell_vm_config *cfg, int *status, struct cell_error
                            .stdin_open = cfg->stdin_fd >= 0};
         for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++)
                 r.execs[id].fd = -1;
+        r.net.tap_fd = -1;
         sigset_t old;
         sigprocmask(SIG_SETMASK, NULL, &old);
         int ret = -1;
         if (cfg->forward_signals && block_forwarded_signals(&r, &old, err) < 0)
+                goto out;
+        if (cfg->netns_path && cell_vm_net_prepare(cfg->netns_path, &r.net, err) < 0)
                 goto out;
         queue_config(&r);
         if (!r.stdin_open)

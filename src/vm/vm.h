@@ -99,6 +99,7 @@ struct cell_vm_config {
         const char *rootfs; /* host directory shared with the guest over 9p */
         bool rootfs_shared; /* true: the guest writes into rootfs itself; false: a tmpfs
                                overlay in the guest, rootfs is only read */
+        bool rootfs_readonly; /* with rootfs_shared: mounted read-only (--read-only) */
 
         char *const *argv; /* the process, argv[0] looked up in the env's PATH in the guest */
         char *const *env;  /* NULL-terminated; PATH is added when missing */
@@ -108,6 +109,8 @@ struct cell_vm_config {
         const gid_t *groups;
         size_t n_groups;
         const char *hostname; /* NULL: "cell" */
+        const char *netns_path; /* NULL, or the container's network namespace: its interface
+                                   goes to the guest (cell_vm_net_prepare) */
         const struct cell_vm_share *shares; /* mounted after the rootfs, in order */
         size_t n_shares;
 
@@ -138,6 +141,25 @@ struct cell_vm_config {
 char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, const char *kernel,
                          enum cell_vm_accel accel, const char *initrd, int io_fd, int console_fd,
                          struct cell_error *err);
+
+/*
+ * The guest's network (vm/net.c).  In `netns_path` (which the calling process
+ * joins, for good: call it in the VM process only) the first interface with an
+ * IPv4 address is bridged with a new tap device, and its address, prefix,
+ * default gateway and MAC are handed to the guest's virtio-net NIC.
+ */
+struct cell_vm_net {
+        char ifname[16]; /* IFNAMSIZ */
+        uint32_t address, gateway; /* network order; gateway 0: none */
+        unsigned prefix;
+        unsigned char mac[6];
+        int tap_fd; /* QEMU's -netdev tap,fd= */
+};
+int cell_vm_net_prepare(const char *netns_path, struct cell_vm_net *out, struct cell_error *err);
+/* The CONFIG record's value: "<address>/<prefix> <gateway|->". Caller frees. */
+char *cell_vm_net_record(const struct cell_vm_net *net);
+/* `argv` (from cell_vm_qemu_argv) with the virtio-net NIC on `net`'s tap; reallocated. */
+char **cell_vm_qemu_argv_net(char **argv, const struct cell_vm_net *net);
 
 /* The kernel command line cell boots the guest with. Caller frees. */
 char *cell_vm_kernel_cmdline(enum cell_vm_accel accel);

@@ -46,6 +46,22 @@ def test_podman_runs_the_container_in_a_vm(vm_podman):
     assert r.stdout.strip() == platform.release(), r.stderr
 
 
+def test_podman_exec_into_a_vm_is_refused(vm_podman):
+    """The VM's init is a process on the host: an OCI exec would join the host's
+    namespaces, so cell-oci refuses it instead of running the command there."""
+    name = "vm-exec"
+    r = vm_podman("run", "-d", "--network", "none", "--name", name, "--annotation",
+                  "cell.isolation=vm", IMAGE, "sleep", "600")
+    assert r.returncode == 0, r.stderr
+    try:
+        r = vm_podman("exec", name, "uname", "-r")
+        assert r.returncode != 0
+        assert "micro-VM" in r.stderr
+        assert platform.release() not in r.stdout
+    finally:
+        vm_podman("rm", "-f", "-t", "0", name)
+
+
 def test_podman_tty_in_a_vm(vm_podman):
     status, out = vm_podman.run_tty("--annotation", "cell.isolation=vm", IMAGE, "sh",
                                     send=b"tty; uname -r; exit 7\r")

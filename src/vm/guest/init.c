@@ -30,7 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -56,6 +61,7 @@ struct config {
         size_t n_mounts;
         bool tty;
         unsigned short rows, cols;
+        const char *net; /* "<address>/<prefix> <gateway|->" for eth0, or NULL */
 };
 
 /* A frame being assembled from reads of the port. */
@@ -292,6 +298,8 @@ static int parse_config(struct config *c, char *p, size_t len)
                         c->rootfs = val;
                 else if (!strcmp(rec, "mount") && c->n_mounts < CELL_VM_SHARES_MAX)
                         c->mounts[c->n_mounts++] = eq + 1;
+                else if (!strcmp(rec, "net"))
+                        c->net = val;
                 else if (!strcmp(rec, "tty"))
                         c->tty = !strcmp(val, "1");
                 else if (!strcmp(rec, "rows"))
@@ -368,13 +376,86 @@ static int mount_shares(const struct config *c, char *err, size_t errlen)
         return 0;
 }
 
+static int net_ioctl(int sock, unsigned long req, void *arg, const char *what, char *err,
+                     size_t errlen)
+{
+        if (ioctl(sock, req, arg) == 0)
+                return 0;
+        snprintf(err, errlen, "network: %s: %s", what, strerror(errno));
+        return -1;
+}
+
+static int link_up(int sock, const char *name, char *err, size_t errlen)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+        if (net_ioctl(sock, SIOCGIFFLAGS, &ifr, name, err, errlen) < 0)
+                return -1;
+        ifr.ifr_flags |= IFF_UP;
+        return net_ioctl(sock, SIOCSIFFLAGS, &ifr, name, err, errlen);
+}
+
+static int set_inet(int sock, unsigned long req, const char *name, in_addr_t addr,
+                    const char *what, char *err, size_t errlen)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = addr;
+        return net_ioctl(sock, req, &ifr, what, err, errlen);
+}
+
+/* lo up; with a "net" record eth0 gets the container's address and default route. */
+static int setup_net(const struct config *c, char *err, size_t errlen)
+{
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+                snprintf(err, errlen, "network: socket: %s", strerror(errno));
+                return -1;
+        }
+        int r = link_up(sock, "lo", err, errlen);
+        char ip[32], gw[32];
+        unsigned prefix = 0;
+        if (r == 0 && c->net) {
+                struct in_addr a, g;
+                if (sscanf(c->net, "%31[^/]/%u %31s", ip, &prefix, gw) != 3 || prefix > 32 ||
+                    !inet_aton(ip, &a)) {
+                        snprintf(err, errlen, "network: bad record \"%s\"", c->net);
+                        close(sock);
+                        return -1;
+                }
+                in_addr_t mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+                r = set_inet(sock, SIOCSIFADDR, "eth0", a.s_addr, "address of eth0", err, errlen);
+                if (r == 0)
+                        r = set_inet(sock, SIOCSIFNETMASK, "eth0", mask, "netmask of eth0", err,
+                                     errlen);
+                if (r == 0)
+                        r = link_up(sock, "eth0", err, errlen);
+                if (r == 0 && strcmp(gw, "-") && inet_aton(gw, &g)) {
+                        struct rtentry rt = {0};
+                        ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+                        ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+                        struct sockaddr_in *gwa = (struct sockaddr_in *)&rt.rt_gateway;
+                        gwa->sin_family = AF_INET;
+                        gwa->sin_addr = g;
+                        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+                        rt.rt_dev = (char *)"eth0";
+                        r = net_ioctl(sock, SIOCADDRT, &rt, "default route", err, errlen);
+                }
+        }
+        close(sock);
+        return r;
+}
+
 static int setup_root(const struct config *c, char *err, size_t errlen)
 {
         static const char *const p9 = "trans=virtio,version=9p2000.L,msize=524288,";
         char opts[256];
-        if (c->rootfs && !strcmp(c->rootfs, "shared")) {
+        if (c->rootfs && !strncmp(c->rootfs, "shared", 6)) {
                 snprintf(opts, sizeof opts, "%scache=mmap", p9);
-                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", 0, opts, err, errlen) < 0)
+                unsigned long flags = strcmp(c->rootfs, "shared-ro") ? 0 : MS_RDONLY;
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", flags, opts, err, errlen) < 0)
                         return -1;
         } else {
                 snprintf(opts, sizeof opts, "%scache=loose", p9);
@@ -388,7 +469,7 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
                              errlen) < 0)
                         return -1;
         }
-        if (mount_shares(c, err, errlen) < 0)
+        if (mount_shares(c, err, errlen) < 0 || setup_net(c, err, errlen) < 0)
                 return -1;
         if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
                      errlen) < 0 ||
