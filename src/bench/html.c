@@ -50,10 +50,33 @@ static const char *str(json_object *o, const char *key)
         return v ? json_object_get_string(v) : NULL;
 }
 
+/*
+ * log10 without libm (nothing else of cell links it): x = m * 2^e with m in
+ * [1, 2), ln m = 2 atanh((m - 1) / (m + 1)) by its series.  x > 0.
+ */
+static double log10_of(double x)
+{
+        int e = 0;
+        while (x >= 2) {
+                x /= 2;
+                e++;
+        }
+        while (x < 1) {
+                x *= 2;
+                e--;
+        }
+        double t = (x - 1) / (x + 1), t2 = t * t, term = t, sum = 0;
+        for (int k = 1; k < 40; k += 2) {
+                sum += term / k;
+                term *= t2;
+        }
+        return (2 * sum + e * 0.69314718055994531) / 2.30258509299404568;
+}
+
 /* One workload: a bar per mode, scaled to the largest; a missing one says why. */
 static void chart(FILE *f, json_object *row)
 {
-        double v[BENCH_NMODES], max = 0;
+        double v[BENCH_NMODES], max = 0, min = 0;
         bool has[BENCH_NMODES];
         for (int m = 0; m < BENCH_NMODES; m++) {
                 json_object *x = member(member(row, "values"), bench_mode_names[m]);
@@ -61,11 +84,16 @@ static void chart(FILE *f, json_object *row)
                 v[m] = has[m] ? json_object_get_double(x) : 0;
                 if (has[m] && v[m] > max)
                         max = v[m];
+                if (has[m] && v[m] > 0 && (min == 0 || v[m] < min))
+                        min = v[m];
         }
+        /* Figures two orders of magnitude apart (a VM's start-up and a process') on a
+         * log scale, else the smaller bars vanish; said in the caption. */
+        bool logscale = min > 0 && max / min > 100;
         fprintf(f, "<figure class=\"chart\" id=\"chart-%s\"><figcaption>", str(row, "id"));
         esc(f, str(row, "title"));
-        fprintf(f, " <span class=\"unit\">(%s, %s is better)</span></figcaption>\n",
-                str(row, "unit"), str(row, "better"));
+        fprintf(f, " <span class=\"unit\">(%s, %s is better%s)</span></figcaption>\n",
+                str(row, "unit"), str(row, "better"), logscale ? ", log scale" : "");
         fprintf(f,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
                 "role=\"img\">\n",
@@ -86,7 +114,10 @@ static void chart(FILE *f, json_object *row)
                         fputs("</text>\n", f);
                         continue;
                 }
-                double w = max > 0 ? v[m] / max * 520 : 0;
+                /* log: a decade of room below the smallest figure, so that it shows */
+                double w = logscale  ? (log10_of(v[m] / min) + 1) / (log10_of(max / min) + 1) * 520
+                           : max > 0 ? v[m] / max * 520
+                                     : 0;
                 fprintf(f,
                         "<rect class=\"bar\" x=\"90\" y=\"%d\" width=\"%.1f\" height=\"22\" "
                         "fill=\"%s\"/>\n",

@@ -4,7 +4,6 @@
  * ratio to "process", and as CSV (one line per workload and mode).
  */
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +29,7 @@ static bool num(json_object *row, const char *mode, double *out)
 
 static void fmt(double v, char *buf, size_t size)
 {
-        if (fabs(v) >= 1000 || v == floor(v))
+        if (v >= 1000 || v <= -1000 || v == (double)(long long)v)
                 snprintf(buf, size, "%.0f", v);
         else
                 snprintf(buf, size, "%.3g", v);
