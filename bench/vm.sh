@@ -7,6 +7,10 @@
 #                   with the protocol's input written in advance, then exec QEMU; no relay,
 #                   no status, no cleanup: what no driver can go below
 #   container       `cell-oci run` of the same rootfs as a container (BENCH_CONTAINER=0: off)
+#   cell run --isolation=vm   the engine: `cell run --rm --isolation=vm busybox true` (record,
+#                   overlay mount, monitor, the VM process, QEMU on the same kernel and init,
+#                   the rootfs over 9p, --rm's removal)
+#   cell run --isolation=container   the same image as a container
 # and the ratio of each to plain QEMU.  Accelerator: $CELL_VM_ACCEL (default tcg here).
 # Runs as root from any directory; leaves nothing behind.
 # Environment: BENCH_RUNS (default 20), BENCH_ROUNDS (default 5; the runs are interleaved in
@@ -31,7 +35,7 @@ kernel=$("$repo/scripts/guest-kernel.sh")
 export CELL_GUEST_KERNEL=$kernel
 
 tmp=$(mktemp -d /tmp/cell-bench-vm-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap '"$cell" --storage "$tmp/store" --runroot "$tmp/run" rm -f --all >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 rootfs=$tmp/rootfs
 "$repo/scripts/mkrootfs.sh" "$rootfs"
 
@@ -46,7 +50,7 @@ cp "$init" "$tmp/ir/init"
 python3 - "$tmp/io.in" <<'PY'
 import struct, sys
 def frame(t, payload=b""):
-    return t.encode() + struct.pack("<I", len(payload)) + payload
+    return t.encode() + b"\0" + struct.pack("<I", len(payload)) + payload
 recs = [b"arg=/bin/true", b"env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         b"cwd=/", b"uid=0", b"gid=0", b"groups=", b"hostname=cell", b"rootfs=overlay"]
 with open(sys.argv[1], "wb") as f:
@@ -69,8 +73,13 @@ plain=("$tmp/vm_plain" "$tmp/io.in" "${qemu[@]}")
 timeout 60 "${plain[@]}" || { echo "bench/vm: the plain QEMU line failed" >&2; exit 1; }
 timeout 60 "$cell" vm run "$rootfs" /bin/true
 
+# The engine, in a store of its own: busybox is its built-in image.
+engine=("$cell" --storage "$tmp/store" --runroot "$tmp/run")
+timeout 60 "${engine[@]}" run --rm --network none --isolation=vm busybox true
 cmds=(-n "cell vm run" "$cell vm run $rootfs /bin/true"
-      -n "plain qemu" "$(printf '%q ' "${plain[@]}")")
+      -n "plain qemu" "$(printf '%q ' "${plain[@]}")"
+      -n "cell run --isolation=vm" "$(printf '%q ' "${engine[@]}") run --rm --network none --isolation=vm busybox true"
+      -n "cell run --isolation=container" "$(printf '%q ' "${engine[@]}") run --rm --network none busybox true")
 if [[ ${BENCH_CONTAINER:-1} == 1 && -x $build/cell-oci ]]; then
 	bundle=$tmp/bundle
 	mkdir -p "$bundle"
@@ -102,9 +111,35 @@ for path in sys.argv[1:]:
     for x in json.load(open(path))["results"]:
         times.setdefault(x["command"], []).extend(x["times"])
 base = statistics.median(times["plain qemu"])
-print("%-26s %6s %10s %10s %8s" % ("", "runs", "median ms", "p90 ms", "ratio"))
+print("%-32s %6s %10s %10s %8s" % ("", "runs", "median ms", "p90 ms", "ratio"))
 for name, t in times.items():
     t.sort()
-    print("%-26s %6d %10.1f %10.1f %8.3f" % (name, len(t), statistics.median(t) * 1000,
+    print("%-32s %6d %10.1f %10.1f %8.3f" % (name, len(t), statistics.median(t) * 1000,
                                              t[int(0.9 * (len(t) - 1))] * 1000, statistics.median(t) / base))
 PY
+# Host memory of one idle VM: PSS of the VM process (cell-vm), QEMU and the container's
+# holder (cell-monitor), once the guest answers an exec.
+"${engine[@]}" run -d --name bench-idle --network none --isolation=vm busybox sleep 600 >/dev/null
+for _ in $(seq 1 300); do "${engine[@]}" exec bench-idle true 2>/dev/null && break; sleep 0.1; done
+vmpid=$("${engine[@]}" inspect bench-idle | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
+python3 - "$vmpid" <<'PY'
+import sys
+vm = int(sys.argv[1])
+def pss(pid):
+    for line in open("/proc/%d/smaps_rollup" % pid):
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+def comm(pid):
+    return open("/proc/%d/comm" % pid).read().strip()
+holder = int(open("/proc/%d/stat" % vm).read().rsplit(")", 1)[1].split()[1])
+children = [int(c) for c in open("/proc/%d/task/%d/children" % (vm, vm)).read().split()]
+total = 0
+print("idle VM, host memory (PSS):")
+for pid in [holder, vm] + children:
+    kb = pss(pid)
+    total += kb
+    print("  %-20s %8.1f MiB" % (comm(pid), kb / 1024))
+print("  %-20s %8.1f MiB" % ("total", total / 1024))
+PY
+"${engine[@]}" rm -f bench-idle >/dev/null

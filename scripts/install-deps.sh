@@ -29,6 +29,9 @@ PACKAGES=(
 	libssl-dev zstd
 	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs
 	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev xz-utils cpio
+	# cell bench isolation's test: the HTML report opened in a headless browser
+	chromium
+	python3-pil
 )
 
 # One dpkg-query for all: "name status" per known package (architecture

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/vm_ctr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -339,6 +340,9 @@ static void reconcile(struct cell_engine *e, struct cell_ctr *c)
 {
         struct cell_ctr_state *s = &c->state;
         if (s->status != CELL_CTR_RUNNING && s->status != CELL_CTR_PAUSED)
+                return;
+        /* a micro-VM: no runtime container; its process is the VM's (engine/vm_ctr.h) */
+        if (cell_ctr_is_vm(c) && cell_engine_vm_alive(s->pid))
                 return;
         struct cell_container_state rs = {0};
         struct cell_error ignored;

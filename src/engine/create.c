@@ -99,6 +99,7 @@ static json_object *docker_host_config(const struct cell_ctr_opts *o, const stru
         json_object_object_add(h, "Privileged", json_object_new_boolean(p->privileged));
         json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(p->read_only));
         json_object_object_add(h, "Init", json_object_new_boolean(p->init));
+        json_object_object_add(h, "Isolation", jstr(p->vm ? "vm" : "container"));
         json_object *tmpfs = json_object_new_object();
         for (size_t i = 0; i < p->n_mounts; i++)
                 if (p->mounts[i].kind == CELL_MOUNT_TMPFS)

@@ -49,6 +49,7 @@ struct cell_ctr_opts {
         const char *network;             /* none|host (engine/network.h) */
         const char *stop_signal;         /* --stop-signal; NULL: the image's */
         int stop_timeout;                /* --stop-timeout; < 0: default */
+        const char *isolation;           /* --isolation container|vm; NULL: container */
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include "engine/monitor.h"
 #include "engine/plan.h"
+#include "engine/vm_ctr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -94,7 +95,8 @@ int cell_engine_exec(struct cell_engine *e, struct cell_ctr *c,
         /* What the process gets is our stdio, as the runtime passes it on. */
         stdio_to_null(!opts->interactive || opts->detach, opts->detach);
         int status = 0;
-        if (cell_container_exec(&e->rt, c->id, &x, &status, err) < 0) {
+        if ((cell_ctr_is_vm(c) ? cell_engine_vm_exec(e, c, &x, &status, err)
+                               : cell_container_exec(&e->rt, c->id, &x, &status, err)) < 0) {
                 *exit_status = cell_monitor_start_status(err);
                 return -1;
         }

@@ -605,7 +605,20 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
                 return o->stop_signal ? bad_flag(err, "--stop-signal", sig, "%s", why.msg)
                                       : cell_error_set(err, 0, "image StopSignal: %s", why.msg);
         p->stop_timeout = o->stop_timeout >= 0 ? o->stop_timeout : 10;
-        if (o->init) {
+        if (o->isolation && strcmp(o->isolation, "container") && strcmp(o->isolation, "default") &&
+            strcmp(o->isolation, "vm"))
+                return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
+        p->vm = o->isolation && !strcmp(o->isolation, "vm");
+        /* a micro-VM has no network device yet (its tap is issue 15's next step) */
+        if (p->vm && o->network && *o->network && strcmp(o->network, "none"))
+                return bad_flag(err, "--network", o->network,
+                                "a micro-VM (--isolation=vm) has no network yet: use none");
+        if (p->vm) {
+                free(p->network);
+                p->network = xstrdup("none");
+        }
+        /* a VM's process already runs under an init that reaps and forwards (the guest's) */
+        if (o->init && !p->vm) {
                 p->init = true;
                 p->init_binary = cell_init_path(err);
                 if (!p->init_binary)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/lifecycle.h"
+#include "engine/vm_ctr.h"
 #include "engine/network.h"
 #include "engine/rootfs.h"
 #include "engine/volume.h"
@@ -183,7 +184,10 @@ int cell_engine_ctr_remove(struct cell_engine *e, struct cell_ctr *c, bool force
                                    "container before removing or force remove",
                                    c->name);
         if (r == 0) {
+                struct cell_engine_vm_procs vm;
+                cell_engine_vm_procs(c, &vm);
                 kill_monitor(c);
+                cell_engine_vm_kill_wait(&vm);
                 r = cell_engine_ctr_teardown(e, c, err);
         }
         if (r == 0) {

@@ -24,6 +24,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "vm/vm.h"
 
 static const char *const restart_names[] = {
         [CELL_MONITOR_RESTART_NO] = "no",
@@ -293,10 +294,13 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         pid_t pid = -1;
         /* the re-execution (if any) first: the record's lock would not survive it */
         bool claimed = false;
-        if (protect_if_needed(rt, bundle, &err) == 0 &&
+        /* a micro-VM (issue 15) stands where the container's init would: no runtime container */
+        bool vm = cell_vm_bundle_wants_vm(bundle);
+        if ((vm || protect_if_needed(rt, bundle, &err) == 0) &&
             (!rec || !cb || !cb->claim || (claimed = (cb->claim(cb->data, &err) == 0))) &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
-                pid = create_and_start(rt, id, bundle, console_socket, &status, &err);
+                pid = vm ? cell_vm_launch_bundle(bundle, console_socket, rt->root, &err)
+                         : create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
                 cell_error_set(&err, 0, "start container %s failed", id);
         /* a claim refused: the record is not ours to write (gone, or being removed) */
@@ -329,8 +333,9 @@ int cell_monitor_after_exit(const struct cell_runtime *rt, const char *id,
 {
         struct cell_error err;
         cell_error_clear(&err);
-        /* The init is reaped; what it left in its cgroup goes with the container. */
-        if (cell_container_delete(rt, id, true, &err) < 0)
+        /* The init is reaped; what it left in its cgroup goes with the container.
+         * A micro-VM has no runtime container: ENOENT. */
+        if (cell_container_delete(rt, id, true, &err) < 0 && err.errnum != ENOENT)
                 cell_warn("%s", err.msg);
         bool stopped = false;
         if (cb && cb->exited && cb->exited(cb->data, exit_status, &stopped, &err) < 0)

@@ -65,6 +65,7 @@ struct cell_ctr_plan {
         int stop_signal;
         int stop_timeout;
         char *init_binary;       /* --init: host path of cell-init */
+        bool vm;                 /* --isolation=vm: config.json asks for a micro-VM */
 };
 
 void cell_ctr_plan_release(struct cell_ctr_plan *p);

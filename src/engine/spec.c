@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "vm/vm.h"
 
 #define INIT_PATH "/sbin/cell-init"
 
@@ -313,5 +314,10 @@ json_object *cell_ctr_plan_spec(const struct cell_ctr_plan *p, const char *ctr_d
         add(doc, "hostname", str(p->hostname));
         add(doc, "mounts", mounts_array(p, ctr_dir));
         add(doc, "linux", linux_obj(p, netns, netns_path));
+        if (p->vm) {
+                json_object *annotations = json_object_new_object();
+                add(annotations, CELL_VM_ANNOTATION, str("vm"));
+                add(doc, "annotations", annotations);
+        }
         return doc;
 }

@@ -21,6 +21,7 @@
 #include "runtime/init.h"
 #include "runtime/intelrdt.h"
 #include "runtime/launch.h"
+#include "vm/vm.h"
 #include "runtime/notify.h"
 #include "runtime/owner.h"
 #include "runtime/spawn.h"
@@ -653,6 +654,13 @@ int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, con
                 return -1;
         if (load_config(l, err) < 0 || validate_launch(l, err) < 0)
                 return -1;
+        if (cell_vm_spec_wants_vm(l->spec)) {
+                if (cell_launch_create_vm(l, err) == 0)
+                        return 0;
+                cell_error_prefix(err, "create container \"%s\"", id);
+                cell_launch_abort(l);
+                return -1;
+        }
         const struct cell_process *p = &l->spec->process;
         if (cell_lsm_exec_attr("", "process.apparmorProfile", p->apparmor_profile,
                                "process.selinuxLabel", p->selinux_label, &l->lsm, err) < 0)

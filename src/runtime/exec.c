@@ -18,6 +18,7 @@
 
 #include "runtime/dmz.h"
 #include "runtime/exec_process.h"
+#include "vm/vm.h"
 #include "runtime/launch.h"
 #include "runtime/procsetup.h"
 #include "runtime/spawn.h"
@@ -237,6 +238,14 @@ static int load_container(struct exec_run *x, const struct cell_runtime *rt, con
             cell_state_open(rt->root, id, false, false, &dirfd, err) < 0 ||
             cell_state_read_of(dirfd, id, &x->rec, err) < 0)
                 return -1;
+        /* its init is the VM's process on the host: joining it would run on the host */
+        for (size_t i = 0; i < x->rec.n_annotations; i++)
+                if (!strcmp(x->rec.annotations[i].key, CELL_VM_ANNOTATION) &&
+                    !strcmp(x->rec.annotations[i].value, "vm"))
+                        return cell_error_set(err, ENOTSUP,
+                                              "exec into the micro-VM of container %s: not "
+                                              "supported by the OCI runtime yet",
+                                              id);
         enum cell_status status;
         if (cell_state_status_checked(dirfd, &x->rec, &status, err) < 0)
                 return -1;

@@ -63,6 +63,12 @@ void cell_launch_init(struct cell_launch *l);
 int cell_launch_create(struct cell_launch *l, const struct cell_runtime *rt, const char *id,
                        const struct cell_create_opts *opts, bool foreground,
                        struct cell_error *err);
+/*
+ * cell_launch_create for a bundle that asks for a micro-VM (runtime/vm.c):
+ * the state and exec.fifo, and the VM's process as the init.  Not in the
+ * foreground.
+ */
+int cell_launch_create_vm(struct cell_launch *l, struct cell_error *err);
 /* Kill the init if still there, destroy the cgroup, remove the state. */
 void cell_launch_abort(struct cell_launch *l);
 /* Release memory and fds; leaves the container as it is. */

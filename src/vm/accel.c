@@ -156,6 +156,7 @@ static int kvm_boot_check(const char *qemu, const char *kernel, const char *init
                 .stdout_fd = null,
                 .stderr_fd = null,
                 .console_fd = -1,
+                .exec_listen_fd = -1,
         };
         int status;
         struct cell_error run_err = {0};

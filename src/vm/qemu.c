@@ -106,6 +106,10 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
                                       (unsigned long long)(memory >> 20),
                                       (unsigned long long)(CELL_VM_MEMORY_MIN >> 20)),
                        NULL;
+        if (cfg->n_shares > CELL_VM_SHARES_MAX)
+                return cell_error_set(err, E2BIG, "%zu volumes: a micro-VM takes at most %d",
+                                      cfg->n_shares, CELL_VM_SHARES_MAX),
+                       NULL;
         unsigned cpus = cfg->cpus ? cfg->cpus : 1;
         if (cpus > 16)
                 return cell_error_set(err, EINVAL, "%u vCPUs: the guest kernel supports at most 16",
@@ -147,8 +151,32 @@ char **cell_vm_qemu_argv(const struct cell_vm_config *cfg, const char *qemu, con
         add(&b, "virtserialport,chardev=io,name=%s,nr=1", CELL_VM_PORT_NAME);
         add(&b, "-fsdev");
         add(&b, "local,id=root,path=%s,security_model=%s%s", rootfs,
-            geteuid() == 0 ? "passthrough" : "none", cfg->rootfs_shared ? "" : ",readonly=on");
+            geteuid() == 0 ? "passthrough" : "none",
+            cfg->rootfs_shared && !cfg->rootfs_readonly ? "" : ",readonly=on");
         add(&b, "-device");
         add(&b, "virtio-9p-device,fsdev=root,mount_tag=%s", CELL_VM_ROOTFS_TAG);
+        for (size_t i = 0; i < cfg->n_shares; i++) {
+                _cleanup_free_ char *src = qemu_escape(cfg->shares[i].source);
+                add(&b, "-fsdev");
+                add(&b, "local,id=share%zu,path=%s,security_model=%s%s", i, src,
+                    geteuid() == 0 ? "passthrough" : "none",
+                    cfg->shares[i].read_only ? ",readonly=on" : "");
+                add(&b, "-device");
+                add(&b, "virtio-9p-device,fsdev=share%zu,mount_tag=" CELL_VM_SHARE_TAG "%zu", i, i);
+        }
+        return b.v;
+}
+
+char **cell_vm_qemu_argv_net(char **argv, const struct cell_vm_net *net)
+{
+        struct argv_builder b = {.v = argv};
+        while (b.v[b.n])
+                b.n++;
+        const unsigned char *m = net->mac;
+        add(&b, "-netdev");
+        add(&b, "tap,id=net0,fd=%d", net->tap_fd);
+        add(&b, "-device");
+        add(&b, "virtio-net-device,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+            m[2], m[3], m[4], m[5]);
         return b.v;
 }

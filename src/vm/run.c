@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -40,6 +41,14 @@ struct tail {
         size_t len;
 };
 
+/* An exec's client (cell_vm_exec): its frames go to the guest as session `id`. */
+struct exec_client {
+        int fd;      /* -1: gone (the session still runs in the guest until its EXIT) */
+        bool active; /* the session is in use in the guest */
+        unsigned char *in; /* bytes from the client not yet a whole frame */
+        size_t in_len;
+};
+
 struct vm_run {
         const struct cell_vm_config *cfg;
         pid_t qemu;
@@ -54,6 +63,8 @@ struct vm_run {
         int status;        /* EXIT's status, or ERROR's */
         char *guest_error; /* ERROR's message */
         int qemu_wait_status;
+        struct exec_client execs[CELL_VM_SESSIONS_MAX]; /* [0] unused: the VM's own process */
+        struct cell_vm_net net; /* tap_fd -1: no network */
 };
 
 static void tail_append(struct tail *t, const char *buf, size_t len)
@@ -106,13 +117,30 @@ static int pidfd_open_(pid_t pid)
         return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static void queue_frame(struct vm_run *r, int type, const void *payload, size_t len)
+static void queue_frame_to(struct vm_run *r, int type, int session, const void *payload,
+                           size_t len)
 {
         r->out = xrealloc(r->out, r->out_len + CELL_VM_FRAME_HEADER + len);
-        cell_vm_frame_header(r->out + r->out_len, type, (uint32_t)len);
+        cell_vm_frame_header(r->out + r->out_len, type, session, (uint32_t)len);
         if (len)
                 memcpy(r->out + r->out_len + CELL_VM_FRAME_HEADER, payload, len);
         r->out_len += CELL_VM_FRAME_HEADER + len;
+}
+
+static void queue_frame(struct vm_run *r, int type, const void *payload, size_t len)
+{
+        queue_frame_to(r, type, 0, payload, len);
+}
+
+/* The terminal's size as "<rows> <cols>", from stdin when it is one. */
+static int terminal_size(const struct cell_vm_config *c, char *buf, size_t size)
+{
+        struct winsize ws = {.ws_row = c->rows ? c->rows : 24, .ws_col = c->cols ? c->cols : 80};
+        if (c->stdin_fd >= 0)
+                ioctl(c->stdin_fd, TIOCGWINSZ, &ws);
+        if (!ws.ws_row || !ws.ws_col)
+                ws = (struct winsize){.ws_row = 24, .ws_col = 80};
+        return snprintf(buf, size, "%u %u", ws.ws_row, ws.ws_col);
 }
 
 static void queue_config(struct vm_run *r)
@@ -141,7 +169,22 @@ static void queue_config(struct vm_run *r)
                 fprintf(f, "%s%u", i ? "," : "", (unsigned)c->groups[i]);
         fprintf(f, "%c", 0);
         fprintf(f, "hostname=%s%c", c->hostname ? c->hostname : "cell", 0);
-        fprintf(f, "rootfs=%s%c", c->rootfs_shared ? "shared" : "overlay", 0);
+        fprintf(f, "rootfs=%s%c",
+                c->rootfs_shared ? (c->rootfs_readonly ? "shared-ro" : "shared") : "overlay", 0);
+        if (r->net.tap_fd >= 0) {
+                _cleanup_free_ char *net = cell_vm_net_record(&r->net);
+                fprintf(f, "net=%s%c", net, 0);
+        }
+        if (c->tty) {
+                char size[32];
+                unsigned rows = 24, cols = 80;
+                terminal_size(c, size, sizeof size);
+                sscanf(size, "%u %u", &rows, &cols);
+                fprintf(f, "tty=1%crows=%u%ccols=%u%c", 0, rows, 0, cols, 0);
+        }
+        for (size_t i = 0; i < c->n_shares; i++)
+                fprintf(f, "mount=" CELL_VM_SHARE_TAG "%zu %s %s%c", i,
+                        c->shares[i].read_only ? "ro" : "rw", c->shares[i].destination, 0);
         fclose(steal_ptr(f));
         queue_frame(r, CELL_VM_CONFIG, buf, len);
         free(buf);
@@ -172,7 +215,7 @@ static int validate(const struct cell_vm_config *c, struct cell_error *err)
 
 /* In the child: the three fds QEMU inherits keep their numbers (argv names them). */
 static void __attribute__((noreturn))
-exec_qemu(char **argv, const int keep[3], int stderr_fd, pid_t parent)
+exec_qemu(char **argv, const int keep[4], int stderr_fd, pid_t parent)
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(125);
@@ -183,8 +226,8 @@ exec_qemu(char **argv, const int keep[3], int stderr_fd, pid_t parent)
         int null = open("/dev/null", O_RDONLY);
         if (null < 0 || dup2(null, 0) < 0 || dup2(stderr_fd, 1) < 0 || dup2(stderr_fd, 2) < 0)
                 _exit(125);
-        for (int i = 0; i < 3; i++)
-                if (fcntl(keep[i], F_SETFD, 0) < 0)
+        for (int i = 0; i < 4; i++)
+                if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
                         _exit(125);
         execv(argv[0], argv);
         dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
@@ -215,12 +258,15 @@ static int spawn(struct vm_run *r, const char *qemu, const char *kernel, const c
                                                        io_child, con_child, err);
         if (!argv)
                 return -1;
+        if (r->net.tap_fd >= 0)
+                argv = cell_vm_qemu_argv_net(argv, &r->net);
         pid_t parent = getpid();
         r->qemu = fork();
         if (r->qemu < 0)
                 return cell_error_errno(err, "micro-VM: fork");
         if (r->qemu == 0)
-                exec_qemu(argv, (int[3]){io_child, con_child, initrd}, err_child, parent);
+                exec_qemu(argv, (int[4]){io_child, con_child, initrd, r->net.tap_fd}, err_child,
+                          parent);
         r->pidfd = pidfd_open_(r->qemu);
         if (r->pidfd < 0)
                 return cell_error_errno(err, "micro-VM: pidfd_open of QEMU");
@@ -229,9 +275,35 @@ static int spawn(struct vm_run *r, const char *qemu, const char *kernel, const c
         return 0;
 }
 
-static void handle_frame(struct vm_run *r, int type, const char *p, size_t len)
+/* A guest frame of an exec's session: to its client, as session 0. */
+static void exec_frame(struct vm_run *r, int type, int session, const char *p, size_t len)
+{
+        struct exec_client *x = &r->execs[session];
+        if (x->fd >= 0) {
+                unsigned char hdr[CELL_VM_FRAME_HEADER];
+                cell_vm_frame_header(hdr, type, 0, (uint32_t)len);
+                if (cell_write_all(x->fd, hdr, sizeof hdr) < 0 ||
+                    cell_write_all(x->fd, p, len) < 0) {
+                        close(x->fd);
+                        x->fd = -1;
+                }
+        }
+        if (type == CELL_VM_EXIT || type == CELL_VM_ERROR) {
+                if (x->fd >= 0)
+                        close(x->fd);
+                free(x->in);
+                *x = (struct exec_client){.fd = -1};
+        }
+}
+
+static void handle_frame(struct vm_run *r, int type, int session, const char *p, size_t len)
 {
         const struct cell_vm_config *c = r->cfg;
+        if (session != 0) {
+                if (session < CELL_VM_SESSIONS_MAX)
+                        exec_frame(r, type, session, p, len);
+                return;
+        }
         switch (type) {
         case CELL_VM_STARTED:
                 r->started = true;
@@ -282,7 +354,7 @@ static int read_io(struct vm_run *r)
                                 return -1;
                         if (r->in_len - off < CELL_VM_FRAME_HEADER + len)
                                 break;
-                        handle_frame(r, r->in[off],
+                        handle_frame(r, r->in[off], r->in[off + 1],
                                      (const char *)r->in + off + CELL_VM_FRAME_HEADER, len);
                         off += CELL_VM_FRAME_HEADER + len;
                 }
@@ -346,9 +418,63 @@ static void forward_signal(struct vm_run *r)
         struct signalfd_siginfo si;
         if (read(r->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
                 return;
-        char num[16];
+        char num[32];
+        if (si.ssi_signo == SIGWINCH) {
+                if (r->cfg->tty)
+                        queue_frame(r, CELL_VM_RESIZE, num,
+                                    (size_t)terminal_size(r->cfg, num, sizeof num));
+                return;
+        }
         int len = snprintf(num, sizeof num, "%u", si.ssi_signo);
         queue_frame(r, CELL_VM_SIGNAL, num, (size_t)len);
+}
+
+/* A new exec: the first free session, or the connection closed (the client says "busy"). */
+static void accept_exec(struct vm_run *r)
+{
+        int fd = accept4(r->cfg->exec_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+                return;
+        for (int id = 1; id < CELL_VM_SESSIONS_MAX; id++)
+                if (!r->execs[id].active) {
+                        r->execs[id] = (struct exec_client){.fd = fd, .active = true};
+                        return;
+                }
+        close(fd);
+}
+
+/* What an exec's client sent: its frames, to the guest as its session's. */
+static void read_exec(struct vm_run *r, int id)
+{
+        struct exec_client *x = &r->execs[id];
+        x->in = xrealloc(x->in, x->in_len + CELL_VM_FRAME_MAX + CELL_VM_FRAME_HEADER);
+        ssize_t n = read(x->fd, x->in + x->in_len, CELL_VM_FRAME_MAX);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n <= 0) { /* gone: the process runs on to its end, as docker's exec does */
+                close(x->fd);
+                x->fd = -1;
+                return;
+        }
+        x->in_len += (size_t)n;
+        size_t off = 0;
+        while (x->in_len - off >= CELL_VM_FRAME_HEADER) {
+                uint32_t len = cell_vm_frame_length(x->in + off);
+                int type = x->in[off];
+                if (len > CELL_VM_FRAME_MAX) {
+                        close(x->fd);
+                        x->fd = -1;
+                        return;
+                }
+                if (x->in_len - off < CELL_VM_FRAME_HEADER + len)
+                        break;
+                if (type == CELL_VM_CONFIG || type == CELL_VM_STDIN || type == CELL_VM_STDIN_EOF ||
+                    type == CELL_VM_SIGNAL || type == CELL_VM_RESIZE)
+                        queue_frame_to(r, type, id, x->in + off + CELL_VM_FRAME_HEADER, len);
+                off += CELL_VM_FRAME_HEADER + len;
+        }
+        memmove(x->in, x->in + off, x->in_len - off);
+        x->in_len -= off;
 }
 
 static long now_ms(void)
@@ -388,16 +514,25 @@ static int relay(struct vm_run *r, long boot_deadline)
                 if (deadline >= 0 && wait <= 0)
                         return -1;
                 bool want_stdin = r->stdin_open && r->out_len < CELL_VM_FRAME_MAX && !r->finished;
-                struct pollfd p[6] = {
+                struct pollfd p[7 + CELL_VM_SESSIONS_MAX] = {
                         {.fd = r->pidfd, .events = POLLIN},
                         {.fd = r->io, .events = POLLIN | (r->out_len ? POLLOUT : 0)},
                         {.fd = r->console, .events = POLLIN},
                         {.fd = r->qemu_stderr, .events = POLLIN},
                         {.fd = want_stdin ? r->cfg->stdin_fd : -1, .events = POLLIN},
                         {.fd = r->sigfd, .events = POLLIN},
+                        {.fd = r->started && !r->finished ? r->cfg->exec_listen_fd : -1,
+                         .events = POLLIN},
                 };
-                if (poll(p, 6, (int)wait) < 0 && errno != EINTR)
+                for (int id = 1; id < CELL_VM_SESSIONS_MAX; id++)
+                        p[6 + id] = (struct pollfd){.fd = r->execs[id].fd, .events = POLLIN};
+                if (poll(p, 7 + CELL_VM_SESSIONS_MAX, (int)wait) < 0 && errno != EINTR)
                         return -1;
+                if (p[6].revents)
+                        accept_exec(r);
+                for (int id = 1; id < CELL_VM_SESSIONS_MAX; id++)
+                        if (p[6 + id].revents && r->execs[id].fd >= 0)
+                                read_exec(r, id);
                 if (p[1].revents & (POLLIN | POLLHUP) && read_io(r) < 0) {
                         close(r->io);
                         r->io = -1;
@@ -436,14 +571,21 @@ static void vm_run_release(struct vm_run *r)
         for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
+        if (r->net.tap_fd >= 0)
+                close(r->net.tap_fd);
         free(r->out);
         free(r->in);
         free(r->guest_error);
+        for (int id = 1; id < CELL_VM_SESSIONS_MAX; id++) {
+                if (r->execs[id].fd >= 0)
+                        close(r->execs[id].fd);
+                free(r->execs[id].in);
+        }
 }
 
 static int block_forwarded_signals(struct vm_run *r, sigset_t *old, struct cell_error *err)
 {
-        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
         sigset_t set;
         sigemptyset(&set);
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
@@ -522,10 +664,15 @@ int cell_vm_run(const struct cell_vm_config *cfg, int *status, struct cell_error
                            .qemu_stderr = -1,
                            .sigfd = -1,
                            .stdin_open = cfg->stdin_fd >= 0};
+        for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++)
+                r.execs[id].fd = -1;
+        r.net.tap_fd = -1;
         sigset_t old;
         sigprocmask(SIG_SETMASK, NULL, &old);
         int ret = -1;
         if (cfg->forward_signals && block_forwarded_signals(&r, &old, err) < 0)
+                goto out;
+        if (cfg->netns_path && cell_vm_net_prepare(cfg->netns_path, &r.net, err) < 0)
                 goto out;
         queue_config(&r);
         if (!r.stdin_open)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/engine/ctr_verbs.h"
+#include "engine/vm_ctr.h"
 #include "image/layerimage.h"
 #include "image/store.h"
 #include "util/cleanup.h"
@@ -65,7 +66,8 @@ static int commit_container(struct ecli_ctx *ctx, struct cell_engine *e, const s
                 .created_by = cmd,
         };
         o.changes = ecli_values(a, "change", &o.n_changes);
-        bool pause = c->state.status == CELL_CTR_RUNNING &&
+        /* a micro-VM's writes reach the upper layer over 9p: nothing to freeze on the host */
+        bool pause = c->state.status == CELL_CTR_RUNNING && !cell_ctr_is_vm(c) &&
                      (!ecli_given(a, "pause") || ecli_flag(a, "pause"));
         int r = pause ? cell_container_pause(&e->rt, c->id, err) : 0;
         if (r == 0)

@@ -18,6 +18,7 @@
 #include "engine/lifecycle.h"
 #include "engine/network.h"
 #include "engine/runner.h"
+#include "engine/vm_ctr.h"
 #include "image/registry.h"
 #include "runtime/dmz.h"
 #include "util/cleanup.h"
@@ -95,6 +96,7 @@ static void fill_opts(const struct ecli_args *a, struct cell_ctr_opts *o)
         o->restart = ecli_value(a, "restart");
         o->network = ecli_value(a, "network");
         o->stop_signal = ecli_value(a, "stop-signal");
+        o->isolation = ecli_value(a, "isolation");
         o->stop_timeout = -1;
 }
 
@@ -195,13 +197,13 @@ int ctr_verbs_stop(struct cell_engine *e, struct cell_ctr *c, int timeout, struc
         if (c->state.status == CELL_CTR_PAUSED)
                 cell_container_resume(&e->rt, c->id, &ignored);
         int code = 128 + sig;
-        if (timeout != 0 && cell_container_kill(&e->rt, c->id, sig, false, &ignored) == 0 &&
+        if (timeout != 0 && cell_engine_ctr_kill(e, c, sig, false, &ignored) == 0 &&
             wait_pid_exit(pid, timeout < 0 ? -1 : timeout * 1000)) {
                 finalize_stopped(e, c, code);
                 return 0;
         }
         code = 128 + SIGKILL;
-        cell_container_kill(&e->rt, c->id, SIGKILL, true, &ignored);
+        cell_engine_ctr_kill(e, c, SIGKILL, true, &ignored);
         wait_pid_exit(pid, 10000);
         finalize_stopped(e, c, code);
         return 0;

@@ -47,6 +47,7 @@ int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_er
          .complete = "none|host"},                                                                        \
         {"stop-signal", 0, ECLI_VALUE, "SIGNAL", "Signal to stop the container", .complete = "signal"},   \
         {"stop-timeout", 0, ECLI_VALUE, "SECONDS", "Timeout (in seconds) to stop a container"},           \
+        {"isolation", 0, ECLI_VALUE, "MODE", "Isolation: container, or vm (a micro-VM with its own kernel)", .complete = "container|vm"}, \
         {"pull", 0, ECLI_VALUE, "POLICY", "Pull image before running: missing, always, never",            \
          .def = "missing", .complete = "missing|always|never"},                                           \
         {"tls-verify", 0, ECLI_FLAG, NULL, "Require HTTPS and verify certificates when pulling (default true)"}, \

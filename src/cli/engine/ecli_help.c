@@ -19,6 +19,7 @@ static const struct {
         {"container", "Manage containers"}, {"image", "Manage images"},   {"network", "Manage networks"},
         {"system", "Manage cell's store"},  {"volume", "Manage volumes"},
         {"vm", "Run commands in micro-VMs"},
+        {"bench", "Measure process, container and micro-VM isolation on this host"},
 };
 
 const char *ecli_group_summary(const char *group)

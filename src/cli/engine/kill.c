@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli/engine/ctr_verbs.h"
+#include "engine/vm_ctr.h"
 #include "util/signals.h"
 
 static const struct ecli_option options[] = {
@@ -35,7 +36,7 @@ static int kill_one(struct cell_engine *e, struct cell_ctr *c, const char *name,
                                       name, c->id);
         if ((sig == SIGKILL || sig == c->stop_signal) && mark_stopped_by_user(e, c, err) < 0)
                 return -1;
-        return cell_container_kill(&e->rt, c->id, sig, false, err);
+        return cell_engine_ctr_kill(e, c, sig, false, err);
 }
 
 static int run_kill(struct ecli_ctx *ctx, const struct ecli_args *a)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/engine/ctr_verbs.h"
+#include "engine/vm_ctr.h"
 
 /* `data` a bool: pause (true) or unpause.  The record is locked. */
 static int pause_or_unpause(struct cell_engine *e, struct cell_ctr *c, const char *name, void *data,
@@ -13,6 +14,9 @@ static int pause_or_unpause(struct cell_engine *e, struct cell_ctr *c, const cha
                 return cell_error_set(err, 0, "container %s is not running", name);
         if (!pause && c->state.status != CELL_CTR_PAUSED)
                 return cell_error_set(err, 0, "container %s is not paused", name);
+        if (cell_ctr_is_vm(c))
+                return cell_error_set(err, 0, "container %s is a micro-VM: %s is not supported yet",
+                                      name, pause ? "pause" : "unpause");
         if ((pause ? cell_container_pause(&e->rt, c->id, err) : cell_container_resume(&e->rt, c->id, err)) < 0)
                 return -1;
         c->state.status = pause ? CELL_CTR_PAUSED : CELL_CTR_RUNNING;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/engine/ctr_verbs.h"
+#include "engine/vm_ctr.h"
 
 static int run_top(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
@@ -16,6 +17,9 @@ static int run_top(struct ecli_ctx *ctx, const struct ecli_args *a)
         int r = cell_ctr_lookup(&e, a->argv[0], false, &c, &err);
         if (r == 0 && c.state.status != CELL_CTR_RUNNING && c.state.status != CELL_CTR_PAUSED)
                 r = cell_error_set(&err, 0, "container %s is not running", a->argv[0]);
+        if (r == 0 && cell_ctr_is_vm(&c))
+                r = cell_error_set(&err, 0, "container %s is a micro-VM: top is not supported yet "
+                                            "(cell exec %s ps)", a->argv[0], a->argv[0]);
         if (r == 0)
                 r = cell_container_ps_table(&e.rt, c.id, a->argc > 1 ? a->argv + 1 : NULL, &out, &err);
         if (r == 0)

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cli/engine/ctr_verbs.h"
+#include "engine/vm_ctr.h"
 #include "oci/spec.h"
 
 static const struct ecli_option options[] = {
@@ -70,6 +71,9 @@ static int update_one(struct cell_engine *e, struct cell_ctr *c, const char *nam
         if (c->state.status != CELL_CTR_RUNNING && c->state.status != CELL_CTR_PAUSED)
                 return cell_error_set(err, 0, "container %s is not running: cell applies limits "
                                               "to a running container's cgroup", name);
+        if (cell_ctr_is_vm(c))
+                return cell_error_set(err, 0, "container %s is a micro-VM: its memory and CPUs are "
+                                              "the VM's, fixed at its start", name);
         struct cell_update_opts uo = {.flags = res};
         if (cell_container_update(&e->rt, c->id, &uo, err) < 0)
                 return -1;

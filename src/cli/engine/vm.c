@@ -104,6 +104,7 @@ static int run_vm_run(struct ecli_ctx *ctx, const struct ecli_args *a)
                 .stdout_fd = STDOUT_FILENO,
                 .stderr_fd = STDERR_FILENO,
                 .console_fd = -1,
+                .exec_listen_fd = -1,
                 .forward_signals = true,
                 .accel_cache_dir = ctx->g.runroot,
                 .cwd = ecli_value(a, "workdir"),

@@ -30,6 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -51,6 +57,11 @@ struct config {
         gid_t gid;
         gid_t groups[64];
         size_t n_groups;
+        char *mounts[CELL_VM_SHARES_MAX]; /* "<tag> <ro|rw> <destination>" */
+        size_t n_mounts;
+        bool tty;
+        unsigned short rows, cols;
+        const char *net; /* "<address>/<prefix> <gateway|->" for eth0, or NULL */
 };
 
 /* A frame being assembled from reads of the port. */
@@ -97,10 +108,10 @@ static int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
-static int send_frame(int type, const void *payload, size_t len)
+static int send_frame(int type, int session, const void *payload, size_t len)
 {
         unsigned char hdr[CELL_VM_FRAME_HEADER];
-        cell_vm_frame_header(hdr, type, (uint32_t)len);
+        cell_vm_frame_header(hdr, type, session, (uint32_t)len);
         if (write_all(io_fd, hdr, sizeof hdr) < 0)
                 return -1;
         return len ? write_all(io_fd, payload, len) : 0;
@@ -112,6 +123,8 @@ static int reader_frame(const struct reader *r, int *type, size_t *len)
         if (r->len < CELL_VM_FRAME_HEADER)
                 return 0;
         *type = r->buf[0];
+        if (r->buf[1] >= CELL_VM_SESSIONS_MAX)
+                return -1;
         *len = cell_vm_frame_length(r->buf);
         if (*len > CELL_VM_FRAME_MAX)
                 return -1;
@@ -176,7 +189,7 @@ static void report_and_power_off(struct reader *r, int type, const char *fmt, ..
                 n = sizeof msg - 1;
         if (type == CELL_VM_ERROR)
                 console("%s", msg);
-        if (io_fd >= 0 && send_frame(type, msg, (size_t)n) == 0)
+        if (io_fd >= 0 && send_frame(type, 0, msg, (size_t)n) == 0)
                 wait_ack(r);
         power_off();
         __builtin_unreachable();
@@ -196,7 +209,7 @@ static int mkdir_or_say(const char *path, char *err, size_t errlen)
 {
         if (mkdir(path, 0755) == 0)
                 return 0;
-        snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "mkdir %.200s: %s", path, strerror(errno));
         return -1;
 }
 
@@ -283,6 +296,16 @@ static int parse_config(struct config *c, char *p, size_t len)
                         c->hostname = val;
                 else if (!strcmp(rec, "rootfs"))
                         c->rootfs = val;
+                else if (!strcmp(rec, "mount") && c->n_mounts < CELL_VM_SHARES_MAX)
+                        c->mounts[c->n_mounts++] = eq + 1;
+                else if (!strcmp(rec, "net"))
+                        c->net = val;
+                else if (!strcmp(rec, "tty"))
+                        c->tty = !strcmp(val, "1");
+                else if (!strcmp(rec, "rows"))
+                        c->rows = (unsigned short)atoi(val);
+                else if (!strcmp(rec, "cols"))
+                        c->cols = (unsigned short)atoi(val);
                 else if (parse_ids(c, rec, val) < 0)
                         return -1;
         }
@@ -298,7 +321,7 @@ static int read_config(struct reader *r, struct config *c, char *payload)
                 if (ret < 0)
                         return -1;
                 if (ret == 1) {
-                        if (type != CELL_VM_CONFIG)
+                        if (type != CELL_VM_CONFIG || r->buf[1] != 0)
                                 return -1;
                         memcpy(payload, r->buf + CELL_VM_FRAME_HEADER, len);
                         payload[len] = '\0';
@@ -310,13 +333,129 @@ static int read_config(struct reader *r, struct config *c, char *payload)
         }
 }
 
+/* mkdir -p of `path` (absolute, below /newroot). */
+static int mkdir_parents(char *path, char *err, size_t errlen)
+{
+        for (char *p = path + 1;; p++) {
+                if (*p != '/' && *p)
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                int r = mkdir(path, 0755);
+                *p = saved;
+                if (r < 0 && errno != EEXIST) {
+                        snprintf(err, errlen, "mkdir %.200s: %s", path, strerror(errno));
+                        return -1;
+                }
+                if (!saved)
+                        return 0;
+        }
+}
+
+/* The volumes: each a 9p device of its own, mounted where the container wants it. */
+static int mount_shares(const struct config *c, char *err, size_t errlen)
+{
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                char tag[32], mode[4], dest[4096], opts[256];
+                if (sscanf(c->mounts[i], "%31s %3s", tag, mode) != 2 ||
+                    !strchr(c->mounts[i], '/')) {
+                        snprintf(err, errlen, "bad mount record \"%s\"", c->mounts[i]);
+                        return -1;
+                }
+                snprintf(dest, sizeof dest, "/newroot%s", strchr(c->mounts[i], '/'));
+                snprintf(opts, sizeof opts,
+                         "trans=virtio,version=9p2000.L,msize=524288,cache=mmap");
+                if (mkdir_parents(dest, err, errlen) < 0)
+                        return -1;
+                if (mount(tag, dest, "9p", strcmp(mode, "ro") ? 0 : MS_RDONLY, opts) < 0) {
+                        snprintf(err, errlen, "mount volume %s on %.200s: %s", tag, dest + 8,
+                                 strerror(errno));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int net_ioctl(int sock, unsigned long req, void *arg, const char *what, char *err,
+                     size_t errlen)
+{
+        if (ioctl(sock, req, arg) == 0)
+                return 0;
+        snprintf(err, errlen, "network: %s: %s", what, strerror(errno));
+        return -1;
+}
+
+static int link_up(int sock, const char *name, char *err, size_t errlen)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+        if (net_ioctl(sock, SIOCGIFFLAGS, &ifr, name, err, errlen) < 0)
+                return -1;
+        ifr.ifr_flags |= IFF_UP;
+        return net_ioctl(sock, SIOCSIFFLAGS, &ifr, name, err, errlen);
+}
+
+static int set_inet(int sock, unsigned long req, const char *name, in_addr_t addr,
+                    const char *what, char *err, size_t errlen)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = addr;
+        return net_ioctl(sock, req, &ifr, what, err, errlen);
+}
+
+/* lo up; with a "net" record eth0 gets the container's address and default route. */
+static int setup_net(const struct config *c, char *err, size_t errlen)
+{
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+                snprintf(err, errlen, "network: socket: %s", strerror(errno));
+                return -1;
+        }
+        int r = link_up(sock, "lo", err, errlen);
+        char ip[32], gw[32];
+        unsigned prefix = 0;
+        if (r == 0 && c->net) {
+                struct in_addr a, g;
+                if (sscanf(c->net, "%31[^/]/%u %31s", ip, &prefix, gw) != 3 || prefix > 32 ||
+                    !inet_aton(ip, &a)) {
+                        snprintf(err, errlen, "network: bad record \"%s\"", c->net);
+                        close(sock);
+                        return -1;
+                }
+                in_addr_t mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+                r = set_inet(sock, SIOCSIFADDR, "eth0", a.s_addr, "address of eth0", err, errlen);
+                if (r == 0)
+                        r = set_inet(sock, SIOCSIFNETMASK, "eth0", mask, "netmask of eth0", err,
+                                     errlen);
+                if (r == 0)
+                        r = link_up(sock, "eth0", err, errlen);
+                if (r == 0 && strcmp(gw, "-") && inet_aton(gw, &g)) {
+                        struct rtentry rt = {0};
+                        ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+                        ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+                        struct sockaddr_in *gwa = (struct sockaddr_in *)&rt.rt_gateway;
+                        gwa->sin_family = AF_INET;
+                        gwa->sin_addr = g;
+                        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+                        rt.rt_dev = (char *)"eth0";
+                        r = net_ioctl(sock, SIOCADDRT, &rt, "default route", err, errlen);
+                }
+        }
+        close(sock);
+        return r;
+}
+
 static int setup_root(const struct config *c, char *err, size_t errlen)
 {
         static const char *const p9 = "trans=virtio,version=9p2000.L,msize=524288,";
         char opts[256];
-        if (c->rootfs && !strcmp(c->rootfs, "shared")) {
+        if (c->rootfs && !strncmp(c->rootfs, "shared", 6)) {
                 snprintf(opts, sizeof opts, "%scache=mmap", p9);
-                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", 0, opts, err, errlen) < 0)
+                unsigned long flags = strcmp(c->rootfs, "shared-ro") ? 0 : MS_RDONLY;
+                if (mount_fs(CELL_VM_ROOTFS_TAG, "/newroot", "9p", flags, opts, err, errlen) < 0)
                         return -1;
         } else {
                 snprintf(opts, sizeof opts, "%scache=loose", p9);
@@ -330,6 +469,8 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
                              errlen) < 0)
                         return -1;
         }
+        if (mount_shares(c, err, errlen) < 0 || setup_net(c, err, errlen) < 0)
+                return -1;
         if (mount_fs("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
                      errlen) < 0 ||
             mount_fs("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err,
@@ -354,15 +495,47 @@ static int setup_root(const struct config *c, char *err, size_t errlen)
 
 /* In the forked child: what failed (a step and errno) goes back on a CLOEXEC pipe. */
 struct exec_failure {
-        int step; /* 0 chdir, 1 credentials, 2 exec */
+        int step; /* 0 chdir, 1 credentials, 2 exec, 3 terminal */
         int errnum;
 };
 
-static void __attribute__((noreturn)) child(const struct config *c, const int fds[3], int report)
+/*
+ * One process the host follows: session 0 is the VM's own, the others are
+ * execs.  In init: the pipes' ends (or the pty master as `out`, with `in` a
+ * dup of it and no `err`), -1 once closed.
+ */
+struct session {
+        bool used;
+        pid_t pid;
+        int out, err, in;
+        bool tty;
+        char *pending; /* stdin not yet written to the process */
+        size_t pending_len;
+        bool stdin_eof;
+        struct config *cfg; /* an exec's own configuration (and `payload`, its strings) */
+        char *payload;
+};
+
+static struct session sessions[CELL_VM_SESSIONS_MAX];
+
+static void __attribute__((noreturn))
+child(const struct config *c, const int fds[3], const char *pty_slave, int report)
 {
         struct exec_failure f;
         extern char **environ;
         setsid();
+        int tty_fds[3];
+        if (pty_slave) {
+                int fd = open(pty_slave, O_RDWR);
+                if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0) {
+                        f = (struct exec_failure){3, errno};
+                        if (write(report, &f, sizeof f) < 0)
+                                _exit(125);
+                        _exit(125);
+                }
+                tty_fds[0] = tty_fds[1] = tty_fds[2] = fd;
+                fds = tty_fds;
+        }
         for (int i = 0; i < 3; i++)
                 if (dup2(fds[i], i) < 0)
                         _exit(125);
@@ -384,74 +557,224 @@ static void __attribute__((noreturn)) child(const struct config *c, const int fd
         _exit(127);
 }
 
-struct relay {
-        int out, err, in; /* pipe ends in init; -1 once closed */
-        char *pending;    /* stdin not yet written to the process */
-        size_t pending_len;
-        bool stdin_eof;
-};
-
-static void relay_stdin(struct relay *rl)
+static void close_fd(int *fd)
 {
-        while (rl->in >= 0 && rl->pending_len > 0) {
-                ssize_t n = write(rl->in, rl->pending, rl->pending_len);
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+/* The process' stdio: three pipes, or a pty whose slave path goes to the child. */
+static int open_stdio(struct session *s, const struct config *c, int child_fds[3], char *slave,
+                      size_t slave_len, char *msg, size_t msglen)
+{
+        if (c->tty) {
+                int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, slave, slave_len)) {
+                        snprintf(msg, msglen, "125 open a pty: %s", strerror(errno));
+                        if (m >= 0)
+                                close(m);
+                        return -1;
+                }
+                struct winsize ws = {.ws_row = c->rows ? c->rows : 24,
+                                     .ws_col = c->cols ? c->cols : 80};
+                ioctl(m, TIOCSWINSZ, &ws);
+                s->out = m;
+                s->in = fcntl(m, F_DUPFD_CLOEXEC, 3);
+                s->err = -1;
+                child_fds[0] = child_fds[1] = child_fds[2] = -1;
+                return 0;
+        }
+        int in[2], out[2], err[2];
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+                snprintf(msg, msglen, "125 pipe: %s", strerror(errno));
+                return -1;
+        }
+        s->in = in[1];
+        s->out = out[0];
+        s->err = err[0];
+        child_fds[0] = in[0];
+        child_fds[1] = out[1];
+        child_fds[2] = err[1];
+        return 0;
+}
+
+/*
+ * Start session `s`'s process.  Returns 0, or -1 with "<status> <message>" in
+ * msg (the ERROR frame's payload).
+ */
+static int spawn(struct session *s, const struct config *c, char *msg, size_t msglen)
+{
+        int child_fds[3], report[2];
+        char slave[64];
+        s->tty = c->tty;
+        if (open_stdio(s, c, child_fds, slave, sizeof slave, msg, msglen) < 0)
+                return -1;
+        if (pipe2(report, O_CLOEXEC) < 0) {
+                snprintf(msg, msglen, "125 pipe: %s", strerror(errno));
+                return -1;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+                snprintf(msg, msglen, "125 fork: %s", strerror(errno));
+                return -1;
+        }
+        if (pid == 0)
+                child(c, child_fds, c->tty ? slave : NULL, report[1]);
+        for (int i = 0; i < 3; i++)
+                if (child_fds[i] >= 0)
+                        close(child_fds[i]);
+        close(report[1]);
+        struct exec_failure f;
+        ssize_t n = read(report[0], &f, sizeof f);
+        close(report[0]);
+        if (n == (ssize_t)sizeof f) {
+                waitpid(pid, NULL, 0);
+                static const char *const step[] = {"chdir to", "set user of", "exec",
+                                                   "open the terminal of"};
+                int code = f.step == 2 ? (f.errnum == ENOENT ? 127 : 126) : 125;
+                const char *what = f.step == 0 ? (c->cwd ? c->cwd : "/") : c->args[0];
+                snprintf(msg, msglen, "%d %s %s: %s", code, step[f.step], what,
+                         strerror(f.errnum));
+                return -1;
+        }
+        s->pid = pid;
+        s->used = true;
+        int fds[] = {s->out, s->err, s->in};
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0)
+                        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+        return 0;
+}
+
+static void session_release(struct session *s)
+{
+        close_fd(&s->out);
+        close_fd(&s->err);
+        close_fd(&s->in);
+        free(s->pending);
+        free(s->cfg);
+        free(s->payload);
+        memset(s, 0, sizeof *s);
+        s->out = s->err = s->in = -1;
+}
+
+static void relay_stdin(struct session *s)
+{
+        while (s->in >= 0 && s->pending_len > 0) {
+                ssize_t n = write(s->in, s->pending, s->pending_len);
                 if (n < 0 && errno == EAGAIN)
                         return;
                 if (n < 0) { /* the process closed its stdin: drop the rest */
-                        rl->pending_len = 0;
-                        close(rl->in);
-                        rl->in = -1;
+                        s->pending_len = 0;
+                        close_fd(&s->in);
                         return;
                 }
-                memmove(rl->pending, rl->pending + n, rl->pending_len - (size_t)n);
-                rl->pending_len -= (size_t)n;
+                memmove(s->pending, s->pending + n, s->pending_len - (size_t)n);
+                s->pending_len -= (size_t)n;
         }
-        if (rl->in >= 0 && rl->stdin_eof && rl->pending_len == 0) {
-                close(rl->in);
-                rl->in = -1;
-        }
+        /* a terminal's end of input is the user's ^D, not the end of the stream */
+        if (s->in >= 0 && s->stdin_eof && s->pending_len == 0 && !s->tty)
+                close_fd(&s->in);
 }
 
-/* Copies what a pipe holds to the host; returns -1 at end of file. */
-static int relay_output(int *fd, int type)
+/* Copies what a pipe (or the pty) holds to the host; returns -1 at end of file. */
+static int relay_output(int *fd, int type, int session)
 {
         char buf[CELL_VM_FRAME_MAX];
         ssize_t n = read(*fd, buf, sizeof buf);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
-        if (n <= 0) {
-                close(*fd);
-                *fd = -1;
+        if (n <= 0) { /* a pty master reads EIO once its slave is closed everywhere */
+                close_fd(fd);
                 return -1;
         }
-        send_frame(type, buf, (size_t)n);
+        send_frame(type, session, buf, (size_t)n);
         return 0;
 }
 
-static void handle_host_frames(struct reader *r, struct relay *rl, pid_t pid)
+/* What the process wrote before it died is in the pipes: send it before the status. */
+static void drain(struct session *s, int id)
+{
+        int *fds[] = {&s->out, &s->err};
+        int types[] = {CELL_VM_STDOUT, CELL_VM_STDERR};
+        for (int i = 0; i < 2; i++)
+                while (*fds[i] >= 0 && relay_output(fds[i], types[i], id) == 0) {
+                        struct pollfd p = {.fd = *fds[i], .events = POLLIN};
+                        if (poll(&p, 1, s->tty ? 20 : 0) <= 0)
+                                break;
+                }
+}
+
+/* An exec (CONFIG on a session of its own): start it, or say why not. */
+static void start_exec(int id, const char *payload, size_t len)
+{
+        struct session *s = &sessions[id];
+        char msg[1024];
+        if (s->used) {
+                snprintf(msg, sizeof msg, "125 session %d is in use", id);
+                send_frame(CELL_VM_ERROR, id, msg, strlen(msg));
+                return;
+        }
+        s->payload = malloc(len + 1);
+        s->cfg = calloc(1, sizeof *s->cfg);
+        if (!s->payload || !s->cfg)
+                abort();
+        memcpy(s->payload, payload, len);
+        s->payload[len] = '\0';
+        if (parse_config(s->cfg, s->payload, len) < 0) {
+                snprintf(msg, sizeof msg, "125 exec: malformed configuration");
+        } else if (spawn(s, s->cfg, msg, sizeof msg) == 0) {
+                snprintf(msg, sizeof msg, "%d", (int)s->pid);
+                send_frame(CELL_VM_STARTED, id, msg, strlen(msg));
+                return;
+        }
+        send_frame(CELL_VM_ERROR, id, msg, strlen(msg));
+        session_release(s);
+}
+
+static void handle_host_frame(int type, int id, const char *payload, size_t len)
+{
+        struct session *s = &sessions[id];
+        char text[32] = "";
+        memcpy(text, payload, len < sizeof text - 1 ? len : sizeof text - 1);
+        if (type == CELL_VM_ACK) {
+                acked = true;
+        } else if (type == CELL_VM_CONFIG && id != 0) {
+                start_exec(id, payload, len);
+        } else if (!s->used) {
+                return; /* a session that ended meanwhile */
+        } else if (type == CELL_VM_STDIN && s->in >= 0) {
+                s->pending = realloc(s->pending, s->pending_len + len);
+                if (!s->pending)
+                        abort();
+                memcpy(s->pending + s->pending_len, payload, len);
+                s->pending_len += len;
+        } else if (type == CELL_VM_STDIN_EOF) {
+                s->stdin_eof = true;
+        } else if (type == CELL_VM_SIGNAL) {
+                kill(s->pid, atoi(text));
+        } else if (type == CELL_VM_RESIZE && s->tty) {
+                struct winsize ws = {0};
+                unsigned rows = 0, cols = 0;
+                if (sscanf(text, "%u %u", &rows, &cols) == 2) {
+                        ws.ws_row = (unsigned short)rows;
+                        ws.ws_col = (unsigned short)cols;
+                        ioctl(s->out, TIOCSWINSZ, &ws);
+                }
+        }
+        relay_stdin(s);
+}
+
+static void handle_host_frames(struct reader *r)
 {
         int type;
         size_t len;
         while (reader_frame(r, &type, &len) == 1) {
-                const char *payload = (const char *)r->buf + CELL_VM_FRAME_HEADER;
-                if (type == CELL_VM_STDIN && rl->in >= 0) {
-                        rl->pending = realloc(rl->pending, rl->pending_len + len);
-                        if (!rl->pending)
-                                abort();
-                        memcpy(rl->pending + rl->pending_len, payload, len);
-                        rl->pending_len += len;
-                } else if (type == CELL_VM_ACK) {
-                        acked = true;
-                } else if (type == CELL_VM_STDIN_EOF) {
-                        rl->stdin_eof = true;
-                } else if (type == CELL_VM_SIGNAL) {
-                        char num[16] = "";
-                        memcpy(num, payload, len < sizeof num - 1 ? len : sizeof num - 1);
-                        kill(pid, atoi(num));
-                }
+                handle_host_frame(type, r->buf[1], (const char *)r->buf + CELL_VM_FRAME_HEADER,
+                                  len);
                 reader_consume(r, len);
         }
-        relay_stdin(rl);
 }
 
 static int decode_status(int status)
@@ -459,101 +782,94 @@ static int decode_status(int status)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Relays until the process exits; reaps every orphan on the way.  Returns its status. */
-static int supervise(struct reader *r, struct relay *rl, pid_t pid, int sigfd)
+/* Reaps every child (orphans too); returns session 0's status once it exited, else -1. */
+static int reap(void)
 {
-        int status = -1;
+        int st, status = -1;
+        pid_t dead;
+        while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
+                for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++) {
+                        struct session *s = &sessions[id];
+                        if (!s->used || s->pid != dead)
+                                continue;
+                        drain(s, id);
+                        if (id == 0) {
+                                status = decode_status(st);
+                                continue;
+                        }
+                        char num[16];
+                        snprintf(num, sizeof num, "%d", decode_status(st));
+                        send_frame(CELL_VM_EXIT, id, num, strlen(num));
+                        session_release(s);
+                }
+        return status;
+}
+
+/* Relays every session until session 0's process exits.  Returns its status. */
+static int supervise(struct reader *r, int sigfd)
+{
         bool host_open = true; /* false once the host's end reads as closed: poll it no more */
-        while (status < 0) {
-                struct pollfd p[5] = {
-                        {.fd = sigfd, .events = POLLIN},
-                        {.fd = host_open ? io_fd : -1,
-                         .events = rl->pending_len < STDIN_BUFFER_MAX ? POLLIN : 0},
-                        {.fd = rl->out, .events = POLLIN},
-                        {.fd = rl->err, .events = POLLIN},
-                        {.fd = rl->pending_len ? rl->in : -1, .events = POLLOUT},
-                };
-                if (poll(p, 5, -1) < 0) {
+        for (;;) {
+                struct pollfd p[2 + 3 * CELL_VM_SESSIONS_MAX];
+                size_t pending = 0;
+                for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++)
+                        pending += sessions[id].pending_len;
+                p[0] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+                p[1] = (struct pollfd){.fd = host_open ? io_fd : -1,
+                                       .events = pending < STDIN_BUFFER_MAX ? POLLIN : 0};
+                for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++) {
+                        struct session *s = &sessions[id];
+                        p[2 + 3 * id] = (struct pollfd){.fd = s->out, .events = POLLIN};
+                        p[3 + 3 * id] = (struct pollfd){.fd = s->err, .events = POLLIN};
+                        p[4 + 3 * id] = (struct pollfd){.fd = s->pending_len ? s->in : -1,
+                                                        .events = POLLOUT};
+                }
+                if (poll(p, 2 + 3 * CELL_VM_SESSIONS_MAX, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return 125;
                 }
-                if (p[2].revents)
-                        relay_output(&rl->out, CELL_VM_STDOUT);
-                if (p[3].revents)
-                        relay_output(&rl->err, CELL_VM_STDERR);
+                for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++) {
+                        struct session *s = &sessions[id];
+                        if (p[2 + 3 * id].revents && s->out >= 0)
+                                relay_output(&s->out, CELL_VM_STDOUT, id);
+                        if (p[3 + 3 * id].revents && s->err >= 0)
+                                relay_output(&s->err, CELL_VM_STDERR, id);
+                        if (p[4 + 3 * id].revents)
+                                relay_stdin(s);
+                }
                 if (p[1].revents & (POLLIN | POLLHUP)) {
                         if (reader_fill(r, io_fd) < 0)
                                 host_open = false;
-                        handle_host_frames(r, rl, pid);
+                        handle_host_frames(r);
                 }
-                if (p[4].revents)
-                        relay_stdin(rl);
                 if (p[0].revents) {
                         struct signalfd_siginfo si;
                         if (read(sigfd, &si, sizeof si) < 0 && errno != EAGAIN)
                                 return 125;
-                        int st;
-                        pid_t dead;
-                        while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
-                                if (dead == pid)
-                                        status = decode_status(st);
+                        int status = reap();
+                        if (status >= 0)
+                                return status;
                 }
         }
-        /* What the process wrote before it died is in the pipes: send it before the status. */
-        while (rl->out >= 0 && relay_output(&rl->out, CELL_VM_STDOUT) == 0) {
-                struct pollfd p = {.fd = rl->out, .events = POLLIN};
-                if (poll(&p, 1, 0) <= 0)
-                        break;
-        }
-        while (rl->err >= 0 && relay_output(&rl->err, CELL_VM_STDERR) == 0) {
-                struct pollfd p = {.fd = rl->err, .events = POLLIN};
-                if (poll(&p, 1, 0) <= 0)
-                        break;
-        }
-        return status;
 }
 
 static void run(struct reader *r, const struct config *c)
 {
-        int in[2], out[2], err[2], report[2];
-        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-            pipe2(report, O_CLOEXEC) < 0)
-                report_and_power_off(r, CELL_VM_ERROR, "125 pipe: %s", strerror(errno));
+        for (int id = 0; id < CELL_VM_SESSIONS_MAX; id++)
+                sessions[id].out = sessions[id].err = sessions[id].in = -1;
         sigset_t chld;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &chld, NULL);
         int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-        pid_t pid = fork();
-        if (pid < 0)
-                report_and_power_off(r, CELL_VM_ERROR, "125 fork: %s", strerror(errno));
-        if (pid == 0)
-                child(c, (int[3]){in[0], out[1], err[1]}, report[1]);
-        close(in[0]);
-        close(out[1]);
-        close(err[1]);
-        close(report[1]);
-        struct exec_failure f;
-        ssize_t n = read(report[0], &f, sizeof f);
-        close(report[0]);
-        if (n == (ssize_t)sizeof f) {
-                waitpid(pid, NULL, 0);
-                static const char *const step[] = {"chdir to", "set user of", "exec"};
-                int code = f.step == 2 ? (f.errnum == ENOENT ? 127 : 126) : 125;
-                const char *what = f.step == 0 ? (c->cwd ? c->cwd : "/") : c->args[0];
-                report_and_power_off(r, CELL_VM_ERROR, "%d %s %s: %s", code, step[f.step], what,
-                                     strerror(f.errnum));
-        }
-        char num[16];
-        snprintf(num, sizeof num, "%d", (int)pid);
-        send_frame(CELL_VM_STARTED, num, strlen(num));
-        struct relay rl = {.out = out[0], .err = err[0], .in = in[1]};
-        fcntl(rl.out, F_SETFL, O_NONBLOCK);
-        fcntl(rl.err, F_SETFL, O_NONBLOCK);
-        fcntl(rl.in, F_SETFL, O_NONBLOCK);
-        handle_host_frames(r, &rl, pid); /* stdin that arrived with the configuration */
-        int status = supervise(r, &rl, pid, sigfd);
+        char msg[1024];
+        if (spawn(&sessions[0], c, msg, sizeof msg) < 0)
+                report_and_power_off(r, CELL_VM_ERROR, "%s", msg);
+        snprintf(msg, sizeof msg, "%d", (int)sessions[0].pid);
+        send_frame(CELL_VM_STARTED, 0, msg, strlen(msg));
+        handle_host_frames(r); /* stdin that arrived with the configuration */
+        int status = supervise(r, sigfd);
         report_and_power_off(r, CELL_VM_EXIT, "%d", status);
 }
 
