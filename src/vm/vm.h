@@ -17,6 +17,7 @@
  *   src/vm/paths.c                where the kernel, the init and QEMU are found
  *   src/vm/exec.c                 cell_vm_exec: a process added to a running VM
  *   src/vm/bundle.c               an OCI bundle as a VM, launched where a container's init would be
+ *   src/vm/net.c                  the container's network namespace handed to the guest (tap + bridge)
  *
  * Every function returns < 0 and fills `err` on failure, and leaves no process
  * behind: QEMU runs with PR_SET_PDEATHSIG=SIGKILL and in its own process group,
