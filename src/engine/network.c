@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine/network.h"
+#include "engine/network_cni.h"
 #include "util/xalloc.h"
 
 /* The runtime makes the namespace and brings lo up (sandbox/network.c): nothing else to do. */
@@ -18,10 +19,13 @@ static const struct cell_net_driver host_driver = {
 static const struct cell_net_driver *const drivers[] = {
         &none_driver,
         &host_driver,
+        &cell_net_cni_driver,
 };
 
 const struct cell_net_driver *cell_net_driver_find(const char *mode, struct cell_error *err)
 {
+        if (strncmp(mode, "cni:", 4) == 0 && mode[4])
+                return &cell_net_cni_driver;
         for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
                 if (strcmp(drivers[i]->name, mode) == 0)
                         return drivers[i];
