@@ -241,6 +241,7 @@ try:
     if proto == "tcp":
         s = socket.create_connection((addr, port), timeout=5)
         s.sendall(msg.encode() + b"\n")
+        s.shutdown(socket.SHUT_WR)
         data = b""
         while True:
             d = s.recv(4096)
