@@ -110,15 +110,22 @@ static int check_addr(const char *what, const char *v, struct cell_error *err)
         if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
                 return cell_error_set(err, 0, "%s '%s': invalid address", what, v);
         char *slash = strchr(buf, '/');
+        long prefix = 0;
         if (slash) {
                 char *end;
-                long p = strtol(slash + 1, &end, 10);
-                if (*end || end == slash + 1 || p < 0 || p > 128)
+                prefix = strtol(slash + 1, &end, 10);
+                if (*end || end == slash + 1 || prefix < 0)
                         return cell_error_set(err, 0, "%s '%s': invalid prefix", what, v);
                 *slash = '\0';
         }
-        if (inet_pton(AF_INET, buf, bin) != 1 && inet_pton(AF_INET6, buf, bin) != 1)
-                return cell_error_set(err, 0, "%s '%s': invalid address", what, v);
+        int max = 32;
+        if (inet_pton(AF_INET, buf, bin) != 1) {
+                if (inet_pton(AF_INET6, buf, bin) != 1)
+                        return cell_error_set(err, 0, "%s '%s': invalid address", what, v);
+                max = 128;
+        }
+        if (prefix > max)
+                return cell_error_set(err, 0, "%s '%s': prefix longer than %d", what, v, max);
         return 0;
 }
 

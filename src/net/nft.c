@@ -72,10 +72,8 @@ void cell_nft_close(struct cell_nft *n)
 }
 
 /* Runs `cmds` as one transaction; on failure *msg (caller frees) is nft's
- * first error line, without its "Error: " and "Could not process rule: ",
- * and *echo (when not NULL; caller frees) its whole error text, which
- * repeats the failing command. */
-static int run_echo(struct cell_nft *n, const char *cmds, char **msg, char **echo)
+ * first error line, without its "Error: " and "Could not process rule: ". */
+static int run(struct cell_nft *n, const char *cmds, char **msg)
 {
         int r = nft_run_cmd_from_buffer(n->ctx, cmds);
         const char *e = nft_ctx_get_error_buffer(n->ctx);
@@ -83,19 +81,12 @@ static int run_echo(struct cell_nft *n, const char *cmds, char **msg, char **ech
                 return 0;
         if (!e || !*e)
                 e = "failed";
-        if (echo)
-                *echo = xstrdup(e);
         if (strncmp(e, "Error: ", 7) == 0)
                 e += 7;
         if (strncmp(e, "Could not process rule: ", 24) == 0)
                 e += 24;
         *msg = xstrndup(e, strcspn(e, "\n"));
         return -1;
-}
-
-static int run(struct cell_nft *n, const char *cmds, char **msg)
-{
-        return run_echo(n, cmds, msg, NULL);
 }
 
 static bool is_missing(const char *msg)
@@ -181,6 +172,19 @@ static char *port_name(const struct cell_net_port *p)
                          any_host_ip(p->host_ip) ? "" : ":", p->host_port, p->proto);
 }
 
+/* True when the key of `p` is in its map with a value other than ctr_ip4 . ctr_port. */
+static bool held_elsewhere(struct cell_nft *n, const struct cell_net_port *p, const char *ctr_ip4)
+{
+        _cleanup_free_ char *e = port_element(p, NULL, ctr_ip4, false);
+        _cleanup_free_ char *cmd = xasprintf("get element " TABLE " %s", e);
+        _cleanup_free_ char *msg = NULL;
+        if (run(n, cmd, &msg) < 0)
+                return false;
+        const char *out = nft_ctx_get_output_buffer(n->ctx);
+        _cleanup_free_ char *ours = xasprintf(": %s . %u ", ctr_ip4, p->ctr_port);
+        return out && !strstr(out, ours);
+}
+
 int cell_nft_ports_add(struct cell_nft *n, const char *id, const char *ctr_ip4,
                        const struct cell_net_port *ports, size_t n_ports, struct cell_error *err)
 {
@@ -197,21 +201,18 @@ int cell_nft_ports_add(struct cell_nft *n, const char *id, const char *ctr_ip4,
         }
         fclose(f);
         _cleanup_free_ char *cmds = buf;
-        _cleanup_free_ char *msg = NULL, *echo = NULL;
-        if (run_echo(n, cmds, &msg, &echo) == 0)
+        _cleanup_free_ char *msg = NULL;
+        if (run(n, cmds, &msg) == 0)
                 return 0;
-        /* Name the port: nft repeats the failing command after its message.
-         * The same key with another value is EEXIST: another container's. */
-        for (size_t i = 0; i < n_ports && strstr(msg, "File exists"); i++) {
-                _cleanup_free_ char *e = port_element(&ports[i], id, ctr_ip4, true);
-                _cleanup_free_ char *line = xasprintf("add element " TABLE " %s\n", e);
-                if (strstr(echo, line)) {
+        /* Name the port (nft's echo of the failing command is not reliable in
+         * a batch): look each key up; one that maps elsewhere is the clash. */
+        for (size_t i = 0; i < n_ports && strstr(msg, "File exists"); i++)
+                if (held_elsewhere(n, &ports[i], ctr_ip4)) {
                         _cleanup_free_ char *name = port_name(&ports[i]);
                         return cell_error_set(err, EEXIST,
                                               "port %s: already published by another container",
                                               name);
                 }
-        }
         return cell_error_set(err, 0, "publish ports of container %.12s: nftables: %s", id, msg);
 }
 
