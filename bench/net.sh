@@ -36,7 +36,7 @@ remote=cbnr$$
 cleanup() {
 	nsenter --net=/run/netns/$host "$cell" --storage "$tmp/storage" --runroot "$tmp/run" \
 		rm -f --all >/dev/null 2>&1 || true
-	ip netns del benchctr 2>/dev/null || true
+	for n in benchctr benchip1 benchip2; do ip netns del $n 2>/dev/null || true; done
 	ip netns del "$host" 2>/dev/null || true
 	ip netns del "$remote" 2>/dev/null || true
 	rm -rf "$tmp"
