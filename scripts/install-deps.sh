@@ -29,6 +29,10 @@ PACKAGES=(
 	libssl-dev zstd
 	# micro-VM isolation (src/vm): QEMU, the guest kernel's source and its build (scripts/guest-kernel.sh), bench/vm.sh's initramfs
 	qemu-system-x86 linux-source-6.1 flex bison bc libelf-dev xz-utils cpio
+	# networking helper cell-net (src/net): netlink and nftables libraries, and nft for its tests
+	libmnl-dev
+	libnftables-dev
+	nftables
 )
 
 # One dpkg-query for all: "name status" per known package (architecture
