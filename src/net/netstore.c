@@ -479,7 +479,8 @@ int cell_netstore_create(const char *storage, const struct cell_netstore_create_
                                                                   : xasprintf("cell-%.10s", id);
         char auto4[32];
         const char *sub4 = o->subnet && strchr(o->subnet, ':') ? NULL : o->subnet;
-        const char *sub6 = o->subnet && strchr(o->subnet, ':') ? o->subnet : NULL;
+        const char *sub6 = o->subnet && strchr(o->subnet, ':') ? o->subnet : o->subnet6;
+        const char *gw6 = o->subnet && strchr(o->subnet, ':') ? o->gateway : o->gateway6;
         int rc = 0;
         if (!sub4)
                 rc = pick_subnet4(storage, o->name, auto4, sizeof(auto4), err);
@@ -487,7 +488,7 @@ int cell_netstore_create(const char *storage, const struct cell_netstore_create_
                 rc = fill_subnet(storage, o->name, sub4 ? sub4 : auto4, sub4 ? o->gateway : NULL,
                                  &r.subnet4, &r.gateway4, err);
         if (rc == 0 && sub6)
-                rc = fill_subnet(storage, o->name, sub6, o->gateway, &r.subnet6, &r.gateway6, err);
+                rc = fill_subnet(storage, o->name, sub6, gw6, &r.subnet6, &r.gateway6, err);
         else if (rc == 0 && o->ipv6)
                 rc = fill_default_v6(storage, &r, err);
         if (rc == 0 && sub6)

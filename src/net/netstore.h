@@ -60,6 +60,7 @@ struct cell_netstore_create_opts {
         const char *driver;  /* "bridge" (NULL) or "macvlan" */
         const char *subnet;  /* NULL: picked */
         const char *gateway; /* NULL: the subnet's first address */
+        const char *subnet6, *gateway6; /* a second, IPv6 subnet besides an IPv4 `subnet` */
         const char *parent;  /* macvlan: required, must exist (/sys/class/net/IF) */
         bool internal, ipv6;
         json_object *labels; /* borrowed; NULL: none */
