@@ -280,6 +280,8 @@ int cell_engine_ctr_new(struct cell_engine *e, const struct cell_ctr_opts *opts,
                 return -1;
         }
         fill_record(opts, &plan, img, id, net_request, out);
+        json_object_object_add(out->host_config, "PortBindings", cell_net_port_bindings(net_request));
+        json_object_object_add(out->host_config, "PublishAllPorts", json_object_new_boolean(opts->net.publish_all));
         /* a container's non-root user must read these */
         struct etc_files etc;
         etc_files_make(&plan, net_request, &etc);

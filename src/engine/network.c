@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/network.h"
+#include "engine/network_cni.h"
 #include "net/hosts.h"
 #include "net/ipam.h"
 #include "net/netops.h"
@@ -586,10 +587,13 @@ static const struct cell_net_driver *const drivers[] = {
         &host_driver,
         &container_driver,
         &ns_driver,
+        &cell_net_cni_driver,
 };
 
 const struct cell_net_driver *cell_net_driver_find(const char *mode, struct cell_error *err)
 {
+        if (strncmp(mode, "cni:", 4) == 0 && mode[4])
+                return &cell_net_cni_driver;
         for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
                 const char *n = drivers[i]->name;
                 size_t l = strlen(n);
@@ -716,7 +720,7 @@ static int check_mode(struct cell_engine *e, const char *mode, const struct cell
         const struct cell_net_driver *d = cell_net_driver_find(mode, err);
         if (!d)
                 return -1;
-        if (d != &net_driver) {
+        if (d != &net_driver && d != &cell_net_cni_driver) {
                 if (has_ports)
                         return cell_error_set(err, EINVAL,
                                               "conflicting options: port publishing and the container type network mode %s",
@@ -801,6 +805,29 @@ json_object *cell_net_request(struct cell_engine *e, const char *mode, const str
         json_object_object_add(req, "add_host", jstrv(o->add_host));
         jadd(req, "mac", o->mac);
         return req;
+}
+
+json_object *cell_net_port_bindings(json_object *request)
+{
+        json_object *o = json_object_new_object();
+        json_object *pub = jmember(request, "publish");
+        for (size_t i = 0; pub && i < json_object_array_length(pub); i++) {
+                json_object *p = json_object_array_get_idx(pub, i);
+                char key[16], hp[8] = "";
+                snprintf(key, sizeof(key), "%d/%s", jint(p, "ctr_port"), jget(p, "proto") ? jget(p, "proto") : "tcp");
+                if (jint(p, "host_port"))
+                        snprintf(hp, sizeof(hp), "%d", jint(p, "host_port"));
+                json_object *arr = jmember(o, key);
+                if (!arr) {
+                        arr = json_object_new_array();
+                        json_object_object_add(o, key, arr);
+                }
+                json_object *b = json_object_new_object();
+                json_object_object_add(b, "HostIp", json_object_new_string(jget(p, "host_ip") ? jget(p, "host_ip") : ""));
+                json_object_object_add(b, "HostPort", json_object_new_string(hp));
+                json_object_array_add(arr, b);
+        }
+        return o;
 }
 
 void cell_net_etc_files(const char *mode, const char *hostname, json_object *request, char **hosts,

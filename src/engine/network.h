@@ -93,6 +93,9 @@ struct cell_net_opts {
 json_object *cell_net_request(struct cell_engine *e, const char *mode, const struct cell_net_opts *o,
                               json_object *image_config, struct cell_error *err);
 
+/* docker's HostConfig.PortBindings from the request ({"80/tcp": [{"HostIp", "HostPort"}]}; "" = pick). */
+json_object *cell_net_port_bindings(json_object *request);
+
 /* The /etc/hosts and /etc/resolv.conf a container starts with (create). */
 void cell_net_etc_files(const char *mode, const char *hostname, json_object *request, char **hosts,
                         char **resolv);
