@@ -224,24 +224,26 @@ static json_object *endpoints_of(const struct cell_ctr *c)
 
 /* --- hosts files ----------------------------------------------------------- */
 
-/* What hosts files need of a container: loaded once per update. */
+/* What hosts files need of a container: loaded once per update (each its own
+ * allocation: pointers handed out stay valid as the list grows). */
 struct member {
         struct cell_ctr c;
         bool loaded;
 };
 
 struct members {
-        struct member *v;
+        struct member **v;
         size_t n;
 };
 
 static struct cell_ctr *member_get(struct cell_engine *e, struct members *m, const char *id)
 {
         for (size_t i = 0; i < m->n; i++)
-                if (strcmp(m->v[i].c.id ? m->v[i].c.id : "", id) == 0)
-                        return m->v[i].loaded ? &m->v[i].c : NULL;
+                if (strcmp(m->v[i]->c.id ? m->v[i]->c.id : "", id) == 0)
+                        return m->v[i]->loaded ? &m->v[i]->c : NULL;
         m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
-        struct member *x = &m->v[m->n++];
+        struct member *x = xzalloc(sizeof(*x));
+        m->v[m->n++] = x;
         struct cell_error ignored;
         x->loaded = cell_ctr_load(e, id, false, &x->c, &ignored) == 0;
         if (!x->loaded) {
@@ -253,8 +255,10 @@ static struct cell_ctr *member_get(struct cell_engine *e, struct members *m, con
 
 static void members_free(struct members *m)
 {
-        for (size_t i = 0; i < m->n; i++)
-                cell_ctr_release(&m->v[i].c);
+        for (size_t i = 0; i < m->n; i++) {
+                cell_ctr_release(&m->v[i]->c);
+                free(m->v[i]);
+        }
         free(m->v);
 }
 
@@ -455,6 +459,24 @@ static int kernel_attach(const struct cell_netrec *r, json_object *ep, const cha
         return cell_netops_attach(bridge ? &b : NULL, &x, err);
 }
 
+/* The published ports as recorded ("80/tcp", "0.0.0.0", "8080"), for netops. */
+static struct cell_net_port *recorded_ports(const struct cell_ctr *c, size_t *n)
+{
+        json_object *pr = jmember(c->network, "ports");
+        *n = pr && json_object_is_type(pr, json_type_array) ? json_object_array_length(pr) : 0;
+        struct cell_net_port *v = xcalloc(*n + 1, sizeof(*v));
+        for (size_t i = 0; i < *n; i++) {
+                json_object *p = json_object_array_get_idx(pr, i);
+                const char *ctr = jget(p, "container"), *ip = jget(p, "host_ip"), *hp = jget(p, "host_port");
+                const char *slash = ctr ? strchr(ctr, '/') : NULL;
+                snprintf(v[i].proto, sizeof(v[i].proto), "%s", slash ? slash + 1 : "tcp");
+                snprintf(v[i].host_ip, sizeof(v[i].host_ip), "%s", ip && strcmp(ip, "0.0.0.0") != 0 ? ip : "");
+                v[i].host_port = (uint16_t)(hp ? atoi(hp) : 0);
+                v[i].ctr_port = (uint16_t)(ctr ? atoi(ctr) : 0);
+        }
+        return v;
+}
+
 /* Detach one endpoint (kernel side, then its lease); the network lock held. */
 static int endpoint_detach(struct cell_engine *e, const struct cell_ctr *c, json_object *ep, const char *netns,
                            bool last, struct cell_error *err)
@@ -469,6 +491,12 @@ static int endpoint_detach(struct cell_engine *e, const struct cell_ctr *c, json
         struct ep_bufs bufs;
         struct cell_net_endpoint x;
         endpoint_of(ep, c->id, netns, &bufs, &x);
+        _cleanup_free_ struct cell_net_port *ports = NULL;
+        if (last) {
+                /* the ports went with the first endpoint (net_prepare_locked) */
+                ports = recorded_ports(c, &x.n_ports);
+                x.ports = ports;
+        }
         const char *driver = jget(ep, "driver");
         int rc = cell_netops_detach(driver && strcmp(driver, "bridge") == 0 ? &b : NULL, &x, last, err);
         if (rc == 0 && net)
@@ -537,6 +565,8 @@ static int net_prepare_locked(struct cell_engine *e, struct cell_ctr *c, const s
                 struct cell_net_bridge b;
                 bridge_of(r, &b);
                 endpoint_of(ep, c->id, netns, &bufs, &x);
+                _cleanup_free_ struct cell_net_port *ports = recorded_ports(c, &x.n_ports);
+                x.ports = ports;
                 if (cell_netops_detach(strcmp(r->driver, "bridge") == 0 ? &b : NULL, &x, true, &ignored) == 0) {
                         cell_netstore_release(e->storage, r->name, c->id, &ignored);
                         cell_ports_release(e->storage, c->id, &ignored);
