@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,12 +413,10 @@ static int fill_subnet(const char *storage, const char *name, const char *subnet
         return 0;
 }
 
+/* In the caller's network namespace (not /sys, which shows the one sysfs was mounted in). */
 static bool iface_exists(const char *ifname)
 {
-        if (!*ifname || strchr(ifname, '/') || strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
-                return false;
-        _cleanup_free_ char *p = xasprintf("/sys/class/net/%s", ifname);
-        return access(p, F_OK) == 0;
+        return strlen(ifname) < IF_NAMESIZE && if_nametoindex(ifname) != 0;
 }
 
 static int validate_create(const char *storage, const struct cell_netstore_create_opts *o,

@@ -61,7 +61,7 @@ struct cell_netstore_create_opts {
         const char *subnet;  /* NULL: picked */
         const char *gateway; /* NULL: the subnet's first address */
         const char *subnet6, *gateway6; /* a second, IPv6 subnet besides an IPv4 `subnet` */
-        const char *parent;  /* macvlan: required, must exist (/sys/class/net/IF) */
+        const char *parent;  /* macvlan: required, must exist (if_nametoindex) */
         bool internal, ipv6;
         json_object *labels; /* borrowed; NULL: none */
 };

@@ -41,7 +41,7 @@ def test_ns_path_joins_a_namespace_file(net):
     name = netns.unique("cellx")
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:
-        subprocess.run(["ip", "-n", name, "link", "add", "marker0", "type", "dummy"], check=True)
+        subprocess.run(["ip", "-n", name, "link", "add", "marker0", "type", "veth", "peer", "name", "marker1"], check=True)
         net.run("run", "--rm", "--name", "c", "--network", "ns:/run/netns/" + name, "busybox",
                 "ip", "link", "show", "marker0")
         p = net.run("run", "--rm", "--network", "ns:/nonexistent/ns", "busybox", "true", check=False)

@@ -8,15 +8,9 @@ import socket
 
 import netns
 
-SERVER = "busybox"
-
-
-def serve(net, name, *args, port=80, udp=False):
-    cmd = (["nc", "-ll", "-u", "-p", str(port), "-e", "/bin/cat"] if udp
-           else ["nc", "-ll", "-p", str(port), "-e", "/bin/cat"])
-    net.run("run", "-d", "--name", name, *args, "busybox", *cmd)
-    flag = "-lun" if udp else "-ltn"
-    netns.wait_for(lambda: ":%d " % port in net.out("exec", name, "netstat", flag), what="the server")
+def serve(net, name, *args, port=80):
+    net.run("run", "-d", "--name", name, *args, "busybox", "nc", "-ll", "-p", str(port), "-e", "/bin/cat")
+    netns.wait_for(lambda: ":%d " % port in net.out("exec", name, "netstat", "-ltn"), what="the server")
 
 
 def test_publish_tcp_from_remote_and_localhost(net):
@@ -32,9 +26,19 @@ def test_publish_tcp_from_remote_and_localhost(net):
 
 
 def test_publish_udp(net):
-    serve(net, "dns", "-p", "5353:53/udp", port=53, udp=True)
-    out = net.world.remote.out(*netns.client_argv("udp", netns.HOST_ADDR, 5353, "u"))
-    assert out == "u\n"
+    # busybox's nc has no udp: the echo server runs in the container's namespace file
+    net.run("run", "-d", "--name", "dns", "-p", "5353:53/udp", "busybox", "sleep", "100")
+    ctr_ns = netns.Netns("ctr")
+    ctr_ns.path = net.json("inspect", "dns")[0]["NetworkSettings"]["SandboxKey"]
+    srv = net.world.serve("udp", 53, ns=ctr_ns)
+    try:
+        out = net.world.remote.out(*netns.client_argv("udp", netns.HOST_ADDR, 5353, "u"))
+        assert out == "echo:u\n"
+        out = net.ns.out(*netns.client_argv("udp", "127.0.0.1", 5353, "l"))
+        assert out == "echo:l\n"
+        assert srv.peers()[0] == netns.REMOTE_ADDR     # DNAT only: the remote's own address
+    finally:
+        srv.stop()
 
 
 def test_publish_picks_a_free_port_and_range(net):
