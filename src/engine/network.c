@@ -7,8 +7,8 @@
  *
  * MAC addresses: 02:42 followed by the IPv4 address, as docker does, so
  * that the record knows it before the kernel makes the link (--mac-address
- * overrides).  Host veth: "veth" + 11 hex of the id (eth0), "veth" + 10 hex
- * + the index for a further endpoint.
+ * overrides).  Host veth: "veth" + 11 hex of the id (eth0), "veth" + 9 hex
+ * + "_" + the index for a further endpoint (never equal to an eth0 name).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -165,7 +165,7 @@ static void endpoint_of(json_object *ep, const char *id, const char *netns, stru
                 .id = id, .netns = netns, .driver = driver, .host_ifname = jget(ep, "host_ifname"),
                 .parent = jget(ep, "parent"), .ifname = jget(ep, "ifname"), .mac = jget(ep, "mac"),
                 .addr4 = ip4 ? bufs->addr4 : NULL, .addr6 = ip6 ? bufs->addr6 : NULL,
-                .default_route = true,
+                .default_route = !jmember(ep, "default_route") || json_object_get_boolean(jmember(ep, "default_route")),
                 .gateway4 = macvlan ? jget(ep, "gateway4") : NULL,
                 .gateway6 = macvlan ? jget(ep, "gateway6") : NULL,
         };
@@ -192,7 +192,7 @@ static json_object *endpoint_record(const struct cell_ctr *c, const struct cell_
         if (index == 0)
                 snprintf(veth, sizeof(veth), "veth%.11s", c->id);
         else
-                snprintf(veth, sizeof(veth), "veth%.10s%d", c->id, index % 10);
+                snprintf(veth, sizeof(veth), "veth%.9s_%u", c->id, (unsigned)index % 10);
         jadd(ep, "ifname", ifname);
         if (strcmp(r->driver, "bridge") == 0)
                 jadd(ep, "host_ifname", veth);
@@ -364,7 +364,14 @@ static void hosts_write(struct cell_engine *e, struct members *m, const struct c
                 hostnames[i] = xstrndup(s, strcspn(s, ":"));
                 extra.names[i][0] = hostnames[i];
         }
-        _cleanup_free_ char *text = cell_hosts_text(self.n ? &self.v[0] : NULL, peers.v, peers.n, extra.v, extra.n);
+        /* its addresses on further networks come first among the others */
+        size_t np = (self.n > 1 ? self.n - 1 : 0) + peers.n;
+        _cleanup_free_ struct cell_hosts_entry *all = xcalloc(np + 1, sizeof(*all));
+        for (size_t i = 1; i < self.n; i++)
+                all[i - 1] = self.v[i];
+        for (size_t i = 0; i < peers.n; i++)
+                all[np - peers.n + i] = peers.v[i];
+        _cleanup_free_ char *text = cell_hosts_text(self.n ? &self.v[0] : NULL, all, np, extra.v, extra.n);
         _cleanup_free_ char *dir = cell_engine_container_dir(e, c->id);
         _cleanup_free_ char *path = cell_path_join(dir, "hosts");
         struct cell_error ignored;
@@ -477,9 +484,10 @@ static struct cell_net_port *recorded_ports(const struct cell_ctr *c, size_t *n)
         return v;
 }
 
-/* Detach one endpoint (kernel side, then its lease); the network lock held. */
+/* Detach one endpoint (kernel side, then its lease); the network lock held.  The first
+ * endpoint carries the published ports; the last one out removes the namespace file. */
 static int endpoint_detach(struct cell_engine *e, const struct cell_ctr *c, json_object *ep, const char *netns,
-                           bool last, struct cell_error *err)
+                           bool with_ports, bool remove_netns, struct cell_error *err)
 {
         const char *net = jget(ep, "network");
         struct cell_netrec r;
@@ -492,13 +500,12 @@ static int endpoint_detach(struct cell_engine *e, const struct cell_ctr *c, json
         struct cell_net_endpoint x;
         endpoint_of(ep, c->id, netns, &bufs, &x);
         _cleanup_free_ struct cell_net_port *ports = NULL;
-        if (last) {
-                /* the ports went with the first endpoint (net_prepare_locked) */
+        if (with_ports) {
                 ports = recorded_ports(c, &x.n_ports);
                 x.ports = ports;
         }
         const char *driver = jget(ep, "driver");
-        int rc = cell_netops_detach(driver && strcmp(driver, "bridge") == 0 ? &b : NULL, &x, last, err);
+        int rc = cell_netops_detach(driver && strcmp(driver, "bridge") == 0 ? &b : NULL, &x, remove_netns, err);
         if (rc == 0 && net)
                 rc = cell_netstore_release(e->storage, net, c->id, err);
         if (have)
@@ -510,15 +517,17 @@ static int net_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
 {
         json_object *eps = endpoints_of(c);
         const char *netns = jget(c->network, "netns");
-        if (!eps || !netns)
+        if (!netns)
                 return 0;
+        if (!eps || json_object_array_length(eps) == 0)
+                return cell_netops_netns_remove(netns, err);
         int lock = cell_netstore_lock(e->storage, err);
         if (lock < 0)
                 return -1;
         int rc = 0;
         size_t n = json_object_array_length(eps);
         for (size_t i = n; i-- > 0 && rc == 0;)
-                rc = endpoint_detach(e, c, json_object_array_get_idx(eps, i), netns, i == 0, err);
+                rc = endpoint_detach(e, c, json_object_array_get_idx(eps, i), netns, i == 0, i == 0, err);
         if (rc == 0)
                 rc = cell_ports_release(e->storage, c->id, err);
         if (rc == 0) {
@@ -530,6 +539,57 @@ static int net_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
                 }
         }
         close(lock);
+        return rc;
+}
+
+/*
+ * Networks lock held, the container running (its namespace made): one more
+ * endpoint on `netname` (connect), without ports or default route: lease,
+ * record, then the kernel; undone on failure.
+ */
+static int endpoint_add(struct cell_engine *e, struct cell_ctr *c, const char *netname, const char *want_ip,
+                        json_object *aliases, struct cell_error *err)
+{
+        struct cell_netrec r;
+        if (cell_netstore_get_or_default(e->storage, netname, &r, err) < 0)
+                return -1;
+        int rc = 0;
+        char ip4[INET6_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+        json_object *eps = endpoints_of(c);
+        const char *netns = jget(c->network, "netns");
+        if (!eps || !netns)
+                rc = cell_error_set(err, EINVAL, "container %s has no network namespace of cell's", c->name);
+        else if (endpoint_on(c, r.name))
+                rc = cell_error_set(err, EEXIST, "container %s is already connected to network %s", c->name, r.name);
+        else
+                rc = cell_netstore_lease(e->storage, &r, want_ip, c->id, ip4, ip6, err);
+        if (rc < 0) {
+                cell_netrec_release(&r);
+                return -1;
+        }
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "aliases", aliases ? json_object_get(aliases) : json_object_new_array());
+        size_t index = json_object_array_length(eps);
+        /* endpoint_record gives --ip/--alias of the request to eth0 only */
+        json_object *ep = endpoint_record(c, &r, (int)index, ip4, ip6, NULL);
+        json_object_object_add(ep, "aliases", json_object_get(jmember(req, "aliases")));
+        json_object_object_add(ep, "default_route", json_object_new_boolean(false));
+        json_object_put(req);
+        json_object_array_add(eps, ep);
+        struct cell_error ignored;
+        rc = save_record(e, c, err);
+        if (rc == 0)
+                rc = kernel_attach(&r, ep, c->id, netns, NULL, 0, err);
+        if (rc < 0) {
+                eps = endpoints_of(c);
+                if (endpoint_detach(e, c, json_object_array_get_idx(eps, index), netns, false, false, &ignored) == 0) {
+                        json_object_array_del_idx(eps, index, 1);
+                        save_record(e, c, &ignored);
+                }
+        } else {
+                hosts_refresh(e, r.name, c);
+        }
+        cell_netrec_release(&r);
         return rc;
 }
 
@@ -600,7 +660,17 @@ static int net_prepare(struct cell_engine *e, struct cell_ctr *c, struct cell_er
                 rc = net_prepare_locked(e, c, &r, err);
                 cell_netrec_release(&r);
         }
+        /* the networks `connect` added while it was stopped */
+        json_object *more = jmember(jmember(c->network, "request"), "connect");
+        for (size_t i = 0; rc == 0 && more && i < json_object_array_length(more); i++) {
+                json_object *m = json_object_array_get_idx(more, i);
+                rc = endpoint_add(e, c, jget(m, "network"), jget(m, "ip"), jmember(m, "aliases"), err);
+        }
         close(lock);
+        if (rc < 0 && endpoints_of(c)) {
+                struct cell_error ignored;
+                net_detach(e, c, &ignored);
+        }
         return rc;
 }
 
@@ -927,5 +997,138 @@ int cell_engine_network_remove(struct cell_engine *e, const char *name, struct c
                 cell_netrec_release(&r);
         }
         close(lock);
+        return rc;
+}
+
+/* --- network connect / disconnect -------------------------------------------- */
+
+static bool connectable(const struct cell_ctr *c)
+{
+        return cell_net_driver_find(c->network_mode ? c->network_mode : "none", &(struct cell_error){0}) ==
+               &net_driver;
+}
+
+static json_object *connect_list(struct cell_ctr *c)
+{
+        if (!c->network)
+                c->network = json_object_new_object();
+        json_object *req = jmember(c->network, "request");
+        if (!req) {
+                req = json_object_new_object();
+                json_object_object_add(c->network, "request", req);
+        }
+        json_object *l = jmember(req, "connect");
+        if (!l) {
+                l = json_object_new_array();
+                json_object_object_add(req, "connect", l);
+        }
+        return l;
+}
+
+static int connected_index(json_object *l, const char *name)
+{
+        for (size_t i = 0; i < json_object_array_length(l); i++) {
+                const char *n = jget(json_object_array_get_idx(l, i), "network");
+                if (n && strcmp(n, name) == 0)
+                        return (int)i;
+        }
+        return -1;
+}
+
+static int connect_locked(struct cell_engine *e, struct cell_ctr *c, const struct cell_netrec *r, const char *ip,
+                          const char *const *aliases, struct cell_error *err)
+{
+        if (!connectable(c))
+                return cell_error_set(err, EINVAL, "container %s: network mode %s cannot join other networks",
+                                      c->name, c->network_mode);
+        json_object *l = connect_list(c);
+        if (strcmp(c->network_mode, r->name) == 0 || connected_index(l, r->name) >= 0)
+                return cell_error_set(err, EEXIST, "container %s is already connected to network %s", c->name,
+                                      r->name);
+        if (ip && !is_user_network(r->name))
+                return cell_error_set(err, EINVAL,
+                                      "user specified IP address is supported on user defined networks only");
+        json_object *m = json_object_new_object();
+        jadd(m, "network", r->name);
+        jadd(m, "ip", ip);
+        json_object_object_add(m, "aliases", jstrv(aliases));
+        if (running(c)) {
+                int lock = cell_netstore_lock(e->storage, err);
+                if (lock < 0) {
+                        json_object_put(m);
+                        return -1;
+                }
+                int rc = endpoint_add(e, c, r->name, ip, jmember(m, "aliases"), err);
+                close(lock);
+                if (rc < 0) {
+                        json_object_put(m);
+                        return -1;
+                }
+        }
+        json_object_array_add(connect_list(c), m);
+        return cell_ctr_save(e, c, err);
+}
+
+int cell_engine_network_connect(struct cell_engine *e, const char *network, const char *container,
+                                const char *ip, const char *const *aliases, struct cell_error *err)
+{
+        struct cell_netrec r;
+        if (cell_netstore_get(e->storage, network, &r, err) < 0)
+                return -1;
+        struct cell_ctr c;
+        int rc = cell_ctr_lookup(e, container, true, &c, err);
+        if (rc == 0)
+                rc = connect_locked(e, &c, &r, ip, aliases, err);
+        cell_ctr_release(&c);
+        cell_netrec_release(&r);
+        return rc;
+}
+
+static int disconnect_locked(struct cell_engine *e, struct cell_ctr *c, const char *net, struct cell_error *err)
+{
+        json_object *l = connect_list(c);
+        int li = connected_index(l, net);
+        json_object *ep = running(c) ? endpoint_on(c, net) : NULL;
+        if (li < 0 && !ep)
+                return cell_error_set(err, ENOENT, "container %s is not connected to network %s", c->name, net);
+        if (ep) {
+                json_object *eps = endpoints_of(c);
+                size_t idx = 0;
+                while (json_object_array_get_idx(eps, idx) != ep)
+                        idx++;
+                int lock = cell_netstore_lock(e->storage, err);
+                if (lock < 0)
+                        return -1;
+                int rc = endpoint_detach(e, c, ep, jget(c->network, "netns"), idx == 0, false, err);
+                if (rc == 0 && idx == 0) {
+                        rc = cell_ports_release(e->storage, c->id, err);
+                        json_object_object_del(c->network, "ports");
+                }
+                if (rc == 0) {
+                        json_object_array_del_idx(eps, idx, 1);
+                        rc = save_record(e, c, err);
+                        hosts_refresh(e, net, c);
+                }
+                close(lock);
+                if (rc < 0)
+                        return -1;
+        }
+        if (li >= 0)
+                json_object_array_del_idx(l, (size_t)li, 1);
+        return cell_ctr_save(e, c, err);
+}
+
+int cell_engine_network_disconnect(struct cell_engine *e, const char *network, const char *container,
+                                   struct cell_error *err)
+{
+        struct cell_netrec r;
+        if (cell_netstore_get(e->storage, network, &r, err) < 0)
+                return -1;
+        struct cell_ctr c;
+        int rc = cell_ctr_lookup(e, container, true, &c, err);
+        if (rc == 0)
+                rc = disconnect_locked(e, &c, r.name, err);
+        cell_ctr_release(&c);
+        cell_netrec_release(&r);
         return rc;
 }

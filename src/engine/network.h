@@ -105,5 +105,16 @@ json_object *cell_net_settings_json(const struct cell_ctr *c);
 
 /* `network create|rm|prune|connect|disconnect` (netstore.h records; the kernel side by cell-net). */
 int cell_engine_network_remove(struct cell_engine *e, const char *name, struct cell_error *err);
+/*
+ * Connect a container to one more network (running: an endpoint ethN added
+ * now, without default route; in any case remembered in the record's
+ * request, so each start attaches it again).  Its errors name the network
+ * and the container.
+ */
+int cell_engine_network_connect(struct cell_engine *e, const char *network, const char *container,
+                                const char *ip, const char *const *aliases, struct cell_error *err);
+/* The reverse: the endpoint removed (running) and the network forgotten. */
+int cell_engine_network_disconnect(struct cell_engine *e, const char *network, const char *container,
+                                   struct cell_error *err);
 
 #endif

@@ -69,3 +69,35 @@ def test_add_host_and_dns(net):
     assert "nameserver 127." not in resolv
     p = net.run("run", "--rm", "--add-host", "nocolon", "busybox", "true", check=False)
     assert p.returncode == 125 and '"nocolon" for "--add-host"' in p.stderr
+
+
+def test_connect_and_disconnect(net):
+    net.run("network", "create", "front")
+    net.run("network", "create", "back")
+    net.run("run", "-d", "--name", "api", "--network", "front", "busybox", "sleep", "100")
+    net.run("run", "-d", "--name", "db", "--network", "back", "busybox", "sleep", "100")
+    p = net.run("exec", "api", "ping", "-c", "1", "-W", "2", "db", check=False)
+    assert p.returncode != 0                       # not on the same network yet
+    net.run("network", "connect", "--alias", "api-back", "--ip", "10.89.1.77", "back", "api")
+    nets = net.json("inspect", "api")[0]["NetworkSettings"]["Networks"]
+    assert sorted(nets) == ["back", "front"] and nets["back"]["IPAddress"] == "10.89.1.77"
+    assert "eth1" in net.out("exec", "api", "ip", "-o", "link", "show")
+    net.run("exec", "db", "ping", "-c", "1", "-W", "5", "api-back")
+    net.run("exec", "api", "ping", "-c", "1", "-W", "5", "db")
+    p = net.run("network", "connect", "back", "api", check=False)
+    assert p.returncode == 125 and "container api is already connected to network back" in p.stderr
+    p = net.run("network", "rm", "back", check=False)
+    assert p.returncode == 125 and "active endpoints" in p.stderr
+    net.run("network", "disconnect", "back", "api")
+    assert "eth1" not in net.out("exec", "api", "ip", "-o", "link", "show")
+    assert "api-back" not in net.out("exec", "db", "cat", "/etc/hosts")
+    p = net.run("network", "disconnect", "back", "api", check=False)
+    assert p.returncode == 125 and "container api is not connected to network back" in p.stderr
+    p = net.run("network", "connect", "nosuch", "api", check=False)
+    assert p.returncode == 125 and "network nosuch not found" in p.stderr
+    # a stopped container joins at its next start
+    net.run("stop", "-t", "0", "db")
+    net.run("network", "connect", "front", "db")
+    net.run("start", "db")
+    assert sorted(net.json("inspect", "db")[0]["NetworkSettings"]["Networks"]) == ["back", "front"]
+    net.run("exec", "api", "ping", "-c", "1", "-W", "5", "db")

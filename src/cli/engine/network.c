@@ -264,6 +264,45 @@ static int run_network_prune(struct ecli_ctx *ctx, const struct ecli_args *a)
         return 0;
 }
 
+static const struct ecli_option connect_options[] = {
+        {"ip", 0, ECLI_VALUE, "IP", "IPv4 address (e.g., 172.30.100.104)"},
+        {"alias", 0, ECLI_VALUES, "NAME", "Add network-scoped alias for the container"},
+        {0},
+};
+
+static int run_network_connect(struct ecli_ctx *ctx, const struct ecli_args *a)
+{
+        struct cell_error err = {0};
+        struct cell_engine e;
+        if (ctr_verbs_engine(ctx, &e, &err) < 0)
+                return ecli_fail(&err);
+        int r = cell_engine_network_connect(&e, a->argv[0], a->argv[1], ecli_value(a, "ip"),
+                                            ecli_values(a, "alias", NULL), &err);
+        cell_engine_close(&e);
+        return r < 0 ? ecli_fail(&err) : 0;
+}
+
+static int run_network_disconnect(struct ecli_ctx *ctx, const struct ecli_args *a)
+{
+        struct cell_error err = {0};
+        struct cell_engine e;
+        if (ctr_verbs_engine(ctx, &e, &err) < 0)
+                return ecli_fail(&err);
+        int r = cell_engine_network_disconnect(&e, a->argv[0], a->argv[1], &err);
+        cell_engine_close(&e);
+        return r < 0 ? ecli_fail(&err) : 0;
+}
+
+const struct ecli_verb ecli_verb_network_connect = {
+        .name = "connect", .group = "network", .usage = "[OPTIONS] NETWORK CONTAINER",
+        .summary = "Connect a container to a network", .options = connect_options, .min_args = 2,
+        .max_args = 2, .topic = ECLI_TOPIC_NETWORK, .run = run_network_connect,
+};
+const struct ecli_verb ecli_verb_network_disconnect = {
+        .name = "disconnect", .group = "network", .usage = "NETWORK CONTAINER",
+        .summary = "Disconnect a container from a network", .min_args = 2, .max_args = 2,
+        .topic = ECLI_TOPIC_NETWORK, .run = run_network_disconnect,
+};
 const struct ecli_verb ecli_verb_network_create = {
         .name = "create", .group = "network", .usage = "[OPTIONS] NETWORK",
         .summary = "Create a network", .options = create_options, .min_args = 1, .max_args = 1,
