@@ -11,8 +11,8 @@
            container and user network is removed and the test fails if cell
            left residue: the engine fixture's (mounts, processes, tmp/
            entries) plus veth/macvlan links, nft elements of cell's tables
-           other than network-level prefixes, netns files, leases, CNI cache
-           entries and host-local lease files.
+           other than network-level prefixes, netns files, leases, claimed
+           ports, CNI cache entries and host-local lease files.
 
 Run as root:  /usr/bin/python3 -m pytest tests/net
 """
@@ -136,6 +136,12 @@ def net_residue(e):
             text = f.read().strip()
         if text and json.loads(text):
             problems.append("leases left in %s: %s" % (os.path.basename(lf), text))
+    registry = os.path.join(e.storage, "networks", "ports.json")
+    if os.path.isfile(registry):
+        with open(registry) as f:
+            text = f.read().strip()
+        if text and json.loads(text):
+            problems.append("published ports still claimed: %s" % text)
     cache = os.path.join(e.storage, "cni")
     if os.path.isdir(cache):
         left = [p for p in glob.glob(os.path.join(cache, "**"), recursive=True) if os.path.isfile(p)]

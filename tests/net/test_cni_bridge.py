@@ -84,6 +84,25 @@ def test_cni_portmap_publishes_a_port_to_the_remote(net):
     netns.wait_for(lambda: "80" in net.out("exec", "web", "netstat", "-ltn"), what="the server")
     out = net.world.remote.out(*netns.client_argv("tcp", netns.HOST_ADDR, 8080, "from-remote"))
     assert out == "from-remote\n"
+    assert net.out("port", "web").strip() == "80/tcp -> 0.0.0.0:8080"
+    # The port is claimed as on a bridge network: a second container cannot have it.
+    p = net.run("run", "-d", "--name", "web2", "--network", "cni:cnit", "-p", "8080:80",
+                "busybox", "sleep", "100", check=False)
+    assert p.returncode != 0 and "8080" in p.stderr
+
+
+def test_cni_portmap_picks_a_free_port(net):
+    _need_plugins(net)
+    write_conflist(net)
+    net.run("run", "-d", "--name", "web", "--network", "cni:cnit", "-p", "80",
+            "busybox", "nc", "-ll", "-p", "80", "-e", "/bin/cat")
+    line = net.out("port", "web").strip()
+    assert line.startswith("80/tcp -> 0.0.0.0:")
+    port = int(line.rsplit(":", 1)[1])
+    assert port > 0
+    netns.wait_for(lambda: "80" in net.out("exec", "web", "netstat", "-ltn"), what="the server")
+    out = net.world.remote.out(*netns.client_argv("tcp", netns.HOST_ADDR, port, "picked"))
+    assert out == "picked\n"
 
 
 def test_cni_bad_ipam_subnet_is_the_plugins_error(net):

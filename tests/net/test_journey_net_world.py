@@ -60,7 +60,7 @@ def test_world_residue_check_sees_a_containers_network(net):
     import conftest
     net.run("run", "-d", "--name", "c", "-p", "8080:80", "-p", "53:53/udp", "busybox", "sleep", "100")
     found = " ".join(conftest.net_residue(net))
-    for what in ("links left", "nft elements left", "netns files left",
+    for what in ("links left", "nft elements left", "netns files left", "ports still claimed",
                  "leases left"):
         assert what in found, found
     net.run("rm", "-f", "c")
