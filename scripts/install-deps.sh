@@ -33,6 +33,9 @@ PACKAGES=(
 	libmnl-dev
 	libnftables-dev
 	nftables
+	containernetworking-plugins
+	netavark
+	iperf3
 )
 
 # One dpkg-query for all: "name status" per known package (architecture
