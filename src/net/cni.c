@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +91,24 @@ static bool conf_file_name(const char *n)
                                (l > 5 && strcmp(n + l - 5, ".json") == 0));
 }
 
+/* The spec's network names: alphanumerics, '_', '.', '-' (they end up in file names). */
+static bool name_valid(const char *name)
+{
+        if (!*name || strlen(name) > 128 || name[0] == '.' || name[0] == '-')
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_' || *p == '.' || *p == '-'))
+                        return false;
+        return true;
+}
+
 int cell_cni_conflist_load(const char *dir, const char *name, json_object **out,
                            struct cell_error *err)
 {
+        if (!name_valid(name))
+                return cell_error_set(err, EINVAL, "cni network %s: not a valid network name "
+                                      "(letters, digits, '_', '.', '-')", name);
         struct dirent **ents = NULL;
         int n = scandir(dir, &ents, NULL, alphasort);
         if (n < 0)

@@ -110,6 +110,8 @@ static void test_load(void)
         CHECK_INT_EQ(err.errnum, ENOENT);
         CHECK_CONTAINS(err.msg, "cni network nosuch");
         CHECK_CONTAINS(err.msg, conf);
+        CHECK(cell_cni_conflist_load(conf, "../conf/two", &l, &err) < 0);
+        CHECK_CONTAINS(err.msg, "not a valid network name");
         CHECK(cell_cni_conflist_load(conf, "bad", &l, &err) < 0);
         CHECK_CONTAINS(err.msg, "no valid \"type\"");
         free(conf);
