@@ -223,6 +223,8 @@ static int run_request(json_object *req, struct cell_error *err)
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         const char *msg = last_line(ebuf);
+        if (strncmp(msg, HELPER_NAME ": ", strlen(HELPER_NAME) + 2) == 0)
+                msg += strlen(HELPER_NAME) + 2;
         if (*msg)
                 return cell_error_set(err, 0, "%s", msg);
         if (WIFSIGNALED(status))
