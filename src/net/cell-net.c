@@ -359,8 +359,17 @@ struct attach_made {
         bool netns, link, ports;
 };
 
+/*
+ * Why the nft work comes first and its socket is closed last, here and in
+ * detach: releasing an nftables netlink socket waits for the destruction
+ * of the last transaction, an RCU grace period (~6 ms here, nf_tables'
+ * NETLINK_URELEASE handler flushes that work).  Made first, the grace
+ * period elapses while the links are made or deleted; and a clashing port
+ * fails the attach before any link exists.
+ */
 static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
-                        struct cell_nl *nl, struct attach_made *made, struct cell_error *err)
+                        struct cell_nl *nl, struct cell_nft *nft, struct attach_made *made,
+                        struct cell_error *err)
 {
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int master = 0;
@@ -371,6 +380,13 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 if (master == 0)
                         return cell_error_set(err, 0, "network %s: bridge %s does not exist",
                                               b->name, b->device);
+        }
+        if (bridge && ep->n_ports) {
+                _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
+                if (cell_nft_open(nft, err) < 0 ||
+                    cell_nft_ports_add(nft, ep->id, ip4, ep->ports, ep->n_ports, err) < 0)
+                        return -1;
+                made->ports = true;
         }
         if (cell_netns_file_create(ep->netns, &made->netns, err) < 0)
                 return -1;
@@ -399,16 +415,7 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
         }
         if (configure_inside(nsfd, ep, gw4, gw6, err) < 0)
                 return cell_error_prefix(err, "network namespace %s", ep->netns);
-        if (!bridge || ep->n_ports == 0)
-                return 0;
-        struct cell_nft nft = { 0 };
-        _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
-        int rc = cell_nft_open(&nft, err);
-        if (rc == 0)
-                rc = cell_nft_ports_add(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
-        cell_nft_close(&nft);
-        made->ports = rc == 0;
-        return rc;
+        return 0;
 }
 
 static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
@@ -417,10 +424,11 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
         struct cell_nl nl = { 0 };
         if (cell_nl_open(&nl, err) < 0)
                 return -1;
+        struct cell_nft nft = { 0 };
         struct attach_made made = { 0 };
-        int rc = attach_steps(b, ep, &nl, &made, err);
+        int rc = attach_steps(b, ep, &nl, &nft, &made, err);
         if (rc < 0) {
-                /* Undo in reverse; the ports were one transaction (all or none). */
+                /* Undo in reverse. */
                 struct cell_error ignored = { 0 };
                 if (made.link && strcmp(ep->driver, "bridge") == 0)
                         cell_nl_link_del(&nl, ep->host_ifname, &ignored);
@@ -428,8 +436,13 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
                         del_inside(ep->netns, ep->ifname, &ignored);
                 if (made.netns)
                         cell_netns_file_remove(ep->netns, &ignored);
+                if (made.ports) {
+                        _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
+                        cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, &ignored);
+                }
         }
         cell_nl_close(&nl);
+        cell_nft_close(&nft);
         return rc < 0 ? cell_error_prefix(err, "attach container %.12s", ep->id) : 0;
 }
 
@@ -439,13 +452,12 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         (void)b;
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int rc = 0;
+        struct cell_nft nft = { 0 };
         if (bridge && ep->n_ports) {
-                struct cell_nft nft = { 0 };
                 _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
                 rc = cell_nft_open(&nft, err);
                 if (rc == 0)
                         rc = cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
-                cell_nft_close(&nft);
         }
         if (rc == 0 && bridge) {
                 struct cell_nl nl = { 0 };
@@ -458,6 +470,7 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
                 rc = del_inside(ep->netns, ep->ifname, err);
         if (rc == 0 && remove_netns)
                 rc = cell_netns_file_remove(ep->netns, err);
+        cell_nft_close(&nft);   /* last: see attach_steps */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
 
