@@ -114,8 +114,7 @@ static char *network_elements(const struct cell_net_bridge *b, const char *verb)
         return buf;
 }
 
-int cell_nft_network_up(struct cell_nft *n, const struct cell_net_bridge *b,
-                        struct cell_error *err)
+int cell_nft_network_up(struct cell_nft *n, const struct cell_net_bridge *b, struct cell_error *err)
 {
         _cleanup_free_ char *elems = network_elements(b, "add");
         _cleanup_free_ char *all = xasprintf("%s%s", base_ruleset, elems);
@@ -157,13 +156,13 @@ static char *port_element(const struct cell_net_port *p, const char *id, const c
                           bool with_value)
 {
         _cleanup_free_ char *key = any_host_ip(p->host_ip)
-                ? xasprintf("%u", p->host_port)
-                : xasprintf("%s . %u", p->host_ip, p->host_port);
+                                           ? xasprintf("%u", p->host_port)
+                                           : xasprintf("%s . %u", p->host_ip, p->host_port);
         _cleanup_free_ char *comment = id ? xasprintf(" comment \"%s\"", id) : xstrdup("");
-        _cleanup_free_ char *value = with_value ? xasprintf(" : %s . %u", ctr_ip4, p->ctr_port)
-                                                : xstrdup("");
-        return xasprintf("ports%s_%s { %s%s%s }", any_host_ip(p->host_ip) ? "" : "4", p->proto,
-                         key, comment, value);
+        _cleanup_free_ char *value =
+                with_value ? xasprintf(" : %s . %u", ctr_ip4, p->ctr_port) : xstrdup("");
+        return xasprintf("ports%s_%s { %s%s%s }", any_host_ip(p->host_ip) ? "" : "4", p->proto, key,
+                         comment, value);
 }
 
 static char *port_name(const struct cell_net_port *p)
@@ -243,8 +242,8 @@ int cell_nft_ports_del(struct cell_nft *n, const char *id, const char *ctr_ip4,
         for (size_t i = 0; i < n_ports; i++) {
                 _cleanup_free_ char *add = port_element(&ports[i], id, ctr_ip4, true);
                 _cleanup_free_ char *del = port_element(&ports[i], NULL, ctr_ip4, false);
-                _cleanup_free_ char *one = xasprintf("add element " TABLE " %s\ndelete element "
-                                                     TABLE " %s\n", add, del);
+                _cleanup_free_ char *one = xasprintf(
+                        "add element " TABLE " %s\ndelete element " TABLE " %s\n", add, del);
                 free(steal_ptr(msg));
                 if (run(n, one, &msg) < 0 && !is_missing(msg) && !strstr(msg, "File exists"))
                         return cell_error_set(err, 0, "unpublish port %u/%s: nftables: %s",

@@ -29,25 +29,44 @@ static int set_key(const char *kv, struct cell_net_bridge *b, struct cell_net_en
         size_t kl = (size_t)(eq - kv);
         const char *v = eq + 1;
 #define IS(k) (kl == strlen(k) && strncmp(kv, k, kl) == 0)
-        if (IS("name")) b->name = v;
-        else if (IS("device")) b->device = v;
-        else if (IS("subnet4")) b->subnet4 = v;
-        else if (IS("gateway4")) b->gateway4 = v;
-        else if (IS("subnet6")) b->subnet6 = v;
-        else if (IS("gateway6")) b->gateway6 = v;
-        else if (IS("mtu")) b->mtu = atoi(v);
-        else if (IS("internal")) b->internal = strcmp(v, "1") == 0;
-        else if (IS("id")) ep->id = v;
-        else if (IS("netns")) ep->netns = v;
-        else if (IS("driver")) ep->driver = v;
-        else if (IS("host_ifname")) ep->host_ifname = v;
-        else if (IS("parent")) ep->parent = v;
-        else if (IS("ifname")) ep->ifname = v;
-        else if (IS("mac")) ep->mac = v;
-        else if (IS("addr4")) ep->addr4 = v;
-        else if (IS("addr6")) ep->addr6 = v;
-        else if (IS("route")) ep->default_route = strcmp(v, "1") == 0;
-        else if (IS("path")) *path = v;
+        if (IS("name"))
+                b->name = v;
+        else if (IS("device"))
+                b->device = v;
+        else if (IS("subnet4"))
+                b->subnet4 = v;
+        else if (IS("gateway4"))
+                b->gateway4 = v;
+        else if (IS("subnet6"))
+                b->subnet6 = v;
+        else if (IS("gateway6"))
+                b->gateway6 = v;
+        else if (IS("mtu"))
+                b->mtu = atoi(v);
+        else if (IS("internal"))
+                b->internal = strcmp(v, "1") == 0;
+        else if (IS("id"))
+                ep->id = v;
+        else if (IS("netns"))
+                ep->netns = v;
+        else if (IS("driver"))
+                ep->driver = v;
+        else if (IS("host_ifname"))
+                ep->host_ifname = v;
+        else if (IS("parent"))
+                ep->parent = v;
+        else if (IS("ifname"))
+                ep->ifname = v;
+        else if (IS("mac"))
+                ep->mac = v;
+        else if (IS("addr4"))
+                ep->addr4 = v;
+        else if (IS("addr6"))
+                ep->addr6 = v;
+        else if (IS("route"))
+                ep->default_route = strcmp(v, "1") == 0;
+        else if (IS("path"))
+                *path = v;
         else if (IS("port") && ep->n_ports < MAX_PORTS) {
                 struct cell_net_port *p = &ports[ep->n_ports++];
                 unsigned hp, cp;
@@ -70,9 +89,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: netkern-netops OP [KEY=VALUE...]\n");
                 return 2;
         }
-        struct cell_net_bridge b = { 0 };
-        struct cell_net_endpoint ep = { .driver = "bridge", .ifname = "eth0" };
-        struct cell_net_port ports[MAX_PORTS] = { 0 };
+        struct cell_net_bridge b = {0};
+        struct cell_net_endpoint ep = {.driver = "bridge", .ifname = "eth0"};
+        struct cell_net_port ports[MAX_PORTS] = {0};
         const char *path = NULL;
         for (int i = 2; i < argc; i++)
                 if (set_key(argv[i], &b, &ep, ports, &path) < 0) {
@@ -80,7 +99,7 @@ int main(int argc, char **argv)
                         return 2;
                 }
         ep.ports = ports;
-        struct cell_error err = { 0 };
+        struct cell_error err = {0};
         const char *op = argv[1];
         const struct cell_net_bridge *bp = b.name ? &b : NULL;
         int r;
