@@ -11,7 +11,7 @@
  *
  *   {"op": "network_up" | "network_down" | "attach" | "detach"
  *          | "netns_create" | "netns_remove",
- *    "bridge": {                      network_up/down; attach/detach of a bridge endpoint
+ *    "bridge": {                      network_up/down; attach of a bridge endpoint
  *      "name": "bridge", "device": "cell0",
  *      "subnet4": "10.88.0.0/16", "gateway4": "10.88.0.1",
  *      "subnet6": "fd00::/64", "gateway6": "fd00::1",      (optional)
@@ -30,7 +30,9 @@
  *    "remove_netns": true,            detach
  *    "path": "/run/.../netns/x"}      netns_create/remove
  *
- * Absent strings are absent keys (or null).  Published ports are IPv4 (a
+ * Absent strings are absent keys (or null).  detach needs only what a record
+ * kept: id, netns, driver, host_ifname/ifname, ports (addr4 too, so that a
+ * port another container holds now is left alone).  Published ports are IPv4 (a
  * container without addr4 cannot publish); macvlan endpoints ignore ports.
  */
 #include <arpa/inet.h>
@@ -209,11 +211,9 @@ static int parse_endpoint(json_object *o, struct request *r, struct cell_error *
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         if (!bridge && strcmp(ep->driver, "macvlan") != 0)
                 return cell_error_set(err, 0, "endpoint: unknown driver '%s'", ep->driver);
-        if (bridge && (!ep->host_ifname || !r->has_bridge))
-                return cell_error_set(err, 0,
-                                      "endpoint %s: a bridge endpoint needs "
-                                      "\"host_ifname\" and \"bridge\"",
-                                      ep->ifname);
+        if (bridge && !ep->host_ifname)
+                return cell_error_set(
+                        err, 0, "endpoint %s: a bridge endpoint needs \"host_ifname\"", ep->ifname);
         if (!bridge && !ep->parent)
                 return cell_error_set(err, 0, "endpoint %s: macvlan needs \"parent\"", ep->ifname);
         json_object *ports;
@@ -227,9 +227,6 @@ static int parse_endpoint(json_object *o, struct request *r, struct cell_error *
                 ep->ports = r->ports;
                 ep->n_ports = n;
         }
-        if (bridge && ep->n_ports && !ep->addr4)
-                return cell_error_set(
-                        err, 0, "container %.12s: published ports need an IPv4 address", ep->id);
         return 0;
 }
 
@@ -264,10 +261,10 @@ static char *gateway_cidr(const char *gateway, const char *subnet)
                          slash ? slash + 1 : (strchr(gateway, ':') ? "128" : "32"));
 }
 
-/* "10.88.0.5/16" -> "10.88.0.5" (caller frees). */
+/* "10.88.0.5/16" -> "10.88.0.5" (caller frees); NULL -> NULL. */
 static char *bare_ip(const char *cidr)
 {
-        return xstrndup(cidr, strcspn(cidr, "/"));
+        return cidr ? xstrndup(cidr, strcspn(cidr, "/")) : NULL;
 }
 
 /* The network's host side: forwarding, the bridge and its gateways, nft. */
@@ -439,6 +436,17 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
 static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
                      struct cell_error *err)
 {
+        bool bridge = strcmp(ep->driver, "bridge") == 0;
+        if (bridge && !b)
+                return cell_error_set(err, 0,
+                                      "attach container %.12s: a bridge endpoint needs "
+                                      "\"bridge\"",
+                                      ep->id);
+        if (bridge && ep->n_ports && !ep->addr4)
+                return cell_error_set(err, 0,
+                                      "attach container %.12s: published ports need an "
+                                      "IPv4 address",
+                                      ep->id);
         struct cell_nl nl = {0};
         if (cell_nl_open(&nl, err) < 0)
                 return -1;

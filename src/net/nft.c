@@ -215,11 +215,28 @@ int cell_nft_ports_add(struct cell_nft *n, const char *id, const char *ctr_ip4,
         return cell_error_set(err, 0, "publish ports of container %.12s: nftables: %s", id, msg);
 }
 
+/* Without the container's address (not recorded): by key, one at a time. */
+static int del_each(struct cell_nft *n, const struct cell_net_port *ports, size_t n_ports,
+                    struct cell_error *err)
+{
+        for (size_t i = 0; i < n_ports; i++) {
+                _cleanup_free_ char *e = port_element(&ports[i], NULL, NULL, false);
+                _cleanup_free_ char *cmd = xasprintf("delete element " TABLE " %s", e);
+                _cleanup_free_ char *msg = NULL;
+                if (run(n, cmd, &msg) < 0 && !is_missing(msg))
+                        return cell_error_set(err, 0, "unpublish port %u/%s: nftables: %s",
+                                              ports[i].host_port, ports[i].proto, msg);
+        }
+        return 0;
+}
+
 int cell_nft_ports_del(struct cell_nft *n, const char *id, const char *ctr_ip4,
                        const struct cell_net_port *ports, size_t n_ports, struct cell_error *err)
 {
         if (n_ports == 0)
                 return 0;
+        if (!ctr_ip4)
+                return del_each(n, ports, n_ports, err);
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);

@@ -213,3 +213,17 @@ def test_concurrent_attach_and_detach_leave_nothing(nethost):
     assert links == sorted(before_links + ["cell0"])
     assert not any(ep["id"] in h.nft_table("inet cell") for ep in eps)
     assert os.listdir(h.nsdir) == []
+
+
+def test_detach_with_what_a_crash_left_recorded(nethost):
+    """rm -f after a SIGKILL: no bridge struct, no address recorded; the
+    ports go by key, the veth and the namespace file with them."""
+    h = nethost
+    b = up(h)
+    ep = endpoint(h, cid("7"), "10.88.0.13/16", [port("tcp", 8093, 80)])
+    attach(h, b, ep)
+    partial = dict(ep, addr4=None)
+    h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})
+    assert ep["id"] not in h.nft_table("inet cell")
+    assert not h.link_exists(ep["host_ifname"]) and not os.path.exists(ep["netns"])
+    h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})
