@@ -114,22 +114,40 @@ static char *network_elements(const struct cell_net_bridge *b, const char *verb)
         return buf;
 }
 
+static int elements_error(const struct cell_net_bridge *b, const char *msg, struct cell_error *err)
+{
+        return cell_error_set(err, 0, "nftables elements (%s%s%s): %s",
+                              b->subnet4 ? b->subnet4 : "", b->subnet6 ? " " : "",
+                              b->subnet6 ? b->subnet6 : "", msg);
+}
+
+/*
+ * The elements first: once the table exists (every time but the first) that
+ * is the whole work.  A failed `create table` batch is dear (the kernel
+ * registers the base chains' hooks before it rolls back, ~6 ms), so it is
+ * tried only when the table is missing, and a racing creator is met with
+ * the elements again.
+ */
 int cell_nft_network_up(struct cell_nft *n, const struct cell_net_bridge *b, struct cell_error *err)
 {
         _cleanup_free_ char *elems = network_elements(b, "add");
-        _cleanup_free_ char *all = xasprintf("%s%s", base_ruleset, elems);
         _cleanup_free_ char *msg = NULL;
+        if (*elems) {
+                if (run(n, elems, &msg) == 0)
+                        return 0;
+                if (!is_missing(msg))
+                        return elements_error(b, msg, err);
+                free(steal_ptr(msg));
+        }
+        _cleanup_free_ char *all = xasprintf("%s%s", base_ruleset, elems);
         if (run(n, all, &msg) == 0)
                 return 0;
         if (!strstr(msg, "File exists"))
                 return cell_error_set(err, 0, "nftables table %s: %s", TABLE, msg);
-        /* The table was there already: only the elements. */
         free(steal_ptr(msg));
         if (!*elems || run(n, elems, &msg) == 0)
                 return 0;
-        return cell_error_set(err, 0, "nftables elements (%s%s%s): %s",
-                              b->subnet4 ? b->subnet4 : "", b->subnet6 ? " " : "",
-                              b->subnet6 ? b->subnet6 : "", msg);
+        return elements_error(b, msg, err);
 }
 
 int cell_nft_network_down(struct cell_nft *n, const struct cell_net_bridge *b,
