@@ -11,7 +11,7 @@
  *
  *   {"op": "network_up" | "network_down" | "attach" | "detach"
  *          | "netns_create" | "netns_remove",
- *    "bridge": {                      network_up/down; attach/detach of a bridge endpoint
+ *    "bridge": {                      network_up/down; attach of a bridge endpoint
  *      "name": "bridge", "device": "cell0",
  *      "subnet4": "10.88.0.0/16", "gateway4": "10.88.0.1",
  *      "subnet6": "fd00::/64", "gateway6": "fd00::1",      (optional)
@@ -30,7 +30,9 @@
  *    "remove_netns": true,            detach
  *    "path": "/run/.../netns/x"}      netns_create/remove
  *
- * Absent strings are absent keys (or null).  Published ports are IPv4 (a
+ * Absent strings are absent keys (or null).  detach needs only what a record
+ * kept: id, netns, driver, host_ifname/ifname, ports (addr4 too, so that a
+ * port another container holds now is left alone).  Published ports are IPv4 (a
  * container without addr4 cannot publish); macvlan endpoints ignore ports.
  */
 #include <arpa/inet.h>
@@ -66,7 +68,8 @@ struct request {
 static const char *get_str(json_object *o, const char *key)
 {
         json_object *v;
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        if (!o || !json_object_object_get_ex(o, key, &v) ||
+            !json_object_is_type(v, json_type_string))
                 return NULL;
         const char *s = json_object_get_string(v);
         return *s ? s : NULL;
@@ -140,10 +143,14 @@ static int parse_bridge(json_object *o, struct cell_net_bridge *b, struct cell_e
         b->mtu = (int)get_int(o, "mtu");
         b->internal = get_bool(o, "internal");
         if (!b->name || !b->device)
-                return cell_error_set(err, 0, "bridge network: \"name\" and \"device\" are required");
-        if (check_name("network", b->name, 128, err) < 0 || check_name("bridge", b->device, 15, err) < 0 ||
-            check_addr("subnet", b->subnet4, err) < 0 || check_addr("gateway", b->gateway4, err) < 0 ||
-            check_addr("subnet", b->subnet6, err) < 0 || check_addr("gateway", b->gateway6, err) < 0)
+                return cell_error_set(err, 0,
+                                      "bridge network: \"name\" and \"device\" are required");
+        if (check_name("network", b->name, 128, err) < 0 ||
+            check_name("bridge", b->device, 15, err) < 0 ||
+            check_addr("subnet", b->subnet4, err) < 0 ||
+            check_addr("gateway", b->gateway4, err) < 0 ||
+            check_addr("subnet", b->subnet6, err) < 0 ||
+            check_addr("gateway", b->gateway6, err) < 0)
                 return -1;
         if (b->mtu < 0 || b->mtu > 65535)
                 return cell_error_set(err, 0, "network %s: invalid mtu %d", b->name, b->mtu);
@@ -189,25 +196,29 @@ static int parse_endpoint(json_object *o, struct request *r, struct cell_error *
         ep->mtu = (int)get_int(o, "mtu");
         ep->default_route = get_bool(o, "default_route");
         if (!ep->id || !ep->netns || !ep->driver || !ep->ifname)
-                return cell_error_set(err, 0, "endpoint: \"id\", \"netns\", \"driver\" and "
-                                              "\"ifname\" are required");
+                return cell_error_set(err, 0,
+                                      "endpoint: \"id\", \"netns\", \"driver\" and "
+                                      "\"ifname\" are required");
         if (check_name("container id", ep->id, 64, err) < 0 ||
             check_name("interface", ep->ifname, 15, err) < 0 ||
             check_name("interface", ep->host_ifname, 15, err) < 0 ||
             check_name("interface", ep->parent, 15, err) < 0 ||
-            check_addr("address", ep->addr4, err) < 0 || check_addr("address", ep->addr6, err) < 0 ||
-            check_addr("gateway", ep->gateway4, err) < 0 || check_addr("gateway", ep->gateway6, err) < 0)
+            check_addr("address", ep->addr4, err) < 0 ||
+            check_addr("address", ep->addr6, err) < 0 ||
+            check_addr("gateway", ep->gateway4, err) < 0 ||
+            check_addr("gateway", ep->gateway6, err) < 0)
                 return -1;
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         if (!bridge && strcmp(ep->driver, "macvlan") != 0)
                 return cell_error_set(err, 0, "endpoint: unknown driver '%s'", ep->driver);
-        if (bridge && (!ep->host_ifname || !r->has_bridge))
-                return cell_error_set(err, 0, "endpoint %s: a bridge endpoint needs "
-                                              "\"host_ifname\" and \"bridge\"", ep->ifname);
+        if (bridge && !ep->host_ifname)
+                return cell_error_set(
+                        err, 0, "endpoint %s: a bridge endpoint needs \"host_ifname\"", ep->ifname);
         if (!bridge && !ep->parent)
                 return cell_error_set(err, 0, "endpoint %s: macvlan needs \"parent\"", ep->ifname);
         json_object *ports;
-        if (json_object_object_get_ex(o, "ports", &ports) && json_object_is_type(ports, json_type_array)) {
+        if (json_object_object_get_ex(o, "ports", &ports) &&
+            json_object_is_type(ports, json_type_array)) {
                 size_t n = json_object_array_length(ports);
                 r->ports = xcalloc(n ? n : 1, sizeof(*r->ports));
                 for (size_t i = 0; i < n; i++)
@@ -216,9 +227,6 @@ static int parse_endpoint(json_object *o, struct request *r, struct cell_error *
                 ep->ports = r->ports;
                 ep->n_ports = n;
         }
-        if (bridge && ep->n_ports && !ep->addr4)
-                return cell_error_set(err, 0, "container %.12s: published ports need an IPv4 address",
-                                      ep->id);
         return 0;
 }
 
@@ -228,12 +236,14 @@ static int parse_request(json_object *o, struct request *r, struct cell_error *e
         if (!r->op)
                 return cell_error_set(err, 0, "request: \"op\" is missing");
         json_object *v;
-        if (json_object_object_get_ex(o, "bridge", &v) && json_object_is_type(v, json_type_object)) {
+        if (json_object_object_get_ex(o, "bridge", &v) &&
+            json_object_is_type(v, json_type_object)) {
                 r->has_bridge = true;
                 if (parse_bridge(v, &r->bridge, err) < 0)
                         return -1;
         }
-        if (json_object_object_get_ex(o, "endpoint", &v) && json_object_is_type(v, json_type_object)) {
+        if (json_object_object_get_ex(o, "endpoint", &v) &&
+            json_object_is_type(v, json_type_object)) {
                 r->has_endpoint = true;
                 if (parse_endpoint(v, r, err) < 0)
                         return -1;
@@ -247,13 +257,14 @@ static int parse_request(json_object *o, struct request *r, struct cell_error *e
 static char *gateway_cidr(const char *gateway, const char *subnet)
 {
         const char *slash = strchr(subnet, '/');
-        return xasprintf("%s/%s", gateway, slash ? slash + 1 : (strchr(gateway, ':') ? "128" : "32"));
+        return xasprintf("%s/%s", gateway,
+                         slash ? slash + 1 : (strchr(gateway, ':') ? "128" : "32"));
 }
 
-/* "10.88.0.5/16" -> "10.88.0.5" (caller frees). */
+/* "10.88.0.5/16" -> "10.88.0.5" (caller frees); NULL -> NULL. */
 static char *bare_ip(const char *cidr)
 {
-        return xstrndup(cidr, strcspn(cidr, "/"));
+        return cidr ? xstrndup(cidr, strcspn(cidr, "/")) : NULL;
 }
 
 /* The network's host side: forwarding, the bridge and its gateways, nft. */
@@ -265,7 +276,7 @@ static int op_network_up(const struct cell_net_bridge *b, struct cell_error *err
                 return cell_error_prefix(err, "network %s", b->name);
         if (b->subnet6 && cell_sysctl_set("net/ipv6/conf/all/forwarding", "1", err) < 0)
                 return cell_error_prefix(err, "network %s", b->name);
-        struct cell_nl nl = { 0 };
+        struct cell_nl nl = {0};
         if (cell_nl_open(&nl, err) < 0)
                 return -1;
         int made = cell_nl_bridge_add(&nl, b->device, b->mtu, err);
@@ -286,14 +297,14 @@ static int op_network_up(const struct cell_net_bridge *b, struct cell_error *err
                 rc = cell_sysctl_set(key, "1", err);
         }
         if (rc == 0) {
-                struct cell_nft nft = { 0 };
+                struct cell_nft nft = {0};
                 rc = cell_nft_open(&nft, err);
                 if (rc == 0)
                         rc = cell_nft_network_up(&nft, b, err);
                 cell_nft_close(&nft);
         }
         if (rc < 0 && made > 0) {
-                struct cell_error ignored = { 0 };
+                struct cell_error ignored = {0};
                 cell_nl_link_del(&nl, b->device, &ignored);
         }
         cell_nl_close(&nl);
@@ -302,14 +313,14 @@ static int op_network_up(const struct cell_net_bridge *b, struct cell_error *err
 
 static int op_network_down(const struct cell_net_bridge *b, struct cell_error *err)
 {
-        struct cell_nft nft = { 0 };
+        struct cell_nft nft = {0};
         int rc = cell_nft_open(&nft, err);
         if (rc == 0)
                 rc = cell_nft_network_down(&nft, b, err);
         cell_nft_close(&nft);
         if (rc < 0)
                 return -1;
-        struct cell_nl nl = { 0 };
+        struct cell_nl nl = {0};
         if (cell_nl_open(&nl, err) < 0)
                 return -1;
         rc = cell_nl_link_del(&nl, b->device, err);
@@ -321,11 +332,13 @@ static int op_network_down(const struct cell_net_bridge *b, struct cell_error *e
 static int configure_inside(int nsfd, const struct cell_net_endpoint *ep, const char *gw4,
                             const char *gw6, struct cell_error *err)
 {
-        struct cell_nl nl = { 0 };
+        struct cell_nl nl = {0};
         if (cell_nl_open_in(&nl, nsfd, err) < 0)
                 return -1;
         int idx = cell_nl_ifindex(&nl, ep->ifname, err);
-        int rc = idx > 0 ? 0 : idx < 0 ? -1 : cell_error_set(err, ENODEV, "interface %s", ep->ifname);
+        int rc = idx > 0   ? 0
+                 : idx < 0 ? -1
+                           : cell_error_set(err, ENODEV, "interface %s", ep->ifname);
         if (rc == 0 && ep->addr4)
                 rc = cell_nl_addr_add(&nl, ep->ifname, idx, ep->addr4, false, err);
         if (rc == 0 && ep->addr6)
@@ -346,7 +359,7 @@ static int del_inside(const char *netns, const char *ifname, struct cell_error *
         _cleanup_close_ int fd = open(netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : cell_error_errno(err, "network namespace %s", netns);
-        struct cell_nl nl = { 0 };
+        struct cell_nl nl = {0};
         if (cell_nl_open_in(&nl, fd, err) < 0)
                 return -1;
         int rc = cell_nl_link_del(&nl, ifname, err);
@@ -359,8 +372,17 @@ struct attach_made {
         bool netns, link, ports;
 };
 
+/*
+ * Why the nft work comes first and its socket is closed last, here and in
+ * detach: releasing an nftables netlink socket waits for the destruction
+ * of the last transaction, an RCU grace period (~6 ms here, nf_tables'
+ * NETLINK_URELEASE handler flushes that work).  Made first, the grace
+ * period elapses while the links are made or deleted; and a clashing port
+ * fails the attach before any link exists.
+ */
 static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
-                        struct cell_nl *nl, struct attach_made *made, struct cell_error *err)
+                        struct cell_nl *nl, struct cell_nft *nft, struct attach_made *made,
+                        struct cell_error *err)
 {
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int master = 0;
@@ -371,6 +393,13 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 if (master == 0)
                         return cell_error_set(err, 0, "network %s: bridge %s does not exist",
                                               b->name, b->device);
+        }
+        if (bridge && ep->n_ports) {
+                _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
+                if (cell_nft_open(nft, err) < 0 ||
+                    cell_nft_ports_add(nft, ep->id, ip4, ep->ports, ep->n_ports, err) < 0)
+                        return -1;
+                made->ports = true;
         }
         if (cell_netns_file_create(ep->netns, &made->netns, err) < 0)
                 return -1;
@@ -389,7 +418,9 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 made->link = true;
                 int idx = cell_nl_ifindex(nl, ep->host_ifname, err);
                 if (idx <= 0)
-                        return idx < 0 ? -1 : cell_error_set(err, ENODEV, "interface %s", ep->host_ifname);
+                        return idx < 0 ? -1
+                                       : cell_error_set(err, ENODEV, "interface %s",
+                                                        ep->host_ifname);
                 if (cell_nl_link_set(nl, ep->host_ifname, idx, master, 0, err) < 0)
                         return -1;
         } else {
@@ -399,37 +430,45 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
         }
         if (configure_inside(nsfd, ep, gw4, gw6, err) < 0)
                 return cell_error_prefix(err, "network namespace %s", ep->netns);
-        if (!bridge || ep->n_ports == 0)
-                return 0;
-        struct cell_nft nft = { 0 };
-        _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
-        int rc = cell_nft_open(&nft, err);
-        if (rc == 0)
-                rc = cell_nft_ports_add(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
-        cell_nft_close(&nft);
-        made->ports = rc == 0;
-        return rc;
+        return 0;
 }
 
 static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
                      struct cell_error *err)
 {
-        struct cell_nl nl = { 0 };
+        bool bridge = strcmp(ep->driver, "bridge") == 0;
+        if (bridge && !b)
+                return cell_error_set(err, 0,
+                                      "attach container %.12s: a bridge endpoint needs "
+                                      "\"bridge\"",
+                                      ep->id);
+        if (bridge && ep->n_ports && !ep->addr4)
+                return cell_error_set(err, 0,
+                                      "attach container %.12s: published ports need an "
+                                      "IPv4 address",
+                                      ep->id);
+        struct cell_nl nl = {0};
         if (cell_nl_open(&nl, err) < 0)
                 return -1;
-        struct attach_made made = { 0 };
-        int rc = attach_steps(b, ep, &nl, &made, err);
+        struct cell_nft nft = {0};
+        struct attach_made made = {0};
+        int rc = attach_steps(b, ep, &nl, &nft, &made, err);
         if (rc < 0) {
-                /* Undo in reverse; the ports were one transaction (all or none). */
-                struct cell_error ignored = { 0 };
+                /* Undo in reverse. */
+                struct cell_error ignored = {0};
                 if (made.link && strcmp(ep->driver, "bridge") == 0)
                         cell_nl_link_del(&nl, ep->host_ifname, &ignored);
                 else if (made.link && !made.netns)
                         del_inside(ep->netns, ep->ifname, &ignored);
                 if (made.netns)
                         cell_netns_file_remove(ep->netns, &ignored);
+                if (made.ports) {
+                        _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
+                        cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, &ignored);
+                }
         }
         cell_nl_close(&nl);
+        cell_nft_close(&nft);
         return rc < 0 ? cell_error_prefix(err, "attach container %.12s", ep->id) : 0;
 }
 
@@ -439,16 +478,15 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         (void)b;
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int rc = 0;
+        struct cell_nft nft = {0};
         if (bridge && ep->n_ports) {
-                struct cell_nft nft = { 0 };
                 _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
                 rc = cell_nft_open(&nft, err);
                 if (rc == 0)
                         rc = cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
-                cell_nft_close(&nft);
         }
         if (rc == 0 && bridge) {
-                struct cell_nl nl = { 0 };
+                struct cell_nl nl = {0};
                 rc = cell_nl_open(&nl, err);
                 if (rc == 0)
                         rc = cell_nl_link_del(&nl, ep->host_ifname, err);
@@ -458,35 +496,71 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
                 rc = del_inside(ep->netns, ep->ifname, err);
         if (rc == 0 && remove_netns)
                 rc = cell_netns_file_remove(ep->netns, err);
+        cell_nft_close(&nft); /* last: see attach_steps */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
 
+static int run_network_up(struct request *r, struct cell_error *err)
+{
+        return op_network_up(&r->bridge, err);
+}
+
+static int run_network_down(struct request *r, struct cell_error *err)
+{
+        return op_network_down(&r->bridge, err);
+}
+
+static int run_attach(struct request *r, struct cell_error *err)
+{
+        return op_attach(r->has_bridge ? &r->bridge : NULL, &r->ep, err);
+}
+
+static int run_detach(struct request *r, struct cell_error *err)
+{
+        return op_detach(r->has_bridge ? &r->bridge : NULL, &r->ep, r->remove_netns, err);
+}
+
+static int run_netns_create(struct request *r, struct cell_error *err)
+{
+        bool made;
+        return cell_netns_file_create(r->path, &made, err);
+}
+
+static int run_netns_remove(struct request *r, struct cell_error *err)
+{
+        return cell_netns_file_remove(r->path, err);
+}
+
+enum need { NEED_BRIDGE = 1, NEED_ENDPOINT = 2, NEED_PATH = 4 };
+
+static const struct op {
+        const char *name;
+        unsigned need;
+        int (*run)(struct request *r, struct cell_error *err);
+} ops[] = {
+        {"network_up", NEED_BRIDGE, run_network_up},
+        {"network_down", NEED_BRIDGE, run_network_down},
+        {"attach", NEED_ENDPOINT, run_attach},
+        {"detach", NEED_ENDPOINT, run_detach},
+        {"netns_create", NEED_PATH, run_netns_create},
+        {"netns_remove", NEED_PATH, run_netns_remove},
+};
+
 static int dispatch(struct request *r, struct cell_error *err)
 {
-        const char *op = r->op;
-        if (strcmp(op, "netns_create") == 0 || strcmp(op, "netns_remove") == 0) {
-                if (!r->path)
-                        return cell_error_set(err, 0, "%s: \"path\" is missing", op);
-                bool made;
-                return op[6] == 'c' ? cell_netns_file_create(r->path, &made, err)
-                                    : cell_netns_file_remove(r->path, err);
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+                const struct op *op = &ops[i];
+                if (strcmp(op->name, r->op) != 0)
+                        continue;
+                if ((op->need & NEED_BRIDGE) && !r->has_bridge)
+                        return cell_error_set(err, 0, "%s: \"bridge\" is missing", r->op);
+                if ((op->need & NEED_ENDPOINT) && !r->has_endpoint)
+                        return cell_error_set(err, 0, "%s: \"endpoint\" is missing", r->op);
+                if ((op->need & NEED_PATH) && !r->path)
+                        return cell_error_set(err, 0, "%s: \"path\" is missing", r->op);
+                return op->run(r, err);
         }
-        bool net = strcmp(op, "network_up") == 0 || strcmp(op, "network_down") == 0;
-        if (net && !r->has_bridge)
-                return cell_error_set(err, 0, "%s: \"bridge\" is missing", op);
-        if (strcmp(op, "network_up") == 0)
-                return op_network_up(&r->bridge, err);
-        if (strcmp(op, "network_down") == 0)
-                return op_network_down(&r->bridge, err);
-        bool ctr = strcmp(op, "attach") == 0 || strcmp(op, "detach") == 0;
-        if (ctr && !r->has_endpoint)
-                return cell_error_set(err, 0, "%s: \"endpoint\" is missing", op);
-        const struct cell_net_bridge *b = r->has_bridge ? &r->bridge : NULL;
-        if (strcmp(op, "attach") == 0)
-                return op_attach(b, &r->ep, err);
-        if (strcmp(op, "detach") == 0)
-                return op_detach(b, &r->ep, r->remove_netns, err);
-        return cell_error_set(err, 0, "request: unknown op '%s'", op);
+        return cell_error_set(err, 0, "request: unknown op '%s'", r->op);
 }
 
 /* The whole of stdin (a pipe), at most REQUEST_MAX bytes, NUL-terminated. */
@@ -523,7 +597,7 @@ static char *read_request(struct cell_error *err)
 
 int main(void)
 {
-        struct cell_error err = { 0 };
+        struct cell_error err = {0};
         _cleanup_free_ char *text = read_request(&err);
         if (!text) {
                 fprintf(stderr, "cell-net: %s\n", err.msg);
@@ -537,7 +611,7 @@ int main(void)
                 json_object_put(req);
                 return 1;
         }
-        struct request r = { 0 };
+        struct request r = {0};
         int rc = parse_request(req, &r, &err);
         if (rc == 0)
                 rc = dispatch(&r, &err);

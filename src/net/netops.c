@@ -119,12 +119,11 @@ static json_object *endpoint_json(const struct cell_net_endpoint *ep)
 }
 
 /* Reads both pipes to their end; each keeps at most OUTPUT_MAX bytes. */
-static void drain(int out_fd, int err_fd, char *out, size_t *out_len, char *errbuf,
-                  size_t *err_len)
+static void drain(int out_fd, int err_fd, char *out, size_t *out_len, char *errbuf, size_t *err_len)
 {
-        struct pollfd p[2] = { { .fd = out_fd, .events = POLLIN }, { .fd = err_fd, .events = POLLIN } };
-        char *bufs[2] = { out, errbuf };
-        size_t *lens[2] = { out_len, err_len };
+        struct pollfd p[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
+        char *bufs[2] = {out, errbuf};
+        size_t *lens[2] = {out_len, err_len};
         int open_fds = 2;
         while (open_fds > 0) {
                 if (poll(p, 2, -1) < 0) {
@@ -169,7 +168,7 @@ static int spawn_helper(const char *helper, int in[2], int out[2], int errp[2], 
         posix_spawn_file_actions_adddup2(&fa, in[0], 0);
         posix_spawn_file_actions_adddup2(&fa, out[1], 1);
         posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-        char *argv[] = { (char *)HELPER_NAME, NULL };
+        char *argv[] = {(char *)HELPER_NAME, NULL};
         int r = posix_spawn(pid, helper, &fa, NULL, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0)
@@ -193,7 +192,7 @@ static int run_request(json_object *req, struct cell_error *err)
         if (!helper)
                 return -1;
         const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-        int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+        int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
                 cell_error_errno(err, "pipe for %s", HELPER_NAME);
                 close_pair(in), close_pair(out), close_pair(errp);
@@ -223,6 +222,8 @@ static int run_request(json_object *req, struct cell_error *err)
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         const char *msg = last_line(ebuf);
+        if (strncmp(msg, HELPER_NAME ": ", strlen(HELPER_NAME) + 2) == 0)
+                msg += strlen(HELPER_NAME) + 2;
         if (*msg)
                 return cell_error_set(err, 0, "%s", msg);
         if (WIFSIGNALED(status))

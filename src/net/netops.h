@@ -77,7 +77,8 @@ int cell_netops_attach(const struct cell_net_bridge *b, const struct cell_net_en
                        struct cell_error *err);
 /* Every nft element keyed by ep->id gone, the host veth deleted (both ends go), the
  * namespace file unmounted and removed when `remove_netns`.  Idempotent and crash-safe:
- * callable with what was recorded before a SIGKILL at any point.  For a macvlan endpoint
+ * callable with what was recorded before a SIGKILL at any point (`b` may be NULL, and
+ * without ep->addr4 the ports' elements go by key alone).  For a macvlan endpoint
  * the interface lives only inside the namespace: it goes with the namespace (remove_netns)
  * or is deleted there by name (ep->ifname) when the namespace stays. */
 int cell_netops_detach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,

@@ -114,23 +114,40 @@ static char *network_elements(const struct cell_net_bridge *b, const char *verb)
         return buf;
 }
 
-int cell_nft_network_up(struct cell_nft *n, const struct cell_net_bridge *b,
-                        struct cell_error *err)
+static int elements_error(const struct cell_net_bridge *b, const char *msg, struct cell_error *err)
+{
+        return cell_error_set(err, 0, "nftables elements (%s%s%s): %s",
+                              b->subnet4 ? b->subnet4 : "", b->subnet6 ? " " : "",
+                              b->subnet6 ? b->subnet6 : "", msg);
+}
+
+/*
+ * The elements first: once the table exists (every time but the first) that
+ * is the whole work.  A failed `create table` batch is dear (the kernel
+ * registers the base chains' hooks before it rolls back, ~6 ms), so it is
+ * tried only when the table is missing, and a racing creator is met with
+ * the elements again.
+ */
+int cell_nft_network_up(struct cell_nft *n, const struct cell_net_bridge *b, struct cell_error *err)
 {
         _cleanup_free_ char *elems = network_elements(b, "add");
-        _cleanup_free_ char *all = xasprintf("%s%s", base_ruleset, elems);
         _cleanup_free_ char *msg = NULL;
+        if (*elems) {
+                if (run(n, elems, &msg) == 0)
+                        return 0;
+                if (!is_missing(msg))
+                        return elements_error(b, msg, err);
+                free(steal_ptr(msg));
+        }
+        _cleanup_free_ char *all = xasprintf("%s%s", base_ruleset, elems);
         if (run(n, all, &msg) == 0)
                 return 0;
         if (!strstr(msg, "File exists"))
                 return cell_error_set(err, 0, "nftables table %s: %s", TABLE, msg);
-        /* The table was there already: only the elements. */
         free(steal_ptr(msg));
         if (!*elems || run(n, elems, &msg) == 0)
                 return 0;
-        return cell_error_set(err, 0, "nftables elements (%s%s%s): %s",
-                              b->subnet4 ? b->subnet4 : "", b->subnet6 ? " " : "",
-                              b->subnet6 ? b->subnet6 : "", msg);
+        return elements_error(b, msg, err);
 }
 
 int cell_nft_network_down(struct cell_nft *n, const struct cell_net_bridge *b,
@@ -157,13 +174,13 @@ static char *port_element(const struct cell_net_port *p, const char *id, const c
                           bool with_value)
 {
         _cleanup_free_ char *key = any_host_ip(p->host_ip)
-                ? xasprintf("%u", p->host_port)
-                : xasprintf("%s . %u", p->host_ip, p->host_port);
+                                           ? xasprintf("%u", p->host_port)
+                                           : xasprintf("%s . %u", p->host_ip, p->host_port);
         _cleanup_free_ char *comment = id ? xasprintf(" comment \"%s\"", id) : xstrdup("");
-        _cleanup_free_ char *value = with_value ? xasprintf(" : %s . %u", ctr_ip4, p->ctr_port)
-                                                : xstrdup("");
-        return xasprintf("ports%s_%s { %s%s%s }", any_host_ip(p->host_ip) ? "" : "4", p->proto,
-                         key, comment, value);
+        _cleanup_free_ char *value =
+                with_value ? xasprintf(" : %s . %u", ctr_ip4, p->ctr_port) : xstrdup("");
+        return xasprintf("ports%s_%s { %s%s%s }", any_host_ip(p->host_ip) ? "" : "4", p->proto, key,
+                         comment, value);
 }
 
 static char *port_name(const struct cell_net_port *p)
@@ -216,11 +233,28 @@ int cell_nft_ports_add(struct cell_nft *n, const char *id, const char *ctr_ip4,
         return cell_error_set(err, 0, "publish ports of container %.12s: nftables: %s", id, msg);
 }
 
+/* Without the container's address (not recorded): by key, one at a time. */
+static int del_each(struct cell_nft *n, const struct cell_net_port *ports, size_t n_ports,
+                    struct cell_error *err)
+{
+        for (size_t i = 0; i < n_ports; i++) {
+                _cleanup_free_ char *e = port_element(&ports[i], NULL, NULL, false);
+                _cleanup_free_ char *cmd = xasprintf("delete element " TABLE " %s", e);
+                _cleanup_free_ char *msg = NULL;
+                if (run(n, cmd, &msg) < 0 && !is_missing(msg))
+                        return cell_error_set(err, 0, "unpublish port %u/%s: nftables: %s",
+                                              ports[i].host_port, ports[i].proto, msg);
+        }
+        return 0;
+}
+
 int cell_nft_ports_del(struct cell_nft *n, const char *id, const char *ctr_ip4,
                        const struct cell_net_port *ports, size_t n_ports, struct cell_error *err)
 {
         if (n_ports == 0)
                 return 0;
+        if (!ctr_ip4)
+                return del_each(n, ports, n_ports, err);
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -243,8 +277,8 @@ int cell_nft_ports_del(struct cell_nft *n, const char *id, const char *ctr_ip4,
         for (size_t i = 0; i < n_ports; i++) {
                 _cleanup_free_ char *add = port_element(&ports[i], id, ctr_ip4, true);
                 _cleanup_free_ char *del = port_element(&ports[i], NULL, ctr_ip4, false);
-                _cleanup_free_ char *one = xasprintf("add element " TABLE " %s\ndelete element "
-                                                     TABLE " %s\n", add, del);
+                _cleanup_free_ char *one = xasprintf(
+                        "add element " TABLE " %s\ndelete element " TABLE " %s\n", add, del);
                 free(steal_ptr(msg));
                 if (run(n, one, &msg) < 0 && !is_missing(msg) && !strstr(msg, "File exists"))
                         return cell_error_set(err, 0, "unpublish port %u/%s: nftables: %s",

@@ -56,7 +56,8 @@ int cell_nft_network_down(struct cell_nft *n, const struct cell_net_bridge *b,
  * port that another container holds: an error naming it, nothing added. */
 int cell_nft_ports_add(struct cell_nft *n, const char *id, const char *ctr_ip4,
                        const struct cell_net_port *ports, size_t n_ports, struct cell_error *err);
-/* Those elements gone; missing ones are fine. */
+/* Those elements gone; missing ones are fine.  `ctr_ip4` NULL (not recorded):
+ * deleted by key alone, whoever holds it. */
 int cell_nft_ports_del(struct cell_nft *n, const char *id, const char *ctr_ip4,
                        const struct cell_net_port *ports, size_t n_ports, struct cell_error *err);
 

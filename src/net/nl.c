@@ -118,7 +118,7 @@ int cell_nl_ifindex(struct cell_nl *nl, const char *ifname, struct cell_error *e
         char buf[NL_BUF];
         struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
         mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-        struct index_answer a = { 0 };
+        struct index_answer a = {0};
         if (talk(nl, nlh, link_cb, &a) < 0) {
                 if (errno == ENODEV)
                         return 0;
@@ -127,8 +127,7 @@ int cell_nl_ifindex(struct cell_nl *nl, const char *ifname, struct cell_error *e
         return a.ifindex;
 }
 
-static int put_mac(struct nlmsghdr *nlh, const char *what, const char *mac,
-                   struct cell_error *err)
+static int put_mac(struct nlmsghdr *nlh, const char *what, const char *mac, struct cell_error *err)
 {
         if (!mac)
                 return 0;
@@ -248,8 +247,8 @@ int cell_nl_link_del(struct cell_nl *nl, const char *ifname, struct cell_error *
 struct inet_prefix {
         int family;
         unsigned char bytes[16];
-        int len;     /* address length in bytes */
-        int prefix;  /* -1: none given */
+        int len;    /* address length in bytes */
+        int prefix; /* -1: none given */
 };
 
 static int parse_ip(const char *text, bool want_prefix, struct inet_prefix *p,
@@ -303,8 +302,8 @@ int cell_nl_addr_add(struct cell_nl *nl, const char *ifname, int ifindex, const 
         return 0;
 }
 
-int cell_nl_route_default(struct cell_nl *nl, const char *ifname, int ifindex,
-                          const char *gateway, struct cell_error *err)
+int cell_nl_route_default(struct cell_nl *nl, const char *ifname, int ifindex, const char *gateway,
+                          struct cell_error *err)
 {
         struct inet_prefix gw;
         if (parse_ip(gateway, false, &gw, err) < 0)
@@ -344,7 +343,7 @@ static bool is_netns_file(const char *path)
 
 static int bring_lo_up(struct cell_error *err)
 {
-        struct cell_nl nl = { 0 };
+        struct cell_nl nl = {0};
         if (cell_nl_open(&nl, err) < 0)
                 return -1;
         /* lo is always index 1 in a new namespace */

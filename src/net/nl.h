@@ -56,8 +56,8 @@ int cell_nl_link_del(struct cell_nl *nl, const char *ifname, struct cell_error *
 int cell_nl_addr_add(struct cell_nl *nl, const char *ifname, int ifindex, const char *cidr,
                      bool exist_ok, struct cell_error *err);
 /* The default route of the family of `gateway` via it, out of the link. */
-int cell_nl_route_default(struct cell_nl *nl, const char *ifname, int ifindex,
-                          const char *gateway, struct cell_error *err);
+int cell_nl_route_default(struct cell_nl *nl, const char *ifname, int ifindex, const char *gateway,
+                          struct cell_error *err);
 
 /* Writes `value` to /proc/sys/`key` ("net/ipv4/ip_forward"). */
 int cell_sysctl_set(const char *key, const char *value, struct cell_error *err);

@@ -137,7 +137,7 @@ class Host:
 SERVER = """
 import socket, sys
 kind = socket.SOCK_STREAM if "{proto}" == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
+s = socket.socket(socket.AF_INET6 if ":" in "{ip}" else socket.AF_INET, kind)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("{ip}", {port}))
 if kind == socket.SOCK_STREAM:
@@ -156,7 +156,7 @@ while True:
 CLIENT = """
 import socket
 kind = socket.SOCK_STREAM if "{proto}" == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
+s = socket.socket(socket.AF_INET6 if ":" in "{ip}" else socket.AF_INET, kind)
 s.settimeout(5)
 s.connect(("{ip}", {port}))
 if kind == socket.SOCK_DGRAM:
@@ -166,9 +166,9 @@ print(s.recv(100).decode())
 
 
 def bridge(name="bridge", device="cell0", subnet="10.88.0.0/16", gateway="10.88.0.1",
-           internal=False):
+           internal=False, **extra):
     return {"name": name, "device": device, "subnet4": subnet, "gateway4": gateway,
-            "internal": internal}
+            "internal": internal, **extra}
 
 
 def endpoint(host, cid, addr, ports=(), host_ifname=None, ifname="eth0"):

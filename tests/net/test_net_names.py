@@ -101,3 +101,11 @@ def test_connect_and_disconnect(net):
     net.run("start", "db")
     assert sorted(net.json("inspect", "db")[0]["NetworkSettings"]["Networks"]) == ["back", "front"]
     net.run("exec", "api", "ping", "-c", "1", "-W", "5", "db")
+
+
+def test_mac_address(net):
+    net.run("run", "-d", "--name", "m", "--mac-address", "92:d0:c6:0a:29:33", "busybox", "sleep", "100")
+    assert "92:d0:c6:0a:29:33" in net.out("exec", "m", "ip", "-o", "link", "show", "eth0")
+    assert net.json("inspect", "m")[0]["NetworkSettings"]["MacAddress"] == "92:d0:c6:0a:29:33"
+    p = net.run("run", "--rm", "--mac-address", "92:d0:zz", "busybox", "true", check=False)
+    assert p.returncode == 125 and '"92:d0:zz" for "--mac-address"' in p.stderr

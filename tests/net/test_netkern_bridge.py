@@ -166,3 +166,64 @@ def test_internal_network_does_not_reach_remote(nethost):
     assert h.client(ep["netns"], "tcp", "10.90.0.1", 7004) == "10.90.0.5"
     h.cellnet({"op": "network_down", "bridge": b})
     assert "cell-int" not in h.nft_table("inet cell")
+
+
+def test_dual_stack_mtu_and_mac(nethost):
+    h = nethost
+    h.host.run("ip", "addr", "add", "fd00:200::1/64", "dev", "uplink", "nodad")
+    h.remote.run("ip", "addr", "add", "fd00:200::2/64", "dev", "wan", "nodad")
+    b = up(h, subnet6="fd00:88::/64", gateway6="fd00:88::1", mtu=1400)
+    assert h.host.run("cat", "/proc/sys/net/ipv6/conf/all/forwarding").stdout.strip() == "1"
+    assert "fd00:88::/64" in h.nft_table("inet cell")
+    ep = endpoint(h, cid("6"), "10.88.0.12/16")
+    ep.update(addr6="fd00:88::12/64", mac="02:42:0a:58:00:0c")
+    attach(h, b, ep)
+    ns = ep["netns"]
+    eth0 = json.loads(h.in_netns(ns, "ip", "-j", "addr", "show", "eth0").stdout)[0]
+    assert eth0["mtu"] == 1400 and eth0["address"] == "02:42:0a:58:00:0c"
+    assert "fd00:88::12" in [a["local"] for a in eth0["addr_info"]]
+    host_end = json.loads(h.host.run("ip", "-j", "link", "show", ep["host_ifname"]).stdout)[0]
+    assert host_end["mtu"] == 1400
+    routes = json.loads(h.in_netns(ns, "ip", "-6", "-j", "route", "show", "default").stdout)
+    assert routes[0]["gateway"] == "fd00:88::1"
+    h.server(h.host.path, "tcp", "fd00:88::1", 7005)
+    assert h.client(ns, "tcp", "fd00:88::1", 7005) == "fd00:88::12"
+    # masquerade over IPv6 too: the remote has no route to fd00:88::/64
+    h.server(h.remote.path, "tcp", "fd00:200::2", 7006)
+    assert h.client(ns, "tcp", "fd00:200::2", 7006) == "fd00:200::1"
+
+
+def test_concurrent_attach_and_detach_leave_nothing(nethost):
+    import concurrent.futures
+
+    h = nethost
+    b = bridge()
+    before_links = sorted(l["ifname"] for l in json.loads(h.host.run("ip", "-j", "link").stdout))
+    eps = [endpoint(h, f"{i:02x}" * 32, f"10.88.1.{i + 1}/16", [port("tcp", 9000 + i, 80)])
+           for i in range(12)]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        # network_up races with itself and with the attaches behind it
+        list(pool.map(lambda _: up(h), range(3)))
+        list(pool.map(lambda ep: attach(h, b, ep), eps))
+        table = h.nft_table("inet cell")
+        assert all(f"{9000 + i} comment" in table for i in range(12))
+        assert table.count("masquerade") == 4   # rules made once
+        list(pool.map(lambda ep: detach(h, b, ep), eps))
+    links = sorted(l["ifname"] for l in json.loads(h.host.run("ip", "-j", "link").stdout))
+    assert links == sorted(before_links + ["cell0"])
+    assert not any(ep["id"] in h.nft_table("inet cell") for ep in eps)
+    assert os.listdir(h.nsdir) == []
+
+
+def test_detach_with_what_a_crash_left_recorded(nethost):
+    """rm -f after a SIGKILL: no bridge struct, no address recorded; the
+    ports go by key, the veth and the namespace file with them."""
+    h = nethost
+    b = up(h)
+    ep = endpoint(h, cid("7"), "10.88.0.13/16", [port("tcp", 8093, 80)])
+    attach(h, b, ep)
+    partial = dict(ep, addr4=None)
+    h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})
+    assert ep["id"] not in h.nft_table("inet cell")
+    assert not h.link_exists(ep["host_ifname"]) and not os.path.exists(ep["netns"])
+    h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})

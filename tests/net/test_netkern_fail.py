@@ -66,6 +66,22 @@ def test_port_of_another_container_fails_after_the_links_and_undoes_them(nethost
     assert h.nft_table("inet cell") == before_nft
 
 
+def test_failure_after_the_veth_in_an_existing_netns_deletes_the_veth(nethost):
+    h = nethost
+    b = up(h)
+    first = endpoint(h, cid("a"), "10.88.0.5/16", [port("tcp", 8080, 80)])
+    h.cellnet({"op": "attach", "bridge": b, "endpoint": first})
+    second = endpoint(h, cid("b"), "10.88.0.6/16", [port("tcp", 8080, 80)])
+    h.cellnet({"op": "netns_create", "path": second["netns"]})
+    before_links = links(h)
+    msg = failed_attach(h, b, second)
+    assert "port 8080/tcp" in msg
+    # the namespace was there before and stays, without the interface
+    assert links(h) == before_links
+    inside = json.loads(h.in_netns(second["netns"], "ip", "-j", "link").stdout)
+    assert [l["ifname"] for l in inside] == ["lo"]
+
+
 def test_address_already_present_in_existing_netns_keeps_the_netns(nethost):
     h = nethost
     b = up(h)
