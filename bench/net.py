@@ -220,22 +220,24 @@ def throughput(bridge):
         sh(CELL_NET, input=json.dumps({"op": "attach", "bridge": bridge, "endpoint": eps[c]}))
     addr = {c: eps[c]["addr4"].split("/")[0] for c in eps}
     rows = []
+    reps = int(ARGS.get("iperf_reps", "3"))
+    remote_ns = ARGS["remote_ns"]
     try:
-        cc = iperf(ns["ip1"], ns["ip2"], addr["ip1"])
-        rm = bare_pair(ns["ip1"], ns["ip2"], "198.18.0.1", "198.18.0.2")
-        try:
-            bare = iperf(ns["ip1"], ns["ip2"], "198.18.0.1")
-        finally:
-            rm()
-        rows.append(("container <-> container", cc, bare))
-        remote_ns = ARGS["remote_ns"]
-        cr = iperf(remote_ns, ns["ip1"], REMOTE)
-        rm = bare_pair(ns["ip1"], remote_ns, "198.18.0.5", "198.18.0.6")
-        try:
-            bare = iperf(remote_ns, ns["ip1"], "198.18.0.6")
-        finally:
-            rm()
-        rows.append(("container -> remote (NAT)", cr, bare))
+        # Each comparison alternates cell's path and the bare pair `reps` times (the bare pair
+        # made and removed around each of its runs, so that it never shares the namespaces'
+        # routing with cell's interfaces during cell's run); medians.
+        for label, srv_ns, cli_ns, addr_cell, bare_addrs in (
+                ("container <-> container", ns["ip1"], ns["ip2"], addr["ip1"], ("198.18.0.1", "198.18.0.2")),
+                ("container -> remote (NAT)", remote_ns, ns["ip1"], REMOTE, ("198.18.0.6", "198.18.0.5"))):
+            cell_runs, bare_runs = [], []
+            for _ in range(reps):
+                cell_runs.append(iperf(srv_ns, cli_ns, addr_cell))
+                rm = bare_pair(srv_ns, cli_ns, bare_addrs[0], bare_addrs[1])
+                try:
+                    bare_runs.append(iperf(srv_ns, cli_ns, bare_addrs[0]))
+                finally:
+                    rm()
+            rows.append((label, statistics.median(cell_runs), statistics.median(bare_runs)))
     finally:
         for c in eps:
             sh(CELL_NET, input=json.dumps({"op": "detach", "bridge": bridge, "endpoint": eps[c],
@@ -299,7 +301,8 @@ def main():
         print("%-28s %10.1f %8.1f %9.3f | %10.1f %8.1f %9.3f" % (name, ms, ps, ms / base_s, mt, pt, mt / base_t))
     if bridge and os.environ.get("BENCH_IPERF", "1") == "1":
         print()
-        print("iperf3 throughput (Gbit/s), %ss each" % ARGS.get("iperf_secs", "4"))
+        print("iperf3 throughput (Gbit/s), median of %s alternating runs of %ss each"
+              % (ARGS.get("iperf_reps", "3"), ARGS.get("iperf_secs", "4")))
         print("%-28s %10s %10s %8s" % ("", "cell", "bare veth", "ratio"))
         for name, c, b in throughput(bridge):
             print("%-28s %10.2f %10.2f %8.3f" % (name, c, b, c / b))

@@ -12,7 +12,7 @@
 # namespace is never touched, and nothing is left behind (the namespaces go at exit).
 # Runs as root from any directory.
 # Environment: BENCH_RUNS (default 20), BENCH_IPERF (default 1; 0: skip throughput),
-# BENCH_IPERF_SECS (default 4), CELL_BUILD_DIR.
+# BENCH_IPERF_SECS (default 4), BENCH_IPERF_REPS (default 3), CELL_BUILD_DIR.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,4 +58,4 @@ echo "host: $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | s
 echo "netavark $(/usr/lib/podman/netavark --version | awk '{print $2}'), CNI plugins $(dpkg-query -W -f '${Version}' containernetworking-plugins 2>/dev/null || echo '?'), cell $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
 nsenter --net=/run/netns/$host python3 "$repo/bench/net.py" tmp="$tmp" cell="$cell" \
 	cellnet="$cellnet" runs="$runs" remote=192.0.2.2 remote_ns=/run/netns/$remote \
-	iperf_secs="${BENCH_IPERF_SECS:-4}"
+	iperf_secs="${BENCH_IPERF_SECS:-4}" iperf_reps="${BENCH_IPERF_REPS:-3}"
