@@ -112,3 +112,22 @@ def test_cni_bad_ipam_subnet_is_the_plugins_error(net):
     assert p.returncode != 0
     assert "cni network cnit: plugin bridge: ADD:" in p.stderr
     assert "10.22.0.0/99" in p.stderr
+
+
+def test_cni_stop_releases_and_start_attaches_again(net):
+    _need_plugins(net)
+    write_conflist(net)
+    net.run("run", "-d", "--name", "c", "--network", "cni:cnit", "-p", "8080:80", "busybox",
+            "nc", "-ll", "-p", "80", "-e", "/bin/cat")
+    first = ctr_addr(net, "c")
+    net.run("stop", "-t", "1", "c")
+    # Stopped: DEL ran, so no veth, no lease, no cached result.
+    assert [n for n, k in net.ns.links() if k == "veth"] == [netns.UPLINK]
+    assert not os.path.exists(os.path.join(net.cni_data_dir, "cnit", first))
+    assert os.listdir(os.path.join(net.storage, "cni", "results")) == []
+    net.run("start", "c")
+    addr = ctr_addr(net, "c")
+    assert os.path.isfile(os.path.join(net.cni_data_dir, "cnit", addr))
+    netns.wait_for(lambda: "80" in net.out("exec", "c", "netstat", "-ltn"), what="the server")
+    out = net.world.remote.out(*netns.client_argv("tcp", netns.HOST_ADDR, 8080, "again"))
+    assert out == "again\n"
