@@ -12,7 +12,8 @@
            left residue: the engine fixture's (mounts, processes, tmp/
            entries) plus veth/macvlan links, nft elements of cell's tables
            other than network-level prefixes, netns files, leases, claimed
-           ports, CNI cache entries and host-local lease files.
+           ports, CNI cache entries, host-local lease files and the CNI
+           plugins' per-container iptables chains.
 
 Run as root:  /usr/bin/python3 -m pytest tests/net
 """
@@ -21,6 +22,7 @@ import glob
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -128,6 +130,11 @@ def net_residue(e):
     els = _cell_elements(ns)
     if els:
         problems.append("nft elements left: %s" % els)
+    # The CNI plugins' per-container chains (bridge's ipMasq: CNI-<hash>, portmap: CNI-DN-<hash>).
+    cni_chains = [o["chain"]["name"] for o in ns.nft_json("ruleset") or []
+                  if "chain" in o and re.match(r"CNI-(DN-)?[0-9a-f]{10,}$", o["chain"]["name"])]
+    if cni_chains:
+        problems.append("CNI plugin chains left: %s" % cni_chains)
     nsdir = os.path.join(e.runroot, "netns")
     if os.path.isdir(nsdir) and os.listdir(nsdir):
         problems.append("netns files left: %s" % os.listdir(nsdir))

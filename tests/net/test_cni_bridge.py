@@ -64,6 +64,21 @@ def test_cni_bridge_address_and_nat_to_the_remote(net):
     assert not os.path.exists(os.path.join(net.storage, "cni", "results", "cnit-%s-eth0.json" % cid))
 
 
+def test_cni_residue_check_sees_the_plugins_leftovers(net):
+    """While a CNI container exists the net fixture's check reports its veth,
+    host-local lease, cached result and the plugins' chains; after rm, nothing."""
+    import conftest
+    _need_plugins(net)
+    write_conflist(net)
+    net.run("run", "-d", "--name", "c", "--network", "cni:cnit", "-p", "8080:80", "busybox", "sleep", "100")
+    found = " ".join(conftest.net_residue(net))
+    for what in ("links left", "host-local leases left", "CNI cache left", "CNI plugin chains left",
+                 "netns files left", "ports still claimed"):
+        assert what in found, found
+    net.run("rm", "-f", "c")
+    assert conftest.net_residue(net) == []
+
+
 def test_cni_two_containers_get_different_addresses_and_talk(net):
     _need_plugins(net)
     write_conflist(net, portmap=False)
@@ -131,3 +146,34 @@ def test_cni_stop_releases_and_start_attaches_again(net):
     netns.wait_for(lambda: "80" in net.out("exec", "c", "netstat", "-ltn"), what="the server")
     out = net.world.remote.out(*netns.client_argv("tcp", netns.HOST_ADDR, 8080, "again"))
     assert out == "again\n"
+
+
+def test_cni_sigkill_of_monitor_and_container_then_rm_runs_del(net):
+    """Nobody ran DEL: the cache is all `rm -f` has, and it is enough."""
+    import signal
+    _need_plugins(net)
+    write_conflist(net)
+    net.run("run", "-d", "--name", "m", "--network", "cni:cnit", "-p", "8080:80", "busybox",
+            "sleep", "100")
+    addr = ctr_addr(net, "m")
+    mons = []
+    for p in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/comm" % p) as f:
+                comm = f.read().strip()
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if comm == "cell-monitor" and net.root.encode() in cmd:
+            mons.append(int(p))
+    if not mons:
+        pytest.skip("no cell-monitor process found for a detached container")
+    for pid in mons:
+        os.kill(pid, signal.SIGKILL)
+    os.kill(net.json("inspect", "m")[0]["State"]["Pid"], signal.SIGKILL)
+    assert os.path.isfile(os.path.join(net.cni_data_dir, "cnit", addr))
+    assert len(os.listdir(os.path.join(net.storage, "cni", "results"))) == 1
+    net.run("rm", "-f", "m")
+    assert not os.path.exists(os.path.join(net.cni_data_dir, "cnit", addr))
+    assert [n for n, k in net.ns.links() if k == "veth"] == [netns.UPLINK]
