@@ -77,7 +77,8 @@ static void ports_from_request(const struct cell_ctr *c, struct ports *out)
 {
         memset(out, 0, sizeof(*out));
         json_object *pub = member(member(c->network, "request"), "publish");
-        size_t n = pub && json_object_is_type(pub, json_type_array) ? json_object_array_length(pub) : 0;
+        size_t n = pub && json_object_is_type(pub, json_type_array) ? json_object_array_length(pub)
+                                                                    : 0;
         out->maps = xcalloc(n + 1, sizeof(*out->maps));
         out->v = xcalloc(n + 1, sizeof(*out->v));
         for (size_t i = 0; i < n; i++) {
@@ -101,14 +102,17 @@ static void ports_release(struct ports *p)
 }
 
 /* Networks lock held by the caller.  After this, p->v holds the chosen ports. */
-static int ports_claim(struct cell_engine *e, struct cell_ctr *c, struct ports *p, struct cell_error *err)
+static int ports_claim(struct cell_engine *e, struct cell_ctr *c, struct ports *p,
+                       struct cell_error *err)
 {
         if (p->n && cell_ports_claim(e->storage, p->maps, p->n, c->id, err) < 0)
                 return -1;
         for (size_t i = 0; i < p->n; i++)
                 p->v[i] = (struct cell_cni_port){
-                        .proto = p->maps[i].proto, .host_ip = p->maps[i].host_ip,
-                        .host_port = p->maps[i].host_port, .ctr_port = p->maps[i].ctr_port,
+                        .proto = p->maps[i].proto,
+                        .host_ip = p->maps[i].host_ip,
+                        .host_port = p->maps[i].host_port,
+                        .ctr_port = p->maps[i].ctr_port,
                 };
         return 0;
 }
@@ -128,8 +132,8 @@ static char *cache_dir(const struct cell_engine *e)
 
 /* What inspect and port show, added to c->network (its "request" stays): the result's
  * addresses, the ports. */
-static void record_into(json_object *n, const struct cell_ctr *c, const char *ns, json_object *result,
-                        const struct ports *ports)
+static void record_into(json_object *n, const struct cell_ctr *c, const char *ns,
+                        json_object *result, const struct ports *ports)
 {
         json_object *ips, *v;
         json_object_object_add(n, "driver", json_object_new_string("cni"));
@@ -137,9 +141,11 @@ static void record_into(json_object *n, const struct cell_ctr *c, const char *ns
         json_object_object_add(n, "ifname", json_object_new_string(CNI_IFNAME));
         json_object_object_add(n, "netns", json_object_new_string(ns));
         json_object *addrs = json_object_new_array();
-        if (json_object_object_get_ex(result, "ips", &ips) && json_object_is_type(ips, json_type_array))
+        if (json_object_object_get_ex(result, "ips", &ips) &&
+            json_object_is_type(ips, json_type_array))
                 for (size_t i = 0; i < json_object_array_length(ips); i++)
-                        if (json_object_object_get_ex(json_object_array_get_idx(ips, i), "address", &v))
+                        if (json_object_object_get_ex(json_object_array_get_idx(ips, i), "address",
+                                                      &v))
                                 json_object_array_add(addrs, json_object_get(v));
         json_object_object_add(n, "ips", addrs);
         json_object *pa = json_object_new_array();
@@ -150,7 +156,8 @@ static void record_into(json_object *n, const struct cell_ctr *c, const char *ns
                 snprintf(ctr, sizeof(ctr), "%u/%s", p->ctr_port, p->proto);
                 snprintf(host, sizeof(host), "%u", p->host_port);
                 json_object_object_add(o, "container", json_object_new_string(ctr));
-                json_object_object_add(o, "host_ip", json_object_new_string(*p->host_ip ? p->host_ip : "0.0.0.0"));
+                json_object_object_add(
+                        o, "host_ip", json_object_new_string(*p->host_ip ? p->host_ip : "0.0.0.0"));
                 json_object_object_add(o, "host_port", json_object_new_string(host));
                 json_object_array_add(pa, o);
         }
@@ -158,8 +165,8 @@ static void record_into(json_object *n, const struct cell_ctr *c, const char *ns
         json_object_object_add(n, "result", json_object_get(result));
 }
 
-static int save_network(struct cell_engine *e, struct cell_ctr *c, const char *ns, json_object *result,
-                        const struct ports *ports, struct cell_error *err)
+static int save_network(struct cell_engine *e, struct cell_ctr *c, const char *ns,
+                        json_object *result, const struct ports *ports, struct cell_error *err)
 {
         bool locked_here = c->lock_fd < 0;
         if (locked_here && cell_ctr_lock(e, c, err) < 0)
@@ -189,9 +196,13 @@ static int cni_prepare(struct cell_engine *e, struct cell_ctr *c, struct cell_er
         struct ports ports;
         ports_from_request(c, &ports);
         struct cell_cni_rt rt = {
-                .container_id = c->id, .netns = ns, .ifname = CNI_IFNAME,
-                .plugin_path = plugin_dir(), .cache_dir = cache,
-                .ports = ports.v, .n_ports = ports.n,
+                .container_id = c->id,
+                .netns = ns,
+                .ifname = CNI_IFNAME,
+                .plugin_path = plugin_dir(),
+                .cache_dir = cache,
+                .ports = ports.v,
+                .n_ports = ports.n,
         };
         json_object *result = NULL;
         struct cell_error ignored;
@@ -222,8 +233,11 @@ static int cni_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
         _cleanup_free_ char *ns = cni_ns_path(e, c);
         _cleanup_free_ char *cache = cache_dir(e);
         struct cell_cni_rt rt = {
-                .container_id = c->id, .netns = ns, .ifname = CNI_IFNAME,
-                .plugin_path = plugin_dir(), .cache_dir = cache,
+                .container_id = c->id,
+                .netns = ns,
+                .ifname = CNI_IFNAME,
+                .plugin_path = plugin_dir(),
+                .cache_dir = cache,
         };
         int r = cell_cni_del(net_name(c), &rt, err);
         struct cell_error e2;

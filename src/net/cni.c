@@ -40,7 +40,8 @@ static const char *const cmd_names[] = {"ADD", "DEL", "CHECK"};
 static const char *str_field(json_object *o, const char *key)
 {
         json_object *v;
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        if (!o || !json_object_object_get_ex(o, key, &v) ||
+            !json_object_is_type(v, json_type_string))
                 return NULL;
         return json_object_get_string(v);
 }
@@ -53,12 +54,15 @@ static int validate(json_object *list, const char *file, struct cell_error *err)
         if (!str_field(list, "cniVersion"))
                 return cell_error_set(err, 0, "%s: no \"cniVersion\"", file);
         if (!json_object_object_get_ex(list, "plugins", &plugins) ||
-            !json_object_is_type(plugins, json_type_array) || json_object_array_length(plugins) == 0)
+            !json_object_is_type(plugins, json_type_array) ||
+            json_object_array_length(plugins) == 0)
                 return cell_error_set(err, 0, "%s: no \"plugins\"", file);
         for (size_t i = 0; i < json_object_array_length(plugins); i++) {
                 const char *type = str_field(json_object_array_get_idx(plugins, i), "type");
-                if (!type || !*type || strchr(type, '/') || strcmp(type, ".") == 0 || strcmp(type, "..") == 0)
-                        return cell_error_set(err, 0, "%s: plugin %zu: no valid \"type\"", file, i + 1);
+                if (!type || !*type || strchr(type, '/') || strcmp(type, ".") == 0 ||
+                    strcmp(type, "..") == 0)
+                        return cell_error_set(err, 0, "%s: plugin %zu: no valid \"type\"", file,
+                                              i + 1);
         }
         return 0;
 }
@@ -71,7 +75,8 @@ static json_object *as_list(json_object *conf)
                 return json_object_get(conf);
         json_object *list = json_object_new_object();
         json_object *plugin = json_object_new_object();
-        json_object_object_foreach(conf, key, val) {
+        json_object_object_foreach(conf, key, val)
+        {
                 if (strcmp(key, "cniVersion") == 0 || strcmp(key, "name") == 0)
                         json_object_object_add(list, key, json_object_get(val));
                 else
@@ -97,8 +102,8 @@ static bool name_valid(const char *name)
         if (!*name || strlen(name) > 128 || name[0] == '.' || name[0] == '-')
                 return false;
         for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '-'))
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
                         return false;
         return true;
 }
@@ -107,14 +112,17 @@ int cell_cni_conflist_load(const char *dir, const char *name, json_object **out,
                            struct cell_error *err)
 {
         if (!name_valid(name))
-                return cell_error_set(err, EINVAL, "cni network %s: not a valid network name "
-                                      "(letters, digits, '_', '.', '-')", name);
+                return cell_error_set(err, EINVAL,
+                                      "cni network %s: not a valid network name "
+                                      "(letters, digits, '_', '.', '-')",
+                                      name);
         struct dirent **ents = NULL;
         int n = scandir(dir, &ents, NULL, alphasort);
         if (n < 0)
-                return cell_error_errno(err, "cni network %s: configuration directory %s", name, dir);
-        int r = cell_error_set(err, ENOENT, "cni network %s: no configuration list of that name in %s",
-                               name, dir);
+                return cell_error_errno(err, "cni network %s: configuration directory %s", name,
+                                        dir);
+        int r = cell_error_set(
+                err, ENOENT, "cni network %s: no configuration list of that name in %s", name, dir);
         bool found = false;
         for (int i = 0; i < n; i++) {
                 if (!found && conf_file_name(ents[i]->d_name)) {
@@ -174,13 +182,15 @@ static char **plugin_env(enum cni_cmd cmd, const struct cell_cni_rt *rt)
                 env[k++] = xstrdup(environ[i]);
         }
         if (!path)
-                env[k++] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                env[k++] = xstrdup(
+                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env[k++] = xasprintf("CNI_COMMAND=%s", cmd_names[cmd]);
         env[k++] = xasprintf("CNI_CONTAINERID=%s", rt->container_id);
         env[k++] = xasprintf("CNI_NETNS=%s", rt->netns);
         env[k++] = xasprintf("CNI_IFNAME=%s", rt->ifname);
         env[k++] = xstrdup("CNI_ARGS=");
-        env[k++] = xasprintf("CNI_PATH=%s", rt->plugin_path && *rt->plugin_path ? rt->plugin_path : "/usr/lib/cni");
+        env[k++] = xasprintf("CNI_PATH=%s", rt->plugin_path && *rt->plugin_path ? rt->plugin_path
+                                                                                : "/usr/lib/cni");
         return env;
 }
 
@@ -204,9 +214,10 @@ static int plugin_failed(const char *net, const char *type, enum cni_cmd cmd, in
         _cleanup_free_ char *how = WIFEXITED(status) ? xasprintf("exit %d", WEXITSTATUS(status))
                                                      : xasprintf("signal %d", WTERMSIG(status));
         if (msg)
-                return cell_error_set(err, 0, "cni network %s: plugin %s: %s: %s%s%s (code %d)", net,
-                                      type, cmd_names[cmd], msg, details && *details ? ": " : "",
-                                      details ? details : "", code ? json_object_get_int(code) : 0);
+                return cell_error_set(err, 0, "cni network %s: plugin %s: %s: %s%s%s (code %d)",
+                                      net, type, cmd_names[cmd], msg,
+                                      details && *details ? ": " : "", details ? details : "",
+                                      code ? json_object_get_int(code) : 0);
         size_t l = errtext ? strlen(errtext) : 0;
         while (l && errtext[l - 1] == '\n')
                 l--;
@@ -245,8 +256,9 @@ static int run_plugin(const char *net, json_object *conf, enum cni_cmd cmd,
         const char *type = str_field(conf, "type");
         _cleanup_free_ char *bin = find_plugin(type, rt->plugin_path);
         if (!bin)
-                return cell_error_set(err, ENOENT, "cni network %s: plugin %s: not found in %s", net,
-                                      type, rt->plugin_path && *rt->plugin_path ? rt->plugin_path : "/usr/lib/cni");
+                return cell_error_set(
+                        err, ENOENT, "cni network %s: plugin %s: not found in %s", net, type,
+                        rt->plugin_path && *rt->plugin_path ? rt->plugin_path : "/usr/lib/cni");
         _cleanup_close_ int in = memfd_create("cni-stdin", MFD_CLOEXEC);
         _cleanup_close_ int out = memfd_create("cni-stdout", MFD_CLOEXEC);
         _cleanup_close_ int errfd = memfd_create("cni-stderr", MFD_CLOEXEC);
@@ -254,7 +266,8 @@ static int run_plugin(const char *net, json_object *conf, enum cni_cmd cmd,
                 return cell_error_errno(err, "cni network %s: memfd_create", net);
         const char *text = json_object_to_json_string_ext(conf, JSON_C_TO_STRING_PLAIN);
         if (cell_write_all(in, text, strlen(text)) < 0 || lseek(in, 0, SEEK_SET) < 0)
-                return cell_error_errno(err, "cni network %s: plugin %s: write its configuration", net, type);
+                return cell_error_errno(err, "cni network %s: plugin %s: write its configuration",
+                                        net, type);
         char **env = plugin_env(cmd, rt);
         int status = 0;
         int r = spawn_wait(bin, env, in, out, errfd, &status, err);
@@ -274,8 +287,9 @@ static int run_plugin(const char *net, json_object *conf, enum cni_cmd cmd,
         if (!res || !json_object_is_type(res, json_type_object)) {
                 if (res)
                         json_object_put(res);
-                return cell_error_set(err, 0, "cni network %s: plugin %s: ADD: its result is not a JSON object",
-                                      net, type);
+                return cell_error_set(
+                        err, 0, "cni network %s: plugin %s: ADD: its result is not a JSON object",
+                        net, type);
         }
         *result = res;
         return 0;
@@ -292,7 +306,8 @@ static json_object *runtime_config(const struct cell_cni_rt *rt)
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "hostPort", json_object_new_int(p->host_port));
                 json_object_object_add(o, "containerPort", json_object_new_int(p->ctr_port));
-                json_object_object_add(o, "protocol", json_object_new_string(p->proto ? p->proto : "tcp"));
+                json_object_object_add(o, "protocol",
+                                       json_object_new_string(p->proto ? p->proto : "tcp"));
                 if (p->host_ip && *p->host_ip && strcmp(p->host_ip, "0.0.0.0") != 0)
                         json_object_object_add(o, "hostIP", json_object_new_string(p->host_ip));
                 json_object_array_add(pm, o);
@@ -312,13 +327,15 @@ static json_object *plugin_conf(json_object *list, size_t i, json_object *prev, 
         json_object_object_get_ex(list, "plugins", &plugins);
         json_object_deep_copy(json_object_array_get_idx(plugins, i), &src, NULL);
         json_object_object_add(src, "name", json_object_new_string(str_field(list, "name")));
-        json_object_object_add(src, "cniVersion", json_object_new_string(str_field(list, "cniVersion")));
+        json_object_object_add(src, "cniVersion",
+                               json_object_new_string(str_field(list, "cniVersion")));
         if (prev)
                 json_object_object_add(src, "prevResult", json_object_get(prev));
         json_object *want = json_object_new_object();
         if (rc && json_object_object_get_ex(src, "capabilities", &caps) &&
             json_object_is_type(caps, json_type_object)) {
-                json_object_object_foreach(caps, cap, on) {
+                json_object_object_foreach(caps, cap, on)
+                {
                         json_object *val;
                         if (json_object_get_boolean(on) && json_object_object_get_ex(rc, cap, &val))
                                 json_object_object_add(want, cap, json_object_get(val));
@@ -473,8 +490,8 @@ int cell_cni_check(const char *name, const struct cell_cni_rt *rt, struct cell_e
         _cleanup_json_ json_object *c = NULL;
         int r = cache_read(name, rt, &c, err);
         if (r == -ENOENT)
-                return cell_error_set(err, ENOENT, "cni network %s: container %s: not attached", name,
-                                      rt->container_id);
+                return cell_error_set(err, ENOENT, "cni network %s: container %s: not attached",
+                                      name, rt->container_id);
         if (r < 0)
                 return -1;
         json_object *list, *prev = NULL, *rc = NULL, *v;
@@ -486,9 +503,11 @@ int cell_cni_check(const char *name, const struct cell_cni_rt *rt, struct cell_e
         if (json_object_object_get_ex(list, "disableCheck", &v) && json_object_get_boolean(v))
                 return 0;
         const char *ver = str_field(list, "cniVersion");
-        if (strncmp(ver, "0.1.", 4) == 0 || strncmp(ver, "0.2.", 4) == 0 || strncmp(ver, "0.3.", 4) == 0)
-                return cell_error_set(err, 0, "cni network %s: CHECK needs cniVersion 0.4.0 or later, not %s",
-                                      name, ver);
+        if (strncmp(ver, "0.1.", 4) == 0 || strncmp(ver, "0.2.", 4) == 0 ||
+            strncmp(ver, "0.3.", 4) == 0)
+                return cell_error_set(
+                        err, 0, "cni network %s: CHECK needs cniVersion 0.4.0 or later, not %s",
+                        name, ver);
         for (size_t i = 0; i < n_plugins(list); i++) {
                 _cleanup_json_ json_object *conf = plugin_conf(list, i, prev, rc);
                 if (run_plugin(name, conf, CNI_CHECK, rt, NULL, err) < 0)

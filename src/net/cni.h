@@ -46,8 +46,8 @@
 
 /* A published port, handed to plugins that declare the portMappings capability. */
 struct cell_cni_port {
-        const char *proto;        /* "tcp" or "udp" */
-        const char *host_ip;      /* NULL or "": every address */
+        const char *proto;   /* "tcp" or "udp" */
+        const char *host_ip; /* NULL or "": every address */
         uint16_t host_port;
         uint16_t ctr_port;
 };
@@ -55,10 +55,10 @@ struct cell_cni_port {
 /* Everything about one attachment besides the list itself.  Only read. */
 struct cell_cni_rt {
         const char *container_id;
-        const char *netns;        /* the namespace file (CNI_NETNS) */
-        const char *ifname;       /* "eth0" */
-        const char *plugin_path;  /* CNI_PATH: directories, ':'-separated */
-        const char *cache_dir;    /* created if missing */
+        const char *netns;       /* the namespace file (CNI_NETNS) */
+        const char *ifname;      /* "eth0" */
+        const char *plugin_path; /* CNI_PATH: directories, ':'-separated */
+        const char *cache_dir;   /* created if missing */
         const struct cell_cni_port *ports;
         size_t n_ports;
 };

@@ -30,10 +30,13 @@ static const char plugin_script[] =
         "cat > \"$(dirname \"$0\")/../in.$me.$CNI_COMMAND\"\n"
         "echo \"$me $CNI_COMMAND $CNI_CONTAINERID $CNI_IFNAME\" >> \"$(dirname \"$0\")/../log\"\n"
         "if [ \"$me\" = failb ] && [ \"$CNI_COMMAND\" = ADD ]; then\n"
-        "  echo '{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":\"range full\",\"details\":\"10.1.0.0/30\"}'\n"
+        "  echo '{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":\"range "
+        "full\",\"details\":\"10.1.0.0/30\"}'\n"
         "  exit 1\n"
         "fi\n"
-        "[ \"$CNI_COMMAND\" = ADD ] && echo \"{\\\"cniVersion\\\":\\\"1.0.0\\\",\\\"ips\\\":[{\\\"address\\\":\\\"10.1.0.2/24\\\"}],\\\"by\\\":\\\"$me\\\"}\"\n"
+        "[ \"$CNI_COMMAND\" = ADD ] && echo "
+        "\"{\\\"cniVersion\\\":\\\"1.0.0\\\",\\\"ips\\\":[{\\\"address\\\":\\\"10.1.0.2/"
+        "24\\\"}],\\\"by\\\":\\\"$me\\\"}\"\n"
         "exit 0\n";
 
 static char *path_of(const char *name)
@@ -73,21 +76,35 @@ static void setup(void)
         put("plugins/failb", plugin_script, 0755);
         put("conf/10-two.conflist",
             "{\"cniVersion\":\"1.0.0\",\"name\":\"two\",\"plugins\":[{\"type\":\"pa\",\"x\":1},"
-            "{\"type\":\"pb\",\"capabilities\":{\"portMappings\":true}}]}", 0644);
-        put("conf/20-one.conf", "{\"cniVersion\":\"0.4.0\",\"name\":\"one\",\"type\":\"pa\",\"y\":2}", 0644);
-        put("conf/30-old.conflist", "{\"cniVersion\":\"0.3.1\",\"name\":\"old\",\"plugins\":[{\"type\":\"pa\"}]}", 0644);
+            "{\"type\":\"pb\",\"capabilities\":{\"portMappings\":true}}]}",
+            0644);
+        put("conf/20-one.conf",
+            "{\"cniVersion\":\"0.4.0\",\"name\":\"one\",\"type\":\"pa\",\"y\":2}", 0644);
+        put("conf/30-old.conflist",
+            "{\"cniVersion\":\"0.3.1\",\"name\":\"old\",\"plugins\":[{\"type\":\"pa\"}]}", 0644);
         put("conf/40-nocheck.conflist",
-            "{\"cniVersion\":\"1.0.0\",\"name\":\"nocheck\",\"disableCheck\":true,\"plugins\":[{\"type\":\"pa\"}]}", 0644);
-        put("conf/50-bad.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"bad\",\"plugins\":[{\"type\":\"../x\"}]}", 0644);
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"nocheck\",\"disableCheck\":true,\"plugins\":[{"
+            "\"type\":\"pa\"}]}",
+            0644);
+        put("conf/50-bad.conflist",
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"bad\",\"plugins\":[{\"type\":\"../x\"}]}", 0644);
         put("conf/60-fail.conflist",
-            "{\"cniVersion\":\"1.0.0\",\"name\":\"fail\",\"plugins\":[{\"type\":\"pa\"},{\"type\":\"failb\"}]}", 0644);
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"fail\",\"plugins\":[{\"type\":\"pa\"},{\"type\":"
+            "\"failb\"}]}",
+            0644);
         put("conf/README", "{\"name\":\"two\"}", 0644);
 }
 
-static struct cell_cni_rt rt_for(char *plugins, char *cache, const struct cell_cni_port *ports, size_t n)
+static struct cell_cni_rt rt_for(char *plugins, char *cache, const struct cell_cni_port *ports,
+                                 size_t n)
 {
-        return (struct cell_cni_rt){.container_id = "c0ffee", .netns = "/nonexistent/ns", .ifname = "eth0",
-                                    .plugin_path = plugins, .cache_dir = cache, .ports = ports, .n_ports = n};
+        return (struct cell_cni_rt){.container_id = "c0ffee",
+                                    .netns = "/nonexistent/ns",
+                                    .ifname = "eth0",
+                                    .plugin_path = plugins,
+                                    .cache_dir = cache,
+                                    .ports = ports,
+                                    .n_ports = n};
 }
 
 static void test_load(void)
@@ -97,13 +114,16 @@ static void test_load(void)
         struct cell_error err = {0};
         CHECK_INT_EQ(cell_cni_conflist_load(conf, "two", &l, &err), 0);
         json_object *plugins;
-        CHECK(l && json_object_object_get_ex(l, "plugins", &plugins) && json_object_array_length(plugins) == 2);
+        CHECK(l && json_object_object_get_ex(l, "plugins", &plugins) &&
+              json_object_array_length(plugins) == 2);
         json_object_put(l);
         l = NULL;
         CHECK_INT_EQ(cell_cni_conflist_load(conf, "one", &l, &err), 0);
-        CHECK(l && json_object_object_get_ex(l, "plugins", &plugins) && json_object_array_length(plugins) == 1);
+        CHECK(l && json_object_object_get_ex(l, "plugins", &plugins) &&
+              json_object_array_length(plugins) == 1);
         json_object *p0 = l ? json_object_array_get_idx(plugins, 0) : NULL, *v;
-        CHECK(p0 && json_object_object_get_ex(p0, "y", &v) && !json_object_object_get_ex(p0, "name", &v));
+        CHECK(p0 && json_object_object_get_ex(p0, "y", &v) &&
+              !json_object_object_get_ex(p0, "name", &v));
         if (l)
                 json_object_put(l);
         CHECK(cell_cni_conflist_load(conf, "nosuch", &l, &err) < 0);
@@ -120,14 +140,16 @@ static void test_load(void)
 static void test_add_check_del(void)
 {
         char *conf = path_of("conf"), *plugins = path_of("plugins"), *cache = path_of("cache");
-        struct cell_cni_port ports[] = {{.proto = "udp", .host_ip = "", .host_port = 5353, .ctr_port = 53}};
+        struct cell_cni_port ports[] = {
+                {.proto = "udp", .host_ip = "", .host_port = 5353, .ctr_port = 53}};
         struct cell_cni_rt rt = rt_for(plugins, cache, ports, 1);
         struct cell_error err = {0};
         json_object *l = NULL, *res = NULL;
         CHECK_INT_EQ(cell_cni_conflist_load(conf, "two", &l, &err), 0);
         CHECK_INT_EQ(cell_cni_add(l, &rt, &res, &err), 0);
         json_object *v;
-        CHECK(res && json_object_object_get_ex(res, "by", &v) && strcmp(json_object_get_string(v), "pb") == 0);
+        CHECK(res && json_object_object_get_ex(res, "by", &v) &&
+              strcmp(json_object_get_string(v), "pb") == 0);
         char *log = slurp("log");
         CHECK_STR_EQ(log, "pa ADD c0ffee eth0\npb ADD c0ffee eth0\n");
         free(log);
@@ -136,7 +158,8 @@ static void test_add_check_del(void)
         CHECK_CONTAINS(in_a, "\"name\":\"two\"");
         CHECK_CONTAINS(in_b, "\"prevResult\":{");
         CHECK_CONTAINS(in_b, "\"by\":\"pa\"");
-        CHECK_CONTAINS(in_b, "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\"}]}");
+        CHECK_CONTAINS(in_b, "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":5353,"
+                             "\"containerPort\":53,\"protocol\":\"udp\"}]}");
         free(in_a);
         free(in_b);
         char *cp = cell_cni_cache_path("two", &rt);
@@ -200,9 +223,11 @@ static void test_check_rules_and_failure(void)
         CHECK_INT_EQ(cell_cni_conflist_load(conf, "fail", &l, &err), 0);
         put("log", "", 0644);
         CHECK(cell_cni_add(l, &rt, NULL, &err) < 0);
-        CHECK_STR_EQ(err.msg, "cni network fail: plugin failb: ADD: range full: 10.1.0.0/30 (code 7)");
+        CHECK_STR_EQ(err.msg,
+                     "cni network fail: plugin failb: ADD: range full: 10.1.0.0/30 (code 7)");
         log = slurp("log");
-        CHECK_STR_EQ(log, "pa ADD c0ffee eth0\nfailb ADD c0ffee eth0\nfailb DEL c0ffee eth0\npa DEL c0ffee eth0\n");
+        CHECK_STR_EQ(log, "pa ADD c0ffee eth0\nfailb ADD c0ffee eth0\nfailb DEL c0ffee eth0\npa "
+                          "DEL c0ffee eth0\n");
         free(log);
         char *cp = cell_cni_cache_path("fail", &rt);
         CHECK(access(cp, F_OK) < 0);
