@@ -371,6 +371,8 @@ static int cache_write(const char *name, const struct cell_cni_rt *rt, json_obje
         json_object_object_add(c, "ifName", json_object_new_string(rt->ifname));
         json_object_object_add(c, "networkName", json_object_new_string(name));
         json_object_object_add(c, "netns", json_object_new_string(rt->netns));
+        json_object_object_add(c, "cniPath",
+                               json_object_new_string(rt->plugin_path ? rt->plugin_path : ""));
         json_object_object_add(c, "config", json_object_get(list));
         json_object_object_add(c, "runtimeConfig", json_object_get(rc));
         if (result)
@@ -477,7 +479,15 @@ int cell_cni_del(const char *name, const struct cell_cni_rt *rt, struct cell_err
         json_object_object_get_ex(c, "config", &list);
         json_object_object_get_ex(c, "result", &prev);
         json_object_object_get_ex(c, "runtimeConfig", &rc);
-        if (del_list(list, n_plugins(list), prev, rc, rt, err) < 0)
+        /* The plugins that made the attachment undo it: the directories of the ADD first. */
+        struct cell_cni_rt at = *rt;
+        const char *cached = str_field(c, "cniPath");
+        _cleanup_free_ char *both = NULL;
+        if (cached && *cached && (!rt->plugin_path || strcmp(cached, rt->plugin_path) != 0))
+                at.plugin_path = both = rt->plugin_path && *rt->plugin_path
+                                                ? xasprintf("%s:%s", cached, rt->plugin_path)
+                                                : xstrdup(cached);
+        if (del_list(list, n_plugins(list), prev, rc, &at, err) < 0)
                 return -1;
         _cleanup_free_ char *path = cell_cni_cache_path(name, rt);
         if (unlink(path) < 0 && errno != ENOENT)

@@ -28,7 +28,8 @@
  * (<cache_dir>/<network>-<container id>-<ifname>.json, libcni's layout); the
  * final result is added when ADD finishes.  DEL works from that file alone:
  * it runs even when the list was changed or removed since, with the cached
- * result as prevResult, and removes the file last.  No file: nothing was ever
+ * result as prevResult and the plugin directories of the ADD searched first,
+ * and removes the file last.  No file: nothing was ever
  * attempted, DEL does nothing.  So a DEL after a SIGKILL at any point of an
  * ADD (or of an earlier DEL) finishes the job, and a repeated DEL is a no-op.
  * A failed ADD is undone (DEL of the whole list) before it returns, as the

@@ -159,3 +159,13 @@ def test_cni_del_after_sigkill_in_the_middle_of_add(net, fake):
     assert dels == [("fakeb", "DEL"), ("fakea", "DEL")]
     assert entries()[2]["conf"]["hang"] == "ADD"     # fakeb's cached configuration
     assert _cache_files(net) == []
+
+
+def test_cni_del_finds_the_plugins_of_the_add(net, fake, tmp_path):
+    conflist, entries, _ = fake
+    conflist()
+    net.run("run", "-d", "--name", "c", "--network", "cni:fk", "busybox", "sleep", "100")
+    # rm from an environment whose plugin path lacks them: the cached one is searched first.
+    net.run("rm", "-f", "c", env={"CELL_CNI_PATH": str(tmp_path / "elsewhere")})
+    assert [(e["plugin"], e["cmd"]) for e in entries()[2:]] == [("fakeb", "DEL"), ("fakea", "DEL")]
+    assert _cache_files(net) == []
