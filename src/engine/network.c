@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,7 +462,9 @@ static int kernel_attach(const struct cell_netrec *r, json_object *ep, const cha
         x.ports = ports;
         x.n_ports = n;
         bool bridge = strcmp(r->driver, "bridge") == 0;
-        if (bridge && cell_netops_network_up(&b, err) < 0)
+        /* network_up runs once per network (the networks lock is held): while its bridge
+         * exists in this namespace, the network is up and one spawn of cell-net is saved */
+        if (bridge && if_nametoindex(r->device) == 0 && cell_netops_network_up(&b, err) < 0)
                 return -1;
         return cell_netops_attach(bridge ? &b : NULL, &x, err);
 }
