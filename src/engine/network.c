@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,7 +462,9 @@ static int kernel_attach(const struct cell_netrec *r, json_object *ep, const cha
         x.ports = ports;
         x.n_ports = n;
         bool bridge = strcmp(r->driver, "bridge") == 0;
-        if (bridge && cell_netops_network_up(&b, err) < 0)
+        /* network_up runs once per network (the networks lock is held): while its bridge
+         * exists in this namespace, the network is up and one spawn of cell-net is saved */
+        if (bridge && if_nametoindex(r->device) == 0 && cell_netops_network_up(&b, err) < 0)
                 return -1;
         return cell_netops_attach(bridge ? &b : NULL, &x, err);
 }
@@ -513,21 +516,39 @@ static int endpoint_detach(struct cell_engine *e, const struct cell_ctr *c, json
         return rc;
 }
 
+/* Leases of `c` on every network: what a SIGKILL between a lease and the record's save left. */
+static int release_everywhere(struct cell_engine *e, const struct cell_ctr *c, struct cell_error *err)
+{
+        struct cell_netrec *l;
+        size_t n;
+        if (cell_netstore_list(e->storage, &l, &n, err) < 0)
+                return -1;
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (rc == 0)
+                        rc = cell_netstore_release(e->storage, l[i].name, c->id, err);
+                cell_netrec_release(&l[i]);
+        }
+        free(l);
+        return rc;
+}
+
 static int net_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
 {
         json_object *eps = endpoints_of(c);
         const char *netns = jget(c->network, "netns");
-        if (!netns)
-                return 0;
-        if (!eps || json_object_array_length(eps) == 0)
-                return cell_netops_netns_remove(netns, err);
         int lock = cell_netstore_lock(e->storage, err);
         if (lock < 0)
                 return -1;
         int rc = 0;
-        size_t n = json_object_array_length(eps);
+        size_t n = eps ? json_object_array_length(eps) : 0;
         for (size_t i = n; i-- > 0 && rc == 0;)
                 rc = endpoint_detach(e, c, json_object_array_get_idx(eps, i), netns, i == 0, i == 0, err);
+        if (rc == 0 && n == 0 && netns)
+                rc = cell_netops_netns_remove(netns, err);
+        /* whatever was claimed before the record said so */
+        if (rc == 0)
+                rc = release_everywhere(e, c, err);
         if (rc == 0)
                 rc = cell_ports_release(e->storage, c->id, err);
         if (rc == 0) {

@@ -75,6 +75,8 @@ def test_stop_releases_and_start_attaches_again(net):
 
 def test_sigkill_of_run_then_rm_cleans_up(net):
     # killed at several points of its start: whatever it recorded, rm -f removes
+    # (the image is in the store first: a killed import is not this test's subject)
+    net.run("image", "inspect", "busybox")
     for delay in (0.05, 0.15, 0.3, 0.6):
         p = net.popen("run", "-d", "--name", "k", "-p", "8386:80", "busybox", "sleep", "100",
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
