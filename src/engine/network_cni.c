@@ -2,7 +2,8 @@
 /*
  * The `--network cni:NAME` driver (engine/network_cni.h): the configuration
  * list NAME from $CELL_CNI_CONF_DIR (default /etc/cni/net.d), its plugins
- * from $CELL_CNI_PATH (default /usr/lib/cni), the results cached under
+ * from $CELL_CNI_PATH (default /usr/lib/cni), each plugin killed after
+ * $CELL_CNI_TIMEOUT seconds (default 120), the results cached under
  * <storage>/cni/results (net/cni.h says why DEL needs nothing else).
  *
  * prepare  the published ports claimed (engine/network.c's registry), the
@@ -41,6 +42,14 @@ static const char *plugin_dir(void)
 {
         const char *d = getenv("CELL_CNI_PATH");
         return d && *d ? d : "/usr/lib/cni";
+}
+
+/* How long one plugin may take: $CELL_CNI_TIMEOUT seconds, default 120. */
+static int plugin_timeout(void)
+{
+        const char *t = getenv("CELL_CNI_TIMEOUT");
+        int v = t && *t ? atoi(t) : 120;
+        return v > 0 ? v : 120;
 }
 
 static char *cni_ns_path(const struct cell_engine *e, const struct cell_ctr *c)
@@ -201,6 +210,7 @@ static int cni_prepare(struct cell_engine *e, struct cell_ctr *c, struct cell_er
                 .ifname = CNI_IFNAME,
                 .plugin_path = plugin_dir(),
                 .cache_dir = cache,
+                .timeout_s = plugin_timeout(),
                 .ports = ports.v,
                 .n_ports = ports.n,
         };
@@ -238,6 +248,7 @@ static int cni_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
                 .ifname = CNI_IFNAME,
                 .plugin_path = plugin_dir(),
                 .cache_dir = cache,
+                .timeout_s = plugin_timeout(),
         };
         int r = cell_cni_del(net_name(c), &rt, err);
         struct cell_error e2;

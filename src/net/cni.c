@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,8 +229,8 @@ static int plugin_failed(const char *net, const char *type, enum cni_cmd cmd, in
                               errtext ? errtext : "");
 }
 
-static int spawn_wait(const char *bin, char **env, int in, int out, int errfd, int *status,
-                      struct cell_error *err)
+static int spawn_wait(const char *bin, char **env, int in, int out, int errfd, int timeout_s,
+                      int *status, struct cell_error *err)
 {
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -240,6 +243,21 @@ static int spawn_wait(const char *bin, char **env, int in, int out, int errfd, i
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0)
                 return cell_error_set(err, r, "run %s", bin);
+        /* A plugin that never answers is killed after `timeout_s` (pidfd: no SIGCHLD games). */
+        _cleanup_close_ int pidfd = timeout_s > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+        if (pidfd >= 0) {
+                struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+                int n;
+                while ((n = poll(&pfd, 1, timeout_s * 1000)) < 0 && errno == EINTR)
+                        ;
+                if (n == 0) {
+                        kill(pid, SIGKILL);
+                        while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+                                ;
+                        return cell_error_set(err, ETIMEDOUT, "no answer within %d s, killed",
+                                              timeout_s);
+                }
+        }
         while (waitpid(pid, status, 0) < 0)
                 if (errno != EINTR)
                         return cell_error_errno(err, "wait for %s", bin);
@@ -270,12 +288,13 @@ static int run_plugin(const char *net, json_object *conf, enum cni_cmd cmd,
                                         net, type);
         char **env = plugin_env(cmd, rt);
         int status = 0;
-        int r = spawn_wait(bin, env, in, out, errfd, &status, err);
+        int r = spawn_wait(bin, env, in, out, errfd, rt->timeout_s, &status, err);
         for (size_t i = 0; env[i]; i++)
                 free(env[i]);
         free(env);
         if (r < 0)
-                return cell_error_prefix(err, "cni network %s: plugin %s", net, type);
+                return cell_error_prefix(err, "cni network %s: plugin %s: %s", net, type,
+                                         cmd_names[cmd]);
         _cleanup_free_ char *stdout_text = NULL, *stderr_text = NULL;
         if (read_memfd(out, &stdout_text, err) < 0 || read_memfd(errfd, &stderr_text, err) < 0)
                 return cell_error_prefix(err, "cni network %s: plugin %s", net, type);

@@ -62,6 +62,7 @@ struct cell_cni_rt {
         const char *cache_dir;   /* created if missing */
         const struct cell_cni_port *ports;
         size_t n_ports;
+        int timeout_s; /* a plugin still running after this long is killed (error); 0: wait */
 };
 
 /*

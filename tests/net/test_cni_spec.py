@@ -169,3 +169,16 @@ def test_cni_del_finds_the_plugins_of_the_add(net, fake, tmp_path):
     net.run("rm", "-f", "c", env={"CELL_CNI_PATH": str(tmp_path / "elsewhere")})
     assert [(e["plugin"], e["cmd"]) for e in entries()[2:]] == [("fakeb", "DEL"), ("fakea", "DEL")]
     assert _cache_files(net) == []
+
+
+def test_cni_plugin_that_never_answers_is_killed(net, fake):
+    conflist, entries, _ = fake
+    conflist(b={"hang": "ADD"})
+    p = net.run("run", "--name", "c", "--network", "cni:fk", "busybox", "true", check=False,
+                env={"CELL_CNI_TIMEOUT": "2"})
+    assert p.returncode != 0
+    assert "cni network fk: plugin fakeb: ADD: no answer within 2 s, killed" in p.stderr
+    # The ADD was undone as any failed one.
+    assert [(e["plugin"], e["cmd"]) for e in entries()] == [
+        ("fakea", "ADD"), ("fakeb", "ADD"), ("fakeb", "DEL"), ("fakea", "DEL")]
+    assert _cache_files(net) == []
