@@ -32,6 +32,13 @@ PACKAGES=(
 	# cell bench isolation's test: the HTML report opened in a headless browser
 	chromium
 	python3-pil
+	# networking helper cell-net (src/net): netlink and nftables libraries, and nft for its tests
+	libmnl-dev
+	libnftables-dev
+	nftables
+	containernetworking-plugins
+	netavark
+	iperf3
 )
 
 # One dpkg-query for all: "name status" per known package (architecture

@@ -56,7 +56,11 @@ run_pass() {
 	log=$(mktemp /tmp/cell-test-XXXXXX.log)
 	local start=$SECONDS
 	echo "=== pass '$name': $dir/cell-oci, $dir/cell"
+	# In a network namespace of its own, lo up (127.0.0.1 registries still work): the
+	# suite's containers get bridge networks by default and must never touch the
+	# machine's own links, addresses or nft tables.
 	env CELL_BINARY="$repo/$dir/cell-oci" CELL_ENGINE="$repo/$dir/cell" CELL_BUILD_DIR="$repo/$dir" "$@" \
+		unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh \
 		timeout -k 30 "$PASS_TIMEOUT" "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider tests/ \
 		</dev/null 2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}

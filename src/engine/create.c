@@ -139,7 +139,8 @@ static json_object *docker_mounts(const struct cell_ctr_plan *p)
 }
 
 static int fill_record(const struct cell_ctr_opts *o, const struct cell_ctr_plan *p,
-                       const struct cell_image_source *img, const char *id, struct cell_ctr *c)
+                       const struct cell_image_source *img, const char *id, json_object *net_request,
+                       struct cell_ctr *c)
 {
         cell_ctr_init(c);
         c->id = xstrdup(id);
@@ -148,6 +149,9 @@ static int fill_record(const struct cell_ctr_opts *o, const struct cell_ctr_plan
         c->image_id = xstrdup_or_null(img->id);
         c->created = cell_engine_now();
         c->network_mode = xstrdup(p->network);
+        /* what the network driver starts from (engine/network.h) */
+        c->network = json_object_new_object();
+        json_object_object_add(c->network, "request", net_request);
         c->config = docker_config(o, p, img->config);
         c->host_config = docker_host_config(o, p);
         c->mounts = json_object_new_array();
@@ -203,27 +207,10 @@ static void etc_files_release(struct etc_files *f)
         free(f->resolv);
 }
 
-static void etc_files_make(const struct cell_ctr_plan *p, struct etc_files *f)
+static void etc_files_make(const struct cell_ctr_plan *p, json_object *request, struct etc_files *f)
 {
         f->hostname = xasprintf("%s\n", p->hostname);
-        struct cell_error ignored;
-        if (cell_read_file("/etc/resolv.conf", &f->resolv, NULL, &ignored) < 0)
-                f->resolv = xstrdup("");
-        f->hosts = NULL;
-        if (strcmp(p->network, "host") == 0 &&
-            cell_read_file("/etc/hosts", &f->hosts, NULL, &ignored) == 0) {
-                /* the host's own, as docker's --network host */
-        } else {
-                free(f->hosts);
-                f->hosts = xasprintf("127.0.0.1\tlocalhost\n"
-                                     "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                     "fe00::0\tip6-localnet\n"
-                                     "ff00::0\tip6-mcastprefix\n"
-                                     "ff02::1\tip6-allnodes\n"
-                                     "ff02::2\tip6-allrouters\n"
-                                     "127.0.1.1\t%s\n",
-                                     p->hostname);
-        }
+        cell_net_etc_files(p->network, p->hostname, request, &f->hosts, &f->resolv);
 }
 
 static int write_spec(struct cell_engine *e, const struct cell_ctr *c, const struct cell_ctr_plan *p,
@@ -287,14 +274,18 @@ int cell_engine_ctr_new(struct cell_engine *e, const struct cell_ctr_opts *opts,
         if (cell_ctr_plan_from_flags(opts, img->config, id, &plan, err) < 0)
                 return -1;
         const struct cell_net_driver *net = cell_net_driver_find(plan.network, err);
-        if (!net || (opts->name && cell_ctr_name_validate(opts->name, err) < 0)) {
+        json_object *net_request = NULL;
+        if (!net || (opts->name && cell_ctr_name_validate(opts->name, err) < 0) ||
+            !(net_request = cell_net_request(e, plan.network, &opts->net, img->config, err))) {
                 cell_ctr_plan_release(&plan);
                 return -1;
         }
-        fill_record(opts, &plan, img, id, out);
+        fill_record(opts, &plan, img, id, net_request, out);
+        json_object_object_add(out->host_config, "PortBindings", cell_net_port_bindings(net_request));
+        json_object_object_add(out->host_config, "PublishAllPorts", json_object_new_boolean(opts->net.publish_all));
         /* a container's non-root user must read these */
         struct etc_files etc;
-        etc_files_make(&plan, &etc);
+        etc_files_make(&plan, net_request, &etc);
         const struct cell_ctr_file files[] = {
                 {"hostname", etc.hostname, 0644},
                 {"hosts", etc.hosts, 0644},

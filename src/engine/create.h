@@ -18,6 +18,7 @@
 
 #include "engine/container.h"
 #include "engine/engine.h"
+#include "engine/network.h"
 
 /* The image, as the store gives it (engine_store.c fills it from image/store.h). */
 struct cell_image_source {
@@ -46,7 +47,8 @@ struct cell_ctr_opts {
         const char *const *tmpfs;        /* PATH[:OPTIONS] */
         const char *const *volumes;      /* HOST:CTR[:ro], VOLUME:CTR[:ro], CTR */
         const char *restart;             /* no|on-failure[:N]|always|unless-stopped */
-        const char *network;             /* none|host (engine/network.h) */
+        const char *network;             /* bridge|none|host|NAME|container:X|ns:PATH (engine/network.h) */
+        struct cell_net_opts net;        /* -p -P --ip --network-alias --dns --add-host --mac-address */
         const char *stop_signal;         /* --stop-signal; NULL: the image's */
         int stop_timeout;                /* --stop-timeout; < 0: default */
         const char *isolation;           /* --isolation container|vm; NULL: container */

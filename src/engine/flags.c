@@ -590,8 +590,8 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
         p->privileged = o->privileged;
         p->tty = o->tty;
         p->open_stdin = o->interactive;
-        /* docker's default is a bridge; until issue 14 brings one, an isolated namespace */
-        p->network = xstrdup(o->network && *o->network ? o->network : "none");
+        /* docker's default network (engine/network.h) */
+        p->network = xstrdup(o->network && *o->network ? o->network : "bridge");
         p->restart = CELL_RESTART_NO;
         if (o->restart && *o->restart &&
             cell_restart_policy_parse(o->restart, &p->restart, &p->restart_max, err) < 0)

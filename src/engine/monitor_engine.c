@@ -93,6 +93,11 @@ static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct 
                 *stopped_by_user = true;
                 return 0;
         }
+        /* The record's lock is held until the teardown is done: a `start` right after
+         * `stop` (which returns once the record says exited) must not mount the rootfs
+         * and attach the network while this teardown still unmounts and detaches them. */
+        if (cell_ctr_lock(me->e, me->c, err) < 0)
+                return -1;
         int r = cell_engine_ctr_mark_exited(me->e, me->c, exit_status, err);
         /* mark_exited re-read the record: `stop`/`kill` have said so by now */
         *stopped_by_user = me->c->state.stopped_by_user;
@@ -101,6 +106,7 @@ static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct 
                 *err = e2;
                 r = -1;
         }
+        cell_ctr_unlock(me->c);
         return r;
 }
 

@@ -79,7 +79,9 @@ def container_dirs(engine):
 
 def runroot_entries(engine):
     """Every path under the runroot, relative, except the seccomp filter
-    cache (compiled profiles, shared by all containers, named by hash)."""
+    cache (compiled profiles, shared by all containers, named by hash) and
+    the directory of network namespace files (shared; a file left in it is
+    still reported)."""
     found = []
     for dirpath, dirnames, filenames in os.walk(engine.runroot):
         rel = os.path.relpath(dirpath, engine.runroot)
@@ -87,7 +89,7 @@ def runroot_entries(engine):
             continue
         for n in dirnames + filenames:
             p = os.path.normpath(os.path.join(rel, n))
-            if p != ".seccomp-cache":
+            if p not in (".seccomp-cache", "netns"):
                 found.append(p)
     return sorted(found)
 

@@ -61,7 +61,7 @@ static void test_image_defaults(void)
         CHECK_STR_EQ(p.user, "daemon");
         CHECK_INT_EQ(p.stop_signal, SIGQUIT);
         CHECK_INT_EQ(p.stop_timeout, 10);
-        CHECK_STR_EQ(p.network, "none");
+        CHECK_STR_EQ(p.network, "bridge"); /* docker's default network */
         CHECK_INT_EQ(p.n_caps, 14);
         /* the image's VOLUME becomes an anonymous volume */
         CHECK_INT_EQ(p.n_mounts, 1);

@@ -95,6 +95,13 @@ static void fill_opts(const struct ecli_args *a, struct cell_ctr_opts *o)
         o->volumes = ecli_values(a, "volume", NULL);
         o->restart = ecli_value(a, "restart");
         o->network = ecli_value(a, "network");
+        o->net.publish = ecli_values(a, "publish", NULL);
+        o->net.publish_all = ecli_flag(a, "publish-all");
+        o->net.ip = ecli_value(a, "ip");
+        o->net.aliases = ecli_values(a, "network-alias", NULL);
+        o->net.dns = ecli_values(a, "dns", NULL);
+        o->net.add_host = ecli_values(a, "add-host", NULL);
+        o->net.mac = ecli_value(a, "mac-address");
         o->stop_signal = ecli_value(a, "stop-signal");
         o->isolation = ecli_value(a, "isolation");
         o->stop_timeout = -1;
@@ -326,10 +333,7 @@ json_object *ctr_verbs_inspect_json(struct cell_engine *e, const struct cell_ctr
         json_object_object_add(o, "GraphDriver", graph_driver(e, c));
         json_object_object_add(o, "Mounts", c->mounts ? json_object_get(c->mounts) : json_object_new_array());
         json_object_object_add(o, "Config", c->config ? json_object_get(c->config) : json_object_new_object());
-        json_object *net = json_object_new_object();
-        json_object_object_add(net, "NetworkMode", jstr(c->network_mode));
-        json_object_object_add(net, "Driver", c->network ? json_object_get(c->network) : NULL);
-        json_object_object_add(o, "NetworkSettings", net);
+        json_object_object_add(o, "NetworkSettings", cell_net_settings_json(c));
         json_object_object_add(o, "CellOCISpec", spec);
         return o;
 }

@@ -43,8 +43,16 @@ int ctr_verbs_engine(struct ecli_ctx *ctx, struct cell_engine *e, struct cell_er
         {"rm", 0, ECLI_FLAG, NULL, "Automatically remove the container when it exits"},                   \
         {"restart", 0, ECLI_VALUE, "POLICY", "Restart policy: no, on-failure[:N], always, unless-stopped",  \
          .complete = "no|on-failure|always|unless-stopped"},                                              \
-        {"network", 0, ECLI_VALUE, "MODE", "Connect the container to a network: none or host",            \
-         .complete = "none|host"},                                                                        \
+        {"network", 0, ECLI_VALUE, "NETWORK",                                                             \
+         "Connect a container to a network: bridge (default), none, host, NAME, container:NAME, ns:PATH",  \
+         .complete = "bridge|none|host"},                                                                 \
+        {"publish", 'p', ECLI_VALUES, "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port(s) to the host"}, \
+        {"publish-all", 'P', ECLI_FLAG, NULL, "Publish all exposed ports to random ports"},               \
+        {"ip", 0, ECLI_VALUE, "IP", "IPv4 address (e.g., 172.30.100.104)"},                               \
+        {"network-alias", 0, ECLI_VALUES, "NAME", "Add network-scoped alias for the container"},          \
+        {"dns", 0, ECLI_VALUES, "IP", "Set custom DNS servers"},                                          \
+        {"add-host", 0, ECLI_VALUES, "HOST:IP", "Add a custom host-to-IP mapping (host:ip)"},             \
+        {"mac-address", 0, ECLI_VALUE, "MAC", "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},         \
         {"stop-signal", 0, ECLI_VALUE, "SIGNAL", "Signal to stop the container", .complete = "signal"},   \
         {"stop-timeout", 0, ECLI_VALUE, "SECONDS", "Timeout (in seconds) to stop a container"},           \
         {"isolation", 0, ECLI_VALUE, "MODE", "Isolation: container, or vm (a micro-VM with its own kernel)", .complete = "container|vm"}, \
