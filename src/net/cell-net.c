@@ -413,7 +413,19 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 gw6 = gw6 ? gw6 : b->gateway6;
         }
         if (bridge) {
-                if (cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac, mtu, err) < 0)
+                int r = cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac, mtu, err);
+                if (r < 0 && err->errnum == EEXIST &&
+                    cell_nl_is_port(nl, ep->host_ifname, "veth", master)) {
+                        /* This container's previous veth, still on the bridge: its
+                         * namespace is being destroyed (detach leaves that to the
+                         * kernel) or a crash left it.  Delete it now and retry. */
+                        cell_error_clear(err);
+                        if (cell_nl_link_del(nl, ep->host_ifname, err) < 0)
+                                return -1;
+                        r = cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac,
+                                             mtu, err);
+                }
+                if (r < 0)
                         return -1;
                 made->link = true;
                 int idx = cell_nl_ifindex(nl, ep->host_ifname, err);
@@ -485,7 +497,16 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
                 if (rc == 0)
                         rc = cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
         }
-        if (rc == 0 && bridge) {
+        /* With the namespace file going, the veth pair goes with the namespace:
+         * the kernel destroys a namespace whose last file and process are gone,
+         * asynchronously (its cleanup work), and its veth peers with it, so detach
+         * does not wait for the RCU grace periods of a link delete (~20 ms).  The
+         * host end is deleted here only when the namespace stays (disconnect) or
+         * was no namespace file any more (a crash path: nothing must be left). */
+        bool dies_with_netns = rc == 0 && remove_netns && cell_netns_file_is(ep->netns);
+        if (rc == 0 && remove_netns)
+                rc = cell_netns_file_remove(ep->netns, err);
+        if (rc == 0 && bridge && !dies_with_netns) {
                 struct cell_nl nl = {0};
                 rc = cell_nl_open(&nl, err);
                 if (rc == 0)
@@ -494,8 +515,6 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         }
         if (rc == 0 && !bridge && !remove_netns)
                 rc = del_inside(ep->netns, ep->ifname, err);
-        if (rc == 0 && remove_netns)
-                rc = cell_netns_file_remove(ep->netns, err);
         cell_nft_close(&nft); /* last: see attach_steps */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
