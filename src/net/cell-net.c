@@ -484,6 +484,42 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
         return rc < 0 ? cell_error_prefix(err, "attach container %.12s", ep->id) : 0;
 }
 
+/*
+ * Closes the nftables context of a detach without waiting.  Releasing an
+ * nftables netlink socket after a transaction that freed something (deleted
+ * elements) blocks in close() until nf_tables' destroy work has run, an RCU
+ * grace period (10-15 ms on a loaded machine: most of a detach), and the
+ * engine waits for cell-net's exit.  The transaction is committed by then, so
+ * the last reference to the socket goes to a child that closes stdio (the
+ * engine reads EOF), waits for this process's exit (EOF on a pipe whose write
+ * end only we hold) and exits: the wait happens in its exit, which nobody
+ * waits for (an orphan, reaped by init or the nearest subreaper).  Without a
+ * child (fork failed) the wait happens here, as before.
+ */
+static void nft_close_detached(struct cell_nft *nft)
+{
+        if (!nft->ctx)
+                return;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) == 0) {
+                pid_t pid = fork();
+                if (pid == 0) {
+                        close(p[1]);
+                        for (int fd = 0; fd <= 2; fd++)
+                                close(fd);
+                        char c;
+                        while (read(p[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                        _exit(0);
+                }
+                close(p[0]);
+                if (pid < 0)
+                        close(p[1]);
+                /* else p[1] stays open until this process exits */
+        }
+        cell_nft_close(nft);
+}
+
 static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
                      bool remove_netns, struct cell_error *err)
 {
@@ -515,7 +551,7 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         }
         if (rc == 0 && !bridge && !remove_netns)
                 rc = del_inside(ep->netns, ep->ifname, err);
-        cell_nft_close(&nft); /* last: see attach_steps */
+        nft_close_detached(&nft); /* last: see attach_steps */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
 
