@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,16 +374,35 @@ struct attach_made {
 };
 
 /*
- * Why the nft work comes first and its socket is closed last, here and in
- * detach: releasing an nftables netlink socket waits for the destruction
- * of the last transaction, an RCU grace period (~6 ms here, nf_tables'
- * NETLINK_URELEASE handler flushes that work).  Made first, the grace
- * period elapses while the links are made or deleted; and a clashing port
- * fails the attach before any link exists.
+ * The published ports of an attach: their nft transaction (~1 ms: libnftables'
+ * context, its cache fetch, the commit) runs on a thread of its own while
+ * attach_steps makes the links, so that the two overlap.  The thread stays in
+ * the host's namespace (made before attach_steps switches any), the links'
+ * work is on another socket.  A port that clashes fails the attach after the
+ * links, which are undone like any other failure's.
  */
+struct ports_job {
+        const struct cell_net_endpoint *ep;
+        struct cell_nft *nft;
+        int rc;
+        bool added;
+        struct cell_error err;
+};
+
+static void *ports_job_run(void *arg)
+{
+        struct ports_job *j = arg;
+        _cleanup_free_ char *ip4 = bare_ip(j->ep->addr4);
+        j->rc = cell_nft_open(j->nft, &j->err);
+        if (j->rc == 0)
+                j->rc = cell_nft_ports_add(j->nft, j->ep->id, ip4, j->ep->ports, j->ep->n_ports,
+                                           &j->err);
+        j->added = j->rc == 0;
+        return NULL;
+}
+
 static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
-                        struct cell_nl *nl, struct cell_nft *nft, struct attach_made *made,
-                        struct cell_error *err)
+                        struct cell_nl *nl, struct attach_made *made, struct cell_error *err)
 {
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int master = 0;
@@ -393,13 +413,6 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 if (master == 0)
                         return cell_error_set(err, 0, "network %s: bridge %s does not exist",
                                               b->name, b->device);
-        }
-        if (bridge && ep->n_ports) {
-                _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
-                if (cell_nft_open(nft, err) < 0 ||
-                    cell_nft_ports_add(nft, ep->id, ip4, ep->ports, ep->n_ports, err) < 0)
-                        return -1;
-                made->ports = true;
         }
         if (cell_netns_file_create(ep->netns, &made->netns, err) < 0)
                 return -1;
@@ -413,7 +426,8 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 gw6 = gw6 ? gw6 : b->gateway6;
         }
         if (bridge) {
-                int r = cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac, mtu, err);
+                int r = cell_nl_veth_add(nl, ep->host_ifname, master, ep->ifname, nsfd, ep->mac,
+                                         mtu, err);
                 if (r < 0 && err->errnum == EEXIST &&
                     cell_nl_is_port(nl, ep->host_ifname, "veth", master)) {
                         /* This container's previous veth, still on the bridge: its
@@ -422,19 +436,12 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                         cell_error_clear(err);
                         if (cell_nl_link_del(nl, ep->host_ifname, err) < 0)
                                 return -1;
-                        r = cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac,
-                                             mtu, err);
+                        r = cell_nl_veth_add(nl, ep->host_ifname, master, ep->ifname, nsfd,
+                                             ep->mac, mtu, err);
                 }
                 if (r < 0)
                         return -1;
                 made->link = true;
-                int idx = cell_nl_ifindex(nl, ep->host_ifname, err);
-                if (idx <= 0)
-                        return idx < 0 ? -1
-                                       : cell_error_set(err, ENODEV, "interface %s",
-                                                        ep->host_ifname);
-                if (cell_nl_link_set(nl, ep->host_ifname, idx, master, 0, err) < 0)
-                        return -1;
         } else {
                 if (cell_nl_macvlan_add(nl, ep->ifname, ep->parent, nsfd, ep->mac, mtu, err) < 0)
                         return -1;
@@ -464,7 +471,30 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
                 return -1;
         struct cell_nft nft = {0};
         struct attach_made made = {0};
-        int rc = attach_steps(b, ep, &nl, &nft, &made, err);
+        struct ports_job job = {.ep = ep, .nft = &nft};
+        pthread_t tid;
+        bool ports = bridge && ep->n_ports, threaded = false;
+        if (ports)
+                threaded = pthread_create(&tid, NULL, ports_job_run, &job) == 0;
+        if (ports && !threaded)
+                ports_job_run(&job);
+        int rc;
+        if (!threaded && job.rc < 0) {
+                *err = job.err;
+                rc = -1;
+        } else {
+                rc = attach_steps(b, ep, &nl, &made, err);
+        }
+        if (threaded)
+                pthread_join(tid, NULL);
+        made.ports = job.added;
+        /* Both failed: a clashing port is what the user must change; else the
+         * links' error (a missing bridge explains a missing table too). */
+        if (threaded && job.rc < 0) {
+                if (rc == 0 || job.err.errnum == EEXIST)
+                        *err = job.err;
+                rc = -1;
+        }
         if (rc < 0) {
                 /* Undo in reverse. */
                 struct cell_error ignored = {0};
@@ -551,7 +581,7 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         }
         if (rc == 0 && !bridge && !remove_netns)
                 rc = del_inside(ep->netns, ep->ifname, err);
-        nft_close_detached(&nft); /* last: see attach_steps */
+        nft_close_detached(&nft); /* last: the wait of its release (above) */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
 

@@ -198,12 +198,16 @@ int cell_nl_bridge_add(struct cell_nl *nl, const char *name, int mtu, struct cel
         return cell_nl_link_set(nl, name, idx, 0, mtu, err);
 }
 
-int cell_nl_veth_add(struct cell_nl *nl, const char *name, const char *peer, int peer_netns_fd,
-                     const char *peer_mac, int mtu, struct cell_error *err)
+int cell_nl_veth_add(struct cell_nl *nl, const char *name, int master, const char *peer,
+                     int peer_netns_fd, const char *peer_mac, int mtu, struct cell_error *err)
 {
         char buf[NL_BUF];
         struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        ifi->ifi_flags = ifi->ifi_change = IFF_UP;
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        if (master > 0)
+                mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
         if (mtu > 0)
                 mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
         struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);

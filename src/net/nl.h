@@ -42,10 +42,12 @@ bool cell_nl_is_port(struct cell_nl *nl, const char *ifname, const char *kind, i
 /* A bridge `name` (mtu 0: the kernel's), up.  An existing bridge is reused.
  * Returns 1 when made, 0 when reused. */
 int cell_nl_bridge_add(struct cell_nl *nl, const char *name, int mtu, struct cell_error *err);
-/* A veth pair: `name` here, `peer` made straight inside `peer_netns_fd` with
- * `peer_mac` (NULL: the kernel's).  Fails when `name` exists. */
-int cell_nl_veth_add(struct cell_nl *nl, const char *name, const char *peer, int peer_netns_fd,
-                     const char *peer_mac, int mtu, struct cell_error *err);
+/* A veth pair: `name` here, up and enslaved to the link `master` (0: none), and
+ * `peer` made straight inside `peer_netns_fd` with `peer_mac` (NULL: the
+ * kernel's), all in one request (the kernel unregisters it if any part fails).
+ * Fails when `name` exists. */
+int cell_nl_veth_add(struct cell_nl *nl, const char *name, int master, const char *peer,
+                     int peer_netns_fd, const char *peer_mac, int mtu, struct cell_error *err);
 /* A macvlan (mode bridge) on `parent`, made straight inside `netns_fd` as `name`. */
 int cell_nl_macvlan_add(struct cell_nl *nl, const char *name, const char *parent, int netns_fd,
                         const char *mac, int mtu, struct cell_error *err);
