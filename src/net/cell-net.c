@@ -37,13 +37,16 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/netlink.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net/netops.h"
@@ -526,6 +529,36 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
  * waits for (an orphan, reaped by init or the nearest subreaper).  Without a
  * child (fork failed) the wait happens here, as before.
  */
+/* In nft_close_detached's child: every descriptor closed (stdio, and whatever
+ * the engine let cell-net inherit) but `keep` and nftables' netlink socket. */
+static bool is_nft_socket(int fd)
+{
+        int domain = 0, proto = 0;
+        socklen_t len = sizeof(domain);
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_NETLINK)
+                return false;
+        len = sizeof(proto);
+        return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+               proto == NETLINK_NETFILTER;
+}
+
+static void close_all_but_nft(int keep)
+{
+        DIR *d = opendir("/proc/self/fd");
+        int dfd = d ? dirfd(d) : -1;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] != '.' && fd != keep && fd != dfd && !is_nft_socket(fd))
+                        close(fd);
+        }
+        if (d)
+                closedir(d);
+        else
+                for (int fd = 0; fd <= 2; fd++)
+                        close(fd);
+}
+
 static void nft_close_detached(struct cell_nft *nft)
 {
         if (!nft->ctx)
@@ -534,9 +567,7 @@ static void nft_close_detached(struct cell_nft *nft)
         if (pipe2(p, O_CLOEXEC) == 0) {
                 pid_t pid = fork();
                 if (pid == 0) {
-                        close(p[1]);
-                        for (int fd = 0; fd <= 2; fd++)
-                                close(fd);
+                        close_all_but_nft(p[0]);
                         char c;
                         while (read(p[0], &c, 1) < 0 && errno == EINTR)
                                 ;
