@@ -37,12 +37,16 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/netlink.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net/netops.h"
@@ -373,16 +377,35 @@ struct attach_made {
 };
 
 /*
- * Why the nft work comes first and its socket is closed last, here and in
- * detach: releasing an nftables netlink socket waits for the destruction
- * of the last transaction, an RCU grace period (~6 ms here, nf_tables'
- * NETLINK_URELEASE handler flushes that work).  Made first, the grace
- * period elapses while the links are made or deleted; and a clashing port
- * fails the attach before any link exists.
+ * The published ports of an attach: their nft transaction (~1 ms: libnftables'
+ * context, its cache fetch, the commit) runs on a thread of its own while
+ * attach_steps makes the links, so that the two overlap.  The thread stays in
+ * the host's namespace (made before attach_steps switches any), the links'
+ * work is on another socket.  A port that clashes fails the attach after the
+ * links, which are undone like any other failure's.
  */
+struct ports_job {
+        const struct cell_net_endpoint *ep;
+        struct cell_nft *nft;
+        int rc;
+        bool added;
+        struct cell_error err;
+};
+
+static void *ports_job_run(void *arg)
+{
+        struct ports_job *j = arg;
+        _cleanup_free_ char *ip4 = bare_ip(j->ep->addr4);
+        j->rc = cell_nft_open(j->nft, &j->err);
+        if (j->rc == 0)
+                j->rc = cell_nft_ports_add(j->nft, j->ep->id, ip4, j->ep->ports, j->ep->n_ports,
+                                           &j->err);
+        j->added = j->rc == 0;
+        return NULL;
+}
+
 static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
-                        struct cell_nl *nl, struct cell_nft *nft, struct attach_made *made,
-                        struct cell_error *err)
+                        struct cell_nl *nl, struct attach_made *made, struct cell_error *err)
 {
         bool bridge = strcmp(ep->driver, "bridge") == 0;
         int master = 0;
@@ -393,13 +416,6 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 if (master == 0)
                         return cell_error_set(err, 0, "network %s: bridge %s does not exist",
                                               b->name, b->device);
-        }
-        if (bridge && ep->n_ports) {
-                _cleanup_free_ char *ip4 = bare_ip(ep->addr4);
-                if (cell_nft_open(nft, err) < 0 ||
-                    cell_nft_ports_add(nft, ep->id, ip4, ep->ports, ep->n_ports, err) < 0)
-                        return -1;
-                made->ports = true;
         }
         if (cell_netns_file_create(ep->netns, &made->netns, err) < 0)
                 return -1;
@@ -413,16 +429,22 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
                 gw6 = gw6 ? gw6 : b->gateway6;
         }
         if (bridge) {
-                if (cell_nl_veth_add(nl, ep->host_ifname, ep->ifname, nsfd, ep->mac, mtu, err) < 0)
+                int r = cell_nl_veth_add(nl, ep->host_ifname, master, ep->ifname, nsfd, ep->mac,
+                                         mtu, err);
+                if (r < 0 && err->errnum == EEXIST &&
+                    cell_nl_is_port(nl, ep->host_ifname, "veth", master)) {
+                        /* This container's previous veth, still on the bridge: its
+                         * namespace is being destroyed (detach leaves that to the
+                         * kernel) or a crash left it.  Delete it now and retry. */
+                        cell_error_clear(err);
+                        if (cell_nl_link_del(nl, ep->host_ifname, err) < 0)
+                                return -1;
+                        r = cell_nl_veth_add(nl, ep->host_ifname, master, ep->ifname, nsfd,
+                                             ep->mac, mtu, err);
+                }
+                if (r < 0)
                         return -1;
                 made->link = true;
-                int idx = cell_nl_ifindex(nl, ep->host_ifname, err);
-                if (idx <= 0)
-                        return idx < 0 ? -1
-                                       : cell_error_set(err, ENODEV, "interface %s",
-                                                        ep->host_ifname);
-                if (cell_nl_link_set(nl, ep->host_ifname, idx, master, 0, err) < 0)
-                        return -1;
         } else {
                 if (cell_nl_macvlan_add(nl, ep->ifname, ep->parent, nsfd, ep->mac, mtu, err) < 0)
                         return -1;
@@ -452,7 +474,30 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
                 return -1;
         struct cell_nft nft = {0};
         struct attach_made made = {0};
-        int rc = attach_steps(b, ep, &nl, &nft, &made, err);
+        struct ports_job job = {.ep = ep, .nft = &nft};
+        pthread_t tid;
+        bool ports = bridge && ep->n_ports, threaded = false;
+        if (ports)
+                threaded = pthread_create(&tid, NULL, ports_job_run, &job) == 0;
+        if (ports && !threaded)
+                ports_job_run(&job);
+        int rc;
+        if (!threaded && job.rc < 0) {
+                *err = job.err;
+                rc = -1;
+        } else {
+                rc = attach_steps(b, ep, &nl, &made, err);
+        }
+        if (threaded)
+                pthread_join(tid, NULL);
+        made.ports = job.added;
+        /* Both failed: a clashing port is what the user must change; else the
+         * links' error (a missing bridge explains a missing table too). */
+        if (threaded && job.rc < 0) {
+                if (rc == 0 || job.err.errnum == EEXIST)
+                        *err = job.err;
+                rc = -1;
+        }
         if (rc < 0) {
                 /* Undo in reverse. */
                 struct cell_error ignored = {0};
@@ -472,6 +517,70 @@ static int op_attach(const struct cell_net_bridge *b, const struct cell_net_endp
         return rc < 0 ? cell_error_prefix(err, "attach container %.12s", ep->id) : 0;
 }
 
+/*
+ * Closes the nftables context of a detach without waiting.  Releasing an
+ * nftables netlink socket after a transaction that freed something (deleted
+ * elements) blocks in close() until nf_tables' destroy work has run, an RCU
+ * grace period (10-15 ms on a loaded machine: most of a detach), and the
+ * engine waits for cell-net's exit.  The transaction is committed by then, so
+ * the last reference to the socket goes to a child that closes stdio (the
+ * engine reads EOF), waits for this process's exit (EOF on a pipe whose write
+ * end only we hold) and exits: the wait happens in its exit, which nobody
+ * waits for (an orphan, reaped by init or the nearest subreaper).  Without a
+ * child (fork failed) the wait happens here, as before.
+ */
+/* In nft_close_detached's child: every descriptor closed (stdio, and whatever
+ * the engine let cell-net inherit) but `keep` and nftables' netlink socket. */
+static bool is_nft_socket(int fd)
+{
+        int domain = 0, proto = 0;
+        socklen_t len = sizeof(domain);
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_NETLINK)
+                return false;
+        len = sizeof(proto);
+        return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+               proto == NETLINK_NETFILTER;
+}
+
+static void close_all_but_nft(int keep)
+{
+        DIR *d = opendir("/proc/self/fd");
+        int dfd = d ? dirfd(d) : -1;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] != '.' && fd != keep && fd != dfd && !is_nft_socket(fd))
+                        close(fd);
+        }
+        if (d)
+                closedir(d);
+        else
+                for (int fd = 0; fd <= 2; fd++)
+                        close(fd);
+}
+
+static void nft_close_detached(struct cell_nft *nft)
+{
+        if (!nft->ctx)
+                return;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) == 0) {
+                pid_t pid = fork();
+                if (pid == 0) {
+                        close_all_but_nft(p[0]);
+                        char c;
+                        while (read(p[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                        _exit(0);
+                }
+                close(p[0]);
+                if (pid < 0)
+                        close(p[1]);
+                /* else p[1] stays open until this process exits */
+        }
+        cell_nft_close(nft);
+}
+
 static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
                      bool remove_netns, struct cell_error *err)
 {
@@ -485,7 +594,16 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
                 if (rc == 0)
                         rc = cell_nft_ports_del(&nft, ep->id, ip4, ep->ports, ep->n_ports, err);
         }
-        if (rc == 0 && bridge) {
+        /* With the namespace file going, the veth pair goes with the namespace:
+         * the kernel destroys a namespace whose last file and process are gone,
+         * asynchronously (its cleanup work), and its veth peers with it, so detach
+         * does not wait for the RCU grace periods of a link delete (~20 ms).  The
+         * host end is deleted here only when the namespace stays (disconnect) or
+         * was no namespace file any more (a crash path: nothing must be left). */
+        bool dies_with_netns = rc == 0 && remove_netns && cell_netns_file_is(ep->netns);
+        if (rc == 0 && remove_netns)
+                rc = cell_netns_file_remove(ep->netns, err);
+        if (rc == 0 && bridge && !dies_with_netns) {
                 struct cell_nl nl = {0};
                 rc = cell_nl_open(&nl, err);
                 if (rc == 0)
@@ -494,9 +612,7 @@ static int op_detach(const struct cell_net_bridge *b, const struct cell_net_endp
         }
         if (rc == 0 && !bridge && !remove_netns)
                 rc = del_inside(ep->netns, ep->ifname, err);
-        if (rc == 0 && remove_netns)
-                rc = cell_netns_file_remove(ep->netns, err);
-        cell_nft_close(&nft); /* last: see attach_steps */
+        nft_close_detached(&nft); /* last: the wait of its release (above) */
         return rc < 0 ? cell_error_prefix(err, "detach container %.12s", ep->id) : 0;
 }
 

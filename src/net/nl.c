@@ -72,7 +72,33 @@ void cell_nl_close(struct cell_nl *nl)
 
 struct index_answer {
         int ifindex;
+        int master;
+        char kind[16];
 };
+
+static int link_info_cb(const struct nlattr *attr, void *data)
+{
+        struct index_answer *a = data;
+        if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+                snprintf(a->kind, sizeof(a->kind), "%s", mnl_attr_get_str(attr));
+        return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+        struct index_answer *a = data;
+        switch (mnl_attr_get_type(attr)) {
+        case IFLA_MASTER:
+                if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+                        a->master = (int)mnl_attr_get_u32(attr);
+                break;
+        case IFLA_LINKINFO:
+                if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+                        mnl_attr_parse_nested(attr, link_info_cb, a);
+                break;
+        }
+        return MNL_CB_OK;
+}
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -80,6 +106,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
         if (nlh->nlmsg_type == RTM_NEWLINK) {
                 const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
                 a->ifindex = ifi->ifi_index;
+                mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, a);
         }
         return MNL_CB_OK;
 }
@@ -127,6 +154,16 @@ int cell_nl_ifindex(struct cell_nl *nl, const char *ifname, struct cell_error *e
         return a.ifindex;
 }
 
+bool cell_nl_is_port(struct cell_nl *nl, const char *ifname, const char *kind, int master)
+{
+        char buf[NL_BUF];
+        struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+        struct index_answer a = {0};
+        return talk(nl, nlh, link_cb, &a) == 0 && a.ifindex > 0 && a.master == master &&
+               strcmp(a.kind, kind) == 0;
+}
+
 static int put_mac(struct nlmsghdr *nlh, const char *what, const char *mac, struct cell_error *err)
 {
         if (!mac)
@@ -161,12 +198,16 @@ int cell_nl_bridge_add(struct cell_nl *nl, const char *name, int mtu, struct cel
         return cell_nl_link_set(nl, name, idx, 0, mtu, err);
 }
 
-int cell_nl_veth_add(struct cell_nl *nl, const char *name, const char *peer, int peer_netns_fd,
-                     const char *peer_mac, int mtu, struct cell_error *err)
+int cell_nl_veth_add(struct cell_nl *nl, const char *name, int master, const char *peer,
+                     int peer_netns_fd, const char *peer_mac, int mtu, struct cell_error *err)
 {
         char buf[NL_BUF];
         struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        ifi->ifi_flags = ifi->ifi_change = IFF_UP;
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        if (master > 0)
+                mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
         if (mtu > 0)
                 mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
         struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -335,7 +376,7 @@ int cell_sysctl_set(const char *key, const char *value, struct cell_error *err)
         return 0;
 }
 
-static bool is_netns_file(const char *path)
+bool cell_netns_file_is(const char *path)
 {
         struct statfs sf;
         return statfs(path, &sf) == 0 && sf.f_type == NSFS_MAGIC;
@@ -375,7 +416,7 @@ static int pin_new_netns(const char *path, struct cell_error *err)
 int cell_netns_file_create(const char *path, bool *made, struct cell_error *err)
 {
         *made = false;
-        if (is_netns_file(path))
+        if (cell_netns_file_is(path))
                 return 0;
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');

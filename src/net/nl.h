@@ -36,13 +36,18 @@ void cell_nl_close(struct cell_nl *nl);
 /* The index of `ifname`: > 0, 0 when there is no such link, < 0 on error. */
 int cell_nl_ifindex(struct cell_nl *nl, const char *ifname, struct cell_error *err);
 
+/* Whether `ifname` is a link of `kind` ("veth") enslaved to the link `master`. */
+bool cell_nl_is_port(struct cell_nl *nl, const char *ifname, const char *kind, int master);
+
 /* A bridge `name` (mtu 0: the kernel's), up.  An existing bridge is reused.
  * Returns 1 when made, 0 when reused. */
 int cell_nl_bridge_add(struct cell_nl *nl, const char *name, int mtu, struct cell_error *err);
-/* A veth pair: `name` here, `peer` made straight inside `peer_netns_fd` with
- * `peer_mac` (NULL: the kernel's).  Fails when `name` exists. */
-int cell_nl_veth_add(struct cell_nl *nl, const char *name, const char *peer, int peer_netns_fd,
-                     const char *peer_mac, int mtu, struct cell_error *err);
+/* A veth pair: `name` here, up and enslaved to the link `master` (0: none), and
+ * `peer` made straight inside `peer_netns_fd` with `peer_mac` (NULL: the
+ * kernel's), all in one request (the kernel unregisters it if any part fails).
+ * Fails when `name` exists. */
+int cell_nl_veth_add(struct cell_nl *nl, const char *name, int master, const char *peer,
+                     int peer_netns_fd, const char *peer_mac, int mtu, struct cell_error *err);
 /* A macvlan (mode bridge) on `parent`, made straight inside `netns_fd` as `name`. */
 int cell_nl_macvlan_add(struct cell_nl *nl, const char *name, const char *parent, int netns_fd,
                         const char *mac, int mtu, struct cell_error *err);
@@ -65,6 +70,8 @@ int cell_sysctl_set(const char *key, const char *value, struct cell_error *err);
 /* A network namespace file at `path` (a bind mount of a new namespace, lo up),
  * unless `path` already is one.  *made tells which. */
 int cell_netns_file_create(const char *path, bool *made, struct cell_error *err);
+/* Whether `path` is a namespace file (an nsfs mount). */
+bool cell_netns_file_is(const char *path);
 /* Unmounts and unlinks `path`; neither there: 0. */
 int cell_netns_file_remove(const char *path, struct cell_error *err);
 

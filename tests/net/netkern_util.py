@@ -121,6 +121,29 @@ class Host:
     def link_exists(self, ifname):
         return self.host.run("ip", "link", "show", ifname, check=False).returncode == 0
 
+    def links(self):
+        return sorted(l["ifname"] for l in json.loads(self.host.run("ip", "-j", "link").stdout))
+
+    def wait_links(self, pred, timeout=20):
+        """The host's links once `pred(links)` holds, polled up to `timeout` s.  A detach
+        that removes the namespace file leaves the veth pair to the kernel's namespace
+        cleanup, which runs asynchronously (a worker, soon after)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            links = self.links()
+            if pred(links) or time.monotonic() > deadline:
+                return links
+            time.sleep(0.05)
+
+    def link_gone(self, ifname, timeout=20):
+        return ifname not in self.wait_links(lambda links: ifname not in links, timeout)
+
+    def hold_netns(self, nspath):
+        """A process inside `nspath` (keeps the namespace alive without its file)."""
+        p = subprocess.Popen(["nsenter", f"--net={nspath}", "sleep", "600"])
+        self.procs.append(p)
+        return p
+
     def close(self):
         for p in self.procs:
             p.kill()

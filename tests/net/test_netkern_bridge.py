@@ -4,6 +4,7 @@ published ports, driven through its JSON (netkern_util.py)."""
 
 import json
 import os
+import time
 
 from netkern_util import bridge, cid, endpoint, nethost, port  # noqa: F401
 
@@ -135,8 +136,8 @@ def test_detach_removes_veth_elements_and_netns_file_and_is_idempotent(nethost):
     assert os.path.exists(ep["netns"]) and h.link_exists(ep["host_ifname"])
 
     detach(h, b, ep)
-    assert not h.link_exists(ep["host_ifname"])
     assert not os.path.exists(ep["netns"])
+    assert h.link_gone(ep["host_ifname"])
     assert h.nft_table("inet cell") == with_other
     detach(h, b, ep)
     assert h.nft_table("inet cell") == with_other
@@ -209,8 +210,8 @@ def test_concurrent_attach_and_detach_leave_nothing(nethost):
         assert all(f"{9000 + i} comment" in table for i in range(12))
         assert table.count("masquerade") == 4   # rules made once
         list(pool.map(lambda ep: detach(h, b, ep), eps))
-    links = sorted(l["ifname"] for l in json.loads(h.host.run("ip", "-j", "link").stdout))
-    assert links == sorted(before_links + ["cell0"])
+    want = sorted(before_links + ["cell0"])
+    assert h.wait_links(lambda links: links == want) == want
     assert not any(ep["id"] in h.nft_table("inet cell") for ep in eps)
     assert os.listdir(h.nsdir) == []
 
@@ -225,5 +226,62 @@ def test_detach_with_what_a_crash_left_recorded(nethost):
     partial = dict(ep, addr4=None)
     h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})
     assert ep["id"] not in h.nft_table("inet cell")
-    assert not h.link_exists(ep["host_ifname"]) and not os.path.exists(ep["netns"])
+    assert not os.path.exists(ep["netns"]) and h.link_gone(ep["host_ifname"])
     h.cellnet({"op": "detach", "endpoint": partial, "remove_netns": True})
+
+
+def test_detach_keeping_the_netns_deletes_the_veth_at_once(nethost):
+    """network disconnect: the namespace stays, so detach deletes the veth itself."""
+    h = nethost
+    b = up(h)
+    ep = endpoint(h, cid("8"), "10.88.0.14/16", [port("tcp", 8094, 80)])
+    attach(h, b, ep)
+    h.cellnet({"op": "detach", "bridge": b, "endpoint": ep, "remove_netns": False})
+    assert not h.link_exists(ep["host_ifname"])
+    assert os.path.exists(ep["netns"])
+    assert [l["ifname"] for l in json.loads(h.in_netns(ep["netns"], "ip", "-j", "link").stdout)] == ["lo"]
+    detach(h, b, ep)
+    assert not os.path.exists(ep["netns"])
+
+
+def test_detach_after_the_netns_file_went_deletes_the_veth(nethost):
+    """Crash path: the namespace file is gone but a process still holds the namespace
+    (so its veth would live on): detach deletes the host end itself."""
+    h = nethost
+    b = up(h)
+    ep = endpoint(h, cid("9"), "10.88.0.15/16", [port("tcp", 8095, 80)])
+    attach(h, b, ep)
+    holder = h.hold_netns(ep["netns"])
+    time.sleep(0.2)     # nsenter has joined the namespace (then execs sleep)
+    h.host.run("umount", ep["netns"])
+    os.unlink(ep["netns"])
+    assert h.link_exists(ep["host_ifname"])
+    detach(h, b, ep)
+    assert not h.link_exists(ep["host_ifname"])
+    assert ep["id"] not in h.nft_table("inet cell")
+    holder.kill()
+
+
+def test_reattach_while_the_old_veth_lives_on(nethost):
+    """A restart right after a detach: the old veth, left to the namespace's
+    destruction, may still be on the bridge (here held there by a process inside
+    the old namespace); attach replaces it rather than failing on its name."""
+    h = nethost
+    b = up(h)
+    ep = endpoint(h, cid("a"), "10.88.0.16/16", [port("tcp", 8096, 80)])
+    attach(h, b, ep)
+    holder = h.hold_netns(ep["netns"])
+    time.sleep(0.2)
+    detach(h, b, ep)
+    assert h.link_exists(ep["host_ifname"])     # held: the namespace is not destroyed
+    attach(h, b, ep)
+    inside = json.loads(h.in_netns(ep["netns"], "ip", "-j", "addr", "show", "eth0").stdout)
+    assert "10.88.0.16" in [a["local"] for a in inside[0]["addr_info"]]
+    veth = json.loads(h.host.run("ip", "-j", "link", "show", ep["host_ifname"]).stdout)[0]
+    assert veth["master"] == "cell0"
+    h.server(h.host.path, "tcp", "10.88.0.1", 7016)
+    assert h.client(ep["netns"], "tcp", "10.88.0.1", 7016) == "10.88.0.16"
+    holder.kill()
+    holder.wait()
+    detach(h, b, ep)
+    assert h.link_gone(ep["host_ifname"])
