@@ -169,7 +169,7 @@ def cell_net_round(bridge, ep):
     ns = netns_file()
     s = timed(CELL_NET, input=json.dumps({"op": "attach", "bridge": bridge, "endpoint": ep}))
     t = timed(CELL_NET, input=json.dumps({"op": "detach", "bridge": bridge, "endpoint": ep,
-                                         "remove_netns": False}))
+                                         "remove_netns": True}))
     netns_gone()
     return s, t
 

@@ -197,7 +197,13 @@ def net(world, request):
         left = [n for n in os.listdir(tmp) if not n.endswith(".partial")]
         if left:
             problems.append("store tmp/ entries left: %s" % left)
-    problems += net_residue(e)
+    deadline = time.monotonic() + 10    # veths go with their namespaces, asynchronously
+    while True:
+        residue = net_residue(e)
+        if not residue or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    problems += residue
     for mp in reversed(mounts):
         subprocess.run(["umount", "-l", mp], capture_output=True)
     for pid, _ in procs:

@@ -4,6 +4,7 @@ default bridge: every one gets an address of its own, each reaches the remote,
 and afterwards no link, nft element, lease or netns file is left (the net
 fixture's residue check) and another tool's table is untouched (the world's)."""
 
+import time
 import concurrent.futures
 
 import pytest
@@ -55,5 +56,10 @@ def test_journey_net_100_concurrent_containers_no_collision_no_residue(net, worl
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as ex:
         list(ex.map(remove, names))
     assert net.out("ps", "-aq").split() == []
-    veths = [n for n, k in net.ns.links() if k == "veth" and n != netns.UPLINK]
+    deadline = time.monotonic() + 10
+    while True:
+        veths = [n for n, k in net.ns.links() if k == "veth" and n != netns.UPLINK]
+        if not veths or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert veths == []
