@@ -48,16 +48,19 @@ int cell_engine_ctr_teardown(struct cell_engine *e, struct cell_ctr *c, struct c
                 cell_error_set(err, 0, "container %s: delete the runtime container: %s", c->name, e2.msg);
                 r = -1;
         }
+        /* the rootfs right after the runtime state: a starter a SIGKILLed `cell run` left
+         * behind then finds no bundle to create a container from; the network (a cell-net
+         * spawn or two) after that */
+        _cleanup_free_ char *dir = cell_engine_container_dir(e, c->id);
+        if (cell_rootfs_umount(dir, &e2) < 0 && r == 0) {
+                cell_error_set(err, 0, "container %s: %s", c->name, e2.msg);
+                r = -1;
+        }
         struct cell_error ignored;
         const struct cell_net_driver *net =
                 cell_net_driver_find(c->network_mode ? c->network_mode : "none", &ignored);
         if (net && net->detach && net->detach(e, c, &e2) < 0 && r == 0) {
                 cell_error_set(err, 0, "container %s: network %s: %s", c->name, net->name, e2.msg);
-                r = -1;
-        }
-        _cleanup_free_ char *dir = cell_engine_container_dir(e, c->id);
-        if (cell_rootfs_umount(dir, &e2) < 0 && r == 0) {
-                cell_error_set(err, 0, "container %s: %s", c->name, e2.msg);
                 r = -1;
         }
         return r;
