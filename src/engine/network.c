@@ -653,7 +653,21 @@ static int net_prepare_locked(struct cell_engine *e, struct cell_ctr *c, const s
         return 0;
 }
 
+static int net_prepare_held(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err);
+
+/* Locks in one order everywhere: the container's record, then the networks lock. */
 static int net_prepare(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
+{
+        if (c->lock_fd >= 0)
+                return net_prepare_held(e, c, err);
+        if (cell_ctr_lock(e, c, err) < 0)
+                return -1;
+        int rc = net_prepare_held(e, c, err);
+        cell_ctr_unlock(c);
+        return rc;
+}
+
+static int net_prepare_held(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
 {
         if (!c->network)
                 c->network = json_object_new_object();
