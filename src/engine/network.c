@@ -552,6 +552,15 @@ static int net_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
                 }
         }
         close(lock);
+        if (rc == 0 && (n > 0 || netns)) {
+                /* all gone: the record says so, and a second teardown (--rm after the
+                 * exit's) spawns no cell-net; after the networks lock (lock order) */
+                json_object_object_del(c->network, "endpoints");
+                json_object_object_del(c->network, "ports");
+                json_object_object_del(c->network, "netns");
+                struct cell_error ignored;
+                save_record(e, c, &ignored);
+        }
         return rc;
 }
 
