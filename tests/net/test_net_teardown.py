@@ -41,10 +41,15 @@ def port_elements(net):
     return t.count('"comment"') - t.count('"masq')
 
 
+def no_veths(net):
+    # the kernel deletes a veth pair with its namespace, asynchronously
+    netns.wait_for(lambda: veths(net) == [], what="the veths to go: %s" % veths(net))
+
+
 def assert_clean(net):
     assert leases(net) == {}
     assert claims(net) == {}
-    assert veths(net) == []
+    no_veths(net)
     nsdir = os.path.join(net.runroot, "netns")
     assert not os.path.isdir(nsdir) or os.listdir(nsdir) == []
 
@@ -143,5 +148,5 @@ def test_twenty_concurrent_runs_on_one_network(net):
     for t in threads:
         t.join()
     assert leases(net, "many") == {}
-    assert veths(net) == []
+    no_veths(net)
     net.run("network", "rm", "many")
