@@ -96,6 +96,7 @@ static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct 
         /* The record's lock is held until the teardown is done: a `start` right after
          * `stop` (which returns once the record says exited) must not mount the rootfs
          * and attach the network while this teardown still unmounts and detaches them. */
+        bool locked_here = me->c->lock_fd < 0;
         if (cell_ctr_lock(me->e, me->c, err) < 0)
                 return -1;
         int r = cell_engine_ctr_mark_exited(me->e, me->c, exit_status, err);
@@ -106,7 +107,8 @@ static int on_exited(void *data, int exit_status, bool *stopped_by_user, struct 
                 *err = e2;
                 r = -1;
         }
-        cell_ctr_unlock(me->c);
+        if (locked_here)
+                cell_ctr_unlock(me->c);
         return r;
 }
 

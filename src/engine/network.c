@@ -316,18 +316,19 @@ static json_object *endpoint_on(const struct cell_ctr *c, const char *network)
         return NULL;
 }
 
-/* --add-host NAME:IP entries of the request (names arrays allocated). */
-static void extra_entries(const struct cell_ctr *c, json_object *req, struct entries *x)
+/* --add-host NAME:IP entries of the request; each name is copied into `owned` (freed by the caller). */
+static void extra_entries(json_object *req, struct entries *x, char ***owned)
 {
-        (void)c;
         json_object *ah = jmember(req, "add_host");
-        for (size_t i = 0; ah && i < json_object_array_length(ah); i++) {
+        size_t n = ah ? json_object_array_length(ah) : 0;
+        *owned = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
                 const char *s = json_object_get_string(json_object_array_get_idx(ah, i));
                 const char *colon = strchr(s, ':');
                 if (!colon)
                         continue;
                 const char **names = xcalloc(2, sizeof(char *));
-                names[0] = s; /* printed up to the colon: copied below */
+                names[0] = (*owned)[i] = xstrndup(s, (size_t)(colon - s));
                 entries_add(x, colon + 1, names);
         }
 }
@@ -356,15 +357,8 @@ static void hosts_write(struct cell_engine *e, struct members *m, const struct c
                 }
                 json_object_put(leases);
         }
-        json_object *req = jmember(c->network, "request");
-        extra_entries(c, req, &extra);
-        /* --add-host values are NAME:IP: the names need their own strings */
-        char **hostnames = xcalloc(extra.n + 1, sizeof(char *));
-        for (size_t i = 0; i < extra.n; i++) {
-                const char *s = extra.v[i].names[0];
-                hostnames[i] = xstrndup(s, strcspn(s, ":"));
-                extra.names[i][0] = hostnames[i];
-        }
+        char **hostnames;
+        extra_entries(jmember(c->network, "request"), &extra, &hostnames);
         /* its addresses on further networks come first among the others */
         size_t np = (self.n > 1 ? self.n - 1 : 0) + peers.n;
         _cleanup_free_ struct cell_hosts_entry *all = xcalloc(np + 1, sizeof(*all));
@@ -377,9 +371,7 @@ static void hosts_write(struct cell_engine *e, struct members *m, const struct c
         _cleanup_free_ char *path = cell_path_join(dir, "hosts");
         struct cell_error ignored;
         cell_hosts_write_in_place(path, text, &ignored);
-        for (size_t i = 0; i < extra.n; i++)
-                free(hostnames[i]);
-        free(hostnames);
+        cell_strv_free(hostnames);
         entries_free(&self);
         entries_free(&peers);
         entries_free(&extra);
@@ -560,6 +552,15 @@ static int net_detach(struct cell_engine *e, struct cell_ctr *c, struct cell_err
                 }
         }
         close(lock);
+        if (rc == 0 && (n > 0 || netns)) {
+                /* all gone: the record says so, and a second teardown (--rm after the
+                 * exit's) spawns no cell-net; after the networks lock (lock order) */
+                json_object_object_del(c->network, "endpoints");
+                json_object_object_del(c->network, "ports");
+                json_object_object_del(c->network, "netns");
+                struct cell_error ignored;
+                save_record(e, c, &ignored);
+        }
         return rc;
 }
 
@@ -661,7 +662,21 @@ static int net_prepare_locked(struct cell_engine *e, struct cell_ctr *c, const s
         return 0;
 }
 
+static int net_prepare_held(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err);
+
+/* Locks in one order everywhere: the container's record, then the networks lock. */
 static int net_prepare(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
+{
+        if (c->lock_fd >= 0)
+                return net_prepare_held(e, c, err);
+        if (cell_ctr_lock(e, c, err) < 0)
+                return -1;
+        int rc = net_prepare_held(e, c, err);
+        cell_ctr_unlock(c);
+        return rc;
+}
+
+static int net_prepare_held(struct cell_engine *e, struct cell_ctr *c, struct cell_error *err)
 {
         if (!c->network)
                 c->network = json_object_new_object();

@@ -41,7 +41,11 @@ int cell_netstore_lock(const char *storage, struct cell_error *err)
         _cleanup_free_ char *path = cell_path_join(dir, "lock");
         if (cell_mkdir_p(dir, 0700, err) < 0)
                 return -1;
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        /* Not O_CLOEXEC, on purpose: cell-net, spawned while the lock is held, inherits
+         * the open file and so holds the lock until it exits.  A cell SIGKILLed while
+         * cell-net attaches leaves it running; the detach of the next `rm -f` must wait
+         * for it to finish, or it would find nothing yet and the attach would land after. */
+        int fd = open(path, O_RDWR | O_CREAT, 0600);
         if (fd < 0)
                 return cell_error_errno(err, "open %s", path);
         while (flock(fd, LOCK_EX) < 0) {

@@ -42,7 +42,11 @@ void cell_netrec_release(struct cell_netrec *r);
 /* docker's `network inspect` object (Name, Id, Driver, IPAM.Config, Internal, ...). */
 json_object *cell_netrec_to_json(const struct cell_netrec *r);
 
-/* The lock: returns its fd (close to release), < 0 on error. */
+/*
+ * The lock: returns its fd (close to release), < 0 on error.  The fd is
+ * inherited by programs spawned while it is held (cell-net), which keep the
+ * lock until they exit; close it before starting anything long-lived.
+ */
 int cell_netstore_lock(const char *storage, struct cell_error *err);
 
 /* A record by name or id (prefix); unknown: ENOENT "network X not found". */

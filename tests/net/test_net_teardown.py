@@ -36,25 +36,20 @@ def veths(net):
     return [n for n, k in net.ns.links() if k == "veth" and n != netns.UPLINK]
 
 
-def veths_gone(net, timeout=10):
-    """The veths left once none is (polled): a detach that removes the namespace
-    file leaves the veth pair to the kernel's asynchronous namespace cleanup."""
-    import time
-    deadline = time.monotonic() + timeout
-    while veths(net) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return veths(net)
-
-
 def port_elements(net):
     t = json.dumps(net.ns.nft_json("table", "inet", "cell") or [])
     return t.count('"comment"') - t.count('"masq')
 
 
+def no_veths(net):
+    # the kernel deletes a veth pair with its namespace, asynchronously
+    netns.wait_for(lambda: veths(net) == [], what="the veths to go: %s" % veths(net))
+
+
 def assert_clean(net):
     assert leases(net) == {}
     assert claims(net) == {}
-    assert veths_gone(net) == []
+    no_veths(net)
     nsdir = os.path.join(net.runroot, "netns")
     assert not os.path.isdir(nsdir) or os.listdir(nsdir) == []
 
@@ -153,5 +148,5 @@ def test_twenty_concurrent_runs_on_one_network(net):
     for t in threads:
         t.join()
     assert leases(net, "many") == {}
-    assert veths_gone(net) == []
+    no_veths(net)
     net.run("network", "rm", "many")
