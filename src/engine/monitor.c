@@ -297,14 +297,14 @@ int cell_monitor_start_child(const struct cell_runtime *rt, const char *id, cons
         /* a micro-VM (issue 15) stands where the container's init would: no runtime container */
         bool vm = cell_vm_bundle_wants_vm(bundle);
         if ((vm || protect_if_needed(rt, bundle, &err) == 0) &&
-            (!rec || !cb || !cb->claim || (claimed = (cb->claim(cb->data, &err) == 0))) &&
+            (!cb || !cb->claim || (claimed = (cb->claim(cb->data, &err) == 0))) &&
             (!rec || !rec->prepare || !cb || !cb->prepare || cb->prepare(cb->data, &err) == 0))
                 pid = vm ? cell_vm_launch_bundle(bundle, console_socket, rt->root, &err)
                          : create_and_start(rt, id, bundle, console_socket, &status, &err);
         if (pid < 0 && cell_error_is_set(&err) == 0)
                 cell_error_set(&err, 0, "start container %s failed", id);
         /* a claim refused: the record is not ours to write (gone, or being removed) */
-        if (rec && cb && cb->claim && !claimed)
+        if (cb && cb->claim && !claimed)
                 cb = NULL;
         struct cell_error cb_err;
         cell_error_clear(&cb_err);

@@ -2,6 +2,7 @@
 #include "engine/monitor_engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,16 @@ static int on_claim(void *data, struct cell_error *err)
         struct cell_monitor_engine *me = data;
         if (cell_ctr_lock(me->e, me->c, err) < 0)
                 return cell_error_prefix(err, "start container %s", me->id);
+        /* a starter moves its stdio onto fds 0-3 after the claim: the lock stays above */
+        if (me->c->lock_fd < 10) {
+                int high = fcntl(me->c->lock_fd, F_DUPFD_CLOEXEC, 10);
+                if (high < 0) {
+                        cell_ctr_unlock(me->c);
+                        return cell_error_errno(err, "start container %s: lock fd", me->id);
+                }
+                close(me->c->lock_fd);
+                me->c->lock_fd = high;
+        }
         /* a lock taken on a directory rm -f renamed away: the reload finds no record */
         if (cell_ctr_reload(me->e, me->c, err) < 0) {
                 cell_ctr_unlock(me->c);

@@ -147,6 +147,17 @@ static pid_t fg_start(struct fg *f, int *status, struct cell_error *err)
                         f->err_w >= 0 ? f->err_w : null,
                         rp[1],
                 };
+                /* The record stays ours to write; the starter only claims it, so that
+                 * an rm -f of a container whose `cell run` was killed meanwhile cannot
+                 * race it (engine/monitor.h).  Before the fds move: the claim reads
+                 * the record.  A re-execution (runtime/dmz.h) drops the lock and the
+                 * new image claims again (`__monitor start --no-record`). */
+                struct cell_error cerr;
+                cell_error_clear(&cerr);
+                if (f->cb && f->cb->claim && f->cb->claim(f->cb->data, &cerr) < 0) {
+                        dprintf(rp[1], "err 125 %s\n", cerr.msg);
+                        _exit(125);
+                }
                 place_fds(fds);
                 sigprocmask(SIG_SETMASK, &f->old, NULL);
                 struct cell_runtime rt = *o->rt;

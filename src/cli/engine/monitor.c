@@ -10,6 +10,12 @@
 #include "cli/engine/ctr_verbs.h"
 #include "engine/monitor_engine.h"
 
+/* The claim of a start whose record is gone: nothing is to be made. */
+static int refuse_start(void *data, struct cell_error *err)
+{
+        return cell_error_set(err, 0, "start container %s: it was removed", (const char *)data);
+}
+
 static int run_monitor(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
@@ -27,17 +33,24 @@ static int run_monitor(struct ecli_ctx *ctx, const struct ecli_args *a)
         struct cell_monitor_engine me;
         struct cell_monitor_opts mo;
         struct cell_monitor_callbacks cb = {0};
-        /* A foreground starter (--no-record) leaves the record to its caller; a
-         * record gone already (rm -f) leaves the runtime's side to clean. */
+        /* A foreground starter (--no-record) leaves the record to its caller but
+         * claims it (engine/monitor.h); a record gone already (rm -f) leaves the
+         * exit's runtime side to clean and refuses a start. */
         bool record = true;
         for (int i = 2; i < a->argc; i++)
                 record &= strcmp(a->argv[i], "--no-record") != 0;
-        bool have = record && cell_ctr_load(&e, a->argv[1], false, &c, &err) == 0;
+        bool start = strcmp(a->argv[0], "start") == 0;
+        bool have = cell_ctr_load(&e, a->argv[1], false, &c, &err) == 0;
         if (have) {
                 cell_monitor_engine_init(&me, &e, &c, &mo);
                 cb = cell_monitor_engine_callbacks(&me);
+                if (!record)
+                        cb = (struct cell_monitor_callbacks){.data = &me, .claim = cb.claim};
+        } else if (start) {
+                cb = (struct cell_monitor_callbacks){.data = a->argv[1], .claim = refuse_start};
         }
-        int status = cell_monitor_main(a->argc + 1, argv, &e.rt, have ? &cb : NULL);
+        int status = cell_monitor_main(a->argc + 1, argv, &e.rt,
+                                       have || start ? &cb : NULL);
         if (have)
                 cell_monitor_engine_release(&me);
         free(argv);
