@@ -609,16 +609,13 @@ static int plan_misc(const struct cell_ctr_opts *o, json_object *image_config, c
             strcmp(o->isolation, "vm"))
                 return bad_flag(err, "--isolation", o->isolation, "must be container or vm");
         p->vm = o->isolation && !strcmp(o->isolation, "vm");
-        /* A micro-VM gets its namespace's interface (vm/net.c); the host's or another
-         * container's namespace is not its own to take.  Without --network: none. */
+        /* A micro-VM gets its namespace's interface (vm/net.c), on the same default
+         * network as a container; the host's or another container's namespace is
+         * not its own to take. */
         if (p->vm && o->network &&
             (!strcmp(o->network, "host") || !strncmp(o->network, "container:", 10)))
                 return bad_flag(err, "--network", o->network,
                                 "a micro-VM (--isolation=vm) needs a network of its own");
-        if (p->vm && !(o->network && *o->network)) {
-                free(p->network);
-                p->network = xstrdup("none");
-        }
         /* a VM's process already runs under an init that reaps and forwards (the guest's) */
         if (o->init && !p->vm) {
                 p->init = true;
