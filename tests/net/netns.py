@@ -20,7 +20,6 @@ command).
 
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid

@@ -67,16 +67,16 @@ def test_cni_bridge_address_and_nat_to_the_remote(net):
 def test_cni_residue_check_sees_the_plugins_leftovers(net):
     """While a CNI container exists the net fixture's check reports its veth,
     host-local lease, cached result and the plugins' chains; after rm, nothing."""
-    import conftest
+    import netresidue
     _need_plugins(net)
     write_conflist(net)
     net.run("run", "-d", "--name", "c", "--network", "cni:cnit", "-p", "8080:80", "busybox", "sleep", "100")
-    found = " ".join(conftest.net_residue(net))
+    found = " ".join(netresidue.net_residue(net))
     for what in ("links left", "host-local leases left", "CNI cache left", "CNI plugin chains left",
                  "netns files left", "ports still claimed"):
         assert what in found, found
     net.run("rm", "-f", "c")
-    assert conftest.net_residue(net) == []
+    assert netresidue.net_residue(net) == []
 
 
 def test_cni_two_containers_get_different_addresses_and_talk(net):

@@ -61,11 +61,11 @@ def test_world_residue_check_sees_a_containers_network(net):
     """The net fixture's residue check is not vacuous: while a container with a
     published port exists, it reports its veth, nft elements, netns file and
     lease; after rm, nothing."""
-    import conftest
+    import netresidue
     net.run("run", "-d", "--name", "c", "-p", "8080:80", "-p", "53:53/udp", "busybox", "sleep", "100")
-    found = " ".join(conftest.net_residue(net))
+    found = " ".join(netresidue.net_residue(net))
     for what in ("links left", "nft elements left", "netns files left", "ports still claimed",
                  "leases left"):
         assert what in found, found
     net.run("rm", "-f", "c")
-    assert conftest.net_residue(net) == []
+    assert netresidue.net_residue(net) == []

@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """--network none, host, container:NAME, ns:PATH and macvlan networks."""
 
-import os
 import subprocess
 
 import netns

@@ -7,7 +7,6 @@ last three after every test)."""
 import json
 import os
 
-import netns
 
 
 def networks_dir(net):

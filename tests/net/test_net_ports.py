@@ -4,7 +4,6 @@ host's address and from the host by 127.0.0.1 (tcp and udp), free ports
 picked, and taken or malformed ports refused before the container starts."""
 
 import os
-import socket
 
 import netns
 
