@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,53 +79,19 @@ int cell_monitor_start_status(const struct cell_error *err)
         }
 }
 
-/*
- * "<dir of /proc/self/exe>/<name>" as installed; in a build tree the
- * helpers are built in src/engine/ below cell's directory.
- */
-static char *sibling_path(const char *name, struct cell_error *err)
-{
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0) {
-                cell_error_errno(err, "readlink /proc/self/exe");
-                return NULL;
-        }
-        self[n] = '\0';
-        char *dir = dirname(self);
-        char *path = cell_path_join(dir, name);
-        if (access(path, X_OK) == 0)
-                return path;
-        _cleanup_free_ char *sub = cell_path_join(dir, "src/engine");
-        char *built = cell_path_join(sub, name);
-        if (access(built, X_OK) == 0) {
-                free(path);
-                return built;
-        }
-        free(built);
-        return path;
-}
-
 char *cell_monitor_holder_path(struct cell_error *err)
 {
-        return sibling_path("cell-monitor", err);
+        return cell_sibling_program("cell-monitor", "src/engine", err);
 }
 
 char *cell_init_path(struct cell_error *err)
 {
-        return sibling_path("cell-init", err);
+        return cell_sibling_program("cell-init", "src/engine", err);
 }
 
 char *cell_monitor_self_path(struct cell_error *err)
 {
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0) {
-                cell_error_errno(err, "readlink /proc/self/exe");
-                return NULL;
-        }
-        self[n] = '\0';
-        return xstrdup(self);
+        return cell_self_exe(err);
 }
 
 void cell_argv_push(struct cell_argv *a, const char *s)

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,27 +38,14 @@ static void json_put_free(void *p)
 
 char *cell_netops_helper_path(struct cell_error *err)
 {
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0) {
-                cell_error_errno(err, "readlink /proc/self/exe");
+        /* in a build tree meson puts src/net's target in its own directory */
+        char *path = cell_sibling_program(HELPER_NAME, "src/net", err);
+        if (path && access(path, X_OK) < 0) {
+                cell_error_errno(err, "network helper %s", path);
+                free(path);
                 return NULL;
         }
-        self[n] = '\0';
-        char *dir = dirname(self);
-        char *path = cell_path_join(dir, HELPER_NAME);
-        if (access(path, X_OK) == 0)
-                return path;
-        /* A build tree: meson puts src/net's target in its own directory. */
-        _cleanup_free_ char *sub = cell_path_join(dir, "src/net");
-        _cleanup_free_ char *built = cell_path_join(sub, HELPER_NAME);
-        if (access(built, X_OK) == 0) {
-                free(path);
-                return steal_ptr(built);
-        }
-        cell_error_set(err, ENOENT, "network helper %s not found next to %s", HELPER_NAME, dir);
-        free(path);
-        return NULL;
+        return path;
 }
 
 static void put_str(json_object *o, const char *key, const char *v)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -320,4 +321,37 @@ bool cell_path_has_prefix(const char *path, const char *prefix)
         if (strncmp(path, prefix, n) != 0)
                 return false;
         return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
+char *cell_self_exe(struct cell_error *err)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0) {
+                cell_error_errno(err, "readlink /proc/self/exe");
+                return NULL;
+        }
+        self[n] = '\0';
+        return xstrdup(self);
+}
+
+char *cell_sibling_program(const char *name, const char *build_subdir, struct cell_error *err)
+{
+        _cleanup_free_ char *self = cell_self_exe(err);
+        if (!self)
+                return NULL;
+        char *slash = strrchr(self, '/');
+        if (slash)
+                *slash = '\0';
+        char *path = cell_path_join(self, name);
+        if (access(path, X_OK) == 0)
+                return path;
+        _cleanup_free_ char *sub = cell_path_join(self, build_subdir);
+        char *built = cell_path_join(sub, name);
+        if (access(built, X_OK) == 0) {
+                free(path);
+                return built;
+        }
+        free(built);
+        return path;
 }

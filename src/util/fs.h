@@ -79,6 +79,18 @@ int cell_read_input(const char *what, const char *path, bool allow_stdin, char *
 /* mkdir -p with `mode` for created components. */
 int cell_mkdir_p(const char *path, mode_t mode, struct cell_error *err);
 
+/* The running executable's path (/proc/self/exe); NULL with err on failure.  Caller frees. */
+char *cell_self_exe(struct cell_error *err);
+
+/*
+ * A helper program installed next to the running executable (cell-monitor,
+ * cell-init, cell-net...): "<its directory>/<name>", or in a build tree
+ * "<its directory>/<build_subdir>/<name>", whichever is executable first.
+ * When neither is, the installed path (the caller's access() says why).
+ * NULL with err only when /proc/self/exe cannot be read.  Caller frees.
+ */
+char *cell_sibling_program(const char *name, const char *build_subdir, struct cell_error *err);
+
 /* rm -rf of `name` inside `dirfd` (does not cross mount points).  Parts that another
  * process removes at the same time (two walks of one tree) are not an error. */
 int cell_remove_tree_at(int dirfd, const char *name, struct cell_error *err);

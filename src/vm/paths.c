@@ -7,22 +7,22 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 #include "vm/vm.h"
 
 /* The directory of the running executable, or NULL. */
 static char *exe_dir(void)
 {
-        char buf[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-        if (n <= 0)
+        struct cell_error ignored;
+        char *self = cell_self_exe(&ignored);
+        char *slash = self ? strrchr(self, '/') : NULL;
+        if (!slash) {
+                free(self);
                 return NULL;
-        buf[n] = '\0';
-        char *slash = strrchr(buf, '/');
-        if (!slash)
-                return NULL;
+        }
         *slash = '\0';
-        return xstrdup(buf);
+        return self;
 }
 
 static bool is_file(const char *path, int mode)

@@ -15,6 +15,7 @@
 #include "cli/engine/ecli.h"
 #include "engine/container.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 static const struct ecli_option options[] = {
@@ -48,16 +49,6 @@ static void catch_signals(void)
         sigaction(SIGTERM, &sa, NULL);
 }
 
-static char *self_exe(void)
-{
-        char buf[4096];
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-        if (n <= 0)
-                return NULL;
-        buf[n] = 0;
-        return xstrdup(buf);
-}
-
 static int run_bench_isolation(struct ecli_ctx *ctx, const struct ecli_args *a)
 {
         struct cell_error err = {0};
@@ -71,9 +62,9 @@ static int run_bench_isolation(struct ecli_ctx *ctx, const struct ecli_args *a)
         const char *format = ecli_value(a, "format");
         if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv"))
                 return ecli_error("invalid --format \"%s\": must be table, json or csv", format);
-        _cleanup_free_ char *cell = self_exe();
+        _cleanup_free_ char *cell = cell_self_exe(&err);
         if (!cell)
-                return ecli_error("readlink /proc/self/exe: %s", strerror(errno));
+                return ecli_fail(&err);
         _cleanup_free_ char *helper = cell_bench_find_helper(cell, &err);
         if (!helper)
                 return ecli_fail(&err);
