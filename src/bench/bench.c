@@ -54,9 +54,12 @@ int cell_bench_isolation(const struct cell_bench_config *c, json_object **out,
         json_object_object_add(result, "density_seconds", json_object_new_int(c->density_seconds));
         json_object_object_add(
                 result, "network_path",
-                json_object_new_string("loopback (127.0.0.1) inside each instance: the host's "
-                                       "for process, the container's own network namespace, "
-                                       "the guest's"));
+                json_object_new_string("net_rtt/net_throughput: from the host (cell bench's "
+                                       "own network namespace) over each mode's path: process "
+                                       "the host's loopback (it shares the host's stack), "
+                                       "container its bridge address (veth + bridge), vm the "
+                                       "guest's address (bridge + tap); net_lo_*: over "
+                                       "127.0.0.1 inside each instance"));
         if (c->progress)
                 fprintf(c->progress,
                         "bench: describing the host (kernel, CPU, accelerator, cgroups)\n");

@@ -10,7 +10,12 @@
  *   fileio DIR MIB      write MIB MiB to DIR/.cell-bench (1 MiB writes,
  *                       fsync), read it back, remove it; MB/s each way
  *   net N MIB           TCP over 127.0.0.1 inside the instance: N 1-byte
- *                       round trips (us each), then MIB MiB one way (MB/s)
+ *                       round trips (median, us), then MIB MiB one way (MB/s)
+ *   serve PORT REPS N MIB
+ *                       the server side of `net` on 0.0.0.0:PORT for a client
+ *                       outside the instance (`cell bench` on the host, over
+ *                       the veth/bridge or the tap): REPS connections one
+ *                       after the other, then exit
  *   isolation HOSTPID   what the instance can see and do: kernel release,
  *                       boot id, pids visible, whether HOSTPID is visible,
  *                       network interfaces, CapEff, Seccomp, what a 1-byte
@@ -29,6 +34,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,26 +152,34 @@ static int full_io(int fd, char *p, size_t n, int wr)
         return 0;
 }
 
-/* The server: echo the round trips, then swallow the stream. */
-static void net_server(int lfd, long n, long mib)
+/* The server side of one connection: echo the round trips, swallow the stream, ack it. */
+static int serve_one(int c, long n, long mib)
 {
-        int c = accept(lfd, NULL, NULL);
-        if (c < 0)
-                _exit(1);
         char b;
         for (long i = 0; i < n; i++)
                 if (full_io(c, &b, 1, 0) < 0 || full_io(c, &b, 1, 1) < 0)
-                        _exit(1);
+                        return -1;
         static char buf[1 << 16];
         long long want = (long long)mib << 20;
         while (want > 0) {
                 ssize_t r = read(c, buf, sizeof buf);
                 if (r <= 0)
-                        _exit(1);
+                        return -1;
                 want -= r;
         }
-        full_io(c, &b, 1, 1);
-        _exit(0);
+        return full_io(c, &b, 1, 1);
+}
+
+static void net_server(int lfd, long n, long mib)
+{
+        int c = accept(lfd, NULL, NULL);
+        _exit(c < 0 || serve_one(c, n, mib) < 0 ? 1 : 0);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
 }
 
 /*
@@ -217,11 +231,18 @@ static int do_net(long n, long mib)
                 return 1;
         }
         char b = 'x';
-        double t0 = now();
-        for (long i = 0; i < n; i++)
+        double *rt = calloc((size_t)n, sizeof *rt), t0;
+        if (!rt || n < 1)
+                return 1;
+        for (long i = 0; i < n; i++) {
+                t0 = now();
                 if (full_io(fd, &b, 1, 1) < 0 || full_io(fd, &b, 1, 0) < 0)
                         return 1;
-        double rtt = (now() - t0) / (double)n;
+                rt[i] = now() - t0;
+        }
+        qsort(rt, (size_t)n, sizeof *rt, cmp_dbl);
+        double rtt = rt[n / 2];
+        free(rt);
         static char buf[1 << 16];
         memset(buf, 'y', sizeof buf);
         t0 = now();
@@ -347,6 +368,37 @@ static int do_isolation(const char *hostpid)
         return 0;
 }
 
+/* serve PORT REPS N MIB: REPS clients from outside the instance, one after the other. */
+static int do_serve(int port, long reps, long n, long mib)
+{
+        int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_addr.s_addr = htonl(INADDR_ANY),
+                                 .sin_port = htons((uint16_t)port)};
+        if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1) < 0) {
+                fprintf(stderr, "listen on 0.0.0.0:%d: %s\n", port, strerror(errno));
+                return 1;
+        }
+        for (long r = 0; r < reps; r++) {
+                int c = accept(lfd, NULL, NULL);
+                if (c < 0) {
+                        fprintf(stderr, "accept on 0.0.0.0:%d: %s\n", port, strerror(errno));
+                        return 1;
+                }
+                setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                int rc = serve_one(c, n, mib);
+                close(c);
+                if (rc < 0) {
+                        fprintf(stderr, "client %ld on port %d: connection lost\n", r + 1, port);
+                        return 1;
+                }
+        }
+        close(lfd);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -356,9 +408,11 @@ int main(int argc, char **argv)
                 return do_fileio(argv[2], atol(argv[3]));
         if (argc == 4 && !strcmp(argv[1], "net"))
                 return do_net(atol(argv[2]), atol(argv[3]));
+        if (argc == 6 && !strcmp(argv[1], "serve"))
+                return do_serve(atoi(argv[2]), atol(argv[3]), atol(argv[4]), atol(argv[5]));
         if (argc == 3 && !strcmp(argv[1], "isolation"))
                 return do_isolation(argv[2]);
         fprintf(stderr, "usage: cell-bench-helper syscall N | fileio DIR MIB | net N MIB | "
-                        "isolation HOSTPID\n");
+                        "serve PORT REPS N MIB | isolation HOSTPID\n");
         return 2;
 }

@@ -92,8 +92,22 @@ static void chart(FILE *f, json_object *row)
         bool logscale = min > 0 && max / min > 100;
         fprintf(f, "<figure class=\"chart\" id=\"chart-%s\"><figcaption>", str(row, "id"));
         esc(f, str(row, "title"));
-        fprintf(f, " <span class=\"unit\">(%s, %s is better%s)</span></figcaption>\n",
-                str(row, "unit"), str(row, "better"), logscale ? ", log scale" : "");
+        fprintf(f, " <span class=\"unit\">(%s, %s is better%s)</span>", str(row, "unit"),
+                str(row, "better"), logscale ? ", log scale" : "");
+        bool said = false;
+        for (int m = 0; m < BENCH_NMODES; m++) {
+                char path[96];
+                bench_row_path(row, m, path, sizeof path);
+                if (!*path)
+                        continue;
+                fprintf(f, "%s%s: ", said ? "; " : "<br><span class=\"path\">path from the host: ",
+                        bench_mode_names[m]);
+                esc(f, path);
+                said = true;
+        }
+        if (said)
+                fputs("</span>", f);
+        fputs("</figcaption>\n", f);
         fprintf(f,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
                 "role=\"img\">\n",

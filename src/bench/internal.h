@@ -63,9 +63,21 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
 int bench_idle_memory(struct bench *b, size_t i, int64_t *pss_kib, int64_t *kernel_kib,
                       struct cell_error *err);
 void bench_idle_stop_all(struct bench *b);
+/*
+ * bench_idle_start with cmd instead of `sleep` (mounts: the helper at
+ * /.cell-bench, read-only), e.g. the helper's server; removed the same way.
+ */
+int bench_instance_start(struct bench *b, enum bench_mode m, char *const *cmd, bool mounts,
+                         struct cell_error *err);
+/* `cell inspect --format FORMAT NAME`'s first line in *out (malloc'ed). */
+int bench_inspect(struct bench *b, const char *name, const char *format, char **out,
+                  struct cell_error *err);
 
 /* Monotonic seconds. */
 double bench_now(void);
+
+/* report.c: the path a network row's figure for mode m took ("bridge 10.88.0.2"), or "". */
+void bench_row_path(json_object *row, int m, char *buf, size_t size);
 
 /* workload.c */
 int bench_workloads(struct bench *b, json_object *result);

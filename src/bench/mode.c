@@ -330,8 +330,8 @@ static bool comm_is(pid_t pid, const char *comm)
         return !strcmp(buf, comm);
 }
 
-static int container_pid(struct bench *b, enum bench_mode m, const char *name, pid_t *pid,
-                         struct cell_error *err)
+int bench_inspect(struct bench *b, const char *name, const char *format, char **out,
+                  struct cell_error *err)
 {
         char *cmd[] = {(char *)b->c->cell,
                        "--storage",
@@ -340,18 +340,18 @@ static int container_pid(struct bench *b, enum bench_mode m, const char *name, p
                        (char *)b->c->runroot,
                        "inspect",
                        "--format",
-                       "{{.State.Pid}}",
+                       (char *)format,
                        (char *)name,
                        NULL};
-        (void)m;
-        _cleanup_free_ char *out = NULL;
-        pid_t p;
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return cell_error_errno(err, "pipe");
-        p = fork();
-        if (p < 0)
+        pid_t p = fork();
+        if (p < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
                 return cell_error_errno(err, "fork");
+        }
         if (p == 0) {
                 setpgid(0, 0);
                 child_stdio(pfd[1], -1);
@@ -359,25 +359,46 @@ static int container_pid(struct bench *b, enum bench_mode m, const char *name, p
                 _exit(127);
         }
         close(pfd[1]);
-        out = slurp(pfd[0]);
+        *out = slurp(pfd[0]);
         close(pfd[0]);
-        if (bench_wait(p) != 0 || (*pid = (pid_t)atol(out)) <= 0)
+        if (bench_wait(p) != 0) {
+                free(*out);
+                *out = NULL;
+                return cell_error_set(err, 0, "cell inspect --format '%s' %s failed", format,
+                                      name);
+        }
+        (*out)[strcspn(*out, "\n")] = 0;
+        return 0;
+}
+
+static int container_pid(struct bench *b, const char *name, pid_t *pid, struct cell_error *err)
+{
+        _cleanup_free_ char *out = NULL;
+        if (bench_inspect(b, name, "{{.State.Pid}}", &out, err) < 0 ||
+            (*pid = (pid_t)atol(out)) <= 0)
                 return cell_error_set(err, 0, "cell inspect %s: no running process", name);
         return 0;
 }
 
 int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
 {
+        char *sleep_cmd[] = {"sleep", "1000000", NULL};
+        return bench_instance_start(b, m, sleep_cmd, false, err);
+}
+
+int bench_instance_start(struct bench *b, enum bench_mode m, char *const *cmd, bool mounts,
+                         struct cell_error *err)
+{
         b->idle = xreallocarray(b->idle, b->n_idle + 1, sizeof *b->idle);
         struct bench_idle *in = &b->idle[b->n_idle];
         *in = (struct bench_idle){0};
         b->idle_mode = m;
-        char *sleep_cmd[] = {"sleep", "1000000", NULL};
         if (m == BENCH_PROCESS) {
-                if (bench_spawn(b, m, sleep_cmd, false, -1, -1, &in->pid, err) < 0)
+                if (bench_spawn(b, m, cmd, mounts, -1, -1, &in->pid, err) < 0)
                         return -1;
                 b->n_idle++;
-                for (int i = 0; i < 400 && !comm_is(in->pid, "sleep"); i++)
+                const char *base = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+                for (int i = 0; i < 400 && !comm_is(in->pid, base); i++)
                         usleep(5000);
                 bench_progress(b, "started process (pid %d)", (int)in->pid);
                 return 0;
@@ -386,8 +407,11 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
         /* Counted before it exists: an interrupted `cell run -d` may still have made it. */
         b->n_idle++;
         _cleanup_strv_ char **argv = NULL;
-        char *args[] = {"-d", "--name", in->name, NULL};
-        argv = cell_run_argv(b, m, args, sleep_cmd);
+        _cleanup_free_ char *h = xasprintf("%s:/.cell-bench:ro", b->helper_dir);
+        char *args[] = {"-d", "--name", in->name, "-v", h, NULL};
+        if (!mounts)
+                args[3] = NULL;
+        argv = cell_run_argv(b, m, args, cmd);
         _cleanup_free_ char *out = NULL;
         /* cell_run_argv's argv without "cell": bench_capture runs mode commands, so run it here */
         int pfd[2];
@@ -417,7 +441,7 @@ int bench_idle_start(struct bench *b, enum bench_mode m, struct cell_error *err)
         out[strcspn(out, "\n")] = 0;
         in->id = xstrdup(out);
         bench_progress(b, "started %s %s (id %s)", bench_mode_names[m], in->name, in->id);
-        if (container_pid(b, m, in->name, &in->pid, err) < 0)
+        if (container_pid(b, in->name, &in->pid, err) < 0)
                 return -1;
         /* Up when it answers an exec (a VM's `run -d` returns before its guest booted). */
         char *exec[] = {(char *)b->c->cell,

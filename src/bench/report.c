@@ -42,6 +42,15 @@ static json_object *member(json_object *o, const char *key)
         return v;
 }
 
+/* The path a row's figure for mode m took ("bridge 10.88.0.2"), or "" (not a network row). */
+void bench_row_path(json_object *row, int m, char *buf, size_t size)
+{
+        const char *path = str(member(row, "paths"), bench_mode_names[m]);
+        const char *addr = str(member(row, "addresses"), bench_mode_names[m]);
+        snprintf(buf, size, "%s%s%s", path ? path : "", path && addr ? " " : "",
+                 path && addr ? addr : "");
+}
+
 static void print_host(FILE *out, json_object *res)
 {
         json_object *h = member(res, "host");
@@ -97,6 +106,19 @@ void cell_bench_print_table(FILE *out, json_object *res)
               out);
         for (size_t i = 0; i < n; i++) {
                 json_object *row = json_object_array_get_idx(rows, i);
+                if (strcmp(str(row, "id"), "net_rtt") != 0)
+                        continue;
+                fputs("network path of net_rtt and net_throughput (from the host):", out);
+                for (int m = 0; m < BENCH_NMODES; m++) {
+                        char path[96];
+                        bench_row_path(row, m, path, sizeof path);
+                        fprintf(out, " %s %s%s", bench_mode_names[m], *path ? path : "-",
+                                m + 1 < BENCH_NMODES ? ";" : "");
+                }
+                fputs("\nnet_lo_*: over 127.0.0.1 inside each instance\n", out);
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *row = json_object_array_get_idx(rows, i);
                 if (strcmp(str(row, "id"), "density") != 0)
                         continue;
                 fputs("density stopped:", out);
@@ -140,7 +162,7 @@ static void csv(FILE *out, const char *s, bool last)
 
 void cell_bench_print_csv(FILE *out, json_object *res)
 {
-        fputs("section,id,title,unit,mode,value,note\n", out);
+        fputs("section,id,title,unit,mode,value,note,path\n", out);
         json_object *rows = member(res, "workloads");
         for (size_t i = 0; i < json_object_array_length(rows); i++) {
                 json_object *row = json_object_array_get_idx(rows, i);
@@ -155,7 +177,10 @@ void cell_bench_print_csv(FILE *out, json_object *res)
                         csv(out, str(row, "unit"), false);
                         csv(out, bench_mode_names[m], false);
                         csv(out, val, false);
-                        csv(out, str(member(row, "notes"), bench_mode_names[m]), true);
+                        csv(out, str(member(row, "notes"), bench_mode_names[m]), false);
+                        char path[96];
+                        bench_row_path(row, m, path, sizeof path);
+                        csv(out, path, true);
                 }
         }
         json_object *iso = member(res, "isolation");
@@ -168,6 +193,7 @@ void cell_bench_print_csv(FILE *out, json_object *res)
                         csv(out, "", false);
                         csv(out, bench_mode_names[m], false);
                         csv(out, str(member(row, "values"), bench_mode_names[m]), false);
+                        csv(out, "", false);
                         csv(out, "", true);
                 }
         }

@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "bench/internal.h"
@@ -114,7 +119,7 @@ static void probe_modes(struct bench *b, json_object *result)
                 "fork + chroot into the image's layers (overlay, throwaway upper) with the host's "
                 "/proc bind-mounted; same user, namespaces and cgroup as cell: no other isolation",
                 "`cell run --rm IMAGE` as a user types it (the CLI process included): namespaces, "
-                "cgroup, seccomp, dropped capabilities, network none",
+                "cgroup, seccomp, dropped capabilities, the default bridge network",
                 "`cell run --rm --isolation=vm IMAGE`: a QEMU micro-VM with cell's guest kernel",
         };
         for (int m = 0; m < BENCH_NMODES; m++) {
@@ -262,6 +267,156 @@ static int helper_rows(struct bench *b, const char *what, char *const *args, jso
         return 0;
 }
 
+/* The port cell-bench-helper serves on inside a container or guest (its own namespace). */
+#define NET_PORT 5201
+#define NET_RTTS 5000
+#define NET_MIB 256
+
+static void row_path(json_object *row, enum bench_mode m, const char *path, const char *addr)
+{
+        json_object *paths, *addrs;
+        if (!json_object_object_get_ex(row, "paths", &paths)) {
+                paths = json_object_new_object();
+                json_object_object_add(row, "paths", paths);
+        }
+        if (!json_object_object_get_ex(row, "addresses", &addrs)) {
+                addrs = json_object_new_object();
+                json_object_object_add(row, "addresses", addrs);
+        }
+        json_object_object_add(paths, bench_mode_names[m], json_object_new_string(path));
+        json_object_object_add(addrs, bench_mode_names[m], json_object_new_string(addr));
+}
+
+static int io_all(int fd, char *p, size_t n, bool wr)
+{
+        while (n) {
+                ssize_t r = wr ? write(fd, p, n) : read(fd, p, n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return -1;
+                p += r;
+                n -= (size_t)r;
+        }
+        return 0;
+}
+
+/*
+ * One client run against `cell-bench-helper serve` at addr:NET_PORT, from
+ * the bench process itself (the host's side of the path): NET_RTTS 1-byte
+ * round trips (median, us), then NET_MIB MiB one way (MB/s).  Connection
+ * refused is retried for up to 60 s (the server may still be starting).
+ */
+static int net_client(struct bench *b, const char *addr, double *rtt_us, double *mbps,
+                      struct cell_error *err)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(NET_PORT)};
+        if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+                return cell_error_set(err, 0, "not an IPv4 address: '%s'", addr);
+        _cleanup_close_ int fd = -1;
+        for (int i = 0;; i++) {
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return cell_error_errno(err, "socket");
+                int one = 1;
+                struct timeval tv = {.tv_sec = 60};
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+                if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+                        break;
+                int e = errno;
+                close(fd);
+                fd = -1;
+                if ((e != ECONNREFUSED && e != EINTR) || i >= 600 || bench_stopped(b))
+                        return cell_error_set(err, e, "connect %s:%d", addr, NET_PORT);
+                usleep(100000);
+        }
+        _cleanup_free_ double *rt = xcalloc(NET_RTTS, sizeof *rt);
+        char c = 'x';
+        for (int i = 0; i < NET_RTTS; i++) {
+                double t0 = bench_now();
+                if (io_all(fd, &c, 1, true) < 0 || io_all(fd, &c, 1, false) < 0)
+                        return cell_error_errno(err, "round trip to %s:%d", addr, NET_PORT);
+                rt[i] = bench_now() - t0;
+        }
+        qsort(rt, NET_RTTS, sizeof *rt, cmp_double);
+        *rtt_us = quantile(rt, NET_RTTS, 0.5) * 1e6;
+        _cleanup_free_ char *buf = xmalloc(1 << 16);
+        memset(buf, 'y', 1 << 16);
+        double t0 = bench_now();
+        for (long long left = (long long)NET_MIB << 20; left > 0; left -= 1 << 16)
+                if (io_all(fd, buf, 1 << 16, true) < 0)
+                        return cell_error_errno(err, "stream to %s:%d", addr, NET_PORT);
+        if (io_all(fd, &c, 1, false) < 0)
+                return cell_error_errno(err, "stream to %s:%d: no ack", addr, NET_PORT);
+        *mbps = (double)NET_MIB * 1048576.0 / 1e6 / (bench_now() - t0);
+        return 0;
+}
+
+/*
+ * The network over each mode's own path.  process shares the host's stack:
+ * its path is the host's loopback, the figure the loopback rows measured in
+ * it.  container and vm: one instance running the helper's server, its
+ * address from `cell inspect` (NetworkSettings.IPAddress), and the bench
+ * process as the client, min(--runs, 3) connections, medians kept.
+ */
+static int net_path_rows(struct bench *b, json_object **rows, json_object **lo)
+{
+        for (int i = 0; i < 2; i++) {
+                json_object *v, *lv;
+                json_object_object_get_ex(lo[i], "values", &lv);
+                json_object *pv = json_object_object_get(lv, bench_mode_names[BENCH_PROCESS]);
+                json_object_object_get_ex(rows[i], "values", &v);
+                if (pv)
+                        json_object_object_add(v, bench_mode_names[BENCH_PROCESS],
+                                               json_object_get(pv));
+                else
+                        set_note(rows[i], BENCH_PROCESS, "the loopback figure failed");
+                row_path(rows[i], BENCH_PROCESS, "loopback", "127.0.0.1");
+        }
+        int reps = b->c->runs < HELPER_REPS_MAX ? b->c->runs : HELPER_REPS_MAX;
+        for (int m = BENCH_CONTAINER; m < BENCH_NMODES; m++) {
+                if (skip(b, rows, 2, m))
+                        continue;
+                bench_progress(b, "network over the %s path: %s, %d run(s)",
+                               m == BENCH_VM ? "bridge/tap" : "veth/bridge", bench_mode_names[m],
+                               reps);
+                struct cell_error err = {0};
+                _cleanup_free_ char *port = xasprintf("%d", NET_PORT);
+                _cleanup_free_ char *nreps = xasprintf("%d", reps);
+                _cleanup_free_ char *nrtt = xasprintf("%d", NET_RTTS);
+                _cleanup_free_ char *nmib = xasprintf("%d", NET_MIB);
+                char *cmd[] = {HELPER, "serve", port, nreps, nrtt, nmib, NULL};
+                double v[2][HELPER_REPS_MAX];
+                _cleanup_free_ char *addr = NULL;
+                if (bench_instance_start(b, m, cmd, true, &err) == 0 &&
+                    bench_inspect(b, b->idle[b->n_idle - 1].name,
+                                  "{{.NetworkSettings.IPAddress}}", &addr, &err) == 0) {
+                        if (!*addr)
+                                cell_error_set(&err, 0,
+                                               "%s has no IPv4 address (cell inspect: "
+                                               "NetworkSettings.IPAddress is empty)",
+                                               b->idle[b->n_idle - 1].name);
+                        for (int r = 0; r < reps && !err.msg[0]; r++)
+                                net_client(b, addr, &v[0][r], &v[1][r], &err);
+                }
+                bench_idle_stop_all(b);
+                if (bench_stopped(b))
+                        return -1;
+                if (err.msg[0]) {
+                        fail_rows(rows, 2, m, &err);
+                        continue;
+                }
+                for (int i = 0; i < 2; i++) {
+                        qsort(v[i], (size_t)reps, sizeof v[i][0], cmp_double);
+                        set_value(rows[i], m, quantile(v[i], reps, 0.5));
+                        row_path(rows[i], m, m == BENCH_VM ? "tap" : "bridge", addr);
+                }
+        }
+        return 0;
+}
+
 static int helpers(struct bench *b, json_object *result)
 {
         json_object *sys[] = {add_row(result, "syscall_ns", "system call: getppid(2) in a loop",
@@ -291,14 +446,28 @@ static int helpers(struct bench *b, json_object *result)
         if (helper_rows(b, "file I/O on a volume", vargs, io_vol, iokeys, 2) < 0)
                 return -1;
         json_object *net[] = {
-                add_row(result, "net_rtt", "network: TCP round trip over the instance's loopback",
+                add_row(result, "net_rtt",
+                        "network over the mode's path: TCP round trip, 1 byte, median "
+                        "(process: host loopback; container: host to its bridge address, "
+                        "veth/bridge; vm: host to the guest, bridge/tap)",
                         "us", "lower"),
                 add_row(result, "net_throughput",
-                        "network: TCP throughput over the instance's loopback", "MB/s", "higher"),
+                        "network over the mode's path: TCP throughput, 256 MiB one way", "MB/s",
+                        "higher"),
+        };
+        json_object *lo[] = {
+                add_row(result, "net_lo_rtt",
+                        "network inside the instance: TCP round trip over its own loopback, median",
+                        "us", "lower"),
+                add_row(result, "net_lo_throughput",
+                        "network inside the instance: TCP throughput over its own loopback", "MB/s",
+                        "higher"),
         };
         char *nargs[] = {HELPER, "net", "5000", "256", NULL};
         const char *nkeys[] = {"rtt_us", "throughput_mbps"};
-        return helper_rows(b, "network (loopback)", nargs, net, nkeys, 2);
+        if (helper_rows(b, "network inside the instance (loopback)", nargs, lo, nkeys, 2) < 0)
+                return -1;
+        return net_path_rows(b, net, lo);
 }
 
 /* The host's network interfaces, "lo,eth0" as the helper lists them (/proc/net/dev order). */

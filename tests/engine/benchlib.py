@@ -10,8 +10,13 @@ WORKLOADS = [
     "startup_median", "startup_p90", "first_output_median",
     "memory_1", "kernel_1", "memory_n", "density", "density_start",
     "syscall_ns", "rootfs_write", "rootfs_read", "volume_write", "volume_read",
-    "net_rtt", "net_throughput",
+    "net_rtt", "net_throughput", "net_lo_rtt", "net_lo_throughput",
 ]
+# The rows measured from the host over each mode's own path, and that path.
+NET_PATH_ROWS = ["net_rtt", "net_throughput"]
+NET_PATHS = {"process": "loopback", "container": "bridge", "vm": "tap"}
+# cell's default network (src/engine/network.c): the bridge cell0 and its subnet.
+DEFAULT_SUBNET = "10.88.0.0/16"
 ISOLATION = ["kernel", "host_pids", "host_network", "capabilities", "seccomp", "sysrq", "module_load"]
 MODES = ["process", "container", "vm"]
 # Figures process mode has no cgroup of its own for.

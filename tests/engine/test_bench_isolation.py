@@ -10,6 +10,7 @@ runs the VM column.
 
 import csv
 import io
+import ipaddress
 import json
 import os
 import statistics
@@ -25,6 +26,21 @@ pytestmark = pytest.mark.slow
 
 def vm_expected(engine):
     return "--isolation" in engine.out("run", "--help")
+
+
+def check_net_paths(res):
+    """process over the host's loopback; the container from the host over its bridge address."""
+    rows = {w["id"]: w for w in res["workloads"]}
+    for wid in benchlib.NET_PATH_ROWS:
+        w = rows[wid]
+        assert w["paths"]["process"] == "loopback" and w["addresses"]["process"] == "127.0.0.1", w
+        assert w["paths"]["container"] == "bridge", w
+        addr = ipaddress.ip_address(w["addresses"]["container"])
+        assert addr in ipaddress.ip_network(benchlib.DEFAULT_SUBNET), w
+    # The process mode shares the host's stack: its path figure is its loopback figure.
+    for path, lo in (("net_rtt", "net_lo_rtt"), ("net_throughput", "net_lo_throughput")):
+        assert rows[path]["values"]["process"] == rows[lo]["values"]["process"]
+    assert "bridge" in res["network_path"] and "tap" in res["network_path"]
 
 
 def check_result(res, engine):
@@ -50,6 +66,7 @@ def check_result(res, engine):
             assert "cell-bench-test/vmlinux" in vm["reason"], vm["reason"]
         for w in res["workloads"]:
             assert w["values"]["vm"] is None and w["notes"]["vm"], w
+    check_net_paths(res)
     iso = {r["id"]: r["values"] for r in res["isolation"]}
     # Measured, not asserted: the process shares everything with the host, the container not.
     assert iso["kernel"]["process"].startswith("same kernel")
@@ -76,6 +93,7 @@ def test_json_and_html_end_to_end(engine, tmp_path):
     assert text.count('<rect class="bar"') >= 2 * len(benchlib.WORKLOADS) - 1
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in text and "<link" not in text
+    assert 'path from the host: process: loopback 127.0.0.1; container: bridge 10.88.' in text
 
 
 def test_csv_holds_every_workload(engine):
@@ -88,6 +106,10 @@ def test_csv_holds_every_workload(engine):
         if wid not in benchlib.NO_PROCESS_VALUE:
             assert float(work[(wid, "process")]["value"]) > 0
         assert float(work[(wid, "container")]["value"]) > 0
+    for wid in benchlib.NET_PATH_ROWS:
+        assert work[(wid, "process")]["path"] == "loopback 127.0.0.1"
+        kind, addr = work[(wid, "container")]["path"].split()
+        assert kind == "bridge" and ipaddress.ip_address(addr) in ipaddress.ip_network(benchlib.DEFAULT_SUBNET)
     iso = {(r["id"], r["mode"]) for r in rows if r["section"] == "isolation"}
     assert iso == {(i, m) for i in benchlib.ISOLATION for m in benchlib.MODES}
     benchlib.assert_nothing_left(engine, p.stderr)
@@ -101,6 +123,8 @@ def test_table_has_ratios(engine):
     start = [l for l in lines if l.startswith("startup_median")][0]
     assert "(x" in start  # the container's ratio to process
     assert "host:" in lines[0] and "accelerator" in lines[0]
+    path = [l for l in lines if l.startswith("network path of net_rtt")]
+    assert path and "process loopback 127.0.0.1;" in path[0] and "container bridge 10.88." in path[0], lines
     benchlib.assert_nothing_left(engine, p.stderr)
 
 

@@ -5,6 +5,7 @@ TCG here): every workload measured in a guest that is measured to be one
 leaves no QEMU behind.  Needs qemu-system-x86_64 and the guest kernel
 (scripts/guest-kernel.sh): skipped, saying which, without them."""
 
+import ipaddress
 import json
 import os
 import shutil
@@ -45,6 +46,12 @@ def test_vm_column_measured(engine, vm_env):
     # A guest costs more than a container to start and to keep.
     assert values["startup_median"]["vm"] > values["startup_median"]["container"]
     assert values["memory_1"]["vm"] > values["memory_1"]["container"]
+    # The guest's network figures came from the host over the tap, to its address on cell0's subnet.
+    rows = {w["id"]: w for w in res["workloads"]}
+    for wid in benchlib.NET_PATH_ROWS:
+        assert rows[wid]["paths"]["vm"] == "tap", rows[wid]
+        addr = ipaddress.ip_address(rows[wid]["addresses"]["vm"])
+        assert addr in ipaddress.ip_network(benchlib.DEFAULT_SUBNET), rows[wid]
     iso = {r["id"]: r["values"]["vm"] for r in res["isolation"]}
     assert iso["kernel"].startswith("another kernel"), iso["kernel"]
     assert iso["host_pids"].startswith("hidden")

@@ -112,8 +112,9 @@ const struct ecli_verb ecli_verb_bench_isolation = {
                 "Runs the same workloads on IMAGE (default: the built-in busybox) in three modes: "
                 "\"process\" (chroot into the image's layers, no other isolation), \"container\" "
                 "(`cell run`) and \"vm\" (`cell run --isolation=vm`, when this build has it): "
-                "start-up, memory per idle instance, density, system-call cost, file I/O, loopback "
-                "network, and an isolation table measured inside each.  Progress goes to stderr; "
+                "start-up, memory per idle instance, density, system-call cost, file I/O, network "
+                "(from the host over each mode's path, and over loopback inside it), and an "
+                "isolation table measured inside each.  Progress goes to stderr; "
                 "Ctrl-C stops and removes everything it started.",
         .options = options,
         .max_args = 1,
