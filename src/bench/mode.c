@@ -364,8 +364,7 @@ int bench_inspect(struct bench *b, const char *name, const char *format, char **
         if (bench_wait(p) != 0) {
                 free(*out);
                 *out = NULL;
-                return cell_error_set(err, 0, "cell inspect --format '%s' %s failed", format,
-                                      name);
+                return cell_error_set(err, 0, "cell inspect --format '%s' %s failed", format, name);
         }
         (*out)[strcspn(*out, "\n")] = 0;
         return 0;

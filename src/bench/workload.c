@@ -391,8 +391,8 @@ static int net_path_rows(struct bench *b, json_object **rows, json_object **lo)
                 double v[2][HELPER_REPS_MAX];
                 _cleanup_free_ char *addr = NULL;
                 if (bench_instance_start(b, m, cmd, true, &err) == 0 &&
-                    bench_inspect(b, b->idle[b->n_idle - 1].name,
-                                  "{{.NetworkSettings.IPAddress}}", &addr, &err) == 0) {
+                    bench_inspect(b, b->idle[b->n_idle - 1].name, "{{.NetworkSettings.IPAddress}}",
+                                  &addr, &err) == 0) {
                         if (!*addr)
                                 cell_error_set(&err, 0,
                                                "%s has no IPv4 address (cell inspect: "
