@@ -33,12 +33,6 @@ static int parse_range(const char *s, const char *spec, uint16_t *lo, uint16_t *
         return 0;
 }
 
-static void add_map(struct cell_port_map **maps, size_t *n, const struct cell_port_map *m)
-{
-        *maps = xreallocarray(*maps, *n + 1, sizeof(**maps));
-        (*maps)[(*n)++] = *m;
-}
-
 /* Split "[ip:][host:]ctr" from the right; returns the parts (empty strings when absent). */
 static int split_spec(const char *spec, char *body, char **ip, char **host, char **ctr, struct cell_error *err)
 {
@@ -99,6 +93,10 @@ int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n, s
         if (hlo && chi != clo && hhi - hlo != chi - clo)
                 return cell_error_set(err, EINVAL, "invalid ranges in -p \"%s\": host and container ranges differ in length",
                                       spec);
+        /* room for the whole range at once: a range of tens of thousands of ports
+         * grown one element at a time copied the array as often (the fuzzer's
+         * `-p 80-38480` took 36 s) */
+        *maps = xreallocarray(*maps, *n + (size_t)(chi - clo) + 1, sizeof(**maps));
         for (unsigned p = clo; p <= chi; p++) {
                 m.ctr_port = (uint16_t)p;
                 m.host_lo = m.host_hi = 0;
@@ -110,7 +108,7 @@ int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n, s
                         m.host_hi = hhi;
                 } else
                         m.host_port = hlo;
-                add_map(maps, n, &m);
+                (*maps)[(*n)++] = m;
         }
         return 0;
 }

@@ -610,6 +610,17 @@ def reference_seeds():
         write("reference", "%02d" % i, r)
 
 
+def netparse_seeds():
+    # first byte: 0 a -p value, 1 a --subnet, 2 an address
+    seeds = [(0, "8080:80"), (0, "127.0.0.1:8080:80/udp"), (0, "80"), (0, "[::1]:53:53/udp"),
+             (0, "8000-8010:80-90"), (0, "0.0.0.0::80"), (0, "70000:80"), (0, "80/sctp"),
+             (1, "10.88.0.0/16"), (1, "fd00:1::/64"), (1, "10.1.2.3/24"), (1, "0.0.0.0/1"),
+             (1, "::/128"), (1, "10.0.0.0/31"), (2, "10.88.0.1"), (2, "fe80::1%eth0"),
+             (2, "::ffff:1.2.3.4"), (2, "1.2.3")]
+    for i, (kind, text) in enumerate(seeds):
+        write("netparse", "%02d" % i, bytes([kind]) + text.encode())
+
+
 DA = "sha256:" + "a" * 64
 DB = "sha256:" + "b" * 64
 DC = "sha256:" + "c" * 64
@@ -786,6 +797,7 @@ def main():
     for i, u in enumerate(UNITS):
         write("units", "%02d" % i, u)
     reference_seeds()
+    netparse_seeds()
     manifest_seeds()
     challenge_seeds()
     authfile_seeds()
