@@ -14,7 +14,8 @@
 #include "util/xalloc.h"
 
 /* "80" or "8000-8010" into lo..hi (hi = lo for one port). */
-static int parse_range(const char *s, const char *spec, uint16_t *lo, uint16_t *hi, struct cell_error *err)
+static int parse_range(const char *s, const char *spec, uint16_t *lo, uint16_t *hi,
+                       struct cell_error *err)
 {
         char *end;
         errno = 0;
@@ -26,7 +27,8 @@ static int parse_range(const char *s, const char *spec, uint16_t *lo, uint16_t *
                         b = -1;
         }
         if (end == s || *end || errno || a < 1 || a > 65535 || b < 1 || b > 65535 || b < a)
-                return cell_error_set(err, EINVAL, "invalid port \"%s\" in -p \"%s\": a port is 1-65535", s,
+                return cell_error_set(err, EINVAL,
+                                      "invalid port \"%s\" in -p \"%s\": a port is 1-65535", s,
                                       spec);
         *lo = (uint16_t)a;
         *hi = (uint16_t)b;
@@ -34,7 +36,8 @@ static int parse_range(const char *s, const char *spec, uint16_t *lo, uint16_t *
 }
 
 /* Split "[ip:][host:]ctr" from the right; returns the parts (empty strings when absent). */
-static int split_spec(const char *spec, char *body, char **ip, char **host, char **ctr, struct cell_error *err)
+static int split_spec(const char *spec, char *body, char **ip, char **host, char **ctr,
+                      struct cell_error *err)
 {
         *ip = *host = NULL;
         char *last = strrchr(body, ':');
@@ -61,11 +64,13 @@ static int split_spec(const char *spec, char *body, char **ip, char **host, char
         }
         unsigned char a[16];
         if (**ip && inet_pton(strchr(*ip, ':') ? AF_INET6 : AF_INET, *ip, a) != 1)
-                return cell_error_set(err, EINVAL, "invalid IP address \"%s\" in -p \"%s\"", *ip, spec);
+                return cell_error_set(err, EINVAL, "invalid IP address \"%s\" in -p \"%s\"", *ip,
+                                      spec);
         return 0;
 }
 
-int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n, struct cell_error *err)
+int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n,
+                     struct cell_error *err)
 {
         _cleanup_free_ char *body = xstrdup(spec);
         struct cell_port_map m = {.proto = "tcp"};
@@ -73,7 +78,8 @@ int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n, s
         if (slash && !strchr(slash, ']')) {
                 *slash = '\0';
                 if (strcmp(slash + 1, "tcp") != 0 && strcmp(slash + 1, "udp") != 0)
-                        return cell_error_set(err, EINVAL, "invalid proto \"%s\" in -p \"%s\": tcp or udp",
+                        return cell_error_set(err, EINVAL,
+                                              "invalid proto \"%s\" in -p \"%s\": tcp or udp",
                                               slash + 1, spec);
                 snprintf(m.proto, sizeof(m.proto), "%s", slash + 1);
         }
@@ -91,8 +97,10 @@ int cell_ports_parse(const char *spec, struct cell_port_map **maps, size_t *n, s
                 return -1;
         bool host_range = hlo && hhi != hlo;
         if (hlo && chi != clo && hhi - hlo != chi - clo)
-                return cell_error_set(err, EINVAL, "invalid ranges in -p \"%s\": host and container ranges differ in length",
-                                      spec);
+                return cell_error_set(
+                        err, EINVAL,
+                        "invalid ranges in -p \"%s\": host and container ranges differ in length",
+                        spec);
         /* room for the whole range at once: a range of tens of thousands of ports
          * grown one element at a time copied the array as often (the fuzzer's
          * `-p 80-38480` took 36 s) */
@@ -118,7 +126,8 @@ int cell_ports_exposed(json_object *exposed, struct cell_port_map **maps, size_t
 {
         if (!exposed || !json_object_is_type(exposed, json_type_object))
                 return 0;
-        json_object_object_foreach(exposed, key, val) {
+        json_object_object_foreach(exposed, key, val)
+        {
                 (void)val;
                 if (cell_ports_parse(key, maps, n, err) < 0)
                         return -1;
@@ -163,7 +172,8 @@ static bool bind_free(const struct cell_port_map *m, uint16_t port, uint16_t *pi
                 len = sizeof(ss);
                 if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
                         return false;
-                *picked = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+                *picked = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                   : ((struct sockaddr_in *)&ss)->sin_port);
         }
         return true;
 }
@@ -172,7 +182,8 @@ static bool bind_free(const struct cell_port_map *m, uint16_t port, uint16_t *pi
 static const char *registry_owner(json_object *reg, const struct cell_port_map *m, uint16_t port,
                                   const char *ctr_id)
 {
-        json_object_object_foreach(reg, key, owner) {
+        json_object_object_foreach(reg, key, owner)
+        {
                 char proto[8], ip[64];
                 unsigned p;
                 const char *sep = strrchr(key, '/');
@@ -198,19 +209,22 @@ static bool registry_holds(json_object *reg, const struct cell_port_map *m, cons
 {
         _cleanup_free_ char *k = reg_key(m);
         json_object *o;
-        return json_object_object_get_ex(reg, k, &o) && strcmp(json_object_get_string(o), ctr_id) == 0;
+        return json_object_object_get_ex(reg, k, &o) &&
+               strcmp(json_object_get_string(o), ctr_id) == 0;
 }
 
-static int pick(json_object *reg, struct cell_port_map *m, const char *ctr_id, struct cell_error *err)
+static int pick(json_object *reg, struct cell_port_map *m, const char *ctr_id,
+                struct cell_error *err)
 {
         if (m->host_lo) {
                 for (unsigned p = m->host_lo; p <= m->host_hi; p++)
-                        if (!registry_owner(reg, m, (uint16_t)p, ctr_id) && bind_free(m, (uint16_t)p, NULL)) {
+                        if (!registry_owner(reg, m, (uint16_t)p, ctr_id) &&
+                            bind_free(m, (uint16_t)p, NULL)) {
                                 m->host_port = (uint16_t)p;
                                 return 0;
                         }
-                return cell_error_set(err, EADDRINUSE, "no free host port in %u-%u for %u/%s", m->host_lo,
-                                      m->host_hi, m->ctr_port, m->proto);
+                return cell_error_set(err, EADDRINUSE, "no free host port in %u-%u for %u/%s",
+                                      m->host_lo, m->host_hi, m->ctr_port, m->proto);
         }
         for (int tries = 0; tries < 200; tries++) {
                 uint16_t p;
@@ -219,7 +233,8 @@ static int pick(json_object *reg, struct cell_port_map *m, const char *ctr_id, s
                         return 0;
                 }
         }
-        return cell_error_set(err, EADDRINUSE, "no free host port for %u/%s", m->ctr_port, m->proto);
+        return cell_error_set(err, EADDRINUSE, "no free host port for %u/%s", m->ctr_port,
+                              m->proto);
 }
 
 int cell_ports_claim(const char *storage, struct cell_port_map *maps, size_t n, const char *ctr_id,
@@ -235,17 +250,23 @@ int cell_ports_claim(const char *storage, struct cell_port_map *maps, size_t n, 
                         const char *owner = registry_owner(reg, m, m->host_port, ctr_id);
                         if (owner)
                                 rc = cell_error_set(err, EADDRINUSE,
-                                                    "bind for %s:%u failed: port is already allocated by container %.12s",
+                                                    "bind for %s:%u failed: port is already "
+                                                    "allocated by container %.12s",
                                                     ip_text(m), m->host_port, owner);
-                        else if (!registry_holds(reg, m, ctr_id) && !bind_free(m, m->host_port, NULL))
-                                rc = cell_error_set(err, EADDRINUSE,
-                                                    "bind for %s:%u failed: port is already allocated",
-                                                    ip_text(m), m->host_port);
+                        else if (!registry_holds(reg, m, ctr_id) &&
+                                 !bind_free(m, m->host_port, NULL))
+                                rc = cell_error_set(
+                                        err, EADDRINUSE,
+                                        "bind for %s:%u failed: port is already allocated",
+                                        ip_text(m), m->host_port);
                 }
                 for (size_t j = 0; j < i && rc == 0; j++)
-                        if (maps[j].host_port == m->host_port && strcmp(maps[j].proto, m->proto) == 0 &&
-                            (!maps[j].host_ip[0] || !m->host_ip[0] || strcmp(maps[j].host_ip, m->host_ip) == 0))
-                                rc = cell_error_set(err, EADDRINUSE, "host port %s:%u/%s is published twice",
+                        if (maps[j].host_port == m->host_port &&
+                            strcmp(maps[j].proto, m->proto) == 0 &&
+                            (!maps[j].host_ip[0] || !m->host_ip[0] ||
+                             strcmp(maps[j].host_ip, m->host_ip) == 0))
+                                rc = cell_error_set(err, EADDRINUSE,
+                                                    "host port %s:%u/%s is published twice",
                                                     ip_text(m), m->host_port, m->proto);
                 if (rc == 0) {
                         _cleanup_free_ char *k = reg_key(m);
@@ -263,7 +284,8 @@ int cell_ports_release(const char *storage, const char *ctr_id, struct cell_erro
         json_object *reg = cell_netstore_ports(storage);
         json_object *keep = json_object_new_object();
         bool changed = false;
-        json_object_object_foreach(reg, key, owner) {
+        json_object_object_foreach(reg, key, owner)
+        {
                 if (strcmp(json_object_get_string(owner), ctr_id) == 0)
                         changed = true;
                 else

@@ -78,9 +78,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         char *s = fuzz_strndup(data + 1, size - 1);
         switch (data[0] % 3) {
-        case 0: check_ports(s); break;
-        case 1: check_cidr(s); break;
-        default: check_ip(s); break;
+        case 0:
+                check_ports(s);
+                break;
+        case 1:
+                check_cidr(s);
+                break;
+        default:
+                check_ip(s);
+                break;
         }
         free(s);
         return 0;

@@ -49,8 +49,7 @@ static int run_monitor(struct ecli_ctx *ctx, const struct ecli_args *a)
         } else if (start) {
                 cb = (struct cell_monitor_callbacks){.data = a->argv[1], .claim = refuse_start};
         }
-        int status = cell_monitor_main(a->argc + 1, argv, &e.rt,
-                                       have || start ? &cb : NULL);
+        int status = cell_monitor_main(a->argc + 1, argv, &e.rt, have || start ? &cb : NULL);
         if (have)
                 cell_monitor_engine_release(&me);
         free(argv);
