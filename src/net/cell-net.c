@@ -407,7 +407,8 @@ static void *ports_job_run(void *arg)
 static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_endpoint *ep,
                         struct cell_nl *nl, struct attach_made *made, struct cell_error *err)
 {
-        bool bridge = strcmp(ep->driver, "bridge") == 0;
+        /* the caller refuses a bridge endpoint without its bridge */
+        bool bridge = b && strcmp(ep->driver, "bridge") == 0;
         int master = 0;
         if (bridge) {
                 master = cell_nl_ifindex(nl, b->device, err);
@@ -422,7 +423,7 @@ static int attach_steps(const struct cell_net_bridge *b, const struct cell_net_e
         _cleanup_close_ int nsfd = open(ep->netns, O_RDONLY | O_CLOEXEC);
         if (nsfd < 0)
                 return cell_error_errno(err, "network namespace %s", ep->netns);
-        int mtu = bridge ? b->mtu : ep->mtu;
+        int mtu = b && bridge ? b->mtu : ep->mtu;
         const char *gw4 = ep->gateway4, *gw6 = ep->gateway6;
         if (b) {
                 gw4 = gw4 ? gw4 : b->gateway4;

@@ -502,10 +502,11 @@ int cell_cni_del(const char *name, const struct cell_cni_rt *rt, struct cell_err
         struct cell_cni_rt at = *rt;
         const char *cached = str_field(c, "cniPath");
         _cleanup_free_ char *both = NULL;
-        if (cached && *cached && (!rt->plugin_path || strcmp(cached, rt->plugin_path) != 0))
-                at.plugin_path = both = rt->plugin_path && *rt->plugin_path
-                                                ? xasprintf("%s:%s", cached, rt->plugin_path)
-                                                : xstrdup(cached);
+        if (cached && *cached && (!rt->plugin_path || strcmp(cached, rt->plugin_path) != 0)) {
+                both = rt->plugin_path && *rt->plugin_path ? xasprintf("%s:%s", cached, rt->plugin_path)
+                                                           : xstrdup(cached);
+                at.plugin_path = both;
+        }
         if (del_list(list, n_plugins(list), prev, rc, &at, err) < 0)
                 return -1;
         _cleanup_free_ char *path = cell_cni_cache_path(name, rt);
