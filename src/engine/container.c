@@ -307,6 +307,19 @@ static int flock_at(int dirfd, const char *name, struct cell_error *err)
                 if (errno != EINTR)
                         return cell_error_errno(err, "lock %s", name);
         }
+        /*
+         * Whoever held it before us may have removed the container (rm renames
+         * its directory away under this lock): a lock on a file no longer at
+         * `name` guards nothing, and what we would write next would make the
+         * directory again without its record's files (a create that lost the
+         * race to an rm --all made containers/<id>/ anew, without hosts).
+         */
+        struct stat held, now;
+        if (fstat(fd, &held) < 0)
+                return cell_error_errno(err, "lock %s", name);
+        if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 || held.st_ino != now.st_ino ||
+            held.st_dev != now.st_dev)
+                return cell_error_set(err, ENOENT, "lock %s: removed while we waited for it", name);
         return steal_fd(fd);
 }
 

@@ -125,7 +125,7 @@ def test_concurrent_run_and_rm_f_all(engine):
     before = store_snapshot(engine)
     procs = [engine.popen("run", "-d", "busybox", "sleep", "600",
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(10)]
+             for _ in range(20)]
     rm = engine.popen("rm", "-f", "--all", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     outs = [p.communicate(timeout=600) for p in procs]
     rm_out = rm.communicate(timeout=600)
